@@ -1,0 +1,5 @@
+/** The list of sub-commands of the `deepseek-ts` CLI, in the order `--help` shows them. */
+import type { Command } from 'commander';
+
+export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
+];
