@@ -68,9 +68,12 @@ export interface AttentionArgs {
   maskBatchStride: number;
 }
 
-/** Gradients of attention; dq is overwritten, dk and dv are overwritten (summed over the group). */
+/**
+ * Gradients of attention from gradOut [B, Hq, Tq, Dv] (and the forward's out and lse): gradQ, gradK
+ * and gradV are overwritten; gradK/gradV sum over the query heads that share a key head.
+ */
 export interface AttentionBackwardArgs extends AttentionArgs {
-  dout: number; dq: number; dk: number; dv: number;
+  gradOut: number; gradQ: number; gradK: number; gradV: number;
 }
 
 export interface AdamWArgs {

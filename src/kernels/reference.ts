@@ -336,16 +336,16 @@ export class ReferenceBackend implements Backend {
 
   attentionBackward(a: AttentionBackwardArgs): void {
     const f = this.f32(), group = a.headsQ / a.headsK, p = new Float64Array(a.tk), dp = new Float64Array(a.tk);
-    this.fill(a.dk, a.batch * a.headsK * a.tk * a.dk, 0);
-    this.fill(a.dv, a.batch * a.headsK * a.tk * a.dv, 0);
+    this.fill(a.gradK, a.batch * a.headsK * a.tk * a.dk, 0);
+    this.fill(a.gradV, a.batch * a.headsK * a.tk * a.dv, 0);
     for (let b = 0; b < a.batch; b++) for (let h = 0; h < a.headsQ; h++) {
       const hk = Math.floor(h / group);
       const k0 = (a.k >> 2) + (b * a.headsK + hk) * a.tk * a.dk, v0 = (a.v >> 2) + (b * a.headsK + hk) * a.tk * a.dv;
-      const dk0 = (a.dk >> 2) + (b * a.headsK + hk) * a.tk * a.dk, dv0 = (a.dv >> 2) + (b * a.headsK + hk) * a.tk * a.dv;
+      const dk0 = (a.gradK >> 2) + (b * a.headsK + hk) * a.tk * a.dk, dv0 = (a.gradV >> 2) + (b * a.headsK + hk) * a.tk * a.dv;
       for (let i = 0; i < a.tq; i++) {
         const r = (b * a.headsQ + h) * a.tq + i;
-        const q0 = (a.q >> 2) + r * a.dk, do0 = (a.dout >> 2) + r * a.dv, o0 = (a.out >> 2) + r * a.dv;
-        const dq0 = (a.dq >> 2) + r * a.dk, l = f[(a.lse >> 2) + r]!;
+        const q0 = (a.q >> 2) + r * a.dk, do0 = (a.gradOut >> 2) + r * a.dv, o0 = (a.out >> 2) + r * a.dv;
+        const dq0 = (a.gradQ >> 2) + r * a.dk, l = f[(a.lse >> 2) + r]!;
         for (let d = 0; d < a.dk; d++) f[dq0 + d] = 0;
         if (l === -Infinity) continue;
         this.scoreRow(a, b, h, i, p);
