@@ -1,0 +1,90 @@
+/**
+ * The thread pool: the main thread plus (threads - 1) workers, each with its own instance of the same
+ * compiled kernel module over one shared memory. A job is dispatched through the control block:
+ * the host writes the arguments, bumps GEN and notifies; workers (spinning briefly after their last
+ * job, then parked in Atomics.wait) run their share and count PENDING down; the main thread runs share
+ * 0 meanwhile and waits for PENDING to reach 0. Jobs with nt = 1 run inline: one wasm call.
+ */
+import { Worker } from 'node:worker_threads';
+import { CTRL, type Layout } from './layout.js';
+
+/** Spins before parking in Atomics.wait; a few tens of microseconds. */
+const SPIN = 4000;
+
+export type RunFn = (kernel: number, tid: number, nt: number) => void;
+
+export interface WorkerData {
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+  tid: number;
+  layout: Layout;
+  spin: number;
+}
+
+export class ThreadPool {
+  private readonly ctrl: Int32Array;
+  private disposed = false;
+
+  private constructor(memory: WebAssembly.Memory, layout: Layout, private readonly exec: RunFn,
+    private readonly workers: Worker[]) {
+    this.ctrl = new Int32Array(memory.buffer, layout.ctrlBase, 16);
+  }
+
+  /** Starts `threads - 1` workers on the module and memory and resolves once all are ready. */
+  static async start(module: WebAssembly.Module, memory: WebAssembly.Memory, layout: Layout,
+    threads: number, exec: RunFn): Promise<ThreadPool> {
+    const ctrl = new Int32Array(memory.buffer, layout.ctrlBase, 16);
+    ctrl.fill(0);
+    const url = new URL('./worker.js', import.meta.url);
+    const workers: Worker[] = [];
+    const ready: Promise<void>[] = [];
+    for (let tid = 1; tid < threads; tid++) {
+      const data: WorkerData = { module, memory, tid, layout, spin: SPIN };
+      const w = new Worker(url, { workerData: data });
+      workers.push(w);
+      ready.push(new Promise((resolve, reject) => {
+        w.once('message', () => resolve());
+        w.once('error', reject);
+        w.once('exit', (code) => reject(new Error(`kernel worker ${tid} exited with code ${code} before it was ready`)));
+      }));
+    }
+    try {
+      await Promise.all(ready);
+    } catch (err) {
+      for (const w of workers) void w.terminate();
+      throw err;
+    }
+    for (const w of workers) { w.removeAllListeners('exit'); w.unref(); }
+    return new ThreadPool(memory, layout, exec, workers);
+  }
+
+  get size(): number { return this.workers.length + 1; }
+
+  /** Runs `kernel` on min(nt, size) threads and returns when every share is done. */
+  run(kernel: number, nt: number): void {
+    const workers = this.workers.length;
+    if (nt <= 1 || workers === 0) { this.exec(kernel, 0, 1); return; }
+    if (this.disposed) throw new Error('thread pool: used after dispose()');
+    const c = this.ctrl, n = Math.min(nt, workers + 1);
+    c[CTRL.KERNEL] = kernel;
+    c[CTRL.NT] = n;
+    Atomics.store(c, CTRL.PENDING, workers);
+    Atomics.add(c, CTRL.GEN, 1);
+    Atomics.notify(c, CTRL.GEN);
+    this.exec(kernel, 0, n);
+    let spins = 0;
+    for (let p = Atomics.load(c, CTRL.PENDING); p !== 0; p = Atomics.load(c, CTRL.PENDING)) {
+      if (++spins > SPIN) Atomics.wait(c, CTRL.PENDING, p, 1);
+    }
+  }
+
+  /** Stops the workers (they also never keep the process alive: they are unref'd). */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    Atomics.store(this.ctrl, CTRL.STOP, 1);
+    Atomics.add(this.ctrl, CTRL.GEN, 1);
+    Atomics.notify(this.ctrl, CTRL.GEN);
+    for (const w of this.workers) void w.terminate();
+  }
+}

@@ -1,0 +1,34 @@
+/**
+ * Kernel worker thread: instantiates the shared compiled module over the shared memory, reports
+ * ready, then loops: wait for the job generation to change (spin, then Atomics.wait), run this
+ * thread's share, count PENDING down (waking the main thread on the last one). See pool.ts.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { CTRL, SCRATCH_PER_THREAD } from './layout.js';
+import type { WorkerData } from './pool.js';
+
+interface KernelExports {
+  setup(ctrl: number, scratch: number, stride: number): void;
+  run(kernel: number, tid: number, nt: number): void;
+}
+
+const data = workerData as WorkerData;
+const instance = new WebAssembly.Instance(data.module, { env: { memory: data.memory } });
+const k = instance.exports as unknown as KernelExports;
+k.setup(data.layout.ctrlBase, data.layout.scratchBase, SCRATCH_PER_THREAD);
+const ctrl = new Int32Array(data.memory.buffer, data.layout.ctrlBase, 16);
+parentPort!.postMessage('ready');
+
+let seen = Atomics.load(ctrl, CTRL.GEN);
+for (;;) {
+  let spins = 0, gen = Atomics.load(ctrl, CTRL.GEN);
+  while (gen === seen) {
+    if (++spins > data.spin) { Atomics.wait(ctrl, CTRL.GEN, seen); spins = 0; }
+    gen = Atomics.load(ctrl, CTRL.GEN);
+  }
+  seen = gen;
+  if (Atomics.load(ctrl, CTRL.STOP) !== 0) break;
+  const nt = ctrl[CTRL.NT]!;
+  if (data.tid < nt) k.run(ctrl[CTRL.KERNEL]!, data.tid, nt);
+  if (Atomics.sub(ctrl, CTRL.PENDING, 1) === 1) Atomics.notify(ctrl, CTRL.PENDING);
+}
