@@ -1,0 +1,30 @@
+/**
+ * The tasks by name, and the glue every consumer needs: score a whole completion (extract the
+ * <answer>, then verify) without ever throwing.
+ */
+import { parseCompletion } from '../tokenizer/chat.js';
+import { arithmetic } from './arithmetic.js';
+import { countdown } from './countdown.js';
+import { linear } from './linear.js';
+import type { Problem, Task } from './types.js';
+import { wordProblems } from './word-problems.js';
+
+/** All tasks, in a fixed order. */
+export const TASKS: readonly Task[] = [countdown, arithmetic, linear, wordProblems];
+
+/** The task named `name`; throws with the list of known names otherwise. */
+export function getTask(name: string): Task {
+  const t = TASKS.find((x) => x.name === name);
+  if (!t) throw new Error(`unknown task ${JSON.stringify(name)}; expected one of ${TASKS.map((x) => x.name).join(', ')}`);
+  return t;
+}
+
+/** True when the completion's answer (inside <answer>, else after </think>) verifies. */
+export function isCorrect(problem: Problem, completion: string): boolean {
+  try {
+    const { answer } = parseCompletion(completion);
+    return getTask(problem.task).verify(problem, answer);
+  } catch {
+    return false;
+  }
+}
