@@ -168,3 +168,9 @@ export function flatten(x: Tensor, from = 0, to = -1): Tensor {
   const a = normAxis('flatten', from, x.rank, x.shape), b = normAxis('flatten', to, x.rank, x.shape);
   return reshape(x, [...x.shape.slice(0, a), prod(x.shape, a, b + 1), ...x.shape.slice(b + 1)]);
 }
+
+/** The same values cut off from autograd: a view that records no grad node. */
+export function detach(x: Tensor): Tensor {
+  x.assertAlive('detach', 'x');
+  return x.engine.view(x, x.shape, x.strides, x.offset);
+}
