@@ -1,7 +1,13 @@
 /** The list of sub-commands of the `deepseek-ts` CLI, in the order `--help` shows them. */
 import type { Command } from 'commander';
 import { register as demo } from './demo.js';
+import { register as data } from './data.js';
+import { register as tokenizer } from './tokenizer.js';
+import { register as tokenize } from './tokenize.js';
 
 export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   demo,
+  data,
+  tokenizer,
+  tokenize,
 ];

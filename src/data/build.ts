@@ -1,0 +1,116 @@
+/**
+ * `data build`: one command from a config to everything later stages read:
+ *   test/<task>.jsonl      held-out problems (fixed by the seed; never in training)
+ *   train/<task>.jsonl     training problems (prompts + ground truth, for RL)
+ *   corpus.jsonl           pretraining documents: R1-Zero-template traces of mixed quality
+ *   sft.jsonl              chat-form SFT records from clean and self-corrected traces
+ *   tokenizer/             when the config asks to train one
+ *   shards/pretrain/       token shards of the corpus, when a tokenizer is configured
+ *   manifest.json          the resolved config and counts
+ */
+import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { getTask } from '../tasks/registry.js';
+import { Rng } from '../tasks/rng.js';
+import { generateProblems } from '../tasks/splits.js';
+import type { Problem } from '../tasks/types.js';
+import { renderR1Zero } from '../tokenizer/chat.js';
+import { HfTokenizer, loadTokenizer } from '../tokenizer/hf-tokenizer.js';
+import { ANSWER_CLOSE, ANSWER_OPEN, THINK_CLOSE, THINK_OPEN } from '../tokenizer/special-tokens.js';
+import { saveTokenizer, writeJsonAtomic } from '../tokenizer/tokenizer-json.js';
+import { trainTokenizer } from '../tokenizer/train.js';
+import type { Tokenizer } from '../tokenizer/types.js';
+import type { DataConfig } from './config.js';
+import { writeJsonl } from './jsonl.js';
+import { sftRecord, type SftRecord } from './sft.js';
+import { ShardWriter } from './shards.js';
+import { makeTrace, type TraceKind } from './traces.js';
+
+/** One pretraining document. */
+export interface CorpusDoc {
+  task: string;
+  key: string;
+  lang: string;
+  kind: TraceKind;
+  text: string;
+}
+
+/** A problem and its trace in the R1-Zero layout (the base model learns this format). */
+export function corpusText(problem: Problem, reasoning: string, answer: string): string {
+  return `${renderR1Zero(problem.prompt)} ${THINK_OPEN}\n${reasoning}\n${THINK_CLOSE} ${ANSWER_OPEN}${answer}${ANSWER_CLOSE}`;
+}
+
+function pickKind(rng: Rng, mix: DataConfig['mix']): TraceKind {
+  const r = rng.next() * (mix.clean + mix.corrected + mix.wrong);
+  return r < mix.clean ? 'clean' : r < mix.clean + mix.corrected ? 'corrected' : 'wrong';
+}
+
+/** Progress events for the CLI. */
+export type BuildEvent = { stage: string; detail: string };
+
+/** Counts written, for the manifest and the CLI summary. */
+export interface BuildSummary {
+  out: string;
+  test: Record<string, number>;
+  train: Record<string, number>;
+  corpus: Record<TraceKind, number>;
+  sft: number;
+  shards?: { dir: string; tokens: number; documents: number; vocab_size: number };
+}
+
+/** Builds the dataset described by `config`. */
+export function buildDataset(config: DataConfig, onEvent: (e: BuildEvent) => void = () => {}): BuildSummary {
+  const out = config.out;
+  mkdirSync(out, { recursive: true });
+  const summary: BuildSummary = { out, test: {}, train: {}, corpus: { clean: 0, corrected: 0, wrong: 0 }, sft: 0 };
+  const corpus: CorpusDoc[] = [];
+  const sft: SftRecord[] = [];
+  const rng = new Rng(config.seed).fork('corpus');
+  for (const [name, spec] of Object.entries(config.tasks)) {
+    const task = getTask(name);
+    const common = { task, seed: config.seed, difficulties: spec.difficulties, langs: config.languages };
+    const test = generateProblems({ ...common, split: 'test', count: spec.test });
+    summary.test[name] = writeJsonl(join(out, 'test', `${name}.jsonl`), test);
+    const train = generateProblems({ ...common, split: 'train', count: spec.train });
+    summary.train[name] = writeJsonl(join(out, 'train', `${name}.jsonl`), train);
+    onEvent({ stage: 'problems', detail: `${name}: ${train.length} train, ${test.length} test` });
+    for (const p of train) {
+      const solution = task.solve(p);
+      const trace = makeTrace(solution, p.lang, pickKind(rng, config.mix), rng);
+      corpus.push({ task: p.task, key: p.key, lang: p.lang, kind: trace.kind, text: corpusText(p, trace.reasoning, trace.answer) });
+      summary.corpus[trace.kind]++;
+      if (trace.kind !== 'wrong' && rng.chance(config.sft_fraction)) sft.push(sftRecord(p, trace));
+    }
+  }
+  rng.shuffle(corpus);
+  writeJsonl(join(out, 'corpus.jsonl'), corpus);
+  summary.sft = writeJsonl(join(out, 'sft.jsonl'), sft);
+  onEvent({ stage: 'corpus', detail: `${corpus.length} documents, ${sft.length} SFT records` });
+
+  let tok: Tokenizer | undefined;
+  if (config.tokenizer && 'path' in config.tokenizer) tok = loadTokenizer(config.tokenizer.path);
+  else if (config.tokenizer && 'train' in config.tokenizer) {
+    const t0 = Date.now();
+    const trained = trainTokenizer(corpus.map((d) => d.text), { vocabSize: config.tokenizer.train.vocab_size });
+    saveTokenizer(join(out, 'tokenizer'), trained.tokenizerJson, trained.tokenizerConfig);
+    tok = new HfTokenizer(trained.tokenizerJson, trained.tokenizerConfig);
+    onEvent({ stage: 'tokenizer', detail: `${trained.stats.vocabSize} tokens from ${trained.stats.chars} chars in ${((Date.now() - t0) / 1000).toFixed(1)} s` });
+  }
+  if (tok) {
+    if (tok.eosId === undefined) throw new Error('data build: the tokenizer has no eos_token; documents need an end marker');
+    const dir = join(out, 'shards', 'pretrain');
+    const writer = new ShardWriter(dir, tok.vocabSize, config.shard_tokens);
+    let tokens = 0;
+    for (const d of corpus) {
+      const ids = tok.encode(d.text, { allowSpecial: true });
+      ids.push(tok.eosId);
+      tokens += ids.length;
+      writer.addDocument(ids);
+    }
+    writer.finish();
+    summary.shards = { dir, tokens, documents: corpus.length, vocab_size: tok.vocabSize };
+    onEvent({ stage: 'shards', detail: `${tokens} tokens in ${dir}` });
+  }
+  writeJsonAtomic(join(out, 'manifest.json'), { config, summary });
+  return summary;
+}
