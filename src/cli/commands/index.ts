@@ -4,10 +4,12 @@ import { register as demo } from './demo.js';
 import { register as data } from './data.js';
 import { register as tokenizer } from './tokenizer.js';
 import { register as tokenize } from './tokenize.js';
+import { register as info } from './info.js';
 
 export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   demo,
   data,
   tokenizer,
   tokenize,
+  info,
 ];

@@ -8,7 +8,9 @@
  *   LoRA, softmax gate, greedy top-6, model_type deepseek_v2).
  * - `bench-small`: shared/bench/bench-small.json, the project's speed yardstick (6.49M parameters).
  */
-import { DeepseekV3Config, parseDeepseekV3Config } from './config.js';
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DeepseekV3Config, ParsedConfig, parseDeepseekV3Config, readDeepseekV3Config } from './config.js';
 
 const DEEPSEEK_V3 = {
   architectures: ['DeepseekV3ForCausalLM'],
@@ -161,4 +163,15 @@ export function getPreset(name: string): DeepseekV3Config {
   const json = presetConfigJson(name);
   if (!json) throw new Error(`preset "${name}" is unknown; expected one of ${presetNames().join(', ')}`);
   return parseDeepseekV3Config(json, `preset ${name}`).config;
+}
+
+/**
+ * Resolves a command-line config argument: a preset name, a config.json path, or a folder holding
+ * config.json. Returns the validated config and any warnings.
+ */
+export async function resolveConfig(arg: string): Promise<ParsedConfig> {
+  if (presetConfigJson(arg)) return { config: getPreset(arg), warnings: [] };
+  const info = await stat(arg).catch(() => undefined);
+  if (!info) throw new Error(`"${arg}" is neither a preset (${presetNames().join(', ')}) nor an existing config.json or checkpoint folder`);
+  return readDeepseekV3Config(info.isDirectory() ? join(arg, 'config.json') : arg);
 }
