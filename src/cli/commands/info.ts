@@ -21,7 +21,7 @@ export function infoJson(f: ModelFigures): string {
 }
 
 const int = (n: number): string => n.toLocaleString('en-US');
-const billions = (n: number): string => (n >= 1e9 ? `${(n / 1e9).toFixed(2)}B` : n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : `${(n / 1e3).toFixed(1)}K`);
+const billions = (n: number): string => (n === 0 ? '0' : n >= 1e9 ? `${(n / 1e9).toFixed(2)}B` : n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : `${(n / 1e3).toFixed(1)}K`);
 
 function rows(title: string, items: [string, string][]): string {
   const w = Math.max(...items.map(([k]) => k.length));
@@ -38,6 +38,10 @@ export function infoTable(name: string, c: DeepseekV3Config, f: ModelFigures): s
   const cachedValues = c.kv_lora_rank + c.qk_rope_head_dim;
   const mhaValues = c.num_attention_heads * (qkHeadDim(c) + c.v_head_dim);
   const pct = (n: number): string => `${int(n).padStart(int(f.checkpoint_params).length)}  ${billions(n)}`;
+  const mtpRows: [string, string][] = [
+    ['MTP activated', `${pct(f.mtp_active_params)}  (including the shared head)`],
+    ['HF checkpoint holds', `${pct(f.checkpoint_params)}  (MTP layers store copies of embedding and head)`],
+  ];
   return [
     rows(`${name} (${c.model_type})`, [
       ['layers', `${L} (${moeLayers})${mtp}`],
@@ -51,8 +55,7 @@ export function infoTable(name: string, c: DeepseekV3Config, f: ModelFigures): s
       ['total (main model)', pct(f.total_params)],
       ['activated per token', `${pct(f.active_params)}  (embedding excluded, output head included)`],
       ['MTP modules', `${pct(f.mtp_params)}  (without the shared embedding and head)`],
-      ['MTP activated', `${pct(f.mtp_active_params)}  (including the shared head)`],
-      ['HF checkpoint holds', `${pct(f.checkpoint_params)}  (MTP layers store copies of embedding and head)`],
+      ...(c.num_nextn_predict_layers > 0 ? mtpRows : []),
     ]),
     rows('KV cache per token (bf16)', [
       ['MLA latent (absorbed)', `${int(f.kv_cache_bytes_per_token)} bytes  (${L} layers x (${c.kv_lora_rank} + ${c.qk_rope_head_dim}) values)`],
