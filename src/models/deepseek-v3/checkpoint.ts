@@ -1,0 +1,112 @@
+/**
+ * Creating, loading and saving the DeepSeek-V3 parameter map (HF safetensors keys -> Tensor).
+ * The key and shape list comes from params.ts (`checkpointTensors`); entries marked `sharedWith`
+ * (the MTP modules' copies of embed_tokens / lm_head, lm_head under tie_word_embeddings) are not
+ * separate parameters: a loader accepts and checks them, then drops them.
+ *
+ * Initialisation follows HF's `_init_weights` for DeepseekV3: normal(0, initializer_range) for
+ * every matrix, 1 for RMSNorm weights, 0 for biases and e_score_correction_bias, drawn from an
+ * explicit Rng in checkpoint order (so a seed fixes every weight). e_score_correction_bias never
+ * takes a gradient (it is moved by the aux-loss-free update, balance.ts).
+ */
+import type { Engine, Rng, Tensor } from '../../tensor/index.js';
+import { readSafetensorsCheckpoint, writeSafetensorsCheckpoint } from '../../io/safetensors-checkpoint.js';
+import { tensorToFloat32, type SafetensorsContents, type StoredTensor } from '../../io/safetensors.js';
+import { join } from 'node:path';
+import { writeDeepseekV3Config, type DeepseekV3Config } from './config.js';
+import { checkpointTensors, type TensorSpec } from './params.js';
+
+/** True for tensors that are trainable by gradient (everything but the balancing bias). */
+export function isTrainable(key: string): boolean {
+  return !key.endsWith('.e_score_correction_bias');
+}
+
+function initValue(s: TensorSpec): 'normal' | 0 | 1 {
+  if (s.role === 'norm') return 1;
+  if (s.name.endsWith('.bias')) return 0;
+  return 'normal';
+}
+
+/** The unique parameters of `config` in checkpoint order (shared copies left out). */
+export function parameterSpecs(config: DeepseekV3Config): TensorSpec[] {
+  return checkpointTensors(config).filter((s) => s.sharedWith === undefined);
+}
+
+function makeParam(engine: Engine, key: string, data: Float32Array, shape: readonly number[]): Tensor {
+  const t = engine.parameter(data, shape);
+  t.requiresGrad = isTrainable(key);
+  return t;
+}
+
+/** Fresh weights: normal(0, initializer_range) matrices, unit norms, zero biases. */
+export function initParams(engine: Engine, config: DeepseekV3Config, rng: Rng): Map<string, Tensor> {
+  const out = new Map<string, Tensor>();
+  const std = config.initializer_range;
+  for (const s of parameterSpecs(config)) {
+    const n = s.shape.reduce((a, b) => a * b, 1), data = new Float32Array(n), how = initValue(s);
+    if (how === 'normal') for (let i = 0; i < n; i++) data[i] = std * rng.normal();
+    else data.fill(how);
+    out.set(s.name, makeParam(engine, s.name, data, s.shape));
+  }
+  return out;
+}
+
+const fmt = (s: readonly number[]): string => `[${s.join(', ')}]`;
+
+/**
+ * Builds the parameter map from checkpoint contents, checking every expected key and shape.
+ * Errors name the key, the expected shape and what the file holds. Returns warnings for tensors
+ * the model does not use (for the caller to show).
+ */
+export function paramsFromContents(engine: Engine, config: DeepseekV3Config, contents: SafetensorsContents, source: string): { params: Map<string, Tensor>; warnings: string[] } {
+  const problems: string[] = [];
+  const specs = checkpointTensors(config);
+  for (const s of specs) {
+    const t = contents.tensors.get(s.name);
+    if (t === undefined) {
+      if (s.sharedWith === undefined) problems.push(`missing tensor "${s.name}" (expected shape ${fmt(s.shape)})`);
+    } else if (fmt(t.shape) !== fmt(s.shape)) {
+      problems.push(`tensor "${s.name}" has shape ${fmt(t.shape)}; expected ${fmt(s.shape)}`);
+    }
+  }
+  if (problems.length > 0) {
+    const more = problems.length > 5 ? `; and ${problems.length - 5} more` : '';
+    throw new Error(`${source}: checkpoint does not match the config: ${problems.slice(0, 5).join('; ')}${more}`);
+  }
+  const known = new Set(specs.map((s) => s.name));
+  const unused = [...contents.tensors.keys()].filter((k) => !known.has(k));
+  const params = new Map<string, Tensor>();
+  for (const s of specs) {
+    if (s.sharedWith !== undefined) continue;
+    params.set(s.name, makeParam(engine, s.name, tensorToFloat32(contents.tensors.get(s.name)!), s.shape));
+  }
+  const warnings = unused.length > 0 ? [`${source}: ignoring ${unused.length} tensor(s) the model does not use: ${unused.slice(0, 5).join(', ')}${unused.length > 5 ? ', ...' : ''}`] : [];
+  return { params, warnings };
+}
+
+/** Loads a checkpoint (a folder, model.safetensors or a shard index) into a parameter map. */
+export async function loadParams(engine: Engine, config: DeepseekV3Config, path: string): Promise<{ params: Map<string, Tensor>; warnings: string[] }> {
+  return paramsFromContents(engine, config, await readSafetensorsCheckpoint(path), path);
+}
+
+/** The parameters as float32 stored tensors, by key, in checkpoint order. */
+export function paramsToStored(config: DeepseekV3Config, params: ReadonlyMap<string, Tensor>): Map<string, StoredTensor> {
+  const out = new Map<string, StoredTensor>();
+  for (const s of parameterSpecs(config)) {
+    const t = params.get(s.name);
+    if (t === undefined) throw new Error(`paramsToStored: parameter "${s.name}" is missing`);
+    out.set(s.name, { dtype: 'F32', shape: [...t.shape], data: t.toArray() as Float32Array });
+  }
+  return out;
+}
+
+/** Writes config.json and model.safetensors (sharded past 5 GB) into folder `dir`, atomically per file. */
+export async function saveCheckpoint(dir: string, config: DeepseekV3Config, params: ReadonlyMap<string, Tensor>): Promise<void> {
+  await writeSafetensorsCheckpoint(dir, paramsToStored(config, params));
+  await writeDeepseekV3Config(join(dir, 'config.json'), config);
+}
+
+/** Frees every parameter (and its gradient). */
+export function disposeParams(params: ReadonlyMap<string, Tensor>): void {
+  for (const t of params.values()) { t.grad?.dispose(); t.dispose(); }
+}

@@ -1,0 +1,99 @@
+/**
+ * Multi-head Latent Attention (V2 paper 2.1, V3 paper 2.1.1; `MLA` of DeepSeek's
+ * inference/model.py), in its two equivalent forms:
+ * - training path (`mlaTrain`, DeepSeek's attn_impl "naive"): kv_b_proj expands the normalised
+ *   latent into per-head k_nope and v; k = [k_nope ; k_pe shared by all heads].
+ * - absorbed path (`mlaAbsorbed`, attn_impl "absorb"): only kv_a_layernorm(c) and the rotated k_pe
+ *   are cached; kv_b_proj's key half is folded into the query (q_nope W_uk) and its value half
+ *   into the output, so attention runs against the latent cache as one shared key/value head.
+ *
+ * Dimension legend: B batch, T tokens, H heads, D hidden, C kv_lora_rank, R qk_rope_head_dim,
+ * Dn qk_nope_head_dim, Dv v_head_dim, Dq = Dn + R.
+ *
+ * Departures from DeepSeek's code: parameter names are the HF keys (q_a_proj, not wq_a); optional
+ * biases (attention_bias) are added when the checkpoint has them; the causal mask comes from the
+ * attention op (a prefill after cached tokens is masked correctly; DeepSeek's mask assumes
+ * start_pos 0 for multi-token calls).
+ */
+import type { Tensor } from '../../tensor/index.js';
+import { attention, concat, expand, matmul, permute, reshape, rmsNorm, slice, split, transpose } from '../../tensor/index.js';
+import type { LatentCache } from './cache.js';
+import type { DeepseekV3Config } from './config.js';
+import type { Rope } from './rope.js';
+import { linearP, param, type Params } from './weights.js';
+
+/** What attention needs besides weights: the config, the RoPE tables and the softmax scale. */
+export interface AttnContext {
+  readonly config: DeepseekV3Config;
+  readonly rope: Rope;
+  readonly scale: number;
+}
+
+/** Queries split into their no-rope part and rotated rope part, both (B, T, H, .). */
+function queries(x: Tensor, params: Params, prefix: string, ctx: AttnContext, start: number): [Tensor, Tensor] {
+  const c = ctx.config, [B, T] = x.shape as [number, number, number];
+  const H = c.num_attention_heads, Dn = c.qk_nope_head_dim, R = c.qk_rope_head_dim;
+  const q = c.q_lora_rank === null
+    ? linearP(x, params, `${prefix}.q_proj`) // (B, T, H*Dq)
+    : linearP(rmsNorm(linearP(x, params, `${prefix}.q_a_proj`), param(params, `${prefix}.q_a_layernorm.weight`), c.rms_norm_eps),
+      params, `${prefix}.q_b_proj`); // (B, T, q_lora) -> (B, T, H*Dq)
+  const [qNope, qPe] = split(reshape(q, [B, T, H, Dn + R]), [Dn, R], 3); // (B, T, H, Dn), (B, T, H, R)
+  return [qNope!, ctx.rope.apply(qPe!, start)];
+}
+
+/** The normalised latent (B, T, C) and the rotated shared k_pe (B, T, 1, R). */
+function latent(x: Tensor, params: Params, prefix: string, ctx: AttnContext, start: number): [Tensor, Tensor] {
+  const c = ctx.config, [B, T] = x.shape as [number, number, number];
+  const kv = linearP(x, params, `${prefix}.kv_a_proj_with_mqa`); // (B, T, C + R)
+  const [lat, kPe] = split(kv, [c.kv_lora_rank, c.qk_rope_head_dim], 2);
+  const latN = rmsNorm(lat!, param(params, `${prefix}.kv_a_layernorm.weight`), c.rms_norm_eps); // (B, T, C)
+  const kRot = ctx.rope.apply(reshape(kPe!, [B, T, 1, c.qk_rope_head_dim]), start); // (B, T, 1, R)
+  return [latN, kRot];
+}
+
+/** Merges heads (B, H, T, Dv) -> (B, T, H*Dv) and applies o_proj. */
+function output(o: Tensor, params: Params, prefix: string): Tensor {
+  const [B, H, T, Dv] = o.shape as [number, number, number, number];
+  const merged = reshape(permute(o, [0, 2, 1, 3]), [B, T, H * Dv]); // (B, T, H, Dv) -> (B, T, H*Dv)
+  return linearP(merged, params, `${prefix}.o_proj`); // (B, T, D)
+}
+
+/** Training-path MLA over a whole causal sequence x (B, T, D) starting at position `start` -> (B, T, D). */
+export function mlaTrain(x: Tensor, params: Params, prefix: string, ctx: AttnContext, start = 0): Tensor {
+  const c = ctx.config, [B, T] = x.shape as [number, number, number];
+  const H = c.num_attention_heads, Dn = c.qk_nope_head_dim, R = c.qk_rope_head_dim, Dv = c.v_head_dim;
+  const [qNope, qPe] = queries(x, params, prefix, ctx, start);
+  const [latN, kPe] = latent(x, params, prefix, ctx, start);
+  const kv = reshape(linearP(latN, params, `${prefix}.kv_b_proj`), [B, T, H, Dn + Dv]); // (B, T, H, Dn+Dv)
+  const [kNope, v] = split(kv, [Dn, Dv], 3); // (B, T, H, Dn), (B, T, H, Dv)
+  const q = permute(concat([qNope, qPe], 3), [0, 2, 1, 3]); // (B, H, T, Dq)
+  const kPeH = expand(kPe, [B, T, H, R]); // (B, T, 1, R) -> (B, T, H, R): one head shared
+  const k = permute(concat([kNope!, kPeH], 3), [0, 2, 1, 3]); // (B, H, T, Dq)
+  const o = attention(q, k, permute(v!, [0, 2, 1, 3]), { scale: ctx.scale, causal: true }); // (B, H, T, Dv)
+  return output(o, params, prefix);
+}
+
+/**
+ * Absorbed-path MLA: x (B, Tn, D) are the tokens at positions cache.length .. cache.length+Tn-1;
+ * their latent rows are written into `cache` layer `layer` and they attend to every cached row.
+ * The caller advances cache.length after all layers ran. Returns (B, Tn, D).
+ */
+export function mlaAbsorbed(x: Tensor, params: Params, prefix: string, ctx: AttnContext, cache: LatentCache, layer: number): Tensor {
+  const c = ctx.config, [B, Tn] = x.shape as [number, number, number];
+  const H = c.num_attention_heads, Dn = c.qk_nope_head_dim, R = c.qk_rope_head_dim, Dv = c.v_head_dim, C = c.kv_lora_rank;
+  const start = cache.length;
+  const [qNope, qPe] = queries(x, params, prefix, ctx, start);
+  const [latN, kPe] = latent(x, params, prefix, ctx, start);
+  cache.write(layer, concat([latN, reshape(kPe, [B, Tn, R])], 2), start); // (B, Tn, C + R)
+  const wkv = reshape(param(params, `${prefix}.kv_b_proj.weight`), [H, Dn + Dv, C]); // (H, Dn+Dv, C)
+  const wUk = slice(wkv, 1, 0, Dn), wUv = slice(wkv, 1, Dn, Dn + Dv); // (H, Dn, C), (H, Dv, C)
+  const qh = transpose(reshape(qNope, [B * Tn, H, Dn]), 0, 1); // (H, B*Tn, Dn)
+  const qLat = reshape(matmul(qh, wUk), [H, B, Tn, C]); // (H, B*Tn, Dn) @ (H, Dn, C) -> (H, B, Tn, C)
+  const q = concat([permute(qLat, [1, 0, 2, 3]), permute(qPe, [0, 2, 1, 3])], 3); // (B, H, Tn, C + R)
+  const kvAll = reshape(cache.read(layer, start + Tn), [B, 1, start + Tn, C + R]); // (B, 1, L, C + R)
+  const vAll = slice(kvAll, 3, 0, C); // (B, 1, L, C): the normalised latent is the value
+  const oLat = attention(q, kvAll, vAll, { scale: ctx.scale, causal: true }); // (B, H, Tn, C)
+  const oh = reshape(permute(oLat, [1, 0, 2, 3]), [H, B * Tn, C]); // (H, B*Tn, C)
+  const o = reshape(matmul(oh, transpose(wUv)), [H, B, Tn, Dv]); // (H, B*Tn, C) @ (H, C, Dv) -> (H, B, Tn, Dv)
+  return output(permute(o, [1, 0, 2, 3]), params, prefix); // (B, H, Tn, Dv) -> (B, Tn, D)
+}

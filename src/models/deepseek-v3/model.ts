@@ -1,0 +1,158 @@
+/**
+ * The DeepSeek-V3 causal language model (`Transformer` of DeepSeek's inference/model.py; HF
+ * `DeepseekV3ForCausalLM`): embed_tokens, num_hidden_layers blocks, final norm, lm_head; plus
+ * the next-token loss (with the optional MTP and balance losses, mtp.ts / moe.ts) and a KV-cache
+ * decode API on the absorbed latent cache (prefill, then one token at a time, batched).
+ *
+ * Departures from DeepSeek's code: forward returns logits at every position (DeepSeek's returns the
+ * last one only); training and the loss use the training attention path, decoding the absorbed path
+ * (DeepSeek picks one globally); all rows of a batch share one position (equal-length prompts).
+ */
+import type { Engine, Tensor } from '../../tensor/index.js';
+import { add, crossEntropy, embedding, mul, reshape, rmsNorm, slice } from '../../tensor/index.js';
+import { blockForward } from './block.js';
+import { LatentCache } from './cache.js';
+import type { DeepseekV3Config } from './config.js';
+import type { AttnContext } from './mla.js';
+import type { MoeOutput } from './moe.js';
+import { mtpLosses } from './mtp.js';
+import { Rope, softmaxScale } from './rope.js';
+import { linearP, param, type Params } from './weights.js';
+
+export interface ModelOptions {
+  /** Longest sequence (RoPE table length); default max_position_embeddings. */
+  readonly maxLen?: number;
+  /** Sequence-wise balance loss weight alpha (V3: 0.0001); 0 turns it off. Default 0. */
+  readonly seqAuxAlpha?: number;
+  /** MTP loss weight lambda (V3: 0.3 then 0.1); used when num_nextn_predict_layers > 0. Default 0.3. */
+  readonly mtpLambda?: number;
+}
+
+export interface ForwardOutput {
+  /** (B, T, V) */
+  readonly logits: Tensor;
+  /** Final hidden states before model.norm (B, T, D): the MTP modules' input h^0. */
+  readonly hidden: Tensor;
+  /** Per main-model layer: its MoE routing and load, null for dense layers. */
+  readonly moe: (MoeOutput | null)[];
+}
+
+export interface LossOutput {
+  /** lm + mtp + balance: what training back-propagates. */
+  readonly loss: Tensor;
+  /** Mean next-token cross-entropy of the main model. */
+  readonly lmLoss: Tensor;
+  /** (lambda / D) * sum of the MTP modules' losses, or null without MTP modules. */
+  readonly mtpLoss: Tensor | null;
+  readonly mtpModuleLosses: Tensor[];
+  /** Sum over MoE layers of the sequence-wise balance loss, or null when alpha is 0. */
+  readonly balanceLoss: Tensor | null;
+  readonly moe: (MoeOutput | null)[];
+  /** The main model's logits (B, T, V). */
+  readonly logits: Tensor;
+}
+
+export class DeepseekV3 {
+  readonly rope: Rope;
+  readonly ctx: AttnContext;
+
+  /** `params` holds every weight by HF key (see checkpoint.ts to create or load them). */
+  constructor(readonly engine: Engine, readonly config: DeepseekV3Config, readonly params: Params, readonly opts: ModelOptions = {}) {
+    this.rope = new Rope(engine, config, opts.maxLen ?? config.max_position_embeddings);
+    this.ctx = { config, rope: this.rope, scale: softmaxScale(config) };
+  }
+
+  /** Checks token ids (B, T) int32 against the vocabulary and the RoPE table length. */
+  checkTokens(tokens: Tensor, start = 0): void {
+    if (tokens.dtype !== 'i32' || tokens.rank !== 2) {
+      throw new Error(`tokens: expected an i32 tensor [batch, seq], got ${tokens.dtype} [${tokens.shape.join(', ')}]`);
+    }
+    const V = this.config.vocab_size, T = tokens.shape[1]!, ids = this.engine.read(tokens);
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i]!;
+      if (!(id >= 0 && id < V)) throw new Error(`tokens: id ${id} at [${Math.floor(i / T)}, ${i % T}] is out of range; expected 0 <= id < vocab_size (${V})`);
+    }
+    if (start + T > this.rope.maxLen) {
+      throw new Error(`tokens: positions ${start}..${start + T - 1} exceed the model's maxLen ${this.rope.maxLen} (max_position_embeddings or ModelOptions.maxLen)`);
+    }
+  }
+
+  /** Embeddings of tokens (B, T) -> (B, T, D). */
+  embed(tokens: Tensor): Tensor {
+    return embedding(param(this.params, 'model.embed_tokens.weight'), tokens);
+  }
+
+  /** lm_head(norm(h)): (B, T, D) -> (B, T, V), `normKey` the RMSNorm weight to use. */
+  head(h: Tensor, normKey = 'model.norm.weight'): Tensor {
+    const headKey = this.config.tie_word_embeddings ? 'model.embed_tokens' : 'lm_head';
+    return linearP(rmsNorm(h, param(this.params, normKey), this.config.rms_norm_eps), this.params, headKey); // (B, T, V)
+  }
+
+  /** Full causal forward pass (training attention path) over tokens (B, T). */
+  forward(tokens: Tensor): ForwardOutput {
+    this.checkTokens(tokens);
+    let h = this.embed(tokens); // (B, T, D)
+    const moe: (MoeOutput | null)[] = [];
+    for (let l = 0; l < this.config.num_hidden_layers; l++) {
+      const out = blockForward(h, this.params, l, this.ctx, { seqAuxAlpha: this.opts.seqAuxAlpha ?? 0 });
+      h = out.h;
+      moe.push(out.moe);
+    }
+    return { logits: this.head(h), hidden: h, moe };
+  }
+
+  /** Mean next-token cross-entropy of tokens (B, T), plus MTP and balance losses when enabled. */
+  loss(tokens: Tensor): LossOutput {
+    const [B, T] = tokens.shape as [number, number];
+    if (T < 2) throw new Error(`loss: sequences need at least 2 tokens, got [${B}, ${T}]`);
+    const f = this.forward(tokens);
+    const lmLoss = crossEntropy(slice(f.logits, 1, 0, T - 1), slice(tokens, 1, 1, T)); // (B, T-1, V) vs (B, T-1)
+    let loss = lmLoss, balanceLoss: Tensor | null = null, mtpLoss: Tensor | null = null;
+    for (const m of f.moe) if (m?.balanceLoss) balanceLoss = balanceLoss ? add(balanceLoss, m.balanceLoss) : m.balanceLoss;
+    const D = this.config.num_nextn_predict_layers;
+    let mtpModuleLosses: Tensor[] = [];
+    if (D > 0) {
+      mtpModuleLosses = mtpLosses(this, f.hidden, tokens).losses;
+      if (mtpModuleLosses.length > 0) {
+        const total = mtpModuleLosses.reduce((s, l) => add(s, l));
+        mtpLoss = mul(total, (this.opts.mtpLambda ?? 0.3) / D);
+        loss = add(loss, mtpLoss);
+      }
+    }
+    if (balanceLoss) loss = add(loss, balanceLoss);
+    return { loss, lmLoss, mtpLoss, mtpModuleLosses, balanceLoss, moe: f.moe, logits: f.logits };
+  }
+
+  /** A latent cache for `batch` sequences of up to `maxLen` tokens (main-model layers). */
+  createCache(batch: number, maxLen = this.rope.maxLen): LatentCache {
+    return new LatentCache(this.engine, this.config.num_hidden_layers, batch, maxLen, this.config.kv_lora_rank + this.config.qk_rope_head_dim);
+  }
+
+  /**
+   * Runs tokens (B, Tn) at positions cache.length.. through the absorbed path, appending them to
+   * the cache: a prefill when Tn > 1, a decode step when Tn = 1. Returns logits (B, Tn, V) and the
+   * pre-norm hidden states (B, Tn, D) (MTP drafting's input). Use inside engine.noGrad.
+   */
+  step(cache: LatentCache, tokens: Tensor): { logits: Tensor; hidden: Tensor } {
+    if (tokens.shape[0] !== cache.batch) throw new Error(`step: tokens [${tokens.shape.join(', ')}] do not match the cache batch ${cache.batch}`);
+    this.checkTokens(tokens, cache.length);
+    if (cache.length + tokens.shape[1]! > cache.maxLen) throw new Error(`step: ${tokens.shape[1]} more tokens overflow the cache (${cache.length} of ${cache.maxLen} used)`);
+    let h = this.embed(tokens);
+    for (let l = 0; l < this.config.num_hidden_layers; l++) {
+      h = blockForward(h, this.params, l, this.ctx, { cache, cacheLayer: l }).h;
+    }
+    cache.length += tokens.shape[1]!;
+    return { logits: this.head(h), hidden: h };
+  }
+
+  /** Logits of the last position only: (B, T, V) -> (B, V). */
+  static lastLogits(logits: Tensor): Tensor {
+    const [B, T, V] = logits.shape as [number, number, number];
+    return reshape(slice(logits, 1, T - 1, T), [B, V]);
+  }
+
+  /** Frees the RoPE tables (the parameters belong to the caller). */
+  dispose(): void {
+    this.rope.dispose();
+  }
+}
