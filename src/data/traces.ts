@@ -31,6 +31,7 @@ export function perturbNumber(s: string, rng: Rng): string {
     return `${BigInt(n!) + BigInt(rng.pick([-1, 1, 2]))}/${d}`;
   }
   const v = BigInt(s);
+  if (v >= 0n && v <= 9n) return String((Number(v) + rng.int(1, 9)) % 10);
   const delta = BigInt(rng.pick([-10, -2, -1, 1, 2, 10]));
   return (v + delta).toString();
 }

@@ -79,7 +79,7 @@ export function renderR1Zero(prompt: string): string {
     'The assistant first thinks about the reasoning process in the mind and then provides the user with the answer. ' +
     `The reasoning process and answer are enclosed within ${THINK_OPEN} ${THINK_CLOSE} and ${ANSWER_OPEN} ${ANSWER_CLOSE} tags, ` +
     `respectively, i.e., ${THINK_OPEN} reasoning process here ${THINK_CLOSE} ${ANSWER_OPEN} answer here ${ANSWER_CLOSE}. ` +
-    `User: ${prompt}. Assistant:`
+    `User: ${prompt.replace(/[.。]\s*$/, '')}. Assistant:`
   );
 }
 
