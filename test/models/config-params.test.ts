@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { DeepseekV3Config, parseDeepseekV3Config } from '../../src/models/deepseek-v3/config.js';
-import { checkpointTensors, modelFigures } from '../../src/models/deepseek-v3/params.js';
+import { checkCheckpointTensors, checkpointTensors, modelFigures } from '../../src/models/deepseek-v3/params.js';
 import { getPreset, presetConfigJson, presetNames } from '../../src/models/deepseek-v3/presets.js';
 import { readSafetensorsHeader } from '../../src/io/safetensors.js';
 
@@ -140,4 +140,37 @@ test('key list details: q_proj without LoRA, bias only for noaux_tc, attention b
   assert.ok(!byName.has('model.layers.62.enorm.weight'));
   assert.deepEqual(byName.get('model.layers.3.self_attn.kv_b_proj.weight')!.shape, [128 * 256, 512]);
   assert.deepEqual(byName.get('model.layers.3.mlp.shared_experts.gate_proj.weight')!.shape, [2048, 7168]);
+});
+
+test('checkCheckpointTensors names missing tensors, wrong shapes, and warns about extra ones', async () => {
+  const cfg = getPreset('bench-small');
+  const good = new Map(checkpointTensors(cfg).map((t) => [t.name, { shape: t.shape }]));
+  assert.deepEqual(checkCheckpointTensors(cfg, good), []);
+
+  const missing = new Map(good);
+  missing.delete('model.layers.1.self_attn.kv_a_layernorm.weight');
+  assert.throws(() => checkCheckpointTensors(cfg, missing, 'ck'), /^Error: ck: 1 tensor does not match the config: "model\.layers\.1\.self_attn\.kv_a_layernorm\.weight" is missing \(expected shape \[64\]\)$/);
+
+  const wrong = new Map(good);
+  wrong.set('model.layers.0.self_attn.kv_b_proj.weight', { shape: [512, 32] });
+  assert.throws(() => checkCheckpointTensors(cfg, wrong, 'ck'), /"model\.layers\.0\.self_attn\.kv_b_proj\.weight" has shape \[512, 32\]; expected \[512, 64\]/);
+
+  const extra = new Map(good);
+  extra.set('model.layers.4.enorm.weight', { shape: [256] });
+  assert.deepEqual(checkCheckpointTensors(cfg, extra, 'ck'), ['ck: ignoring 1 tensor the config does not use: model.layers.4.enorm.weight']);
+
+  // The reference checkpoint passes as it is.
+  if (existsSync(TINY)) {
+    const tiny = parseDeepseekV3Config(JSON.parse(readFileSync(`${TINY}/config.json`, 'utf8'))).config;
+    const header = await readSafetensorsHeader(`${TINY}/model.safetensors`);
+    assert.deepEqual(checkCheckpointTensors(tiny, new Map(header.entries.map((e) => [e.name, e]))), []);
+  }
+
+  // FP8 checkpoints: weight_scale_inv next to 2-D weights, one scale per block; MTP copies optional.
+  const v3 = getPreset('deepseek-v3');
+  const fp8 = new Map(checkpointTensors(v3).filter((t) => !t.sharedWith).map((t) => [t.name, { shape: t.shape }]));
+  fp8.set('model.layers.0.self_attn.kv_b_proj.weight_scale_inv', { shape: [256, 4] });
+  assert.deepEqual(checkCheckpointTensors(v3, fp8), []);
+  fp8.set('model.layers.0.self_attn.o_proj.weight_scale_inv', { shape: [56, 56] });
+  assert.throws(() => checkCheckpointTensors(v3, fp8), /"model\.layers\.0\.self_attn\.o_proj\.weight_scale_inv" has shape \[56, 56\]; expected \[56, 128\]/);
 });

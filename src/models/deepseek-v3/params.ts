@@ -184,3 +184,47 @@ export function modelFigures(c: DeepseekV3Config, bytesPerValue = 2): ModelFigur
     mha_kv_cache_bytes_per_token: L * c.num_attention_heads * (qkHeadDim(c) + c.v_head_dim) * bytesPerValue,
   };
 }
+
+/** Shape of one tensor found in a checkpoint (dtype optional; only shapes are checked here). */
+export interface FoundTensor {
+  readonly shape: readonly number[];
+}
+
+const listSome = (xs: string[], n = 8): string => (xs.length <= n ? xs.join(', ') : `${xs.slice(0, n).join(', ')} and ${xs.length - n} more`);
+const fmt = (s: readonly number[]): string => `[${s.join(', ')}]`;
+
+/**
+ * Matches a checkpoint's tensors against the config's list. Throws one Error naming every missing
+ * tensor and every shape mismatch (key, expected shape, actual shape); returns warnings for tensors
+ * the config does not use. Stored copies (`sharedWith`) may be absent; FP8 `weight_scale_inv`
+ * tensors are accepted next to 2-D weights when the config has a quantization_config, and their
+ * block-grid shape is checked.
+ */
+export function checkCheckpointTensors(c: DeepseekV3Config, found: ReadonlyMap<string, FoundTensor>, source = 'checkpoint'): string[] {
+  const problems: string[] = [];
+  const expected = new Map(checkpointTensors(c).map((t) => [t.name, t]));
+  for (const t of expected.values()) {
+    const f = found.get(t.name);
+    if (!f) {
+      if (!t.sharedWith) problems.push(`"${t.name}" is missing (expected shape ${fmt(t.shape)})`);
+    } else if (fmt(f.shape) !== fmt(t.shape)) {
+      problems.push(`"${t.name}" has shape ${fmt(f.shape)}; expected ${fmt(t.shape)}`);
+    }
+  }
+  const unexpected: string[] = [];
+  const block = c.quantization_config?.weight_block_size;
+  for (const [name, f] of found) {
+    if (expected.has(name)) continue;
+    const base = name.endsWith('.weight_scale_inv') ? expected.get(`${name.slice(0, -'_scale_inv'.length)}`) : undefined;
+    if (!base || !block || base.shape.length !== 2) {
+      unexpected.push(name);
+      continue;
+    }
+    const want = [Math.ceil(base.shape[0]! / block[0]), Math.ceil(base.shape[1]! / block[1])];
+    if (fmt(f.shape) !== fmt(want)) problems.push(`"${name}" has shape ${fmt(f.shape)}; expected ${fmt(want)} (one scale per ${block[0]}x${block[1]} block of ${fmt(base.shape)})`);
+  }
+  if (problems.length > 0) {
+    throw new Error(`${source}: ${problems.length} tensor${problems.length > 1 ? 's do' : ' does'} not match the config: ${listSome(problems)}`);
+  }
+  return unexpected.length > 0 ? [`${source}: ignoring ${unexpected.length} tensor${unexpected.length > 1 ? 's' : ''} the config does not use: ${listSome(unexpected)}`] : [];
+}
