@@ -1,0 +1,99 @@
+/**
+ * DeepSeek-V3 model invariants on small random configs (several variants, so the code is not
+ * tuned to the reference case): the absorbed attention path equals the training path, incremental
+ * decoding equals a full recompute, a batch equals its rows run alone.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { decodeLogits } from '../../src/models/deepseek-v3/check-reference.js';
+import { DeepseekV3 } from '../../src/models/deepseek-v3/model.js';
+import { slice, type Tensor } from '../../src/tensor/index.js';
+import { forEachBackend } from '../helpers/backends.js';
+import { disposeModel, maxAbsDiff, randomTokens, tinyModel } from './fixtures.js';
+
+const VARIANTS: [string, Record<string, unknown>][] = [
+  ['sigmoid gate, q LoRA, YaRN', {}],
+  ['softmax gate without bias, q_lora_rank null, no YaRN', { scoring_func: 'softmax', topk_method: 'group_limited_greedy', q_lora_rank: null, rope_scaling: null, norm_topk_prob: false }],
+  ['one group, tied embeddings, two dense layers', { n_group: 1, topk_group: 1, first_k_dense_replace: 2, num_hidden_layers: 3, tie_word_embeddings: true }],
+];
+
+forEachBackend((_name, engine) => {
+  for (const [label, overrides] of VARIANTS) {
+    describe(label, () => {
+      it('absorbed latent-cache path equals the training path (prefill of a whole sequence)', () => {
+        const e = engine(), m = tinyModel(e, overrides);
+        try {
+          e.noGrad(() => e.scope(() => {
+            const tokens = randomTokens(e, 2, 12, m.config.vocab_size);
+            const full = e.read(m.forward(tokens).logits);
+            const cache = m.createCache(2, 12);
+            try {
+              const absorbed = e.read(m.step(cache, tokens).logits);
+              const d = maxAbsDiff(full, absorbed);
+              assert.ok(d < 1e-4, `max abs diff ${d}`);
+            } finally { cache.dispose(); }
+          }));
+        } finally { disposeModel(m); }
+      });
+
+      it('prefill + one-token decode equals the full forward pass', () => {
+        const e = engine(), m = tinyModel(e, overrides);
+        try {
+          e.noGrad(() => e.scope(() => {
+            const B = 2, S = 14, P = 5, V = m.config.vocab_size;
+            const tokens = randomTokens(e, B, S, V, 3);
+            const full = e.read(m.forward(tokens).logits) as Float32Array;
+            const dec = decodeLogits(e, m, e.read(tokens) as Int32Array, B, S, P);
+            const want = new Float32Array(B * (S - P) * V);
+            for (let b = 0; b < B; b++) want.set(full.subarray((b * S + P - 1) * V, (b * S + S - 1) * V), b * (S - P) * V);
+            const d = maxAbsDiff(dec, want);
+            assert.ok(d < 1e-4, `max abs diff ${d}`);
+          }));
+        } finally { disposeModel(m); }
+      });
+
+      it('a batch gives the same logits as each sequence alone (forward and decode)', () => {
+        const e = engine(), m = tinyModel(e, overrides);
+        try {
+          e.noGrad(() => e.scope(() => {
+            const B = 3, S = 9, V = m.config.vocab_size;
+            const tokens = randomTokens(e, B, S, V, 5);
+            const batched = e.read(m.forward(tokens).logits);
+            const ids = e.read(tokens) as Int32Array;
+            const dec = decodeLogits(e, m, ids, B, S, 4);
+            for (let b = 0; b < B; b++) {
+              const row: Tensor = slice(tokens, 0, b, b + 1);
+              const single = e.read(m.forward(row).logits);
+              assert.ok(maxAbsDiff(single, batched.subarray(b * S * V, (b + 1) * S * V)) < 1e-5, `row ${b} forward`);
+              const one = decodeLogits(e, m, ids.subarray(b * S, (b + 1) * S), 1, S, 4);
+              assert.ok(maxAbsDiff(one, dec.subarray(b * (S - 4) * V, (b + 1) * (S - 4) * V)) < 1e-5, `row ${b} decode`);
+            }
+          }));
+        } finally { disposeModel(m); }
+      });
+    });
+  }
+
+  it('rejects token ids out of range, naming the id, position and vocab_size', () => {
+    const e = engine(), m = tinyModel(e);
+    try {
+      e.scope(() => {
+        const bad = e.tensor([1, 2, 64, 3], [2, 2], 'i32');
+        assert.throws(() => m.forward(bad), /id 64 at \[1, 0\] is out of range; expected 0 <= id < vocab_size \(64\)/);
+        assert.throws(() => m.forward(e.tensor([-1, 0], [1, 2], 'i32')), /id -1/);
+        const cache = m.createCache(1, 4);
+        try {
+          assert.throws(() => e.noGrad(() => m.step(cache, e.tensor([1, 2, 3, 4, 5], [1, 5], 'i32'))), /overflow the cache|exceed/);
+        } finally { cache.dispose(); }
+      });
+    } finally { disposeModel(m); }
+  });
+
+  it('lastLogits picks the final position', () => {
+    const e = engine();
+    e.scope(() => {
+      const l = e.tensor([1, 2, 3, 4, 5, 6, 7, 8], [2, 2, 2]);
+      assert.deepEqual(Array.from(e.read(DeepseekV3.lastLogits(l))), [3, 4, 7, 8]);
+    });
+  });
+}, ['reference', 'wasm 2 threads']);

@@ -1,0 +1,37 @@
+/**
+ * Every folder under shared/reference/deepseek-v3/ (DeepSeek's official code in float64) against
+ * this model on every backend: logits, prefill + one-token decode logits on the absorbed cache,
+ * loss, every gradient and the routing sets, within the README's tolerances.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { it } from 'node:test';
+import { checkReference } from '../../src/models/deepseek-v3/check-reference.js';
+import { forEachBackend } from '../helpers/backends.js';
+
+// dist/test/models -> repo root -> ../shared
+const REPO = resolve(fileURLToPath(import.meta.url), '../../../..');
+const ROOT = join(REPO, '..', 'shared', 'reference', 'deepseek-v3');
+const CASES = existsSync(ROOT) ? readdirSync(ROOT).filter((d) => statSync(join(ROOT, d)).isDirectory()).sort() : [];
+
+it('finds reference cases', () => {
+  assert.ok(CASES.length > 0, `no reference folders under ${ROOT}`);
+});
+
+forEachBackend((_name, engine) => {
+  for (const dir of CASES) {
+    it(`matches DeepSeek's official code on ${dir}`, async (t) => {
+      const report = await checkReference(engine(), join(ROOT, dir));
+      const grads = report.items.filter((i) => i.name.startsWith('grad.'));
+      const worstGrad = Math.max(...grads.map((i) => i.diff / Math.max(i.tolerance / 1e-3, 1e-30)));
+      for (const i of report.items) if (!i.name.startsWith('grad.')) t.diagnostic(`${i.name}: max abs diff ${i.diff.toExponential(2)} (tol ${i.tolerance.toExponential(1)})`);
+      t.diagnostic(`${grads.length} gradients: worst max-abs diff / ref max-abs = ${worstGrad.toExponential(2)} (tol 1e-3)`);
+      const failed = report.items.filter((i) => !i.pass);
+      assert.deepEqual(failed, [], `items beyond tolerance: ${failed.map((i) => `${i.name} ${i.diff}`).join(', ')}`);
+      assert.ok(report.items.some((i) => i.name === 'decode_logits'), 'decode logits were compared');
+      assert.ok(grads.length > 0, 'gradients were compared');
+    });
+  }
+});
