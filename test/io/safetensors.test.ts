@@ -5,9 +5,10 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
 import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import { Dtype, fromNumbers, numel } from '../../src/io/dtypes.js';
 import { assertSameTensors, sampleTensors } from './st-fixtures.js';
@@ -22,7 +23,9 @@ import {
 } from '../../src/io/safetensors.js';
 import { writeFileAtomic } from '../../src/io/atomic-write.js';
 
-const REF = '/work/shared/reference/deepseek-v3/tiny-v3';
+// dist/test/<area>/x.test.js -> repo root -> ../shared (the project's shared data folder)
+const SHARED = resolve(fileURLToPath(import.meta.url), '../../../..', '..', 'shared');
+const REF = join(SHARED, 'reference', 'deepseek-v3', 'tiny-v3');
 
 async function tempDir(): Promise<string> {
   return mkdtemp(join(tmpdir(), 'st-test-'));

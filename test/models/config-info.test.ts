@@ -5,12 +5,16 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import { Command } from 'commander';
 import { register } from '../../src/cli/commands/info.js';
 import { resolveConfig } from '../../src/models/deepseek-v3/presets.js';
 
-const TINY = '/work/shared/reference/deepseek-v3/tiny-v3';
+// dist/test/<area>/x.test.js -> repo root -> ../shared (the project's shared data folder)
+const SHARED = resolve(fileURLToPath(import.meta.url), '../../../..', '..', 'shared');
+const TINY = join(SHARED, 'reference', 'deepseek-v3', 'tiny-v3');
 
 async function runInfo(args: string[]): Promise<string> {
   const program = new Command().exitOverride();
@@ -44,7 +48,7 @@ test('info prints a readable table', async () => {
 
 test('config arguments: preset, folder, file; unknown names are errors', { skip: !existsSync(TINY) }, async () => {
   const fromDir = await resolveConfig(TINY);
-  const fromFile = await resolveConfig(`${TINY}/config.json`);
+  const fromFile = await resolveConfig(join(TINY, "config.json"));
   assert.deepEqual(fromDir.config, fromFile.config);
   assert.equal((await resolveConfig('bench-small')).config.hidden_size, 256);
   const json = JSON.parse(await runInfo([TINY, '--json'])) as Record<string, number>;

@@ -6,14 +6,18 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
 import { DeepseekV3Config, parseDeepseekV3Config } from '../../src/models/deepseek-v3/config.js';
 import { checkCheckpointTensors, checkpointTensors, modelFigures } from '../../src/models/deepseek-v3/params.js';
 import { getPreset, presetConfigJson, presetNames } from '../../src/models/deepseek-v3/presets.js';
 import { readSafetensorsHeader } from '../../src/io/safetensors.js';
 
-const TINY = '/work/shared/reference/deepseek-v3/tiny-v3';
-const BENCH = '/work/shared/bench/bench-small.json';
+// dist/test/<area>/x.test.js -> repo root -> ../shared (the project's shared data folder)
+const SHARED = resolve(fileURLToPath(import.meta.url), '../../../..', '..', 'shared');
+const TINY = join(SHARED, 'reference', 'deepseek-v3', 'tiny-v3');
+const BENCH = join(SHARED, 'bench', 'bench-small.json');
 
 /** Total main-model parameters by formula (MLA + dense/MoE MLPs + embedding, norm, head). */
 function formulaTotal(c: DeepseekV3Config): number {
@@ -64,8 +68,8 @@ test('presets are the shipped config.json values and bench-small matches shared/
 });
 
 test('the tensor list equals the keys and shapes of the reference checkpoint', { skip: !existsSync(TINY) }, async () => {
-  const cfg = parseDeepseekV3Config(JSON.parse(readFileSync(`${TINY}/config.json`, 'utf8'))).config;
-  const header = await readSafetensorsHeader(`${TINY}/model.safetensors`);
+  const cfg = parseDeepseekV3Config(JSON.parse(readFileSync(join(TINY, "config.json"), 'utf8'))).config;
+  const header = await readSafetensorsHeader(join(TINY, "model.safetensors"));
   const fromFile = header.entries.map((e) => `${e.name} ${e.shape.join('x')}`).sort();
   const fromList = checkpointTensors(cfg).map((t) => `${t.name} ${t.shape.join('x')}`).sort();
   assert.deepEqual(fromList, fromFile);
@@ -161,8 +165,8 @@ test('checkCheckpointTensors names missing tensors, wrong shapes, and warns abou
 
   // The reference checkpoint passes as it is.
   if (existsSync(TINY)) {
-    const tiny = parseDeepseekV3Config(JSON.parse(readFileSync(`${TINY}/config.json`, 'utf8'))).config;
-    const header = await readSafetensorsHeader(`${TINY}/model.safetensors`);
+    const tiny = parseDeepseekV3Config(JSON.parse(readFileSync(join(TINY, "config.json"), 'utf8'))).config;
+    const header = await readSafetensorsHeader(join(TINY, "model.safetensors"));
     assert.deepEqual(checkCheckpointTensors(tiny, new Map(header.entries.map((e) => [e.name, e]))), []);
   }
 

@@ -5,10 +5,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import {
   isMoeLayer,
   parseDeepseekV3Config,
@@ -17,8 +18,10 @@ import {
   writeDeepseekV3Config,
 } from '../../src/models/deepseek-v3/config.js';
 
-const REF_ROOT = '/work/shared/reference/deepseek-v3';
-const BENCH = '/work/shared/bench/bench-small.json';
+// dist/test/<area>/x.test.js -> repo root -> ../shared (the project's shared data folder)
+const SHARED = resolve(fileURLToPath(import.meta.url), '../../../..', '..', 'shared');
+const REF_ROOT = join(SHARED, 'reference', 'deepseek-v3');
+const BENCH = join(SHARED, 'bench', 'bench-small.json');
 const refDirs = existsSync(REF_ROOT) ? readdirSync(REF_ROOT).filter((d) => existsSync(join(REF_ROOT, d, 'config.json'))) : [];
 
 /** The smallest valid config: only the required keys. */
