@@ -4,6 +4,8 @@
  * {"total_params","active_params","mtp_params","kv_cache_bytes_per_token","mha_kv_cache_bytes_per_token"}
  * (integers, bf16 caches). Config warnings (unknown keys) go to stderr.
  */
+import { createBackend, wasmThreadsAvailable } from '../../kernels/index.js';
+import { intOption } from '../options.js';
 import type { Command } from 'commander';
 import { DeepseekV3Config, qkHeadDim } from '../../models/deepseek-v3/config.js';
 import { modelFigures, ModelFigures } from '../../models/deepseek-v3/params.js';
@@ -66,11 +68,21 @@ export function infoTable(name: string, c: DeepseekV3Config, f: ModelFigures): s
 
 export function register(program: Command): void {
   program.command('info')
-    .description('parameter counts and KV-cache size of a DeepSeek-V3 config')
+    .description('parameter counts and KV-cache size of a DeepSeek-V3 config, or the compute backend')
     .argument('[config]', `config.json, a checkpoint folder, or a preset (${presetNames().join(', ')})`)
     .option('--json', 'print {"total_params","active_params","mtp_params","kv_cache_bytes_per_token","mha_kv_cache_bytes_per_token"}')
-    .action(async (arg: string | undefined, o: { json?: boolean }) => {
-      if (arg === undefined) throw new Error(`info: give a config.json path, a checkpoint folder or a preset (${presetNames().join(', ')})`);
+    .option('--backend', 'report the kernel backend this machine gets (WASM relaxed-SIMD, plain SIMD or reference) and its threads')
+    .option('--threads <n>', 'threads for --backend (default: all cores)', intOption('--threads'))
+    .action(async (arg: string | undefined, o: { json?: boolean; backend?: boolean; threads?: number }) => {
+      if (o.backend) {
+        const b = await createBackend({ threads: o.threads });
+        const report = { backend: b.name, threads: b.threads, relaxed_simd: b.name === 'wasm-relaxed-simd', wasm_threads: wasmThreadsAvailable() };
+        b.dispose();
+        process.stdout.write(o.json ? `${JSON.stringify(report)}\n`
+          : `backend: ${report.backend}${report.relaxed_simd ? ' (relaxed-SIMD FMA build)' : ''}\nthreads: ${report.threads}\n`);
+        return;
+      }
+      if (arg === undefined) throw new Error(`info: give a config.json path, a checkpoint folder or a preset (${presetNames().join(', ')}), or --backend`);
       const { config, warnings } = await resolveConfig(arg);
       for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
       const figures = modelFigures(config);
