@@ -23,7 +23,7 @@ export function isTrainable(key: string): boolean {
 
 function initValue(s: TensorSpec): 'normal' | 0 | 1 {
   if (s.role === 'norm') return 1;
-  if (s.name.endsWith('.bias')) return 0;
+  if (s.name.endsWith('.bias') || s.name.endsWith('.e_score_correction_bias')) return 0;
   return 'normal';
 }
 
