@@ -1,0 +1,76 @@
+/**
+ * GGUF v3 constants (ggml docs/gguf.md): metadata value types, the ggml tensor types this project
+ * writes and reads, their byte sizes, and the `general.file_type` codes llama.cpp reports.
+ *
+ * GGUF lists tensor dimensions innermost-first (ggml `ne[0]` is the contiguous one); every API in
+ * this project takes and returns shapes outermost-first (row-major, as safetensors and PyTorch
+ * do) and reverses them only at the file boundary.
+ */
+
+/** The file magic "GGUF" read as a little-endian u32. */
+export const GGUF_MAGIC = 0x46554747;
+/** The version this writer produces; the reader also accepts 2 (same layout, 64-bit counts). */
+export const GGUF_VERSION = 3;
+/** Alignment of the data section and of every tensor's offset when `general.alignment` is absent. */
+export const GGUF_DEFAULT_ALIGNMENT = 32;
+
+/** Metadata value type codes (gguf.md, `gguf_metadata_value_type`). */
+export const VALUE_TYPES = Object.freeze({
+  u8: 0, i8: 1, u16: 2, i16: 3, u32: 4, i32: 5, f32: 6, bool: 7, string: 8, array: 9, u64: 10, i64: 11, f64: 12,
+} as const);
+
+/** A scalar metadata type name. */
+export type GgufScalarType = Exclude<keyof typeof VALUE_TYPES, 'array'>;
+
+/** One metadata value with its explicit GGUF type (JS numbers alone cannot say u32 vs f32). */
+export type GgufValue =
+  | { readonly type: 'u8' | 'i8' | 'u16' | 'i16' | 'u32' | 'i32' | 'f32' | 'f64'; readonly value: number }
+  | { readonly type: 'u64' | 'i64'; readonly value: bigint }
+  | { readonly type: 'bool'; readonly value: boolean }
+  | { readonly type: 'string'; readonly value: string }
+  | { readonly type: 'array'; readonly itemType: GgufScalarType; readonly value: readonly (number | bigint | boolean | string)[] };
+
+/** Typed metadata value helpers, e.g. `gguf.u32(4)`, `gguf.arr('string', tokens)`. */
+export const gguf = Object.freeze({
+  u32: (value: number): GgufValue => ({ type: 'u32', value }),
+  i32: (value: number): GgufValue => ({ type: 'i32', value }),
+  f32: (value: number): GgufValue => ({ type: 'f32', value }),
+  u64: (value: number | bigint): GgufValue => ({ type: 'u64', value: BigInt(value) }),
+  bool: (value: boolean): GgufValue => ({ type: 'bool', value }),
+  str: (value: string): GgufValue => ({ type: 'string', value }),
+  arr: (itemType: GgufScalarType, value: readonly (number | bigint | boolean | string)[]): GgufValue => ({ type: 'array', itemType, value }),
+});
+
+/** ggml tensor types handled here, with their ggml_type codes. */
+export const GGML_TYPES = Object.freeze({ F32: 0, F16: 1, Q8_0: 8, BF16: 30 } as const);
+/** A ggml tensor type name handled here. */
+export type GgmlType = keyof typeof GGML_TYPES;
+
+/** Elements per Q8_0 block and bytes per block (an f16 scale then 32 int8 values). */
+export const Q8_0_BLOCK = 32;
+export const Q8_0_BLOCK_BYTES = 34;
+
+/** The ggml type name for a code, or undefined for a type this project does not handle. */
+export function ggmlTypeName(code: number): GgmlType | undefined {
+  return (Object.keys(GGML_TYPES) as GgmlType[]).find((k) => GGML_TYPES[k] === code);
+}
+
+/** Bytes a tensor of `type` and row-major `shape` occupies; throws when Q8_0 rows are not whole blocks. */
+export function ggmlTensorBytes(type: GgmlType, shape: readonly number[], name = 'tensor'): number {
+  const n = shape.reduce((a, b) => a * b, 1);
+  switch (type) {
+    case 'F32':
+      return 4 * n;
+    case 'F16':
+    case 'BF16':
+      return 2 * n;
+    case 'Q8_0': {
+      const inner = shape.length === 0 ? 1 : shape[shape.length - 1]!;
+      if (inner % Q8_0_BLOCK !== 0) throw new Error(`${name}: Q8_0 needs rows of a multiple of ${Q8_0_BLOCK} elements; the innermost dimension is ${inner}`);
+      return (n / Q8_0_BLOCK) * Q8_0_BLOCK_BYTES;
+    }
+  }
+}
+
+/** `general.file_type` (llama_ftype) for a file whose large tensors are all `type`. */
+export const FILE_TYPES: Readonly<Record<GgmlType, number>> = Object.freeze({ F32: 0, F16: 1, Q8_0: 7, BF16: 32 });
