@@ -58,15 +58,15 @@ it('a checkpoint missing a tensor or with a wrong shape is an error naming key, 
     const missing = new Map(stored);
     missing.delete('model.layers.1.self_attn.kv_b_proj.weight');
     assert.throws(() => paramsFromContents(e, c, { tensors: missing, metadata: {} }, 'ckpt'),
-      /ckpt: checkpoint does not match the config: missing tensor "model\.layers\.1\.self_attn\.kv_b_proj\.weight" \(expected shape \[64, 8\]\)/);
+      /ckpt: 1 tensor does not match the config: "model\.layers\.1\.self_attn\.kv_b_proj\.weight" is missing \(expected shape \[64, 8\]\)/);
     const wrong = new Map(stored);
     wrong.set('model.layers.0.mlp.up_proj.weight', { dtype: 'F32', shape: [48, 31], data: new Float32Array(48 * 31) });
     assert.throws(() => paramsFromContents(e, c, { tensors: wrong, metadata: {} }, 'ckpt'),
-      /tensor "model\.layers\.0\.mlp\.up_proj\.weight" has shape \[48, 31\]; expected \[48, 32\]/);
+      /"model\.layers\.0\.mlp\.up_proj\.weight" has shape \[48, 31\]; expected \[48, 32\]/);
     const extra = new Map(stored);
     extra.set('model.layers.0.mlp.up_proj.weight_scale_inv', { dtype: 'F32', shape: [1], data: new Float32Array(1) });
     const ok = paramsFromContents(e, c, { tensors: extra, metadata: {} }, 'ckpt');
-    assert.match(ok.warnings[0]!, /ignoring 1 tensor\(s\) the model does not use: model\.layers\.0\.mlp\.up_proj\.weight_scale_inv/);
+    assert.match(ok.warnings[0]!, /ignoring 1 tensor the config does not use: .*weight_scale_inv/);
     disposeParams(ok.params);
   } finally { disposeParams(p); }
 });

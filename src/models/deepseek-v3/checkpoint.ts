@@ -14,7 +14,7 @@ import { readSafetensorsCheckpoint, writeSafetensorsCheckpoint } from '../../io/
 import { tensorToFloat32, type SafetensorsContents, type StoredTensor } from '../../io/safetensors.js';
 import { join } from 'node:path';
 import { writeDeepseekV3Config, type DeepseekV3Config } from './config.js';
-import { checkpointTensors, type TensorSpec } from './params.js';
+import { checkCheckpointTensors, checkpointTensors, type TensorSpec } from './params.js';
 
 /** True for tensors that are trainable by gradient (everything but the balancing bias). */
 export function isTrainable(key: string): boolean {
@@ -51,36 +51,15 @@ export function initParams(engine: Engine, config: DeepseekV3Config, rng: Rng): 
   return out;
 }
 
-const fmt = (s: readonly number[]): string => `[${s.join(', ')}]`;
-
 /**
- * Builds the parameter map from checkpoint contents, checking every expected key and shape.
- * Errors name the key, the expected shape and what the file holds. Returns warnings for tensors
- * the model does not use (for the caller to show).
+ * Builds the parameter map from checkpoint contents after params.ts's checkCheckpointTensors:
+ * errors name the key, the expected shape and what the file holds. Returns warnings for tensors
+ * the model does not use (for the caller to show). FP8 checkpoints are not dequantised here.
  */
 export function paramsFromContents(engine: Engine, config: DeepseekV3Config, contents: SafetensorsContents, source: string): { params: Map<string, Tensor>; warnings: string[] } {
-  const problems: string[] = [];
-  const specs = checkpointTensors(config);
-  for (const s of specs) {
-    const t = contents.tensors.get(s.name);
-    if (t === undefined) {
-      if (s.sharedWith === undefined) problems.push(`missing tensor "${s.name}" (expected shape ${fmt(s.shape)})`);
-    } else if (fmt(t.shape) !== fmt(s.shape)) {
-      problems.push(`tensor "${s.name}" has shape ${fmt(t.shape)}; expected ${fmt(s.shape)}`);
-    }
-  }
-  if (problems.length > 0) {
-    const more = problems.length > 5 ? `; and ${problems.length - 5} more` : '';
-    throw new Error(`${source}: checkpoint does not match the config: ${problems.slice(0, 5).join('; ')}${more}`);
-  }
-  const known = new Set(specs.map((s) => s.name));
-  const unused = [...contents.tensors.keys()].filter((k) => !known.has(k));
+  const warnings = checkCheckpointTensors(config, contents.tensors, source);
   const params = new Map<string, Tensor>();
-  for (const s of specs) {
-    if (s.sharedWith !== undefined) continue;
-    params.set(s.name, makeParam(engine, s.name, tensorToFloat32(contents.tensors.get(s.name)!), s.shape));
-  }
-  const warnings = unused.length > 0 ? [`${source}: ignoring ${unused.length} tensor(s) the model does not use: ${unused.slice(0, 5).join(', ')}${unused.length > 5 ? ', ...' : ''}`] : [];
+  for (const s of parameterSpecs(config)) params.set(s.name, makeParam(engine, s.name, tensorToFloat32(contents.tensors.get(s.name)!), s.shape));
   return { params, warnings };
 }
 
