@@ -1,0 +1,116 @@
+/**
+ * Chat on top of the generation engine: messages in, a stream of reasoning / content deltas out,
+ * for `n` choices at once. Both the HTTP API and the terminal chat use it. Token work (prompt
+ * encoding, stop tokens) and text work (detokenizing, stop strings, the think split) meet here;
+ * the engine below sees only ids.
+ */
+import type { Scheduler } from '../inference/scheduler.js';
+import type { Generation } from '../inference/generation.js';
+import type { SamplingParams } from '../inference/sampling.js';
+import { AsyncQueue } from '../inference/async-queue.js';
+import type { ChatMessage } from '../tokenizer/chat.js';
+import type { Tokenizer } from '../tokenizer/types.js';
+import { encodeChat, type EncodedPrompt } from './prompt.js';
+import { ReasoningSplitter, StopMatcher, StreamDecoder } from './text-stream.js';
+
+/** A chat request in engine terms. */
+export interface ChatRequest {
+  messages: readonly ChatMessage[];
+  /** Most new tokens per choice; absent means the rest of the context. */
+  maxTokens?: number;
+  temperature: number;
+  topP: number;
+  topK: number;
+  seed?: number;
+  stop: readonly string[];
+  n: number;
+  logprobs: boolean;
+}
+
+/** One chosen token's log-probability, with its text. */
+export interface TokenLogprob { token: string; logprob: number; bytes: number[] }
+
+/** What the stream yields. */
+export type ChatEvent =
+  | { type: 'delta'; index: number; reasoning: string; content: string; logprobs?: TokenLogprob[] }
+  | { type: 'finish'; index: number; reason: 'stop' | 'length'; completionTokens: number; reasoningTokens: number };
+
+/** A prepared request: its prompt is encoded and checked against the context. */
+export interface PreparedChat { request: ChatRequest; prompt: EncodedPrompt }
+
+/** Serves chat requests with one tokenizer and one scheduler. */
+export class ChatService {
+  constructor(
+    readonly scheduler: Scheduler,
+    readonly tokenizer: Tokenizer,
+    /** Token ids that end a reply (the tokenizer's EOS, generation_config's eos_token_id). */
+    readonly stopTokens: readonly number[],
+  ) {}
+
+  get maxContext(): number { return this.scheduler.model.maxContext; }
+
+  /** Encodes the prompt; callers check `prompt.ids.length` against `maxContext`. */
+  prepare(request: ChatRequest): PreparedChat {
+    return { request, prompt: encodeChat(this.tokenizer, request.messages) };
+  }
+
+  /**
+   * Streams the choices' deltas interleaved, each choice ending with a `finish` event. Aborting
+   * `signal` or leaving the iteration cancels every generation of the request at once.
+   */
+  async *stream(prepared: PreparedChat, signal?: AbortSignal): AsyncGenerator<ChatEvent> {
+    const { request: r, prompt } = prepared;
+    const room = this.maxContext - prompt.ids.length;
+    const params: Partial<SamplingParams> = {
+      temperature: r.temperature, topP: r.topP, topK: r.topK, logprobs: r.logprobs,
+      maxNewTokens: Math.min(r.maxTokens ?? room, room), stopTokens: this.stopTokens,
+    };
+    const gens = Array.from({ length: r.n }, (_, i) =>
+      this.scheduler.submit(prompt.ids, { ...params, seed: r.seed === undefined ? undefined : r.seed + i }));
+    const queue = new AsyncQueue<ChatEvent>();
+    const cancelAll = () => { for (const g of gens) g.cancel(); queue.close(); };
+    signal?.addEventListener('abort', cancelAll);
+    let live = gens.length;
+    gens.forEach((g, i) => {
+      this.pump(g, i, r, prompt.startsInReasoning, queue).then(
+        () => { if (--live === 0) queue.close(); },
+        (err: unknown) => { for (const h of gens) h.cancel(); queue.close(err); });
+    });
+    try {
+      if (signal?.aborted) cancelAll();
+      for await (const ev of queue) yield ev;
+    } finally {
+      signal?.removeEventListener('abort', cancelAll);
+      for (const g of gens) g.cancel();
+    }
+  }
+
+  /** Turns one generation's tokens into delta events. */
+  private async pump(g: Generation, index: number, r: ChatRequest, startsInReasoning: boolean, out: AsyncQueue<ChatEvent>): Promise<void> {
+    const decoder = new StreamDecoder(this.tokenizer);
+    const stop = new StopMatcher(r.stop);
+    const split = new ReasoningSplitter(startsInReasoning);
+    let reasoningTokens = 0;
+    const send = (reasoning: string, content: string, logprobs?: TokenLogprob[]) => {
+      if (reasoning || content || logprobs) out.push({ type: 'delta', index, reasoning, content, ...(logprobs ? { logprobs } : {}) });
+    };
+    for await (const t of g) {
+      if (split.state !== 'content') reasoningTokens++;
+      const d = split.push(stop.push(decoder.push(t.token)));
+      const lp = t.logprob === undefined ? undefined : [this.tokenLogprob(t.token, t.logprob)];
+      send(d.reasoning, d.content, lp);
+      if (stop.stopped) { g.cancel(); break; }
+    }
+    if (g.finishReason === 'cancelled' && !stop.stopped) return; // the client went away
+    const tail = stop.push(decoder.flush()) + stop.flush();
+    const a = split.push(tail), b = split.flush();
+    send(a.reasoning + b.reasoning, a.content + b.content);
+    const reason = stop.stopped || g.finishReason === 'stop' ? 'stop' : 'length';
+    out.push({ type: 'finish', index, reason, completionTokens: g.completionTokens, reasoningTokens });
+  }
+
+  private tokenLogprob(token: number, logprob: number): TokenLogprob {
+    const bytes = Array.from(this.tokenizer.decodeBytes([token]));
+    return { token: new TextDecoder().decode(Uint8Array.from(bytes)), logprob, bytes };
+  }
+}

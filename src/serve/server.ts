@@ -1,0 +1,161 @@
+/**
+ * The HTTP server (node:http): the OpenAI-compatible API (`GET /v1/models`,
+ * `POST /v1/chat/completions`), `GET /health`, and the web chat page at `/`. Every client mistake
+ * is answered with OpenAI's error body; nothing a request sends can throw past its own handler.
+ * Binds 127.0.0.1 unless told otherwise; with an API key, /v1/ routes need `Authorization: Bearer`.
+ * A client that disconnects mid-generation has its generations cancelled (slots freed) at once.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { timingSafeEqual } from 'node:crypto';
+import type { ChatService } from './chat-service.js';
+import { completionChunks, foldChunks } from './completions.js';
+import { ApiError, badRequest } from './errors.js';
+import { parseChatBody, toChatRequest } from './schema.js';
+import { webFile, WEB_DIR } from './static.js';
+
+/** Server settings. */
+export interface ServeOptions {
+  /** Model name clients must send (and /v1/models lists). */
+  modelId: string;
+  /** Interface to bind (default 127.0.0.1, loopback only). */
+  host?: string;
+  /** Port (default 8000; 0 picks a free one). */
+  port?: number;
+  /** When set, /v1/ requests need `Authorization: Bearer <apiKey>`. */
+  apiKey?: string;
+  /** Largest accepted request body in bytes (default 1 MiB). */
+  maxBodyBytes?: number;
+  /** Folder of the web page (default: src/serve/web). */
+  webDir?: string;
+  /** Receives one line per request (method, path, status, ms); the CLI prints it. */
+  log?: (line: string) => void;
+}
+
+/** A running server. */
+export interface RunningServer {
+  server: Server;
+  /** Base URL, e.g. http://127.0.0.1:8000 */
+  url: string;
+  close(): Promise<void>;
+}
+
+function sendJson(res: ServerResponse, status: number, value: unknown, extra: Record<string, string> = {}): void {
+  const body = JSON.stringify(value);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...extra });
+  res.end(body);
+}
+
+/** Reads the body up to `limit` bytes; a larger one is drained and refused. */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const tooLarge = () => badRequest(`Request body is larger than the server's limit of ${limit} bytes`, null, 'request_too_large');
+  return new Promise((resolve, reject) => {
+    if (Number(req.headers['content-length'] ?? 0) > limit) { req.resume(); reject(tooLarge()); return; }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (c: Buffer) => {
+      size += c.length;
+      if (size > limit) { req.off('data', onData); req.resume(); reject(tooLarge()); return; }
+      chunks.push(c);
+    };
+    req.on('data', onData);
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function authorized(req: IncomingMessage, apiKey: string | undefined): boolean {
+  if (apiKey === undefined) return true;
+  const got = Buffer.from(req.headers.authorization ?? '');
+  const want = Buffer.from(`Bearer ${apiKey}`);
+  return got.length === want.length && timingSafeEqual(got, want);
+}
+
+/** The request handler (usable without a port, e.g. in tests). */
+export function createHandler(service: ChatService, options: ServeOptions): (req: IncomingMessage, res: ServerResponse) => void {
+  const maxBody = options.maxBodyBytes ?? 1 << 20;
+  const created = Math.floor(Date.now() / 1000);
+
+  async function chatCompletions(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const raw = await readBody(req, maxBody);
+    let json: unknown;
+    try {
+      json = JSON.parse(raw.toString('utf8'));
+    } catch {
+      throw badRequest('We could not parse the JSON body of your request. Send a JSON object with Content-Type: application/json.', null, 'invalid_json');
+    }
+    const body = parseChatBody(json);
+    if (body instanceof ApiError) throw body;
+    if (body.model !== options.modelId) throw badRequest(`The model '${body.model}' does not exist; this server serves '${options.modelId}'`, 'model', 'model_not_found');
+    const request = toChatRequest(body);
+    const prepared = service.prepare(request);
+    const promptLen = prepared.prompt.ids.length, ctx = service.maxContext;
+    if (promptLen >= ctx || (request.maxTokens !== undefined && promptLen + request.maxTokens > ctx)) {
+      const asked = request.maxTokens === undefined ? '' : ` (${promptLen} in the messages, ${request.maxTokens} in the completion)`;
+      throw badRequest(`This model's maximum context length is ${ctx} tokens. However, you requested ${promptLen + (request.maxTokens ?? 0)} tokens${asked}. Please reduce the length of the messages or completion.`, 'messages', 'context_length_exceeded');
+    }
+    const abort = new AbortController();
+    res.on('close', () => { if (!res.writableFinished) abort.abort(); });
+    if (body.stream) {
+      const chunks = completionChunks(service, prepared, options.modelId, body.stream_options?.include_usage === true, abort.signal);
+      res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' });
+      try {
+        for await (const c of chunks) res.write(`data: ${JSON.stringify(c)}\n\n`);
+      } catch (err) {
+        res.write(`data: ${JSON.stringify(new ApiError(500, `generation failed: ${(err as Error).message}`, 'server_error').body())}\n\n`);
+      }
+      res.end('data: [DONE]\n\n');
+      return;
+    }
+    sendJson(res, 200, await foldChunks(completionChunks(service, prepared, options.modelId, true, abort.signal)));
+  }
+
+  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    if (path.startsWith('/v1/') && !authorized(req, options.apiKey)) {
+      throw new ApiError(401, 'Incorrect or missing API key. Send it as "Authorization: Bearer <key>".', 'invalid_request_error', null, 'invalid_api_key');
+    }
+    const method = req.method ?? 'GET';
+    const only = (m: string) => { if (method !== m) throw new ApiError(405, `${method} is not allowed on ${path}; use ${m}`, 'invalid_request_error', null, 'method_not_allowed'); };
+    if (path === '/v1/chat/completions') { only('POST'); return chatCompletions(req, res); }
+    if (path === '/v1/models') {
+      only('GET');
+      return sendJson(res, 200, { object: 'list', data: [{ id: options.modelId, object: 'model', created, owned_by: 'deepseek-ts' }] });
+    }
+    if (path === '/health') { only('GET'); return sendJson(res, 200, { status: 'ok', model: options.modelId, active_requests: service.scheduler.active }); }
+    if (method === 'GET') {
+      const f = await webFile(path, options.webDir ?? WEB_DIR);
+      if (f) { res.writeHead(200, { 'content-type': f.type, 'content-length': f.body.length, 'cache-control': 'no-cache' }); res.end(f.body); return; }
+    }
+    throw new ApiError(404, `No route for ${method} ${path}`, 'invalid_request_error', null, 'not_found');
+  }
+
+  return (req, res) => {
+    const t0 = Date.now();
+    res.on('finish', () => options.log?.(`${req.method} ${req.url} ${res.statusCode} ${Date.now() - t0} ms`));
+    route(req, res).catch((err: unknown) => {
+      const e = err instanceof ApiError ? err : new ApiError(500, `internal error: ${(err as Error)?.message ?? String(err)}`, 'server_error');
+      if (res.headersSent) { res.destroy(); return; }
+      sendJson(res, e.status, e.body(), e.code === 'request_too_large' ? { connection: 'close' } : {});
+    });
+  };
+}
+
+/** Starts listening; resolves once bound. */
+export function startServer(service: ChatService, options: ServeOptions): Promise<RunningServer> {
+  const server = createServer(createHandler(service, options));
+  server.on('clientError', (_err, socket) => { if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n'); });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 8000, options.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      const a = server.address() as AddressInfo;
+      const host = a.family === 'IPv6' ? `[${a.address}]` : a.address;
+      resolve({
+        server,
+        url: `http://${host}:${a.port}`,
+        close: () => new Promise<void>((done) => { server.closeAllConnections(); server.close(() => done()); }),
+      });
+    });
+  });
+}
