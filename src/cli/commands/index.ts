@@ -5,6 +5,7 @@ import { register as data } from './data.js';
 import { register as tokenizer } from './tokenizer.js';
 import { register as tokenize } from './tokenize.js';
 import { register as info } from './info.js';
+import { register as exportCmd } from './export.js';
 import { register as checkReference } from './check-reference.js';
 
 export const COMMANDS: ReadonlyArray<(program: Command) => void> = [

@@ -1,0 +1,83 @@
+/**
+ * `deepseek-ts export <checkpoint-dir> --format hf|gguf|fp8 --out <dir|file>`: a checkpoint
+ * (float or DeepSeek FP8 layout, which is dequantised on load) leaves as a Hugging Face bundle,
+ * DeepSeek's FP8 block-quantised layout (with the round-trip error reported), or a GGUF file that
+ * llama.cpp runs (architecture deepseek2). See src/export/ for the formats.
+ */
+import { InvalidArgumentError, type Command } from 'commander';
+import type { GgmlType } from '../../io/gguf-format.js';
+import { loadCheckpoint } from '../../export/checkpoint.js';
+import { exportGguf } from '../../export/gguf-export.js';
+import { writeHfBundle } from '../../export/hf-bundle.js';
+
+const FORMATS = ['hf', 'gguf', 'fp8'] as const;
+const GGUF_TYPES: readonly GgmlType[] = ['F32', 'F16', 'BF16', 'Q8_0'];
+
+function choice<T extends string>(flag: string, options: readonly T[], normalise: (v: string) => string = (v) => v): (v: string) => T {
+  return (v: string) => {
+    const n = normalise(v);
+    if (!(options as readonly string[]).includes(n)) throw new InvalidArgumentError(`${flag} must be one of ${options.join(', ')}, got '${v}'`);
+    return n as T;
+  };
+}
+
+/** Parses a size such as 5GB, 500MB or a byte count. */
+function sizeOption(v: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*(B|KB|MB|GB)?$/i.exec(v.trim());
+  if (!m) throw new InvalidArgumentError(`--max-shard-size must be a size like 5GB, 500MB or a byte count, got '${v}'`);
+  const unit = { B: 1, KB: 1e3, MB: 1e6, GB: 1e9 }[(m[2] ?? 'B').toUpperCase() as 'B']!;
+  const n = Math.floor(Number(m[1]) * unit);
+  if (n <= 0) throw new InvalidArgumentError(`--max-shard-size must be positive, got '${v}'`);
+  return n;
+}
+
+const mb = (n: number): string => `${(n / 1e6).toFixed(2)} MB`;
+
+interface ExportFlags {
+  format: (typeof FORMATS)[number];
+  out: string;
+  type: GgmlType;
+  dtype: 'keep' | 'F32' | 'BF16';
+  maxShardSize?: number;
+  tokenizer?: string;
+  name?: string;
+}
+
+/** Registers the `export` command. */
+export function register(program: Command): void {
+  program
+    .command('export')
+    .description('export a checkpoint as a Hugging Face bundle, DeepSeek FP8 checkpoint, or GGUF for llama.cpp')
+    .argument('<checkpoint>', 'checkpoint folder (config.json + model.safetensors or shards; FP8 checkpoints are dequantised)')
+    .requiredOption('--format <format>', `output format: ${FORMATS.join(', ')}`, choice('--format', FORMATS, (v) => v.toLowerCase()))
+    .requiredOption('--out <path>', 'output folder (hf, fp8) or .gguf file (gguf)')
+    .option('--type <type>', `GGUF tensor type of the matrices: ${GGUF_TYPES.join(', ')}`, choice('--type', GGUF_TYPES, (v) => v.toUpperCase()), 'F16')
+    .option('--dtype <dtype>', 'hf/fp8: float dtype of the stored tensors: keep, F32, BF16', choice('--dtype', ['keep', 'F32', 'BF16'] as const, (v) => (v === 'keep' ? v : v.toUpperCase())), 'keep')
+    .option('--max-shard-size <size>', 'hf/fp8: largest safetensors shard (e.g. 5GB, 500MB)', sizeOption)
+    .option('--tokenizer <dir>', 'folder with tokenizer.json / tokenizer_config.json (default: the checkpoint folder)')
+    .option('--name <name>', 'gguf: general.name (default: the checkpoint folder name)')
+    .action(async (checkpoint: string, o: ExportFlags) => {
+      const ck = await loadCheckpoint(checkpoint);
+      for (const w of ck.warnings) process.stderr.write(`warning: ${w}\n`);
+      if (ck.fp8Dequantized > 0) process.stderr.write(`dequantised ${ck.fp8Dequantized} FP8 weights on load\n`);
+      if (o.format === 'gguf') {
+        const r = await exportGguf(ck, o.out, { type: o.type, ...(o.tokenizer ? { tokenizerDir: o.tokenizer } : {}), ...(o.name ? { name: o.name } : {}) });
+        for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);
+        process.stdout.write(`wrote ${r.path}: ${r.tensors} tensors, ${mb(r.bytes)} (deepseek2, ${o.type})\n`);
+        return;
+      }
+      const r = await writeHfBundle(ck, o.out, {
+        fp8: o.format === 'fp8',
+        dtype: o.dtype,
+        ...(o.maxShardSize !== undefined ? { maxShardBytes: o.maxShardSize } : {}),
+        ...(o.tokenizer ? { tokenizerDir: o.tokenizer } : {}),
+      });
+      for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);
+      process.stdout.write(`wrote ${o.out}: ${r.files.join(', ')}\n`);
+      if (r.fp8) {
+        const f = r.fp8;
+        process.stdout.write(`FP8 E4M3, 128x128 block scales: ${f.quantized} weights, ${mb(f.bytesBefore)} -> ${mb(f.bytesAfter)}; ` +
+          `round-trip error max ${f.maxAbsError.toExponential(3)} (max ${(100 * f.maxRelError).toFixed(2)}% of a tensor's largest weight), relative RMS ${(100 * f.rmsRelError).toFixed(3)}%\n`);
+      }
+    });
+}
