@@ -15,4 +15,5 @@ export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   tokenize,
   info,
   checkReference,
+  exportCmd,
 ];
