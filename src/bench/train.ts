@@ -1,0 +1,87 @@
+/**
+ * `bench train`: DeepSeek-V3 training throughput on a config (shared/bench/bench-small.json by
+ * default): tokens/s of full steps (forward, loss, backward, AdamW, aux-loss-free bias update) at
+ * batch x seq tokens, and model FLOPs utilisation MFU = 6 x active params x tokens/s / peak, with
+ * peak 157 GFLOPS (FP32 AVX2 FMA on the project's 2-core machine, shared/bench/README.md).
+ * Weights are seeded random, tokens uniform; the first steps are warm-up and not timed. Optional
+ * per-phase timings (forward, backward, optimizer) show where a step's time goes.
+ */
+import type { DeepseekV3Config } from '../models/deepseek-v3/config.js';
+import { addLoads, updateBalanceBias, type LayerLoads } from '../models/deepseek-v3/balance.js';
+import { disposeParams, initParams } from '../models/deepseek-v3/checkpoint.js';
+import { DeepseekV3 } from '../models/deepseek-v3/model.js';
+import { modelFigures } from '../models/deepseek-v3/params.js';
+import { AdamW } from '../nn/index.js';
+import { Rng, type Engine } from '../tensor/index.js';
+
+/** FP32 peak of the reference machine (2 cores, AVX2 FMA), FLOP/s. */
+export const PEAK_FLOPS = 157e9;
+
+export interface TrainBenchOptions {
+  readonly batch?: number;
+  readonly seq?: number;
+  readonly steps?: number;
+  readonly warmup?: number;
+  readonly seed?: number;
+}
+
+export interface TrainBenchResult {
+  readonly tokens_per_s: number;
+  readonly mfu: number;
+  readonly batch: number;
+  readonly seq: number;
+  readonly steps: number;
+  readonly active_params: number;
+  /** Mean milliseconds per step and per phase. */
+  readonly ms_per_step: number;
+  readonly ms_forward: number;
+  readonly ms_backward: number;
+  readonly ms_optimizer: number;
+  readonly final_loss: number;
+}
+
+/** Runs `warmup + steps` training steps on `engine` and reports the timed ones. */
+export function benchTrain(engine: Engine, config: DeepseekV3Config, opts: TrainBenchOptions = {}): TrainBenchResult {
+  const B = opts.batch ?? 16, T = opts.seq ?? 128, steps = opts.steps ?? 5, warmup = opts.warmup ?? 2;
+  if (T + 0 > config.max_position_embeddings) throw new Error(`bench train: seq ${T} exceeds max_position_embeddings ${config.max_position_embeddings}`);
+  const rng = new Rng(opts.seed ?? 1);
+  const params = initParams(engine, config, rng);
+  const model = new DeepseekV3(engine, config, params);
+  const opt = new AdamW(params, { lr: 1e-3, weightDecay: 0.1 });
+  const tokens = engine.keep(engine.tensor(Array.from({ length: B * T }, () => rng.int(config.vocab_size)), [B, T], 'i32'));
+  let fwd = 0, bwd = 0, upd = 0, loss = NaN;
+  const now = (): number => performance.now();
+  try {
+    for (let s = 0; s < warmup + steps; s++) {
+      const timed = s >= warmup;
+      const t0 = now();
+      const loads: LayerLoads = new Map();
+      let t1 = 0;
+      engine.scope(() => {
+        const out = model.loss(tokens);
+        addLoads(loads, out.moe);
+        loss = out.loss.item();
+        t1 = now();
+        out.loss.backward();
+      });
+      const t2 = now();
+      opt.step();
+      opt.zeroGrad();
+      updateBalanceBias(params, config, loads);
+      const t3 = now();
+      if (timed) { fwd += t1 - t0; bwd += t2 - t1; upd += t3 - t2; }
+    }
+  } finally {
+    tokens.dispose();
+    opt.dispose();
+    model.dispose();
+    disposeParams(params);
+  }
+  const ms = (fwd + bwd + upd) / steps;
+  const tps = (B * T) / (ms / 1000);
+  const active = modelFigures(config).active_params;
+  return {
+    tokens_per_s: tps, mfu: (6 * active * tps) / PEAK_FLOPS, batch: B, seq: T, steps, active_params: active,
+    ms_per_step: ms, ms_forward: fwd / steps, ms_backward: bwd / steps, ms_optimizer: upd / steps, final_loss: loss,
+  };
+}
