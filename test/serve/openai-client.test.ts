@@ -87,5 +87,5 @@ test('logprobs of the chosen tokens come back per token', async () => {
   assert.equal(lp.length, 4);
   for (const t of lp) assert.ok(t.logprob < 0 && t.logprob > -0.1, `${t.token}: ${t.logprob}`);
   const text = lp.map((t) => t.token).join('');
-  assert.ok(text.length > 4 && THINKING.startsWith(text), JSON.stringify(text));
+  assert.ok(text.length >= 4 && THINKING.startsWith(text), JSON.stringify(text));
 });
