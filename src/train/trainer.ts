@@ -188,7 +188,8 @@ export class Trainer {
           emit({ type: 'eval', record: rec });
         }
       }
-      if ((c.save_steps > 0 && this.state.step % c.save_steps === 0) || atEnd) {
+      // No save during a non-finite streak: pruning must not push out the good checkpoints.
+      if (((c.save_steps > 0 && this.state.step % c.save_steps === 0) || atEnd) && this.state.consecutive_nonfinite === 0) {
         this.state.data_state = this.d.source.state();
         this.state.rng_state = this.d.rng.state();
         emit({ type: 'save', step: this.state.step, path: await this.d.save({ ...this.state }) });
