@@ -17,6 +17,8 @@ export interface MockOptions {
   next: LogitsFn;
   /** MTP-like drafter: logits of the token after `next`, given the cached history. */
   draft?: (history: readonly number[], next: number) => Float32Array;
+  /** Busy-waits this long in every forward, to make streaming visible (browser tests). */
+  stepDelayMs?: number;
 }
 
 export class MockLM implements CausalLM {
@@ -63,6 +65,8 @@ export class MockLM implements CausalLM {
 
   forward(rows: readonly ForwardRow[]): Float32Array[][] {
     if (this.failNext) { const e = this.failNext; this.failNext = undefined; throw e; }
+    const until = Date.now() + (this.opts.stepDelayMs ?? 0);
+    while (Date.now() < until) { /* a slow model */ }
     const seen = new Set<number>();
     this.calls.push(rows.map((r) => r.tokens.length));
     return rows.map((r) => {

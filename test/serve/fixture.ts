@@ -32,10 +32,10 @@ function afterMarker(h: readonly number[], marker: readonly number[]): number {
 }
 
 /** A mock whose k-th token after the prompt's `<think>\n` is `scriptAt(k)`, with a logit margin of 10. */
-export function scriptedModel(tok: HfTokenizer, scriptAt: (k: number) => number, maxContext = 512, maxSlots = 4): MockLM {
+export function scriptedModel(tok: HfTokenizer, scriptAt: (k: number) => number, maxContext = 512, stepDelayMs = 0): MockLM {
   const marker = tok.encode('<think>\n', { allowSpecial: true });
   return new MockLM({
-    vocabSize: tok.vocabSize, maxContext, maxSlots,
+    vocabSize: tok.vocabSize, maxContext, maxSlots: 4, stepDelayMs,
     next: (h) => {
       const l = new Float32Array(tok.vocabSize);
       l[scriptAt(h.length - afterMarker(h, marker))] = 10;
@@ -59,9 +59,9 @@ export function endlessScript(tok: HfTokenizer): (k: number) => number {
 export interface TestStack { tok: HfTokenizer; model: MockLM; scheduler: Scheduler; service: ChatService; server: RunningServer }
 
 /** Starts the whole stack; call `server.close()` when done. */
-export async function startStack(options: { script?: 'reply' | 'endless'; maxContext?: number; serve?: Partial<ServeOptions> } = {}): Promise<TestStack> {
+export async function startStack(options: { script?: 'reply' | 'endless'; maxContext?: number; stepDelayMs?: number; serve?: Partial<ServeOptions> } = {}): Promise<TestStack> {
   const tok = makeTokenizer();
-  const model = scriptedModel(tok, options.script === 'endless' ? endlessScript(tok) : replyScript(tok), options.maxContext ?? 512);
+  const model = scriptedModel(tok, options.script === 'endless' ? endlessScript(tok) : replyScript(tok), options.maxContext ?? 512, options.stepDelayMs);
   const scheduler = new Scheduler(model);
   const service = new ChatService(scheduler, tok, [tok.eosId!]);
   const server = await startServer(service, { modelId: MODEL_ID, port: 0, ...options.serve });
