@@ -23,6 +23,7 @@ export interface TrainBenchOptions {
   readonly steps?: number;
   readonly warmup?: number;
   readonly seed?: number;
+  readonly attention?: 'fused' | 'matmul';
 }
 
 export interface TrainBenchResult {
@@ -46,7 +47,7 @@ export function benchTrain(engine: Engine, config: DeepseekV3Config, opts: Train
   if (T + 0 > config.max_position_embeddings) throw new Error(`bench train: seq ${T} exceeds max_position_embeddings ${config.max_position_embeddings}`);
   const rng = new Rng(opts.seed ?? 1);
   const params = initParams(engine, config, rng);
-  const model = new DeepseekV3(engine, config, params);
+  const model = new DeepseekV3(engine, config, params, { attention: opts.attention ?? 'fused' });
   const opt = new AdamW(params, { lr: 1e-3, weightDecay: 0.1 });
   const tokens = engine.keep(engine.tensor(Array.from({ length: B * T }, () => rng.int(config.vocab_size)), [B, T], 'i32'));
   let fwd = 0, bwd = 0, upd = 0, loss = NaN;

@@ -89,6 +89,22 @@ forEachBackend((_name, engine) => {
     } finally { disposeModel(m); }
   });
 
+  it("the 'matmul' attention implementation equals the fused kernel (loss and gradients)", () => {
+    const run = (attention: 'fused' | 'matmul'): Float32Array[] => {
+      const e = engine(), m = tinyModel(e, {}, 4, { attention });
+      try {
+        return e.scope(() => {
+          const out = m.loss(randomTokens(e, 2, 10, m.config.vocab_size, 6));
+          out.loss.backward();
+          return [Float32Array.of(out.loss.item()), ...[...m.params.values()].filter((p) => p.grad).map((p) => e.read(p.grad!) as Float32Array)];
+        });
+      } finally { disposeModel(m); }
+    };
+    const a = run('fused'), b = run('matmul');
+    assert.equal(a.length, b.length);
+    a.forEach((x, i) => assert.ok(maxAbsDiff(x, b[i]!) < 1e-5, `item ${i}: ${maxAbsDiff(x, b[i]!)}`));
+  });
+
   it('lastLogits picks the final position', () => {
     const e = engine();
     e.scope(() => {

@@ -16,7 +16,7 @@
  * start_pos 0 for multi-token calls).
  */
 import type { Tensor } from '../../tensor/index.js';
-import { attention, concat, expand, matmul, permute, reshape, rmsNorm, slice, split, transpose } from '../../tensor/index.js';
+import { add, attention, concat, expand, matmul, mul, permute, reshape, rmsNorm, slice, softmax, split, transpose } from '../../tensor/index.js';
 import type { LatentCache } from './cache.js';
 import type { DeepseekV3Config } from './config.js';
 import type { Rope } from './rope.js';
@@ -27,6 +27,21 @@ export interface AttnContext {
   readonly config: DeepseekV3Config;
   readonly rope: Rope;
   readonly scale: number;
+  /**
+   * 'fused': the engine's attention op (one kernel, row at a time); 'matmul': scores, softmax and
+   * mix as batched GEMMs (more memory, [B, H, T, T] scores, but GEMM speed). Same result.
+   */
+  readonly attention: 'fused' | 'matmul';
+}
+
+/** Causal attention of q (B, H, Tq, Dk) over k (B, Hk, Tk, Dk), v (B, Hk, Tk, Dv) -> (B, H, Tq, Dv). */
+function attend(q: Tensor, k: Tensor, v: Tensor, ctx: AttnContext): Tensor {
+  if (ctx.attention === 'fused' || q.shape[1] !== k.shape[1]) return attention(q, k, v, { scale: ctx.scale, causal: true });
+  const e = q.engine, Tq = q.shape[2]!, Tk = k.shape[2]!;
+  const mask = new Float32Array(Tq * Tk); // query i sits at position i + Tk - Tq
+  for (let i = 0; i < Tq; i++) mask.fill(-Infinity, i * Tk + i + Tk - Tq + 1, (i + 1) * Tk);
+  const s = add(matmul(mul(q, ctx.scale), transpose(k)), e.tensor(mask, [Tq, Tk])); // (B, H, Tq, Dk) @ (B, H, Dk, Tk) -> (B, H, Tq, Tk)
+  return matmul(softmax(s), v); // (B, H, Tq, Tk) @ (B, H, Tk, Dv) -> (B, H, Tq, Dv)
 }
 
 /** Queries split into their no-rope part and rotated rope part, both (B, T, H, .). */
@@ -69,7 +84,7 @@ export function mlaTrain(x: Tensor, params: Params, prefix: string, ctx: AttnCon
   const q = permute(concat([qNope, qPe], 3), [0, 2, 1, 3]); // (B, H, T, Dq)
   const kPeH = expand(kPe, [B, T, H, R]); // (B, T, 1, R) -> (B, T, H, R): one head shared
   const k = permute(concat([kNope!, kPeH], 3), [0, 2, 1, 3]); // (B, H, T, Dq)
-  const o = attention(q, k, permute(v!, [0, 2, 1, 3]), { scale: ctx.scale, causal: true }); // (B, H, T, Dv)
+  const o = attend(q, k, permute(v!, [0, 2, 1, 3]), ctx); // (B, H, T, Dv)
   return output(o, params, prefix);
 }
 

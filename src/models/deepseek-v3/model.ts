@@ -26,6 +26,8 @@ export interface ModelOptions {
   readonly seqAuxAlpha?: number;
   /** MTP loss weight lambda (V3: 0.3 then 0.1); used when num_nextn_predict_layers > 0. Default 0.3. */
   readonly mtpLambda?: number;
+  /** Attention implementation of the training path (mla.ts AttnContext): default 'fused'. */
+  readonly attention?: 'fused' | 'matmul';
 }
 
 export interface ForwardOutput {
@@ -59,7 +61,7 @@ export class DeepseekV3 {
   /** `params` holds every weight by HF key (see checkpoint.ts to create or load them). */
   constructor(readonly engine: Engine, readonly config: DeepseekV3Config, readonly params: Params, readonly opts: ModelOptions = {}) {
     this.rope = new Rope(engine, config, opts.maxLen ?? config.max_position_embeddings);
-    this.ctx = { config, rope: this.rope, scale: softmaxScale(config) };
+    this.ctx = { config, rope: this.rope, scale: softmaxScale(config), attention: opts.attention ?? 'fused' };
   }
 
   /** Checks token ids (B, T) int32 against the vocabulary and the RoPE table length. */
