@@ -7,6 +7,7 @@ import { register as tokenize } from './tokenize.js';
 import { register as info } from './info.js';
 import { register as exportCmd } from './export.js';
 import { register as checkReference } from './check-reference.js';
+import { register as pretrain } from './pretrain.js';
 
 export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   demo,
@@ -16,4 +17,5 @@ export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   info,
   checkReference,
   exportCmd,
+  pretrain,
 ];
