@@ -1,0 +1,72 @@
+/**
+ * The prompt stream of a GRPO run: training problems drawn from a weighted task mix (never from the
+ * held-out split: a problem whose key falls in the test bucket is redrawn, src/tasks/splits.ts),
+ * rendered with the run's template. Its whole state is one seeded generator, saved in checkpoints.
+ * Templates: `r1-zero` is the R1-Zero training template (paper Table 1; the pretraining corpus of
+ * `data build` uses the same layout, with no BOS) and the response starts after "Assistant:";
+ * `r1` is the chat layout, which opens `<think>\n` for the model, so responses are scored with that
+ * prefix put back.
+ */
+import { getTask } from '../tasks/registry.js';
+import { Rng } from '../tasks/rng.js';
+import { isTestKey } from '../tasks/splits.js';
+import type { Lang, Problem, Task } from '../tasks/types.js';
+import { renderChat, renderR1Zero } from '../tokenizer/chat.js';
+import { THINK_OPEN } from '../tokenizer/special-tokens.js';
+
+export type TemplateName = 'r1-zero' | 'r1';
+
+/** How a problem becomes a prompt, and what the template already wrote of the response. */
+export interface PromptTemplate {
+  render(problem: Problem): string;
+  responsePrefix: string;
+}
+
+export const TEMPLATES: Readonly<Record<TemplateName, PromptTemplate>> = Object.freeze({
+  'r1-zero': { render: (p: Problem) => renderR1Zero(p.prompt), responsePrefix: '' },
+  r1: { render: (p: Problem) => renderChat([{ role: 'user', content: p.prompt }], { addGenerationPrompt: true }), responsePrefix: `${THINK_OPEN}\n` },
+});
+
+/** Options of a ProblemStream. */
+export interface StreamOptions {
+  tasks: Readonly<Record<string, number>>;
+  difficulties?: Readonly<Record<string, readonly number[]>>;
+  languages: readonly Lang[];
+  seed: number;
+  /** A saved state (ProblemStream.state) to continue from. */
+  state?: number;
+}
+
+/** An endless, seeded stream of training problems from a weighted task mix. */
+export class ProblemStream {
+  private readonly rng: Rng;
+  private readonly entries: { task: Task; weight: number; levels: readonly number[] }[];
+  private readonly total: number;
+
+  constructor(private readonly o: StreamOptions) {
+    this.entries = Object.entries(o.tasks).map(([name, weight]) => {
+      const task = getTask(name);
+      const levels = o.difficulties?.[name] ?? task.difficulties;
+      for (const d of levels) if (!task.difficulties.includes(d)) throw new Error(`difficulties.${name}: ${d} is not a level of ${name}; expected some of ${task.difficulties.join(', ')}`);
+      return { task, weight, levels };
+    });
+    if (this.entries.length === 0) throw new Error('tasks: the task mix is empty; expected e.g. {"countdown": 1}');
+    if (o.languages.length === 0) throw new Error('languages: expected at least one of en, zh');
+    this.total = this.entries.reduce((s, e) => s + e.weight, 0);
+    this.rng = o.state !== undefined ? Rng.fromState(o.state) : new Rng(o.seed).fork('grpo-prompts');
+  }
+
+  /** The generator state, for checkpoints. */
+  get state(): number { return this.rng.state; }
+
+  /** The next training problem. */
+  next(): Problem {
+    let r = this.rng.next() * this.total, entry = this.entries[this.entries.length - 1]!;
+    for (const e of this.entries) { if (r < e.weight) { entry = e; break; } r -= e.weight; }
+    for (let attempt = 0; attempt < 1000; attempt++) {
+      const p = entry.task.generate(this.rng, this.rng.pick(entry.levels), this.rng.pick(this.o.languages));
+      if (!isTestKey(p.key)) return p;
+    }
+    throw new Error(`${entry.task.name}: 1000 draws in a row fell in the held-out split (generator bug)`);
+  }
+}

@@ -1,0 +1,106 @@
+/**
+ * Group rollouts over the DeepSeek-V3 latent-cache decode API (`stepRows`, one cache slot per
+ * sequence): n completions of each of several prompts (GRPO's groups; eval's k samples), all in one
+ * batch. Sampling reuses src/inference's samplers (temperature, top-k, top-p; greedy at 0).
+ *
+ * Why not the continuous-batching Scheduler directly: it needs a slot-based CausalLM over the model,
+ * which src/inference does not provide for DeepSeek-V3 yet, and a group shares its prompt, which
+ * the Scheduler would prefill n times. `schedulerGroup` (below) runs the same contract over any
+ * CausalLM with the Scheduler, for models that have such an adapter.
+ */
+import type { CausalLM } from '../inference/causal-lm.js';
+import { makeSampler } from '../inference/sampling.js';
+import { Scheduler } from '../inference/scheduler.js';
+import type { DeepseekV3 } from '../models/deepseek-v3/model.js';
+import type { Rng } from '../tensor/index.js';
+
+/** Sampling settings of a rollout (token level). */
+export interface SampleSettings {
+  temperature: number;
+  topP: number;
+  topK: number;
+  maxNewTokens: number;
+  /** Ids that end a completion; the stop token is kept as the completion's last token. */
+  stopTokens: readonly number[];
+}
+
+/** n completions of one prompt. */
+export interface GroupRollout {
+  /** Sampled ids per row, ending with the stop token when the row finished. */
+  completions: number[][];
+  /** True when the row ended with a stop token (false: cut at maxNewTokens, "truncated"). */
+  finished: boolean[];
+}
+
+/**
+ * Samples `n` completions of each prompt, all groups in one batch of prompts.length * n cache
+ * slots; deterministic for a given Rng state. Each prompt is prefilled once (one packed call for
+ * all prompts) and its cached rows are copied to the other n - 1 slots of its group; then every
+ * unfinished slot decodes one token per call, so finished rows cost nothing.
+ */
+export function sampleGroups(model: DeepseekV3, prompts: readonly (readonly number[])[], n: number, s: SampleSettings, rng: Rng): GroupRollout[] {
+  const e = model.engine, V = model.config.vocab_size, P = prompts.length;
+  if (!(Number.isInteger(n) && n >= 1)) throw new Error(`sampleGroups: n must be a positive integer, got ${n}`);
+  if (P === 0) return [];
+  const longest = Math.max(...prompts.map((p) => p.length));
+  prompts.forEach((p, k) => { if (p.length === 0) throw new Error(`sampleGroups: prompts[${k}] is empty; expected at least one token id`); });
+  const maxNew = Math.min(s.maxNewTokens, model.rope.maxLen - longest);
+  if (maxNew < 1) throw new Error(`sampleGroups: a prompt of ${longest} tokens leaves no room in the model's ${model.rope.maxLen}-token context`);
+  const sampler = makeSampler(s), stop = new Set(s.stopTokens);
+  const slots = P * n, completions: number[][] = Array.from({ length: slots }, () => []);
+  const finished = new Array<boolean>(slots).fill(false);
+  const cache = model.createCache(slots, longest + maxNew);
+  try {
+    // Prefill: prompt k into slot k * n, then copy its latent rows to the group's other slots.
+    const first = e.noGrad(() => e.scope(() => {
+      const out = model.stepRows(cache, prompts.map((p, k) => ({ slot: k * n, tokens: p })));
+      const all = e.read(out.logits) as Float32Array; // (N, V) packed
+      return out.batch.rows.map((r) => all.slice((r.offset + r.count - 1) * V, (r.offset + r.count) * V));
+    }));
+    const W = cache.width, be = e.backend;
+    prompts.forEach((p, k) => {
+      for (const layer of cache.layers) {
+        const from = layer.ptr + k * n * cache.maxLen * W * 4;
+        for (let j = 1; j < n; j++) be.copy(from, [W, 1], layer.ptr + (k * n + j) * cache.maxLen * W * 4, [W, 1], [p.length, W]);
+      }
+      for (let j = 1; j < n; j++) cache.lengths[k * n + j] = p.length;
+    });
+    let logits: Float32Array[] = Array.from({ length: slots }, (_, i) => first[Math.floor(i / n)]!);
+    let active = Array.from({ length: slots }, (_, i) => i);
+    for (let t = 0; t < maxNew && active.length > 0; t++) {
+      const next: number[] = [];
+      active.forEach((slot, i) => {
+        const tok = sampler(logits[i]!, rng);
+        completions[slot]!.push(tok);
+        if (stop.has(tok)) finished[slot] = true; else next.push(slot);
+      });
+      if (next.length === 0 || t === maxNew - 1) break;
+      logits = e.noGrad(() => e.scope(() => {
+        const out = model.stepRows(cache, next.map((slot) => ({ slot, tokens: [completions[slot]!.at(-1)!] })));
+        const all = e.read(out.logits) as Float32Array; // (R, V)
+        return next.map((_, i) => all.slice(i * V, (i + 1) * V));
+      }));
+      active = next;
+    }
+  } finally {
+    cache.dispose();
+  }
+  return Array.from({ length: P }, (_, k) => ({ completions: completions.slice(k * n, (k + 1) * n), finished: finished.slice(k * n, (k + 1) * n) }));
+}
+
+/** The same contract over any CausalLM, through src/inference's continuous-batching Scheduler. */
+export async function schedulerGroup(lm: CausalLM, prompt: readonly number[], n: number, s: SampleSettings, rng: Rng): Promise<GroupRollout> {
+  const scheduler = new Scheduler(lm);
+  const runs = Array.from({ length: n }, () => scheduler.submit(prompt, {
+    temperature: s.temperature, topP: s.topP, topK: s.topK, maxNewTokens: s.maxNewTokens, stopTokens: [],
+    seed: rng.nextU32(), logprobs: false,
+  }));
+  // Stop tokens are handled here (not by the scheduler) so they stay in the completion, as sampleGroup keeps them.
+  const stop = new Set(s.stopTokens);
+  const out = await Promise.all(runs.map(async (g) => {
+    const ids: number[] = [];
+    for await (const { token } of g) { ids.push(token); if (stop.has(token)) { g.cancel(); return { ids, done: true }; } }
+    return { ids, done: false };
+  }));
+  return { completions: out.map((o) => o.ids), finished: out.map((o) => o.done) };
+}

@@ -1,0 +1,81 @@
+/**
+ * Group rollouts on the latent cache: greedy completions equal step-by-step argmax of the full
+ * (training-path) forward over the growing sequence, for several prompts of different lengths at
+ * once (this checks the prefill copy into the group's slots and the per-slot decode); seeded
+ * sampling is reproducible; stop tokens end a row and are kept; packing lays completions where the
+ * stored log-probs expect them.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { createReferenceBackend } from '../../src/kernels/index.js';
+import { initParams } from '../../src/models/deepseek-v3/checkpoint.js';
+import { DeepseekV3 } from '../../src/models/deepseek-v3/model.js';
+import { completionValues, packBatch } from '../../src/rl/batch.js';
+import { sampleGroups } from '../../src/rl/rollout.js';
+import { argmax, Engine, Rng } from '../../src/tensor/index.js';
+import { EOS_ID, toyConfig } from './toy.js';
+
+const e = new Engine(createReferenceBackend(1 << 24));
+const config = toyConfig();
+const params = initParams(e, config, new Rng(3));
+const model = new DeepseekV3(e, config, params);
+
+function greedyByForward(prompt: number[], steps: number): number[] {
+  const seq = [...prompt], out: number[] = [];
+  for (let i = 0; i < steps; i++) {
+    const next = e.noGrad(() => e.scope(() => {
+      const logits = model.forward(e.tensor(seq, [1, seq.length], 'i32')).logits; // (1, T, V)
+      return (e.read(argmax(DeepseekV3.lastLogits(logits), 1)) as Int32Array)[0]!;
+    }));
+    out.push(next); seq.push(next);
+    if (next === EOS_ID) break;
+  }
+  return out;
+}
+
+describe('sampleGroups', () => {
+  const prompts = [[1, 2, 3], [4], [5, 6, 7, 0, 2]];
+  const settings = { temperature: 0, topP: 1, topK: 0, maxNewTokens: 6, stopTokens: [EOS_ID] };
+
+  test('greedy groups equal argmax decoding with the full forward, for prompts of different lengths', () => {
+    const groups = sampleGroups(model, prompts, 3, settings, new Rng(1));
+    assert.equal(groups.length, 3);
+    prompts.forEach((p, k) => {
+      const want = greedyByForward(p, 6);
+      for (let j = 0; j < 3; j++) assert.deepEqual(groups[k]!.completions[j], want, `prompt ${k}, row ${j}`);
+      assert.equal(groups[k]!.finished[0], want.at(-1) === EOS_ID);
+    });
+  });
+
+  test('seeded sampling is reproducible and rows of a group differ', () => {
+    const s = { ...settings, temperature: 1.5, maxNewTokens: 8 };
+    const a = sampleGroups(model, prompts, 4, s, new Rng(9)), b = sampleGroups(model, prompts, 4, s, new Rng(9));
+    assert.deepEqual(a, b);
+    assert.ok(new Set(a[0]!.completions.map((c) => c.join(','))).size > 1);
+    for (const g of a) g.completions.forEach((c, i) => {
+      assert.equal(g.finished[i], c.at(-1) === EOS_ID);
+      assert.ok(c.length <= 8 && c.slice(0, -1).every((t) => t !== EOS_ID));
+    });
+  });
+
+  test('a prompt that fills the context is an error naming the sizes', () => {
+    assert.throws(() => sampleGroups(model, [new Array(32).fill(1)], 2, settings, new Rng(1)), /prompt of 32 tokens leaves no room in the model's 32-token context/);
+  });
+});
+
+describe('packBatch', () => {
+  test('inputs, targets, mask and stored values line up with completion positions', () => {
+    const samples = [
+      { prompt: [1, 2], completion: [3, 4, 5], advantage: 0.5, inLoss: true, oldLogp: Float32Array.of(-1, -2, -3) },
+      { prompt: [6], completion: [7], advantage: -1, inLoss: false, oldLogp: Float32Array.of(-4) },
+    ];
+    const p = packBatch(samples, 9);
+    assert.equal(p.T, 4);
+    assert.deepEqual(Array.from(p.inputs), [1, 2, 3, 4, 6, 9, 9, 9]);
+    assert.deepEqual(Array.from(p.targets), [2, 3, 4, 5, 7, 9, 9, 9]);
+    assert.deepEqual(Array.from(p.mask), [0, 1, 1, 1, 0, 0, 0, 0]);
+    assert.deepEqual(Array.from(p.oldLogp!), [0, -1, -2, -3, -4, 0, 0, 0]);
+    assert.deepEqual(Array.from(p.advantages), [0.5, -1]);
+    assert.deepEqual(completionValues(p.oldLogp!, samples, p.T).map((v) => Array.from(v)), [[-1, -2, -3], [-4]]);
+  });
+});
