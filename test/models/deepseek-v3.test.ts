@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { decodeLogits } from '../../src/models/deepseek-v3/check-reference.js';
 import { DeepseekV3 } from '../../src/models/deepseek-v3/model.js';
-import { slice, type Tensor } from '../../src/tensor/index.js';
+import { Rng, slice, type Tensor } from '../../src/tensor/index.js';
 import { forEachBackend } from '../helpers/backends.js';
 import { disposeModel, maxAbsDiff, randomTokens, tinyModel } from './fixtures.js';
 
@@ -73,6 +73,40 @@ forEachBackend((_name, engine) => {
       });
     });
   }
+
+  it('ragged cached calls (different slots, lengths and chunk sizes, with a rollback) equal full forwards', () => {
+    const e = engine(), m = tinyModel(e);
+    const V = m.config.vocab_size, rng = new Rng(21);
+    const seqs = [13, 9, 11].map((n) => Array.from({ length: n }, () => rng.int(V)));
+    try {
+      e.noGrad(() => e.scope(() => {
+        const want = seqs.map((s) => e.read(m.forward(e.tensor(s, [1, s.length], 'i32')).logits) as Float32Array);
+        const cache = m.createCache(4, 16);
+        const got = seqs.map((s) => new Float32Array(s.length * V));
+        const fed = [0, 0, 0];
+        const slotOf = [3, 0, 2]; // sequences live in arbitrary slots
+        const plan: [number, number][][] = [[[0, 5], [2, 3]], [[0, 1], [1, 4], [2, 2]], [[1, 1], [0, 3]], [[2, 6], [1, 6], [0, 4]]];
+        try {
+          for (const call of plan) {
+            const rows = call.map(([i, n]) => ({ slot: slotOf[i]!, tokens: seqs[i]!.slice(fed[i], fed[i]! + n) }));
+            const out = m.stepRows(cache, rows);
+            const logits = e.read(out.logits) as Float32Array;
+            call.forEach(([i, n], r) => {
+              got[i]!.set(logits.subarray(out.batch.rows[r]!.offset * V, (out.batch.rows[r]!.offset + n) * V), fed[i]! * V);
+              fed[i]! += n;
+            });
+            if (call === plan[1]) { // roll sequence 1 back by two tokens and feed them again
+              cache.truncate(slotOf[1]!, fed[1]! - 2);
+              fed[1]! -= 2;
+            }
+          }
+          assert.deepEqual(fed, seqs.map((s) => s.length));
+          seqs.forEach((_, i) => assert.ok(maxAbsDiff(got[i]!, want[i]!) < 1e-4, `sequence ${i}: ${maxAbsDiff(got[i]!, want[i]!)}`));
+          assert.deepEqual(Array.from(cache.lengths), [9, 0, 11, 13]);
+        } finally { cache.dispose(); }
+      }));
+    } finally { disposeModel(m); }
+  });
 
   it('rejects token ids out of range, naming the id, position and vocab_size', () => {
     const e = engine(), m = tinyModel(e);

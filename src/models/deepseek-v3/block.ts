@@ -7,7 +7,7 @@
  */
 import type { Tensor } from '../../tensor/index.js';
 import { add, rmsNorm } from '../../tensor/index.js';
-import type { LatentCache } from './cache.js';
+import type { LatentCache, PackedBatch } from './cache.js';
 import { isMoeLayer } from './config.js';
 import { mlaAbsorbed, mlaTrain, type AttnContext } from './mla.js';
 import { mlpForward } from './mlp.js';
@@ -15,9 +15,8 @@ import { moeForward, type MoeOutput } from './moe.js';
 import { param, type Params } from './weights.js';
 
 export interface BlockOptions {
-  /** Absorbed attention on this cache (its layer `cacheLayer`); absent: training path. */
-  readonly cache?: LatentCache;
-  readonly cacheLayer?: number;
+  /** Absorbed attention on this cache (its layer `cacheLayer`) for the call `batch`; absent: training path. */
+  readonly cache?: { readonly cache: LatentCache; readonly layer: number; readonly batch: PackedBatch };
   /** Sequence-wise balance loss weight for MoE blocks (0: off). */
   readonly seqAuxAlpha?: number;
 }
@@ -34,7 +33,7 @@ export function blockForward(x: Tensor, params: Params, layer: number, ctx: Attn
   const c = ctx.config, p = `model.layers.${layer}`;
   const a = rmsNorm(x, param(params, `${p}.input_layernorm.weight`), c.rms_norm_eps);
   const attn = opts.cache
-    ? mlaAbsorbed(a, params, `${p}.self_attn`, ctx, opts.cache, opts.cacheLayer ?? layer)
+    ? mlaAbsorbed(a, params, `${p}.self_attn`, ctx, opts.cache.cache, opts.cache.layer, opts.cache.batch)
     : mlaTrain(a, params, `${p}.self_attn`, ctx);
   const h = add(x, attn);
   const f = rmsNorm(h, param(params, `${p}.post_attention_layernorm.weight`), c.rms_norm_eps);

@@ -5,42 +5,112 @@
  * pieces as `kv_cache` and `pe_cache`; here they are one row [kv_lora_rank + rope] so the cache
  * itself is the attention key and its first kv_lora_rank columns the value.
  *
- * All rows of a batch advance together (`length` is shared). Storage is kept out of scopes and
- * freed by dispose().
+ * The cache has `slots` sequences, each with its own length, so one forward call can append
+ * different numbers of tokens to different sequences (continuous batching, chunked prefill). A call
+ * is described by a PackedBatch: rows (slot, start, count) whose tokens are packed one after the
+ * other. Storage is kept out of scopes and freed by dispose().
  */
 import type { Engine, Tensor } from '../../tensor/index.js';
-import { slice } from '../../tensor/index.js';
+import { indexSelect, reshape, slice } from '../../tensor/index.js';
+
+/** One sequence's part of a packed call: `count` tokens at positions start.. of `slot`. */
+export interface RowSpan {
+  readonly slot: number;
+  readonly start: number;
+  readonly count: number;
+  /** Index of the row's first token in the packed token list. */
+  readonly offset: number;
+}
+
+/** The layout of one forward call over the cache. */
+export interface PackedBatch {
+  readonly rows: readonly RowSpan[];
+  /** Tokens in the call. */
+  readonly total: number;
+  /** Position of every packed token. */
+  readonly positions: Int32Array;
+  /** True when rows are slots 0..R-1 in order with equal start and count (a dense [R, n] batch). */
+  readonly uniform: boolean;
+}
 
 export class LatentCache {
-  /** One [batch, maxLen, width] tensor per cached layer. */
+  /** One [slots, maxLen, width] tensor per cached layer. */
   readonly layers: Tensor[];
-  /** Tokens cached so far (the next token's position). */
-  length = 0;
+  /** Tokens cached in each slot. */
+  readonly lengths: Int32Array;
 
-  constructor(readonly engine: Engine, numLayers: number, readonly batch: number, readonly maxLen: number, readonly width: number) {
-    for (const [name, v] of [['numLayers', numLayers], ['batch', batch], ['maxLen', maxLen], ['width', width]] as const) {
+  constructor(readonly engine: Engine, numLayers: number, readonly slots: number, readonly maxLen: number, readonly width: number) {
+    for (const [name, v] of [['numLayers', numLayers], ['slots', slots], ['maxLen', maxLen], ['width', width]] as const) {
       if (!Number.isInteger(v) || v < 1) throw new Error(`LatentCache: ${name} must be a positive integer, got ${v}`);
     }
-    this.layers = Array.from({ length: numLayers }, () => engine.keep(engine.zeros([batch, maxLen, width])));
+    this.layers = Array.from({ length: numLayers }, () => engine.keep(engine.zeros([slots, maxLen, width])));
+    this.lengths = new Int32Array(slots);
   }
 
   /** Bytes held (float32). */
-  get bytes(): number { return this.layers.length * this.batch * this.maxLen * this.width * 4; }
+  get bytes(): number { return this.layers.length * this.slots * this.maxLen * this.width * 4; }
 
-  /** Stores rows [B, Tn, width] of `layer` at positions start..start+Tn (no gradient). */
-  write(layer: number, rows: Tensor, start: number): void {
-    const [B, Tn, W] = rows.shape as [number, number, number];
-    if (B !== this.batch || W !== this.width || start + Tn > this.maxLen) {
-      throw new Error(`LatentCache.write: rows [${rows.shape.join(', ')}] at ${start} do not fit a cache [${this.batch}, ${this.maxLen}, ${this.width}]`);
-    }
-    const dst = this.engine.noGrad(() => slice(this.layers[layer]!, 1, start, start + Tn)); // (B, Tn, W) view
-    this.engine.backend.copy(rows.ptr, rows.strides, dst.ptr, dst.strides, rows.shape);
-    dst.dispose();
+  /** The common length of every slot (an error when slots differ). */
+  get length(): number {
+    const l = this.lengths[0]!;
+    if (this.lengths.some((x) => x !== l)) throw new Error(`LatentCache.length: slots hold different lengths [${this.lengths.join(', ')}]`);
+    return l;
   }
 
-  /** The first `end` cached rows of `layer`: a view [B, end, width]. */
-  read(layer: number, end: number): Tensor {
-    return this.engine.noGrad(() => slice(this.layers[layer]!, 1, 0, end));
+  /** Lays out a call appending counts[i] tokens to slots[i] (distinct slots, at their current lengths). */
+  pack(slots: readonly number[], counts: readonly number[]): PackedBatch {
+    const rows: RowSpan[] = [];
+    const seen = new Set<number>();
+    let total = 0;
+    slots.forEach((slot, i) => {
+      const count = counts[i]!, start = this.lengths[slot]!;
+      if (!Number.isInteger(slot) || slot < 0 || slot >= this.slots || seen.has(slot)) throw new Error(`LatentCache.pack: slot ${slot} is out of range [0, ${this.slots}) or repeated`);
+      if (!Number.isInteger(count) || count < 1 || start + count > this.maxLen) {
+        throw new Error(`LatentCache.pack: ${count} tokens for slot ${slot} (holding ${start}) overflow the cache of ${this.maxLen}`);
+      }
+      seen.add(slot);
+      rows.push({ slot, start, count, offset: total });
+      total += count;
+    });
+    const positions = new Int32Array(total);
+    for (const r of rows) for (let i = 0; i < r.count; i++) positions[r.offset + i] = r.start + i;
+    const r0 = rows[0]!;
+    const uniform = rows.every((r, i) => r.slot === i && r.start === r0.start && r.count === r0.count);
+    return { rows, total, positions, uniform };
+  }
+
+  /** Stores the packed rows [total, width] of `layer` at their slots and positions (no gradient). */
+  write(layer: number, batch: PackedBatch, rows: Tensor): void {
+    const src = this.engine.contiguous(rows), dst = this.layers[layer]!, be = this.engine.backend;
+    for (const r of batch.rows) {
+      const from = src.ptr + r.offset * this.width * 4, to = dst.ptr + (r.slot * this.maxLen + r.start) * this.width * 4;
+      be.copy(from, [this.width, 1], to, [this.width, 1], [r.count, this.width]);
+    }
+  }
+
+  /** The keys of a call's rows: [R, 1, L, width] with L = the longest row's end (stale rows beyond a slot's end included). */
+  keys(layer: number, batch: PackedBatch): Tensor {
+    let L = 0;
+    for (const r of batch.rows) L = Math.max(L, r.start + r.count);
+    return this.engine.noGrad(() => {
+      const all = slice(this.layers[layer]!, 1, 0, L); // (S, L, W) view
+      const R = batch.rows.length;
+      const picked = batch.uniform ? slice(all, 0, 0, R) : indexSelect(all, 0, this.engine.tensor(batch.rows.map((r) => r.slot), [R], 'i32'));
+      return reshape(picked, [R, 1, L, this.width]); // (R, 1, L, W)
+    });
+  }
+
+  /** Advances each row's slot by its count (after every layer wrote). */
+  advance(batch: PackedBatch): void {
+    for (const r of batch.rows) this.lengths[r.slot] = r.start + r.count;
+  }
+
+  /** Keeps the first `length` tokens of `slot`. */
+  truncate(slot: number, length: number): void {
+    if (!(slot >= 0 && slot < this.slots) || !(length >= 0 && length <= this.lengths[slot]!)) {
+      throw new Error(`LatentCache.truncate: slot ${slot} holds ${this.lengths[slot]} tokens; cannot keep ${length}`);
+    }
+    this.lengths[slot] = length;
   }
 
   dispose(): void {

@@ -16,8 +16,8 @@
  * start_pos 0 for multi-token calls).
  */
 import type { Tensor } from '../../tensor/index.js';
-import { add, attention, concat, expand, matmul, mul, permute, reshape, rmsNorm, slice, softmax, split, transpose } from '../../tensor/index.js';
-import type { LatentCache } from './cache.js';
+import { add, attention, concat, expand, indexSelect, matmul, mul, permute, reshape, rmsNorm, slice, softmax, split, transpose } from '../../tensor/index.js';
+import type { LatentCache, PackedBatch } from './cache.js';
 import type { DeepseekV3Config } from './config.js';
 import type { Rope } from './rope.js';
 import { linearP, param, type Params } from './weights.js';
@@ -45,7 +45,7 @@ function attend(q: Tensor, k: Tensor, v: Tensor, ctx: AttnContext): Tensor {
 }
 
 /** Queries split into their no-rope part and rotated rope part, both (B, T, H, .). */
-function queries(x: Tensor, params: Params, prefix: string, ctx: AttnContext, start: number): [Tensor, Tensor] {
+function queries(x: Tensor, params: Params, prefix: string, ctx: AttnContext, start: number | Int32Array): [Tensor, Tensor] {
   const c = ctx.config, [B, T] = x.shape as [number, number, number];
   const H = c.num_attention_heads, Dn = c.qk_nope_head_dim, R = c.qk_rope_head_dim;
   const q = c.q_lora_rank === null
@@ -57,7 +57,7 @@ function queries(x: Tensor, params: Params, prefix: string, ctx: AttnContext, st
 }
 
 /** The normalised latent (B, T, C) and the rotated shared k_pe (B, T, 1, R). */
-function latent(x: Tensor, params: Params, prefix: string, ctx: AttnContext, start: number): [Tensor, Tensor] {
+function latent(x: Tensor, params: Params, prefix: string, ctx: AttnContext, start: number | Int32Array): [Tensor, Tensor] {
   const c = ctx.config, [B, T] = x.shape as [number, number, number];
   const kv = linearP(x, params, `${prefix}.kv_a_proj_with_mqa`); // (B, T, C + R)
   const [lat, kPe] = split(kv, [c.kv_lora_rank, c.qk_rope_head_dim], 2);
@@ -89,26 +89,52 @@ export function mlaTrain(x: Tensor, params: Params, prefix: string, ctx: AttnCon
 }
 
 /**
- * Absorbed-path MLA: x (B, Tn, D) are the tokens at positions cache.length .. cache.length+Tn-1;
- * their latent rows are written into `cache` layer `layer` and they attend to every cached row.
- * The caller advances cache.length after all layers ran. Returns (B, Tn, D).
+ * Absorbed-path MLA for one call over the latent cache: x holds the call's tokens packed in `batch`
+ * order ((R, n, D) for a uniform batch, (1, N, D) otherwise). Their latent rows are written into
+ * `cache` layer `layer` and each token attends to its own slot's rows up to its position. The caller
+ * advances the cache after all layers ran. Returns the same shape as x.
  */
-export function mlaAbsorbed(x: Tensor, params: Params, prefix: string, ctx: AttnContext, cache: LatentCache, layer: number): Tensor {
-  const c = ctx.config, [B, Tn] = x.shape as [number, number, number];
+export function mlaAbsorbed(x: Tensor, params: Params, prefix: string, ctx: AttnContext, cache: LatentCache, layer: number, batch: PackedBatch): Tensor {
+  const c = ctx.config, [B, T] = x.shape as [number, number, number], N = batch.total;
   const H = c.num_attention_heads, Dn = c.qk_nope_head_dim, R = c.qk_rope_head_dim, Dv = c.v_head_dim, C = c.kv_lora_rank;
-  const start = cache.length;
-  const [qNope, qPe] = queries(x, params, prefix, ctx, start);
-  const [latN, kPe] = latent(x, params, prefix, ctx, start);
-  cache.write(layer, concat([latN, reshape(kPe, [B, Tn, R])], 2), start); // (B, Tn, C + R)
+  if (B * T !== N) throw new Error(`mlaAbsorbed: x [${x.shape.join(', ')}] does not hold the batch's ${N} tokens`);
+  const pos = batch.uniform ? batch.rows[0]!.start : batch.positions;
+  const [qNope, qPe] = queries(x, params, prefix, ctx, pos);
+  const [latN, kPe] = latent(x, params, prefix, ctx, pos);
+  cache.write(layer, batch, reshape(concat([latN, reshape(kPe, [B, T, R])], 2), [N, C + R])); // (N, C + R)
   const wkv = reshape(param(params, `${prefix}.kv_b_proj.weight`), [H, Dn + Dv, C]); // (H, Dn+Dv, C)
   const wUk = slice(wkv, 1, 0, Dn), wUv = slice(wkv, 1, Dn, Dn + Dv); // (H, Dn, C), (H, Dv, C)
-  const qh = transpose(reshape(qNope, [B * Tn, H, Dn]), 0, 1); // (H, B*Tn, Dn)
-  const qLat = reshape(matmul(qh, wUk), [H, B, Tn, C]); // (H, B*Tn, Dn) @ (H, Dn, C) -> (H, B, Tn, C)
-  const q = concat([permute(qLat, [1, 0, 2, 3]), permute(qPe, [0, 2, 1, 3])], 3); // (B, H, Tn, C + R)
-  const kvAll = reshape(cache.read(layer, start + Tn), [B, 1, start + Tn, C + R]); // (B, 1, L, C + R)
-  const vAll = slice(kvAll, 3, 0, C); // (B, 1, L, C): the normalised latent is the value
-  const oLat = attention(q, kvAll, vAll, { scale: ctx.scale, causal: true }); // (B, H, Tn, C)
-  const oh = reshape(permute(oLat, [1, 0, 2, 3]), [H, B * Tn, C]); // (H, B*Tn, C)
-  const o = reshape(matmul(oh, transpose(wUv)), [H, B, Tn, Dv]); // (H, B*Tn, C) @ (H, C, Dv) -> (H, B, Tn, Dv)
-  return output(permute(o, [1, 0, 2, 3]), params, prefix); // (B, H, Tn, Dv) -> (B, Tn, D)
+  const qLat = matmul(transpose(reshape(qNope, [N, H, Dn]), 0, 1), wUk); // (H, N, Dn) @ (H, Dn, C) -> (H, N, C)
+  const q = concat([transpose(qLat, 0, 1), reshape(qPe, [N, H, R])], 2); // (N, H, C + R)
+  const keys = cache.keys(layer, batch); // (rows, 1, L, C + R)
+  const o = batch.uniform ? attendUniform(q, keys, batch, ctx) : attendPadded(q, keys, batch, ctx); // (N, H, C)
+  const out = matmul(transpose(o, 0, 1), transpose(wUv)); // (H, N, C) @ (H, C, Dv) -> (H, N, Dv)
+  return linearP(reshape(transpose(out, 0, 1), [B, T, H * Dv]), params, `${prefix}.o_proj`); // (B, T, D)
+}
+
+/** Dense batch: rows are slots 0..R-1 with n tokens each at the same start; causal mask by offset. */
+function attendUniform(q: Tensor, keys: Tensor, batch: PackedBatch, ctx: AttnContext): Tensor {
+  const R = batch.rows.length, n = batch.rows[0]!.count, [N, H, W] = q.shape as [number, number, number], C = ctx.config.kv_lora_rank;
+  const qb = permute(reshape(q, [R, n, H, W]), [0, 2, 1, 3]); // (R, H, n, C + R)
+  const o = attention(qb, keys, slice(keys, 3, 0, C), { scale: ctx.scale, causal: true }); // (R, H, n, C)
+  return reshape(permute(o, [0, 2, 1, 3]), [N, H, C]); // (R, n, H, C) -> (N, H, C)
+}
+
+/** Ragged batch: queries padded to the longest row, keys of each row's slot, an additive mask per row. */
+function attendPadded(q: Tensor, keys: Tensor, batch: PackedBatch, ctx: AttnContext): Tensor {
+  const e = q.engine, [N, H, W] = q.shape as [number, number, number], C = ctx.config.kv_lora_rank;
+  const rows = batch.rows, Rn = rows.length, L = keys.shape[2]!;
+  const n = Math.max(...rows.map((r) => r.count));
+  const pad = new Int32Array(Rn * n), unpad = new Int32Array(N), mask = new Float32Array(Rn * n * L).fill(-Infinity);
+  rows.forEach((r, i) => {
+    for (let t = 0; t < n; t++) {
+      pad[i * n + t] = r.offset + Math.min(t, r.count - 1); // padding repeats the row's last query
+      mask.fill(0, (i * n + t) * L, (i * n + t) * L + r.start + Math.min(t, r.count - 1) + 1); // keys j <= position
+    }
+    for (let t = 0; t < r.count; t++) unpad[r.offset + t] = i * n + t;
+  });
+  const qp = permute(reshape(indexSelect(reshape(q, [N, H * W]), 0, e.tensor(pad, [Rn * n], 'i32')), [Rn, n, H, W]), [0, 2, 1, 3]); // (Rn, H, n, W)
+  const o = attention(qp, keys, slice(keys, 3, 0, C), { scale: ctx.scale, mask: e.tensor(mask, [Rn, n, L]) }); // (Rn, H, n, C)
+  const flat = reshape(permute(o, [0, 2, 1, 3]), [Rn * n, H * C]); // (Rn*n, H*C)
+  return reshape(indexSelect(flat, 0, e.tensor(unpad, [N], 'i32')), [N, H, C]); // (N, H, C)
 }

@@ -6,12 +6,12 @@
  *
  * Departures from DeepSeek's code: forward returns logits at every position (DeepSeek's returns the
  * last one only); training and the loss use the training attention path, decoding the absorbed path
- * (DeepSeek picks one globally); all rows of a batch share one position (equal-length prompts).
+ * (DeepSeek picks one globally); cached calls may append different token counts to each sequence.
  */
 import type { Engine, Tensor } from '../../tensor/index.js';
 import { add, crossEntropy, embedding, mul, reshape, rmsNorm, slice } from '../../tensor/index.js';
 import { blockForward } from './block.js';
-import { LatentCache } from './cache.js';
+import { LatentCache, type PackedBatch } from './cache.js';
 import type { DeepseekV3Config } from './config.js';
 import type { AttnContext } from './mla.js';
 import type { MoeOutput } from './moe.js';
@@ -64,8 +64,8 @@ export class DeepseekV3 {
     this.ctx = { config, rope: this.rope, scale: softmaxScale(config), attention: opts.attention ?? 'fused' };
   }
 
-  /** Checks token ids (B, T) int32 against the vocabulary and the RoPE table length. */
-  checkTokens(tokens: Tensor, start = 0): void {
+  /** Checks token ids (B, T) int32 against the vocabulary. */
+  checkTokens(tokens: Tensor): void {
     if (tokens.dtype !== 'i32' || tokens.rank !== 2) {
       throw new Error(`tokens: expected an i32 tensor [batch, seq], got ${tokens.dtype} [${tokens.shape.join(', ')}]`);
     }
@@ -73,9 +73,6 @@ export class DeepseekV3 {
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i]!;
       if (!(id >= 0 && id < V)) throw new Error(`tokens: id ${id} at [${Math.floor(i / T)}, ${i % T}] is out of range; expected 0 <= id < vocab_size (${V})`);
-    }
-    if (start + T > this.rope.maxLen) {
-      throw new Error(`tokens: positions ${start}..${start + T - 1} exceed the model's maxLen ${this.rope.maxLen} (max_position_embeddings or ModelOptions.maxLen)`);
     }
   }
 
@@ -93,6 +90,9 @@ export class DeepseekV3 {
   /** Full causal forward pass (training attention path) over tokens (B, T). */
   forward(tokens: Tensor): ForwardOutput {
     this.checkTokens(tokens);
+    if (tokens.shape[1]! > this.rope.maxLen) {
+      throw new Error(`tokens: ${tokens.shape[1]} positions exceed the model's maxLen ${this.rope.maxLen} (max_position_embeddings or ModelOptions.maxLen)`);
+    }
     let h = this.embed(tokens); // (B, T, D)
     const moe: (MoeOutput | null)[] = [];
     for (let l = 0; l < this.config.num_hidden_layers; l++) {
@@ -125,25 +125,42 @@ export class DeepseekV3 {
     return { loss, lmLoss, mtpLoss, mtpModuleLosses, balanceLoss, moe: f.moe, logits: f.logits };
   }
 
-  /** A latent cache for `batch` sequences of up to `maxLen` tokens (main-model layers). */
-  createCache(batch: number, maxLen = this.rope.maxLen): LatentCache {
-    return new LatentCache(this.engine, this.config.num_hidden_layers, batch, maxLen, this.config.kv_lora_rank + this.config.qk_rope_head_dim);
+  /** A latent cache for `slots` sequences of up to `maxLen` tokens each (main-model layers). */
+  createCache(slots: number, maxLen = this.rope.maxLen): LatentCache {
+    if (maxLen > this.rope.maxLen) throw new Error(`createCache: maxLen ${maxLen} exceeds the model's ${this.rope.maxLen} positions`);
+    return new LatentCache(this.engine, this.config.num_hidden_layers, slots, maxLen, this.config.kv_lora_rank + this.config.qk_rope_head_dim);
   }
 
   /**
-   * Runs tokens (B, Tn) at positions cache.length.. through the absorbed path, appending them to
-   * the cache: a prefill when Tn > 1, a decode step when Tn = 1. Returns logits (B, Tn, V) and the
+   * Appends tokens (B, Tn) to cache slots 0..B-1 (holding equal lengths) through the absorbed
+   * path: a prefill when Tn > 1, a decode step when Tn = 1. Returns logits (B, Tn, V) and the
    * pre-norm hidden states (B, Tn, D) (MTP drafting's input). Use inside engine.noGrad.
    */
   step(cache: LatentCache, tokens: Tensor): { logits: Tensor; hidden: Tensor } {
-    if (tokens.shape[0] !== cache.batch) throw new Error(`step: tokens [${tokens.shape.join(', ')}] do not match the cache batch ${cache.batch}`);
-    this.checkTokens(tokens, cache.length);
-    if (cache.length + tokens.shape[1]! > cache.maxLen) throw new Error(`step: ${tokens.shape[1]} more tokens overflow the cache (${cache.length} of ${cache.maxLen} used)`);
+    const [B, Tn] = tokens.shape as [number, number];
+    const batch = cache.pack(Array.from({ length: B }, (_, i) => i), new Array<number>(B).fill(Tn));
+    if (!batch.uniform) throw new Error(`step: slots 0..${B - 1} hold different lengths [${cache.lengths.slice(0, B).join(', ')}]; use stepRows`);
+    return this.runCached(cache, batch, tokens);
+  }
+
+  /**
+   * Appends each row's tokens to its own slot (rows may differ in length and position: continuous
+   * batching, chunked prefill). Returns logits (1, N, V) and hidden states (1, N, D) of the N
+   * tokens packed row after row, and the batch layout (row offsets). Use inside engine.noGrad.
+   */
+  stepRows(cache: LatentCache, rows: readonly { slot: number; tokens: readonly number[] }[]): { logits: Tensor; hidden: Tensor; batch: PackedBatch } {
+    const batch = cache.pack(rows.map((r) => r.slot), rows.map((r) => r.tokens.length));
+    const ids = this.engine.tensor(rows.flatMap((r) => [...r.tokens]), [1, batch.total], 'i32');
+    return { ...this.runCached(cache, batch, batch.uniform ? reshape(ids, [rows.length, rows[0]!.tokens.length]) : ids), batch };
+  }
+
+  private runCached(cache: LatentCache, batch: PackedBatch, tokens: Tensor): { logits: Tensor; hidden: Tensor } {
+    this.checkTokens(tokens);
     let h = this.embed(tokens);
     for (let l = 0; l < this.config.num_hidden_layers; l++) {
-      h = blockForward(h, this.params, l, this.ctx, { cache, cacheLayer: l }).h;
+      h = blockForward(h, this.params, l, this.ctx, { cache: { cache, layer: l, batch } }).h;
     }
-    cache.length += tokens.shape[1]!;
+    cache.advance(batch);
     return { logits: this.head(h), hidden: h };
   }
 

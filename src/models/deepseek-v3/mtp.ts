@@ -52,16 +52,19 @@ export function mtpLosses(model: DeepseekV3, hidden: Tensor, tokens: Tensor): { 
 }
 
 /**
- * One drafting step of module k on its own latent cache (one layer, advanced here): h (B, Tn, D)
- * are h^{k-1} at positions cache.length.., tokens (B, Tn) the tokens one ahead of them. Returns the
- * module's logits (B, Tn, V) (its guess of the token after `tokens`) and h^k. Use inside noGrad.
+ * One drafting call of module k on its own one-layer latent cache (advanced here): h (B, Tn, D)
+ * are h^{k-1} at the positions cache slots 0..B-1 hold next, tokens (B, Tn) the tokens one ahead
+ * of them. Returns the module's logits (B, Tn, V) (its guess of the token after `tokens`) and h^k.
+ * Use inside engine.noGrad.
  */
 export function mtpDraft(model: DeepseekV3, k: number, cache: LatentCache, h: Tensor, tokens: Tensor): { logits: Tensor; hidden: Tensor } {
   const c = model.config;
   if (k < 1 || k > c.num_nextn_predict_layers) throw new Error(`mtpDraft: module ${k} does not exist (num_nextn_predict_layers = ${c.num_nextn_predict_layers})`);
-  model.checkTokens(tokens, cache.length);
-  const hIn = combine(model, k, h, tokens);
-  const out = blockForward(hIn, model.params, c.num_hidden_layers + k - 1, model.ctx, { cache, cacheLayer: 0 }).h;
-  cache.length += tokens.shape[1]!;
+  model.checkTokens(tokens);
+  const [B, Tn] = tokens.shape as [number, number];
+  const batch = cache.pack(Array.from({ length: B }, (_, i) => i), new Array<number>(B).fill(Tn));
+  if (!batch.uniform) throw new Error(`mtpDraft: slots 0..${B - 1} of the MTP cache hold different lengths`);
+  const out = blockForward(combine(model, k, h, tokens), model.params, c.num_hidden_layers + k - 1, model.ctx, { cache: { cache, layer: 0, batch } }).h;
+  cache.advance(batch);
   return { logits: model.head(out, `${mtpPrefix(c.num_hidden_layers, k)}.shared_head.norm.weight`), hidden: out };
 }

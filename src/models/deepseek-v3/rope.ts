@@ -16,7 +16,7 @@
  * - Angles are computed in float64 and stored as float32 cos/sin tables (DeepSeek: float32 freqs).
  */
 import type { Engine, Tensor } from '../../tensor/index.js';
-import { add, concat, mul, reshape, slice, sub } from '../../tensor/index.js';
+import { add, concat, indexSelect, mul, reshape, slice, sub } from '../../tensor/index.js';
 import type { DeepseekV3Config } from './config.js';
 
 /** Inverse frequencies of the rope slice's qk_rope_head_dim / 2 pairs, YaRN-blended when configured. */
@@ -71,16 +71,21 @@ export class Rope {
   }
 
   /**
-   * Rotates x [B, T, H, R] whose token t sits at position start + t (the same for every row of
-   * the batch). Differentiable (it is a fixed linear map of x).
+   * Rotates x [B, T, H, R] whose token t sits at position pos + t (pos a number, the same for every
+   * row of the batch) or at pos[t] (an int32 list of T positions). Differentiable (a fixed linear
+   * map of x).
    */
-  apply(x: Tensor, start: number): Tensor {
+  apply(x: Tensor, pos: number | Int32Array): Tensor {
     const [B, T, H, R] = x.shape as [number, number, number, number];
-    if (R !== 2 * this.half || start + T > this.maxLen) {
-      throw new Error(`Rope.apply: x [${x.shape.join(', ')}] at start ${start} needs R = ${2 * this.half} and start + T <= ${this.maxLen}`);
+    const last = typeof pos === 'number' ? pos + T - 1 : Math.max(-1, ...pos);
+    if (R !== 2 * this.half || last >= this.maxLen || (typeof pos !== 'number' && pos.length !== T)) {
+      throw new Error(`Rope.apply: x [${x.shape.join(', ')}] needs R = ${2 * this.half}, ${T} positions, all below ${this.maxLen} (last ${last})`);
     }
-    const cos = reshape(slice(this.cos, 0, start, start + T), [T, 1, this.half, 1]); // (T, 1, R/2, 1)
-    const sin = reshape(slice(this.sin, 0, start, start + T), [T, 1, this.half, 1]);
+    const rows = (table: Tensor): Tensor => (typeof pos === 'number'
+      ? slice(table, 0, pos, pos + T) // (T, R/2)
+      : indexSelect(table, 0, x.engine.tensor(pos, [T], 'i32')));
+    const cos = reshape(rows(this.cos), [T, 1, this.half, 1]); // (T, 1, R/2, 1)
+    const sin = reshape(rows(this.sin), [T, 1, this.half, 1]);
     const xp = reshape(x, [B, T, H, this.half, 2]); // (B, T, H, R/2, 2): consecutive pairs
     const x0 = slice(xp, 4, 0, 1), x1 = slice(xp, 4, 1, 2); // (B, T, H, R/2, 1) each
     const y0 = sub(mul(x0, cos), mul(x1, sin));
