@@ -8,6 +8,8 @@ import { register as info } from './info.js';
 import { register as exportCmd } from './export.js';
 import { register as checkReference } from './check-reference.js';
 import { register as pretrain } from './pretrain.js';
+import { register as serve } from './serve.js';
+import { register as chat } from './chat.js';
 import { register as sft } from './sft.js';
 import { register as plot } from './plot.js';
 
@@ -20,6 +22,8 @@ export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   checkReference,
   exportCmd,
   pretrain,
+  serve,
+  chat,
   sft,
   plot,
 ];

@@ -1,0 +1,86 @@
+/**
+ * Opens a Hugging Face style model folder for chat: config.json + safetensors weights (DeepSeek-V3
+ * layout), tokenizer.json (+ tokenizer_config.json with the chat template), and optionally
+ * generation_config.json, whose eos_token_id joins the tokenizer's EOS as stop tokens. Returns the
+ * chat service (engine -> scheduler -> text layer) that `serve`, `chat` and `bench serve` share.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { createBackend, type BackendKind } from '../kernels/index.js';
+import { disposeParams, loadParams } from '../models/deepseek-v3/checkpoint.js';
+import { readDeepseekV3Config } from '../models/deepseek-v3/config.js';
+import { DeepseekV3 } from '../models/deepseek-v3/model.js';
+import { DeepseekV3LM } from '../inference/deepseek-adapter.js';
+import { Scheduler } from '../inference/scheduler.js';
+import { Engine } from '../tensor/index.js';
+import { loadTokenizer } from '../tokenizer/hf-tokenizer.js';
+import type { Tokenizer } from '../tokenizer/types.js';
+import { ChatService } from './chat-service.js';
+
+/** Options of openChatModel. */
+export interface OpenModelOptions {
+  backend?: BackendKind;
+  threads?: number;
+  /** Concurrent sequences (default 16). */
+  maxSlots?: number;
+  /** Tokens per sequence (default: max_position_embeddings). */
+  maxContext?: number;
+  /** MTP speculative decoding when the checkpoint has an MTP module (default true). */
+  mtp?: boolean;
+}
+
+/** A loaded model ready to chat. */
+export interface ChatModel {
+  service: ChatService;
+  /** Folder name, the default model id. */
+  name: string;
+  warnings: string[];
+  hasMtp: boolean;
+  dispose(): void;
+}
+
+/** eos_token_id of generation_config.json (a number or a list), when the file exists. */
+export function generationStopIds(dir: string): number[] {
+  const path = join(dir, 'generation_config.json');
+  if (!existsSync(path)) return [];
+  let json: { eos_token_id?: unknown };
+  try {
+    json = JSON.parse(readFileSync(path, 'utf8')) as { eos_token_id?: unknown };
+  } catch (err) {
+    throw new Error(`${path}: not valid JSON (${(err as Error).message})`);
+  }
+  const ids = Array.isArray(json.eos_token_id) ? json.eos_token_id : json.eos_token_id === undefined ? [] : [json.eos_token_id];
+  for (const id of ids) if (!Number.isInteger(id)) throw new Error(`${path}: eos_token_id holds ${JSON.stringify(id)}; expected integer token ids`);
+  return ids as number[];
+}
+
+/** Stop tokens of a model folder: the tokenizer's EOS plus generation_config's. */
+export function stopTokensOf(tokenizer: Tokenizer, dir: string): number[] {
+  const ids = new Set(generationStopIds(dir));
+  if (tokenizer.eosId !== undefined) ids.add(tokenizer.eosId);
+  if (ids.size === 0) throw new Error(`${dir}: no EOS token (tokenizer_config.json eos_token or generation_config.json eos_token_id); generation could never stop`);
+  return [...ids];
+}
+
+/** Loads weights, tokenizer and settings from `dir`. */
+export async function openChatModel(dir: string, options: OpenModelOptions = {}): Promise<ChatModel> {
+  const root = resolve(dir);
+  if (!existsSync(join(root, 'config.json'))) throw new Error(`--model ${dir}: no config.json there; expected a Hugging Face style folder (config.json, *.safetensors, tokenizer.json)`);
+  const { config, warnings } = await readDeepseekV3Config(join(root, 'config.json'));
+  const tokenizer = loadTokenizer(root);
+  if (tokenizer.vocabSize > config.vocab_size) throw new Error(`${dir}: the tokenizer has ${tokenizer.vocabSize} ids but config.json vocab_size is ${config.vocab_size}`);
+  const backend = await createBackend({ kind: options.backend ?? 'auto', threads: options.threads });
+  const engine = new Engine(backend);
+  const loaded = await loadParams(engine, config, root);
+  const model = new DeepseekV3(engine, config, loaded.params);
+  const lm = new DeepseekV3LM(model, { maxSlots: options.maxSlots, maxContext: options.maxContext, mtp: options.mtp });
+  const scheduler = new Scheduler(lm);
+  const service = new ChatService(scheduler, tokenizer, stopTokensOf(tokenizer, root));
+  return {
+    service,
+    name: basename(root),
+    warnings: [...warnings, ...loaded.warnings],
+    hasMtp: lm.draft !== undefined,
+    dispose: () => { lm.dispose(); model.dispose(); disposeParams(loaded.params); backend.dispose(); },
+  };
+}
