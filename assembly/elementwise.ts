@@ -21,10 +21,8 @@ function unaryV(op: i32, x: v128): v128 {
     case 8: return f32x4.abs(x);
     case 9: return f32x4.div(sp(1), x);
     case 10: return f32x4.mul(x, x);
-    case 11: { // sign: 1, -1, 0 (and NaN for NaN)
-      const s = v128.or(v128.and(f32x4.gt(x, sp(0)), sp(1)), v128.and(f32x4.lt(x, sp(0)), sp(-1)));
-      return v128.bitselect(x, s, f32x4.ne(x, x));
-    }
+    case 11: // sign: 1, -1, 0 (0 for NaN, as the reference)
+      return v128.or(v128.and(f32x4.gt(x, sp(0)), sp(1)), v128.and(f32x4.lt(x, sp(0)), sp(-1)));
     case 12: return v128.and(x, f32x4.gt(x, sp(0)));
     default: return x;
   }

@@ -11,7 +11,7 @@
 @inline function sp(x: f32): v128 { return f32x4.splat(x); }
 
 export function vexp(x: v128): v128 {
-  const xc = f32x4.max(f32x4.min(x, sp(88.3762626647949)), sp(-88.0));
+  const xc = f32x4.max(f32x4.min(x, sp(88.8)), sp(-104.0));
   const fx = f32x4.nearest(f32x4.mul(xc, sp(1.44269504088896341)));
   let r = f32x4.sub(xc, f32x4.mul(fx, sp(0.693359375)));
   r = f32x4.sub(r, f32x4.mul(fx, sp(-2.12194440e-4)));
@@ -22,15 +22,20 @@ export function vexp(x: v128): v128 {
   y = f32x4.add(f32x4.mul(y, r), sp(1.6666665459e-1));
   y = f32x4.add(f32x4.mul(y, r), sp(5.0000001201e-1));
   y = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(y, r), r), r), sp(1.0));
-  const e = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(fx), i32x4.splat(127)), 23);
-  const res = f32x4.mul(y, e);
+  // 2^n as 2^n1 * 2^n2 so that n in [-150, 128] never leaves the normal range of either factor
+  const n = i32x4.trunc_sat_f32x4_s(fx), n1 = i32x4.shr_s(n, 1), n2 = i32x4.sub(n, n1);
+  const res = f32x4.mul(f32x4.mul(y, i32x4.shl(i32x4.add(n1, i32x4.splat(127)), 23)),
+    i32x4.shl(i32x4.add(n2, i32x4.splat(127)), 23));
   // above ln(FLT_MAX) the result is +inf; NaN propagates through min/max above.
   return v128.bitselect(sp(Infinity), res, f32x4.gt(x, sp(88.72283905206835)));
 }
 
 export function vlog(x: v128): v128 {
-  const bits = x;
+  // subnormals: scale by 2^23 first and take 23 off the exponent
+  const sub = v128.and(f32x4.lt(x, sp(1.17549435e-38)), f32x4.gt(x, sp(0)));
+  const bits = v128.bitselect(f32x4.mul(x, sp(8388608.0)), x, sub);
   let e = f32x4.convert_i32x4_s(i32x4.sub(i32x4.shr_u(bits, 23), i32x4.splat(126)));
+  e = f32x4.sub(e, v128.and(sub, sp(23.0)));
   let m = v128.or(v128.and(bits, i32x4.splat(0x807fffff)), i32x4.splat(0x3f000000));
   const small = f32x4.lt(m, sp(0.707106781186547524));
   e = f32x4.sub(e, v128.and(small, sp(1.0)));

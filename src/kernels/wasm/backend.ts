@@ -17,9 +17,8 @@ import {
 import type { LoadedKernels } from './loader.js';
 import type { ThreadPool } from './pool.js';
 
-/** Elements (or multiply-adds) below which a call runs on the main thread alone. */
-const PAR_ELEMS = 1 << 16;
-const PAR_FLOPS = 1 << 18;
+/** Default elements below which a call runs on the main thread alone (multiply-adds: 4x this). */
+export const DEFAULT_MIN_PARALLEL = 1 << 16;
 
 export class WasmBackend extends ReferenceBackend {
   override readonly name: string;
@@ -28,8 +27,14 @@ export class WasmBackend extends ReferenceBackend {
   private readonly arrs: Int32Array;
   private readonly partials: Float64Array;
 
-  constructor(k: LoadedKernels) {
+  private readonly parElems: number;
+  private readonly parFlops: number;
+
+  /** minParallel: elements below which a call runs inline (tests pass 1 to split every call). */
+  constructor(k: LoadedKernels, minParallel = DEFAULT_MIN_PARALLEL) {
     super(k.memory, k.layout.heapBase, k.threads);
+    this.parElems = minParallel;
+    this.parFlops = minParallel * 4;
     this.name = k.name;
     this.pool = k.pool;
     const buf = k.memory.buffer;
@@ -49,19 +54,19 @@ export class WasmBackend extends ReferenceBackend {
     a[4] = g.a; a[5] = g.lda; a[6] = g.strideA; a[7] = g.transA ? 1 : 0;
     a[8] = g.b; a[9] = g.ldb; a[10] = g.strideB; a[11] = g.transB ? 1 : 0;
     a[12] = g.c; a[13] = g.ldc; a[14] = g.strideC; a[15] = g.accumulate ? 1 : 0;
-    this.pool.run(Kernel.GEMM, this.nt(g.batch * g.m * g.n * g.k, PAR_FLOPS));
+    this.pool.run(Kernel.GEMM, this.nt(g.batch * g.m * g.n * g.k, this.parFlops));
   }
 
   override unary(op: UnaryOp, x: number, out: number, n: number): void {
     const a = this.args;
     a[0] = op; a[1] = x; a[2] = out; a[3] = n;
-    this.pool.run(Kernel.UNARY, this.nt(n, PAR_ELEMS));
+    this.pool.run(Kernel.UNARY, this.nt(n, this.parElems));
   }
 
   override binaryScalar(op: BinaryOp, x: number, s: number, out: number, n: number, scalarFirst: boolean): void {
     const a = this.args;
     a[0] = op; a[1] = x; a[2] = s; a[3] = out; a[4] = n; a[5] = scalarFirst ? 1 : 0;
-    this.pool.run(Kernel.BINARY_SCALAR, this.nt(n, PAR_ELEMS));
+    this.pool.run(Kernel.BINARY_SCALAR, this.nt(n, this.parElems));
   }
 
   /**
@@ -106,7 +111,7 @@ export class WasmBackend extends ReferenceBackend {
     if (rank < 0) { super.binary(op, a, aStrides, b, bStrides, out, shape); return; }
     const g = this.args;
     g[0] = op; g[1] = a; g[2] = b; g[3] = out; g[4] = rank;
-    this.pool.run(Kernel.BINARY, this.nt(this.total(rank), PAR_ELEMS));
+    this.pool.run(Kernel.BINARY, this.nt(this.total(rank), this.parElems));
   }
 
   override where(cond: number, cStrides: ArrayLike<number>, a: number, aStrides: ArrayLike<number>,
@@ -116,7 +121,7 @@ export class WasmBackend extends ReferenceBackend {
     if (rank < 0) { super.where(cond, cStrides, a, aStrides, b, bStrides, out, shape); return; }
     const g = this.args;
     g[0] = cond; g[1] = a; g[2] = b; g[3] = out; g[4] = rank;
-    this.pool.run(Kernel.WHERE, this.nt(this.total(rank), PAR_ELEMS));
+    this.pool.run(Kernel.WHERE, this.nt(this.total(rank), this.parElems));
   }
 
   override copy(x: number, xStrides: ArrayLike<number>, out: number, outStrides: ArrayLike<number>,
@@ -126,19 +131,19 @@ export class WasmBackend extends ReferenceBackend {
     if (rank < 0) { super.copy(x, xStrides, out, outStrides, shape); return; }
     const g = this.args;
     g[0] = x; g[1] = out; g[2] = rank;
-    this.pool.run(Kernel.COPY, this.nt(this.total(rank), PAR_ELEMS));
+    this.pool.run(Kernel.COPY, this.nt(this.total(rank), this.parElems));
   }
 
   override fill(out: number, n: number, value: number): void {
     const a = this.args;
     a[0] = out; a[1] = n; a[2] = value;
-    this.pool.run(Kernel.FILL, this.nt(n, PAR_ELEMS * 4));
+    this.pool.run(Kernel.FILL, this.nt(n, this.parElems * 4));
   }
 
   override axpy(alpha: number, x: number, y: number, n: number): void {
     const a = this.args;
     a[0] = alpha; a[1] = x; a[2] = y; a[3] = n;
-    this.pool.run(Kernel.AXPY, this.nt(n, PAR_ELEMS));
+    this.pool.run(Kernel.AXPY, this.nt(n, this.parElems));
   }
 
   override reduce(op: ReduceOp, x: number, out: number, outer: number, len: number, inner: number): void {
@@ -146,13 +151,13 @@ export class WasmBackend extends ReferenceBackend {
     if (len <= 0) { super.reduce(op, x, out, outer, len, inner); return; }
     const a = this.args;
     a[0] = op; a[1] = x; a[2] = out; a[3] = outer; a[4] = len; a[5] = inner;
-    this.pool.run(Kernel.REDUCE, this.nt(outer * len * inner, PAR_ELEMS));
+    this.pool.run(Kernel.REDUCE, this.nt(outer * len * inner, this.parElems));
   }
 
   override sumSquares(x: number, n: number): number {
     const a = this.args;
     a[0] = x; a[1] = n;
-    const nt = this.nt(n, PAR_ELEMS);
+    const nt = this.nt(n, this.parElems);
     this.pool.run(Kernel.SUM_SQUARES, nt);
     let s = 0;
     for (let t = 0; t < nt; t++) s += this.partials[t]!;
@@ -160,7 +165,7 @@ export class WasmBackend extends ReferenceBackend {
   }
 
   private rows(kernel: Kernel, rows: number, cols: number): void {
-    this.pool.run(kernel, rows >= 2 ? this.nt(rows * cols, PAR_ELEMS) : 1);
+    this.pool.run(kernel, rows >= 2 ? this.nt(rows * cols, this.parElems) : 1);
   }
 
   override softmax(x: number, out: number, rows: number, cols: number, log: boolean): void {
@@ -206,13 +211,13 @@ export class WasmBackend extends ReferenceBackend {
   override swiglu(g: number, u: number, out: number, n: number): void {
     const a = this.args;
     a[0] = g; a[1] = u; a[2] = out; a[3] = n;
-    this.pool.run(Kernel.SWIGLU, this.nt(n, PAR_ELEMS));
+    this.pool.run(Kernel.SWIGLU, this.nt(n, this.parElems));
   }
 
   override swigluBackward(g: number, u: number, dy: number, dg: number, du: number, n: number): void {
     const a = this.args;
     a[0] = g; a[1] = u; a[2] = dy; a[3] = dg; a[4] = du; a[5] = n;
-    this.pool.run(Kernel.SWIGLU_BWD, this.nt(n, PAR_ELEMS));
+    this.pool.run(Kernel.SWIGLU_BWD, this.nt(n, this.parElems));
   }
 
   private attentionArgs(t: AttentionArgs): number {
@@ -226,21 +231,21 @@ export class WasmBackend extends ReferenceBackend {
   override attention(t: AttentionArgs): void {
     if (t.tk > ATTENTION_MAX_TK) { super.attention(t); return; }
     const work = this.attentionArgs(t);
-    this.pool.run(Kernel.ATTENTION, t.batch * t.headsQ >= 2 ? this.nt(work, PAR_FLOPS) : 1);
+    this.pool.run(Kernel.ATTENTION, t.batch * t.headsQ >= 2 ? this.nt(work, this.parFlops) : 1);
   }
 
   override attentionBackward(t: AttentionBackwardArgs): void {
     if (t.tk > ATTENTION_MAX_TK) { super.attentionBackward(t); return; }
     const work = this.attentionArgs(t), a = this.args;
     a[16] = t.gradOut; a[17] = t.gradQ; a[18] = t.gradK; a[19] = t.gradV;
-    this.pool.run(Kernel.ATTENTION_BWD, t.batch * t.headsK >= 2 ? this.nt(work, PAR_FLOPS) : 1);
+    this.pool.run(Kernel.ATTENTION_BWD, t.batch * t.headsK >= 2 ? this.nt(work, this.parFlops) : 1);
   }
 
   private index(kernel: Kernel, x: number, idx: number, out: number, outer: number, len: number, n: number,
     inner: number, work: number): void {
     const a = this.args;
     a[0] = x; a[1] = idx; a[2] = out; a[3] = outer; a[4] = len; a[5] = n; a[6] = inner;
-    this.pool.run(kernel, this.nt(work, PAR_ELEMS));
+    this.pool.run(kernel, this.nt(work, this.parElems));
   }
 
   override indexSelect(x: number, idx: number, out: number, outer: number, lenIn: number, nIdx: number,
@@ -267,6 +272,6 @@ export class WasmBackend extends ReferenceBackend {
     const a = this.args;
     a[0] = t.param; a[1] = t.grad; a[2] = t.m; a[3] = t.v; a[4] = t.n; a[5] = t.lr; a[6] = t.beta1;
     a[7] = t.beta2; a[8] = t.eps; a[9] = t.weightDecay; a[10] = t.step;
-    this.pool.run(Kernel.ADAMW, this.nt(t.n, PAR_ELEMS));
+    this.pool.run(Kernel.ADAMW, this.nt(t.n, this.parElems));
   }
 }

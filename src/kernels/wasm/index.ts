@@ -16,9 +16,11 @@ export interface WasmBackendOptions {
   simd?: SimdChoice;
   /** Heap bytes to map up front (the memory grows on demand). */
   initialBytes?: number;
+  /** Elements below which a kernel call runs on the main thread alone (default 65536). */
+  minParallel?: number;
 }
 
 /** Starts the WASM backend; call dispose() when done (workers never keep the process alive). */
 export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<WasmBackend> {
-  return new WasmBackend(await loadKernels(opts));
+  return new WasmBackend(await loadKernels(opts), opts.minParallel);
 }

@@ -11,7 +11,10 @@
 
 export const PAGE = 65536;
 /** Int32 slots at the start of the control block. */
-export const CTRL = { GEN: 0, PENDING: 1, KERNEL: 2, NT: 3, STOP: 4 } as const;
+export const CTRL = { GEN: 0, PENDING: 1, KERNEL: 2, NT: 3, STOP: 4, ERROR: 5 } as const;
+/** Bytes of UTF-8 where a failing worker leaves its error message. */
+export const ERROR_OFFSET = 3072;
+export const ERROR_BYTES = 1024;
 export const ARGS_OFFSET = 64;
 export const ARGS_SLOTS = 112;
 export const ARRS_OFFSET = 1024;

@@ -6,7 +6,7 @@
  * 0 meanwhile and waits for PENDING to reach 0. Jobs with nt = 1 run inline: one wasm call.
  */
 import { Worker } from 'node:worker_threads';
-import { CTRL, type Layout } from './layout.js';
+import { CTRL, ERROR_BYTES, ERROR_OFFSET, type Layout } from './layout.js';
 
 /** Spins before parking in Atomics.wait; a few tens of microseconds. */
 const SPIN = 4000;
@@ -23,11 +23,13 @@ export interface WorkerData {
 
 export class ThreadPool {
   private readonly ctrl: Int32Array;
+  private readonly errorText: Uint8Array;
   private disposed = false;
 
   private constructor(memory: WebAssembly.Memory, layout: Layout, private readonly exec: RunFn,
     private readonly workers: Worker[]) {
     this.ctrl = new Int32Array(memory.buffer, layout.ctrlBase, 16);
+    this.errorText = new Uint8Array(memory.buffer, layout.ctrlBase + ERROR_OFFSET, ERROR_BYTES);
   }
 
   /** Starts `threads - 1` workers on the module and memory and resolves once all are ready. */
@@ -75,6 +77,12 @@ export class ThreadPool {
     let spins = 0;
     for (let p = Atomics.load(c, CTRL.PENDING); p !== 0; p = Atomics.load(c, CTRL.PENDING)) {
       if (++spins > SPIN) Atomics.wait(c, CTRL.PENDING, p, 1);
+    }
+    const errLen = c[CTRL.ERROR]!;
+    if (errLen !== 0) {
+      c[CTRL.ERROR] = 0;
+      const text = new TextDecoder().decode(this.errorText.slice(0, errLen));
+      throw new Error(`kernel ${kernel} failed on a worker thread: ${text}`);
     }
   }
 

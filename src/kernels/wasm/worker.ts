@@ -4,7 +4,7 @@
  * thread's share, count PENDING down (waking the main thread on the last one). See pool.ts.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { CTRL, SCRATCH_PER_THREAD } from './layout.js';
+import { CTRL, ERROR_BYTES, ERROR_OFFSET, SCRATCH_PER_THREAD } from './layout.js';
 import type { WorkerData } from './pool.js';
 
 interface KernelExports {
@@ -17,9 +17,9 @@ const instance = new WebAssembly.Instance(data.module, { env: { memory: data.mem
 const k = instance.exports as unknown as KernelExports;
 k.setup(data.layout.ctrlBase, data.layout.scratchBase, SCRATCH_PER_THREAD);
 const ctrl = new Int32Array(data.memory.buffer, data.layout.ctrlBase, 16);
-parentPort!.postMessage('ready');
-
+// Read the generation before reporting ready: no job can be posted until every worker is ready.
 let seen = Atomics.load(ctrl, CTRL.GEN);
+parentPort!.postMessage('ready');
 for (;;) {
   let spins = 0, gen = Atomics.load(ctrl, CTRL.GEN);
   while (gen === seen) {
@@ -29,6 +29,15 @@ for (;;) {
   seen = gen;
   if (Atomics.load(ctrl, CTRL.STOP) !== 0) break;
   const nt = ctrl[CTRL.NT]!;
-  if (data.tid < nt) k.run(ctrl[CTRL.KERNEL]!, data.tid, nt);
+  if (data.tid < nt) {
+    try {
+      k.run(ctrl[CTRL.KERNEL]!, data.tid, nt);
+    } catch (err) {
+      // report through the control block: the main thread is blocked and cannot take messages
+      const msg = new TextEncoder().encode(`worker ${data.tid}: ${(err as Error).message}`.slice(0, ERROR_BYTES / 4));
+      new Uint8Array(data.memory.buffer, data.layout.ctrlBase + ERROR_OFFSET, ERROR_BYTES).set(msg.subarray(0, ERROR_BYTES - 1));
+      Atomics.store(ctrl, CTRL.ERROR, msg.length);
+    }
+  }
   if (Atomics.sub(ctrl, CTRL.PENDING, 1) === 1) Atomics.notify(ctrl, CTRL.PENDING);
 }
