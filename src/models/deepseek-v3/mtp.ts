@@ -10,12 +10,12 @@
  * Departures: the concatenation puts the normalised embedding first, as in the released V3 weights
  * and every serving stack that loads them (the paper's eq. 21 writes [h ; emb]); module k works on
  * the T - k positions whose input token exists (the paper's formulation), so each depth is one token
- * shorter. For drafting, `mtpDraft` runs one module on a latent cache of its own.
+ * shorter. For drafting, `mtpStep` runs one module on a latent cache of its own.
  */
 import type { Tensor } from '../../tensor/index.js';
 import { concat, crossEntropy, rmsNorm, slice } from '../../tensor/index.js';
 import { blockForward } from './block.js';
-import type { LatentCache } from './cache.js';
+import type { LatentCache, PackedBatch } from './cache.js';
 import type { DeepseekV3 } from './model.js';
 import { linearP, param } from './weights.js';
 
@@ -52,19 +52,24 @@ export function mtpLosses(model: DeepseekV3, hidden: Tensor, tokens: Tensor): { 
 }
 
 /**
- * One drafting call of module k on its own one-layer latent cache (advanced here): h (B, Tn, D)
- * are h^{k-1} at the positions cache slots 0..B-1 hold next, tokens (B, Tn) the tokens one ahead
- * of them. Returns the module's logits (B, Tn, V) (its guess of the token after `tokens`) and h^k.
- * Use inside engine.noGrad.
+ * Module k on its own one-layer latent cache for one packed call `batch` (advanced here): h holds
+ * h^{k-1} at the call's positions and tokens the tokens one ahead of them, packed like the batch
+ * ((R, n, .) uniform or (1, N, .)). Returns the module's logits (its guess of the token after each
+ * of `tokens`) and h^k, same layout. Use inside engine.noGrad.
  */
-export function mtpDraft(model: DeepseekV3, k: number, cache: LatentCache, h: Tensor, tokens: Tensor): { logits: Tensor; hidden: Tensor } {
+export function mtpStep(model: DeepseekV3, k: number, cache: LatentCache, batch: PackedBatch, h: Tensor, tokens: Tensor): { logits: Tensor; hidden: Tensor } {
   const c = model.config;
-  if (k < 1 || k > c.num_nextn_predict_layers) throw new Error(`mtpDraft: module ${k} does not exist (num_nextn_predict_layers = ${c.num_nextn_predict_layers})`);
+  if (k < 1 || k > c.num_nextn_predict_layers) throw new Error(`mtp: module ${k} does not exist (num_nextn_predict_layers = ${c.num_nextn_predict_layers})`);
   model.checkTokens(tokens);
-  const [B, Tn] = tokens.shape as [number, number];
-  const batch = cache.pack(Array.from({ length: B }, (_, i) => i), new Array<number>(B).fill(Tn));
-  if (!batch.uniform) throw new Error(`mtpDraft: slots 0..${B - 1} of the MTP cache hold different lengths`);
   const out = blockForward(combine(model, k, h, tokens), model.params, c.num_hidden_layers + k - 1, model.ctx, { cache: { cache, layer: 0, batch } }).h;
   cache.advance(batch);
   return { logits: model.head(out, `${mtpPrefix(c.num_hidden_layers, k)}.shared_head.norm.weight`), hidden: out };
+}
+
+/** mtpStep for a dense batch: h (B, Tn, D) and tokens (B, Tn) appended to MTP cache slots 0..B-1. */
+export function mtpDraft(model: DeepseekV3, k: number, cache: LatentCache, h: Tensor, tokens: Tensor): { logits: Tensor; hidden: Tensor } {
+  const [B, Tn] = tokens.shape as [number, number];
+  const batch = cache.pack(Array.from({ length: B }, (_, i) => i), new Array<number>(B).fill(Tn));
+  if (!batch.uniform) throw new Error(`mtpDraft: slots 0..${B - 1} of the MTP cache hold different lengths`);
+  return mtpStep(model, k, cache, batch, h, tokens);
 }
