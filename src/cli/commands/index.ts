@@ -12,6 +12,7 @@ import { register as serve } from './serve.js';
 import { register as chat } from './chat.js';
 import { register as sft } from './sft.js';
 import { register as plot } from './plot.js';
+import { register as experiment } from './experiment.js';
 
 export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   demo,
@@ -26,4 +27,5 @@ export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   chat,
   sft,
   plot,
+  experiment,
 ];

@@ -1,0 +1,29 @@
+/**
+ * `deepseek-ts experiment <balance|mtp|fp8>`: runs the arms of one issue-5 experiment (same data,
+ * seed and steps) and writes side-by-side SVG charts and results.json to docs/results/<name>/.
+ * Run settings come from --config and the usual run-config flags (defaults: a short tiny run).
+ */
+import type { Command } from 'commander';
+import { EXPERIMENTS, runExperiment } from '../../train/experiments.js';
+import { addRunOptions, flagLayer } from './pretrain.js';
+import { readFileSync } from 'node:fs';
+
+/** A few minutes per arm on the 2-core machine. */
+const EXPERIMENT_DEFAULTS = { model: 'tiny', max_steps: 150, warmup_steps: 15, per_device_train_batch_size: 4, max_seq_length: 128, eval_steps: 25, eval_batches: 4, logging_steps: 5, save_steps: 0, save_total_limit: 1 };
+
+export function register(program: Command): void {
+  const cmd = program.command('experiment')
+    .description(`run a V3 training experiment side by side (${Object.keys(EXPERIMENTS).join(', ')}) and chart it into docs/results/<name>/`)
+    .argument('<name>', Object.entries(EXPERIMENTS).map(([k, e]) => `${k}: ${e.claim}`).join('; '))
+    .option('--runs-dir <dir>', 'where the arms\' checkpoints and metrics go', 'runs/experiments')
+    .option('--results-dir <dir>', 'where charts and results.json go', 'docs/results');
+  addRunOptions(cmd).action(async (name: string, opts: Record<string, unknown>) => {
+    const file = typeof opts.config === 'string' ? (JSON.parse(readFileSync(opts.config, 'utf8')) as Record<string, unknown>) : {};
+    const base = { ...EXPERIMENT_DEFAULTS, ...file, ...flagLayer(opts) };
+    const r = await runExperiment(name, base, opts.runsDir as string, opts.resultsDir as string, (e) => {
+      if (e.type === 'start') process.stderr.write(`${name}: arm -> ${e.config.output_dir}\n`);
+      if (e.type === 'eval') process.stderr.write(`  eval @ ${e.record.step}: val_loss ${Number(e.record.val_loss).toFixed(4)}${e.record.val_maxvio_mean !== undefined ? ` maxvio ${Number(e.record.val_maxvio_mean).toFixed(3)}` : ''}\n`);
+    });
+    process.stdout.write(JSON.stringify(r, null, 2) + '\n');
+  });
+}
