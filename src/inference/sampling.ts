@@ -24,6 +24,11 @@ export interface SamplingParams {
   stopTokens: readonly number[];
   /** Report each chosen token's log-probability. */
   logprobs: boolean;
+  /**
+   * Sample only ids below this (checkpoints pad the embedding past the tokenizer: DeepSeek-V3 has
+   * vocab_size 129,280 for a smaller tokenizer). Absent: the whole logit vector.
+   */
+  vocabLimit?: number;
 }
 
 /** DeepSeek-R1's recommended sampling (model card: temperature 0.6, top-p 0.95). */
@@ -39,6 +44,7 @@ export function checkSamplingParams(p: SamplingParams): void {
   if (!(Number.isInteger(p.topK) && p.topK >= 0)) throw bad('topK', p.topK, 'an integer >= 0');
   if (!(Number.isInteger(p.maxNewTokens) && p.maxNewTokens >= 1)) throw bad('maxNewTokens', p.maxNewTokens, 'an integer >= 1');
   if (p.seed !== undefined && !Number.isFinite(p.seed)) throw bad('seed', p.seed, 'a finite number');
+  if (p.vocabLimit !== undefined && !(Number.isInteger(p.vocabLimit) && p.vocabLimit >= 1)) throw bad('vocabLimit', p.vocabLimit, 'an integer >= 1');
   for (const t of p.stopTokens) if (!(Number.isInteger(t) && t >= 0)) throw bad('stopTokens', t, 'non-negative integer ids');
 }
 

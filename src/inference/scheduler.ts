@@ -161,7 +161,9 @@ export class Scheduler {
   }
 
   /** Samples one token from `logits`, streams it and applies the stop and length rules. */
-  private emit(seq: Sequence, logits: Float32Array): number {
+  private emit(seq: Sequence, full: Float32Array): number {
+    const limit = seq.params.vocabLimit;
+    const logits = limit !== undefined && limit < full.length ? full.subarray(0, limit) : full;
     const token = seq.sampler(logits, seq.rng);
     seq.last = token;
     seq.completionTokens++;

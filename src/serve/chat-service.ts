@@ -63,7 +63,7 @@ export class ChatService {
     const room = this.maxContext - prompt.ids.length;
     const params: Partial<SamplingParams> = {
       temperature: r.temperature, topP: r.topP, topK: r.topK, logprobs: r.logprobs,
-      maxNewTokens: Math.min(r.maxTokens ?? room, room), stopTokens: this.stopTokens,
+      maxNewTokens: Math.min(r.maxTokens ?? room, room), stopTokens: this.stopTokens, vocabLimit: this.tokenizer.vocabSize,
     };
     const gens = Array.from({ length: r.n }, (_, i) =>
       this.scheduler.submit(prompt.ids, { ...params, seed: r.seed === undefined ? undefined : r.seed + i }));

@@ -175,3 +175,12 @@ test('MTP speculation gives the same greedy and seeded tokens as plain decoding,
   await tokensOf(off.submit([1], { ...greedy, maxNewTokens: 10 }));
   assert.equal(off.stats.draftsProposed, 0);
 });
+
+test('vocabLimit keeps sampling below the tokenizer size (padded embeddings)', async () => {
+  const s = new Scheduler(mock());
+  const out = await tokensOf(s.submit([1], { temperature: 1, topP: 1, seed: 3, maxNewTokens: 200, vocabLimit: 10 }));
+  assert.equal(out.length, 200);
+  assert.ok(out.every((t) => t < 10));
+  assert.ok(new Set(out).size > 3);
+  assert.throws(() => s.submit([1], { vocabLimit: 0 }), /vocabLimit must be an integer >= 1/);
+});
