@@ -24,6 +24,11 @@ export function mtpPrefix(numHiddenLayers: number, k: number): string {
   return `model.layers.${numHiddenLayers + k - 1}`;
 }
 
+function checkModule(model: DeepseekV3, k: number): void {
+  const D = model.config.num_nextn_predict_layers;
+  if (!(Number.isInteger(k) && k >= 1 && k <= D)) throw new Error(`mtp: module ${k} does not exist (num_nextn_predict_layers = ${D})`);
+}
+
 /** h' of module k: eh_proj([enorm(emb) ; hnorm(h)]) for h (B, T', D) and tokens (B, T'). */
 function combine(model: DeepseekV3, k: number, h: Tensor, tokens: Tensor): Tensor {
   const c = model.config, p = mtpPrefix(c.num_hidden_layers, k), eps = c.rms_norm_eps;
@@ -59,7 +64,7 @@ export function mtpLosses(model: DeepseekV3, hidden: Tensor, tokens: Tensor): { 
  */
 export function mtpStep(model: DeepseekV3, k: number, cache: LatentCache, batch: PackedBatch, h: Tensor, tokens: Tensor): { logits: Tensor; hidden: Tensor } {
   const c = model.config;
-  if (k < 1 || k > c.num_nextn_predict_layers) throw new Error(`mtp: module ${k} does not exist (num_nextn_predict_layers = ${c.num_nextn_predict_layers})`);
+  checkModule(model, k);
   model.checkTokens(tokens);
   const out = blockForward(combine(model, k, h, tokens), model.params, c.num_hidden_layers + k - 1, model.ctx, { cache: { cache, layer: 0, batch } }).h;
   cache.advance(batch);
@@ -68,6 +73,7 @@ export function mtpStep(model: DeepseekV3, k: number, cache: LatentCache, batch:
 
 /** mtpStep for a dense batch: h (B, Tn, D) and tokens (B, Tn) appended to MTP cache slots 0..B-1. */
 export function mtpDraft(model: DeepseekV3, k: number, cache: LatentCache, h: Tensor, tokens: Tensor): { logits: Tensor; hidden: Tensor } {
+  checkModule(model, k);
   const [B, Tn] = tokens.shape as [number, number];
   const batch = cache.pack(Array.from({ length: B }, (_, i) => i), new Array<number>(B).fill(Tn));
   if (!batch.uniform) throw new Error(`mtpDraft: slots 0..${B - 1} of the MTP cache hold different lengths`);
