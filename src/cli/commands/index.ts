@@ -13,6 +13,7 @@ import { register as chat } from './chat.js';
 import { register as sft } from './sft.js';
 import { register as plot } from './plot.js';
 import { register as experiment } from './experiment.js';
+import { register as bench } from './bench.js';
 
 export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   demo,
@@ -28,4 +29,5 @@ export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   sft,
   plot,
   experiment,
+  bench,
 ];
