@@ -6,9 +6,11 @@
 import type { Command } from 'commander';
 import { measureBackendDispatchUs, runGemmBench } from '../../bench/gemm.js';
 import { intOption } from '../options.js';
+import { registerModelBenches } from './bench-model.js';
 
 export function register(program: Command): void {
   const bench = program.command('bench').description('benchmarks of the engine (see docs/benchmarks.md)');
+  registerModelBenches(bench);
   bench.command('gemm')
     .description('FP32 GEMM GFLOPS at 512^3, 1024^3, 64x512x2048, 2048x256x256 on 1 and 2 threads')
     .option('--json', 'print {"results":[...],"dispatch_us":...} instead of a table')
