@@ -102,7 +102,7 @@ export async function benchServe(opts: ServeBenchOptions = {}): Promise<ServeBen
   }
   const server = await startServer(service, { modelId: name, port: 0 });
   try {
-    await streamOnce(server.url, name, 4); // warm-up
+    await Promise.all([1, 2].map(() => streamOnce(server.url, name, maxTokens))); // warm-up (JIT, kernels)
     const concurrent: ConcurrencyFigures[] = [];
     let single = { ttft_ms: 0, decode_tokens_per_s: 0 };
     for (const c of clients) {
