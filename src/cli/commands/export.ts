@@ -9,6 +9,8 @@ import type { GgmlType } from '../../io/gguf-format.js';
 import { loadCheckpoint } from '../../export/checkpoint.js';
 import { exportGguf } from '../../export/gguf-export.js';
 import { writeHfBundle } from '../../export/hf-bundle.js';
+import { verifyWithLlamaCpp } from '../../export/verify-llama.js';
+import { intOption } from '../options.js';
 
 const FORMATS = ['hf', 'gguf', 'fp8'] as const;
 const GGUF_TYPES: readonly GgmlType[] = ['F32', 'F16', 'BF16', 'Q8_0'];
@@ -41,6 +43,17 @@ interface ExportFlags {
   maxShardSize?: number;
   tokenizer?: string;
   name?: string;
+  verify?: boolean;
+  threads: number;
+  batches: number[];
+  prompt: number;
+  tokens: number;
+}
+
+function batchList(v: string): number[] {
+  const list = v.split(',').map((x) => Number(x.trim()));
+  if (list.length === 0 || !list.every((n) => Number.isInteger(n) && n > 0)) throw new InvalidArgumentError(`--batches must be positive integers separated by commas, got '${v}'`);
+  return list;
 }
 
 /** Registers the `export` command. */
@@ -56,6 +69,11 @@ export function register(program: Command): void {
     .option('--max-shard-size <size>', 'hf/fp8: largest safetensors shard (e.g. 5GB, 500MB)', sizeOption)
     .option('--tokenizer <dir>', 'folder with tokenizer.json / tokenizer_config.json (default: the checkpoint folder)')
     .option('--name <name>', 'gguf: general.name (default: the checkpoint folder name)')
+    .option('--verify', 'gguf: load the file in llama.cpp (node-llama-cpp) and compare with our model: log-probs, greedy, decode tokens/s')
+    .option('--threads <n>', 'gguf --verify: threads for both engines', intOption('--threads'), 1)
+    .option('--batches <list>', 'gguf --verify: decode batch sizes to time, e.g. 1,4,16', batchList, [1])
+    .option('--prompt <n>', 'gguf --verify: prompt tokens', intOption('--prompt'), 16)
+    .option('--tokens <n>', 'gguf --verify: generated tokens per sequence', intOption('--tokens'), 32)
     .action(async (checkpoint: string, o: ExportFlags) => {
       const ck = await loadCheckpoint(checkpoint);
       for (const w of ck.warnings) process.stderr.write(`warning: ${w}\n`);
@@ -64,6 +82,13 @@ export function register(program: Command): void {
         const r = await exportGguf(ck, o.out, { type: o.type, ...(o.tokenizer ? { tokenizerDir: o.tokenizer } : {}), ...(o.name ? { name: o.name } : {}) });
         for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);
         process.stdout.write(`wrote ${r.path}: ${r.tensors} tensors, ${mb(r.bytes)} (deepseek2, ${o.type})\n`);
+        if (o.verify) {
+          const v = await verifyWithLlamaCpp(ck, o.out, { threads: o.threads, batches: o.batches, prompt: o.prompt, tokens: o.tokens });
+          const greedy = v.greedyFirstMismatch < 0 ? `identical for ${v.greedyTokens} tokens` : `differs from step ${v.greedyFirstMismatch}`;
+          process.stdout.write(`llama.cpp vs ours: max |log p difference| ${v.maxLogProbDiff.toExponential(2)} over ${o.prompt} positions; greedy ${greedy}\n`);
+          process.stdout.write(`greedy decode tokens/s (${o.threads} thread${o.threads > 1 ? 's' : ''}, prompt ${o.prompt}, ${o.tokens} tokens):\n`);
+          for (const b of v.bench) process.stdout.write(`  batch ${String(b.batch).padStart(3)}  ours ${b.oursTokensPerS.toFixed(1).padStart(8)}  llama.cpp ${b.llamaTokensPerS.toFixed(1).padStart(8)}\n`);
+        }
         return;
       }
       const r = await writeHfBundle(ck, o.out, {
