@@ -40,6 +40,9 @@ const SHAPES: Shape[] = [
   { batch: 3, m: 17, n: 9, k: 33, bcastB: true },
   { batch: 5, m: 4, n: 8, k: 256 },
   { batch: 2, m: 5, n: 6, k: 0 },
+  { batch: 1, m: 5, n: 129, k: 127, pad: 2 },
+  { batch: 2, m: 8, n: 67, k: 1000 },
+  { batch: 1, m: 2, n: 1000, k: 3 },
 ];
 
 for (const s of SHAPES) {
@@ -54,7 +57,8 @@ test('gemm results are identical on 1 and 2 threads (row, column and batch split
   const byName = new Map<string, Backend[]>();
   for (const v of variants) byName.set(v.backend.name, [...(byName.get(v.backend.name) ?? []), v.backend]);
   for (const [name, [one, two]] of byName) {
-    for (const s of [{ batch: 1, m: 200, n: 90, k: 300 }, { batch: 1, m: 20, n: 300, k: 70 }, { batch: 4, m: 33, n: 65, k: 17 }]) {
+    for (const s of [{ batch: 1, m: 200, n: 90, k: 300 }, { batch: 1, m: 20, n: 300, k: 70 }, { batch: 4, m: 33, n: 65, k: 17 },
+      { batch: 1, m: 3, n: 301, k: 65 }]) {
       const outs = [one!, two!].map((be) => {
         const arena = new Arena(be), r = rng(7);
         const [o] = gemmCase(s, false, true, false)(be, arena, r);
