@@ -4,11 +4,17 @@
  * loss, every gradient and the routing sets, within the README's tolerances.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
+import { copyFile, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { it } from 'node:test';
+import { readSafetensors, writeSafetensors } from '../../src/io/safetensors.js';
+import { createReferenceBackend } from '../../src/kernels/index.js';
 import { checkReference } from '../../src/models/deepseek-v3/check-reference.js';
+import { Engine } from '../../src/tensor/index.js';
 import { forEachBackend } from '../helpers/backends.js';
 
 // dist/test/models -> repo root -> ../shared
@@ -34,4 +40,27 @@ forEachBackend((_name, engine) => {
       assert.ok(grads.length > 0, 'gradients were compared');
     });
   }
+});
+
+it('check-reference fails (and the CLI exits 1) when an item is beyond tolerance', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'dsv3-ref-'));
+  try {
+    const src = join(ROOT, CASES[0]!);
+    await copyFile(join(src, 'config.json'), join(dir, 'config.json'));
+    await copyFile(join(src, 'model.safetensors'), join(dir, 'model.safetensors'));
+    const ref = await readSafetensors(join(src, 'reference.safetensors'));
+    const logits = ref.tensors.get('logits')!;
+    const bumped = Float64Array.from(logits.data as Float64Array);
+    bumped[5]! += 1e-3;
+    const tensors = new Map(ref.tensors);
+    tensors.set('logits', { ...logits, data: bumped });
+    await writeSafetensors(join(dir, 'reference.safetensors'), tensors, ref.metadata);
+    const report = await checkReference(new Engine(createReferenceBackend()), dir);
+    assert.equal(report.pass, false);
+    assert.deepEqual(report.items.filter((i) => !i.pass).map((i) => i.name), ['logits']);
+    const cli = spawnSync(process.execPath, [join(REPO, 'dist', 'src', 'cli', 'main.js'), 'check-reference', dir, '--backend', 'reference'], { encoding: 'utf8' });
+    assert.equal(cli.status, 1, cli.stderr);
+    assert.match(cli.stdout, /FAIL {2}logits +max abs diff 1\.0\d*e-3/);
+    assert.match(cli.stdout, /FAIL: \d+ of \d+ items within tolerance/);
+  } finally { await rm(dir, { recursive: true, force: true }); }
 });
