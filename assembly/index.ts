@@ -11,6 +11,7 @@ import {
 } from './rows';
 import { attentionBwdJob, attentionJob } from './attention';
 import { gatherJob, indexAddJob, indexSelectJob, scatterAddJob } from './index-ops';
+import { cumsumJob, topkJob } from './select';
 
 /** End of this module's static data: the host places its control block and scratch above it. */
 export function staticEnd(): usize { return __heap_base; }
@@ -50,6 +51,8 @@ export function run(kernel: i32, tid: i32, nt: i32): void {
     case 22: gatherJob(tid, nt); break;
     case 23: scatterAddJob(tid, nt); break;
     case 24: adamwJob(tid, nt); break;
+    case 25: topkJob(tid, nt); break;
+    case 26: cumsumJob(tid, nt); break;
     default: break;
   }
 }

@@ -88,3 +88,30 @@ test('crossEntropy with ignore-index (+ backward)', () => {
     }, 2e-5);
   }
 });
+
+test('topk: descending, NaN first, ties to the lower index', () => {
+  for (const [rows, cols, k] of [[1, 1, 1], [3, 127, 6], [129, 8, 8], [2, 1000, 50], [5, 64, 1]] as const) {
+    check(`topk ${rows}x${cols} k=${k}`, ref, variants, (be, arena, r) => {
+      // coarse values make ties common; a few NaN and infinities
+      const x = arena.floats(rows * cols, r, () => {
+        const u = r();
+        return u < 0.02 ? NaN : u < 0.04 ? Infinity : u < 0.06 ? -Infinity : Math.floor(r() * 20) / 4;
+      });
+      const values = arena.floats(rows * k, r), indices = arena.floats(rows * k, r);
+      be.topk(x, values, indices, rows, cols, k);
+      return [{ ptr: values, n: rows * k, int: true }, { ptr: indices, n: rows * k, int: true }];
+    }, 0);
+  }
+});
+
+test('cumsum forward and reverse over inner = 1 and inner > 1', () => {
+  for (const [outer, len, inner] of [[1, 1, 1], [3, 1000, 1], [2, 127, 129], [1, 5, 1000]] as const) {
+    for (const reverse of [false, true]) {
+      check(`cumsum ${outer}x${len}x${inner} reverse=${reverse}`, ref, variants, (be, arena, r) => {
+        const x = arena.floats(outer * len * inner, r), out = arena.floats(outer * len * inner, r);
+        be.cumsum(x, out, outer, len, inner, reverse);
+        return [{ ptr: out, n: outer * len * inner }];
+      }, 1e-7);
+    }
+  }
+});

@@ -2,9 +2,9 @@
  * The AssemblyScript WASM SIMD backend: the reference backend with its kernels replaced by calls
  * into the compiled module (assembly/), multi-threaded through ThreadPool where the work is large
  * enough. Arguments go into preallocated float64 slots / int32 arrays of the control block (no
- * allocation per call); small calls run inline on the main thread as one wasm call. Kernels not
- * overridden here (topk, cumsum) and shapes past the module's limits fall back to the reference
- * loops on the same memory.
+ * allocation per call); small calls run inline on the main thread as one wasm call. Shapes past the
+ * module's limits (attention tk > 48000, cumsum inner > 48000, more than 16 dims after coalescing,
+ * top-k with k > cols) fall back to the reference loops on the same memory.
  */
 import {
   type AdamWArgs, type AttentionArgs, type AttentionBackwardArgs, type BinaryOp, type GemmArgs,
@@ -12,7 +12,7 @@ import {
 } from '../backend.js';
 import { ReferenceBackend } from '../reference.js';
 import {
-  ARGS_OFFSET, ARGS_SLOTS, ARRS_OFFSET, ATTENTION_MAX_TK, Kernel, MAX_RANK, PARTIALS_OFFSET, MAX_THREADS,
+  ARGS_OFFSET, ARGS_SLOTS, ARRS_OFFSET, ATTENTION_MAX_TK, CUMSUM_MAX_INNER, Kernel, MAX_RANK, PARTIALS_OFFSET, MAX_THREADS,
 } from './layout.js';
 import type { LoadedKernels } from './loader.js';
 import type { ThreadPool } from './pool.js';
@@ -273,5 +273,19 @@ export class WasmBackend extends ReferenceBackend {
     a[0] = t.param; a[1] = t.grad; a[2] = t.m; a[3] = t.v; a[4] = t.n; a[5] = t.lr; a[6] = t.beta1;
     a[7] = t.beta2; a[8] = t.eps; a[9] = t.weightDecay; a[10] = t.step;
     this.pool.run(Kernel.ADAMW, this.nt(t.n, this.parElems));
+  }
+
+  override topk(x: number, values: number, indices: number, rows: number, cols: number, k: number): void {
+    if (k > cols || k <= 0) { super.topk(x, values, indices, rows, cols, k); return; }
+    const a = this.args;
+    a[0] = x; a[1] = values; a[2] = indices; a[3] = rows; a[4] = cols; a[5] = k;
+    this.rows(Kernel.TOPK, rows, cols);
+  }
+
+  override cumsum(x: number, out: number, outer: number, len: number, inner: number, reverse: boolean): void {
+    if (inner > CUMSUM_MAX_INNER) { super.cumsum(x, out, outer, len, inner, reverse); return; }
+    const a = this.args;
+    a[0] = x; a[1] = out; a[2] = outer; a[3] = len; a[4] = inner; a[5] = reverse ? 1 : 0;
+    this.pool.run(Kernel.CUMSUM, this.nt(outer * len * inner, this.parElems));
   }
 }

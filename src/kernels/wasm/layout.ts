@@ -26,13 +26,15 @@ export const CONTROL_BYTES = PAGE;
 export const SCRATCH_PER_THREAD = 1 << 20;
 /** Attention keeps two score rows of tk floats in the 384 KiB after the GEMM buffers. */
 export const ATTENTION_MAX_TK = 48000;
+/** cumsum keeps one float64 accumulator per column of its share in the same 384 KiB. */
+export const CUMSUM_MAX_INNER = 48000;
 
 /** Job ids of run(kernel, tid, nt) in assembly/index.ts. */
 export const Kernel = {
   GEMM: 0, UNARY: 1, BINARY_SCALAR: 2, BINARY: 3, WHERE: 4, COPY: 5, FILL: 6, AXPY: 7, REDUCE: 8,
   SUM_SQUARES: 9, SOFTMAX: 10, SOFTMAX_BWD: 11, RMSNORM: 12, RMSNORM_BWD: 13, CROSS_ENTROPY: 14,
   CROSS_ENTROPY_BWD: 15, SWIGLU: 16, SWIGLU_BWD: 17, ATTENTION: 18, ATTENTION_BWD: 19,
-  INDEX_SELECT: 20, INDEX_ADD: 21, GATHER: 22, SCATTER_ADD: 23, ADAMW: 24,
+  INDEX_SELECT: 20, INDEX_ADD: 21, GATHER: 22, SCATTER_ADD: 23, ADAMW: 24, TOPK: 25, CUMSUM: 26,
 } as const;
 export type Kernel = (typeof Kernel)[keyof typeof Kernel];
 
