@@ -83,3 +83,36 @@ export function relativeCurveDiff(a: readonly MetricsRecord[], b: readonly Metri
   for (const r of b) if (r.type === 'train' && la.has(r.step)) d.push(Math.abs((r.loss as number) - la.get(r.step)!) / la.get(r.step)!);
   return { mean_rel_diff: d.reduce((s, x) => s + x, 0) / (d.length || 1), max_rel_diff: Math.max(0, ...d), final_rel_diff: d[d.length - 1] ?? NaN, points: d.length };
 }
+
+/**
+ * Experiment 4: the trained base model's loss curve (charts of its metrics.jsonl) and greedy
+ * held-out accuracy per task, written to `<resultsDir>/base-model/`.
+ */
+export async function baseModelReport(runDir: string, datasetDir: string, resultsDir: string, perTask: number, maxNewTokens: number, threads?: number): Promise<Record<string, unknown>> {
+  const { createBackend } = await import('../kernels/index.js');
+  const { Engine } = await import('../tensor/index.js');
+  const { DeepseekV3 } = await import('../models/deepseek-v3/model.js');
+  const { loadTokenizer } = await import('../tokenizer/hf-tokenizer.js');
+  const { loadTrainCheckpoint } = await import('./checkpoint.js');
+  const { readTestProblems } = await import('./data.js');
+  const { greedyAccuracy } = await import('./greedy-eval.js');
+  const { metricsCharts } = await import('./plot.js');
+  const engine = new Engine(await createBackend(threads ? { threads } : {}));
+  try {
+    const ck = await loadTrainCheckpoint(engine, runDir);
+    const model = new DeepseekV3(engine, ck.config, ck.params);
+    const t0 = performance.now();
+    const accuracy = greedyAccuracy(model, loadTokenizer(ck.dir), readTestProblems(datasetDir), perTask, maxNewTokens);
+    const dir = join(resultsDir, 'base-model');
+    mkdirSync(dir, { recursive: true });
+    const records = readMetrics(join(runDir, 'metrics.jsonl'), true);
+    for (const [stem, svg] of metricsCharts(records, 'tiny base model')) await writeFileAtomic(join(dir, `${stem}.svg`), Buffer.from(svg));
+    const lastEval = [...records].reverse().find((r) => r.type === 'eval');
+    const result = { checkpoint: ck.dir, step: ck.state.step, tokens_seen: ck.state.tokens_seen, final_eval: lastEval, greedy_accuracy: accuracy, per_task: perTask, max_new_tokens: maxNewTokens, eval_seconds: (performance.now() - t0) / 1000 };
+    await writeFileAtomic(join(dir, 'results.json'), Buffer.from(JSON.stringify(result, null, 2) + '\n'));
+    model.dispose();
+    return result;
+  } finally {
+    engine.backend.dispose();
+  }
+}

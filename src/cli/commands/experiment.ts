@@ -4,7 +4,7 @@
  * Run settings come from --config and the usual run-config flags (defaults: a short tiny run).
  */
 import type { Command } from 'commander';
-import { EXPERIMENTS, runExperiment } from '../../train/experiments.js';
+import { baseModelReport, EXPERIMENTS, runExperiment } from '../../train/experiments.js';
 import { addRunOptions, flagLayer } from './pretrain.js';
 import { readFileSync } from 'node:fs';
 
@@ -14,12 +14,19 @@ const EXPERIMENT_DEFAULTS = { model: 'tiny', max_steps: 150, warmup_steps: 15, p
 export function register(program: Command): void {
   const cmd = program.command('experiment')
     .description(`run a V3 training experiment side by side (${Object.keys(EXPERIMENTS).join(', ')}) and chart it into docs/results/<name>/`)
-    .argument('<name>', Object.entries(EXPERIMENTS).map(([k, e]) => `${k}: ${e.claim}`).join('; '))
+    .argument('<name>', `${Object.entries(EXPERIMENTS).map(([k, e]) => `${k}: ${e.claim}`).join('; ')}; base-model: charts and greedy held-out accuracy per task of a trained run (--output-dir)`)
+    .option('--per-task <n>', 'base-model: held-out problems per task', '50')
+    .option('--max-new-tokens <n>', 'base-model: greedy decoding budget', '256')
     .option('--runs-dir <dir>', 'where the arms\' checkpoints and metrics go', 'runs/experiments')
     .option('--results-dir <dir>', 'where charts and results.json go', 'docs/results');
   addRunOptions(cmd).action(async (name: string, opts: Record<string, unknown>) => {
     const file = typeof opts.config === 'string' ? (JSON.parse(readFileSync(opts.config, 'utf8')) as Record<string, unknown>) : {};
-    const base = { ...EXPERIMENT_DEFAULTS, ...file, ...flagLayer(opts) };
+    const base: Record<string, unknown> = { ...EXPERIMENT_DEFAULTS, ...file, ...flagLayer(opts) };
+    if (name === 'base-model') {
+      const r = await baseModelReport(String(base.output_dir ?? 'runs/tiny'), String(base.dataset_dir ?? 'data/tiny'), opts.resultsDir as string, Number(opts.perTask), Number(opts.maxNewTokens), base.threads as number | undefined);
+      process.stdout.write(JSON.stringify(r, null, 2) + '\n');
+      return;
+    }
     const r = await runExperiment(name, base, opts.runsDir as string, opts.resultsDir as string, (e) => {
       if (e.type === 'start') process.stderr.write(`${name}: arm -> ${e.config.output_dir}\n`);
       if (e.type === 'eval') process.stderr.write(`  eval @ ${e.record.step}: val_loss ${Number(e.record.val_loss).toFixed(4)}${e.record.val_maxvio_mean !== undefined ? ` maxvio ${Number(e.record.val_maxvio_mean).toFixed(3)}` : ''}\n`);
