@@ -16,7 +16,7 @@
  * - Angles are computed in float64 and stored as float32 cos/sin tables (DeepSeek: float32 freqs).
  */
 import type { Engine, Tensor } from '../../tensor/index.js';
-import { add, concat, indexSelect, mul, reshape, slice, sub } from '../../tensor/index.js';
+import { add, indexSelect, matmul, mul, reshape, slice } from '../../tensor/index.js';
 import type { DeepseekV3Config } from './config.js';
 
 /** Inverse frequencies of the rope slice's qk_rope_head_dim / 2 pairs, YaRN-blended when configured. */
@@ -49,25 +49,33 @@ export function softmaxScale(config: DeepseekV3Config): number {
   return scale * m * m;
 }
 
-/** cos / sin tables [maxLen, rope/2] on the engine heap, and the rotation of a rope slice. */
+/**
+ * Rotation tables on the engine heap and the rotation of a rope slice. For pair i at position t,
+ * (y[2i], y[2i+1]) = (x[2i] cos - x[2i+1] sin, x[2i] sin + x[2i+1] cos), computed as
+ * y = x * C[t] + (x @ P) * S[t] with C = (cos, cos), S = (sin, sin) interleaved per pair and P the
+ * signed pair swap ((x @ P)[2i] = -x[2i+1], (x @ P)[2i+1] = x[2i]): four ops, one of them a GEMM.
+ */
 export class Rope {
   readonly cos: Tensor;
   readonly sin: Tensor;
-  readonly half: number;
+  readonly swap: Tensor;
+  readonly dim: number;
 
   constructor(engine: Engine, config: DeepseekV3Config, readonly maxLen: number) {
-    const inv = ropeInvFreq(config);
-    this.half = inv.length;
-    const c = new Float32Array(maxLen * this.half), s = new Float32Array(maxLen * this.half);
+    const inv = ropeInvFreq(config), R = 2 * inv.length;
+    this.dim = R;
+    const c = new Float32Array(maxLen * R), s = new Float32Array(maxLen * R), p = new Float32Array(R * R);
     for (let t = 0; t < maxLen; t++) {
-      for (let i = 0; i < this.half; i++) {
+      for (let i = 0; i < inv.length; i++) {
         const a = t * inv[i]!;
-        c[t * this.half + i] = Math.cos(a);
-        s[t * this.half + i] = Math.sin(a);
+        c[t * R + 2 * i] = c[t * R + 2 * i + 1] = Math.cos(a);
+        s[t * R + 2 * i] = s[t * R + 2 * i + 1] = Math.sin(a);
       }
     }
-    this.cos = engine.keep(engine.tensor(c, [maxLen, this.half]));
-    this.sin = engine.keep(engine.tensor(s, [maxLen, this.half]));
+    for (let i = 0; i < inv.length; i++) { p[(2 * i + 1) * R + 2 * i] = -1; p[2 * i * R + 2 * i + 1] = 1; }
+    this.cos = engine.keep(engine.tensor(c, [maxLen, R]));
+    this.sin = engine.keep(engine.tensor(s, [maxLen, R]));
+    this.swap = engine.keep(engine.tensor(p, [R, R]));
   }
 
   /**
@@ -76,25 +84,20 @@ export class Rope {
    * map of x).
    */
   apply(x: Tensor, pos: number | Int32Array): Tensor {
-    const [B, T, H, R] = x.shape as [number, number, number, number];
+    const [, T, , R] = x.shape as [number, number, number, number];
     const last = typeof pos === 'number' ? pos + T - 1 : Math.max(-1, ...pos);
-    if (R !== 2 * this.half || last >= this.maxLen || (typeof pos !== 'number' && pos.length !== T)) {
-      throw new Error(`Rope.apply: x [${x.shape.join(', ')}] needs R = ${2 * this.half}, ${T} positions, all below ${this.maxLen} (last ${last})`);
+    if (R !== this.dim || last >= this.maxLen || (typeof pos !== 'number' && pos.length !== T)) {
+      throw new Error(`Rope.apply: x [${x.shape.join(', ')}] needs R = ${this.dim}, ${T} positions, all below ${this.maxLen} (last ${last})`);
     }
-    const rows = (table: Tensor): Tensor => (typeof pos === 'number'
-      ? slice(table, 0, pos, pos + T) // (T, R/2)
-      : indexSelect(table, 0, x.engine.tensor(pos, [T], 'i32')));
-    const cos = reshape(rows(this.cos), [T, 1, this.half, 1]); // (T, 1, R/2, 1)
-    const sin = reshape(rows(this.sin), [T, 1, this.half, 1]);
-    const xp = reshape(x, [B, T, H, this.half, 2]); // (B, T, H, R/2, 2): consecutive pairs
-    const x0 = slice(xp, 4, 0, 1), x1 = slice(xp, 4, 1, 2); // (B, T, H, R/2, 1) each
-    const y0 = sub(mul(x0, cos), mul(x1, sin));
-    const y1 = add(mul(x0, sin), mul(x1, cos));
-    return reshape(concat([y0, y1], 4), [B, T, H, R]); // (B, T, H, R/2, 2) -> (B, T, H, R)
+    const rows = (table: Tensor): Tensor => reshape(typeof pos === 'number'
+      ? slice(table, 0, pos, pos + T)
+      : indexSelect(table, 0, x.engine.tensor(pos, [T], 'i32')), [T, 1, R]); // (T, 1, R)
+    return add(mul(x, rows(this.cos)), mul(matmul(x, this.swap), rows(this.sin))); // (B, T, H, R) @ (R, R) -> (B, T, H, R)
   }
 
   dispose(): void {
     this.cos.dispose();
     this.sin.dispose();
+    this.swap.dispose();
   }
 }
