@@ -139,6 +139,23 @@ forEachBackend((_name, engine) => {
     a.forEach((x, i) => assert.ok(maxAbsDiff(x, b[i]!) < 1e-5, `item ${i}: ${maxAbsDiff(x, b[i]!)}`));
   });
 
+  it('a training step and a decode step leak no tensor memory', () => {
+    const e = engine(), m = tinyModel(e, { num_nextn_predict_layers: 1 }, 5, { seqAuxAlpha: 1e-3 });
+    const tokens = e.keep(randomTokens(e, 2, 8, m.config.vocab_size));
+    const cache = m.createCache(2, 16);
+    try {
+      const step = (): void => {
+        e.scope(() => m.loss(tokens).loss.backward());
+        for (const p of m.params.values()) { p.grad?.dispose(); p.grad = null; }
+        e.noGrad(() => e.scope(() => { m.step(cache, slice(tokens, 1, cache.length, cache.length + 1)); }));
+      };
+      step();
+      const before = e.liveBytes;
+      step();
+      assert.equal(e.liveBytes, before);
+    } finally { cache.dispose(); tokens.dispose(); disposeModel(m); }
+  });
+
   it('lastLogits picks the final position', () => {
     const e = engine();
     e.scope(() => {
