@@ -1,40 +1,20 @@
-// Scaled dot-product attention, forward and backward, one query row at a time with the full score
-// row in per-thread scratch (the shapes here are small: heads 8, T <= a few thousand, D <= 128).
-// Forward threads over (batch, query head); backward over (batch, key head) so that every thread
-// owns the dk/dv rows of its group and no two threads write the same memory. Conventions (GQA
-// groups, causal offset Tk - Tq, additive mask, -inf lse for empty rows) follow AttentionArgs in
-// src/kernels/backend.ts.
+// Scaled dot-product attention, forward and backward, in blocks of 4 query rows: the scores of a
+// block against the visible keys come from the small-M GEMM kernel (Q K^T, 4 x L into per-thread
+// scratch), softmax runs per row, and P V (and in the backward dQ = dS K) again goes through the
+// 4-row GEMM kernel; dK and dV take rank-4 updates. Forward threads over (batch, query head);
+// backward over (batch, key head) so that each thread owns the dK/dV rows of its group and no two
+// threads write the same memory. Conventions (GQA groups, causal offset Tk - Tq, additive mask, -inf
+// lse for rows that see no key) follow AttentionArgs in src/kernels/backend.ts.
 import { argf, argi, argp, at, rng, scratch } from './args';
+import { smallRowsB, smallRowsBT } from './gemm';
 import { lane0, vexp } from './simd';
 
 export const ATTN_SCRATCH_OFFSET: usize = 640 << 10;
 
-function dot(a: usize, b: usize, n: i32): f32 {
-  let S = f32x4.splat(0), i = 0;
-  for (; i + 4 <= n; i += 4) S = f32x4.add(S, f32x4.mul(v128.load(at(a, i)), v128.load(at(b, i))));
-  let s = (f32x4.extract_lane(S, 0) + f32x4.extract_lane(S, 1)) + (f32x4.extract_lane(S, 2) + f32x4.extract_lane(S, 3));
-  for (; i < n; i++) s += load<f32>(at(a, i)) * load<f32>(at(b, i));
-  return s;
-}
-
-/** y[0..n) += a * x[0..n). */
-function axpyRow(a: f32, x: usize, y: usize, n: i32): void {
-  const A = f32x4.splat(a);
-  let i = 0;
-  for (; i + 4 <= n; i += 4) v128.store(at(y, i), f32x4.add(v128.load(at(y, i)), f32x4.mul(A, v128.load(at(x, i)))));
-  for (; i < n; i++) store<f32>(at(y, i), load<f32>(at(y, i)) + a * load<f32>(at(x, i)));
-}
-
-/** Scaled, masked scores of query row qi against keys [0, limit) into s; returns their max. */
-function scores(qi: usize, kh: usize, dk: i32, limit: i32, scale: f32, maskRow: usize, s: usize): f32 {
-  let mx: f32 = -Infinity;
-  for (let j = 0; j < limit; j++) {
-    let v = dot(qi, at(kh, j * dk), dk) * scale;
-    if (maskRow) v += load<f32>(at(maskRow, j));
-    store<f32>(at(s, j), v);
-    mx = max(mx, v);
-  }
-  return mx;
+/** Keys visible to query i. */
+// @ts-ignore: decorator
+@inline function visible(i: i32, tq: i32, tk: i32, causal: bool): i32 {
+  return causal ? min(tk, max(0, i + tk - tq + 1)) : tk;
 }
 
 /** exp(s[j] - sub) in place for j < n; returns the sum. */
@@ -47,32 +27,87 @@ function expRow(s: usize, sub: f32, n: i32): f32 {
   return t;
 }
 
+/** s[j] = s[j] * scale + mask[j] for j < n; returns the max. */
+function scaleMask(s: usize, n: i32, scale: f32, maskRow: usize): f32 {
+  let mx: f32 = -Infinity;
+  for (let j = 0; j < n; j++) {
+    let v = load<f32>(at(s, j)) * scale;
+    if (maskRow) v += load<f32>(at(maskRow, j));
+    store<f32>(at(s, j), v);
+    mx = max(mx, v);
+  }
+  return mx;
+}
+
+/** y[0..n) += a * x[0..n). */
+function axpyRow(a: f32, x: usize, y: usize, n: i32): void {
+  const A = f32x4.splat(a);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) v128.store(at(y, i), f32x4.add(v128.load(at(y, i)), f32x4.mul(A, v128.load(at(x, i)))));
+  for (; i < n; i++) store<f32>(at(y, i), load<f32>(at(y, i)) + a * load<f32>(at(x, i)));
+}
+
+/** y[j, :d] += sum_r coef[r, j] x[r, :d] for j < n (rows <= 4 rows of x, coef rows tk apart). */
+function rankUpdate(coef: usize, tk: i32, rows: i32, x: usize, d: i32, y: usize, n: i32): void {
+  const x1 = at(x, d), x2 = at(x, 2 * d), x3 = at(x, 3 * d);
+  for (let j = 0; j < n; j++) {
+    const yj = at(y, j * d);
+    if (rows < 4) {
+      for (let r = 0; r < rows; r++) {
+        const c = load<f32>(at(coef, r * tk + j));
+        if (c != 0) axpyRow(c, at(x, r * d), yj, d);
+      }
+      continue;
+    }
+    const c0 = load<f32>(at(coef, j)), c1 = load<f32>(at(coef, tk + j));
+    const c2 = load<f32>(at(coef, 2 * tk + j)), c3 = load<f32>(at(coef, 3 * tk + j));
+    if (c0 == 0 && c1 == 0 && c2 == 0 && c3 == 0) continue;
+    const C0 = f32x4.splat(c0), C1 = f32x4.splat(c1), C2 = f32x4.splat(c2), C3 = f32x4.splat(c3);
+    let i = 0;
+    for (; i + 4 <= d; i += 4) {
+      let acc = v128.load(at(yj, i));
+      acc = f32x4.add(acc, f32x4.add(f32x4.add(f32x4.mul(C0, v128.load(at(x, i))), f32x4.mul(C1, v128.load(at(x1, i)))),
+        f32x4.add(f32x4.mul(C2, v128.load(at(x2, i))), f32x4.mul(C3, v128.load(at(x3, i))))));
+      v128.store(at(yj, i), acc);
+    }
+    for (; i < d; i++) {
+      store<f32>(at(yj, i), load<f32>(at(yj, i)) + ((c0 * load<f32>(at(x, i)) + c1 * load<f32>(at(x1, i))) +
+        (c2 * load<f32>(at(x2, i)) + c3 * load<f32>(at(x3, i)))));
+    }
+  }
+}
+
 // args: 0 batch, 1 headsQ, 2 headsK, 3 tq, 4 tk, 5 dk, 6 dv, 7 scale, 8 causal, 9 q, 10 k, 11 v,
 // 12 out, 13 lse, 14 mask, 15 maskBatchStride, (backward) 16 dout, 17 dq, 18 dk, 19 dv
 export function attentionJob(tid: i32, nt: i32): void {
   const B = argi(0), HQ = argi(1), HK = argi(2), TQ = argi(3), TK = argi(4), DK = argi(5), DV = argi(6);
   const scale = <f32>argf(7), causal = argi(8) != 0;
   const q = argp(9), k = argp(10), v = argp(11), out = argp(12), lse = argp(13), mask = argp(14), mbs = argi(15);
-  const group = HQ / HK, s = scratch(tid) + ATTN_SCRATCH_OFFSET;
+  const group = HQ / HK, S = scratch(tid) + ATTN_SCRATCH_OFFSET;
   const t0 = rng(B * HQ, tid, nt, 1), t1 = rng(B * HQ, tid + 1, nt, 1);
   for (let t = t0; t < t1; t++) {
     const b = t / HQ, hq = t % HQ, kvh = b * HK + hq / group;
     const kh = at(k, kvh * TK * DK), vh = at(v, kvh * TK * DV);
-    for (let i = 0; i < TQ; i++) {
-      const row = t * TQ + i, orow = at(out, row * DV);
-      memory.fill(orow, 0, <usize>DV << 2);
-      const limit = causal ? min(TK, i + TK - TQ + 1) : TK;
-      const maskRow = mask ? at(mask, b * mbs + i * TK) : 0;
-      const mx = limit > 0 ? scores(at(q, row * DK), kh, DK, limit, scale, maskRow, s) : <f32>-Infinity;
-      if (mx == -Infinity) { store<f32>(at(lse, row), -Infinity); continue; }
-      const l = expRow(s, mx, limit);
-      for (let j = 0; j < limit; j++) axpyRow(load<f32>(at(s, j)), at(vh, j * DV), orow, DV);
-      const inv = <f32>(1 / <f64>l);
-      const I = f32x4.splat(inv);
-      let d = 0;
-      for (; d + 4 <= DV; d += 4) v128.store(at(orow, d), f32x4.mul(v128.load(at(orow, d)), I));
-      for (; d < DV; d++) store<f32>(at(orow, d), load<f32>(at(orow, d)) * inv);
-      store<f32>(at(lse, row), <f32>(<f64>mx + Math.log(<f64>l)));
+    for (let i0 = 0; i0 < TQ; i0 += 4) {
+      const rows = min(4, TQ - i0), row0 = t * TQ + i0, L = visible(i0 + rows - 1, TQ, TK, causal);
+      // S[r, j] = q_r . k_j for the block (4 x L, row stride TK)
+      if (L > 0) smallRowsBT(at(q, row0 * DK), DK, kh, DK, S, TK, 0, rows, 0, L, DK, false);
+      for (let r = 0; r < rows; r++) {
+        const i = i0 + r, lim = visible(i, TQ, TK, causal), sr = at(S, r * TK);
+        const mx = lim > 0 ? scaleMask(sr, lim, scale, mask ? at(mask, b * mbs + i * TK) : 0) : <f32>-Infinity;
+        if (mx == -Infinity) {
+          memory.fill(sr, 0, <usize>L << 2);
+          store<f32>(at(lse, row0 + r), -Infinity);
+          continue;
+        }
+        const l = expRow(sr, mx, lim);
+        if (lim < L) memory.fill(at(sr, lim), 0, <usize>(L - lim) << 2);
+        const inv = <f32>(1 / <f64>l);
+        for (let j = 0; j < lim; j++) store<f32>(at(sr, j), load<f32>(at(sr, j)) * inv);
+        store<f32>(at(lse, row0 + r), <f32>(<f64>mx + Math.log(<f64>l)));
+      }
+      // out rows = P V (rows x L) x (L x DV)
+      smallRowsB(S, TK, vh, DV, at(out, row0 * DV), DV, 0, rows, 0, DV, L, false);
     }
   }
 }
@@ -82,7 +117,7 @@ export function attentionBwdJob(tid: i32, nt: i32): void {
   const scale = <f32>argf(7), causal = argi(8) != 0;
   const q = argp(9), k = argp(10), v = argp(11), lse = argp(13), mask = argp(14), mbs = argi(15);
   const dout = argp(16), dq = argp(17), dk = argp(18), dv = argp(19);
-  const group = HQ / HK, p = scratch(tid) + ATTN_SCRATCH_OFFSET, dp = p + (<usize>TK << 2);
+  const group = HQ / HK, P = scratch(tid) + ATTN_SCRATCH_OFFSET, DS = P + (<usize>(4 * TK) << 2);
   const t0 = rng(B * HK, tid, nt, 1), t1 = rng(B * HK, tid + 1, nt, 1);
   for (let t = t0; t < t1; t++) {
     const b = t / HK;
@@ -91,26 +126,26 @@ export function attentionBwdJob(tid: i32, nt: i32): void {
     memory.fill(dvh, 0, <usize>(TK * DV) << 2);
     for (let g = 0; g < group; g++) {
       const hq = (t % HK) * group + g;
-      for (let i = 0; i < TQ; i++) {
-        const row = (b * HQ + hq) * TQ + i, qi = at(q, row * DK), dqi = at(dq, row * DK), doi = at(dout, row * DV);
-        memory.fill(dqi, 0, <usize>DK << 2);
-        const L = load<f32>(at(lse, row));
-        const limit = causal ? min(TK, i + TK - TQ + 1) : TK;
-        if (L == -Infinity || limit <= 0) continue;
-        scores(qi, kh, DK, limit, scale, mask ? at(mask, b * mbs + i * TK) : 0, p);
-        expRow(p, L, limit);
-        let dsum: f32 = 0;
-        for (let j = 0; j < limit; j++) {
-          const pj = load<f32>(at(p, j)), dpj = dot(doi, at(vh, j * DV), DV);
-          store<f32>(at(dp, j), dpj);
-          dsum += pj * dpj;
-          axpyRow(pj, doi, at(dvh, j * DV), DV);
+      for (let i0 = 0; i0 < TQ; i0 += 4) {
+        const rows = min(4, TQ - i0), row0 = (b * HQ + hq) * TQ + i0, L = visible(i0 + rows - 1, TQ, TK, causal);
+        const qb = at(q, row0 * DK), dob = at(dout, row0 * DV), dqb = at(dq, row0 * DK);
+        if (L == 0) { memory.fill(dqb, 0, <usize>(rows * DK) << 2); continue; }
+        smallRowsBT(qb, DK, kh, DK, P, TK, 0, rows, 0, L, DK, false);   // P <- Q K^T
+        smallRowsBT(dob, DV, vh, DV, DS, TK, 0, rows, 0, L, DV, false); // DS <- dO V^T
+        for (let r = 0; r < rows; r++) {
+          const i = i0 + r, lim = visible(i, TQ, TK, causal), pr = at(P, r * TK), dr = at(DS, r * TK);
+          const Lr = load<f32>(at(lse, row0 + r));
+          if (Lr == -Infinity || lim == 0) { memory.fill(pr, 0, <usize>L << 2); memory.fill(dr, 0, <usize>L << 2); continue; }
+          scaleMask(pr, lim, scale, mask ? at(mask, b * mbs + i * TK) : 0);
+          expRow(pr, Lr, lim);
+          if (lim < L) memory.fill(at(pr, lim), 0, <usize>(L - lim) << 2);
+          let dsum: f32 = 0;
+          for (let j = 0; j < lim; j++) dsum += load<f32>(at(pr, j)) * load<f32>(at(dr, j));
+          for (let j = 0; j < L; j++) store<f32>(at(dr, j), load<f32>(at(pr, j)) * (load<f32>(at(dr, j)) - dsum) * scale);
         }
-        for (let j = 0; j < limit; j++) {
-          const ds = load<f32>(at(p, j)) * (load<f32>(at(dp, j)) - dsum) * scale;
-          axpyRow(ds, at(kh, j * DK), dqi, DK);
-          axpyRow(ds, qi, at(dkh, j * DK), DK);
-        }
+        rankUpdate(P, TK, rows, dob, DV, dvh, L);   // dV[j] += sum_r P[r, j] dO_r
+        rankUpdate(DS, TK, rows, qb, DK, dkh, L);   // dK[j] += sum_r dS[r, j] q_r
+        smallRowsB(DS, TK, kh, DK, dqb, DK, 0, rows, 0, DK, L, false); // dQ = dS K
       }
     }
   }

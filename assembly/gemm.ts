@@ -216,7 +216,7 @@ function packB(b: usize, ldb: i32, tB: bool, p0: i32, kc: i32, j0: i32, nc: i32,
  * Rows i0..i0+rows (rows <= 4) of C = A B^T with B stored [n, k]: two dot products of length k per
  * column pair and row, 8 accumulators. Missing rows alias the last one and are not stored.
  */
-function smallRowsBT(a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32, i0: i32, rows: i32,
+export function smallRowsBT(a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32, i0: i32, rows: i32,
   n0: i32, n1: i32, k: i32, acc: bool): void {
   const r0 = a + (<usize>i0 * lda << 2);
   const r1 = a + (<usize>(i0 + min(1, rows - 1)) * lda << 2);
@@ -254,7 +254,7 @@ function smallRowsBT(a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32,
 }
 
 /** Rows i0..i0+rows (rows <= 4) of C = A B with B stored [k, n]: the 4x8 tile fed straight from B. */
-function smallRowsB(a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32, i0: i32, rows: i32,
+export function smallRowsB(a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32, i0: i32, rows: i32,
   n0: i32, n1: i32, k: i32, acc: bool): void {
   const r0 = a + (<usize>i0 * lda << 2);
   const r1 = a + (<usize>(i0 + min(1, rows - 1)) * lda << 2);

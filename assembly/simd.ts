@@ -11,7 +11,7 @@
 @inline function sp(x: f32): v128 { return f32x4.splat(x); }
 
 export function vexp(x: v128): v128 {
-  const xc = f32x4.max(f32x4.min(x, sp(88.8)), sp(-104.0));
+  const xc = f32x4.max(f32x4.min(x, sp(88.8)), sp(-110.0));
   const fx = f32x4.nearest(f32x4.mul(xc, sp(1.44269504088896341)));
   let r = f32x4.sub(xc, f32x4.mul(fx, sp(0.693359375)));
   r = f32x4.sub(r, f32x4.mul(fx, sp(-2.12194440e-4)));

@@ -4,8 +4,8 @@
  *   [0, staticEnd)          the module's own static data (constants, Math tables);
  *   control block (64 KiB)   job generation / pending counters, the float64 argument slots, small
  *                            int32 arrays (shapes, strides) and per-thread float64 partial sums;
- *   scratch, 1 MiB / thread  GEMM packing buffers (A 64 KiB, B 512 KiB, edge tile) and attention
- *                            score rows; never in static data, so threads never share it;
+ *   scratch, 2 MiB / thread  GEMM packing buffers (A 64 KiB, B 512 KiB, edge tile) and attention
+ *                            score blocks; never in static data, so threads never share it;
  *   heapBase                 first byte the tensor heap may use.
  */
 
@@ -23,11 +23,11 @@ export const MAX_RANK = 16;
 export const PARTIALS_OFFSET = 2048;
 export const MAX_THREADS = 64;
 export const CONTROL_BYTES = PAGE;
-export const SCRATCH_PER_THREAD = 1 << 20;
-/** Attention keeps two score rows of tk floats in the 384 KiB after the GEMM buffers. */
-export const ATTENTION_MAX_TK = 48000;
-/** cumsum keeps one float64 accumulator per column of its share in the same 384 KiB. */
-export const CUMSUM_MAX_INNER = 48000;
+export const SCRATCH_PER_THREAD = 2 << 20;
+/** Attention keeps 8 score rows of tk floats in the 1408 KiB after the GEMM buffers (offset 640 KiB). */
+export const ATTENTION_MAX_TK = 45000;
+/** cumsum keeps one float64 accumulator per column of its share in the same area. */
+export const CUMSUM_MAX_INNER = 180000;
 
 /** Job ids of run(kernel, tid, nt) in assembly/index.ts. */
 export const Kernel = {
