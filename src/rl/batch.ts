@@ -7,6 +7,9 @@
  * Stored per-token values (old and reference log-probs) are laid out the same way.
  */
 
+/** Sequence lengths of update micro-batches are rounded up to a multiple of this (see packBatch). */
+export const SHAPE_BUCKET = 32;
+
 /** One rollout as the update sees it. */
 export interface Sample {
   prompt: readonly number[];
@@ -33,11 +36,15 @@ export interface PackedBatch {
   refLogp?: Float32Array;
 }
 
-/** Packs samples; `pad` fills positions past a row's end. */
-export function packBatch(samples: readonly Sample[], pad = 0): PackedBatch {
+/**
+ * Packs samples; `pad` fills positions past a row's end. T is rounded up to a multiple of `bucket`
+ * so that update steps see few distinct shapes (the engine's heap reuses blocks of equal size only).
+ */
+export function packBatch(samples: readonly Sample[], pad = 0, bucket = 1, maxT = Infinity): PackedBatch {
   if (samples.length === 0) throw new Error('packBatch: no samples');
   const B = samples.length;
-  const T = Math.max(...samples.map((s) => s.prompt.length + s.completion.length)) - 1;
+  const need = Math.max(...samples.map((s) => s.prompt.length + s.completion.length)) - 1;
+  const T = Math.max(need, Math.min(maxT, Math.ceil(need / bucket) * bucket));
   for (const s of samples) if (s.prompt.length === 0 || s.completion.length === 0) throw new Error(`packBatch: a sample has an empty ${s.prompt.length === 0 ? 'prompt' : 'completion'}`);
   const inputs = new Int32Array(B * T).fill(pad), targets = new Int32Array(B * T).fill(pad), mask = new Float32Array(B * T);
   const withOld = samples.every((s) => s.oldLogp), withRef = samples.every((s) => s.refLogp);

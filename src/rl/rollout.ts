@@ -37,31 +37,40 @@ export interface GroupRollout {
  * slots; deterministic for a given Rng state. Each prompt is prefilled once (one packed call for
  * all prompts) and its cached rows are copied to the other n - 1 slots of its group; then every
  * unfinished slot decodes one token per call, so finished rows cost nothing.
+ *
+ * Memory: the engine's heap reuses freed blocks of exactly the same size only, and a decode call's
+ * temporaries scale with the longest cached row, which grows by one every step, so plain decoding
+ * would reserve new memory at every step. One extra "anchor" slot, held at the last cache position
+ * (its own output is ignored and it is rolled back after each call), pins that length to the
+ * cache size: every decode call then has the same shapes and reuses the same blocks.
  */
 export function sampleGroups(model: DeepseekV3, prompts: readonly (readonly number[])[], n: number, s: SampleSettings, rng: Rng): GroupRollout[] {
-  const e = model.engine, V = model.config.vocab_size, P = prompts.length;
+  const e = model.engine, V = model.config.vocab_size, P = prompts.length, maxLen = model.rope.maxLen;
   if (!(Number.isInteger(n) && n >= 1)) throw new Error(`sampleGroups: n must be a positive integer, got ${n}`);
   if (P === 0) return [];
   const longest = Math.max(...prompts.map((p) => p.length));
   prompts.forEach((p, k) => { if (p.length === 0) throw new Error(`sampleGroups: prompts[${k}] is empty; expected at least one token id`); });
-  const maxNew = Math.min(s.maxNewTokens, model.rope.maxLen - longest);
-  if (maxNew < 1) throw new Error(`sampleGroups: a prompt of ${longest} tokens leaves no room in the model's ${model.rope.maxLen}-token context`);
+  const maxNew = Math.min(s.maxNewTokens, maxLen - 1 - longest);
+  if (maxNew < 1) throw new Error(`sampleGroups: a prompt of ${longest} tokens leaves no room in the model's ${maxLen}-token context`);
   const sampler = makeSampler(s), stop = new Set(s.stopTokens);
-  const slots = P * n, completions: number[][] = Array.from({ length: slots }, () => []);
+  const slots = P * n, anchor = slots, completions: number[][] = Array.from({ length: slots }, () => []);
   const finished = new Array<boolean>(slots).fill(false);
-  const cache = model.createCache(slots, longest + maxNew);
+  const cache = model.createCache(slots + 1, maxLen);
+  cache.lengths[anchor] = maxLen - 1;
+  const call = (rows: { slot: number; tokens: readonly number[] }[]): Float32Array[] => e.noGrad(() => e.scope(() => {
+    const out = model.stepRows(cache, [...rows, { slot: anchor, tokens: [0] }]);
+    cache.truncate(anchor, maxLen - 1);
+    const all = e.read(out.logits) as Float32Array; // (N, V) packed row after row
+    return out.batch.rows.slice(0, rows.length).map((r) => all.slice((r.offset + r.count - 1) * V, (r.offset + r.count) * V));
+  }));
   try {
     // Prefill: prompt k into slot k * n, then copy its latent rows to the group's other slots.
-    const first = e.noGrad(() => e.scope(() => {
-      const out = model.stepRows(cache, prompts.map((p, k) => ({ slot: k * n, tokens: p })));
-      const all = e.read(out.logits) as Float32Array; // (N, V) packed
-      return out.batch.rows.map((r) => all.slice((r.offset + r.count - 1) * V, (r.offset + r.count) * V));
-    }));
+    const first = call(prompts.map((p, k) => ({ slot: k * n, tokens: p })));
     const W = cache.width, be = e.backend;
     prompts.forEach((p, k) => {
       for (const layer of cache.layers) {
-        const from = layer.ptr + k * n * cache.maxLen * W * 4;
-        for (let j = 1; j < n; j++) be.copy(from, [W, 1], layer.ptr + (k * n + j) * cache.maxLen * W * 4, [W, 1], [p.length, W]);
+        const from = layer.ptr + k * n * maxLen * W * 4;
+        for (let j = 1; j < n; j++) be.copy(from, [W, 1], layer.ptr + (k * n + j) * maxLen * W * 4, [W, 1], [p.length, W]);
       }
       for (let j = 1; j < n; j++) cache.lengths[k * n + j] = p.length;
     });
@@ -75,11 +84,7 @@ export function sampleGroups(model: DeepseekV3, prompts: readonly (readonly numb
         if (stop.has(tok)) finished[slot] = true; else next.push(slot);
       });
       if (next.length === 0 || t === maxNew - 1) break;
-      logits = e.noGrad(() => e.scope(() => {
-        const out = model.stepRows(cache, next.map((slot) => ({ slot, tokens: [completions[slot]!.at(-1)!] })));
-        const all = e.read(out.logits) as Float32Array; // (R, V)
-        return next.map((_, i) => all.slice(i * V, (i + 1) * V));
-      }));
+      logits = call(next.map((slot) => ({ slot, tokens: [completions[slot]!.at(-1)!] })));
       active = next;
     }
   } finally {

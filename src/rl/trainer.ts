@@ -19,7 +19,7 @@ import type { MetricsLog, MetricsRecord } from '../train/metrics.js';
 import type { Tokenizer } from '../tokenizer/types.js';
 import { advantageFunction, zeroSpreadShare, type ScaleRewards } from './advantages.js';
 import { aggregator, type LossType } from './aggregate.js';
-import { packBatch, type Sample } from './batch.js';
+import { packBatch, SHAPE_BUCKET, type Sample } from './batch.js';
 import type { GrpoConfig } from './config.js';
 import { tokenEntropies, tokenLogProbs } from './logprobs.js';
 import { clipFractions, grpoTokenLoss } from './objective.js';
@@ -122,7 +122,7 @@ export class GrpoTrainer {
     for (let it = 0; it < c.num_iterations && st.finite; it++) {
       let lossSum = 0;
       for (let i = 0; i < samples.length; i += mb) {
-        const p = packBatch(samples.slice(i, i + mb), pad);
+        const p = packBatch(samples.slice(i, i + mb), pad, SHAPE_BUCKET, policy.maxContext);
         st.tokens += p.B * p.T;
         e.scope(() => {
           const logits = policy.logits(e.tensor(p.inputs, [p.B, p.T], 'i32')); // (B, T, V)
