@@ -14,6 +14,8 @@ import { register as sft } from './sft.js';
 import { register as plot } from './plot.js';
 import { register as experiment } from './experiment.js';
 import { register as bench } from './bench.js';
+import { register as grpo } from './grpo.js';
+import { register as evalCmd } from './eval.js';
 
 export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   demo,
@@ -30,4 +32,6 @@ export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   plot,
   experiment,
   bench,
+  grpo,
+  evalCmd,
 ];
