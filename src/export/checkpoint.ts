@@ -11,13 +11,15 @@ import { readSafetensorsCheckpoint } from '../io/safetensors-checkpoint.js';
 import type { StoredTensor } from '../io/safetensors.js';
 import { toFloat32 } from '../io/dtypes.js';
 import { parseDeepseekV3Config, type DeepseekV3Config, type Fp8QuantizationConfig } from '../models/deepseek-v3/config.js';
+import { parseDenseConfig, type DenseConfig } from '../models/qwen2/config.js';
 import { dequantizeFp8Blocks } from './fp8-blocks.js';
 
 /** Suffix of the per-block scale tensor that accompanies an FP8 `weight`. */
 export const SCALE_SUFFIX = '_scale_inv';
 
-/** A loaded checkpoint: raw and validated config, and the weights (FP8 already dequantised). */
+/** A loaded DeepSeek-V3 checkpoint: raw and validated config, and the weights (FP8 already dequantised). */
 export interface LoadedCheckpoint {
+  readonly kind: 'deepseek_v3';
   readonly dir: string;
   readonly rawConfig: Record<string, unknown>;
   readonly config: DeepseekV3Config;
@@ -27,8 +29,22 @@ export interface LoadedCheckpoint {
   readonly fp8Dequantized: number;
 }
 
-/** Reads and validates `<dir>/config.json` as a DeepSeek-V3 config, returning the raw object too. */
-export async function readCheckpointConfig(dir: string): Promise<{ raw: Record<string, unknown>; config: DeepseekV3Config; warnings: readonly string[] }> {
+/** A loaded dense student checkpoint (Qwen2 / Llama, models/qwen2/). */
+export interface LoadedDenseCheckpoint {
+  readonly kind: 'dense';
+  readonly dir: string;
+  readonly rawConfig: Record<string, unknown>;
+  readonly config: DenseConfig;
+  readonly quantization?: Fp8QuantizationConfig;
+  readonly warnings: readonly string[];
+  readonly tensors: Map<string, StoredTensor>;
+  readonly fp8Dequantized: number;
+}
+
+/** Any checkpoint the exporter handles, told apart by `kind`. */
+export type AnyCheckpoint = LoadedCheckpoint | LoadedDenseCheckpoint;
+
+async function readRawConfig(dir: string): Promise<{ path: string; raw: Record<string, unknown> }> {
   const path = join(dir, 'config.json');
   let raw: unknown;
   try {
@@ -36,8 +52,27 @@ export async function readCheckpointConfig(dir: string): Promise<{ raw: Record<s
   } catch (err) {
     throw new Error(`${path}: cannot read config.json (${(err as Error).message}); expected a checkpoint folder with config.json and model.safetensors`);
   }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new Error(`${path}: config is ${JSON.stringify(raw)}; expected a JSON object`);
+  return { path, raw: raw as Record<string, unknown> };
+}
+
+/** Reads and validates `<dir>/config.json` as a DeepSeek-V3 config, returning the raw object too. */
+export async function readCheckpointConfig(dir: string): Promise<{ raw: Record<string, unknown>; config: DeepseekV3Config; warnings: readonly string[] }> {
+  const { path, raw } = await readRawConfig(dir);
   const { config, warnings } = parseDeepseekV3Config(raw, path);
-  return { raw: raw as Record<string, unknown>, config, warnings };
+  return { raw, config, warnings };
+}
+
+/** Validates a dense model's `quantization_config` (the DeepSeek-V3 parser does it for V3 configs). */
+export function parseFp8QuantizationConfig(raw: unknown, source: string): Fp8QuantizationConfig | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  const q = (typeof raw === 'object' && !Array.isArray(raw) ? raw : {}) as Record<string, unknown>;
+  const block = q['weight_block_size'];
+  const blockOk = Array.isArray(block) && block.length === 2 && block.every((b) => Number.isInteger(b) && (b as number) > 0);
+  if (q['quant_method'] !== 'fp8' || (q['fmt'] ?? 'e4m3') !== 'e4m3' || !blockOk) {
+    throw new Error(`${source}: "quantization_config" is ${JSON.stringify(raw)}; expected {"quant_method": "fp8", "fmt": "e4m3", "weight_block_size": [rows, cols]}`);
+  }
+  return { quant_method: 'fp8', fmt: 'e4m3', activation_scheme: String(q['activation_scheme'] ?? 'dynamic'), weight_block_size: [block[0] as number, block[1] as number] };
 }
 
 /**
@@ -73,10 +108,22 @@ export function dequantizeFp8Tensors(tensors: ReadonlyMap<string, StoredTensor>,
   return { tensors: out, count };
 }
 
-/** Loads config.json and all weights of a checkpoint folder, dequantising FP8 weights. */
+/** Loads config.json and all weights of a DeepSeek-V3 checkpoint folder, dequantising FP8 weights. */
 export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
   const { raw, config, warnings } = await readCheckpointConfig(dir);
   const contents = await readSafetensorsCheckpoint(dir);
   const { tensors, count } = dequantizeFp8Tensors(contents.tensors, config.quantization_config, dir);
-  return { dir, rawConfig: raw, config, warnings, tensors, fp8Dequantized: count };
+  return { kind: 'deepseek_v3', dir, rawConfig: raw, config, warnings, tensors, fp8Dequantized: count };
+}
+
+/** Loads a DeepSeek-V3 or dense (model_type qwen2 / llama) checkpoint folder, dequantising FP8 weights. */
+export async function loadAnyCheckpoint(dir: string): Promise<AnyCheckpoint> {
+  const { path, raw } = await readRawConfig(dir);
+  if (raw['model_type'] !== 'qwen2' && raw['model_type'] !== 'llama') return loadCheckpoint(dir);
+  const { quantization_config: q, ...rest } = raw;
+  const quantization = parseFp8QuantizationConfig(q, path);
+  const { config, warnings } = parseDenseConfig(rest, path);
+  const contents = await readSafetensorsCheckpoint(dir);
+  const { tensors, count } = dequantizeFp8Tensors(contents.tensors, quantization, dir);
+  return { kind: 'dense', dir, rawConfig: raw, config, ...(quantization ? { quantization } : {}), warnings, tensors, fp8Dequantized: count };
 }

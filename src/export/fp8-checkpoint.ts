@@ -10,6 +10,8 @@ import { toFloat32 } from '../io/dtypes.js';
 import type { StoredTensor } from '../io/safetensors.js';
 import type { DeepseekV3Config, Fp8QuantizationConfig } from '../models/deepseek-v3/config.js';
 import { checkpointTensors, type TensorRole } from '../models/deepseek-v3/params.js';
+import type { DenseConfig } from '../models/qwen2/config.js';
+import { denseTensors } from '../models/qwen2/params.js';
 import { SCALE_SUFFIX } from './checkpoint.js';
 import { dequantizeFp8Blocks, quantizeFp8Blocks } from './fp8-blocks.js';
 
@@ -42,12 +44,16 @@ export function fp8TensorNames(config: DeepseekV3Config): Set<string> {
   return new Set(checkpointTensors(config).filter((s) => FP8_ROLES.has(s.role) && s.shape.length === 2).map((s) => s.name));
 }
 
+/** The FP8 targets of a dense student: its linear layers (not the embedding, head, norms or biases). */
+export function denseFp8TensorNames(config: DenseConfig): Set<string> {
+  return new Set(denseTensors(config).filter((s) => s.role === 'linear').map((s) => s.name));
+}
+
 /**
- * Returns the checkpoint's tensors with the FP8 targets replaced by E4M3 `weight` plus float32
- * `weight_scale_inv`, and the round-trip error of that quantisation.
+ * Returns the checkpoint's tensors with the FP8 targets (names in `targets`) replaced by E4M3
+ * `weight` plus float32 `weight_scale_inv`, and the round-trip error of that quantisation.
  */
-export function quantizeCheckpointFp8(config: DeepseekV3Config, tensors: ReadonlyMap<string, StoredTensor>, block: readonly [number, number] = [128, 128]): { tensors: Map<string, StoredTensor>; report: Fp8Report } {
-  const targets = fp8TensorNames(config);
+export function quantizeCheckpointFp8(targets: ReadonlySet<string>, tensors: ReadonlyMap<string, StoredTensor>, block: readonly [number, number] = [128, 128]): { tensors: Map<string, StoredTensor>; report: Fp8Report } {
   const out = new Map<string, StoredTensor>();
   let quantized = 0, maxAbs = 0, maxRel = 0, errSq = 0, refSq = 0, before = 0, after = 0;
   for (const [name, t] of tensors) {

@@ -1,14 +1,16 @@
 /**
- * Writing a loaded DeepSeek-V3 checkpoint as a GGUF file llama.cpp runs (architecture
- * `deepseek2`, gguf-deepseek2.ts) with the tokenizer metadata of its tokenizer.json
- * (gguf-tokenizer.ts). Refuses configs llama.cpp would misread, naming the reason.
+ * Writing a loaded checkpoint as a GGUF file llama.cpp runs: DeepSeek-V3 as architecture
+ * `deepseek2` (gguf-deepseek2.ts), dense Qwen2/Llama students as `qwen2` (gguf-qwen2.ts), with
+ * the tokenizer metadata of its tokenizer.json (gguf-tokenizer.ts). Refuses configs llama.cpp
+ * would misread, naming the reason.
  */
 import { readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { GgmlType } from '../io/gguf-format.js';
 import { writeGguf } from '../io/gguf.js';
-import type { LoadedCheckpoint } from './checkpoint.js';
+import type { AnyCheckpoint } from './checkpoint.js';
 import { deepseek2Metadata, deepseek2Problems, deepseek2Tensors } from './gguf-deepseek2.js';
+import { qwen2Metadata, qwen2Problems, qwen2Tensors } from './gguf-qwen2.js';
 import { ggufTokenizerMetadata } from './gguf-tokenizer.js';
 
 /** Options for a GGUF export. */
@@ -35,10 +37,11 @@ async function readJsonIfExists(path: string): Promise<unknown> {
 }
 
 /** Exports `ck` to the GGUF file `outPath`, atomically. */
-export async function exportGguf(ck: LoadedCheckpoint, outPath: string, options: GgufExportOptions = {}): Promise<GgufExportResult> {
+export async function exportGguf(ck: AnyCheckpoint, outPath: string, options: GgufExportOptions = {}): Promise<GgufExportResult> {
   const type = options.type ?? 'F16';
-  const problems = deepseek2Problems(ck.config);
-  if (problems.length > 0) throw new Error(`${ck.dir}: llama.cpp cannot run this config as deepseek2: ${problems.join('; ')}`);
+  const arch = ck.kind === 'dense' ? 'qwen2' : 'deepseek2';
+  const problems = ck.kind === 'dense' ? qwen2Problems(ck.config) : deepseek2Problems(ck.config);
+  if (problems.length > 0) throw new Error(`${ck.dir}: llama.cpp cannot run this config as ${arch}: ${problems.join('; ')}`);
   const tokDir = options.tokenizerDir ?? ck.dir;
   const tokenizerJson = await readJsonIfExists(join(tokDir, 'tokenizer.json'));
   if (tokenizerJson === undefined) {
@@ -46,10 +49,11 @@ export async function exportGguf(ck: LoadedCheckpoint, outPath: string, options:
   }
   const tokenizerConfig = await readJsonIfExists(join(tokDir, 'tokenizer_config.json'));
   const warnings: string[] = [];
-  if (ck.config.num_nextn_predict_layers > 0) warnings.push(`${ck.config.num_nextn_predict_layers} MTP module(s) not exported (llama.cpp's deepseek2 converter skips them too)`);
-  const metadata = deepseek2Metadata(ck.config, type, options.name ?? basename(ck.dir));
+  const name = options.name ?? basename(ck.dir);
+  if (ck.kind === 'deepseek_v3' && ck.config.num_nextn_predict_layers > 0) warnings.push(`${ck.config.num_nextn_predict_layers} MTP module(s) not exported (llama.cpp's deepseek2 converter skips them too)`);
+  const metadata = ck.kind === 'dense' ? qwen2Metadata(ck.config, type, name) : deepseek2Metadata(ck.config, type, name);
   for (const [k, v] of ggufTokenizerMetadata(tokenizerJson, tokenizerConfig, ck.config.vocab_size, { bos: ck.config.bos_token_id, eos: ck.config.eos_token_id })) metadata.set(k, v);
-  const tensors = deepseek2Tensors(ck.config, ck.tensors, type);
+  const tensors = ck.kind === 'dense' ? qwen2Tensors(ck.config, ck.tensors, type) : deepseek2Tensors(ck.config, ck.tensors, type);
   await writeGguf(outPath, metadata, tensors);
   const bytes = (await stat(outPath)).size;
   return { path: outPath, tensors: tensors.length, bytes, warnings };

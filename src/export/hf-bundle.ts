@@ -17,8 +17,8 @@ import type { StoredTensor } from '../io/safetensors.js';
 import { writeSafetensorsCheckpoint } from '../io/safetensors-checkpoint.js';
 import { toConfigJson } from '../models/deepseek-v3/config.js';
 import { R1_CHAT_TEMPLATE } from '../tokenizer/chat.js';
-import type { LoadedCheckpoint } from './checkpoint.js';
-import { DEEPSEEK_FP8_CONFIG, Fp8Report, quantizeCheckpointFp8 } from './fp8-checkpoint.js';
+import type { AnyCheckpoint } from './checkpoint.js';
+import { DEEPSEEK_FP8_CONFIG, denseFp8TensorNames, Fp8Report, fp8TensorNames, quantizeCheckpointFp8 } from './fp8-checkpoint.js';
 
 /** Options for writing a bundle. */
 export interface HfBundleOptions {
@@ -80,17 +80,27 @@ async function writeTokenizerFiles(srcDir: string, outDir: string, files: string
   files.push('tokenizer_config.json');
 }
 
+/** The config.json object of a bundle, without any quantization_config. */
+function bundleConfigJson(ck: AnyCheckpoint): Record<string, unknown> {
+  if (ck.kind === 'dense') {
+    const { quantization_config: _q, ...rest } = ck.rawConfig;
+    return { ...rest, architectures: ck.config.architectures };
+  }
+  const { quantization_config: _dropped, ...config } = ck.config;
+  return toConfigJson(config);
+}
+
 /** Writes a Hugging Face bundle (or DeepSeek's FP8 layout) of a loaded checkpoint into `outDir`. */
-export async function writeHfBundle(ck: LoadedCheckpoint, outDir: string, options: HfBundleOptions = {}): Promise<HfBundleResult> {
+export async function writeHfBundle(ck: AnyCheckpoint, outDir: string, options: HfBundleOptions = {}): Promise<HfBundleResult> {
   const warnings: string[] = [];
   let tensors: Map<string, StoredTensor> = ck.tensors;
   const dtype = options.dtype ?? 'keep';
   if (dtype !== 'keep') tensors = castTensors(tensors, dtype);
   let fp8: Fp8Report | undefined;
-  const { quantization_config: _dropped, ...config } = ck.config;
-  const configJson: Record<string, unknown> = toConfigJson(config);
+  const configJson = bundleConfigJson(ck);
   if (options.fp8) {
-    const q = quantizeCheckpointFp8(ck.config, tensors, DEEPSEEK_FP8_CONFIG.weight_block_size);
+    const targets = ck.kind === 'dense' ? denseFp8TensorNames(ck.config) : fp8TensorNames(ck.config);
+    const q = quantizeCheckpointFp8(targets, tensors, DEEPSEEK_FP8_CONFIG.weight_block_size);
     tensors = q.tensors;
     fp8 = q.report;
     configJson['quantization_config'] = { ...DEEPSEEK_FP8_CONFIG, weight_block_size: [...DEEPSEEK_FP8_CONFIG.weight_block_size] };

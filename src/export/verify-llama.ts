@@ -8,8 +8,11 @@
 import { createBackend } from '../kernels/index.js';
 import { disposeParams, paramsFromContents } from '../models/deepseek-v3/checkpoint.js';
 import { DeepseekV3 } from '../models/deepseek-v3/model.js';
+import { DenseModel } from '../models/qwen2/model.js';
+import { denseTensors } from '../models/qwen2/params.js';
+import { tensorToFloat32 } from '../io/safetensors.js';
 import { argmax, Engine, type Tensor } from '../tensor/index.js';
-import type { LoadedCheckpoint } from './checkpoint.js';
+import type { AnyCheckpoint } from './checkpoint.js';
 import { llamaDecodeTokensPerSecond, llamaGreedy, llamaLogProbs, loadLlamaCpp } from './llama-cpp.js';
 
 export interface VerifyOptions {
@@ -47,8 +50,38 @@ function logSoftmaxMaxDiff(ours: Float32Array, theirs: Float32Array): number {
   return d;
 }
 
+/** What the comparison needs from a model: full-pass logits and cached greedy steps. */
+interface DecodeModel {
+  forward(tokens: Tensor): Tensor;
+  createCache(batch: number, maxLen: number): { dispose(): void };
+  step(cache: { dispose(): void }, tokens: Tensor): Tensor;
+  dispose(): void;
+}
+
+/** Builds our model of a checkpoint behind the DecodeModel seam. */
+function buildModel(engine: Engine, ck: AnyCheckpoint): DecodeModel {
+  if (ck.kind === 'dense') {
+    const params = new Map(denseTensors(ck.config).map((s) => [s.name, engine.parameter(tensorToFloat32(ck.tensors.get(s.name)!), s.shape)]));
+    const m = new DenseModel(engine, ck.config, params);
+    return {
+      forward: (t) => m.forward(t),
+      createCache: (b, len) => m.createCache(b, len),
+      step: (cache, t) => m.step(cache as ReturnType<DenseModel['createCache']>, t),
+      dispose: () => { m.dispose(); disposeParams(params); },
+    };
+  }
+  const { params } = paramsFromContents(engine, ck.config, { tensors: ck.tensors, metadata: {} }, ck.dir);
+  const m = new DeepseekV3(engine, ck.config, params);
+  return {
+    forward: (t) => m.forward(t).logits,
+    createCache: (b, len) => m.createCache(b, len),
+    step: (cache, t) => m.step(cache as ReturnType<DeepseekV3['createCache']>, t).logits,
+    dispose: () => { m.dispose(); disposeParams(params); },
+  };
+}
+
 /** Our greedy decoding of `B` prompts: returns the generated ids per row and decode tokens/s. */
-function oursDecode(engine: Engine, model: DeepseekV3, prompts: number[][], n: number): { ids: number[][]; tokensPerS: number } {
+function oursDecode(engine: Engine, model: DecodeModel, prompts: number[][], n: number): { ids: number[][]; tokensPerS: number } {
   const B = prompts.length, P = prompts[0]!.length;
   const cache = model.createCache(B, P + n);
   const ids: number[][] = prompts.map(() => []);
@@ -56,12 +89,12 @@ function oursDecode(engine: Engine, model: DeepseekV3, prompts: number[][], n: n
   try {
     engine.noGrad(() => {
       const greedy = (logits: Tensor): Int32Array => engine.read(argmax(DeepseekV3.lastLogits(logits), 1)) as Int32Array;
-      let next = engine.scope(() => greedy(model.step(cache, engine.tensor(prompts.flat(), [B, P], 'i32')).logits));
+      let next = engine.scope(() => greedy(model.step(cache, engine.tensor(prompts.flat(), [B, P], 'i32'))));
       next.forEach((t, b) => ids[b]!.push(t));
       const t0 = performance.now();
       for (let i = 1; i < n; i++) {
         const step = next;
-        next = engine.scope(() => greedy(model.step(cache, engine.tensor(step, [B, 1], 'i32')).logits));
+        next = engine.scope(() => greedy(model.step(cache, engine.tensor(step, [B, 1], 'i32'))));
         next.forEach((t, b) => ids[b]!.push(t));
       }
       decodeMs = performance.now() - t0;
@@ -73,18 +106,17 @@ function oursDecode(engine: Engine, model: DeepseekV3, prompts: number[][], n: n
 }
 
 /** Runs the comparison and the benchmark for checkpoint `ck` exported to `ggufPath`. */
-export async function verifyWithLlamaCpp(ck: LoadedCheckpoint, ggufPath: string, opts: VerifyOptions = {}): Promise<VerifyResult> {
+export async function verifyWithLlamaCpp(ck: AnyCheckpoint, ggufPath: string, opts: VerifyOptions = {}): Promise<VerifyResult> {
   const c = ck.config;
   const threads = opts.threads ?? 1, P = opts.prompt ?? 16, N = opts.tokens ?? 32, batches = opts.batches ?? [1];
   if (P + N > c.max_position_embeddings) throw new Error(`verify: prompt ${P} + tokens ${N} exceed max_position_embeddings ${c.max_position_embeddings}`);
   const maxB = Math.max(...batches);
   const engine = new Engine(await createBackend({ threads }));
-  const { params } = paramsFromContents(engine, c, { tensors: ck.tensors, metadata: {} }, ck.dir);
-  const model = new DeepseekV3(engine, c, params);
+  const model = buildModel(engine, ck);
   const llama = await loadLlamaCpp(ggufPath, { vocabSize: c.vocab_size, contextSize: maxB * (P + N), sequences: maxB, threads });
   try {
     const prompt = randomTokens(P, c.vocab_size, opts.seed ?? 1);
-    const ours = engine.noGrad(() => engine.scope(() => engine.read(model.forward(engine.tensor(prompt, [1, P], 'i32')).logits) as Float32Array));
+    const ours = engine.noGrad(() => engine.scope(() => engine.read(model.forward(engine.tensor(prompt, [1, P], 'i32'))) as Float32Array));
     const theirs = await llamaLogProbs(llama, prompt);
     let maxDiff = 0;
     for (let s = 0; s < P; s++) maxDiff = Math.max(maxDiff, logSoftmaxMaxDiff(ours.subarray(s * c.vocab_size, (s + 1) * c.vocab_size), theirs[s]!));
@@ -102,7 +134,6 @@ export async function verifyWithLlamaCpp(ck: LoadedCheckpoint, ggufPath: string,
   } finally {
     await llama.dispose();
     model.dispose();
-    disposeParams(params);
     engine.backend.dispose();
   }
 }

@@ -13,6 +13,8 @@ import type { StoredTensor } from '../../src/io/safetensors.js';
 import { toConfigJson, type DeepseekV3Config } from '../../src/models/deepseek-v3/config.js';
 import { checkpointTensors } from '../../src/models/deepseek-v3/params.js';
 import { byteToUnicodeTable } from '../../src/tokenizer/byte-level.js';
+import { parseDenseConfig } from '../../src/models/qwen2/config.js';
+import { denseTensors } from '../../src/models/qwen2/params.js';
 
 /** shared/reference/deepseek-v3/tiny-v3, next to the repository (dist/test/export -> repo root -> ../shared). */
 export const TINY_V3_DIR = fileURLToPath(new URL('../../../../shared/reference/deepseek-v3/tiny-v3', import.meta.url));
@@ -76,6 +78,32 @@ export async function randomCheckpoint(config: DeepseekV3Config, seed = 1): Prom
   const dir = await tempDir('random-ckpt-');
   await writeFile(join(dir, 'config.json'), JSON.stringify(toConfigJson(config), null, 2));
   await writeSafetensorsCheckpoint(dir, randomTensors(config, seed));
+  await writeFile(join(dir, 'tokenizer.json'), JSON.stringify(byteTokenizerJson(config.vocab_size)));
+  return dir;
+}
+
+/** A small Qwen2 student config.json object (GQA 4/2 heads, q/k/v biases). */
+export function smallQwen2Json(vocabSize: number): Record<string, unknown> {
+  return {
+    architectures: ['Qwen2ForCausalLM'], model_type: 'qwen2', vocab_size: vocabSize, hidden_size: 64, intermediate_size: 128,
+    num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2, max_position_embeddings: 128, rms_norm_eps: 1e-6,
+    rope_theta: 10000, tie_word_embeddings: false, bos_token_id: 0, eos_token_id: 1, torch_dtype: 'float32',
+  };
+}
+
+/** A checkpoint folder of a dense student with random weights and a byte tokenizer of its vocabulary. */
+export async function randomDenseCheckpoint(configJson: Record<string, unknown>, seed = 1): Promise<string> {
+  const { config } = parseDenseConfig(configJson);
+  const rand = randomStream(seed);
+  const tensors = new Map<string, StoredTensor>();
+  for (const s of denseTensors(config)) {
+    const n = s.shape.reduce((a, b) => a * b, 1);
+    const scale = s.shape.length === 2 ? 1 / Math.sqrt(s.shape[1]!) : 0.1;
+    tensors.set(s.name, { dtype: 'F32', shape: s.shape, data: Float32Array.from({ length: n }, () => (s.role === 'norm' ? 1 : 0) + scale * rand()) });
+  }
+  const dir = await tempDir('dense-ckpt-');
+  await writeFile(join(dir, 'config.json'), JSON.stringify(configJson, null, 2));
+  await writeSafetensorsCheckpoint(dir, tensors);
   await writeFile(join(dir, 'tokenizer.json'), JSON.stringify(byteTokenizerJson(config.vocab_size)));
   return dir;
 }

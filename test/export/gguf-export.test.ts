@@ -2,12 +2,14 @@
  * deepseek2 GGUF export: every tensor of the tiny-v3 reference checkpoint comes back exactly from
  * an F32 export (kv_b_proj reassembled from attn_k_b / attn_v_b, experts unstacked), F16 and
  * Q8_0 within their rounding, the metadata llama.cpp reads, the tokenizer metadata, and refusals
- * of configs llama.cpp would misread.
+ * of configs llama.cpp would misread; dense students as qwen2.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { join } from 'node:path';
-import { loadCheckpoint } from '../../src/export/checkpoint.js';
+import { loadAnyCheckpoint, loadCheckpoint } from '../../src/export/checkpoint.js';
+import { qwen2Problems, qwen2TensorName } from '../../src/export/gguf-qwen2.js';
+import { parseDenseConfig } from '../../src/models/qwen2/config.js';
 import { deepseek2Problems, splitKvB } from '../../src/export/gguf-deepseek2.js';
 import { exportGguf } from '../../src/export/gguf-export.js';
 import { ggufTokenizerMetadata, preTokenizerName } from '../../src/export/gguf-tokenizer.js';
@@ -16,7 +18,7 @@ import { tensorToFloat32 } from '../../src/io/safetensors.js';
 import { parseDeepseekV3Config } from '../../src/models/deepseek-v3/config.js';
 import { getPreset, presetConfigJson } from '../../src/models/deepseek-v3/presets.js';
 import { trainTokenizer } from '../../src/tokenizer/train.js';
-import { byteTokenizerJson, tinyV3Checkpoint } from './fixtures.js';
+import { byteTokenizerJson, randomDenseCheckpoint, smallQwen2Json, tinyV3Checkpoint } from './fixtures.js';
 
 describe('deepseek2 GGUF export of tiny-v3', () => {
   it('F32: every weight comes back exactly; metadata is what llama.cpp reads', async () => {
@@ -141,3 +143,31 @@ describe('splitKvB', () => {
   });
 });
 
+
+describe('qwen2 GGUF export of a dense student', () => {
+  it('names every tensor as llama.cpp qwen2 does and keeps the values exactly (F32)', async () => {
+    const dir = await randomDenseCheckpoint(smallQwen2Json(300), 2);
+    const ck = await loadAnyCheckpoint(dir);
+    assert.equal(ck.kind, 'dense');
+    await exportGguf(ck, join(dir, 'q.gguf'), { type: 'F32' });
+    const g = await readGguf(join(dir, 'q.gguf'));
+    assert.equal(ggufMeta(g, 'general.architecture'), 'qwen2');
+    assert.equal(ggufMeta(g, 'qwen2.attention.head_count_kv'), 2);
+    for (const [hf, name] of [
+      ['model.embed_tokens.weight', 'token_embd.weight'], ['lm_head.weight', 'output.weight'], ['model.norm.weight', 'output_norm.weight'],
+      ['model.layers.1.self_attn.k_proj.bias', 'blk.1.attn_k.bias'], ['model.layers.0.self_attn.o_proj.weight', 'blk.0.attn_output.weight'],
+      ['model.layers.1.mlp.down_proj.weight', 'blk.1.ffn_down.weight'], ['model.layers.0.post_attention_layernorm.weight', 'blk.0.ffn_norm.weight'],
+    ]) {
+      assert.equal(qwen2TensorName(hf), name);
+      assert.deepEqual(ggufTensorToFloat32(g.tensors.get(name)!), tensorToFloat32(ck.tensors.get(hf)!), name);
+    }
+    assert.equal(g.tensors.size, ck.tensors.size);
+  });
+
+  it('refuses students llama.cpp qwen2 cannot hold', () => {
+    const cfg = (over: Record<string, unknown>) => parseDenseConfig({ ...smallQwen2Json(300), ...over }).config;
+    assert.match(qwen2Problems(cfg({ head_dim: 8 })).join(), /heads x head_dim is 32 but hidden_size is 64/);
+    assert.match(qwen2Problems(cfg({ model_type: 'llama', attention_bias: true })).join(), /o_proj bias/);
+    assert.deepEqual(qwen2Problems(cfg({})), []);
+  });
+});

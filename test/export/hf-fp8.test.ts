@@ -8,14 +8,14 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { join } from 'node:path';
 import { readFile, truncate, writeFile, stat } from 'node:fs/promises';
-import { loadCheckpoint } from '../../src/export/checkpoint.js';
+import { loadAnyCheckpoint, loadCheckpoint } from '../../src/export/checkpoint.js';
 import { dequantizeFp8Blocks, quantizeFp8Blocks } from '../../src/export/fp8-blocks.js';
-import { fp8TensorNames } from '../../src/export/fp8-checkpoint.js';
+import { denseFp8TensorNames, fp8TensorNames } from '../../src/export/fp8-checkpoint.js';
 import { writeHfBundle } from '../../src/export/hf-bundle.js';
 import { tensorToFloat32 } from '../../src/io/safetensors.js';
 import { readSafetensorsCheckpoint } from '../../src/io/safetensors-checkpoint.js';
 import { getPreset } from '../../src/models/deepseek-v3/presets.js';
-import { randomCheckpoint, randomStream, tinyV3Checkpoint } from './fixtures.js';
+import { randomCheckpoint, randomDenseCheckpoint, randomStream, smallQwen2Json, tinyV3Checkpoint } from './fixtures.js';
 
 describe('FP8 block quantisation', () => {
   it('stores amax/448 per 128x128 block (partial edge blocks included) and dequantises within E4M3 rounding', () => {
@@ -116,6 +116,30 @@ describe('FP8 checkpoints', () => {
     const { quantization_config: _q, ...plain } = cfg;
     await writeFile(cfgPath, JSON.stringify(plain));
     await assert.rejects(loadCheckpoint(out), /is F8_E4M3 but config\.json has no quantization_config/);
+  });
+});
+
+describe('dense students', () => {
+  it('HF bundle keeps the Qwen2 config; FP8 quantises only the linear layers and loads back', async () => {
+    const src = await randomDenseCheckpoint(smallQwen2Json(300), 4);
+    const ck = await loadAnyCheckpoint(src);
+    assert.equal(ck.kind, 'dense');
+    await writeHfBundle(ck, join(src, 'hf'));
+    const hf = await loadAnyCheckpoint(join(src, 'hf'));
+    assert.deepEqual(hf.config, ck.config);
+    for (const [name, t] of ck.tensors) assert.deepEqual(hf.tensors.get(name)!.data, t.data, name);
+    const r = await writeHfBundle(ck, join(src, 'fp8'), { fp8: true });
+    if (ck.kind !== 'dense') throw new Error('unreachable');
+    assert.equal(r.fp8!.quantized, denseFp8TensorNames(ck.config).size);
+    const raw = await readSafetensorsCheckpoint(join(src, 'fp8'));
+    assert.equal(raw.tensors.get('model.layers.0.self_attn.q_proj.weight')!.dtype, 'F8_E4M3');
+    assert.equal(raw.tensors.get('model.layers.0.self_attn.q_proj.bias')!.dtype, 'F32');
+    const back = await loadAnyCheckpoint(join(src, 'fp8'));
+    assert.equal(back.fp8Dequantized, r.fp8!.quantized);
+    const cfgPath = join(src, 'fp8', 'config.json');
+    const cfg = JSON.parse(await readFile(cfgPath, 'utf8'));
+    await writeFile(cfgPath, JSON.stringify({ ...cfg, quantization_config: { quant_method: 'gptq' } }));
+    await assert.rejects(loadAnyCheckpoint(join(src, 'fp8')), /"quantization_config" is \{"quant_method":"gptq"\}; expected \{"quant_method": "fp8"/);
   });
 });
 

@@ -2,9 +2,11 @@
  * llama.cpp agreement: GGUF exports loaded by llama.cpp itself (node-llama-cpp 3.21.1) against
  * (1) DeepSeek's official float64 outputs in shared/reference/deepseek-v3/tiny-v3 (MoE, MLA,
  * q LoRA, YaRN, sigmoid gate with bias and groups) and (2) this project's DeepseekV3 model on
- * random bench-small weights with a tokenizer trained here: next-token log-probabilities at every
- * position, greedy continuations, and tokenization. Skips, saying why, when node-llama-cpp is
- * not installed.
+ * random bench-small weights with a tokenizer trained here, and (3) a Qwen2 student (GQA, q/k/v
+ * biases) and a bias-free Llama student as `qwen2`: next-token log-probabilities at every
+ * position, greedy continuations (batch 1 and 2), and tokenization. F16 and Q8_0 exports are held
+ * to looser bounds (llama.cpp also rounds activations in those matmuls). Skips, saying why, when
+ * node-llama-cpp is not installed.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -21,7 +23,9 @@ import { getPreset } from '../../src/models/deepseek-v3/presets.js';
 import { Engine } from '../../src/tensor/index.js';
 import { loadTokenizer } from '../../src/tokenizer/hf-tokenizer.js';
 import { trainTokenizer } from '../../src/tokenizer/train.js';
-import { randomCheckpoint, TINY_V3_DIR, tinyV3Checkpoint } from './fixtures.js';
+import { loadAnyCheckpoint } from '../../src/export/checkpoint.js';
+import { verifyWithLlamaCpp } from '../../src/export/verify-llama.js';
+import { randomCheckpoint, randomDenseCheckpoint, smallQwen2Json, TINY_V3_DIR, tinyV3Checkpoint } from './fixtures.js';
 
 const available = await llamaCppAvailable();
 const skip = available ? false : 'node-llama-cpp is not installed (npm install --save-dev node-llama-cpp@3.21.1); skipping the llama.cpp agreement tests';
@@ -51,6 +55,33 @@ describe('llama.cpp runs the GGUF export of tiny-v3 like DeepSeek\'s official co
     llama = await loadLlamaCpp(join(dir, 'tiny.gguf'), { vocabSize: 256, contextSize: 64, threads: 1 });
   });
   after(async () => llama?.dispose());
+
+  it('F16 and Q8_0 exports stay close and pick the same next tokens', async (t) => {
+    const dir = await tinyV3Checkpoint();
+    const ck = await loadCheckpoint(dir);
+    const ref = (await readSafetensors(join(TINY_V3_DIR, 'reference.safetensors'))).tensors;
+    const tokens = ref.get('tokens')!, logits = tensorToFloat32(ref.get('logits')!);
+    const S = tokens.shape[1]!, V = 256;
+    for (const [type, tol, minAgree] of [['F16', 0.05, 1], ['Q8_0', 2, 0.85]] as const) {
+      await exportGguf(ck, join(dir, `${type}.gguf`), { type });
+      const m = await loadLlamaCpp(join(dir, `${type}.gguf`), { vocabSize: V, contextSize: 64, threads: 1 });
+      try {
+        const lp = await llamaLogProbs(m, Array.from((tokens.data as Int32Array).subarray(0, S)));
+        let worst = 0, agree = 0;
+        for (let s = 0; s < S; s++) {
+          const refRow = logSoftmax(logits.subarray(s * V, (s + 1) * V));
+          worst = Math.max(worst, maxDiff(refRow, lp[s]!));
+          const argmax = (a: ArrayLike<number>): number => { let b = 0; for (let v = 1; v < V; v++) if (a[v]! > a[b]!) b = v; return b; };
+          if (argmax(refRow) === argmax(lp[s]!)) agree++;
+        }
+        t.diagnostic(`${type}: max |log p difference| ${worst.toExponential(2)}, same argmax at ${agree}/${S} positions`);
+        assert.ok(worst < tol, `${type}: ${worst}`);
+        assert.ok(agree >= minAgree * S, `${type}: argmax agrees at ${agree}/${S}`);
+      } finally {
+        await m.dispose();
+      }
+    }
+  });
 
   it('matches the reference next-token log-probabilities at every position (F32, 1e-4)', async (t) => {
     const ref = (await readSafetensors(join(TINY_V3_DIR, 'reference.safetensors'))).tensors;
@@ -133,4 +164,22 @@ describe('llama.cpp agrees with this project\'s model on a bench-small export', 
     const llamaGreedyTokens = await llamaGreedy(llama, prompt, N);
     assert.deepEqual(llamaGreedyTokens, greedy, 'greedy continuation of 16 tokens');
   });
+});
+
+describe('llama.cpp agrees with this project\'s dense students exported as qwen2', { skip }, () => {
+  for (const [label, json] of [
+    ['Qwen2 (GQA, q/k/v biases)', smallQwen2Json(300)],
+    ['Llama without biases', { ...smallQwen2Json(300), architectures: ['LlamaForCausalLM'], model_type: 'llama', tie_word_embeddings: true }],
+  ] as const) {
+    it(label, async (t) => {
+      const dir = await randomDenseCheckpoint(json, 11);
+      const ck = await loadAnyCheckpoint(dir);
+      await exportGguf(ck, join(dir, 'student.gguf'), { type: 'F32' });
+      const v = await verifyWithLlamaCpp(ck, join(dir, 'student.gguf'), { threads: 1, batches: [2], prompt: 12, tokens: 16 });
+      t.diagnostic(`max |log p difference| ${v.maxLogProbDiff.toExponential(2)}; greedy first mismatch ${v.greedyFirstMismatch}`);
+      assert.ok(v.maxLogProbDiff < 1e-3, `log-prob difference ${v.maxLogProbDiff}`);
+      assert.equal(v.greedyFirstMismatch, -1, 'greedy continuation of 16 tokens');
+      assert.equal(v.bench.length, 1);
+    });
+  }
 });

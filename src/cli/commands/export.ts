@@ -6,7 +6,7 @@
  */
 import { InvalidArgumentError, type Command } from 'commander';
 import type { GgmlType } from '../../io/gguf-format.js';
-import { loadCheckpoint } from '../../export/checkpoint.js';
+import { loadAnyCheckpoint } from '../../export/checkpoint.js';
 import { exportGguf } from '../../export/gguf-export.js';
 import { writeHfBundle } from '../../export/hf-bundle.js';
 import { verifyWithLlamaCpp } from '../../export/verify-llama.js';
@@ -60,7 +60,7 @@ function batchList(v: string): number[] {
 export function register(program: Command): void {
   program
     .command('export')
-    .description('export a checkpoint as a Hugging Face bundle, DeepSeek FP8 checkpoint, or GGUF for llama.cpp')
+    .description('export a DeepSeek-V3 or Qwen2/Llama checkpoint as a Hugging Face bundle, DeepSeek FP8 checkpoint, or GGUF for llama.cpp')
     .argument('<checkpoint>', 'checkpoint folder (config.json + model.safetensors or shards; FP8 checkpoints are dequantised)')
     .requiredOption('--format <format>', `output format: ${FORMATS.join(', ')}`, choice('--format', FORMATS, (v) => v.toLowerCase()))
     .requiredOption('--out <path>', 'output folder (hf, fp8) or .gguf file (gguf)')
@@ -75,13 +75,13 @@ export function register(program: Command): void {
     .option('--prompt <n>', 'gguf --verify: prompt tokens', intOption('--prompt'), 16)
     .option('--tokens <n>', 'gguf --verify: generated tokens per sequence', intOption('--tokens'), 32)
     .action(async (checkpoint: string, o: ExportFlags) => {
-      const ck = await loadCheckpoint(checkpoint);
+      const ck = await loadAnyCheckpoint(checkpoint);
       for (const w of ck.warnings) process.stderr.write(`warning: ${w}\n`);
       if (ck.fp8Dequantized > 0) process.stderr.write(`dequantised ${ck.fp8Dequantized} FP8 weights on load\n`);
       if (o.format === 'gguf') {
         const r = await exportGguf(ck, o.out, { type: o.type, ...(o.tokenizer ? { tokenizerDir: o.tokenizer } : {}), ...(o.name ? { name: o.name } : {}) });
         for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);
-        process.stdout.write(`wrote ${r.path}: ${r.tensors} tensors, ${mb(r.bytes)} (deepseek2, ${o.type})\n`);
+        process.stdout.write(`wrote ${r.path}: ${r.tensors} tensors, ${mb(r.bytes)} (${ck.kind === 'dense' ? 'qwen2' : 'deepseek2'}, ${o.type})\n`);
         if (o.verify) {
           const v = await verifyWithLlamaCpp(ck, o.out, { threads: o.threads, batches: o.batches, prompt: o.prompt, tokens: o.tokens });
           const greedy = v.greedyFirstMismatch < 0 ? `identical for ${v.greedyTokens} tokens` : `differs from step ${v.greedyFirstMismatch}`;

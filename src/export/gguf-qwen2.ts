@@ -1,0 +1,74 @@
+/**
+ * Dense students (Qwen2, and Llama without an o_proj bias) as GGUF architecture `qwen2`, as
+ * llama.cpp's Qwen2Model converter writes them and src/models/qwen2.cpp loads them. qwen2 uses
+ * NEOX ("rotate half") RoPE, the same as Hugging Face Qwen2/Llama, so q/k weights are written
+ * unpermuted; q/k/v biases are optional in the loader, so a bias-free Llama student maps onto it
+ * too. llama.cpp sizes attn_output as [n_embd, n_embd], so heads x head_dim must equal
+ * hidden_size; configs that break this, or have an o_proj bias, are refused with the reason.
+ */
+import { toFloat32 } from '../io/dtypes.js';
+import { FILE_TYPES, gguf, GgmlType, GgufValue, Q8_0_BLOCK } from '../io/gguf-format.js';
+import { encodeGgufData } from '../io/gguf-encode.js';
+import type { GgufTensor } from '../io/gguf.js';
+import type { StoredTensor } from '../io/safetensors.js';
+import type { DenseConfig } from '../models/qwen2/config.js';
+import { denseTensors } from '../models/qwen2/params.js';
+
+/** Reasons llama.cpp cannot run `c` as qwen2 (empty when it can). */
+export function qwen2Problems(c: DenseConfig): string[] {
+  const out: string[] = [];
+  if (c.num_attention_heads * c.head_dim !== c.hidden_size) {
+    out.push(`num_attention_heads x head_dim is ${c.num_attention_heads * c.head_dim} but hidden_size is ${c.hidden_size}; llama.cpp's qwen2 needs them equal`);
+  }
+  if (c.model_type === 'llama' && c.attention_bias) out.push('a Llama attention_bias includes an o_proj bias, which llama.cpp\'s qwen2 does not load');
+  return out;
+}
+
+/** The `general.*` and `qwen2.*` metadata of a dense config. */
+export function qwen2Metadata(c: DenseConfig, type: GgmlType, name: string): Map<string, GgufValue> {
+  const a = 'qwen2';
+  return new Map<string, GgufValue>([
+    ['general.architecture', gguf.str(a)],
+    ['general.type', gguf.str('model')],
+    ['general.name', gguf.str(name)],
+    ['general.file_type', gguf.u32(FILE_TYPES[type])],
+    ['general.quantization_version', gguf.u32(2)],
+    [`${a}.block_count`, gguf.u32(c.num_hidden_layers)],
+    [`${a}.context_length`, gguf.u32(c.max_position_embeddings)],
+    [`${a}.embedding_length`, gguf.u32(c.hidden_size)],
+    [`${a}.feed_forward_length`, gguf.u32(c.intermediate_size)],
+    [`${a}.attention.head_count`, gguf.u32(c.num_attention_heads)],
+    [`${a}.attention.head_count_kv`, gguf.u32(c.num_key_value_heads)],
+    [`${a}.rope.freq_base`, gguf.f32(c.rope_theta)],
+    [`${a}.attention.layer_norm_rms_epsilon`, gguf.f32(c.rms_norm_eps)],
+  ]);
+}
+
+const NAMES: readonly [RegExp, string][] = [
+  [/^model\.embed_tokens\.weight$/, 'token_embd.weight'],
+  [/^model\.norm\.weight$/, 'output_norm.weight'],
+  [/^lm_head\.weight$/, 'output.weight'],
+  [/^model\.layers\.(\d+)\.input_layernorm\.weight$/, 'blk.$1.attn_norm.weight'],
+  [/^model\.layers\.(\d+)\.post_attention_layernorm\.weight$/, 'blk.$1.ffn_norm.weight'],
+  [/^model\.layers\.(\d+)\.self_attn\.([qkv])_proj\.(weight|bias)$/, 'blk.$1.attn_$2.$3'],
+  [/^model\.layers\.(\d+)\.self_attn\.o_proj\.weight$/, 'blk.$1.attn_output.weight'],
+  [/^model\.layers\.(\d+)\.mlp\.(gate|up|down)_proj\.weight$/, 'blk.$1.ffn_$2.weight'],
+];
+
+/** The GGUF name of a dense HF key. */
+export function qwen2TensorName(hf: string): string {
+  for (const [re, to] of NAMES) if (re.test(hf)) return hf.replace(re, to);
+  throw new Error(`gguf export: no qwen2 GGUF name for tensor "${hf}"`);
+}
+
+/** Every GGUF tensor of a qwen2 file; matrices take `type` (Q8_0 where rows are whole 32-blocks, else F16). */
+export function qwen2Tensors(c: DenseConfig, tensors: ReadonlyMap<string, StoredTensor>, type: GgmlType): GgufTensor[] {
+  return denseTensors(c).map((s) => {
+    const t = tensors.get(s.name);
+    if (!t) throw new Error(`gguf export: checkpoint has no tensor "${s.name}"`);
+    if (t.shape.join(',') !== s.shape.join(',')) throw new Error(`gguf export: tensor "${s.name}" has shape [${t.shape.join(', ')}]; expected [${s.shape.join(', ')}]`);
+    let stored: GgmlType = s.shape.length < 2 ? 'F32' : type;
+    if (stored === 'Q8_0' && s.shape[1]! % Q8_0_BLOCK !== 0) stored = 'F16';
+    return { name: qwen2TensorName(s.name), type: stored, shape: [...s.shape], data: encodeGgufData(stored, toFloat32(t.dtype, t.data)) };
+  });
+}
