@@ -11,22 +11,26 @@
 @inline function sp(x: f32): v128 { return f32x4.splat(x); }
 
 export function vexp(x: v128): v128 {
-  const xc = f32x4.max(f32x4.min(x, sp(88.8)), sp(-110.0));
-  const fx = f32x4.nearest(f32x4.mul(xc, sp(1.44269504088896341)));
-  let r = f32x4.sub(xc, f32x4.mul(fx, sp(0.693359375)));
-  r = f32x4.sub(r, f32x4.mul(fx, sp(-2.12194440e-4)));
+  // pmin/pmax are single instructions and keep a NaN x (the comparison fails and x passes through)
+  const xc = f32x4.pmax(f32x4.pmin(x, sp(88.8)), sp(-110.0));
+  // round x*log2(e) to an integer with the 1.5*2^23 trick: t's low mantissa bits hold n
+  const t = fma(xc, sp(1.44269504088896341), sp(12582912.0));
+  const fx = f32x4.sub(t, sp(12582912.0));
+  const n = i32x4.sub(t, i32x4.splat(0x4b400000));
+  let r = fma(fx, sp(-0.693359375), xc);
+  r = fma(fx, sp(2.12194440e-4), r);
   let y = sp(1.9875691500e-4);
-  y = f32x4.add(f32x4.mul(y, r), sp(1.3981999507e-3));
-  y = f32x4.add(f32x4.mul(y, r), sp(8.3334519073e-3));
-  y = f32x4.add(f32x4.mul(y, r), sp(4.1665795894e-2));
-  y = f32x4.add(f32x4.mul(y, r), sp(1.6666665459e-1));
-  y = f32x4.add(f32x4.mul(y, r), sp(5.0000001201e-1));
-  y = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(y, r), r), r), sp(1.0));
-  // 2^n as 2^n1 * 2^n2 so that n in [-150, 128] never leaves the normal range of either factor
-  const n = i32x4.trunc_sat_f32x4_s(fx), n1 = i32x4.shr_s(n, 1), n2 = i32x4.sub(n, n1);
+  y = fma(y, r, sp(1.3981999507e-3));
+  y = fma(y, r, sp(8.3334519073e-3));
+  y = fma(y, r, sp(4.1665795894e-2));
+  y = fma(y, r, sp(1.6666665459e-1));
+  y = fma(y, r, sp(5.0000001201e-1));
+  y = f32x4.add(fma(f32x4.mul(y, r), r, r), sp(1.0));
+  // 2^n as 2^n1 * 2^n2 so that n in [-160, 128] never leaves the normal range of either factor
+  const n1 = i32x4.shr_s(n, 1), n2 = i32x4.sub(n, n1);
   const res = f32x4.mul(f32x4.mul(y, i32x4.shl(i32x4.add(n1, i32x4.splat(127)), 23)),
     i32x4.shl(i32x4.add(n2, i32x4.splat(127)), 23));
-  // above ln(FLT_MAX) the result is +inf; NaN propagates through min/max above.
+  // above ln(FLT_MAX) the result is +inf
   return v128.bitselect(sp(Infinity), res, f32x4.gt(x, sp(88.72283905206835)));
 }
 
