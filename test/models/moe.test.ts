@@ -65,7 +65,8 @@ it('group-limited selection: groups by top-2 biased sum, or by max without bias'
   // the bias steers selection: expert 7 gets +1
   const bias = Float32Array.from([0, 0, 0, 0, 0, 0, 0, 1]);
   assert.deepEqual(Array.from(selectExperts(s, bias, 1, c)), [7, 4]);
-  assert.deepEqual(Array.from(selectExperts(s, null, 1, { ...c, topk_method: 'greedy' })), [0, 4]);
+  assert.deepEqual(Array.from(selectExperts(s, null, 1, { ...c, n_group: 1, topk_group: 1 })), [0, 4]);
+  assert.deepEqual(Array.from(selectExperts(s, null, 1, { ...c, n_group: 1, topk_group: 1, num_experts_per_tok: 3 })), [0, 4, 2]);
 });
 
 it('route weights come from the unbiased scores, normalised, times routed_scaling_factor', () => {

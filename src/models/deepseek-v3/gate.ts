@@ -10,9 +10,10 @@
  *
  * The selection is discrete and runs on the scores read back to JS (N x E floats: cheap next to
  * the experts' GEMMs); the weights are gathered from the score tensor so gradients reach
- * gate.weight. Departures from DeepSeek's code: the bias is used whenever the checkpoint has it
- * (DeepSeek keys it on dim == 7168); topk_method "greedy" disables group limiting; excluded groups
- * are masked to -infinity (as DeepSeek's current code does).
+ * gate.weight. As in DeepSeek's code, group limiting follows n_group alone (topk_method only
+ * decides, in params.ts, whether the correction bias exists). Departures: the bias is used whenever
+ * the checkpoint has it (DeepSeek keys it on dim == 7168); excluded groups are masked to -infinity
+ * (as DeepSeek's current code does; an older version multiplied them by 0).
  */
 import type { Tensor } from '../../tensor/index.js';
 import { div, gather, mul, sigmoid, softmax, sum } from '../../tensor/index.js';
@@ -50,7 +51,7 @@ function topIndices(v: Float32Array | Float64Array, n: number, k: number, out: I
 /** Picks each token's experts from its scores [N, E] (row-major) and the optional bias [E]. */
 export function selectExperts(scores: Float32Array, bias: Float32Array | null, n: number, config: DeepseekV3Config): Int32Array {
   const E = config.n_routed_experts, k = config.num_experts_per_tok;
-  const G = config.topk_method === 'greedy' ? 1 : config.n_group, per = E / G;
+  const G = config.n_group, per = E / G;
   const out = new Int32Array(n * k);
   const biased = new Float32Array(E), groupScore = new Float64Array(G), keptGroups = new Int32Array(config.topk_group);
   const top2 = new Int32Array(2);
