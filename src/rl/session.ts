@@ -6,7 +6,7 @@
  * (sync_ref_model), its weights are saved beside the policy's as ref_model.safetensors, so a resume
  * restores it exactly; otherwise the reference is the base model and is reloaded from `model`.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readSafetensors, tensorToFloat32, writeSafetensors } from '../io/safetensors.js';
 import { createBackend } from '../kernels/index.js';
@@ -51,14 +51,14 @@ function makeOptimizer(params: ReadonlyMap<string, Tensor>, c: GrpoConfig): Adam
 /** Runs a GRPO job; resolves with the last metrics record and the output folder. */
 export async function runGrpo(req: GrpoRequest): Promise<{ last: MetricsRecord | null; outputDir: string; config: GrpoConfig }> {
   const resumed = req.resume ? await resolveCheckpoint(req.resume) : undefined;
-  let c = resolveGrpoConfig(req.layers);
+  const saved = resumed ? JSON.parse(readFileSync(join(resumed, 'run_config.json'), 'utf8')) as Record<string, unknown> : {};
+  const c = resolveGrpoConfig([saved, ...req.layers], resumed ? `grpo config (resumed from ${resumed})` : 'grpo config');
   const warnings: string[] = [];
   let state: TrainerState;
   let policyParams: Map<string, Tensor>, config: DeepseekV3Config, optimizerState: Map<string, Float32Array> | undefined;
   const engine = new Engine(await createBackend(c.threads ? { threads: c.threads } : {}));
   if (resumed) {
     const ck = await loadTrainCheckpoint(engine, resumed);
-    c = resolveGrpoConfig([ck.runConfig as Record<string, unknown>, ...req.layers], `grpo config (resumed from ${resumed})`);
     ({ config, state } = ck);
     policyParams = ck.params;
     optimizerState = ck.optimizer;
