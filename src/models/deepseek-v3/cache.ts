@@ -81,7 +81,12 @@ export class LatentCache {
 
   /** Stores the packed rows [total, width] of `layer` at their slots and positions (no gradient). */
   write(layer: number, batch: PackedBatch, rows: Tensor): void {
-    const src = this.engine.contiguous(rows), dst = this.layers[layer]!, be = this.engine.backend;
+    const src = this.engine.contiguous(rows), dst = this.layers[layer]!, be = this.engine.backend, W = this.width;
+    if (batch.uniform) { // one strided copy: (R, n, W) into slots 0..R-1 at the shared start
+      const { start, count } = batch.rows[0]!;
+      be.copy(src.ptr, [count * W, W, 1], dst.ptr + start * W * 4, [this.maxLen * W, W, 1], [batch.rows.length, count, W]);
+      return;
+    }
     for (const r of batch.rows) {
       const from = src.ptr + r.offset * this.width * 4, to = dst.ptr + (r.slot * this.maxLen + r.start) * this.width * 4;
       be.copy(from, [this.width, 1], to, [this.width, 1], [r.count, this.width]);
