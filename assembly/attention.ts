@@ -1,7 +1,8 @@
-// Scaled dot-product attention, forward and backward, in blocks of 4 query rows: the scores of a
-// block against the visible keys come from the small-M GEMM kernel (Q K^T, 4 x L into per-thread
-// scratch), softmax runs per row, and P V (and in the backward dQ = dS K) again goes through the
-// 4-row GEMM kernel; dK and dV take rank-4 updates. Forward threads over (batch, query head);
+// Scaled dot-product attention, forward and backward, in blocks of query rows: the scores of a
+// block against the visible keys come from the small-M GEMM kernels (Q K^T, 4 x L at a time into
+// per-thread scratch), softmax runs per row, and P V (and in the backward dQ = dS K) again goes
+// through the 4-row GEMM kernel; dK and dV take rank-16 updates (P^T dO, dS^T Q) through the same
+// kernel with A read transposed. Forward threads over (batch, query head);
 // backward over (batch, key head) so that each thread owns the dK/dV rows of its group and no two
 // threads write the same memory. Conventions (GQA groups, causal offset Tk - Tq, additive mask, -inf
 // lse for rows that see no key) follow AttentionArgs in src/kernels/backend.ts.
@@ -10,6 +11,8 @@ import { smallRowsB, smallRowsBT } from './gemm';
 import { lane0, vexp } from './simd';
 
 export const ATTN_SCRATCH_OFFSET: usize = 640 << 10;
+/** Bytes of per-thread scratch from ATTN_SCRATCH_OFFSET on (2 MiB per thread in all). */
+export const ATTN_SCRATCH_BYTES: usize = (2048 - 640) << 10;
 
 /** Keys visible to query i. */
 // @ts-ignore: decorator
@@ -37,44 +40,6 @@ function scaleMask(s: usize, n: i32, scale: f32, maskRow: usize): f32 {
     mx = max(mx, v);
   }
   return mx;
-}
-
-/** y[0..n) += a * x[0..n). */
-function axpyRow(a: f32, x: usize, y: usize, n: i32): void {
-  const A = f32x4.splat(a);
-  let i = 0;
-  for (; i + 4 <= n; i += 4) v128.store(at(y, i), f32x4.add(v128.load(at(y, i)), f32x4.mul(A, v128.load(at(x, i)))));
-  for (; i < n; i++) store<f32>(at(y, i), load<f32>(at(y, i)) + a * load<f32>(at(x, i)));
-}
-
-/** y[j, :d] += sum_r coef[r, j] x[r, :d] for j < n (rows <= 4 rows of x, coef rows tk apart). */
-function rankUpdate(coef: usize, tk: i32, rows: i32, x: usize, d: i32, y: usize, n: i32): void {
-  const x1 = at(x, d), x2 = at(x, 2 * d), x3 = at(x, 3 * d);
-  for (let j = 0; j < n; j++) {
-    const yj = at(y, j * d);
-    if (rows < 4) {
-      for (let r = 0; r < rows; r++) {
-        const c = load<f32>(at(coef, r * tk + j));
-        if (c != 0) axpyRow(c, at(x, r * d), yj, d);
-      }
-      continue;
-    }
-    const c0 = load<f32>(at(coef, j)), c1 = load<f32>(at(coef, tk + j));
-    const c2 = load<f32>(at(coef, 2 * tk + j)), c3 = load<f32>(at(coef, 3 * tk + j));
-    if (c0 == 0 && c1 == 0 && c2 == 0 && c3 == 0) continue;
-    const C0 = f32x4.splat(c0), C1 = f32x4.splat(c1), C2 = f32x4.splat(c2), C3 = f32x4.splat(c3);
-    let i = 0;
-    for (; i + 4 <= d; i += 4) {
-      let acc = v128.load(at(yj, i));
-      acc = f32x4.add(acc, f32x4.add(f32x4.add(f32x4.mul(C0, v128.load(at(x, i))), f32x4.mul(C1, v128.load(at(x1, i)))),
-        f32x4.add(f32x4.mul(C2, v128.load(at(x2, i))), f32x4.mul(C3, v128.load(at(x3, i))))));
-      v128.store(at(yj, i), acc);
-    }
-    for (; i < d; i++) {
-      store<f32>(at(yj, i), load<f32>(at(yj, i)) + ((c0 * load<f32>(at(x, i)) + c1 * load<f32>(at(x1, i))) +
-        (c2 * load<f32>(at(x2, i)) + c3 * load<f32>(at(x3, i)))));
-    }
-  }
 }
 
 // args: 0 batch, 1 headsQ, 2 headsK, 3 tq, 4 tk, 5 dk, 6 dv, 7 scale, 8 causal, 9 q, 10 k, 11 v,
@@ -107,7 +72,7 @@ export function attentionJob(tid: i32, nt: i32): void {
         store<f32>(at(lse, row0 + r), <f32>(<f64>mx + Math.log(<f64>l)));
       }
       // out rows = P V (rows x L) x (L x DV)
-      smallRowsB(S, TK, vh, DV, at(out, row0 * DV), DV, 0, rows, 0, DV, L, false);
+      smallRowsB(S, TK, 1, vh, DV, at(out, row0 * DV), DV, 0, rows, 0, DV, L, false);
     }
   }
 }
@@ -117,7 +82,9 @@ export function attentionBwdJob(tid: i32, nt: i32): void {
   const scale = <f32>argf(7), causal = argi(8) != 0;
   const q = argp(9), k = argp(10), v = argp(11), lse = argp(13), mask = argp(14), mbs = argi(15);
   const dout = argp(16), dq = argp(17), dk = argp(18), dv = argp(19);
-  const group = HQ / HK, P = scratch(tid) + ATTN_SCRATCH_OFFSET, DS = P + (<usize>(4 * TK) << 2);
+  // query blocks of QB rows (up to 16: dK/dV then take rank-16 updates) with P and dS [QB][TK]
+  const QB = min(16, max(4, <i32>(ATTN_SCRATCH_BYTES / (<usize>(8 * TK) * 4)) * 4));
+  const group = HQ / HK, P = scratch(tid) + ATTN_SCRATCH_OFFSET, DS = P + (<usize>(QB * TK) << 2);
   const t0 = rng(B * HK, tid, nt, 1), t1 = rng(B * HK, tid + 1, nt, 1);
   for (let t = t0; t < t1; t++) {
     const b = t / HK;
@@ -126,12 +93,15 @@ export function attentionBwdJob(tid: i32, nt: i32): void {
     memory.fill(dvh, 0, <usize>(TK * DV) << 2);
     for (let g = 0; g < group; g++) {
       const hq = (t % HK) * group + g;
-      for (let i0 = 0; i0 < TQ; i0 += 4) {
-        const rows = min(4, TQ - i0), row0 = (b * HQ + hq) * TQ + i0, L = visible(i0 + rows - 1, TQ, TK, causal);
+      for (let i0 = 0; i0 < TQ; i0 += QB) {
+        const rows = min(QB, TQ - i0), row0 = (b * HQ + hq) * TQ + i0, L = visible(i0 + rows - 1, TQ, TK, causal);
         const qb = at(q, row0 * DK), dob = at(dout, row0 * DV), dqb = at(dq, row0 * DK);
         if (L == 0) { memory.fill(dqb, 0, <usize>(rows * DK) << 2); continue; }
-        smallRowsBT(qb, DK, kh, DK, P, TK, 0, rows, 0, L, DK, false);   // P <- Q K^T
-        smallRowsBT(dob, DV, vh, DV, DS, TK, 0, rows, 0, L, DV, false); // DS <- dO V^T
+        for (let r0 = 0; r0 < rows; r0 += 4) {
+          const rr = min(4, rows - r0);
+          smallRowsBT(at(qb, r0 * DK), DK, kh, DK, at(P, r0 * TK), TK, 0, rr, 0, L, DK, false);   // P <- Q K^T
+          smallRowsBT(at(dob, r0 * DV), DV, vh, DV, at(DS, r0 * TK), TK, 0, rr, 0, L, DV, false); // DS <- dO V^T
+        }
         for (let r = 0; r < rows; r++) {
           const i = i0 + r, lim = visible(i, TQ, TK, causal), pr = at(P, r * TK), dr = at(DS, r * TK);
           const Lr = load<f32>(at(lse, row0 + r));
@@ -143,9 +113,15 @@ export function attentionBwdJob(tid: i32, nt: i32): void {
           for (let j = 0; j < lim; j++) dsum += load<f32>(at(pr, j)) * load<f32>(at(dr, j));
           for (let j = 0; j < L; j++) store<f32>(at(dr, j), load<f32>(at(pr, j)) * (load<f32>(at(dr, j)) - dsum) * scale);
         }
-        rankUpdate(P, TK, rows, dob, DV, dvh, L);   // dV[j] += sum_r P[r, j] dO_r
-        rankUpdate(DS, TK, rows, qb, DK, dkh, L);   // dK[j] += sum_r dS[r, j] q_r
-        smallRowsB(DS, TK, kh, DK, dqb, DK, 0, rows, 0, DK, L, false); // dQ = dS K
+        for (let j0 = 0; j0 < L; j0 += 4) {
+          const jr = min(4, L - j0);
+          // dV[j] += sum_r P[r, j] dO_r and dK[j] += sum_r dS[r, j] q_r: A = P^T, stored transposed
+          smallRowsB(P, 1, TK, dob, DV, dvh, DV, j0, jr, 0, DV, rows, true);
+          smallRowsB(DS, 1, TK, qb, DK, dkh, DK, j0, jr, 0, DK, rows, true);
+        }
+        for (let r0 = 0; r0 < rows; r0 += 4) {
+          smallRowsB(at(DS, r0 * TK), TK, 1, kh, DK, at(dqb, r0 * DK), DK, 0, min(4, rows - r0), 0, DK, L, false); // dQ = dS K
+        }
       }
     }
   }

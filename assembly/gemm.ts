@@ -42,7 +42,7 @@ export function gemmJob(tid: i32, nt: i32): void {
       for (let i = m0; i < m1; i += 4) {
         const rows = min(4, m1 - i);
         if (tB) smallRowsBT(ab, lda, bb, ldb, cb, ldc, i, rows, n0, n1, k, acc);
-        else smallRowsB(ab, lda, bb, ldb, cb, ldc, i, rows, n0, n1, k, acc);
+        else smallRowsB(ab, lda, 1, bb, ldb, cb, ldc, i, rows, n0, n1, k, acc);
       }
       continue;
     }
@@ -253,21 +253,24 @@ export function smallRowsBT(a: usize, lda: i32, b: usize, ldb: i32, c: usize, ld
   }
 }
 
-/** Rows i0..i0+rows (rows <= 4) of C = A B with B stored [k, n]: the 4x8 tile fed straight from B. */
-export function smallRowsB(a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32, i0: i32, rows: i32,
+/**
+ * Rows i0..i0+rows (rows <= 4) of C = A B with B stored [k, n]: the 4x8 tile fed straight from B.
+ * A(i, p) = a[i * lda + p * acs] (acs = 1: row-major; lda = 1, acs = rows: A stored transposed).
+ */
+export function smallRowsB(a: usize, lda: i32, acs: i32, b: usize, ldb: i32, c: usize, ldc: i32, i0: i32, rows: i32,
   n0: i32, n1: i32, k: i32, acc: bool): void {
   const r0 = a + (<usize>i0 * lda << 2);
   const r1 = a + (<usize>(i0 + min(1, rows - 1)) * lda << 2);
   const r2 = a + (<usize>(i0 + min(2, rows - 1)) * lda << 2);
   const r3 = a + (<usize>(i0 + min(3, rows - 1)) * lda << 2);
-  const ldB = <usize>ldb << 2, ld = <usize>ldc << 2;
+  const ldB = <usize>ldb << 2, ld = <usize>ldc << 2, acsB = <usize>acs << 2;
   let j = n0;
   for (; j + 8 <= n1; j += 8) {
     let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
     let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
     let bp = b + (<usize>j << 2);
     for (let p = 0; p < k; p++) {
-      const o = <usize>p << 2;
+      const o = <usize>p * acsB;
       const x0 = v128.load(bp), x1 = v128.load(bp, 16);
       const a0 = v128.load32_splat(r0 + o); c00 = fma(a0, x0, c00); c01 = fma(a0, x1, c01);
       const a1 = v128.load32_splat(r1 + o); c10 = fma(a1, x0, c10); c11 = fma(a1, x1, c11);
@@ -284,7 +287,7 @@ export function smallRowsB(a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc
   for (; j < n1; j++) {
     let t0: f32 = 0, t1: f32 = 0, t2: f32 = 0, t3: f32 = 0;
     for (let p = 0; p < k; p++) {
-      const o = <usize>p << 2, x = load<f32>(b + (<usize>p * ldb + j << 2));
+      const o = <usize>p * acsB, x = load<f32>(b + (<usize>p * ldb + j << 2));
       t0 += load<f32>(r0 + o) * x; t1 += load<f32>(r1 + o) * x; t2 += load<f32>(r2 + o) * x; t3 += load<f32>(r3 + o) * x;
     }
     const cp = c + ((<usize>i0 * ldc + j) << 2);
