@@ -16,6 +16,7 @@ import { register as experiment } from './experiment.js';
 import { register as bench } from './bench.js';
 import { register as grpo } from './grpo.js';
 import { register as evalCmd } from './eval.js';
+import { register as r1Zero } from './r1-zero.js';
 
 export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   demo,
@@ -34,4 +35,5 @@ export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   bench,
   grpo,
   evalCmd,
+  r1Zero,
 ];
