@@ -2,9 +2,11 @@
 // Compiles the AssemblyScript kernels (assembly/) into two WASM builds with the locally installed
 // asc (no network): dist/wasm/kernels-relaxed.wasm (relaxed-SIMD FMA) and dist/wasm/kernels-simd.wasm
 // (plain SIMD fallback). Flags per shared/DESIGN.md section 2: shared imported memory, threads, stub
-// runtime. Files are written to a temp name and renamed, so a failed build never leaves half a file.
+// runtime. The two builds compile in parallel worker threads; each file is written to a temp name
+// and renamed, so a failed build never leaves half a file.
 import asc from 'assemblyscript/asc';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 
 const OUT_DIR = 'dist/wasm';
 const COMMON = ['assembly/index.ts', '-O3', '--noAssert', '--runtime', 'stub', '--enable', 'simd',
@@ -15,19 +17,31 @@ const BUILDS = [
   { file: 'kernels-simd.wasm', extra: [] },
 ];
 
-mkdirSync(OUT_DIR, { recursive: true });
-for (const build of BUILDS) {
+async function compile(build) {
   let wasm;
   const { error, stderr } = await asc.main([...COMMON, ...build.extra, '--outFile', 'out.wasm'], {
     writeFile(name, contents) { if (name.endsWith('.wasm')) wasm = contents; },
   });
-  if (error) {
-    process.stderr.write(stderr.toString());
-    process.stderr.write(`build-kernels: ${build.file} failed: ${error.message}\n`);
-    process.exit(1);
-  }
-  if (!wasm) { process.stderr.write(`build-kernels: asc produced no wasm for ${build.file}\n`); process.exit(1); }
+  if (error) return `${stderr.toString()}build-kernels: ${build.file} failed: ${error.message}`;
+  if (!wasm) return `build-kernels: asc produced no wasm for ${build.file}`;
   const dest = `${OUT_DIR}/${build.file}`;
   writeFileSync(`${dest}.tmp`, wasm);
   renameSync(`${dest}.tmp`, dest);
+  return null;
+}
+
+if (isMainThread) {
+  mkdirSync(OUT_DIR, { recursive: true });
+  const errors = await Promise.all(BUILDS.map((build) => new Promise((resolve) => {
+    const w = new Worker(new URL(import.meta.url), { workerData: build });
+    w.once('message', resolve);
+    w.once('error', (err) => resolve(`build-kernels: ${build.file} failed: ${err.message}`));
+  })));
+  const failed = errors.filter((e) => e !== null);
+  if (failed.length > 0) {
+    process.stderr.write(`${failed.join('\n')}\n`);
+    process.exit(1);
+  }
+} else {
+  parentPort.postMessage(await compile(workerData));
 }
