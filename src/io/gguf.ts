@@ -249,7 +249,7 @@ export function parseGguf(bytes: Uint8Array, source = '<buffer>'): GgufContents 
   for (let i = 0; i < nTensors; i++) {
     const name = r.str(`the name of tensor ${i}`);
     const rank = r.u32(`the rank of tensor "${name}"`);
-    if (rank > 8) throw new Error(`${source}: tensor "${name}" has rank ${rank}; expected at most 4 (ggml)`);
+    if (rank > 4) throw new Error(`${source}: tensor "${name}" has rank ${rank}; expected at most 4 (GGML_MAX_DIMS)`);
     const ne: number[] = [];
     for (let d = 0; d < rank; d++) ne.push(r.u64(`dimension ${d} of tensor "${name}"`));
     const code = r.u32(`the type of tensor "${name}"`);

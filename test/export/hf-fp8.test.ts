@@ -12,6 +12,8 @@ import { loadAnyCheckpoint, loadCheckpoint } from '../../src/export/checkpoint.j
 import { dequantizeFp8Blocks, quantizeFp8Blocks } from '../../src/export/fp8-blocks.js';
 import { denseFp8TensorNames, fp8TensorNames } from '../../src/export/fp8-checkpoint.js';
 import { writeHfBundle } from '../../src/export/hf-bundle.js';
+import { exportGguf } from '../../src/export/gguf-export.js';
+import { ggufTensorToFloat32, readGguf } from '../../src/io/gguf.js';
 import { tensorToFloat32 } from '../../src/io/safetensors.js';
 import { readSafetensorsCheckpoint } from '../../src/io/safetensors-checkpoint.js';
 import { getPreset } from '../../src/models/deepseek-v3/presets.js';
@@ -101,6 +103,10 @@ describe('FP8 checkpoints', () => {
       for (let i = 0; i < a.length; i++) maxErr = Math.max(maxErr, Math.abs(a[i]! - b[i]!));
     }
     assert.equal(maxErr, r.fp8!.maxAbsError);
+    // an FP8 checkpoint exports to GGUF through the dequantised weights
+    await exportGguf(back, join(out, 'from-fp8.gguf'), { type: 'F32' });
+    const g = await readGguf(join(out, 'from-fp8.gguf'));
+    assert.deepEqual(ggufTensorToFloat32(g.tensors.get('blk.1.attn_q_b.weight')!), tensorToFloat32(back.tensors.get('model.layers.1.self_attn.q_b_proj.weight')!));
   });
 
   it('refuses an unsupported quantization_config and FP8 weights without scales', async () => {
