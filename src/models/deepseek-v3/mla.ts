@@ -81,10 +81,11 @@ export function mlaTrain(x: Tensor, params: Params, prefix: string, ctx: AttnCon
   const [latN, kPe] = latent(x, params, prefix, ctx, start);
   const kv = reshape(linearP(latN, params, `${prefix}.kv_b_proj`), [B, T, H, Dn + Dv]); // (B, T, H, Dn+Dv)
   const [kNope, v] = split(kv, [Dn, Dv], 3); // (B, T, H, Dn), (B, T, H, Dv)
-  const q = permute(concat([qNope, qPe], 3), [0, 2, 1, 3]); // (B, H, T, Dq)
+  const heads = (t: Tensor): Tensor => permute(t, [0, 2, 1, 3]); // (B, T, H, .) -> (B, H, T, .) view
+  const q = concat([heads(qNope), heads(qPe)], 3); // (B, H, T, Dq), contiguous for the kernel
   const kPeH = expand(kPe, [B, T, H, R]); // (B, T, 1, R) -> (B, T, H, R): one head shared
-  const k = permute(concat([kNope!, kPeH], 3), [0, 2, 1, 3]); // (B, H, T, Dq)
-  const o = attend(q, k, permute(v!, [0, 2, 1, 3]), ctx); // (B, H, T, Dv)
+  const k = concat([heads(kNope!), heads(kPeH)], 3); // (B, H, T, Dq)
+  const o = attend(q, k, heads(v!), ctx); // (B, H, T, Dv)
   return output(o, params, prefix);
 }
 
