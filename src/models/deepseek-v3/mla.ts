@@ -107,6 +107,8 @@ export function mlaAbsorbed(x: Tensor, params: Params, prefix: string, ctx: Attn
   const wUk = slice(wkv, 1, 0, Dn), wUv = slice(wkv, 1, Dn, Dn + Dv); // (H, Dn, C), (H, Dv, C)
   const qLat = matmul(transpose(reshape(qNope, [N, H, Dn]), 0, 1), wUk); // (H, N, Dn) @ (H, Dn, C) -> (H, N, C)
   const q = concat([transpose(qLat, 0, 1), reshape(qPe, [N, H, R])], 2); // (N, H, C + R)
+  // The cached rows are both key and value: attending with v = keys (C + R wide) and dropping the
+  // last R output columns avoids copying a strided value slice of the whole cache.
   const keys = cache.keys(layer, batch); // (rows, 1, L, C + R)
   const o = batch.uniform ? attendUniform(q, keys, batch, ctx) : attendPadded(q, keys, batch, ctx); // (N, H, C)
   const out = matmul(transpose(o, 0, 1), transpose(wUv)); // (H, N, C) @ (H, C, Dv) -> (H, N, Dv)
@@ -117,8 +119,8 @@ export function mlaAbsorbed(x: Tensor, params: Params, prefix: string, ctx: Attn
 function attendUniform(q: Tensor, keys: Tensor, batch: PackedBatch, ctx: AttnContext): Tensor {
   const R = batch.rows.length, n = batch.rows[0]!.count, [N, H, W] = q.shape as [number, number, number], C = ctx.config.kv_lora_rank;
   const qb = permute(reshape(q, [R, n, H, W]), [0, 2, 1, 3]); // (R, H, n, C + R)
-  const o = attention(qb, keys, slice(keys, 3, 0, C), { scale: ctx.scale, causal: true }); // (R, H, n, C)
-  return reshape(permute(o, [0, 2, 1, 3]), [N, H, C]); // (R, n, H, C) -> (N, H, C)
+  const o = attention(qb, keys, keys, { scale: ctx.scale, causal: true }); // (R, H, n, C + R)
+  return slice(reshape(permute(o, [0, 2, 1, 3]), [N, H, W]), 2, 0, C); // (R, n, H, C + R) -> (N, H, C) view
 }
 
 /** Ragged batch: queries padded to the longest row, keys of each row's slot, an additive mask per row. */
@@ -135,7 +137,7 @@ function attendPadded(q: Tensor, keys: Tensor, batch: PackedBatch, ctx: AttnCont
     for (let t = 0; t < r.count; t++) unpad[r.offset + t] = i * n + t;
   });
   const qp = permute(reshape(indexSelect(reshape(q, [N, H * W]), 0, e.tensor(pad, [Rn * n], 'i32')), [Rn, n, H, W]), [0, 2, 1, 3]); // (Rn, H, n, W)
-  const o = attention(qp, keys, slice(keys, 3, 0, C), { scale: ctx.scale, mask: e.tensor(mask, [Rn, n, L]) }); // (Rn, H, n, C)
-  const flat = reshape(permute(o, [0, 2, 1, 3]), [Rn * n, H * C]); // (Rn*n, H*C)
-  return reshape(indexSelect(flat, 0, e.tensor(unpad, [N], 'i32')), [N, H, C]); // (N, H, C)
+  const o = attention(qp, keys, keys, { scale: ctx.scale, mask: e.tensor(mask, [Rn, n, L]) }); // (Rn, H, n, C + R)
+  const flat = reshape(permute(o, [0, 2, 1, 3]), [Rn * n, H * W]); // (Rn*n, H*(C + R))
+  return slice(reshape(indexSelect(flat, 0, e.tensor(unpad, [N], 'i32')), [N, H, W]), 2, 0, C); // (N, H, C) view
 }
