@@ -12,7 +12,8 @@
  *   bias e_score_correction_bias is `exp_probs_b.bias`; `expert_gating_func` is 2 for sigmoid
  *   (llama.cpp assumes softmax when it is absent); `expert_weights_norm` follows our gate
  *   (normalise only for sigmoid with norm_topk_prob); `expert_weights_scale` is
- *   routed_scaling_factor; groups are written only when group-limited routing is active.
+ *   routed_scaling_factor; groups are written when group limiting can exclude a group (our gate,
+ *   like DeepSeek's code, limits groups whenever n_group > 1).
  * - llama.cpp rules: a 26- or 27-layer deepseek2 is read as a "lite" model without q LoRA, every
  *   other depth requires q LoRA; every layer from `leading_dense_block_count` on is MoE
  *   (moe_layer_freq 1); no attention biases. Configs breaking these are refused with the reason.
@@ -41,8 +42,8 @@ export function deepseek2Problems(c: DeepseekV3Config): string[] {
       break;
     }
   }
-  if (c.topk_method === 'group_limited_greedy' && c.n_group > 1 && c.topk_group < c.n_group) {
-    out.push('topk_method is group_limited_greedy with groups; llama.cpp ranks groups by their top-2 score sum (noaux_tc), not the max');
+  if (c.topk_method !== 'noaux_tc' && c.n_group > 1 && c.topk_group < c.n_group) {
+    out.push(`topk_method ${c.topk_method} with ${c.n_group} groups has no correction bias, so our gate ranks groups by their max score; llama.cpp always ranks them by the top-2 sum`);
   }
   if (c.rope_scaling && c.rope_scaling.mscale !== c.rope_scaling.mscale_all_dim && c.rope_scaling.mscale !== 1) {
     out.push(`rope_scaling.mscale ${c.rope_scaling.mscale} differs from mscale_all_dim ${c.rope_scaling.mscale_all_dim}; llama.cpp assumes they agree or mscale is 1`);
@@ -84,7 +85,7 @@ export function deepseek2Metadata(c: DeepseekV3Config, type: GgmlType, name: str
     [`${a}.rope.dimension_count`, gguf.u32(c.qk_rope_head_dim)],
   ]);
   if (c.q_lora_rank !== null) m.set(`${a}.attention.q_lora_rank`, gguf.u32(c.q_lora_rank));
-  if (c.topk_method !== 'greedy' && c.n_group > 1 && c.topk_group < c.n_group) {
+  if (c.n_group > 1 && c.topk_group < c.n_group) {
     m.set(`${a}.expert_group_count`, gguf.u32(c.n_group));
     m.set(`${a}.expert_group_used_count`, gguf.u32(c.topk_group));
   }

@@ -101,6 +101,8 @@ describe('deepseek2 GGUF export of tiny-v3', () => {
     assert.match(deepseek2Problems(cfg({ num_hidden_layers: 27 })).join(), /27, which llama.cpp reads as a "lite" model/);
     assert.match(deepseek2Problems(cfg({ moe_layer_freq: 2 })).join(), /moe_layer_freq is 2/);
     assert.match(deepseek2Problems(cfg({ attention_bias: true })).join(), /attention_bias/);
+    assert.match(deepseek2Problems(cfg({ topk_method: 'greedy' })).join(), /ranks groups by their max score; llama\.cpp always ranks them by the top-2 sum/);
+    assert.deepEqual(deepseek2Problems(cfg({ topk_method: 'greedy', n_group: 1, topk_group: 1 })), []);
     assert.deepEqual(deepseek2Problems(getPreset('bench-small')), []);
     assert.deepEqual(deepseek2Problems(getPreset('deepseek-v3')), []);
     assert.deepEqual(deepseek2Problems(getPreset('deepseek-v2-lite')), []);
