@@ -2,7 +2,8 @@
  * Held-out accuracy of a base model by greedy decoding (issue 5, experiment 4): each test problem
  * is prompted in the R1-Zero layout the corpus uses (`renderR1Zero(prompt)`), the model continues
  * greedily on the absorbed latent cache until EOS or `maxNewTokens`, and the task's exact verifier
- * scores the `<answer>`. Prompts of equal token length share one batched decode.
+ * scores the `<answer>`. Prompts of equal token length can share one batched decode; greedyAccuracy
+ * decodes one prompt at a time for now (batched `step` on the working-tree model hit a bad routing index).
  */
 import type { DeepseekV3 } from '../models/deepseek-v3/model.js';
 import { DeepseekV3 as Model } from '../models/deepseek-v3/model.js';
@@ -51,7 +52,7 @@ export function greedyAccuracy(model: DeepseekV3, tok: Tokenizer, tests: Readonl
   for (const [task, problems] of tests) {
     const ps = problems.slice(0, perTask);
     const prompts = ps.map((p) => tok.encode(renderR1Zero(p.prompt), { allowSpecial: false }));
-    const completions = greedyComplete(model, prompts, maxNewTokens, tok.eosId).map((ids) => tok.decode(ids));
+    const completions = greedyComplete(model, prompts, maxNewTokens, tok.eosId, 1).map((ids) => tok.decode(ids));
     const oks = ps.map((p, i) => isCorrect(p, completions[i]!));
     const correct = oks.filter(Boolean).length;
     results.push({ task, correct, total: ps.length, accuracy: ps.length ? correct / ps.length : 0,
