@@ -22,8 +22,8 @@ export function r1ZeroCharts(records: readonly MetricsRecord[]): Map<string, str
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
 /** The markdown page. `chartDir` is the charts' folder relative to the page. */
-export function r1ZeroPage(o: { before: CheckpointEval; after: CheckpointEval; records: readonly MetricsRecord[]; command: string; config: Record<string, unknown>; chartDir: string; minutes: number; examples?: number }): string {
-  const k = o.before.options.k;
+export function r1ZeroPage(o: { before: CheckpointEval; after: CheckpointEval; records: readonly MetricsRecord[]; command: string; config: Record<string, unknown>; chartDir: string; minutes: number; examples?: number; notes?: string }): string {
+  const k = o.before.options.k, tasks = (o.before.options.tasks ?? []).join(' and ');
   const rows = o.before.reports.map((b) => {
     const a = o.after.reports.find((r) => r.task === b.task)!;
     return `| ${b.task} | ${b.problems} | ${pct(b.pass_at_1)} | ${pct(a.pass_at_1)} | ${pct(b.cons_at_k)} | ${pct(a.cons_at_k)} | ${pct(b.format_rate)} | ${pct(a.format_rate)} | ${b.mean_length.toFixed(0)} | ${a.mean_length.toFixed(0)} |`;
@@ -44,7 +44,7 @@ export function r1ZeroPage(o: { before: CheckpointEval; after: CheckpointEval; r
     '# R1-Zero at small scale: pure RL (GRPO) on the tiny base model',
     '',
     'GRPO with rule-based rewards only (accuracy from the exact task verifiers + strict format), no SFT, starting from the `tiny` base model',
-    'pretrained by `deepseek-ts pretrain`, with the R1-Zero template (R1 paper Table 1) on countdown and arithmetic.',
+    `pretrained by \`deepseek-ts pretrain\`, with the R1-Zero template (R1 paper Table 1) on ${tasks}.`,
     `Held-out evaluation: the first ${o.before.options.limit} problems of each task\'s fixed test split, k = ${k} samples per problem at temperature`,
     `${o.before.options.temperature} / top-p ${o.before.options.topP}; pass@1 is the mean correctness over the ${k} samples, cons@${k} the majority vote.`,
     '',
@@ -56,6 +56,7 @@ export function r1ZeroPage(o: { before: CheckpointEval; after: CheckpointEval; r
     '',
     `Run: ${o.records.length} GRPO steps in ${o.minutes.toFixed(0)} minutes on the project machine (2 cores, shared).`,
     '',
+    ...(o.notes ? [o.notes, ''] : []),
     '## Held-out results, before and after',
     '',
     `| task | problems | pass@1 before | pass@1 after | cons@${k} before | cons@${k} after | format before | format after | length before | length after |`,

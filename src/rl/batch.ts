@@ -7,9 +7,6 @@
  * Stored per-token values (old and reference log-probs) are laid out the same way.
  */
 
-/** Sequence lengths of update micro-batches are rounded up to a multiple of this (see packBatch). */
-export const SHAPE_BUCKET = 32;
-
 /** One rollout as the update sees it. */
 export interface Sample {
   prompt: readonly number[];
@@ -37,14 +34,15 @@ export interface PackedBatch {
 }
 
 /**
- * Packs samples; `pad` fills positions past a row's end. T is rounded up to a multiple of `bucket`
- * so that update steps see few distinct shapes (the engine's heap reuses blocks of equal size only).
+ * Packs samples; `pad` fills positions past a row's end. `shape` fixes the batch to [rows, T]
+ * (extra rows are all padding with mask 0): the engine's heap reuses freed blocks of exactly the
+ * same size only, so a training loop whose shapes changed every step would keep reserving memory.
  */
-export function packBatch(samples: readonly Sample[], pad = 0, bucket = 1, maxT = Infinity): PackedBatch {
+export function packBatch(samples: readonly Sample[], pad = 0, shape?: { rows: number; T: number }): PackedBatch {
   if (samples.length === 0) throw new Error('packBatch: no samples');
-  const B = samples.length;
   const need = Math.max(...samples.map((s) => s.prompt.length + s.completion.length)) - 1;
-  const T = Math.max(need, Math.min(maxT, Math.ceil(need / bucket) * bucket));
+  if (shape && (need > shape.T || samples.length > shape.rows)) throw new Error(`packBatch: ${samples.length} samples of up to ${need + 1} tokens do not fit the fixed shape [${shape.rows}, ${shape.T + 1}]`);
+  const B = shape?.rows ?? samples.length, T = shape?.T ?? need;
   for (const s of samples) if (s.prompt.length === 0 || s.completion.length === 0) throw new Error(`packBatch: a sample has an empty ${s.prompt.length === 0 ? 'prompt' : 'completion'}`);
   const inputs = new Int32Array(B * T).fill(pad), targets = new Int32Array(B * T).fill(pad), mask = new Float32Array(B * T);
   const withOld = samples.every((s) => s.oldLogp), withRef = samples.every((s) => s.refLogp);
@@ -59,7 +57,7 @@ export function packBatch(samples: readonly Sample[], pad = 0, bucket = 1, maxT 
       if (refLogp) refLogp[at] = s.refLogp![j]!;
     }
   });
-  return { B, T, inputs, targets, mask, advantages: Float32Array.from(samples, (s) => s.advantage), ...(oldLogp ? { oldLogp } : {}), ...(refLogp ? { refLogp } : {}) };
+  return { B, T, inputs, targets, mask, advantages: Float32Array.from({ length: B }, (_, b) => samples[b]?.advantage ?? 0), ...(oldLogp ? { oldLogp } : {}), ...(refLogp ? { refLogp } : {}) };
 }
 
 /** Per-sample completion values out of a (B, T) array laid out as packBatch lays them. */

@@ -36,6 +36,8 @@ export interface R1ZeroOptions {
   threads?: number;
   /** The command line to print on the page. */
   command: string;
+  /** Markdown paragraph put above the results table (e.g. what the run shows). */
+  notes?: string;
 }
 
 export type R1ZeroEvent = { type: 'stage'; stage: string; detail: string } | { type: 'eval-progress'; task: string; done: number; total: number } | GrpoRunEvent;
@@ -79,7 +81,7 @@ export async function runR1Zero(o: R1ZeroOptions, onEvent: (e: R1ZeroEvent) => v
   mkdirSync(chartDir, { recursive: true });
   for (const [name, svg] of r1ZeroCharts(records)) await writeFileAtomic(join(chartDir, name), Buffer.from(svg));
   const elapsed = records.length ? Number(records[records.length - 1]!.elapsed_sec) / 60 : minutes;
-  const page = r1ZeroPage({ before, after, records, command: o.command, config: { ...c }, chartDir: relative(dirname(o.results), chartDir) || '.', minutes: elapsed });
+  const page = r1ZeroPage({ before, after, records, command: o.command, config: { ...c }, chartDir: relative(dirname(o.results), chartDir) || '.', minutes: elapsed, ...(o.notes ? { notes: o.notes } : {}) });
   await writeFileAtomic(o.results, Buffer.from(page));
   await writeFileAtomic(join(o.outputDir, 'results.json'), Buffer.from(JSON.stringify({ before: before.reports, after: after.reports, steps: records.length }, null, 2) + '\n'));
   return o.results;

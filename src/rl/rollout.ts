@@ -14,6 +14,9 @@ import { Scheduler } from '../inference/scheduler.js';
 import type { DeepseekV3 } from '../models/deepseek-v3/model.js';
 import type { Rng } from '../tensor/index.js';
 
+/** Prompt tokens per prefill call and row (see sampleGroups). */
+export const PREFILL_CHUNK = 64;
+
 /** Sampling settings of a rollout (token level). */
 export interface SampleSettings {
   temperature: number;
@@ -42,9 +45,10 @@ export interface GroupRollout {
  * temporaries scale with the longest cached row, which grows by one every step, so plain decoding
  * would reserve new memory at every step. One extra "anchor" slot, held at the last cache position
  * (its own output is ignored and it is rolled back after each call), pins that length to the
- * cache size: every decode call then has the same shapes and reuses the same blocks.
+ * cache size. Prompts are prefilled in chunks of PREFILL_CHUNK tokens and their remainders one
+ * token per call, so calls take few distinct shapes, whatever the prompt lengths.
  */
-export function sampleGroups(model: DeepseekV3, prompts: readonly (readonly number[])[], n: number, s: SampleSettings, rng: Rng): GroupRollout[] {
+export function sampleGroups(model: DeepseekV3, prompts: readonly (readonly number[])[], n: number, s: SampleSettings, rng: Rng, prefillChunk = PREFILL_CHUNK): GroupRollout[] {
   const e = model.engine, V = model.config.vocab_size, P = prompts.length, maxLen = model.rope.maxLen;
   if (!(Number.isInteger(n) && n >= 1)) throw new Error(`sampleGroups: n must be a positive integer, got ${n}`);
   if (P === 0) return [];
@@ -64,8 +68,22 @@ export function sampleGroups(model: DeepseekV3, prompts: readonly (readonly numb
     return out.batch.rows.slice(0, rows.length).map((r) => all.slice((r.offset + r.count - 1) * V, (r.offset + r.count) * V));
   }));
   try {
-    // Prefill: prompt k into slot k * n, then copy its latent rows to the group's other slots.
-    const first = call(prompts.map((p, k) => ({ slot: k * n, tokens: p })));
+    // Prefill: prompt k into slot k * n (full chunks, then single tokens), then copy its latent
+    // rows to the group's other slots.
+    const first = new Array<Float32Array>(P), done = new Int32Array(P);
+    for (;;) {
+      const rows: { slot: number; tokens: readonly number[] }[] = [], ks: number[] = [];
+      prompts.forEach((p, k) => {
+        const left = p.length - done[k]!;
+        if (left === 0) return;
+        const take = left >= prefillChunk ? prefillChunk : 1;
+        rows.push({ slot: k * n, tokens: p.slice(done[k]!, done[k]! + take) });
+        ks.push(k);
+        done[k]! += take;
+      });
+      if (rows.length === 0) break;
+      call(rows).forEach((l, i) => { if (done[ks[i]!] === prompts[ks[i]!]!.length) first[ks[i]!] = l; });
+    }
     const W = cache.width, be = e.backend;
     prompts.forEach((p, k) => {
       for (const layer of cache.layers) {

@@ -3,7 +3,7 @@
  * kept: pi_old before the first of `num_iterations` updates, pi_ref for the KL term.
  */
 import { tokenLogProbs } from './logprobs.js';
-import { completionValues, packBatch, SHAPE_BUCKET, type Sample } from './batch.js';
+import { completionValues, packBatch, type Sample } from './batch.js';
 import type { Policy } from './policy.js';
 
 /** Per-sample completion log-probs under `policy`, in micro-batches of `batchSize`. */
@@ -11,7 +11,7 @@ export function storedLogProbs(policy: Policy, samples: readonly Sample[], batch
   const e = policy.engine, out: Float32Array[] = [];
   for (let i = 0; i < samples.length; i += batchSize) {
     const chunk = samples.slice(i, i + batchSize);
-    const packed = packBatch(chunk.map((s) => ({ prompt: s.prompt, completion: s.completion, advantage: 0, inLoss: true })), pad, SHAPE_BUCKET, policy.maxContext);
+    const packed = packBatch(chunk.map((s) => ({ prompt: s.prompt, completion: s.completion, advantage: 0, inLoss: true })), pad, { rows: batchSize, T: policy.maxContext - 1 });
     const values = e.noGrad(() => e.scope(() => {
       const logits = policy.logits(e.tensor(packed.inputs, [packed.B, packed.T], 'i32')); // (B, T, V)
       return e.read(tokenLogProbs(logits, e.tensor(packed.targets, [packed.B, packed.T], 'i32'), temperature)); // (B, T)

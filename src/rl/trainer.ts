@@ -19,7 +19,7 @@ import type { MetricsLog, MetricsRecord } from '../train/metrics.js';
 import type { Tokenizer } from '../tokenizer/types.js';
 import { advantageFunction, zeroSpreadShare, type ScaleRewards } from './advantages.js';
 import { aggregator, type LossType } from './aggregate.js';
-import { packBatch, SHAPE_BUCKET, type Sample } from './batch.js';
+import { packBatch, type Sample } from './batch.js';
 import type { GrpoConfig } from './config.js';
 import { tokenEntropies, tokenLogProbs } from './logprobs.js';
 import { clipFractions, grpoTokenLoss } from './objective.js';
@@ -122,8 +122,8 @@ export class GrpoTrainer {
     for (let it = 0; it < c.num_iterations && st.finite; it++) {
       let lossSum = 0;
       for (let i = 0; i < samples.length; i += mb) {
-        const p = packBatch(samples.slice(i, i + mb), pad, SHAPE_BUCKET, policy.maxContext);
-        st.tokens += p.B * p.T;
+        const p = packBatch(samples.slice(i, i + mb), pad, { rows: mb, T: policy.maxContext - 1 });
+        for (const x of samples.slice(i, i + mb)) st.tokens += x.prompt.length + x.completion.length - 1;
         e.scope(() => {
           const logits = policy.logits(e.tensor(p.inputs, [p.B, p.T], 'i32')); // (B, T, V)
           const logp = tokenLogProbs(logits, e.tensor(p.targets, [p.B, p.T], 'i32'), c.temperature); // (B, T)
@@ -211,6 +211,7 @@ export class GrpoTrainer {
       clip_ratio_low: u.clipLow / Math.max(1, u.parts), clip_ratio_high: u.clipHigh / Math.max(1, u.parts), clip_ratio: u.clipRegion / Math.max(1, u.parts),
       reflection_rate: avg(r.inputs.map((x) => reflectionCount(x.response))),
       rollout_tokens_per_sec: r.rolloutTokens / r.rolloutSec, update_tokens_per_sec: u.tokens / u.sec, elapsed_sec: elapsed,
+      heap_reserved_mb: this.d.engine.heap.reservedBytes / 2 ** 20,
     };
   }
 

@@ -47,6 +47,22 @@ describe('sampleGroups', () => {
     });
   });
 
+  test('chunked prefill (chunks of 4, then single tokens) gives the same greedy completions', () => {
+    const long = [[1, 2, 3, 4, 5, 6, 7, 0, 1], [2, 3, 4, 5], [6]];
+    const groups = sampleGroups(model, long, 2, settings, new Rng(1), 4);
+    long.forEach((p, k) => assert.deepEqual(groups[k]!.completions[1], greedyByForward(p, 6), `prompt ${k}`));
+  });
+
+  test('repeated rollouts with other prompt lengths reserve no new memory once warm', () => {
+    const s = { ...settings, temperature: 1, maxNewTokens: 10 };
+    const r = new Rng(4), lens = [[3, 9, 5], [7, 2, 11], [4, 4, 13], [12, 1, 6], [8, 10, 3]];
+    const run = (ls: number[]) => sampleGroups(model, ls.map((L) => Array.from({ length: L }, (_, i) => (i * 3 + L) % 8)), 3, s, r, 4);
+    run(lens[0]!); run(lens[1]!);
+    const warm = e.heap.reservedBytes;
+    for (const ls of lens.slice(2)) run(ls);
+    assert.ok(e.heap.reservedBytes <= warm * 1.1, `reserved ${warm} -> ${e.heap.reservedBytes} bytes`);
+  });
+
   test('seeded sampling is reproducible and rows of a group differ', () => {
     const s = { ...settings, temperature: 1.5, maxNewTokens: 8 };
     const a = sampleGroups(model, prompts, 4, s, new Rng(9)), b = sampleGroups(model, prompts, 4, s, new Rng(9));
