@@ -22,8 +22,9 @@ let seen = Atomics.load(ctrl, CTRL.GEN);
 parentPort!.postMessage('ready');
 for (;;) {
   let spins = 0, gen = Atomics.load(ctrl, CTRL.GEN);
+  const deadline = performance.now() + data.spinUs / 1000;
   while (gen === seen) {
-    if (++spins > data.spin) { Atomics.wait(ctrl, CTRL.GEN, seen); spins = 0; }
+    if ((++spins & 255) === 0 && performance.now() > deadline) Atomics.wait(ctrl, CTRL.GEN, seen);
     gen = Atomics.load(ctrl, CTRL.GEN);
   }
   seen = gen;
