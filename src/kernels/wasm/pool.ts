@@ -9,14 +9,15 @@ import { Worker } from 'node:worker_threads';
 import { CTRL, ERROR_BYTES, ERROR_OFFSET, type Layout } from './layout.js';
 
 /**
- * Microseconds a worker keeps polling for the next job before parking in Atomics.wait. A futex
- * wake costs 50-200 us on this machine, so jobs that come in a burst (a training step issues
- * hundreds) must find the worker awake; measured round trip of an empty 2-thread job: ~0.3 us
- * while polling, 100-220 us once threads park.
+ * Microseconds a worker keeps polling for the next job before parking in Atomics.wait, and that the
+ * main thread polls for the workers before waiting. A futex wake costs 50-200 us on this machine, so
+ * jobs that come in a burst (a training step issues hundreds) must find the worker awake (empty
+ * 2-thread job: ~1 us round trip while polling, 100-220 us once both sides park); but a worker that
+ * polls too long takes the core from V8's helper threads and other processes (bench train under
+ * load: 1 ms of polling halved tokens/s). 300 us on both sides covers one wake latency.
  */
-const WORKER_SPIN_US = 1000;
-/** The main thread polls for the workers this long before waiting (it has nothing else to do). */
-const MAIN_SPIN_US = 5000;
+const WORKER_SPIN_US = 300;
+const MAIN_SPIN_US = 300;
 
 export type RunFn = (kernel: number, tid: number, nt: number) => void;
 
