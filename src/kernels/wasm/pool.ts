@@ -82,7 +82,9 @@ export class ThreadPool {
     Atomics.store(c, CTRL.PENDING, workers);
     Atomics.add(c, CTRL.GEN, 1);
     Atomics.notify(c, CTRL.GEN);
-    this.exec(kernel, 0, n);
+    // A trap in the main share must not return before the workers are done with this job.
+    let mainError: unknown = null;
+    try { this.exec(kernel, 0, n); } catch (err) { mainError = err; }
     let spins = 0, deadline = 0;
     for (let p = Atomics.load(c, CTRL.PENDING); p !== 0; p = Atomics.load(c, CTRL.PENDING)) {
       if ((++spins & 255) !== 0) continue;
@@ -91,6 +93,7 @@ export class ThreadPool {
       else if (now > deadline) Atomics.wait(c, CTRL.PENDING, p, 1);
     }
     const errLen = c[CTRL.ERROR]!;
+    if (mainError !== null) { c[CTRL.ERROR] = 0; throw mainError; }
     if (errLen !== 0) {
       c[CTRL.ERROR] = 0;
       const text = new TextDecoder().decode(this.errorText.slice(0, errLen));
