@@ -51,7 +51,8 @@ export class ThreadPool {
     const ready: Promise<void>[] = [];
     for (let tid = 1; tid < threads; tid++) {
       const data: WorkerData = { module, memory, tid, layout, spinUs: WORKER_SPIN_US };
-      const w = new Worker(url, { workerData: data });
+      // execArgv []: the parent's `-e` / `--input-type` would make the worker entry fail to load
+      const w = new Worker(url, { workerData: data, execArgv: [] });
       workers.push(w);
       ready.push(new Promise((resolve, reject) => {
         w.once('message', () => resolve());
