@@ -3,7 +3,8 @@
  * accuracy + format rewards and the R1-Zero template on countdown and arithmetic, evaluation of the
  * result, then the results page and its charts. Each stage leaves its output in output_dir
  * (eval-before.json, checkpoints + metrics.jsonl, eval-after.json), and a rerun skips finished stages
- * and resumes an interrupted GRPO run, so one command reproduces the whole experiment.
+ * and resumes an interrupted GRPO run, so one command reproduces the whole experiment. GRPO runs
+ * in segments of engine_segment_steps steps (src/rl/config.ts) to bound memory.
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
@@ -38,15 +39,6 @@ export interface R1ZeroOptions {
   command: string;
   /** Markdown paragraph put above the results table (e.g. what the run shows). */
   notes?: string;
-  /**
-   * GRPO steps per engine (default 2). The engine's heap reuses freed blocks of exactly equal size
-   * only, and MoE routing gives every forward new per-expert shapes, so reserved memory grows by
-   * a few hundred MB per step and never shrinks; past 2 GiB the engine's pointer arithmetic breaks.
-   * Running the steps in segments, each in a fresh engine resumed from the previous checkpoint, keeps
-   * a long run inside that bound. The results are those of one continuous run (the checkpoint holds
-   * the optimizer, the prompt stream and the sampling RNG).
-   */
-  segmentSteps?: number;
 }
 
 export type R1ZeroEvent = { type: 'stage'; stage: string; detail: string } | { type: 'eval-progress'; task: string; done: number; total: number } | GrpoRunEvent;
@@ -72,13 +64,10 @@ export async function runR1Zero(o: R1ZeroOptions, onEvent: (e: R1ZeroEvent) => v
   const before = await cachedEval(join(o.outputDir, 'eval-before.json'), evalOpts(baseDir));
   const t0 = Date.now();
   const latest = join(o.outputDir, 'latest');
-  const stepOf = async () => existsSync(latest) ? (JSON.parse(readFileSync(join(await resolveCheckpoint(o.outputDir), 'trainer_state.json'), 'utf8')) as { step: number }).step : 0;
-  const segment = o.segmentSteps ?? 2;
-  if (!(Number.isInteger(segment) && segment >= 1)) throw new Error(`segmentSteps must be a positive integer, got ${segment}`);
-  for (let step = await stepOf(); step < c.max_steps; step = await stepOf()) {
-    const end = Math.min(step + segment, c.max_steps);
-    onEvent({ type: 'stage', stage: 'grpo', detail: `steps ${step + 1}-${end} of ${c.max_steps}` });
-    await runGrpo({ layers: [...layers, { max_steps: end }], ...(existsSync(latest) ? { resume: o.outputDir } : {}), onEvent });
+  const step = existsSync(latest) ? (JSON.parse(readFileSync(join(await resolveCheckpoint(o.outputDir), 'trainer_state.json'), 'utf8')) as { step: number }).step : 0;
+  if (step < c.max_steps) {
+    onEvent({ type: 'stage', stage: 'grpo', detail: step > 0 ? `resuming at step ${step} of ${c.max_steps}` : `${c.max_steps} steps` });
+    await runGrpo({ layers, ...(existsSync(latest) ? { resume: o.outputDir } : {}), onEvent });
   }
   const minutes = (Date.now() - t0) / 60000;
   const finalDir = await resolveCheckpoint(o.outputDir);

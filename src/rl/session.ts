@@ -48,11 +48,35 @@ function makeOptimizer(params: ReadonlyMap<string, Tensor>, c: GrpoConfig): Adam
   return new AdamW(params, { lr: c.learning_rate, beta1: c.adam_beta1, beta2: c.adam_beta2, eps: c.adam_epsilon, weightDecay: c.weight_decay, noDecay: (n) => (params.get(n)?.rank ?? 2) < 2 });
 }
 
-/** Runs a GRPO job; resolves with the last metrics record and the output folder. */
-export async function runGrpo(req: GrpoRequest): Promise<{ last: MetricsRecord | null; outputDir: string; config: GrpoConfig }> {
+type GrpoResult = { last: MetricsRecord | null; outputDir: string; config: GrpoConfig };
+
+async function resolved(req: GrpoRequest): Promise<{ resumed: string | undefined; c: GrpoConfig }> {
   const resumed = req.resume ? await resolveCheckpoint(req.resume) : undefined;
   const saved = resumed ? JSON.parse(readFileSync(join(resumed, 'run_config.json'), 'utf8')) as Record<string, unknown> : {};
-  const c = resolveGrpoConfig([saved, ...req.layers], resumed ? `grpo config (resumed from ${resumed})` : 'grpo config');
+  return { resumed, c: resolveGrpoConfig([saved, ...req.layers], resumed ? `grpo config (resumed from ${resumed})` : 'grpo config') };
+}
+
+/**
+ * Runs a GRPO job; resolves with the last metrics record and the output folder. With
+ * engine_segment_steps > 0 the steps run in segments, each in a fresh engine resumed from the
+ * checkpoint the previous one saved (see the config key): the result is that of one continuous run.
+ */
+export async function runGrpo(req: GrpoRequest): Promise<GrpoResult> {
+  const { resumed, c } = await resolved(req);
+  const seg = c.engine_segment_steps;
+  if (seg === 0) return runSegment(req, Infinity);
+  const stepOf = async (path: string) => (JSON.parse(readFileSync(join(await resolveCheckpoint(path), 'trainer_state.json'), 'utf8')) as { step: number }).step;
+  let resume = resumed, result: GrpoResult = { last: null, outputDir: c.output_dir, config: c };
+  for (let step = resume ? await stepOf(resume) : 0; step < c.max_steps; step = await stepOf(c.output_dir)) {
+    result = await runSegment({ ...req, ...(resume ? { resume } : {}) }, Math.min(step + seg, c.max_steps));
+    resume = c.output_dir;
+  }
+  return result;
+}
+
+/** One engine's part of a run: from the current step to `stopAt`. */
+async function runSegment(req: GrpoRequest, stopAt: number): Promise<GrpoResult> {
+  const { resumed, c } = await resolved(req);
   const warnings: string[] = [];
   let state: TrainerState;
   let policyParams: Map<string, Tensor>, config: DeepseekV3Config, optimizerState: Map<string, Float32Array> | undefined;
@@ -83,7 +107,7 @@ export async function runGrpo(req: GrpoRequest): Promise<{ last: MetricsRecord |
       for (const [k, t] of refParams) {
         const s = saved.tensors.get(k);
         if (!s) throw new Error(`${join(resumed, REF_FILE)} lacks "${k}"; the checkpoint is incomplete`);
-        engine.backend.f32().set(tensorToFloat32(s), t.ptr >> 2);
+        engine.backend.f32().set(tensorToFloat32(s), t.ptr >>> 2);
       }
     } else if (resumed) {
       refParams = (await loadModelFolder(engine, c.model)).params;
@@ -117,7 +141,7 @@ export async function runGrpo(req: GrpoRequest): Promise<{ last: MetricsRecord |
     },
   }, state);
   try {
-    const last = await trainer.run();
+    const last = await trainer.run(stopAt);
     return { last, outputDir: c.output_dir, config: c };
   } finally {
     policy.dispose();

@@ -161,12 +161,13 @@ export class GrpoTrainer {
     return st;
   }
 
-  /** Runs from the current step to max_steps. */
-  async run(): Promise<MetricsRecord | null> {
+  /** Runs from the current step to max_steps (or to `stopAt`, saving a checkpoint there). */
+  async run(stopAt = Infinity): Promise<MetricsRecord | null> {
     const { config: c, metrics, onEvent } = this.d;
     const t0 = performance.now(), start = this.state.step;
     let last: MetricsRecord | null = null;
-    while (this.state.step < c.max_steps) {
+    const end = Math.min(c.max_steps, stopAt);
+    while (this.state.step < end) {
       const step = this.state.step, lr = this.lr(step);
       const r = this.rollout();
       const u = this.update(r.samples, lr);
@@ -188,7 +189,7 @@ export class GrpoTrainer {
       const perStep = (performance.now() - t0) / 1000 / (this.state.step - start);
       onEvent?.({ type: 'step', step: this.state.step, maxSteps: c.max_steps, reward: rec.reward as number, accuracy: rec.accuracy as number, etaSec: perStep * (c.max_steps - this.state.step), record: rec });
       if (c.log_completions_steps > 0 && (this.state.step % c.log_completions_steps === 0 || this.state.step === 1)) this.logCompletions(r);
-      if ((c.save_steps > 0 && this.state.step % c.save_steps === 0) || this.state.step === c.max_steps) {
+      if ((c.save_steps > 0 && this.state.step % c.save_steps === 0) || this.state.step === end) {
         this.state.data_state = { problems: this.d.problems.state };
         this.state.rng_state = this.d.rng.state();
         onEvent?.({ type: 'save', step: this.state.step, path: await this.d.save({ ...this.state }) });

@@ -23,15 +23,14 @@ export function register(program: Command): void {
     .option('--eval-limit <n>', 'held-out problems per task', intOption('--eval-limit'), 40)
     .option('--k <n>', 'samples per problem (pass@1 over k, cons@k)', intOption('--k'), 8)
     .option('--threads <n>', 'compute threads', intOption('--threads'))
-    .option('--segment-steps <n>', 'GRPO steps per fresh engine (bounds memory; see src/rl/r1-zero.ts)', intOption('--segment-steps'), 2)
     .addHelpText('after', '\nExample:\n  deepseek-ts r1-zero --base runs/tiny --dataset runs/data-tiny --output-dir runs/r1-zero')
-    .action(async (o: { base: string; dataset: string; outputDir: string; results: string; tasks?: string; notes?: string; config?: string; maxSteps?: number; evalLimit: number; k: number; threads?: number; segmentSteps: number }) => {
+    .action(async (o: { base: string; dataset: string; outputDir: string; results: string; tasks?: string; notes?: string; config?: string; maxSteps?: number; evalLimit: number; k: number; threads?: number }) => {
       const names = o.tasks?.split(',').map((t) => t.trim()).filter(Boolean);
       const taskLayer = names ? [{ tasks: Object.fromEntries(names.map((t) => [t, 1])), difficulties: Object.fromEntries(names.map((t) => [t, [1, 2]])) }] : [];
       const layers = [...taskLayer, jsonFileLayer(o.config, '--config'), ...(o.maxSteps !== undefined ? [{ max_steps: o.maxSteps }] : [])];
       const command = ['deepseek-ts r1-zero', `--base ${o.base}`, `--dataset ${o.dataset}`, `--output-dir ${o.outputDir}`, `--results ${o.results}`,
         ...(o.tasks ? [`--tasks ${o.tasks}`] : []), ...(o.notes ? [`--notes ${o.notes}`] : []), ...(o.config ? [`--config ${o.config}`] : []), ...(o.maxSteps !== undefined ? [`--max-steps ${o.maxSteps}`] : []), `--eval-limit ${o.evalLimit}`, `--k ${o.k}`].join(' ');
-      const page = await runR1Zero({ base: o.base, datasetDir: o.dataset, outputDir: o.outputDir, results: o.results, layers, evalLimit: o.evalLimit, k: o.k, segmentSteps: o.segmentSteps, command, ...(o.notes ? { notes: readFileSync(o.notes, 'utf8').trim() } : {}), ...(o.threads ? { threads: o.threads } : {}) }, (e) => {
+      const page = await runR1Zero({ base: o.base, datasetDir: o.dataset, outputDir: o.outputDir, results: o.results, layers, evalLimit: o.evalLimit, k: o.k, command, ...(o.notes ? { notes: readFileSync(o.notes, 'utf8').trim() } : {}), ...(o.threads ? { threads: o.threads } : {}) }, (e) => {
         if (e.type === 'stage') process.stderr.write(`== ${e.stage}: ${e.detail}\n`);
         else if (e.type === 'eval-progress') process.stderr.write(`\r  ${e.task}: ${e.done}/${e.total}${e.done === e.total ? '\n' : ''}`);
         else renderGrpoEvent(e, 'r1-zero');
