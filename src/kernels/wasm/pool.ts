@@ -9,15 +9,17 @@ import { Worker } from 'node:worker_threads';
 import { CTRL, ERROR_BYTES, ERROR_OFFSET, type Layout } from './layout.js';
 
 /**
- * Microseconds a worker keeps polling for the next job before parking in Atomics.wait, and that the
- * main thread polls for the workers before waiting. A futex wake costs 50-200 us on this machine, so
- * jobs that come in a burst (a training step issues hundreds) must find the worker awake (empty
- * 2-thread job: ~1 us round trip while polling, 100-220 us once both sides park); but a worker that
- * polls too long takes the core from V8's helper threads and other processes (bench train under
- * load: 1 ms of polling halved tokens/s). 300 us on both sides covers one wake latency.
+ * Waiting policy, measured on the 2-core machine while other processes ran. A futex wake costs
+ * 50-200 us here, so a worker keeps polling for WORKER_SPIN_US after each job: bursts of jobs (a
+ * training step issues hundreds) then find it awake (empty 2-thread job: ~1 us round trip). Polling
+ * longer (1 ms) halved bench train: the poller takes the core from V8's helper threads and from the
+ * main thread when the OS puts both on one core. For the same reason the main thread polls only
+ * MAIN_SPIN_US for the workers and then sleeps in short slices (woken early by the last worker):
+ * with both threads on one busy core, that cut a 2-thread copy from ~0.7 ms to ~0.1 ms.
  */
-const WORKER_SPIN_US = 300;
-const MAIN_SPIN_US = 300;
+const WORKER_SPIN_US = 200;
+const MAIN_SPIN_US = 30;
+const MAIN_WAIT_SLICE_MS = 0.05;
 
 export type RunFn = (kernel: number, tid: number, nt: number) => void;
 
@@ -91,7 +93,7 @@ export class ThreadPool {
       if ((++spins & 255) !== 0) continue;
       const now = performance.now();
       if (deadline === 0) deadline = now + MAIN_SPIN_US / 1000;
-      else if (now > deadline) Atomics.wait(c, CTRL.PENDING, p, 1);
+      else if (now > deadline) Atomics.wait(c, CTRL.PENDING, p, MAIN_WAIT_SLICE_MS);
     }
     const errLen = c[CTRL.ERROR]!;
     if (mainError !== null) { c[CTRL.ERROR] = 0; throw mainError; }
