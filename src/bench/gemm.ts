@@ -53,7 +53,7 @@ function fillRandom(be: WasmBackend, ptr: number, n: number, seed: number): void
   let s = seed >>> 0;
   for (let i = 0; i < n; i++) {
     s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    f[(ptr >> 2) + i] = s / 4294967296 - 0.5;
+    f[(ptr >>> 2) + i] = s / 4294967296 - 0.5;
   }
 }
 

@@ -97,7 +97,7 @@ export class ReferenceBackend implements Backend {
 
   gemm(g: GemmArgs): void {
     const f = this.f32();
-    const A = g.a >> 2, B = g.b >> 2, C = g.c >> 2;
+    const A = g.a >>> 2, B = g.b >>> 2, C = g.c >>> 2;
     for (let bi = 0; bi < g.batch; bi++) {
       const a0 = A + bi * g.strideA, b0 = B + bi * g.strideB, c0 = C + bi * g.strideC;
       for (let i = 0; i < g.m; i++) {
@@ -116,27 +116,27 @@ export class ReferenceBackend implements Backend {
   }
 
   unary(op: UnaryOp, x: number, out: number, n: number): void {
-    const f = this.f32(), fn = unaryFn(op), X = x >> 2, O = out >> 2;
+    const f = this.f32(), fn = unaryFn(op), X = x >>> 2, O = out >>> 2;
     for (let i = 0; i < n; i++) f[O + i] = fn(f[X + i]!);
   }
 
   binary(op: BinaryOp, a: number, aStrides: ArrayLike<number>, b: number, bStrides: ArrayLike<number>,
     out: number, shape: ArrayLike<number>): void {
-    const f = this.f32(), fn = binaryFn(op), A = a >> 2, B = b >> 2;
-    let o = out >> 2;
+    const f = this.f32(), fn = binaryFn(op), A = a >>> 2, B = b >>> 2;
+    let o = out >>> 2;
     forEachIndex(shape, [aStrides, bStrides], (ia, ib) => { f[o++] = fn(f[A + ia]!, f[B + ib]!); });
   }
 
   binaryScalar(op: BinaryOp, x: number, s: number, out: number, n: number, scalarFirst: boolean): void {
-    const f = this.f32(), fn = binaryFn(op), X = x >> 2, O = out >> 2;
+    const f = this.f32(), fn = binaryFn(op), X = x >>> 2, O = out >>> 2;
     const sv = Math.fround(s);
     for (let i = 0; i < n; i++) f[O + i] = scalarFirst ? fn(sv, f[X + i]!) : fn(f[X + i]!, sv);
   }
 
   where(cond: number, cStrides: ArrayLike<number>, a: number, aStrides: ArrayLike<number>,
     b: number, bStrides: ArrayLike<number>, out: number, shape: ArrayLike<number>): void {
-    const f = this.f32(), C = cond >> 2, A = a >> 2, B = b >> 2;
-    let o = out >> 2;
+    const f = this.f32(), C = cond >>> 2, A = a >>> 2, B = b >>> 2;
+    let o = out >>> 2;
     forEachIndex(shape, [cStrides, aStrides, bStrides], (ic, ia, ib) => {
       f[o++] = f[C + ic] !== 0 ? f[A + ia]! : f[B + ib]!;
     });
@@ -145,21 +145,21 @@ export class ReferenceBackend implements Backend {
   copy(x: number, xStrides: ArrayLike<number>, out: number, outStrides: ArrayLike<number>,
     shape: ArrayLike<number>): void {
     // Copy raw 32-bit patterns so int32 tensors and NaN payloads survive.
-    const v = this.i32(), X = x >> 2, O = out >> 2;
+    const v = this.i32(), X = x >>> 2, O = out >>> 2;
     forEachIndex(shape, [xStrides, outStrides], (ix, io) => { v[O + io] = v[X + ix]!; });
   }
 
   fill(out: number, n: number, value: number): void {
-    this.f32().fill(value, out >> 2, (out >> 2) + n);
+    this.f32().fill(value, out >>> 2, (out >>> 2) + n);
   }
 
   axpy(alpha: number, x: number, y: number, n: number): void {
-    const f = this.f32(), X = x >> 2, Y = y >> 2;
+    const f = this.f32(), X = x >>> 2, Y = y >>> 2;
     for (let i = 0; i < n; i++) f[Y + i] = f[Y + i]! + alpha * f[X + i]!;
   }
 
   reduce(op: ReduceOp, x: number, out: number, outer: number, len: number, inner: number): void {
-    const f = this.f32(), iv = this.i32(), X = x >> 2, O = out >> 2;
+    const f = this.f32(), iv = this.i32(), X = x >>> 2, O = out >>> 2;
     for (let o = 0; o < outer; o++) {
       for (let i = 0; i < inner; i++) {
         const base = X + o * len * inner + i;
@@ -193,14 +193,14 @@ export class ReferenceBackend implements Backend {
   }
 
   sumSquares(x: number, n: number): number {
-    const f = this.f32(), X = x >> 2;
+    const f = this.f32(), X = x >>> 2;
     let s = 0;
     for (let i = 0; i < n; i++) s += f[X + i]! * f[X + i]!;
     return s;
   }
 
   softmax(x: number, out: number, rows: number, cols: number, log: boolean): void {
-    const f = this.f32(), X = x >> 2, O = out >> 2;
+    const f = this.f32(), X = x >>> 2, O = out >>> 2;
     for (let r = 0; r < rows; r++) {
       const xr = X + r * cols, or = O + r * cols;
       let m = -Infinity;
@@ -213,7 +213,7 @@ export class ReferenceBackend implements Backend {
   }
 
   softmaxBackward(y: number, dy: number, dx: number, rows: number, cols: number, log: boolean): void {
-    const f = this.f32(), Y = y >> 2, DY = dy >> 2, DX = dx >> 2;
+    const f = this.f32(), Y = y >>> 2, DY = dy >>> 2, DX = dx >>> 2;
     for (let r = 0; r < rows; r++) {
       const o = r * cols;
       let s = 0;
@@ -227,7 +227,7 @@ export class ReferenceBackend implements Backend {
   }
 
   rmsnorm(x: number, w: number, out: number, rstd: number, rows: number, cols: number, eps: number): void {
-    const f = this.f32(), X = x >> 2, W = w >> 2, O = out >> 2, R = rstd >> 2;
+    const f = this.f32(), X = x >>> 2, W = w >>> 2, O = out >>> 2, R = rstd >>> 2;
     for (let r = 0; r < rows; r++) {
       let ss = 0;
       for (let j = 0; j < cols; j++) ss += f[X + r * cols + j]! ** 2;
@@ -239,7 +239,7 @@ export class ReferenceBackend implements Backend {
 
   rmsnormBackward(x: number, w: number, rstd: number, dy: number, dx: number, dw: number,
     rows: number, cols: number): void {
-    const f = this.f32(), X = x >> 2, W = w >> 2, R = rstd >> 2, DY = dy >> 2, DX = dx >> 2, DW = dw >> 2;
+    const f = this.f32(), X = x >>> 2, W = w >>> 2, R = rstd >>> 2, DY = dy >>> 2, DX = dx >>> 2, DW = dw >>> 2;
     for (let r = 0; r < rows; r++) {
       const rs = f[R + r]!, o = r * cols;
       // y = x * rs * w, rs = (mean(x^2) + eps)^-1/2: dx = rs * (dy*w) - x * rs^3 * mean(dy*w*x)
@@ -255,7 +255,7 @@ export class ReferenceBackend implements Backend {
 
   crossEntropy(logits: number, targets: number, loss: number, lse: number, rows: number, vocab: number,
     ignoreIndex: number): void {
-    const f = this.f32(), iv = this.i32(), L = logits >> 2, T = targets >> 2, LO = loss >> 2, LS = lse >> 2;
+    const f = this.f32(), iv = this.i32(), L = logits >>> 2, T = targets >>> 2, LO = loss >>> 2, LS = lse >>> 2;
     for (let r = 0; r < rows; r++) {
       const base = L + r * vocab;
       let m = -Infinity;
@@ -271,8 +271,8 @@ export class ReferenceBackend implements Backend {
 
   crossEntropyBackward(logits: number, targets: number, lse: number, dloss: number, dlogits: number,
     rows: number, vocab: number, ignoreIndex: number): void {
-    const f = this.f32(), iv = this.i32(), L = logits >> 2, T = targets >> 2, LS = lse >> 2;
-    const DL = dloss >> 2, D = dlogits >> 2;
+    const f = this.f32(), iv = this.i32(), L = logits >>> 2, T = targets >>> 2, LS = lse >>> 2;
+    const DL = dloss >>> 2, D = dlogits >>> 2;
     for (let r = 0; r < rows; r++) {
       const t = iv[T + r]!, g = t === ignoreIndex ? 0 : f[DL + r]!, l = f[LS + r]!;
       for (let j = 0; j < vocab; j++) {
@@ -282,12 +282,12 @@ export class ReferenceBackend implements Backend {
   }
 
   swiglu(g: number, u: number, out: number, n: number): void {
-    const f = this.f32(), G = g >> 2, U = u >> 2, O = out >> 2;
+    const f = this.f32(), G = g >>> 2, U = u >>> 2, O = out >>> 2;
     for (let i = 0; i < n; i++) { const x = f[G + i]!; f[O + i] = (x / (1 + Math.exp(-x))) * f[U + i]!; }
   }
 
   swigluBackward(g: number, u: number, dy: number, dg: number, du: number, n: number): void {
-    const f = this.f32(), G = g >> 2, U = u >> 2, DY = dy >> 2, DG = dg >> 2, DU = du >> 2;
+    const f = this.f32(), G = g >>> 2, U = u >>> 2, DY = dy >>> 2, DG = dg >>> 2, DU = du >>> 2;
     for (let i = 0; i < n; i++) {
       const x = f[G + i]!, s = 1 / (1 + Math.exp(-x)), d = f[DY + i]!;
       f[DU + i] = d * x * s;
@@ -298,15 +298,15 @@ export class ReferenceBackend implements Backend {
   /** Scores row for (b, h, i): returns the visible scaled+masked scores (or -Infinity). */
   private scoreRow(a: AttentionArgs, b: number, h: number, i: number, row: Float64Array): void {
     const f = this.f32(), hk = Math.floor(h / (a.headsQ / a.headsK));
-    const q0 = (a.q >> 2) + ((b * a.headsQ + h) * a.tq + i) * a.dk;
-    const k0 = (a.k >> 2) + (b * a.headsK + hk) * a.tk * a.dk;
+    const q0 = (a.q >>> 2) + ((b * a.headsQ + h) * a.tq + i) * a.dk;
+    const k0 = (a.k >>> 2) + (b * a.headsK + hk) * a.tk * a.dk;
     const last = a.causal ? i + a.tk - a.tq : a.tk - 1;
     for (let j = 0; j < a.tk; j++) {
       if (j > last) { row[j] = -Infinity; continue; }
       let s = 0;
       for (let d = 0; d < a.dk; d++) s += f[q0 + d]! * f[k0 + j * a.dk + d]!;
       s *= a.scale;
-      if (a.mask !== 0) s += f[(a.mask >> 2) + b * a.maskBatchStride + i * a.tk + j]!;
+      if (a.mask !== 0) s += f[(a.mask >>> 2) + b * a.maskBatchStride + i * a.tk + j]!;
       row[j] = s;
     }
   }
@@ -314,13 +314,13 @@ export class ReferenceBackend implements Backend {
   attention(a: AttentionArgs): void {
     const f = this.f32(), row = new Float64Array(a.tk), group = a.headsQ / a.headsK;
     for (let b = 0; b < a.batch; b++) for (let h = 0; h < a.headsQ; h++) {
-      const v0 = (a.v >> 2) + (b * a.headsK + Math.floor(h / group)) * a.tk * a.dv;
+      const v0 = (a.v >>> 2) + (b * a.headsK + Math.floor(h / group)) * a.tk * a.dv;
       for (let i = 0; i < a.tq; i++) {
         this.scoreRow(a, b, h, i, row);
         let m = -Infinity;
         for (let j = 0; j < a.tk; j++) m = Math.max(m, row[j]!);
-        const o0 = (a.out >> 2) + ((b * a.headsQ + h) * a.tq + i) * a.dv;
-        const li = (a.lse >> 2) + (b * a.headsQ + h) * a.tq + i;
+        const o0 = (a.out >>> 2) + ((b * a.headsQ + h) * a.tq + i) * a.dv;
+        const li = (a.lse >>> 2) + (b * a.headsQ + h) * a.tq + i;
         if (m === -Infinity) { for (let d = 0; d < a.dv; d++) f[o0 + d] = 0; f[li] = -Infinity; continue; }
         let s = 0;
         for (let j = 0; j < a.tk; j++) { row[j] = Math.exp(row[j]! - m); s += row[j]!; }
@@ -340,12 +340,12 @@ export class ReferenceBackend implements Backend {
     this.fill(a.gradV, a.batch * a.headsK * a.tk * a.dv, 0);
     for (let b = 0; b < a.batch; b++) for (let h = 0; h < a.headsQ; h++) {
       const hk = Math.floor(h / group);
-      const k0 = (a.k >> 2) + (b * a.headsK + hk) * a.tk * a.dk, v0 = (a.v >> 2) + (b * a.headsK + hk) * a.tk * a.dv;
-      const dk0 = (a.gradK >> 2) + (b * a.headsK + hk) * a.tk * a.dk, dv0 = (a.gradV >> 2) + (b * a.headsK + hk) * a.tk * a.dv;
+      const k0 = (a.k >>> 2) + (b * a.headsK + hk) * a.tk * a.dk, v0 = (a.v >>> 2) + (b * a.headsK + hk) * a.tk * a.dv;
+      const dk0 = (a.gradK >>> 2) + (b * a.headsK + hk) * a.tk * a.dk, dv0 = (a.gradV >>> 2) + (b * a.headsK + hk) * a.tk * a.dv;
       for (let i = 0; i < a.tq; i++) {
         const r = (b * a.headsQ + h) * a.tq + i;
-        const q0 = (a.q >> 2) + r * a.dk, do0 = (a.gradOut >> 2) + r * a.dv, o0 = (a.out >> 2) + r * a.dv;
-        const dq0 = (a.gradQ >> 2) + r * a.dk, l = f[(a.lse >> 2) + r]!;
+        const q0 = (a.q >>> 2) + r * a.dk, do0 = (a.gradOut >>> 2) + r * a.dv, o0 = (a.out >>> 2) + r * a.dv;
+        const dq0 = (a.gradQ >>> 2) + r * a.dk, l = f[(a.lse >>> 2) + r]!;
         for (let d = 0; d < a.dk; d++) f[dq0 + d] = 0;
         if (l === -Infinity) continue;
         this.scoreRow(a, b, h, i, p);
@@ -372,7 +372,7 @@ export class ReferenceBackend implements Backend {
 
   indexSelect(x: number, idx: number, out: number, outer: number, lenIn: number, nIdx: number,
     inner: number): void {
-    const v = this.i32(), X = x >> 2, I = idx >> 2, O = out >> 2;
+    const v = this.i32(), X = x >>> 2, I = idx >>> 2, O = out >>> 2;
     for (let o = 0; o < outer; o++) for (let j = 0; j < nIdx; j++) {
       const src = X + (o * lenIn + v[I + j]!) * inner, dst = O + (o * nIdx + j) * inner;
       for (let i = 0; i < inner; i++) v[dst + i] = v[src + i]!;
@@ -381,7 +381,7 @@ export class ReferenceBackend implements Backend {
 
   indexAdd(src: number, idx: number, out: number, outer: number, lenOut: number, nIdx: number,
     inner: number): void {
-    const f = this.f32(), iv = this.i32(), S = src >> 2, I = idx >> 2, O = out >> 2;
+    const f = this.f32(), iv = this.i32(), S = src >>> 2, I = idx >>> 2, O = out >>> 2;
     for (let o = 0; o < outer; o++) for (let j = 0; j < nIdx; j++) {
       const dst = O + (o * lenOut + iv[I + j]!) * inner, s0 = S + (o * nIdx + j) * inner;
       for (let i = 0; i < inner; i++) f[dst + i] = f[dst + i]! + f[s0 + i]!;
@@ -390,7 +390,7 @@ export class ReferenceBackend implements Backend {
 
   gather(x: number, idx: number, out: number, outer: number, lenIn: number, lenIdx: number,
     inner: number): void {
-    const v = this.i32(), X = x >> 2, I = idx >> 2, O = out >> 2;
+    const v = this.i32(), X = x >>> 2, I = idx >>> 2, O = out >>> 2;
     for (let o = 0; o < outer; o++) for (let j = 0; j < lenIdx; j++) for (let i = 0; i < inner; i++) {
       const at = (o * lenIdx + j) * inner + i;
       v[O + at] = v[X + (o * lenIn + v[I + at]!) * inner + i]!;
@@ -399,7 +399,7 @@ export class ReferenceBackend implements Backend {
 
   scatterAdd(src: number, idx: number, out: number, outer: number, lenOut: number, lenIdx: number,
     inner: number): void {
-    const f = this.f32(), iv = this.i32(), S = src >> 2, I = idx >> 2, O = out >> 2;
+    const f = this.f32(), iv = this.i32(), S = src >>> 2, I = idx >>> 2, O = out >>> 2;
     for (let o = 0; o < outer; o++) for (let j = 0; j < lenIdx; j++) for (let i = 0; i < inner; i++) {
       const at = (o * lenIdx + j) * inner + i, dst = O + (o * lenOut + iv[I + at]!) * inner + i;
       f[dst] = f[dst]! + f[S + at]!;
@@ -407,7 +407,7 @@ export class ReferenceBackend implements Backend {
   }
 
   topk(x: number, values: number, indices: number, rows: number, cols: number, k: number): void {
-    const f = this.f32(), iv = this.i32(), X = x >> 2, V = values >> 2, I = indices >> 2;
+    const f = this.f32(), iv = this.i32(), X = x >>> 2, V = values >>> 2, I = indices >>> 2;
     const order = new Int32Array(cols);
     for (let r = 0; r < rows; r++) {
       const base = X + r * cols;
@@ -420,7 +420,7 @@ export class ReferenceBackend implements Backend {
   }
 
   cumsum(x: number, out: number, outer: number, len: number, inner: number, reverse: boolean): void {
-    const f = this.f32(), X = x >> 2, O = out >> 2;
+    const f = this.f32(), X = x >>> 2, O = out >>> 2;
     for (let o = 0; o < outer; o++) for (let i = 0; i < inner; i++) {
       let s = 0;
       for (let t = 0; t < len; t++) {
@@ -432,7 +432,7 @@ export class ReferenceBackend implements Backend {
   }
 
   adamw(a: AdamWArgs): void {
-    const f = this.f32(), P = a.param >> 2, G = a.grad >> 2, M = a.m >> 2, V = a.v >> 2;
+    const f = this.f32(), P = a.param >>> 2, G = a.grad >>> 2, M = a.m >>> 2, V = a.v >>> 2;
     const bc1 = 1 - a.beta1 ** a.step, bc2 = 1 - a.beta2 ** a.step;
     for (let i = 0; i < a.n; i++) {
       const g = f[G + i]!;

@@ -50,7 +50,7 @@ function quantized(engine: Engine, t: Tensor, tileRows: number, tileCols: number
   const out = engine.empty(t.shape);
   engine.backend.copy(t.ptr, t.strides, out.ptr, out.strides, t.shape);
   const [rows, cols] = t.shape as [number, number];
-  fakeQuantize(engine.backend.f32().subarray(out.ptr >> 2, (out.ptr >> 2) + out.size), rows, cols, tileRows, tileCols);
+  fakeQuantize(engine.backend.f32().subarray(out.ptr >>> 2, (out.ptr >>> 2) + out.size), rows, cols, tileRows, tileCols);
   return out;
 }
 

@@ -49,9 +49,9 @@ export class Engine {
       throw new Error(`tensor: ${data.length} values given for shape ${fmtShape(shape)}, which holds ${n}`);
     }
     const t = this.empty(shape, dtype);
-    if (dtype === 'f32') this.backend.f32().set(data, t.ptr >> 2);
+    if (dtype === 'f32') this.backend.f32().set(data, t.ptr >>> 2);
     else {
-      const v = this.backend.i32(), p = t.ptr >> 2;
+      const v = this.backend.i32(), p = t.ptr >>> 2;
       for (let i = 0; i < n; i++) v[p + i] = data[i]!;
     }
     return t;
@@ -82,7 +82,7 @@ export class Engine {
     const out = t.dtype === 'f32' ? new Float32Array(n) : new Int32Array(n);
     if (t.isContiguous) {
       const src = t.dtype === 'f32' ? this.backend.f32() : this.backend.i32();
-      out.set(src.subarray(t.ptr >> 2, (t.ptr >> 2) + n));
+      out.set(src.subarray(t.ptr >>> 2, (t.ptr >>> 2) + n));
       return out;
     }
     const tmp = this.scope(() => this.keep(this.contiguous(t)));

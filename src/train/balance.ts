@@ -20,7 +20,7 @@ export function updateBalanceBias(bias: Tensor, load: ArrayLike<number>, gamma: 
   let total = 0;
   for (let i = 0; i < E; i++) total += load[i]!;
   const avg = total / E;
-  const f32 = bias.engine.backend.f32(), base = bias.ptr >> 2;
+  const f32 = bias.engine.backend.f32(), base = bias.ptr >>> 2;
   for (let i = 0; i < E; i++) {
     const d = load[i]! - avg;
     f32[base + i] = f32[base + i]! - gamma * (d > 0 ? 1 : d < 0 ? -1 : 0);

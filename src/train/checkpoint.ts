@@ -165,7 +165,7 @@ export function restoreOptimizer(opt: AdamW, saved: ReadonlyMap<string, Float32A
     for (const [k, t] of moments) {
       const data = saved.get(`${prefix}.${k}`);
       if (!data || data.length !== t.size) throw new Error(`optimizer state: ${prefix}.${k} is missing or has ${data?.length ?? 0} values; expected ${t.size}`);
-      t.engine.backend.f32().set(data, t.ptr >> 2);
+      t.engine.backend.f32().set(data, t.ptr >>> 2);
     }
   }
   opt.step_ = optimizerStep;

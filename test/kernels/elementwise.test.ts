@@ -71,7 +71,7 @@ test('binary: every op code with broadcasting and transposed strides', () => {
       const a = inputs(arena, r, s.aLen, pos ? 0.1 : -3, 3, false), b = inputs(arena, r, s.bLen, -3, 3, false);
       const n = s.shape.reduce((p, q) => p * q, 1), out = arena.floats(n, r);
       // a few exact ties so that EQ / LE / GE see equal operands
-      if (s.aLen === s.bLen) for (let i = 0; i < s.aLen; i += 7) be.f32()[(a >> 2) + i] = be.f32()[(b >> 2) + i]!;
+      if (s.aLen === s.bLen) for (let i = 0; i < s.aLen; i += 7) be.f32()[(a >>> 2) + i] = be.f32()[(b >>> 2) + i]!;
       be.binary(op, a, s.a, b, s.b, out, s.shape);
       return [{ ptr: out, n }];
     }, 4e-6);

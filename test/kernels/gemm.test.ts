@@ -62,7 +62,7 @@ test('gemm results are identical on 1 and 2 threads (row, column and batch split
       const outs = [one!, two!].map((be) => {
         const arena = new Arena(be), r = rng(7);
         const [o] = gemmCase(s, false, true, false)(be, arena, r);
-        return Array.from(be.f32().subarray(o!.ptr >> 2, (o!.ptr >> 2) + o!.n));
+        return Array.from(be.f32().subarray(o!.ptr >>> 2, (o!.ptr >>> 2) + o!.n));
       });
       assert.deepEqual(outs[1], outs[0], `${name} ${JSON.stringify(s)}`);
     }

@@ -52,13 +52,13 @@ export class Arena {
   /** Float32 buffer with values from gen(i) (uniform in [-1, 1) by default). */
   floats(n: number, r: () => number, gen?: (i: number) => number): number {
     const p = this.take(n), f = this.be.f32();
-    for (let i = 0; i < n; i++) f[(p >> 2) + i] = gen ? gen(i) : r() * 2 - 1;
+    for (let i = 0; i < n; i++) f[(p >>> 2) + i] = gen ? gen(i) : r() * 2 - 1;
     return p;
   }
 
   ints(values: ArrayLike<number>): number {
     const p = this.take(values.length), v = this.be.i32();
-    for (let i = 0; i < values.length; i++) v[(p >> 2) + i] = values[i]!;
+    for (let i = 0; i < values.length; i++) v[(p >>> 2) + i] = values[i]!;
     return p;
   }
 }
@@ -70,7 +70,7 @@ export type Case = (be: Backend, arena: Arena, r: () => number) => Out[];
 
 function read(be: Backend, o: Out): number[] {
   const view = o.int ? be.i32() : be.f32();
-  return Array.from(view.subarray(o.ptr >> 2, (o.ptr >> 2) + o.n));
+  return Array.from(view.subarray(o.ptr >>> 2, (o.ptr >>> 2) + o.n));
 }
 
 /**

@@ -15,9 +15,9 @@ test('an out-of-bounds kernel call throws and the pool keeps working', async () 
     const bad = 0xfff00000; // far past the mapped memory
     assert.throws(() => be.unary(UnaryOp.EXP, bad, bad, 1 << 16), /out of bounds/);
     const x = be.heapBase, n = 1000;
-    be.f32().fill(0.5, x >> 2, (x >> 2) + n);
+    be.f32().fill(0.5, x >>> 2, (x >>> 2) + n);
     be.unary(UnaryOp.EXP, x, x + 4096, n);
-    const out = be.f32().subarray((x + 4096) >> 2, ((x + 4096) >> 2) + n);
+    const out = be.f32().subarray((x + 4096) >>> 2, ((x + 4096) >>> 2) + n);
     for (const v of out) assert.ok(Math.abs(v - Math.exp(0.5)) < 1e-6, `exp(0.5) gave ${v}`);
   } finally {
     be.dispose();

@@ -29,7 +29,7 @@ test('sumSquares accumulates in float64', () => {
     check(`sumSquares n=${n}`, ref, variants, (be, arena, r) => {
       const x = arena.floats(n, r);
       const out = arena.floats(1, r);
-      be.f32()[out >> 2] = be.sumSquares(x, n);
+      be.f32()[out >>> 2] = be.sumSquares(x, n);
       return [{ ptr: out, n: 1 }];
     }, 1e-7);
   }

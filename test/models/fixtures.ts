@@ -29,7 +29,7 @@ export function tinyModel(engine: Engine, overrides: Record<string, unknown> = {
   // Random correction biases make the selection differ from the unbiased ranking.
   const rng = new Rng(seed + 100);
   for (const [k, p] of params) {
-    if (k.endsWith('e_score_correction_bias')) engine.backend.f32().set(Array.from({ length: p.size }, () => 0.05 * rng.normal()), p.ptr >> 2);
+    if (k.endsWith('e_score_correction_bias')) engine.backend.f32().set(Array.from({ length: p.size }, () => 0.05 * rng.normal()), p.ptr >>> 2);
   }
   return new DeepseekV3(engine, config, params, opts);
 }

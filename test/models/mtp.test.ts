@@ -26,7 +26,7 @@ forEachBackend((_name, engine) => {
         'model.layers.1.self_attn.kv_b_proj.weight', 'model.embed_tokens.weight', 'lm_head.weight'];
       const rng = new Rng(5), eps = 2e-3;
       for (const key of keys) {
-        const p = m.params.get(key)!, at = p.ptr >> 2, n = p.size;
+        const p = m.params.get(key)!, at = p.ptr >>> 2, n = p.size;
         const g = e.read(p.grad!) as Float32Array;
         const dir = Float32Array.from({ length: n }, () => rng.normal());
         const w0 = Float32Array.from(e.backend.f32().subarray(at, at + n));

@@ -68,7 +68,7 @@ it('gradients of the loss match finite differences on sampled weights', async ()
   const e = new Engine(createReferenceBackend());
   const { config } = parseDenseConfig({ model_type: 'qwen2', vocab_size: 11, hidden_size: 8, intermediate_size: 12, num_hidden_layers: 1, num_attention_heads: 2, num_key_value_heads: 1, max_position_embeddings: 16 });
   const params = initDenseParams(e, config, new Rng(3));
-  for (const p of params.values()) { const d = p.toArray(); for (let i = 0; i < d.length; i++) d[i] = d[i]! * 10 + 0.05 * Math.sin(i); e.backend.f32().set(d, p.ptr >> 2); }
+  for (const p of params.values()) { const d = p.toArray(); for (let i = 0; i < d.length; i++) d[i] = d[i]! * 10 + 0.05 * Math.sin(i); e.backend.f32().set(d, p.ptr >>> 2); }
   const model = new DenseModel(e, config, params);
   const tokens = e.keep(e.tensor([1, 4, 7, 2, 9, 3], [1, 6], 'i32'));
   const lossOf = () => e.scope(() => model.loss(tokens).item());
@@ -76,7 +76,7 @@ it('gradients of the loss match finite differences on sampled weights', async ()
   for (const key of ['model.layers.0.self_attn.k_proj.weight', 'model.layers.0.self_attn.q_proj.bias', 'model.layers.0.mlp.down_proj.weight', 'model.embed_tokens.weight']) {
     const p = params.get(key)!, g = p.grad!.toArray(), f = e.backend.f32();
     for (const i of [0, Math.floor(p.size / 2), p.size - 1]) {
-      const at = (p.ptr >> 2) + i, orig = f[at]!, h = 1e-3;
+      const at = (p.ptr >>> 2) + i, orig = f[at]!, h = 1e-3;
       f[at] = orig + h; const lp = lossOf(); f[at] = orig - h; const lm = lossOf(); f[at] = orig;
       const num = (lp - lm) / (2 * h);
       assert.ok(Math.abs(num - g[i]!) < 2e-3 + 3e-2 * Math.abs(num), `${key}[${i}]: analytic ${g[i]} vs numeric ${num}`);

@@ -61,7 +61,7 @@ test('reference refresh mixes the policy in with alpha', () => {
   const policy = new Map([['w', e.parameter([1, 2, 3], [3])]]);
   const ref = cloneParams(policy);
   assert.equal(ref.get('w')!.requiresGrad, false);
-  e.backend.f32().set([3, 4, 5], policy.get('w')!.ptr >> 2);
+  e.backend.f32().set([3, 4, 5], policy.get('w')!.ptr >>> 2);
   mixParams(ref, policy, 0.25);
   assert.deepEqual(Array.from(ref.get('w')!.toArray()), [1.5, 2.5, 3.5]);
   mixParams(ref, policy, 1);

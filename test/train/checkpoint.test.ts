@@ -93,7 +93,7 @@ describe('training checkpoints', () => {
     await saveTrainCheckpoint(out, { ...s, state: state(0) });
     const before = readFileSync(join(out, 'checkpoint-000000', 'model.safetensors'));
     const head = s.params.get('lm_head.weight')!;
-    engine.backend.f32()[(head.ptr >> 2) + 3 * 32] = NaN; // logit of token 3 (after routing: the router sees finite inputs)
+    engine.backend.f32()[(head.ptr >>> 2) + 3 * 32] = NaN; // logit of token 3 (after routing: the router sees finite inputs)
     const c = resolveRunConfig([{ max_steps: 10, max_consecutive_nonfinite: 3, save_steps: 1, eval_steps: 0 }]);
     const objective = new Objective(engine, s.config, s.params, { seqAuxAlpha: 0, auxLossAlpha: 0, mtpLambda: 0.3, precision: 'fp32' });
     const events: string[] = [];

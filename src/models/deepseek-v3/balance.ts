@@ -47,7 +47,7 @@ export function updateBalanceBias(params: Params, config: DeepseekV3Config, load
     if (bias.size !== load.length) throw new Error(`updateBalanceBias: layer ${layer} has ${bias.size} biases but ${load.length} loads`);
     let mean = 0;
     for (const l of load) mean += l / load.length;
-    const mem = bias.engine.backend.f32(), at = bias.ptr >> 2;
+    const mem = bias.engine.backend.f32(), at = bias.ptr >>> 2;
     if (!bias.isContiguous) throw new Error(`updateBalanceBias: bias of layer ${layer} is not contiguous`);
     for (let e = 0; e < load.length; e++) mem[at + e]! -= gamma * Math.sign(load[e]! - mean);
   }
