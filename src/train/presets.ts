@@ -29,7 +29,9 @@ const PRESETS: Readonly<Record<string, RunPreset>> = {
       num_experts_per_tok: 2, n_group: 1, topk_group: 1, q_lora_rank: 64, kv_lora_rank: 32, qk_nope_head_dim: 32,
       qk_rope_head_dim: 16, v_head_dim: 32, max_position_embeddings: 512, num_nextn_predict_layers: 1,
     },
-    run: { learning_rate: 2e-3, warmup_steps: 100, max_steps: 2000, per_device_train_batch_size: 8, max_seq_length: 256, eval_steps: 200, save_steps: 250, logging_steps: 10 },
+    // Whole R1-Zero-template documents (~250-330 tokens) fit one 512-token sequence, so the model
+    // sees prompts from position 0 and completions at the positions it will generate them at.
+    run: { learning_rate: 2e-3, warmup_steps: 100, max_steps: 1500, per_device_train_batch_size: 4, max_seq_length: 512, eval_steps: 250, save_steps: 250, logging_steps: 10 },
   },
   small: {
     model: {
