@@ -7,7 +7,7 @@
 // threads write the same memory. Conventions (GQA groups, causal offset Tk - Tq, additive mask, -inf
 // lse for rows that see no key) follow AttentionArgs in src/kernels/backend.ts.
 import { argf, argi, argp, at, rng, scratch } from './args';
-import { smallRowsB, smallRowsBT } from './gemm';
+import { smallRowsB, smallRowsBT } from './gemm-small';
 import { lane0, vexp } from './simd';
 
 export const ATTN_SCRATCH_OFFSET: usize = 640 << 10;
