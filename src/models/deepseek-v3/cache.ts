@@ -11,7 +11,7 @@
  * other. Storage is kept out of scopes and freed by dispose().
  */
 import type { Engine, Tensor } from '../../tensor/index.js';
-import { indexSelect, reshape, slice } from '../../tensor/index.js';
+import { reshape, slice } from '../../tensor/index.js';
 
 /** One sequence's part of a packed call: `count` tokens at positions start.. of `slot`. */
 export interface RowSpan {
@@ -93,16 +93,16 @@ export class LatentCache {
     }
   }
 
-  /** The keys of a call's rows: [R, 1, L, width] with L = the longest row's end (stale rows beyond a slot's end included). */
-  keys(layer: number, batch: PackedBatch): Tensor {
+  /** The cached rows of `rows`' slots: [R, 1, L, width] with L = the longest row's end (rows past a slot's end are stale). */
+  keys(layer: number, rows: readonly RowSpan[]): Tensor {
     let L = 0;
-    for (const r of batch.rows) L = Math.max(L, r.start + r.count);
-    return this.engine.noGrad(() => {
-      const all = slice(this.layers[layer]!, 1, 0, L); // (S, L, W) view
-      const R = batch.rows.length;
-      const picked = batch.uniform ? slice(all, 0, 0, R) : indexSelect(all, 0, this.engine.tensor(batch.rows.map((r) => r.slot), [R], 'i32'));
-      return reshape(picked, [R, 1, L, this.width]); // (R, 1, L, W)
-    });
+    for (const r of rows) L = Math.max(L, r.start + r.count);
+    const R = rows.length, inOrder = rows.every((r, i) => r.slot === i);
+    const src = this.layers[layer]!, W = this.width;
+    if (inOrder) return this.engine.noGrad(() => reshape(slice(slice(src, 1, 0, L), 0, 0, R), [R, 1, L, W])); // (R, 1, L, W)
+    const out = this.engine.empty([R, 1, L, W]); // gather each row's slot: one block copy per row
+    rows.forEach((r, i) => this.engine.backend.copy(src.ptr + r.slot * this.maxLen * W * 4, [W, 1], out.ptr + i * L * W * 4, [W, 1], [L, W]));
+    return out;
   }
 
   /** Advances each row's slot by its count (after every layer wrote). */

@@ -85,7 +85,7 @@ export class Rope {
    */
   apply(x: Tensor, pos: number | Int32Array): Tensor {
     const [, T, , R] = x.shape as [number, number, number, number];
-    const last = typeof pos === 'number' ? pos + T - 1 : Math.max(-1, ...pos);
+    const last = typeof pos === 'number' ? pos + T - 1 : pos.reduce((m, p) => Math.max(m, p), -1);
     if (R !== this.dim || last >= this.maxLen || (typeof pos !== 'number' && pos.length !== T)) {
       throw new Error(`Rope.apply: x [${x.shape.join(', ')}] needs R = ${this.dim}, ${T} positions, all below ${this.maxLen} (last ${last})`);
     }
