@@ -11,7 +11,7 @@ import { it } from 'node:test';
 import { createReferenceBackend } from '../../src/kernels/index.js';
 import { disposeParams, initParams, loadParams, paramsFromContents, paramsToStored, saveCheckpoint } from '../../src/models/deepseek-v3/checkpoint.js';
 import { parseDeepseekV3Config, readDeepseekV3Config } from '../../src/models/deepseek-v3/config.js';
-import { checkpointTensors } from '../../src/models/deepseek-v3/params.js';
+import { checkpointTensors, modelFigures } from '../../src/models/deepseek-v3/params.js';
 import { Engine, Rng } from '../../src/tensor/index.js';
 import { BASE_CONFIG, tinyConfig } from './fixtures.js';
 
@@ -33,6 +33,21 @@ it('initialises every listed parameter: normal(0, initializer_range), unit norms
     const again = initParams(e, c, new Rng(1));
     assert.deepEqual(e.read(again.get('lm_head.weight')!), e.read(p.get('lm_head.weight')!));
     disposeParams(again);
+  } finally { disposeParams(p); }
+});
+
+it('the created parameters add up to params.ts figures (main model + MTP)', () => {
+  const e = engine(), c = tinyConfig({ num_nextn_predict_layers: 2 });
+  const p = initParams(e, c, new Rng(4));
+  try {
+    let main = 0, mtp = 0;
+    for (const [k, t] of p) {
+      const layer = /^model\.layers\.(\d+)\./.exec(k);
+      if (layer && Number(layer[1]) >= c.num_hidden_layers) mtp += t.size; else main += t.size;
+    }
+    const f = modelFigures(c);
+    assert.equal(main, f.total_params);
+    assert.equal(mtp, f.mtp_params);
   } finally { disposeParams(p); }
 });
 
