@@ -165,3 +165,15 @@ test('indexSelect / indexAdd / gather / scatterAdd with repeated indices', () =>
     }, 1e-6);
   }
 });
+
+test('binary past 16 non-mergeable dims falls back to the reference loops', () => {
+  const shape = Array.from({ length: 17 }, () => 2);
+  // reversed strides: no two adjacent dims merge, so the WASM kernel cannot take the call
+  const aStrides = shape.map((_, d) => 2 ** d), bStrides = shape.map((_, d) => (d % 3 === 0 ? 0 : 2 ** d));
+  const n = 2 ** 17;
+  check('binary rank 17', ref, variants, (be, arena, r) => {
+    const a = arena.floats(n, r), b = arena.floats(n, r), out = arena.floats(n, r);
+    be.binary(BinaryOp.MUL, a, aStrides, b, bStrides, out, shape);
+    return [{ ptr: out, n }];
+  }, 0);
+});
