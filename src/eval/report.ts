@@ -22,13 +22,14 @@ export function r1ZeroCharts(records: readonly MetricsRecord[]): Map<string, str
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
 /** The markdown page. `chartDir` is the charts' folder relative to the page. */
-export function r1ZeroPage(o: { before: CheckpointEval; after: CheckpointEval; records: readonly MetricsRecord[]; command: string; config: Record<string, unknown>; chartDir: string; minutes: number; examples?: number; notes?: string }): string {
+export function r1ZeroPage(o: { before: CheckpointEval; after: CheckpointEval; records: readonly MetricsRecord[]; command: string; config: Record<string, unknown>; chartDir: string; examples?: number; notes?: string }): string {
   const k = o.before.options.k, tasks = (o.before.options.tasks ?? []).join(' and ');
   const rows = o.before.reports.map((b) => {
     const a = o.after.reports.find((r) => r.task === b.task)!;
     return `| ${b.task} | ${b.problems} | ${pct(b.pass_at_1)} | ${pct(a.pass_at_1)} | ${pct(b.cons_at_k)} | ${pct(a.cons_at_k)} | ${pct(b.format_rate)} | ${pct(a.format_rate)} | ${b.mean_length.toFixed(0)} | ${a.mean_length.toFixed(0)} |`;
   });
   const first = o.records[0], last = o.records[o.records.length - 1];
+  const minutes = o.records.every((r) => typeof r.step_sec === 'number') ? o.records.reduce((t, r) => t + (r.step_sec as number), 0) / 60 : undefined;
   const ex: string[] = [];
   const n = o.examples ?? 2;
   for (const task of [...new Set(o.before.results.map((r) => r.task))]) {
@@ -54,7 +55,7 @@ export function r1ZeroPage(o: { before: CheckpointEval; after: CheckpointEval; r
     o.command,
     '```',
     '',
-    `Run: ${o.records.length} GRPO steps in ${o.minutes.toFixed(0)} minutes on the project machine (2 cores, shared).`,
+    `Run: ${o.records.length} GRPO steps${minutes !== undefined ? ` (${minutes.toFixed(0)} minutes of rollouts and updates)` : ''} on the project machine (2 cores, shared with other jobs).`,
     '',
     ...(o.notes ? [o.notes, ''] : []),
     '## Held-out results, before and after',

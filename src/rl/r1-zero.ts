@@ -62,14 +62,12 @@ export async function runR1Zero(o: R1ZeroOptions, onEvent: (e: R1ZeroEvent) => v
   const baseDir = existsSync(join(o.base, 'config.json')) ? o.base : await resolveCheckpoint(o.base);
   onEvent({ type: 'stage', stage: 'eval-before', detail: `${baseDir}: ${o.evalLimit} problems per task, k = ${o.k}` });
   const before = await cachedEval(join(o.outputDir, 'eval-before.json'), evalOpts(baseDir));
-  const t0 = Date.now();
   const latest = join(o.outputDir, 'latest');
   const step = existsSync(latest) ? (JSON.parse(readFileSync(join(await resolveCheckpoint(o.outputDir), 'trainer_state.json'), 'utf8')) as { step: number }).step : 0;
   if (step < c.max_steps) {
     onEvent({ type: 'stage', stage: 'grpo', detail: step > 0 ? `resuming at step ${step} of ${c.max_steps}` : `${c.max_steps} steps` });
     await runGrpo({ layers, ...(existsSync(latest) ? { resume: o.outputDir } : {}), onEvent });
   }
-  const minutes = (Date.now() - t0) / 60000;
   const finalDir = await resolveCheckpoint(o.outputDir);
   onEvent({ type: 'stage', stage: 'eval-after', detail: finalDir });
   const after = await cachedEval(join(o.outputDir, 'eval-after.json'), evalOpts(finalDir));
@@ -77,8 +75,7 @@ export async function runR1Zero(o: R1ZeroOptions, onEvent: (e: R1ZeroEvent) => v
   const chartDir = o.results.replace(/\.md$/, '');
   mkdirSync(chartDir, { recursive: true });
   for (const [name, svg] of r1ZeroCharts(records)) await writeFileAtomic(join(chartDir, name), Buffer.from(svg));
-  const elapsed = records.length ? Number(records[records.length - 1]!.elapsed_sec) / 60 : minutes;
-  const page = r1ZeroPage({ before, after, records, command: o.command, config: { ...c }, chartDir: relative(dirname(o.results), chartDir) || '.', minutes: elapsed, ...(o.notes ? { notes: o.notes } : {}) });
+  const page = r1ZeroPage({ before, after, records, command: o.command, config: { ...c }, chartDir: relative(dirname(o.results), chartDir) || '.', ...(o.notes ? { notes: o.notes } : {}) });
   await writeFileAtomic(o.results, Buffer.from(page));
   await writeFileAtomic(join(o.outputDir, 'results.json'), Buffer.from(JSON.stringify({ before: before.reports, after: after.reports, steps: records.length }, null, 2) + '\n'));
   return o.results;

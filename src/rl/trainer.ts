@@ -212,7 +212,7 @@ export class GrpoTrainer {
       clip_ratio_low: u.clipLow / Math.max(1, u.parts), clip_ratio_high: u.clipHigh / Math.max(1, u.parts), clip_ratio: u.clipRegion / Math.max(1, u.parts),
       reflection_rate: avg(r.inputs.map((x) => reflectionCount(x.response))),
       rollout_tokens_per_sec: r.rolloutTokens / r.rolloutSec, update_tokens_per_sec: u.tokens / u.sec, elapsed_sec: elapsed,
-      heap_reserved_mb: this.d.engine.heap.reservedBytes / 2 ** 20,
+      step_sec: r.rolloutSec + u.sec, heap_reserved_mb: this.d.engine.heap.reservedBytes / 2 ** 20,
     };
   }
 
