@@ -30,10 +30,26 @@ function expRow(s: usize, sub: f32, n: i32): f32 {
   return t;
 }
 
+/** y[0..n) *= a. */
+function scaleRow(y: usize, n: i32, a: f32): void {
+  const A = f32x4.splat(a);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) v128.store(at(y, i), f32x4.mul(v128.load(at(y, i)), A));
+  for (; i < n; i++) store<f32>(at(y, i), load<f32>(at(y, i)) * a);
+}
+
 /** s[j] = s[j] * scale + mask[j] for j < n; returns the max. */
 function scaleMask(s: usize, n: i32, scale: f32, maskRow: usize): f32 {
-  let mx: f32 = -Infinity;
-  for (let j = 0; j < n; j++) {
+  const SC = f32x4.splat(scale);
+  let M = f32x4.splat(-Infinity), j = 0;
+  for (; j + 4 <= n; j += 4) {
+    let v = f32x4.mul(v128.load(at(s, j)), SC);
+    if (maskRow) v = f32x4.add(v, v128.load(at(maskRow, j)));
+    v128.store(at(s, j), v);
+    M = f32x4.max(M, v);
+  }
+  let mx = max(max(f32x4.extract_lane(M, 0), f32x4.extract_lane(M, 1)), max(f32x4.extract_lane(M, 2), f32x4.extract_lane(M, 3)));
+  for (; j < n; j++) {
     let v = load<f32>(at(s, j)) * scale;
     if (maskRow) v += load<f32>(at(maskRow, j));
     store<f32>(at(s, j), v);
@@ -48,7 +64,7 @@ export function attentionJob(tid: i32, nt: i32): void {
   const B = argi(0), HQ = argi(1), HK = argi(2), TQ = argi(3), TK = argi(4), DK = argi(5), DV = argi(6);
   const scale = <f32>argf(7), causal = argi(8) != 0;
   const q = argp(9), k = argp(10), v = argp(11), out = argp(12), lse = argp(13), mask = argp(14), mbs = argi(15);
-  const group = HQ / HK, S = scratch(tid) + ATTN_SCRATCH_OFFSET;
+  const group = HQ / HK, S = scratch(tid) + ATTN_SCRATCH_OFFSET, inv = S + (<usize>(4 * TK) << 2);
   const t0 = rng(B * HQ, tid, nt, 1), t1 = rng(B * HQ, tid + 1, nt, 1);
   for (let t = t0; t < t1; t++) {
     const b = t / HQ, hq = t % HQ, kvh = b * HK + hq / group;
@@ -63,16 +79,17 @@ export function attentionJob(tid: i32, nt: i32): void {
         if (mx == -Infinity) {
           memory.fill(sr, 0, <usize>L << 2);
           store<f32>(at(lse, row0 + r), -Infinity);
+          store<f32>(at(inv, r), 0);
           continue;
         }
         const l = expRow(sr, mx, lim);
         if (lim < L) memory.fill(at(sr, lim), 0, <usize>(L - lim) << 2);
-        const inv = <f32>(1 / <f64>l);
-        for (let j = 0; j < lim; j++) store<f32>(at(sr, j), load<f32>(at(sr, j)) * inv);
+        store<f32>(at(inv, r), <f32>(1 / <f64>l));
         store<f32>(at(lse, row0 + r), <f32>(<f64>mx + Math.log(<f64>l)));
       }
-      // out rows = P V (rows x L) x (L x DV)
+      // out rows = (exp(S - max) V) / sum: (rows x L) x (L x DV), then each row scaled
       smallRowsB(S, TK, 1, vh, DV, at(out, row0 * DV), DV, 0, rows, 0, DV, L, false);
+      for (let r = 0; r < rows; r++) scaleRow(at(out, (row0 + r) * DV), DV, load<f32>(at(inv, r)));
     }
   }
 }
@@ -109,9 +126,16 @@ export function attentionBwdJob(tid: i32, nt: i32): void {
           scaleMask(pr, lim, scale, mask ? at(mask, b * mbs + i * TK) : 0);
           expRow(pr, Lr, lim);
           if (lim < L) memory.fill(at(pr, lim), 0, <usize>(L - lim) << 2);
-          let dsum: f32 = 0;
-          for (let j = 0; j < lim; j++) dsum += load<f32>(at(pr, j)) * load<f32>(at(dr, j));
-          for (let j = 0; j < L; j++) store<f32>(at(dr, j), load<f32>(at(pr, j)) * (load<f32>(at(dr, j)) - dsum) * scale);
+          // dS = P * (dP - sum_j P dP) * scale
+          let D = f32x4.splat(0), j = 0;
+          for (; j + 4 <= lim; j += 4) D = f32x4.add(D, f32x4.mul(v128.load(at(pr, j)), v128.load(at(dr, j))));
+          let dsum = (f32x4.extract_lane(D, 0) + f32x4.extract_lane(D, 1)) + (f32x4.extract_lane(D, 2) + f32x4.extract_lane(D, 3));
+          for (; j < lim; j++) dsum += load<f32>(at(pr, j)) * load<f32>(at(dr, j));
+          const DSUM = f32x4.splat(dsum), SC = f32x4.splat(scale);
+          for (j = 0; j + 4 <= L; j += 4) {
+            v128.store(at(dr, j), f32x4.mul(f32x4.mul(v128.load(at(pr, j)), f32x4.sub(v128.load(at(dr, j)), DSUM)), SC));
+          }
+          for (; j < L; j++) store<f32>(at(dr, j), load<f32>(at(pr, j)) * (load<f32>(at(dr, j)) - dsum) * scale);
         }
         for (let j0 = 0; j0 < L; j0 += 4) {
           const jr = min(4, L - j0);
