@@ -13,7 +13,8 @@ import { disposeParams, initParams, loadParams, paramsFromContents, paramsToStor
 import { parseDeepseekV3Config, readDeepseekV3Config } from '../../src/models/deepseek-v3/config.js';
 import { checkpointTensors, modelFigures } from '../../src/models/deepseek-v3/params.js';
 import { Engine, Rng } from '../../src/tensor/index.js';
-import { BASE_CONFIG, tinyConfig } from './fixtures.js';
+import { decodeE4M3, encodeE4M3Array } from '../../src/io/fp8-e4m3.js';
+import { BASE_CONFIG, maxAbsDiff, tinyConfig } from './fixtures.js';
 
 const engine = (): Engine => new Engine(createReferenceBackend());
 
@@ -83,6 +84,27 @@ it('a checkpoint missing a tensor or with a wrong shape is an error naming key, 
     const ok = paramsFromContents(e, c, { tensors: extra, metadata: {} }, 'ckpt');
     assert.match(ok.warnings[0]!, /ignoring 1 tensor the config does not use: .*weight_scale_inv/);
     disposeParams(ok.params);
+  } finally { disposeParams(p); }
+});
+
+it("dequantises weights stored in DeepSeek's FP8 layout (E4M3 + per-block weight_scale_inv)", () => {
+  const e = engine(), c = tinyConfig({ quantization_config: { quant_method: 'fp8', fmt: 'e4m3', activation_scheme: 'dynamic', weight_block_size: [4, 8] } });
+  const p = initParams(e, c, new Rng(6));
+  try {
+    const key = 'model.layers.0.self_attn.kv_b_proj.weight'; // [64, 8]: 16 x 1 blocks of 4 x 8
+    const w = e.read(p.get(key)!) as Float32Array;
+    const scales = Float32Array.from({ length: 16 }, (_, b) => 2 ** (b % 5 - 7));
+    const bytes = encodeE4M3Array(Array.from(w, (v, i) => v / scales[Math.floor(i / 8 / 4)]!));
+    const stored = paramsToStored(c, p);
+    stored.set(key, { dtype: 'F8_E4M3', shape: [64, 8], data: bytes });
+    stored.set(`${key}_scale_inv`, { dtype: 'F32', shape: [16, 1], data: scales });
+    const got = paramsFromContents(e, c, { tensors: stored, metadata: {} }, 'fp8');
+    const back = e.read(got.params.get(key)!);
+    back.forEach((v, i) => assert.equal(v, Math.fround(decodeE4M3(bytes[i]!) * scales[Math.floor(i / 32)]!)));
+    assert.ok(maxAbsDiff(back, w) < 0.07 * Math.max(...Array.from(w, Math.abs)), 'close to the float weights');
+    disposeParams(got.params);
+    stored.delete(`${key}_scale_inv`);
+    assert.throws(() => paramsFromContents(e, c, { tensors: stored, metadata: {} }, 'fp8'), /"model\.layers\.0\.self_attn\.kv_b_proj\.weight" is F8_E4M3 but "model\.layers\.0\.self_attn\.kv_b_proj\.weight_scale_inv" is missing/);
   } finally { disposeParams(p); }
 });
 

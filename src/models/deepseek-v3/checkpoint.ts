@@ -54,13 +54,33 @@ export function initParams(engine: Engine, config: DeepseekV3Config, rng: Rng): 
 /**
  * Builds the parameter map from checkpoint contents after params.ts's checkCheckpointTensors:
  * errors name the key, the expected shape and what the file holds. Returns warnings for tensors
- * the model does not use (for the caller to show). FP8 checkpoints are not dequantised here.
+ * the model does not use (for the caller to show). FP8 weights are dequantised (weightValues).
  */
 export function paramsFromContents(engine: Engine, config: DeepseekV3Config, contents: SafetensorsContents, source: string): { params: Map<string, Tensor>; warnings: string[] } {
   const warnings = checkCheckpointTensors(config, contents.tensors, source);
   const params = new Map<string, Tensor>();
-  for (const s of parameterSpecs(config)) params.set(s.name, makeParam(engine, s.name, tensorToFloat32(contents.tensors.get(s.name)!), s.shape));
+  for (const s of parameterSpecs(config)) params.set(s.name, makeParam(engine, s.name, weightValues(config, contents, s, source), s.shape));
   return { params, warnings };
+}
+
+/**
+ * A stored weight as float32. FP8 weights of DeepSeek's release layout (E4M3 `weight` with a
+ * float32 `weight_scale_inv` per weight_block_size block) are dequantised as e4m3 * scale, as
+ * DeepSeek's `weight_dequant` does; an E4M3 weight without its scales is an error.
+ */
+function weightValues(config: DeepseekV3Config, contents: SafetensorsContents, s: TensorSpec, source: string): Float32Array {
+  const t = contents.tensors.get(s.name)!, values = tensorToFloat32(t);
+  if (t.dtype !== 'F8_E4M3') return values;
+  const scale = contents.tensors.get(`${s.name}_scale_inv`), block = config.quantization_config?.weight_block_size;
+  if (!scale || !block || s.shape.length !== 2) {
+    throw new Error(`${source}: tensor "${s.name}" is F8_E4M3 but ${!scale ? `"${s.name}_scale_inv" is missing` : 'config.json has no quantization_config.weight_block_size'}; expected DeepSeek's FP8 layout (per-block float32 scales)`);
+  }
+  const sv = tensorToFloat32(scale), [rows, cols] = s.shape as [number, number], sc = Math.ceil(cols / block[1]);
+  for (let r = 0; r < rows; r++) {
+    const srow = Math.floor(r / block[0]) * sc;
+    for (let c = 0; c < cols; c++) values[r * cols + c]! *= sv[srow + Math.floor(c / block[1])]!;
+  }
+  return values;
 }
 
 /** Loads a checkpoint (a folder, model.safetensors or a shard index) into a parameter map. */
