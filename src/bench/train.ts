@@ -61,6 +61,7 @@ export function benchTrain(engine: Engine, config: DeepseekV3Config, opts: Train
       engine.scope(() => {
         const out = model.loss(tokens);
         addLoads(loads, out.moe);
+        addLoads(loads, out.mtpMoe, config.num_hidden_layers);
         loss = out.loss.item();
         t1 = now();
         out.loss.backward();

@@ -5,13 +5,13 @@
  */
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { maxViolation, updateBalanceBias } from '../../src/models/deepseek-v3/balance.js';
+import { addLoads, maxViolation, updateBalanceBias } from '../../src/models/deepseek-v3/balance.js';
 import { selectExperts } from '../../src/models/deepseek-v3/gate.js';
 import { mlpForward } from '../../src/models/deepseek-v3/mlp.js';
 import { groupByExpert, moeForward } from '../../src/models/deepseek-v3/moe.js';
 import { add, mul, reshape, Rng, scatterAdd, slice, sum, type Engine, type Tensor } from '../../src/tensor/index.js';
 import { forEachBackend } from '../helpers/backends.js';
-import { disposeModel, maxAbsDiff, tinyConfig, tinyModel } from './fixtures.js';
+import { disposeModel, maxAbsDiff, randomTokens, tinyConfig, tinyModel } from './fixtures.js';
 
 /** The MoE layer computed the obvious way: every expert on every token, weighted by a dense [N, E] gate. */
 function plainMoe(e: Engine, x: Tensor, params: ReadonlyMap<string, Tensor>, prefix: string, experts: Int32Array, weights: Tensor, E: number, k: number, shared: boolean): Tensor {
@@ -128,5 +128,25 @@ it('bias update moves each bias by gamma against its load and reports MaxVio', a
     assert.equal(vio.get(1), 1);
     assert.equal(maxViolation([3, 3, 3]), 0);
     assert.throws(() => updateBalanceBias(m.params, m.config, new Map([[0, load]])), /layer 0 is not an MoE layer/);
+  } finally { disposeModel(m); }
+});
+
+it('MTP blocks report their expert loads and their correction bias follows them', async () => {
+  const { Engine } = await import('../../src/tensor/index.js');
+  const { createReferenceBackend } = await import('../../src/kernels/index.js');
+  const e = new Engine(createReferenceBackend());
+  const m = tinyModel(e, { num_nextn_predict_layers: 1 }); // layers 0 dense, 1 MoE; MTP block = layer 2 (MoE)
+  try {
+    const loads = e.scope(() => {
+      const out = m.loss(randomTokens(e, 2, 9, m.config.vocab_size));
+      return addLoads(addLoads(new Map(), out.moe), out.mtpMoe, m.config.num_hidden_layers);
+    });
+    assert.deepEqual([...loads.keys()], [1, 2]);
+    // module 1 runs on the T - 1 = 8 positions whose next token exists, in both sequences
+    assert.equal(loads.get(2)!.reduce((a, b) => a + b, 0), 2 * 8 * m.config.num_experts_per_tok);
+    const key = 'model.layers.2.mlp.gate.e_score_correction_bias';
+    const before = Array.from(e.read(m.params.get(key)!));
+    updateBalanceBias(m.params, m.config, loads, 0.5);
+    assert.notDeepEqual(Array.from(e.read(m.params.get(key)!)), before);
   } finally { disposeModel(m); }
 });

@@ -47,9 +47,11 @@ export interface LossOutput {
   /** (lambda / D) * sum of the MTP modules' losses, or null without MTP modules. */
   readonly mtpLoss: Tensor | null;
   readonly mtpModuleLosses: Tensor[];
-  /** Sum over MoE layers of the sequence-wise balance loss, or null when alpha is 0. */
+  /** Sum over MoE layers (MTP blocks included) of the sequence-wise balance loss, or null when alpha is 0. */
   readonly balanceLoss: Tensor | null;
   readonly moe: (MoeOutput | null)[];
+  /** Per MTP module k (layer num_hidden_layers + k - 1): its MoE routing and load, or null. */
+  readonly mtpMoe: (MoeOutput | null)[];
   /** The main model's logits (B, T, V). */
   readonly logits: Tensor;
 }
@@ -112,9 +114,12 @@ export class DeepseekV3 {
     let loss = lmLoss, balanceLoss: Tensor | null = null, mtpLoss: Tensor | null = null;
     for (const m of f.moe) if (m?.balanceLoss) balanceLoss = balanceLoss ? add(balanceLoss, m.balanceLoss) : m.balanceLoss;
     const D = this.config.num_nextn_predict_layers;
-    let mtpModuleLosses: Tensor[] = [];
+    let mtpModuleLosses: Tensor[] = [], mtpMoe: (MoeOutput | null)[] = [];
     if (D > 0) {
-      mtpModuleLosses = mtpLosses(this, f.hidden, tokens).losses;
+      const m = mtpLosses(this, f.hidden, tokens, this.opts.seqAuxAlpha ?? 0);
+      mtpModuleLosses = m.losses;
+      mtpMoe = m.moe;
+      for (const x of m.moe) if (x?.balanceLoss) balanceLoss = balanceLoss ? add(balanceLoss, x.balanceLoss) : x.balanceLoss;
       if (mtpModuleLosses.length > 0) {
         const total = mtpModuleLosses.reduce((s, l) => add(s, l));
         mtpLoss = mul(total, (this.opts.mtpLambda ?? 0.3) / D);
@@ -122,7 +127,7 @@ export class DeepseekV3 {
       }
     }
     if (balanceLoss) loss = add(loss, balanceLoss);
-    return { loss, lmLoss, mtpLoss, mtpModuleLosses, balanceLoss, moe: f.moe, logits: f.logits };
+    return { loss, lmLoss, mtpLoss, mtpModuleLosses, balanceLoss, moe: f.moe, mtpMoe, logits: f.logits };
   }
 
   /** A latent cache for `slots` sequences of up to `maxLen` tokens each (main-model layers). */

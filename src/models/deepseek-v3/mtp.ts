@@ -17,6 +17,7 @@ import { concat, crossEntropy, rmsNorm, slice } from '../../tensor/index.js';
 import { blockForward } from './block.js';
 import type { LatentCache, PackedBatch } from './cache.js';
 import type { DeepseekV3 } from './model.js';
+import type { MoeOutput } from './moe.js';
 import { linearP, param } from './weights.js';
 
 /** The HF key prefix of MTP module k (1-based). */
@@ -40,20 +41,23 @@ function combine(model: DeepseekV3, k: number, h: Tensor, tokens: Tensor): Tenso
 /**
  * The D module losses for tokens (B, T) given the main model's pre-norm hidden states (B, T, D).
  * Module k predicts t_{i+k+1} at positions i < T - k - 1; depths with no target are left out.
+ * `moe[k-1]` is module k's MoE routing and load (layer num_hidden_layers + k - 1), or null.
  */
-export function mtpLosses(model: DeepseekV3, hidden: Tensor, tokens: Tensor): { losses: Tensor[]; hiddens: Tensor[] } {
+export function mtpLosses(model: DeepseekV3, hidden: Tensor, tokens: Tensor, seqAuxAlpha = 0): { losses: Tensor[]; hiddens: Tensor[]; moe: (MoeOutput | null)[] } {
   const c = model.config, T = tokens.shape[1]!;
-  const losses: Tensor[] = [], hiddens: Tensor[] = [];
+  const losses: Tensor[] = [], hiddens: Tensor[] = [], moe: (MoeOutput | null)[] = [];
   let h = hidden; // h^{k-1}: (B, T - k + 1, D)
   for (let k = 1; k <= c.num_nextn_predict_layers && T - k - 1 > 0; k++) {
     const L = T - k;
     const hIn = combine(model, k, slice(h, 1, 0, L), slice(tokens, 1, k, T)); // (B, L, D)
-    h = blockForward(hIn, model.params, c.num_hidden_layers + k - 1, model.ctx).h; // (B, L, D)
+    const out = blockForward(hIn, model.params, c.num_hidden_layers + k - 1, model.ctx, { seqAuxAlpha });
+    h = out.h; // (B, L, D)
     hiddens.push(h);
+    moe.push(out.moe);
     const logits = model.head(slice(h, 1, 0, L - 1), `${mtpPrefix(c.num_hidden_layers, k)}.shared_head.norm.weight`); // (B, L-1, V)
     losses.push(crossEntropy(logits, slice(tokens, 1, k + 1, T))); // targets t_{i+k+1}: (B, L-1)
   }
-  return { losses, hiddens };
+  return { losses, hiddens, moe };
 }
 
 /**
