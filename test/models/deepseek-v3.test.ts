@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { decodeLogits } from '../../src/models/deepseek-v3/check-reference.js';
 import { DeepseekV3 } from '../../src/models/deepseek-v3/model.js';
-import { Rng, slice, type Tensor } from '../../src/tensor/index.js';
+import { matmul, Rng, slice, transpose, type Tensor } from '../../src/tensor/index.js';
 import { forEachBackend } from '../helpers/backends.js';
 import { disposeModel, maxAbsDiff, randomTokens, tinyModel } from './fixtures.js';
 
@@ -154,6 +154,26 @@ forEachBackend((_name, engine) => {
       step();
       assert.equal(e.liveBytes, before);
     } finally { cache.dispose(); tokens.dispose(); disposeModel(m); }
+  });
+
+  it('ModelOptions.linear runs every block projection and nothing else (not embedding, head, router)', () => {
+    const e = engine();
+    const seen = new Set<Tensor>();
+    const m = tinyModel(e, { num_nextn_predict_layers: 1 }, 3, { linear: (x, w) => { seen.add(w); return matmul(x, transpose(w)); } });
+    const plain = tinyModel(e, { num_nextn_predict_layers: 1 }, 3);
+    try {
+      e.noGrad(() => e.scope(() => {
+        const tokens = randomTokens(e, 2, 8, m.config.vocab_size);
+        const a = m.loss(tokens).loss.item(), b = plain.loss(tokens).loss.item();
+        assert.equal(a, b);
+      }));
+      const used = [...m.params].filter(([, t]) => seen.has(t)).map(([k]) => k);
+      const isBlockLinear = (k: string): boolean => /\.(q_a_proj|q_b_proj|q_proj|kv_a_proj_with_mqa|kv_b_proj|o_proj|gate_proj|up_proj|down_proj|eh_proj)\.weight$/.test(k);
+      assert.deepEqual(used.filter((k) => !isBlockLinear(k)), []);
+      const never = [...m.params.keys()].filter((k) => isBlockLinear(k) && !used.includes(k) && !/\.experts\./.test(k));
+      assert.deepEqual(never, [], 'every non-expert block projection went through the option');
+      assert.ok(used.some((k) => /\.experts\./.test(k)) && used.includes('model.layers.2.eh_proj.weight'));
+    } finally { disposeModel(m); disposeModel(plain); }
   });
 
   it('lastLogits picks the final position', () => {

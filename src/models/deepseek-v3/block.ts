@@ -37,7 +37,7 @@ export function blockForward(x: Tensor, params: Params, layer: number, ctx: Attn
     : mlaTrain(a, params, `${p}.self_attn`, ctx);
   const h = add(x, attn);
   const f = rmsNorm(h, param(params, `${p}.post_attention_layernorm.weight`), c.rms_norm_eps);
-  if (!isMoeLayer(c, layer)) return { h: add(h, mlpForward(f, params, `${p}.mlp`)), moe: null };
-  const moe = moeForward(f, params, `${p}.mlp`, c, { seqAuxAlpha: opts.seqAuxAlpha ?? 0 });
+  if (!isMoeLayer(c, layer)) return { h: add(h, mlpForward(f, params, `${p}.mlp`, ctx.linear)), moe: null };
+  const moe = moeForward(f, params, `${p}.mlp`, c, { seqAuxAlpha: opts.seqAuxAlpha ?? 0, linear: ctx.linear });
   return { h: add(h, moe.y), moe };
 }

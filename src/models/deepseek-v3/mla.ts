@@ -20,7 +20,7 @@ import { add, attention, concat, expand, indexSelect, matmul, mul, permute, resh
 import type { LatentCache, PackedBatch, RowSpan } from './cache.js';
 import type { DeepseekV3Config } from './config.js';
 import type { Rope } from './rope.js';
-import { linearP, param, type Params } from './weights.js';
+import { linearP, param, type LinearFn, type Params } from './weights.js';
 
 /** What attention needs besides weights: the config, the RoPE tables and the softmax scale. */
 export interface AttnContext {
@@ -32,6 +32,8 @@ export interface AttnContext {
    * mix as batched GEMMs (more memory, [B, H, T, T] scores, but GEMM speed). Same result.
    */
   readonly attention: 'fused' | 'matmul';
+  /** The Linear GEMM of every block projection (plainLinear, or e.g. an FP8 simulation). */
+  readonly linear: LinearFn;
 }
 
 /** Causal attention of q (B, H, Tq, Dk) over k (B, Hk, Tk, Dk), v (B, Hk, Tk, Dv) -> (B, H, Tq, Dv). */
@@ -49,9 +51,9 @@ function queries(x: Tensor, params: Params, prefix: string, ctx: AttnContext, st
   const c = ctx.config, [B, T] = x.shape as [number, number, number];
   const H = c.num_attention_heads, Dn = c.qk_nope_head_dim, R = c.qk_rope_head_dim;
   const q = c.q_lora_rank === null
-    ? linearP(x, params, `${prefix}.q_proj`) // (B, T, H*Dq)
-    : linearP(rmsNorm(linearP(x, params, `${prefix}.q_a_proj`), param(params, `${prefix}.q_a_layernorm.weight`), c.rms_norm_eps),
-      params, `${prefix}.q_b_proj`); // (B, T, q_lora) -> (B, T, H*Dq)
+    ? linearP(x, params, `${prefix}.q_proj`, ctx.linear) // (B, T, H*Dq)
+    : linearP(rmsNorm(linearP(x, params, `${prefix}.q_a_proj`, ctx.linear), param(params, `${prefix}.q_a_layernorm.weight`), c.rms_norm_eps),
+      params, `${prefix}.q_b_proj`, ctx.linear); // (B, T, q_lora) -> (B, T, H*Dq)
   const [qNope, qPe] = split(reshape(q, [B, T, H, Dn + R]), [Dn, R], 3); // (B, T, H, Dn), (B, T, H, R)
   return [qNope!, ctx.rope.apply(qPe!, start)];
 }
@@ -59,7 +61,7 @@ function queries(x: Tensor, params: Params, prefix: string, ctx: AttnContext, st
 /** The normalised latent (B, T, C) and the rotated shared k_pe (B, T, 1, R). */
 function latent(x: Tensor, params: Params, prefix: string, ctx: AttnContext, start: number | Int32Array): [Tensor, Tensor] {
   const c = ctx.config, [B, T] = x.shape as [number, number, number];
-  const kv = linearP(x, params, `${prefix}.kv_a_proj_with_mqa`); // (B, T, C + R)
+  const kv = linearP(x, params, `${prefix}.kv_a_proj_with_mqa`, ctx.linear); // (B, T, C + R)
   const [lat, kPe] = split(kv, [c.kv_lora_rank, c.qk_rope_head_dim], 2);
   const latN = rmsNorm(lat!, param(params, `${prefix}.kv_a_layernorm.weight`), c.rms_norm_eps); // (B, T, C)
   const kRot = ctx.rope.apply(reshape(kPe!, [B, T, 1, c.qk_rope_head_dim]), start); // (B, T, 1, R)
@@ -67,10 +69,10 @@ function latent(x: Tensor, params: Params, prefix: string, ctx: AttnContext, sta
 }
 
 /** Merges heads (B, H, T, Dv) -> (B, T, H*Dv) and applies o_proj. */
-function output(o: Tensor, params: Params, prefix: string): Tensor {
+function output(o: Tensor, params: Params, prefix: string, ctx: AttnContext): Tensor {
   const [B, H, T, Dv] = o.shape as [number, number, number, number];
   const merged = reshape(permute(o, [0, 2, 1, 3]), [B, T, H * Dv]); // (B, T, H, Dv) -> (B, T, H*Dv)
-  return linearP(merged, params, `${prefix}.o_proj`); // (B, T, D)
+  return linearP(merged, params, `${prefix}.o_proj`, ctx.linear); // (B, T, D)
 }
 
 /** Training-path MLA over a whole causal sequence x (B, T, D) starting at position `start` -> (B, T, D). */
@@ -79,14 +81,14 @@ export function mlaTrain(x: Tensor, params: Params, prefix: string, ctx: AttnCon
   const H = c.num_attention_heads, Dn = c.qk_nope_head_dim, R = c.qk_rope_head_dim, Dv = c.v_head_dim;
   const [qNope, qPe] = queries(x, params, prefix, ctx, start);
   const [latN, kPe] = latent(x, params, prefix, ctx, start);
-  const kv = reshape(linearP(latN, params, `${prefix}.kv_b_proj`), [B, T, H, Dn + Dv]); // (B, T, H, Dn+Dv)
+  const kv = reshape(linearP(latN, params, `${prefix}.kv_b_proj`, ctx.linear), [B, T, H, Dn + Dv]); // (B, T, H, Dn+Dv)
   const [kNope, v] = split(kv, [Dn, Dv], 3); // (B, T, H, Dn), (B, T, H, Dv)
   const heads = (t: Tensor): Tensor => permute(t, [0, 2, 1, 3]); // (B, T, H, .) -> (B, H, T, .) view
   const q = concat([heads(qNope), heads(qPe)], 3); // (B, H, T, Dq), contiguous for the kernel
   const kPeH = expand(kPe, [B, T, H, R]); // (B, T, 1, R) -> (B, T, H, R): one head shared
   const k = concat([heads(kNope!), heads(kPeH)], 3); // (B, H, T, Dq)
   const o = attend(q, k, heads(v!), ctx); // (B, H, T, Dv)
-  return output(o, params, prefix);
+  return output(o, params, prefix, ctx);
 }
 
 /**
@@ -111,7 +113,7 @@ export function mlaAbsorbed(x: Tensor, params: Params, prefix: string, ctx: Attn
   // last R output columns avoids copying a strided value slice of the whole cache.
   const o = batch.uniform ? attendUniform(q, cache.keys(layer, batch.rows), batch, ctx) : attendRagged(q, cache, layer, batch, ctx); // (N, H, C)
   const out = matmul(transpose(o, 0, 1), transpose(wUv)); // (H, N, C) @ (H, C, Dv) -> (H, N, Dv)
-  return linearP(reshape(transpose(out, 0, 1), [B, T, H * Dv]), params, `${prefix}.o_proj`); // (B, T, D)
+  return linearP(reshape(transpose(out, 0, 1), [B, T, H * Dv]), params, `${prefix}.o_proj`, ctx.linear); // (B, T, D)
 }
 
 /** Dense batch: rows are slots 0..R-1 with n tokens each at the same start; causal mask by offset. */

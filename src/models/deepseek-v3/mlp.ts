@@ -6,11 +6,11 @@
  */
 import type { Tensor } from '../../tensor/index.js';
 import { swiglu } from '../../tensor/index.js';
-import { linearP, type Params } from './weights.js';
+import { linearP, plainLinear, type LinearFn, type Params } from './weights.js';
 
-/** x [..., D] -> [..., D] through the SwiGLU MLP whose weights sit under `prefix`. */
-export function mlpForward(x: Tensor, params: Params, prefix: string): Tensor {
-  const g = linearP(x, params, `${prefix}.gate_proj`); // (..., I)
-  const u = linearP(x, params, `${prefix}.up_proj`); // (..., I)
-  return linearP(swiglu(g, u), params, `${prefix}.down_proj`); // (..., I) -> (..., D)
+/** x [..., D] -> [..., D] through the SwiGLU MLP whose weights sit under `prefix` (its GEMMs via `fn`). */
+export function mlpForward(x: Tensor, params: Params, prefix: string, fn: LinearFn = plainLinear): Tensor {
+  const g = linearP(x, params, `${prefix}.gate_proj`, fn); // (..., I)
+  const u = linearP(x, params, `${prefix}.up_proj`, fn); // (..., I)
+  return linearP(swiglu(g, u), params, `${prefix}.down_proj`, fn); // (..., I) -> (..., D)
 }

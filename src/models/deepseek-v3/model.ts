@@ -17,7 +17,7 @@ import type { AttnContext } from './mla.js';
 import type { MoeOutput } from './moe.js';
 import { mtpLosses } from './mtp.js';
 import { Rope, softmaxScale } from './rope.js';
-import { linearP, param, type Params } from './weights.js';
+import { linearP, param, plainLinear, type LinearFn, type Params } from './weights.js';
 
 export interface ModelOptions {
   /** Longest sequence (RoPE table length); default max_position_embeddings. */
@@ -28,6 +28,12 @@ export interface ModelOptions {
   readonly mtpLambda?: number;
   /** Attention implementation of the training path (mla.ts AttnContext): default 'fused'. */
   readonly attention?: 'fused' | 'matmul';
+  /**
+   * The Linear GEMM of every block projection (MLA q/kv/o, dense MLP, experts, shared experts, MTP
+   * eh_proj), e.g. an FP8 simulation (V3 paper 3.3). Embedding, lm_head, router and norms keep
+   * float32. Default: plain x @ W^T.
+   */
+  readonly linear?: LinearFn;
 }
 
 export interface ForwardOutput {
@@ -63,7 +69,7 @@ export class DeepseekV3 {
   /** `params` holds every weight by HF key (see checkpoint.ts to create or load them). */
   constructor(readonly engine: Engine, readonly config: DeepseekV3Config, readonly params: Params, readonly opts: ModelOptions = {}) {
     this.rope = new Rope(engine, config, opts.maxLen ?? config.max_position_embeddings);
-    this.ctx = { config, rope: this.rope, scale: softmaxScale(config), attention: opts.attention ?? 'fused' };
+    this.ctx = { config, rope: this.rope, scale: softmaxScale(config), attention: opts.attention ?? 'fused', linear: opts.linear ?? plainLinear };
   }
 
   /** Checks token ids (B, T) int32 against the vocabulary. */

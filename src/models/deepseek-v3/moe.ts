@@ -19,11 +19,13 @@ import { add, concat, div, indexSelect, mean, mul, reshape, slice, sum } from '.
 import type { DeepseekV3Config } from './config.js';
 import { route } from './gate.js';
 import { mlpForward } from './mlp.js';
-import type { Params } from './weights.js';
+import type { LinearFn, Params } from './weights.js';
 
 export interface MoeOptions {
   /** Weight alpha of the sequence-wise balance loss; 0 or absent: not computed. */
   readonly seqAuxAlpha?: number;
+  /** The experts' Linear GEMMs (e.g. FP8 simulation); the router always uses the plain one. */
+  readonly linear?: LinearFn;
 }
 
 export interface MoeOutput {
@@ -35,6 +37,8 @@ export interface MoeOutput {
   readonly experts: Int32Array;
   /** Gate weights (N, k). */
   readonly weights: Tensor;
+  /** Unbiased gate scores (N, E), differentiable (for batch-wise auxiliary losses). */
+  readonly scores: Tensor;
   /** alpha * mean over sequences of sum_i f_i P_i, or null. */
   readonly balanceLoss: Tensor | null;
 }
@@ -64,15 +68,15 @@ export function moeForward(x: Tensor, params: Params, prefix: string, config: De
   const outs: Tensor[] = [];
   for (let ex = 0; ex < E; ex++) {
     const a = g.offsets[ex]!, b = g.offsets[ex + 1]!;
-    if (b > a) outs.push(mlpForward(slice(xs, 0, a, b), params, `${prefix}.experts.${ex}`)); // (n_e, D)
+    if (b > a) outs.push(mlpForward(slice(xs, 0, a, b), params, `${prefix}.experts.${ex}`, opts.linear)); // (n_e, D)
   }
   const ysSorted = outs.length === 1 ? outs[0]! : concat(outs, 0); // (N*k, D), expert order
   const ys = reshape(indexSelect(ysSorted, 0, e.tensor(g.rank, [N * k], 'i32')), [N, k, D]); // (N, k, D)
   let y = sum(mul(ys, reshape(r.weights, [N, k, 1])), 1); // (N, D)
-  if (config.n_shared_experts > 0) y = add(y, mlpForward(x2, params, `${prefix}.shared_experts`));
+  if (config.n_shared_experts > 0) y = add(y, mlpForward(x2, params, `${prefix}.shared_experts`, opts.linear));
   const alpha = opts.seqAuxAlpha ?? 0;
   const balanceLoss = alpha > 0 ? sequenceBalanceLoss(r.scores, r.experts, B, T, config, alpha) : null;
-  return { y: reshape(y, [B, T, D]), load: r.load, experts: r.experts, weights: r.weights, balanceLoss };
+  return { y: reshape(y, [B, T, D]), load: r.load, experts: r.experts, weights: r.weights, scores: r.scores, balanceLoss };
 }
 
 /**

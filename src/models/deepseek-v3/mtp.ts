@@ -35,7 +35,7 @@ function combine(model: DeepseekV3, k: number, h: Tensor, tokens: Tensor): Tenso
   const c = model.config, p = mtpPrefix(c.num_hidden_layers, k), eps = c.rms_norm_eps;
   const e = rmsNorm(model.embed(tokens), param(model.params, `${p}.enorm.weight`), eps); // (B, T', D)
   const hn = rmsNorm(h, param(model.params, `${p}.hnorm.weight`), eps); // (B, T', D)
-  return linearP(concat([e, hn], 2), model.params, `${p}.eh_proj`); // (B, T', 2D) -> (B, T', D)
+  return linearP(concat([e, hn], 2), model.params, `${p}.eh_proj`, model.ctx.linear); // (B, T', 2D) -> (B, T', D)
 }
 
 /**

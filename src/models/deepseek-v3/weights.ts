@@ -10,6 +10,12 @@ import { add, matmul, transpose } from '../../tensor/index.js';
 /** The model's parameters by HF key. */
 export type Params = ReadonlyMap<string, Tensor>;
 
+/** A Linear GEMM without bias: x [..., in], weight [out, in] -> [..., out]. */
+export type LinearFn = (x: Tensor, weight: Tensor) => Tensor;
+
+/** The plain float32 Linear: x @ W^T. */
+export const plainLinear: LinearFn = (x, w) => matmul(x, transpose(w)); // (..., in) @ (in, out) -> (..., out)
+
 /** The parameter `key`, or an error naming it. */
 export function param(params: Params, key: string): Tensor {
   const t = params.get(key);
@@ -17,13 +23,13 @@ export function param(params: Params, key: string): Tensor {
   return t;
 }
 
-/** x [..., in] @ W[out, in]^T (+ bias when `<prefix>.bias` exists) -> [..., out]. */
-export function linearP(x: Tensor, params: Params, prefix: string): Tensor {
+/** fn(x, W[out, in]) (+ bias when `<prefix>.bias` exists): [..., in] -> [..., out]. */
+export function linearP(x: Tensor, params: Params, prefix: string, fn: LinearFn = plainLinear): Tensor {
   const w = param(params, `${prefix}.weight`);
   if (x.shape[x.rank - 1] !== w.shape[1]) {
     throw new Error(`${prefix}: input [${x.shape.join(', ')}] does not match weight [${w.shape.join(', ')}]`);
   }
-  const y = matmul(x, transpose(w)); // (..., in) @ (in, out) -> (..., out)
+  const y = fn(x, w); // (..., in) -> (..., out)
   const b = params.get(`${prefix}.bias`);
   return b === undefined ? y : add(y, b);
 }
