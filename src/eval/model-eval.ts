@@ -1,0 +1,95 @@
+/**
+ * The full evaluation of one checkpoint that the R1 pipeline and its report need (R1 paper 3,
+ * "Evaluation Setup", plus the readability the paper's 2.3 is about), per task and overall:
+ * pass@1 over k samples at temperature 0.6 / top-p 0.95, pass@k, cons@k (src/eval/evaluate.ts),
+ * greedy accuracy (temperature 0, one sample), average response length in tokens, and the
+ * format-violation and language-mixing rates (src/eval/readability.ts) over the k samples.
+ * Deterministic for a seed: the sampled pass draws from Rng(seed), the greedy one from Rng(seed + 1).
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { createBackend } from '../kernels/index.js';
+import { TEMPLATES, type TemplateName } from '../rl/prompts.js';
+import type { Problem } from '../tasks/types.js';
+import { Engine, Rng } from '../tensor/index.js';
+import { loadTokenizer } from '../tokenizer/hf-tokenizer.js';
+import type { Tokenizer } from '../tokenizer/types.js';
+import { readTestProblems } from '../train/data.js';
+import { sampleAndScore, summarize, type GroupSampler, type ProblemResult, type TaskReport } from './evaluate.js';
+import { openModel } from './open-model.js';
+import { readabilityRates } from './readability.js';
+
+/** One row of the report: a task, or "all". */
+export interface EvalRow extends TaskReport {
+  greedy_accuracy: number;
+  format_violation_rate: number;
+  language_mixing_rate: number;
+}
+
+export interface ModelEvalSettings {
+  k: number;
+  temperature: number;
+  topP: number;
+  maxNewTokens: number;
+  template: TemplateName;
+  seed: number;
+  /** Problems per task (the first ones of each fixed test split). */
+  limit: number;
+}
+
+/** What `evaluateModel` writes as JSON. */
+export interface ModelEval {
+  model: string;
+  modelType: string;
+  parameters: number;
+  settings: ModelEvalSettings;
+  rows: EvalRow[];
+  /** Every sampled response, scored. */
+  results: ProblemResult[];
+  /** The greedy response of every problem, scored. */
+  greedy: ProblemResult[];
+}
+
+const mean = (xs: readonly number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
+
+/** Rows per task and "all" from scored sampled and greedy results. */
+export function evalRows(problems: readonly Problem[], results: readonly ProblemResult[], greedy: readonly ProblemResult[]): EvalRow[] {
+  const byKey = new Map(problems.map((p) => [`${p.task}\u0000${p.key}`, p]));
+  const sampled = summarize(results);
+  if (!sampled.some((r) => r.task === 'all')) sampled.push({ ...summarize(results.map((r) => ({ ...r, task: 'all' })))[0]!, task: 'all' });
+  return sampled.map((row) => {
+    const mine = (rs: readonly ProblemResult[]) => (row.task === 'all' ? rs : rs.filter((r) => r.task === row.task));
+    const pairs = mine(results).flatMap((r) => r.responses.map((response) => ({ problem: byKey.get(`${r.task}\u0000${r.key}`)!, response })));
+    return { ...row, greedy_accuracy: mean(mine(greedy).map((r) => Number(r.correct[0]))), ...readabilityRates(pairs) };
+  });
+}
+
+/** Evaluates a sampler on problems (grouped by task in the order given). */
+export function evaluateSampler(sampler: GroupSampler, problems: readonly Problem[], s: ModelEvalSettings, tokenizer: Pick<Tokenizer, 'encode' | 'decode' | 'eosId'>, onProgress?: (phase: string, done: number, total: number) => void): { rows: EvalRow[]; results: ProblemResult[]; greedy: ProblemResult[] } {
+  const template = TEMPLATES[s.template];
+  const results = sampleAndScore(sampler, problems, { k: s.k, temperature: s.temperature, topP: s.topP, maxNewTokens: s.maxNewTokens, template, tokenizer, rng: new Rng(s.seed), onProgress: (d, t) => onProgress?.('sampled', d, t) });
+  const greedy = sampleAndScore(sampler, problems, { k: 1, temperature: 0, topP: 1, maxNewTokens: s.maxNewTokens, template, tokenizer, rng: new Rng(s.seed + 1), onProgress: (d, t) => onProgress?.('greedy', d, t) });
+  return { rows: evalRows(problems, results, greedy), results, greedy };
+}
+
+/** Loads a checkpoint (any kind, src/eval/open-model.ts) and evaluates it on a dataset's test splits. */
+export async function evaluateModel(o: ModelEvalSettings & { model: string; datasetDir: string; tasks?: readonly string[]; tokenizer?: string; threads?: number; onProgress?: (phase: string, done: number, total: number) => void }): Promise<ModelEval> {
+  const tests = readTestProblems(o.datasetDir);
+  const names = o.tasks ?? [...tests.keys()];
+  for (const t of names) if (!tests.has(t)) throw new Error(`tasks: ${o.datasetDir}/test has no ${t}.jsonl; it has ${[...tests.keys()].join(', ')}`);
+  const problems = names.flatMap((t) => tests.get(t)!.slice(0, o.limit));
+  const engine = new Engine(await createBackend(o.threads ? { threads: o.threads } : {}));
+  try {
+    const m = await openModel(engine, o.model);
+    try {
+      const tokDir = o.tokenizer ?? (existsSync(join(m.dir, 'tokenizer.json')) ? m.dir : join(o.datasetDir, 'tokenizer'));
+      const settings: ModelEvalSettings = { k: o.k, temperature: o.temperature, topP: o.topP, maxNewTokens: o.maxNewTokens, template: o.template, seed: o.seed, limit: o.limit };
+      const r = evaluateSampler(m.sampler, problems, settings, loadTokenizer(tokDir), o.onProgress);
+      return { model: m.dir, modelType: m.modelType, parameters: m.parameters, settings, ...r };
+    } finally {
+      m.dispose();
+    }
+  } finally {
+    engine.backend.dispose();
+  }
+}

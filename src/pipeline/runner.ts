@@ -1,0 +1,136 @@
+/**
+ * Runs the stages of a pipeline config in order, each in `<output_dir>/<stage name>/`, with a
+ * manifest.json that records its status, its config, its outputs (checkpoint, SFT data folder,
+ * metrics, statistics, evaluations) and its time. A rerun skips stages whose manifest says `done`
+ * (with the same config; a changed config is an error, not a silent reuse) and calls a `running`
+ * stage again with `resume: true`, so each stage kind continues from its own checkpoints or
+ * progress files. `<output_dir>/pipeline.json` lists every stage's status for the report.
+ * The runners of the stage kinds are passed in (src/pipeline/stages.ts), which keeps this file
+ * free of models and testable with fake stages.
+ */
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../io/atomic-write.js';
+import type { PipelineConfig, StageConfig, StageKind } from './config.js';
+
+/** What a stage leaves for later stages and the report (paths relative to nothing: as given). */
+export interface StageOutputs {
+  /** Model checkpoint (folder or output_dir with `latest`). */
+  checkpoint?: string;
+  /** Further models by name, referred to as `@stage:name` (e.g. the students of a distill stage). */
+  models?: Record<string, string>;
+  /** A `data build`-like folder holding sft.jsonl, tokenizer/, test/. */
+  dataset_dir?: string;
+  metrics?: string;
+  /** Anything else worth reporting (statistics, eval file paths, timings). */
+  [key: string]: unknown;
+}
+
+export interface StageManifest {
+  name: string;
+  kind: StageKind;
+  status: 'running' | 'done';
+  config: StageConfig;
+  started_at: string;
+  finished_at?: string;
+  /** Seconds of work over all attempts. */
+  seconds: number;
+  attempts: number;
+  outputs?: StageOutputs;
+}
+
+export type PipelineEvent =
+  | { type: 'stage-skip'; stage: string; reason: string }
+  | { type: 'stage-start'; stage: string; kind: StageKind; resume: boolean }
+  | { type: 'stage-done'; stage: string; seconds: number; outputs: StageOutputs }
+  | { type: 'log'; stage: string; message: string };
+
+export interface StageContext<S extends StageConfig = StageConfig> {
+  stage: S;
+  /** The stage's own folder. */
+  dir: string;
+  pipeline: PipelineConfig;
+  /** True when an earlier attempt of this stage was interrupted. */
+  resume: boolean;
+  /** A model reference (`@base`, `@stage`, path) as a checkpoint path. */
+  model(ref: string): string;
+  /** A data reference (`@stage` of a data stage, or a path) as a dataset folder. */
+  data(ref: string): string;
+  log(message: string): void;
+}
+
+export type StageRunner = (ctx: StageContext) => Promise<StageOutputs>;
+export type StageRunners = { [K in StageKind]?: StageRunner };
+
+const manifestPath = (dir: string) => join(dir, 'manifest.json');
+
+/** The manifest of a stage folder, or undefined. */
+export function readManifest(dir: string): StageManifest | undefined {
+  const p = manifestPath(dir);
+  if (!existsSync(p)) return undefined;
+  try { return JSON.parse(readFileSync(p, 'utf8')) as StageManifest; } catch (err) { throw new Error(`${p} is corrupt (${(err as Error).message}); delete the stage folder ${dir} to rerun it`); }
+}
+
+async function writeJson(path: string, value: unknown): Promise<void> {
+  await writeFileAtomic(path, Buffer.from(JSON.stringify(value, null, 2) + '\n'));
+}
+
+/** Options of a pipeline run. */
+export interface RunOptions {
+  /** Stop after this stage (the later ones are left for a later run). */
+  until?: string;
+  onEvent?: (e: PipelineEvent) => void;
+}
+
+/** Runs (or finishes) every stage; resolves with the manifests in stage order. */
+export async function runPipeline(c: PipelineConfig, runners: StageRunners, o: RunOptions = {}): Promise<StageManifest[]> {
+  if (o.until !== undefined && !c.stages.some((s) => s.name === o.until)) throw new Error(`--until: no stage is called ${JSON.stringify(o.until)}; stages: ${c.stages.map((s) => s.name).join(', ')}`);
+  for (const s of c.stages) if (!runners[s.kind]) throw new Error(`stage ${s.name}: no runner for kind ${s.kind}`);
+  mkdirSync(c.output_dir, { recursive: true });
+  const done = new Map<string, StageManifest>();
+  const manifests: StageManifest[] = [];
+  const output = (ref: string, what: 'checkpoint' | 'dataset_dir'): string => {
+    if (!ref.startsWith('@')) return ref;
+    if (ref === '@base') { if (what === 'checkpoint') return c.base; throw new Error('@base is a model, not a data set'); }
+    const [name, key] = ref.slice(1).split(':') as [string, string | undefined];
+    const m = done.get(name);
+    const v = key === undefined ? m?.outputs?.[what] : (m?.outputs?.models as Record<string, string> | undefined)?.[key];
+    if (typeof v !== 'string') throw new Error(`${ref} has no ${what === 'checkpoint' ? 'model checkpoint' : 'SFT data'} output (stage kind ${m?.kind ?? 'unknown'})`);
+    return v;
+  };
+  const writeIndex = () => writeJson(join(c.output_dir, 'pipeline.json'), { config: c, stages: manifests.map((m) => ({ name: m.name, kind: m.kind, status: m.status, seconds: m.seconds, dir: join(c.output_dir, m.name) })) });
+  for (const stage of c.stages) {
+    const dir = join(c.output_dir, stage.name);
+    const prev = readManifest(dir);
+    const sameConfig = prev !== undefined && JSON.stringify(prev.config) === JSON.stringify(stage);
+    if (prev && !sameConfig) {
+      throw new Error(`stage ${stage.name}: ${manifestPath(dir)} was written for a different config; delete ${dir} to rerun the stage with the new one (later stages that used it too)`);
+    }
+    if (prev?.status === 'done') {
+      o.onEvent?.({ type: 'stage-skip', stage: stage.name, reason: 'finished earlier' });
+      done.set(stage.name, prev);
+      manifests.push(prev);
+    } else {
+      const resume = prev?.status === 'running';
+      mkdirSync(dir, { recursive: true });
+      const m: StageManifest = { name: stage.name, kind: stage.kind, status: 'running', config: stage, started_at: prev?.started_at ?? new Date().toISOString(), seconds: prev?.seconds ?? 0, attempts: (prev?.attempts ?? 0) + 1 };
+      await writeJson(manifestPath(dir), m);
+      o.onEvent?.({ type: 'stage-start', stage: stage.name, kind: stage.kind, resume });
+      const t0 = performance.now();
+      const outputs = await runners[stage.kind]!({
+        stage, dir, pipeline: c, resume,
+        model: (ref) => output(ref, 'checkpoint'), data: (ref) => output(ref, 'dataset_dir'),
+        log: (message) => o.onEvent?.({ type: 'log', stage: stage.name, message }),
+      });
+      const seconds = m.seconds + (performance.now() - t0) / 1000;
+      const finished: StageManifest = { ...m, status: 'done', finished_at: new Date().toISOString(), seconds, outputs };
+      await writeJson(manifestPath(dir), finished);
+      o.onEvent?.({ type: 'stage-done', stage: stage.name, seconds, outputs });
+      done.set(stage.name, finished);
+      manifests.push(finished);
+    }
+    await writeIndex();
+    if (stage.name === o.until) break;
+  }
+  return manifests;
+}
