@@ -7,7 +7,7 @@
  * per-phase timings (forward, backward, optimizer) show where a step's time goes.
  */
 import type { DeepseekV3Config } from '../models/deepseek-v3/config.js';
-import { addLoads, updateBalanceBias, type LayerLoads } from '../models/deepseek-v3/balance.js';
+import { addLoads, updateBalanceBiases, type LayerLoads } from '../models/deepseek-v3/balance.js';
 import { disposeParams, initParams } from '../models/deepseek-v3/checkpoint.js';
 import { DeepseekV3 } from '../models/deepseek-v3/model.js';
 import { modelFigures } from '../models/deepseek-v3/params.js';
@@ -69,7 +69,7 @@ export function benchTrain(engine: Engine, config: DeepseekV3Config, opts: Train
       const t2 = now();
       opt.step();
       opt.zeroGrad();
-      updateBalanceBias(params, config, loads);
+      updateBalanceBiases(params, config, loads);
       const t3 = now();
       if (timed) { fwd += t1 - t0; bwd += t2 - t1; upd += t3 - t2; }
     }

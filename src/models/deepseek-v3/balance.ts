@@ -8,6 +8,7 @@
  */
 import { isMoeLayer, type DeepseekV3Config } from './config.js';
 import type { MoeOutput } from './moe.js';
+import type { Tensor } from '../../tensor/index.js';
 import type { Params } from './weights.js';
 
 /** Per layer index, tokens routed to each expert during a step (only MoE layers present). */
@@ -25,31 +26,36 @@ export function addLoads(acc: LayerLoads, moe: readonly (MoeOutput | null)[], la
   return acc;
 }
 
-/** max_i load_i / mean(load) - 1 (0 for a perfectly balanced or empty load). */
-export function maxViolation(load: ArrayLike<number>): number {
+/** MaxVio: max_i load_i / mean(load) - 1 (0 for a perfectly balanced or empty load). */
+export function maxVio(load: ArrayLike<number>): number {
   let sum = 0, max = 0;
   for (let i = 0; i < load.length; i++) { sum += load[i]!; max = Math.max(max, load[i]!); }
   return sum === 0 ? 0 : max / (sum / load.length) - 1;
 }
 
-/**
- * Applies b_i -= gamma * sign(load_i - mean) to each layer's e_score_correction_bias in place.
- * Layers without a bias (topk_method other than noaux_tc) are skipped. Returns MaxVio per layer.
- */
-export function updateBalanceBias(params: Params, config: DeepseekV3Config, loads: LayerLoads, gamma = 0.001): Map<number, number> {
+/** In place on one layer's bias [E]: b_i -= gamma * sign(load_i - mean(load)). No gradient. */
+export function updateBalanceBias(bias: Tensor, load: ArrayLike<number>, gamma: number): void {
   if (!(gamma >= 0)) throw new Error(`updateBalanceBias: gamma must be a non-negative number, got ${gamma}`);
+  if (bias.size !== load.length || !bias.isContiguous) {
+    throw new Error(`updateBalanceBias: bias [${bias.shape.join(', ')}] must be a contiguous vector of ${load.length} (one per expert load)`);
+  }
+  let mean = 0;
+  for (let e = 0; e < load.length; e++) mean += load[e]! / load.length;
+  const mem = bias.engine.backend.f32(), at = bias.ptr >> 2;
+  for (let e = 0; e < load.length; e++) mem[at + e]! -= gamma * Math.sign(load[e]! - mean);
+}
+
+/**
+ * updateBalanceBias for every MoE layer in `loads` (its e_score_correction_bias; layers without
+ * one, topk_method other than noaux_tc, are skipped). Returns MaxVio per layer.
+ */
+export function updateBalanceBiases(params: Params, config: DeepseekV3Config, loads: LayerLoads, gamma = 0.001): Map<number, number> {
   const vio = new Map<number, number>();
   for (const [layer, load] of loads) {
-    if (!isMoeLayer(config, layer)) throw new Error(`updateBalanceBias: layer ${layer} is not an MoE layer`);
-    vio.set(layer, maxViolation(load));
+    if (!isMoeLayer(config, layer)) throw new Error(`updateBalanceBiases: layer ${layer} is not an MoE layer`);
+    vio.set(layer, maxVio(load));
     const bias = params.get(`model.layers.${layer}.mlp.gate.e_score_correction_bias`);
-    if (!bias) continue;
-    if (bias.size !== load.length) throw new Error(`updateBalanceBias: layer ${layer} has ${bias.size} biases but ${load.length} loads`);
-    let mean = 0;
-    for (const l of load) mean += l / load.length;
-    const mem = bias.engine.backend.f32(), at = bias.ptr >>> 2;
-    if (!bias.isContiguous) throw new Error(`updateBalanceBias: bias of layer ${layer} is not contiguous`);
-    for (let e = 0; e < load.length; e++) mem[at + e]! -= gamma * Math.sign(load[e]! - mean);
+    if (bias) updateBalanceBias(bias, load, gamma);
   }
   return vio;
 }

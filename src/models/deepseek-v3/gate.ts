@@ -32,12 +32,12 @@ export interface Routing {
   readonly load: Int32Array;
 }
 
-/** Indices of the k largest values of v[0..n) (descending; ties to the lower index). */
+/** Indices of the k largest values of v[0..n) (descending; ties to the lower index; NaN ranks last). */
 function topIndices(v: Float32Array | Float64Array, n: number, k: number, out: Int32Array, outAt: number): void {
   for (let j = 0; j < k; j++) {
     let best = -1, bestV = -Infinity;
     for (let i = 0; i < n; i++) {
-      const x = v[i]!;
+      const x = v[i]! === v[i]! ? v[i]! : -Infinity; // NaN scores (a diverging run) never win
       if (x > bestV || (best < 0 && x === bestV)) {
         let taken = false;
         for (let q = 0; q < j; q++) if (out[outAt + q] === i) { taken = true; break; }
