@@ -8,7 +8,7 @@
  * candidate's outcome and the sampling Rng state), so an interrupted stage continues at the next
  * batch and ends with the same set an uninterrupted run would have written.
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { SftRecord } from '../data/sft.js';
 import type { GroupSampler } from '../eval/evaluate.js';
@@ -61,6 +61,10 @@ export function sampleAndFilter(o: SampleFilterOptions): { records: SftRecord[];
   if (!(o.keepPerPrompt >= 1)) throw new Error(`keep_per_prompt must be at least 1, got ${o.keepPerPrompt}`);
   mkdirSync(dirname(o.progressPath), { recursive: true });
   const done = readProgress(o.progressPath);
+  if (existsSync(o.progressPath)) { // drop a torn tail before appending
+    writeFileSync(`${o.progressPath}.tmp`, done.map((l) => JSON.stringify(l) + '\n').join(''));
+    renameSync(`${o.progressPath}.tmp`, o.progressPath);
+  }
   const records: SftRecord[] = [], stats = emptyStats(), seen = new Set<string>();
   for (const l of done) {
     records.push(...l.records);
