@@ -111,5 +111,5 @@ export async function runDistillStage(ctx: StageContext): Promise<StageOutputs> 
   } finally {
     engine.backend.dispose();
   }
-  return { dataset_dir: dataDir, models, timings };
+  return { dataset_dir: dataDir, models, timings, stats: JSON.parse(readFileSync(join(dataDir, 'stats.json'), 'utf8')) as unknown };
 }

@@ -5,7 +5,7 @@
  * each listed checkpoint (src/eval/model-eval.ts) into `<stage>/evals/<label>.json`, skipping
  * those already written. Stage defaults are the recipe scaled to the tiny model; `args` override.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { evaluateModel } from '../eval/model-eval.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
@@ -70,6 +70,7 @@ export async function runGrpoStage(ctx: StageContext): Promise<StageOutputs> {
 export async function runEvalStage(ctx: StageContext): Promise<StageOutputs> {
   const s = ctx.stage as Extract<StageConfig, { kind: 'eval' }>;
   const evals: Record<string, string> = {};
+  mkdirSync(join(ctx.dir, 'evals'), { recursive: true });
   for (const m of s.models) {
     const path = join(ctx.dir, 'evals', `${m.label.replace(/[^A-Za-z0-9._-]/g, '_')}.json`);
     evals[m.label] = path;
