@@ -19,6 +19,7 @@ import { HfTokenizer, loadTokenizer } from '../tokenizer/hf-tokenizer.js';
 import { ANSWER_CLOSE, ANSWER_OPEN, THINK_CLOSE, THINK_OPEN } from '../tokenizer/special-tokens.js';
 import { saveTokenizer, writeJsonAtomic } from '../tokenizer/tokenizer-json.js';
 import { trainTokenizer } from '../tokenizer/train.js';
+import { DEEPSEEK_SPLIT_PATTERNS, SINGLE_DIGIT_SPLIT_PATTERNS } from '../tokenizer/pretokenize.js';
 import type { Tokenizer } from '../tokenizer/types.js';
 import type { DataConfig } from './config.js';
 import { writeJsonl } from './jsonl.js';
@@ -91,7 +92,8 @@ export function buildDataset(config: DataConfig, onEvent: (e: BuildEvent) => voi
   if (config.tokenizer && 'path' in config.tokenizer) tok = loadTokenizer(config.tokenizer.path);
   else if (config.tokenizer && 'train' in config.tokenizer) {
     const t0 = Date.now();
-    const trained = trainTokenizer(corpus.map((d) => d.text), { vocabSize: config.tokenizer.train.vocab_size });
+    const splitPatterns = config.tokenizer.train.digits === 'single' ? SINGLE_DIGIT_SPLIT_PATTERNS : DEEPSEEK_SPLIT_PATTERNS;
+    const trained = trainTokenizer(corpus.map((d) => d.text), { vocabSize: config.tokenizer.train.vocab_size, splitPatterns });
     saveTokenizer(join(out, 'tokenizer'), trained.tokenizerJson, trained.tokenizerConfig);
     tok = new HfTokenizer(trained.tokenizerJson, trained.tokenizerConfig);
     onEvent({ stage: 'tokenizer', detail: `${trained.stats.vocabSize} tokens from ${trained.stats.chars} chars in ${((Date.now() - t0) / 1000).toFixed(1)} s` });

@@ -25,9 +25,13 @@ export const DataConfigSchema = z.strictObject({
   mix: z.strictObject({ clean: z.number().min(0), corrected: z.number().min(0), wrong: z.number().min(0) }).default({ clean: 0.7, corrected: 0.2, wrong: 0.1 }),
   /** Fraction of training problems that also become SFT records (clean or corrected traces). */
   sft_fraction: z.number().min(0).max(1).default(0.25),
-  /** Tokenizer for the token shards: an existing tokenizer.json, or train one on the corpus. */
+  /**
+   * Tokenizer for the token shards: an existing tokenizer.json, or train one on the corpus. `digits`:
+   * 'groups' pre-tokenizes digit runs in groups of 1-3 as DeepSeek-V3 does; 'single' splits every
+   * digit (as Llama and Qwen do), which small models need to learn column arithmetic.
+   */
   tokenizer: z
-    .union([z.strictObject({ path: z.string().min(1) }), z.strictObject({ train: z.strictObject({ vocab_size: z.number().int().min(300) }) })])
+    .union([z.strictObject({ path: z.string().min(1) }), z.strictObject({ train: z.strictObject({ vocab_size: z.number().int().min(300), digits: z.enum(['groups', 'single']).default('groups') }) })])
     .optional(),
   shard_tokens: z.number().int().min(1).default(1 << 24),
 });

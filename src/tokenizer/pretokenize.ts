@@ -13,6 +13,9 @@ export const DEEPSEEK_SPLIT_PATTERNS: readonly string[] = [
   "[!\"#$%&'()*+,\\-./:;<=>?@\\[\\\\\\]^_`{|}~][A-Za-z]+|[^\r\n\\p{L}\\p{P}\\p{S}]?[\\p{L}\\p{M}]+| ?[\\p{P}\\p{S}]+[\r\n]*|\\s*[\r\n]+|\\s+(?!\\S)|\\s+",
 ];
 
+/** DeepSeek's patterns with every digit its own piece (Llama/Qwen-style digit splitting). */
+export const SINGLE_DIGIT_SPLIT_PATTERNS: readonly string[] = ['\\p{N}', ...DEEPSEEK_SPLIT_PATTERNS.slice(1)];
+
 /** Compiles Split patterns for JavaScript (`u` flag for \p{...}; `g` for matchAll). */
 export function compileSplitPatterns(patterns: readonly string[]): RegExp[] {
   return patterns.map((p, i) => {

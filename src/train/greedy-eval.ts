@@ -51,7 +51,8 @@ export function greedyAccuracy(model: DeepseekV3, tok: Tokenizer, tests: Readonl
   const results: TaskAccuracy[] = [];
   for (const [task, problems] of tests) {
     const ps = problems.slice(0, perTask);
-    const prompts = ps.map((p) => tok.encode(renderR1Zero(p.prompt), { allowSpecial: false }));
+    // The template's tags are tokens, encoded as the pretraining corpus encoded them (allowSpecial).
+    const prompts = ps.map((p) => tok.encode(renderR1Zero(p.prompt), { allowSpecial: true }));
     const completions = greedyComplete(model, prompts, maxNewTokens, tok.eosId, 1).map((ids) => tok.decode(ids));
     const oks = ps.map((p, i) => isCorrect(p, completions[i]!));
     const correct = oks.filter(Boolean).length;
