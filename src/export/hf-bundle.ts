@@ -30,6 +30,8 @@ export interface HfBundleOptions {
   readonly fp8?: boolean;
   /** Folder to take tokenizer.json / tokenizer_config.json from (default: the checkpoint's). */
   readonly tokenizerDir?: string;
+  /** A Jinja chat_template to write into tokenizer_config.json instead of the source's. */
+  readonly chatTemplate?: string;
 }
 
 /** What was written. */
@@ -62,7 +64,7 @@ function castTensors(tensors: ReadonlyMap<string, StoredTensor>, dtype: 'F32' | 
 }
 
 /** Copies tokenizer.json and writes tokenizer_config.json (adding the R1 chat template when absent). */
-async function writeTokenizerFiles(srcDir: string, outDir: string, files: string[], warnings: string[]): Promise<void> {
+async function writeTokenizerFiles(srcDir: string, outDir: string, files: string[], warnings: string[], chatTemplate?: string): Promise<void> {
   const tokPath = join(srcDir, 'tokenizer.json');
   if (!(await exists(tokPath))) {
     warnings.push(`no tokenizer.json in ${srcDir}; the bundle has no tokenizer (pass a tokenizer folder to include one)`);
@@ -72,7 +74,8 @@ async function writeTokenizerFiles(srcDir: string, outDir: string, files: string
   files.push('tokenizer.json');
   const cfgPath = join(srcDir, 'tokenizer_config.json');
   const cfg: Record<string, unknown> = (await exists(cfgPath)) ? JSON.parse(await readFile(cfgPath, 'utf8')) : { tokenizer_class: 'PreTrainedTokenizerFast' };
-  if (typeof cfg['chat_template'] !== 'string') {
+  if (chatTemplate !== undefined) cfg['chat_template'] = chatTemplate;
+  else if (typeof cfg['chat_template'] !== 'string') {
     cfg['chat_template'] = R1_CHAT_TEMPLATE;
     warnings.push('tokenizer_config.json had no chat_template; added the R1 chat template');
   }
@@ -114,6 +117,6 @@ export async function writeHfBundle(ck: AnyCheckpoint, outDir: string, options: 
   files.push(...(await writeSafetensorsCheckpoint(outDir, tensors, shardOpts)));
   await writeJson(join(outDir, 'generation_config.json'), generationConfig(ck.config.bos_token_id, ck.config.eos_token_id));
   files.push('generation_config.json');
-  await writeTokenizerFiles(options.tokenizerDir ?? ck.dir, outDir, files, warnings);
+  await writeTokenizerFiles(options.tokenizerDir ?? ck.dir, outDir, files, warnings, options.chatTemplate);
   return { files, ...(fp8 ? { fp8 } : {}), warnings };
 }

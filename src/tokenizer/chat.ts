@@ -22,6 +22,21 @@ export const R1_CHAT_TEMPLATE =
   "{% elif m['role'] == 'assistant' %}{{ '" + ASSISTANT + "' + m['content'] + eos_token }}{% endif %}{% endfor %}" +
   "{% if add_generation_prompt %}{{ '" + ASSISTANT + THINK_OPEN + "\\n' }}{% endif %}";
 
+/**
+ * Jinja form of the R1-Zero template for serving a model trained on it (a base model after R1-Zero
+ * GRPO): each user turn becomes `User: {prompt}.` after the template's preamble, and the generation
+ * prompt is `Assistant: <think>\n`, exactly the text renderR1Zero + ` <think>\n` gives for one turn.
+ */
+export const R1_ZERO_CHAT_TEMPLATE =
+  "{{ 'A conversation between User and Assistant. The user asks a question, and the Assistant solves it. " +
+  'The assistant first thinks about the reasoning process in the mind and then provides the user with the answer. ' +
+  `The reasoning process and answer are enclosed within ${THINK_OPEN} ${THINK_CLOSE} and ${ANSWER_OPEN} ${ANSWER_CLOSE} tags, ` +
+  `respectively, i.e., ${THINK_OPEN} reasoning process here ${THINK_CLOSE} ${ANSWER_OPEN} answer here ${ANSWER_CLOSE}.' }}` +
+  "{% for m in messages %}{% if m['role'] == 'user' %}{% set c = m['content'] | trim %}" +
+  "{% if c.endswith('.') or c.endswith('\u3002') %}{% set c = c[:-1] %}{% endif %}{{ ' User: ' + c + '.' }}" +
+  "{% elif m['role'] == 'assistant' %}{{ ' Assistant: ' + m['content'] }}{% endif %}{% endfor %}" +
+  "{% if add_generation_prompt %}{{ ' Assistant: " + THINK_OPEN + "\\n' }}{% endif %}";
+
 /** Options for rendering a conversation. */
 export interface RenderOptions {
   /** End with the assistant turn opened (and `<think>\n`), ready for generation. */

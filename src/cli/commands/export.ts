@@ -4,6 +4,10 @@
  * DeepSeek's FP8 block-quantised layout (with the round-trip error reported), or a GGUF file that
  * llama.cpp runs (architecture deepseek2). See src/export/ for the formats.
  */
+import { R1_CHAT_TEMPLATE, R1_ZERO_CHAT_TEMPLATE } from '../../tokenizer/chat.js';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { resolveCheckpoint } from '../../train/checkpoint.js';
 import { InvalidArgumentError, type Command } from 'commander';
 import type { GgmlType } from '../../io/gguf-format.js';
 import { loadAnyCheckpoint } from '../../export/checkpoint.js';
@@ -42,6 +46,7 @@ interface ExportFlags {
   dtype: 'keep' | 'F32' | 'BF16';
   maxShardSize?: number;
   tokenizer?: string;
+  chatTemplate: 'keep' | 'r1' | 'r1-zero';
   name?: string;
   verify?: boolean;
   threads: number;
@@ -61,13 +66,14 @@ export function register(program: Command): void {
   program
     .command('export')
     .description('export a DeepSeek-V3 or Qwen2/Llama checkpoint as a Hugging Face bundle, DeepSeek FP8 checkpoint, or GGUF for llama.cpp')
-    .argument('<checkpoint>', 'checkpoint folder (config.json + model.safetensors or shards; FP8 checkpoints are dequantised)')
+    .argument('<checkpoint>', 'checkpoint folder (config.json + model.safetensors or shards; FP8 checkpoints are dequantised), or a training output_dir (its `latest`)')
     .requiredOption('--format <format>', `output format: ${FORMATS.join(', ')}`, choice('--format', FORMATS, (v) => v.toLowerCase()))
     .requiredOption('--out <path>', 'output folder (hf, fp8) or .gguf file (gguf)')
     .option('--type <type>', `GGUF tensor type of the matrices: ${GGUF_TYPES.join(', ')}`, choice('--type', GGUF_TYPES, (v) => v.toUpperCase()), 'F16')
     .option('--dtype <dtype>', 'hf/fp8: float dtype of the stored tensors: keep, F32, BF16', choice('--dtype', ['keep', 'F32', 'BF16'] as const, (v) => (v === 'keep' ? v : v.toUpperCase())), 'keep')
     .option('--max-shard-size <size>', 'hf/fp8: largest safetensors shard (e.g. 5GB, 500MB)', sizeOption)
     .option('--tokenizer <dir>', 'folder with tokenizer.json / tokenizer_config.json (default: the checkpoint folder)')
+    .option('--chat-template <name>', 'hf/fp8: chat_template to write: keep (the tokenizer folder\'s), r1 (the R1 chat layout) or r1-zero (the R1-Zero template, for a model trained with it)', choice('--chat-template', ['keep', 'r1', 'r1-zero'] as const, (v) => v.toLowerCase()), 'keep')
     .option('--name <name>', 'gguf: general.name (default: the checkpoint folder name)')
     .option('--verify', 'gguf: load the file in llama.cpp (node-llama-cpp) and compare with our model: log-probs, greedy, decode tokens/s')
     .option('--threads <n>', 'gguf --verify: threads for both engines', intOption('--threads'), 1)
@@ -75,7 +81,8 @@ export function register(program: Command): void {
     .option('--prompt <n>', 'gguf --verify: prompt tokens', intOption('--prompt'), 16)
     .option('--tokens <n>', 'gguf --verify: generated tokens per sequence', intOption('--tokens'), 32)
     .action(async (checkpoint: string, o: ExportFlags) => {
-      const ck = await loadAnyCheckpoint(checkpoint);
+      const dir = existsSync(join(checkpoint, 'config.json')) ? checkpoint : await resolveCheckpoint(checkpoint);
+      const ck = await loadAnyCheckpoint(dir);
       for (const w of ck.warnings) process.stderr.write(`warning: ${w}\n`);
       if (ck.fp8Dequantized > 0) process.stderr.write(`dequantised ${ck.fp8Dequantized} FP8 weights on load\n`);
       if (o.format === 'gguf') {
@@ -96,6 +103,7 @@ export function register(program: Command): void {
         dtype: o.dtype,
         ...(o.maxShardSize !== undefined ? { maxShardBytes: o.maxShardSize } : {}),
         ...(o.tokenizer ? { tokenizerDir: o.tokenizer } : {}),
+        ...(o.chatTemplate === 'r1' ? { chatTemplate: R1_CHAT_TEMPLATE } : o.chatTemplate === 'r1-zero' ? { chatTemplate: R1_ZERO_CHAT_TEMPLATE } : {}),
       });
       for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);
       process.stdout.write(`wrote ${o.out}: ${r.files.join(', ')}\n`);

@@ -1,5 +1,6 @@
 /** The list of sub-commands of the `deepseek-ts` CLI, in the order `--help` shows them. */
 import type { Command } from 'commander';
+import { register as start } from './start.js';
 import { register as demo } from './demo.js';
 import { register as data } from './data.js';
 import { register as tokenizer } from './tokenizer.js';
@@ -22,6 +23,7 @@ import { register as distill } from './distill.js';
 import { register as report } from './report.js';
 
 export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
+  start,
   demo,
   data,
   tokenizer,
