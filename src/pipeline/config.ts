@@ -51,6 +51,8 @@ const Grpo = z.strictObject({ name: Name, kind: z.literal('grpo'), model: Ref, a
 const Rejection = z.strictObject({
   name: Name, kind: z.literal('rejection_sampling'), model: Ref, tasks: TaskCounts,
   non_reasoning: z.strictObject({ chat: z.number().int().min(0).default(0), direct: z.number().int().min(0).default(0) }).default({ chat: 0, direct: 0 }),
+  solver_traces: TaskCounts.default({}).describe('{task: verified solver traces added} (0 in R1; for models that solve too little to sample from)'),
+  corrected_share: z.number().min(0).max(1).default(0.3),
   ...Sampling,
 });
 const EvalModel = z.strictObject({ label: z.string().min(1), model: Ref, template: z.enum(['r1-zero', 'r1']) });

@@ -7,7 +7,9 @@
  *   traces, some of which slip and correct themselves ("Wait, ..."). Only verified-correct,
  *   well-formatted, single-language responses are kept (src/pipeline/filters.ts).
  * - rejection_sampling: N samples per prompt from a chat model (R1 layout), filtered the same way,
- *   plus non-reasoning records (src/pipeline/non-reasoning.ts).
+ *   plus non-reasoning records (src/pipeline/non-reasoning.ts), and optionally verified solver
+ *   traces (`solver_traces`; a departure for models too small to solve anything themselves, whose
+ *   reasoning set would otherwise be empty; the statistics report both parts).
  */
 import { cpSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -94,6 +96,19 @@ export async function sampleModel(ctx: StageContext, s: Pick<ColdStart, 'num_sam
   }
 }
 
+/** Readable task-solver traces (some slip and correct themselves), through the same filters. */
+export function solverTraces(s: Pick<ColdStart, 'solver_traces' | 'corrected_share' | 'difficulties' | 'languages' | 'seed' | 'filters'>): { records: SftRecord[]; stats: FilterStats } {
+  const records: SftRecord[] = [], stats = emptyStats(), seen = new Set<string>(), rng = new TaskRng(s.seed).fork('solver-traces');
+  for (const p of trainProblems(s.solver_traces, { ...s, seed: s.seed + 1 })) {
+    const trace = makeTrace(getTask(p.task).solve(p), p.lang, rng.next() < s.corrected_share ? 'corrected' : 'clean', rng);
+    const response = assistantBody(trace.reasoning, trace.answer);
+    const reason = rejectReason({ problem: p, response, finished: true }, s.filters, seen);
+    countOutcome(stats, reason);
+    if (reason === null) records.push(readableRecord(p, response));
+  }
+  return { records, stats };
+}
+
 /** Stage cold_start. */
 export async function runColdStart(ctx: StageContext): Promise<StageOutputs> {
   const s = ctx.stage as ColdStart;
@@ -114,15 +129,9 @@ export async function runColdStart(ctx: StageContext): Promise<StageOutputs> {
     records.push(...r.records);
     modelStats = r.stats;
   }
-  const solverStats = emptyStats(), seen = new Set<string>(), rng = new TaskRng(s.seed).fork('solver-traces');
-  for (const p of trainProblems(s.solver_traces, { ...s, seed: s.seed + 1 })) {
-    const trace = makeTrace(getTask(p.task).solve(p), p.lang, rng.next() < s.corrected_share ? 'corrected' : 'clean', rng);
-    const response = assistantBody(trace.reasoning, trace.answer);
-    const reason = rejectReason({ problem: p, response, finished: true }, s.filters, seen);
-    countOutcome(solverStats, reason);
-    if (reason === null) records.push(readableRecord(p, response));
-  }
-  const stats = { records: records.length, by_task: byTask(records), r1_zero_samples: modelStats, few_shot_examples_used: shotsUsed, solver_traces: solverStats };
+  const solver = solverTraces(s);
+  records.push(...solver.records);
+  const stats = { records: records.length, by_task: byTask(records), r1_zero_samples: modelStats, few_shot_examples_used: shotsUsed, solver_traces: solver.stats };
   const data = await writeSftFolder(ctx, records, stats);
   return { dataset_dir: data, stats };
 }
@@ -133,8 +142,9 @@ export async function runRejectionSampling(ctx: StageContext): Promise<StageOutp
   const tok = loadTokenizer(join(ctx.pipeline.dataset_dir, 'tokenizer'));
   const r = await sampleModel(ctx, s, s.model, trainProblems(s.tasks, s), tok, (p) => TEMPLATES.r1.render(p), TEMPLATES.r1.responsePrefix, 'samples.jsonl');
   const extra = nonReasoningRecords(s.non_reasoning, s.seed);
-  const records = [...r.records, ...extra];
-  const stats = { records: records.length, by_task: byTask(records), reasoning: r.stats, non_reasoning: s.non_reasoning };
+  const solver = solverTraces(s);
+  const records = [...r.records, ...solver.records, ...extra];
+  const stats = { records: records.length, by_task: byTask(records), reasoning: r.stats, solver_traces: solver.stats, non_reasoning: s.non_reasoning };
   const data = await writeSftFolder(ctx, records, stats);
   return { dataset_dir: data, stats };
 }
