@@ -51,3 +51,19 @@ test('non-reasoning records: deterministic, empty thinking for chat, exact direc
     else assert.equal(Number(a), /"(\w+)"/.exec(q)![1]!.length);
   }
 });
+
+test('solver traces: readable R1 records, every answer verified, some with a self-correction', async () => {
+  const { solverTraces } = await import('../../src/pipeline/data-stages.js');
+  const { isCorrect } = await import('../../src/tasks/registry.js');
+  const { trainProblems } = await import('../../src/pipeline/data-stages.js');
+  const s = { solver_traces: { arithmetic: 20, countdown: 20 }, corrected_share: 0.5, difficulties: {}, languages: ['en' as const], seed: 4, filters: DEFAULT_FILTERS };
+  const r = solverTraces(s);
+  assert.equal(r.stats.candidates, 40);
+  assert.equal(r.records.length, r.stats.kept);
+  const problems = new Map(trainProblems(s.solver_traces, { ...s, seed: 5 }).map((p) => [p.key, p]));
+  for (const rec of r.records) {
+    assert.ok(rec.messages[1]!.content.startsWith('<think>\n'));
+    assert.ok(isCorrect(problems.get(rec.key)!, rec.messages[1]!.content), rec.key);
+  }
+  assert.ok(r.records.some((x) => /wait/i.test(x.messages[1]!.content)), 'some traces correct themselves');
+});
