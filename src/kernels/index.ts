@@ -36,12 +36,19 @@ export function wasmThreadsAvailable(): boolean {
   }
 }
 
-/** Creates the requested backend; 'auto' prefers WASM and says nothing when it falls back. */
+/** Creates the requested backend; 'auto' prefers WASM and falls back to the reference loops where WASM threads or SIMD are unavailable. */
 export async function createBackend(opts: BackendOptions = {}): Promise<Backend> {
   const kind = opts.kind ?? 'auto';
   const threads = opts.threads ?? availableParallelism();
   if (!Number.isInteger(threads) || threads < 1) throw new Error(`threads must be a positive integer, got ${threads}`);
   if (kind === 'reference') return createReferenceBackend();
-  if (kind === 'wasm' || wasmThreadsAvailable()) return createWasmBackend({ threads });
-  return createReferenceBackend();
+  if (kind === 'wasm') return createWasmBackend({ threads });
+  if (!wasmThreadsAvailable()) return createReferenceBackend();
+  try {
+    return await createWasmBackend({ threads });
+  } catch {
+    // No WASM SIMD in this runtime (or the kernel build is missing): the reference loops still work;
+    // the backend's name ('reference') tells callers which one they got.
+    return createReferenceBackend();
+  }
 }
