@@ -60,7 +60,7 @@ export async function runDistillStage(ctx: StageContext): Promise<StageOutputs> 
   if (!existsSync(join(dataDir, 'stats.json'))) {
     ctx.log(`teacher ${ctx.model(s.teacher)} writes the distillation set`);
     const r = await sampleModel(ctx, s, s.teacher, trainProblems(s.tasks, s), tok, (p) => TEMPLATES.r1.render(p), TEMPLATES.r1.responsePrefix, 'teacher-samples.jsonl');
-    dataDir = await writeSftFolder(ctx, r.records, { records: r.records.length, teacher: r.stats });
+    dataDir = await writeSftFolder(ctx, r.records, { records: r.records.length, by_task: r.records.reduce<Record<string, number>>((m, x) => ({ ...m, [x.task]: (m[x.task] ?? 0) + 1 }), {}), teacher: r.stats });
   }
   const records = readJsonl(join(dataDir, 'sft.jsonl')) as SftRecord[];
   if (records.length === 0) throw new Error(`stage ${s.name}: the teacher produced no correct, readable answer to distil; raise tasks / num_samples or use a stronger teacher`);
