@@ -81,7 +81,8 @@ export function register(program: Command): void {
     .option('--prompt <n>', 'gguf --verify: prompt tokens', intOption('--prompt'), 16)
     .option('--tokens <n>', 'gguf --verify: generated tokens per sequence', intOption('--tokens'), 32)
     .action(async (checkpoint: string, o: ExportFlags) => {
-      const dir = existsSync(join(checkpoint, 'config.json')) ? checkpoint : await resolveCheckpoint(checkpoint);
+      // A training output_dir names its newest checkpoint in `latest`; anything else loads as given.
+      const dir = !existsSync(join(checkpoint, 'config.json')) && existsSync(join(checkpoint, 'latest')) ? await resolveCheckpoint(checkpoint) : checkpoint;
       const ck = await loadAnyCheckpoint(dir);
       for (const w of ck.warnings) process.stderr.write(`warning: ${w}\n`);
       if (ck.fp8Dequantized > 0) process.stderr.write(`dequantised ${ck.fp8Dequantized} FP8 weights on load\n`);
