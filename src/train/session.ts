@@ -34,6 +34,8 @@ export interface RunRequest {
   /** Checkpoint folder or output_dir to resume from. */
   resume?: string;
   onEvent?: (e: TrainEvent | { type: 'start'; config: RunConfig; parameters: number; step: number; resumedFrom?: string; warnings: string[] }) => void;
+  /** Polled after every step: true saves a checkpoint and ends the run there (Ctrl-C). */
+  stopRequested?: () => boolean;
 }
 
 const tokenizerDir = (c: RunConfig) => join(c.dataset_dir, 'tokenizer');
@@ -143,7 +145,7 @@ export async function runTraining(req: RunRequest): Promise<{ final: MetricsReco
   for (const p of params.values()) if (p.requiresGrad) parameters += p.size;
   req.onEvent?.({ type: 'start', config: c, parameters, step: state.step, ...(resumed ? { resumedFrom: resumed } : {}), warnings });
   const trainer = new Trainer({
-    engine, objective, optimizer, source, evalBatches, rng, metrics, config: c, onEvent: req.onEvent,
+    engine, objective, optimizer, source, evalBatches, rng, metrics, config: c, onEvent: req.onEvent, stopRequested: req.stopRequested,
     save: async (s) => {
       const path = await saveTrainCheckpoint(c.output_dir, { config, params, optimizer, state: s, runConfig: c, tokenizerDir: tok ? tokenizerDir(c) : undefined });
       await pruneCheckpoints(c.output_dir, c.save_total_limit);

@@ -26,7 +26,8 @@ export type TrainEvent =
   | { type: 'log'; record: MetricsRecord }
   | { type: 'eval'; record: MetricsRecord }
   | { type: 'skip'; step: number; reason: string; consecutive: number }
-  | { type: 'save'; step: number; path: string };
+  | { type: 'save'; step: number; path: string }
+  | { type: 'stopped'; step: number };
 
 export interface TrainerDeps {
   engine: Engine;
@@ -40,6 +41,8 @@ export interface TrainerDeps {
   /** Writes a checkpoint of the current state; returns its path. */
   save: (state: TrainerState) => Promise<string>;
   onEvent?: (e: TrainEvent) => void;
+  /** Polled after every step; true saves a checkpoint and stops (the CLI sets it on Ctrl-C). */
+  stopRequested?: () => boolean;
 }
 
 /** Thrown when too many consecutive steps had non-finite values. */
@@ -188,12 +191,16 @@ export class Trainer {
           emit({ type: 'eval', record: rec });
         }
       }
+      // Let signal handlers run between steps (a step is synchronous), then honour a stop request.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      const stopping = this.d.stopRequested?.() === true;
       // No save during a non-finite streak: pruning must not push out the good checkpoints.
-      if (((c.save_steps > 0 && this.state.step % c.save_steps === 0) || atEnd) && this.state.consecutive_nonfinite === 0) {
+      if (((c.save_steps > 0 && this.state.step % c.save_steps === 0) || atEnd || stopping) && this.state.consecutive_nonfinite === 0) {
         this.state.data_state = this.d.source.state();
         this.state.rng_state = this.d.rng.state();
         emit({ type: 'save', step: this.state.step, path: await this.d.save({ ...this.state }) });
       }
+      if (stopping) { emit({ type: 'stopped', step: this.state.step }); break; }
     }
     return lastEval ?? (this.d.evalBatches.length > 0 ? this.evaluate() : { type: 'eval', step: this.state.step });
   }

@@ -78,11 +78,23 @@ export async function runWithProgress(kind: RunKind, opts: Record<string, unknow
       case 'save':
         log(`saved ${e.path}`);
         break;
+      case 'stopped':
+        log(`stopped at step ${e.step} (Ctrl-C); continue with --resume`);
+        break;
     }
   };
+  // Ctrl-C: finish the current step, save a checkpoint, exit. A second Ctrl-C exits at once.
+  let stop = false;
+  const onSigint = () => {
+    if (stop) process.exit(130);
+    stop = true;
+    log('Ctrl-C: saving a checkpoint after this step (press again to quit without saving)');
+  };
+  process.on('SIGINT', onSigint);
   const layers = [defaults, fileLayer(opts.config as string | undefined), flags];
   try {
-    const r = await runTraining({ kind, layers, ...(resume ? { resume } : {}), onEvent });
+    const r = await runTraining({ kind, layers, ...(resume ? { resume } : {}), onEvent, stopRequested: () => stop });
+    process.off('SIGINT', onSigint);
     if (started) bar.stop();
     process.stdout.write(JSON.stringify({ output_dir: r.outputDir, ...r.final }) + '\n');
   } catch (err) {
