@@ -44,7 +44,11 @@ export interface R1ZeroOptions {
 export type R1ZeroEvent = { type: 'stage'; stage: string; detail: string } | { type: 'eval-progress'; task: string; done: number; total: number } | GrpoRunEvent;
 
 async function cachedEval(path: string, o: CheckpointEvalOptions): Promise<CheckpointEval> {
-  if (existsSync(path)) return JSON.parse(readFileSync(path, 'utf8')) as CheckpointEval;
+  // Reuse a finished evaluation only when it is of the same checkpoint (a longer rerun has a new final one).
+  if (existsSync(path)) {
+    const cached = JSON.parse(readFileSync(path, 'utf8')) as CheckpointEval;
+    if (cached.model === o.model) return cached;
+  }
   const r = await evaluateCheckpoint(o);
   await writeFileAtomic(path, Buffer.from(JSON.stringify(r) + '\n'));
   return r;
