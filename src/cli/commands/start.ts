@@ -22,7 +22,7 @@ export const RECIPE: readonly (readonly string[])[] = [
   ['data', 'build', 'recipes/r1-tiny-data.json'],
   ['pretrain', '--model', 'tiny', '--dataset-dir', 'runs/r1-tiny/data', '--output-dir', 'runs/r1-tiny/base', '--max-steps', '2000', '--seed', '0'],
   ['r1-zero', '--base', 'runs/r1-tiny/base', '--dataset', 'runs/r1-tiny/data', '--output-dir', 'runs/r1-tiny/r1-zero',
-    '--tasks', 'arithmetic,countdown', '--config', 'recipes/r1-tiny-grpo.json', '--results', 'docs/results/r1-tiny.md'],
+    '--tasks', 'arithmetic,countdown', '--config', 'recipes/r1-tiny-grpo.json', '--results', 'docs/results/r1-tiny.md', '--notes', 'docs/results/r1-tiny-notes.md'],
   ['export', 'runs/r1-tiny/r1-zero', '--format', 'hf', '--dtype', 'BF16', '--chat-template', 'r1-zero', '--out', 'models/r1-tiny'],
 ];
 
