@@ -22,7 +22,7 @@
  * BF16, or Q8_0 where rows are whole 32-blocks, else F16).
  */
 import { toFloat32 } from '../io/dtypes.js';
-import { FILE_TYPES, gguf, GgmlType, GgufValue, Q8_0_BLOCK } from '../io/gguf-format.js';
+import { commonMetadata, gguf, GgmlType, GgufValue, Q8_0_BLOCK } from '../io/gguf-format.js';
 import { encodeGgufData } from '../io/gguf-encode.js';
 import type { GgufTensor } from '../io/gguf.js';
 import type { StoredTensor } from '../io/safetensors.js';
@@ -55,19 +55,7 @@ export function deepseek2Problems(c: DeepseekV3Config): string[] {
 export function deepseek2Metadata(c: DeepseekV3Config, type: GgmlType, name: string): Map<string, GgufValue> {
   const a = 'deepseek2';
   const m = new Map<string, GgufValue>([
-    ['general.architecture', gguf.str(a)],
-    ['general.type', gguf.str('model')],
-    ['general.name', gguf.str(name)],
-    ['general.file_type', gguf.u32(FILE_TYPES[type])],
-    ['general.quantization_version', gguf.u32(2)],
-    [`${a}.block_count`, gguf.u32(c.num_hidden_layers)],
-    [`${a}.context_length`, gguf.u32(c.max_position_embeddings)],
-    [`${a}.embedding_length`, gguf.u32(c.hidden_size)],
-    [`${a}.feed_forward_length`, gguf.u32(c.intermediate_size)],
-    [`${a}.attention.head_count`, gguf.u32(c.num_attention_heads)],
-    [`${a}.attention.head_count_kv`, gguf.u32(1)],
-    [`${a}.rope.freq_base`, gguf.f32(c.rope_theta)],
-    [`${a}.attention.layer_norm_rms_epsilon`, gguf.f32(c.rms_norm_eps)],
+    ...commonMetadata(a, c, 1, type, name),
     [`${a}.expert_count`, gguf.u32(c.n_routed_experts)],
     [`${a}.expert_used_count`, gguf.u32(c.num_experts_per_tok)],
     [`${a}.expert_gating_func`, gguf.u32(c.scoring_func === 'sigmoid' ? 2 : 1)],

@@ -7,7 +7,7 @@
  * hidden_size; configs that break this, or have an o_proj bias, are refused with the reason.
  */
 import { toFloat32 } from '../io/dtypes.js';
-import { FILE_TYPES, gguf, GgmlType, GgufValue, Q8_0_BLOCK } from '../io/gguf-format.js';
+import { commonMetadata, gguf, GgmlType, GgufValue, Q8_0_BLOCK } from '../io/gguf-format.js';
 import { encodeGgufData } from '../io/gguf-encode.js';
 import type { GgufTensor } from '../io/gguf.js';
 import type { StoredTensor } from '../io/safetensors.js';
@@ -28,19 +28,7 @@ export function qwen2Problems(c: DenseConfig): string[] {
 export function qwen2Metadata(c: DenseConfig, type: GgmlType, name: string): Map<string, GgufValue> {
   const a = 'qwen2';
   return new Map<string, GgufValue>([
-    ['general.architecture', gguf.str(a)],
-    ['general.type', gguf.str('model')],
-    ['general.name', gguf.str(name)],
-    ['general.file_type', gguf.u32(FILE_TYPES[type])],
-    ['general.quantization_version', gguf.u32(2)],
-    [`${a}.block_count`, gguf.u32(c.num_hidden_layers)],
-    [`${a}.context_length`, gguf.u32(c.max_position_embeddings)],
-    [`${a}.embedding_length`, gguf.u32(c.hidden_size)],
-    [`${a}.feed_forward_length`, gguf.u32(c.intermediate_size)],
-    [`${a}.attention.head_count`, gguf.u32(c.num_attention_heads)],
-    [`${a}.attention.head_count_kv`, gguf.u32(c.num_key_value_heads)],
-    [`${a}.rope.freq_base`, gguf.f32(c.rope_theta)],
-    [`${a}.attention.layer_norm_rms_epsilon`, gguf.f32(c.rms_norm_eps)],
+    ...commonMetadata(a, c, c.num_key_value_heads, type, name),
   ]);
 }
 

@@ -74,3 +74,32 @@ export function ggmlTensorBytes(type: GgmlType, shape: readonly number[], name =
 
 /** `general.file_type` (llama_ftype) for a file whose large tensors are all `type`. */
 export const FILE_TYPES: Readonly<Record<GgmlType, number>> = Object.freeze({ F32: 0, F16: 1, Q8_0: 7, BF16: 32 });
+
+/** The HF config fields every GGUF transformer architecture records the same way. */
+export interface CommonDims {
+  num_hidden_layers: number; max_position_embeddings: number; hidden_size: number; intermediate_size: number;
+  num_attention_heads: number; rope_theta: number; rms_norm_eps: number;
+}
+
+/**
+ * The `general.*` keys and the architecture keys shared by llama.cpp's transformer loaders
+ * (block count, context, widths, head count, RoPE base, RMS epsilon), in GGUF's order.
+ * `headCountKv` differs by architecture (1 for MLA's shared latent head, the KV heads for GQA).
+ */
+export function commonMetadata(arch: string, c: CommonDims, headCountKv: number, type: GgmlType, name: string): [string, GgufValue][] {
+  return [
+    ['general.architecture', gguf.str(arch)],
+    ['general.type', gguf.str('model')],
+    ['general.name', gguf.str(name)],
+    ['general.file_type', gguf.u32(FILE_TYPES[type])],
+    ['general.quantization_version', gguf.u32(2)],
+    [`${arch}.block_count`, gguf.u32(c.num_hidden_layers)],
+    [`${arch}.context_length`, gguf.u32(c.max_position_embeddings)],
+    [`${arch}.embedding_length`, gguf.u32(c.hidden_size)],
+    [`${arch}.feed_forward_length`, gguf.u32(c.intermediate_size)],
+    [`${arch}.attention.head_count`, gguf.u32(c.num_attention_heads)],
+    [`${arch}.attention.head_count_kv`, gguf.u32(headCountKv)],
+    [`${arch}.rope.freq_base`, gguf.f32(c.rope_theta)],
+    [`${arch}.attention.layer_norm_rms_epsilon`, gguf.f32(c.rms_norm_eps)],
+  ];
+}
