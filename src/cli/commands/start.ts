@@ -41,7 +41,7 @@ export function register(program: Command): void {
     .option('--model <dir>', 'model folder to serve', SHIPPED_MODEL)
     .option('--host <host>', 'interface to bind', '127.0.0.1')
     .option('--port <n>', 'port (0 picks a free one)', intOption('--port'), 8000)
-    .option('--train', 'reproduce models/r1-tiny from scratch with the recipe (about an hour on 2 cores), then serve it')
+    .option('--train', 'reproduce models/r1-tiny from scratch with the recipe (about 20 minutes on an idle 2-core machine), then serve it')
     .option('--threads <n>', 'worker threads (default: all cores)', intOption('--threads'))
     .action(async (o: { model: string; host: string; port: number; train?: boolean; threads?: number }) => {
       if (o.train) runRecipe(fileURLToPath(new URL('../main.js', import.meta.url)), o.threads);
