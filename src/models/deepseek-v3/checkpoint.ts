@@ -11,6 +11,7 @@
  */
 import type { Engine, Rng, Tensor } from '../../tensor/index.js';
 import { readSafetensorsCheckpoint, writeSafetensorsCheckpoint } from '../../io/safetensors-checkpoint.js';
+import { dequantizeFp8Blocks } from '../../io/fp8-blocks.js';
 import { tensorToFloat32, type SafetensorsContents, type StoredTensor } from '../../io/safetensors.js';
 import { join } from 'node:path';
 import { writeDeepseekV3Config, type DeepseekV3Config } from './config.js';
@@ -69,18 +70,13 @@ export function paramsFromContents(engine: Engine, config: DeepseekV3Config, con
  * DeepSeek's `weight_dequant` does; an E4M3 weight without its scales is an error.
  */
 function weightValues(config: DeepseekV3Config, contents: SafetensorsContents, s: TensorSpec, source: string): Float32Array {
-  const t = contents.tensors.get(s.name)!, values = tensorToFloat32(t);
-  if (t.dtype !== 'F8_E4M3') return values;
+  const t = contents.tensors.get(s.name)!;
+  if (t.dtype !== 'F8_E4M3') return tensorToFloat32(t);
   const scale = contents.tensors.get(`${s.name}_scale_inv`), block = config.quantization_config?.weight_block_size;
   if (!scale || !block || s.shape.length !== 2) {
     throw new Error(`${source}: tensor "${s.name}" is F8_E4M3 but ${!scale ? `"${s.name}_scale_inv" is missing` : 'config.json has no quantization_config.weight_block_size'}; expected DeepSeek's FP8 layout (per-block float32 scales)`);
   }
-  const sv = tensorToFloat32(scale), [rows, cols] = s.shape as [number, number], sc = Math.ceil(cols / block[1]);
-  for (let r = 0; r < rows; r++) {
-    const srow = Math.floor(r / block[0]) * sc;
-    for (let c = 0; c < cols; c++) values[r * cols + c]! *= sv[srow + Math.floor(c / block[1])]!;
-  }
-  return values;
+  return dequantizeFp8Blocks({ weight: t.data as Uint8Array, scaleInv: tensorToFloat32(scale), shape: s.shape as [number, number], block });
 }
 
 /** Loads a checkpoint (a folder, model.safetensors or a shard index) into a parameter map. */
