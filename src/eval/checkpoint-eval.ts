@@ -3,8 +3,6 @@
  * model and its tokenizer, take the first `limit` test problems of each task, sample k completions
  * each (src/rl/rollout.ts on the latent cache) and report pass@1 / pass@k / cons@k per task.
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { createBackend } from '../kernels/index.js';
 import { disposeParams } from '../models/deepseek-v3/checkpoint.js';
 import { deepseekPolicy } from '../rl/policy.js';
@@ -12,7 +10,7 @@ import { TEMPLATES, type TemplateName } from '../rl/prompts.js';
 import { loadModelFolder } from '../rl/session.js';
 import { Engine, Rng } from '../tensor/index.js';
 import { loadTokenizer } from '../tokenizer/hf-tokenizer.js';
-import { readTestProblems } from '../train/data.js';
+import { evalTokenizerDir, heldOutProblems } from './held-out.js';
 import { sampleAndScore, summarize, type ProblemResult, type TaskReport } from './evaluate.js';
 
 export interface CheckpointEvalOptions {
@@ -37,19 +35,15 @@ export interface CheckpointEval { model: string; options: Omit<CheckpointEvalOpt
 
 /** Runs the evaluation; the engine it makes is disposed before returning. */
 export async function evaluateCheckpoint(o: CheckpointEvalOptions): Promise<CheckpointEval> {
-  const tests = readTestProblems(o.datasetDir);
-  const names = o.tasks ?? [...tests.keys()];
-  for (const t of names) if (!tests.has(t)) throw new Error(`--tasks: ${o.datasetDir}/test has no ${t}.jsonl; it has ${[...tests.keys()].join(', ')}`);
+  const tests = heldOutProblems(o.datasetDir, o.tasks, o.limit);
   const engine = new Engine(await createBackend(o.threads ? { threads: o.threads } : {}));
   const m = await loadModelFolder(engine, o.model);
   try {
-    const tokDir = o.tokenizer ?? (existsSync(join(m.dir, 'tokenizer.json')) ? m.dir : join(o.datasetDir, 'tokenizer'));
-    const tokenizer = loadTokenizer(tokDir);
+    const tokenizer = loadTokenizer(evalTokenizerDir(m.dir, o.datasetDir, o.tokenizer));
     const policy = deepseekPolicy(engine, m.config, m.params);
     const rng = new Rng(o.seed);
     const results: ProblemResult[] = [];
-    for (const task of names) {
-      const problems = tests.get(task)!.slice(0, o.limit);
+    for (const [task, problems] of tests) {
       results.push(...sampleAndScore(policy.sampleGroups, problems, {
         k: o.k, temperature: o.temperature, topP: o.topP, maxNewTokens: o.maxNewTokens, template: TEMPLATES[o.template], tokenizer, rng,
         ...(o.promptsPerBatch ? { promptsPerBatch: o.promptsPerBatch } : {}),

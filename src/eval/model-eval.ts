@@ -6,15 +6,13 @@
  * format-violation and language-mixing rates (src/eval/readability.ts) over the k samples.
  * Deterministic for a seed: the sampled pass draws from Rng(seed), the greedy one from Rng(seed + 1).
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { createBackend } from '../kernels/index.js';
 import { TEMPLATES, type TemplateName } from '../rl/prompts.js';
 import type { Problem } from '../tasks/types.js';
 import { Engine, Rng } from '../tensor/index.js';
 import { loadTokenizer } from '../tokenizer/hf-tokenizer.js';
 import type { Tokenizer } from '../tokenizer/types.js';
-import { readTestProblems } from '../train/data.js';
+import { evalTokenizerDir, heldOutProblems } from './held-out.js';
 import { sampleAndScore, summarize, type GroupSampler, type ProblemResult, type TaskReport } from './evaluate.js';
 import { openModel } from './open-model.js';
 import { readabilityRates } from './readability.js';
@@ -74,17 +72,13 @@ export function evaluateSampler(sampler: GroupSampler, problems: readonly Proble
 
 /** Loads a checkpoint (any kind, src/eval/open-model.ts) and evaluates it on a dataset's test splits. */
 export async function evaluateModel(o: ModelEvalSettings & { model: string; datasetDir: string; tasks?: readonly string[]; tokenizer?: string; threads?: number; onProgress?: (phase: string, done: number, total: number) => void }): Promise<ModelEval> {
-  const tests = readTestProblems(o.datasetDir);
-  const names = o.tasks ?? [...tests.keys()];
-  for (const t of names) if (!tests.has(t)) throw new Error(`tasks: ${o.datasetDir}/test has no ${t}.jsonl; it has ${[...tests.keys()].join(', ')}`);
-  const problems = names.flatMap((t) => tests.get(t)!.slice(0, o.limit));
+  const problems = [...heldOutProblems(o.datasetDir, o.tasks, o.limit).values()].flat();
   const engine = new Engine(await createBackend(o.threads ? { threads: o.threads } : {}));
   try {
     const m = await openModel(engine, o.model);
     try {
-      const tokDir = o.tokenizer ?? (existsSync(join(m.dir, 'tokenizer.json')) ? m.dir : join(o.datasetDir, 'tokenizer'));
       const settings: ModelEvalSettings = { k: o.k, temperature: o.temperature, topP: o.topP, maxNewTokens: o.maxNewTokens, template: o.template, seed: o.seed, limit: o.limit };
-      const r = evaluateSampler(m.sampler, problems, settings, loadTokenizer(tokDir), o.onProgress);
+      const r = evaluateSampler(m.sampler, problems, settings, loadTokenizer(evalTokenizerDir(m.dir, o.datasetDir, o.tokenizer)), o.onProgress);
       return { model: m.dir, modelType: m.modelType, parameters: m.parameters, settings, ...r };
     } finally {
       m.dispose();
