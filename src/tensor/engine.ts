@@ -85,18 +85,13 @@ export class Engine {
       out.set(src.subarray(t.ptr >>> 2, (t.ptr >>> 2) + n));
       return out;
     }
-    const tmp = this.scope(() => this.keep(this.contiguous(t)));
-    const r = this.read(tmp);
-    tmp.dispose();
-    return r;
+    const tmp = this.keep(this.contiguousCopy(t));
+    try { return this.read(tmp); } finally { tmp.dispose(); }
   }
 
   /** `t` itself when contiguous, else a contiguous copy (no grad link: ops use ops/views.contiguous). */
   contiguous(t: Tensor): Tensor {
-    if (t.isContiguous) return t;
-    const out = this.empty(t.shape, t.dtype);
-    this.backend.copy(t.ptr, t.strides, out.ptr, out.strides, t.shape);
-    return out;
+    return t.isContiguous ? t : this.contiguousCopy(t);
   }
 
   /** Runs `fn` and frees every tensor it made, except those in its result and those kept. */
@@ -206,6 +201,7 @@ export class Engine {
     else this.addInto(leaf.grad, g);
   }
 
+  /** A contiguous copy of `t`, always new. */
   private contiguousCopy(t: Tensor): Tensor {
     const out = this.empty(t.shape, t.dtype);
     this.backend.copy(t.ptr, t.strides, out.ptr, out.strides, t.shape);
