@@ -47,16 +47,16 @@ export interface ObjectiveOptions {
   precision: 'fp32' | 'fp8';
 }
 
-type LinearFn = (x: Tensor, w: Tensor) => Tensor;
-
 /** A model plus its loss; built once per run. */
 export class Objective {
   readonly model: DeepseekV3;
   private fp8Calls = 0;
 
   constructor(readonly engine: Engine, readonly config: DeepseekV3Config, readonly params: ReadonlyMap<string, Tensor>, readonly opts: ObjectiveOptions) {
-    const modelOpts: ModelOptions & { linear?: LinearFn } = { seqAuxAlpha: opts.seqAuxAlpha, mtpLambda: opts.mtpLambda, maxLen: config.max_position_embeddings };
-    if (opts.precision === 'fp8') modelOpts.linear = (x, w) => { this.fp8Calls++; return fp8Linear(x, w); };
+    const modelOpts: ModelOptions = {
+      seqAuxAlpha: opts.seqAuxAlpha, mtpLambda: opts.mtpLambda, maxLen: config.max_position_embeddings,
+      ...(opts.precision === 'fp8' ? { linear: (x: Tensor, w: Tensor) => { this.fp8Calls++; return fp8Linear(x, w); } } : {}),
+    };
     this.model = new DeepseekV3(engine, config, params, modelOpts);
   }
 

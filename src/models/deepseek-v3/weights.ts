@@ -5,7 +5,8 @@
  * Each module receives the map and its key prefix.
  */
 import type { Tensor } from '../../tensor/index.js';
-import { add, matmul, transpose } from '../../tensor/index.js';
+import { linear } from '../../nn/linear.js';
+import { add } from '../../tensor/index.js';
 
 /** The model's parameters by HF key. */
 export type Params = ReadonlyMap<string, Tensor>;
@@ -13,8 +14,8 @@ export type Params = ReadonlyMap<string, Tensor>;
 /** A Linear GEMM without bias: x [..., in], weight [out, in] -> [..., out]. */
 export type LinearFn = (x: Tensor, weight: Tensor) => Tensor;
 
-/** The plain float32 Linear: x @ W^T. */
-export const plainLinear: LinearFn = (x, w) => matmul(x, transpose(w)); // (..., in) @ (in, out) -> (..., out)
+/** The plain float32 Linear: x @ W^T (src/nn/linear.ts). */
+export const plainLinear: LinearFn = linear;
 
 /** The parameter `key`, or an error naming it. */
 export function param(params: Params, key: string): Tensor {
