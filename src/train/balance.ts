@@ -12,28 +12,9 @@
 import type { Tensor } from '../tensor/index.js';
 import { div, mean, mul, sum } from '../tensor/index.js';
 
-/** In-place aux-loss-free update of a bias tensor [E] from per-expert token counts. */
-export function updateBalanceBias(bias: Tensor, load: ArrayLike<number>, gamma: number): void {
-  const E = bias.size;
-  if (load.length !== E) throw new Error(`updateBalanceBias: load has ${load.length} experts, bias ${E}`);
-  if (!(gamma >= 0)) throw new Error(`updateBalanceBias: gamma must be non-negative, got ${gamma}`);
-  let total = 0;
-  for (let i = 0; i < E; i++) total += load[i]!;
-  const avg = total / E;
-  const f32 = bias.engine.backend.f32(), base = bias.ptr >>> 2;
-  for (let i = 0; i < E; i++) {
-    const d = load[i]! - avg;
-    f32[base + i] = f32[base + i]! - gamma * (d > 0 ? 1 : d < 0 ? -1 : 0);
-  }
-}
-
-/** max_i load_i / mean - 1; 0 for an empty load. */
-export function maxVio(load: ArrayLike<number>): number {
-  let total = 0, mx = 0;
-  for (let i = 0; i < load.length; i++) { total += load[i]!; mx = Math.max(mx, load[i]!); }
-  if (total === 0) return 0;
-  return mx / (total / load.length) - 1;
-}
+// The bias update and MaxVio are the model's (src/models/deepseek-v3/balance.ts); the training
+// loop uses them from here together with the batch-wise loss below.
+export { maxVio, updateBalanceBias } from '../models/deepseek-v3/balance.js';
 
 /**
  * Batch-wise auxiliary balance loss alpha * sum_i f_i P_i over N tokens: scores (N, E) are the

@@ -41,7 +41,7 @@ export function updateBalanceBias(bias: Tensor, load: ArrayLike<number>, gamma: 
   }
   let mean = 0;
   for (let e = 0; e < load.length; e++) mean += load[e]! / load.length;
-  const mem = bias.engine.backend.f32(), at = bias.ptr >> 2;
+  const mem = bias.engine.backend.f32(), at = bias.ptr >>> 2;
   for (let e = 0; e < load.length; e++) mem[at + e]! -= gamma * Math.sign(load[e]! - mean);
 }
 
