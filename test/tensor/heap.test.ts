@@ -55,3 +55,24 @@ it('tensors beyond 2 GiB are addressed correctly', async () => {
   assert.deepEqual(Array.from(ids.toArray()), [7, -1]);
   for (const t of [filler, a, b, ids]) t.dispose();
 });
+
+it('no source file turns a pointer into an index with the signed >> 2', async () => {
+  const { readdirSync, readFileSync, statSync } = await import('node:fs');
+  const { fileURLToPath } = await import('node:url');
+  const root = fileURLToPath(new URL('../../../src/', import.meta.url));
+  const offenders: string[] = [];
+  const walk = (dir: string): void => {
+    for (const name of readdirSync(dir)) {
+      const p = `${dir}/${name}`;
+      if (statSync(p).isDirectory()) walk(p);
+      else if (name.endsWith('.ts')) {
+        readFileSync(p, 'utf8').split('\n').forEach((line, i) => {
+          const code = line.replace(/\/\/.*$/, '').replace(/^\s*\*.*$/, '');
+          if (/[^>]>> 2\b/.test(code)) offenders.push(`${p.slice(root.length)}:${i + 1}`);
+        });
+      }
+    }
+  };
+  walk(root.replace(/\/$/, ''));
+  assert.deepEqual(offenders, [], 'pointers past 2 GiB need >>> 2');
+});
