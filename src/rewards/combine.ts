@@ -1,12 +1,13 @@
 /**
  * Combining rewards (R1 paper 2.2.2 and 2.3.2: the final reward is a sum of rule-based terms,
  * e.g. accuracy + format, or accuracy + language consistency): each reward is chosen by name once
- * at setup and weighted; scoring a batch returns the weighted total and every term on its own (the
+ * at setup and weighted (the final RL stage adds length, paper 2.3.4); scoring a batch returns the weighted total and every term on its own (the
  * trainer logs each term's mean and std).
  */
 import { accuracyReward } from './accuracy.js';
 import { formatReward } from './format.js';
 import { languageConsistencyReward } from './language.js';
+import { lengthReward } from './length.js';
 import { tinyZeroReward } from './tinyzero.js';
 import type { RewardFn, RewardInput } from './types.js';
 
@@ -15,6 +16,7 @@ export const REWARD_FUNCTIONS: Readonly<Record<string, RewardFn>> = Object.freez
   accuracy: accuracyReward,
   format: formatReward,
   language: languageConsistencyReward,
+  length: lengthReward,
   tinyzero: tinyZeroReward,
 });
 

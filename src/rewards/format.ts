@@ -2,14 +2,18 @@
  * Format reward (R1 paper 2.2.2): 1 when the response is exactly `<think> reasoning </think>` then
  * `<answer> answer </answer>` (R1-Zero template, paper Table 1), else 0. Strict: one tag of each
  * kind, in that order, non-empty reasoning and answer, only whitespace before `<think>`, between
- * `</think>` and `<answer>` and after `</answer>` (up to an optional EOS).
+ * `</think>` and `<answer>` and after `</answer>` (up to an optional EOS). A chat prompt (task
+ * `chat`, nothing to answer) asks for the reply layout instead (reply-format.ts).
  */
 import { ANSWER_CLOSE, ANSWER_OPEN, THINK_CLOSE, THINK_OPEN } from '../tokenizer/special-tokens.js';
+import { CHAT_TASK } from '../tasks/chat.js';
+import { replyFormat } from './reply-format.js';
 import { beforeEos, blankBetween, countOf } from './text.js';
 import type { RewardInput } from './types.js';
 
 /** 1 for a strictly formatted response, 0 otherwise. */
-export function formatReward({ response }: RewardInput): number {
+export function formatReward({ problem, response }: RewardInput): number {
+  if (problem.task === CHAT_TASK) return replyFormat(response);
   const text = beforeEos(response);
   for (const tag of [THINK_OPEN, THINK_CLOSE, ANSWER_OPEN, ANSWER_CLOSE]) if (countOf(text, tag) !== 1) return 0;
   const t0 = text.indexOf(THINK_OPEN), t1 = text.indexOf(THINK_CLOSE);

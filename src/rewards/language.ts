@@ -3,9 +3,11 @@
  * prompt's language. Words are counted in one pass: a run of Latin letters is one English word,
  * each Han character is one Chinese word, a run of letters of any other script is one foreign word;
  * digits, symbols and tags are not words. A response with no reasoning or no words scores 0 (there
- * is nothing to be consistent with, and an empty chain of thought should not be paid).
+ * is nothing to be consistent with, and an empty chain of thought should not be paid). A chat
+ * reply has no chain of thought to speak of (src/tasks/chat.ts), so there the reply's words count.
  */
 import { parseCompletion } from '../tokenizer/chat.js';
+import { CHAT_TASK } from '../tasks/chat.js';
 import type { Lang } from '../tasks/types.js';
 import type { RewardInput } from './types.js';
 
@@ -43,5 +45,6 @@ export function languageShare(text: string, lang: Lang): number {
 
 /** Share of the reasoning's words in the prompt's language, in [0, 1]. */
 export function languageConsistencyReward({ problem, response }: RewardInput): number {
-  return languageShare(parseCompletion(response).reasoning, problem.lang);
+  const c = parseCompletion(response);
+  return languageShare(problem.task === CHAT_TASK ? `${c.reasoning} ${c.answer}` : c.reasoning, problem.lang);
 }

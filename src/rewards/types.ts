@@ -11,6 +11,10 @@ export interface RewardInput {
   problem: Problem;
   /** The assistant's response, starting at `<think>` when the model followed the format. */
   response: string;
+  /** Tokens the model generated for this response (the length reward needs them). */
+  completionTokens?: number;
+  /** The run's token limit per completion. */
+  maxCompletionTokens?: number;
 }
 
 /** A rule-based reward: pure, never throws, linear time in the response length. */

@@ -21,7 +21,7 @@ export const GrpoConfigSchema = z.strictObject({
   difficulties: z.record(z.string(), z.array(z.number().int())).default({}).describe('per task, the difficulty levels to draw from (default: all of the task\'s levels)'),
   languages: z.array(z.enum(['en', 'zh'])).min(1).default(['en']).describe('prompt languages to draw from'),
   template: z.enum(['r1-zero', 'r1']).default('r1-zero').describe('r1-zero: the R1-Zero training template (paper Table 1) on a base model; r1: the chat layout ending in <think>'),
-  reward_weights: z.record(z.string(), z.number()).default({ accuracy: 1, format: 1 }).describe('rewards and their weights: accuracy, format, language, tinyzero'),
+  reward_weights: z.record(z.string(), z.number()).default({ accuracy: 1, format: 1 }).describe('rewards and their weights: accuracy, format, language, length, tinyzero'),
   num_generations: z.number().int().min(2).default(16).describe('G: completions sampled per prompt (R1-Zero: 16)'),
   generation_batch_size: z.number().int().positive().default(64).describe('completions per step (prompts per step = generation_batch_size / num_generations)'),
   per_device_train_batch_size: z.number().int().positive().default(16).describe('sequences per forward/backward micro-batch in the update'),

@@ -2,11 +2,15 @@
  * The prompt stream of a GRPO run: training problems drawn from a weighted task mix (never from the
  * held-out split: a problem whose key falls in the test bucket is redrawn, src/tasks/splits.ts),
  * rendered with the run's template. Its whole state is one seeded generator, saved in checkpoints.
+ * Besides the verifiable tasks of the registry (reasoning tasks and the general `direct` queries),
+ * the mix may name `chat`: greetings and self-cognition prompts with no verifiable answer, so the
+ * final RL stage covers "all scenarios" (R1 paper 2.3.4).
  * Templates: `r1-zero` is the R1-Zero training template (paper Table 1; the pretraining corpus of
  * `data build` uses the same layout, with no BOS) and the response starts after "Assistant:";
  * `r1` is the chat layout, which opens `<think>\n` for the model, so responses are scored with that
  * prefix put back.
  */
+import { CHAT_TASK, chatProblem } from '../tasks/chat.js';
 import { getTask } from '../tasks/registry.js';
 import { Rng } from '../tasks/rng.js';
 import { isTestKey } from '../tasks/splits.js';
@@ -40,11 +44,16 @@ export interface StreamOptions {
 /** An endless, seeded stream of training problems from a weighted task mix. */
 export class ProblemStream {
   private readonly rng: Rng;
-  private readonly entries: { task: Task; weight: number; levels: readonly number[] }[];
+  private readonly entries: { task: Task | typeof CHAT_TASK; weight: number; levels: readonly number[] }[];
   private readonly total: number;
 
   constructor(private readonly o: StreamOptions) {
     this.entries = Object.entries(o.tasks).map(([name, weight]) => {
+      if (name === CHAT_TASK) {
+        const levels = o.difficulties?.[name] ?? [1];
+        if (levels.some((d) => d !== 1)) throw new Error(`difficulties.chat: chat prompts have one level, 1; got ${levels.join(', ')}`);
+        return { task: CHAT_TASK, weight, levels };
+      }
       const task = getTask(name);
       const levels = o.difficulties?.[name] ?? task.difficulties;
       for (const d of levels) if (!task.difficulties.includes(d)) throw new Error(`difficulties.${name}: ${d} is not a level of ${name}; expected some of ${task.difficulties.join(', ')}`);
@@ -63,10 +72,12 @@ export class ProblemStream {
   next(): Problem {
     let r = this.rng.next() * this.total, entry = this.entries[this.entries.length - 1]!;
     for (const e of this.entries) { if (r < e.weight) { entry = e; break; } r -= e.weight; }
+    const task = entry.task;
+    if (task === CHAT_TASK) return chatProblem(this.rng, this.rng.pick(this.o.languages));
     for (let attempt = 0; attempt < 1000; attempt++) {
-      const p = entry.task.generate(this.rng, this.rng.pick(entry.levels), this.rng.pick(this.o.languages));
+      const p = task.generate(this.rng, this.rng.pick(entry.levels), this.rng.pick(this.o.languages));
       if (!isTestKey(p.key)) return p;
     }
-    throw new Error(`${entry.task.name}: 1000 draws in a row fell in the held-out split (generator bug)`);
+    throw new Error(`${task.name}: 1000 draws in a row fell in the held-out split (generator bug)`);
   }
 }

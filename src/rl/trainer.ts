@@ -12,6 +12,8 @@ import type { AdamW } from '../nn/adamw.js';
 import { clipGradNorm } from '../nn/clip.js';
 import { accuracyReward } from '../rewards/accuracy.js';
 import { scoreResponses, type WeightedReward } from '../rewards/combine.js';
+import type { RewardInput } from '../rewards/types.js';
+import { CHAT_TASK } from '../tasks/chat.js';
 import type { Problem } from '../tasks/types.js';
 import { detach, type Engine, type Rng } from '../tensor/index.js';
 import type { TrainerState } from '../train/checkpoint.js';
@@ -85,7 +87,7 @@ export class GrpoTrainer {
     const G = c.num_generations, P = c.generation_batch_size / G;
     const stop = tok.eosId === undefined ? [] : [tok.eosId];
     const settings = { temperature: c.temperature, topP: c.top_p, topK: c.top_k, maxNewTokens: c.max_completion_length, stopTokens: stop };
-    const samples: Sample[] = [], inputs: { problem: Problem; response: string }[] = [], finished: boolean[] = [];
+    const samples: Sample[] = [], inputs: RewardInput[] = [], finished: boolean[] = [];
     const t0 = performance.now();
     let tokens = 0;
     const batch = Array.from({ length: P }, () => problems.next());
@@ -98,7 +100,7 @@ export class GrpoTrainer {
       g.completions.forEach((ids, i) => {
         tokens += ids.length;
         const text = tok.decode(g.finished[i] ? ids.slice(0, -1) : ids);
-        inputs.push({ problem: batch[k]!, response: template.responsePrefix + text });
+        inputs.push({ problem: batch[k]!, response: template.responsePrefix + text, completionTokens: ids.length, maxCompletionTokens: c.max_completion_length });
         finished.push(g.finished[i]!);
         samples.push({ prompt: prompts[k]!, completion: ids, advantage: 0, inLoss: g.finished[i]! || !c.mask_truncated_completions });
       });
@@ -201,7 +203,8 @@ export class GrpoTrainer {
   private record(r: ReturnType<GrpoTrainer['rollout']>, u: ReturnType<GrpoTrainer['update']>, lr: number, elapsed: number): MetricsRecord {
     const c = this.d.config;
     const lengths = r.samples.map((s) => s.completion.length);
-    const acc = r.inputs.map((x) => accuracyReward(x));
+    // accuracy over the verifiable prompts only (chat prompts have no answer to check)
+    const acc = r.inputs.filter((x) => x.problem.task !== CHAT_TASK).map((x) => accuracyReward(x));
     const terms: Record<string, number> = {};
     for (const [name, v] of r.scores.terms) { terms[`rewards/${name}/mean`] = avg(v); terms[`rewards/${name}/std`] = std(v); }
     return {

@@ -5,17 +5,22 @@
 import { parseCompletion } from '../tokenizer/chat.js';
 import { arithmetic } from './arithmetic.js';
 import { countdown } from './countdown.js';
+import { direct } from './direct.js';
 import { linear } from './linear.js';
 import type { Problem, Task } from './types.js';
 import { wordProblems } from './word-problems.js';
 
-/** All tasks, in a fixed order. */
+/** The reasoning tasks (the corpus of `data build`, the held-out evaluations), in a fixed order. */
 export const TASKS: readonly Task[] = [countdown, arithmetic, linear, wordProblems];
 
-/** The task named `name`; throws with the list of known names otherwise. */
+/** Verifiable tasks outside the reasoning corpus: the direct-answer queries of R1's general data. */
+export const GENERAL_TASKS: readonly Task[] = [direct];
+
+/** The task named `name` (reasoning or general); throws with the list of known names otherwise. */
 export function getTask(name: string): Task {
-  const t = TASKS.find((x) => x.name === name);
-  if (!t) throw new Error(`unknown task ${JSON.stringify(name)}; expected one of ${TASKS.map((x) => x.name).join(', ')}`);
+  const all = [...TASKS, ...GENERAL_TASKS];
+  const t = all.find((x) => x.name === name);
+  if (!t) throw new Error(`unknown task ${JSON.stringify(name)}; expected one of ${all.map((x) => x.name).join(', ')}`);
   return t;
 }
 

@@ -8,6 +8,7 @@ import { accuracyReward } from '../../src/rewards/accuracy.js';
 import { rewardsByName, scoreResponses } from '../../src/rewards/combine.js';
 import { formatReward } from '../../src/rewards/format.js';
 import { countWords, languageConsistencyReward } from '../../src/rewards/language.js';
+import { CHAT_REPLY_TOKENS, lengthReward, overlongPenalty } from '../../src/rewards/length.js';
 import { lastTaggedAnswer, tinyZeroReward } from '../../src/rewards/tinyzero.js';
 import type { RewardFn } from '../../src/rewards/types.js';
 import type { Problem } from '../../src/tasks/types.js';
@@ -102,8 +103,57 @@ describe('reward helpers', () => {
   });
 
   test('unknown reward names and bad weights are errors naming them', () => {
-    assert.throws(() => rewardsByName({ acuracy: 1 }), /unknown reward "acuracy"; expected one of accuracy, format, language, tinyzero/);
+    assert.throws(() => rewardsByName({ acuracy: 1 }), /unknown reward "acuracy"; expected one of accuracy, format, language, length, tinyzero/);
     assert.throws(() => rewardsByName({ format: Number.NaN }), /reward_weights.format: weight must be a finite number/);
     assert.throws(() => rewardsByName({}), /at least one/);
+  });
+});
+
+const chat: Problem = { task: 'chat', key: 'chat:en:Hello!', lang: 'en', difficulty: 1, prompt: 'Hello!', answer: 'Hello! How can I help you today?', data: {} };
+const chatZh: Problem = { task: 'chat', key: 'chat:zh:你好！', lang: 'zh', difficulty: 1, prompt: '你好！', answer: '你好！', data: {} };
+
+describe('rewards on chat prompts (the final RL stage\'s general scenario)', () => {
+  // [label, problem, response, accuracy, format, language]
+  const CHAT: [string, Problem, string, number, number, number][] = [
+    ['empty think, plain reply', chat, '<think>\n\n</think>\n\nHello! How can I help?', 0, 1, 1],
+    ['short thought, plain reply, EOS', chat, '<think>a greeting</think> Hi! What shall we solve?' + EOS, 0, 1, 1],
+    ['answer tags are wrong here', chat, '<think></think><answer>Hello</answer>', 0, 0, 1],
+    ['no reply after think', chat, '<think>hello</think>\n', 0, 0, 1],
+    ['no think block (the reply still speaks English)', chat, 'Hello there!', 0, 0, 1],
+    ['two think blocks', chat, '<think></think><think></think> Hi', 0, 0, 1],
+    ['text before think', chat, 'Hi <think></think> there', 0, 0, 1],
+    ['Chinese reply to a Chinese greeting', chatZh, '<think>\n\n</think>\n\n你好', 0, 1, 1],
+    ['English reply to a Chinese greeting', chatZh, '<think>\n\n</think>\n\nhello friend', 0, 1, 0],
+    ['empty', chat, '', 0, 0, 0],
+  ];
+  for (const [label, problem, response, acc, fmt, lang] of CHAT) {
+    test(label, () => {
+      assert.equal(accuracyReward({ problem, response }), acc);
+      assert.equal(formatReward({ problem, response }), fmt);
+      assert.ok(Math.abs(languageConsistencyReward({ problem, response }) - lang) < 1e-12, `language ${languageConsistencyReward({ problem, response })}`);
+    });
+  }
+});
+
+describe('length reward (DAPO soft overlong punishment)', () => {
+  test('free up to 3/4 of the budget, then linear to -1 at the budget', () => {
+    assert.equal(overlongPenalty(0, 200), 0);
+    assert.equal(overlongPenalty(150, 200), 0);
+    assert.equal(overlongPenalty(175, 200), -0.5);
+    assert.equal(overlongPenalty(190, 200), -0.8);
+    assert.equal(overlongPenalty(200, 200), -1);
+    assert.equal(overlongPenalty(500, 200), -1);
+  });
+  test('chat replies get the short budget, tasks the run\'s limit; unknown lengths score 0', () => {
+    const m = 400;
+    assert.equal(lengthReward({ problem: countdown, response: '', completionTokens: 300, maxCompletionTokens: m }), 0);
+    assert.equal(lengthReward({ problem: countdown, response: '', completionTokens: 350, maxCompletionTokens: m }), -0.5);
+    assert.equal(lengthReward({ problem: chat, response: '', completionTokens: CHAT_REPLY_TOKENS * 0.75, maxCompletionTokens: m }), 0);
+    assert.equal(lengthReward({ problem: chat, response: '', completionTokens: CHAT_REPLY_TOKENS * 0.875, maxCompletionTokens: m }), -0.5);
+    assert.equal(lengthReward({ problem: chat, response: '', completionTokens: 300, maxCompletionTokens: m }), -1);
+    // a run whose limit is below the chat budget uses its own limit
+    assert.equal(lengthReward({ problem: chat, response: '', completionTokens: 70, maxCompletionTokens: 80 }), -0.5);
+    assert.equal(lengthReward({ problem: countdown, response: 'x'.repeat(10000) }), 0);
+    assert.equal(rewardsByName({ length: 1 })[0]!.fn({ problem: chat, response: '', completionTokens: CHAT_REPLY_TOKENS, maxCompletionTokens: m }), -1);
   });
 });

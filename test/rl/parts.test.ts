@@ -25,6 +25,15 @@ describe('ProblemStream', () => {
     const resumed = new ProblemStream({ tasks: { countdown: 3, arithmetic: 1 }, languages: ['en', 'zh'], seed: 7, state: saved });
     assert.deepEqual(Array.from({ length: 5 }, () => resumed.next().key), expect);
   });
+  test('the general scenarios: chat prompts and direct queries mix in; chat takes only level 1', () => {
+    const s = new ProblemStream({ tasks: { countdown: 1, chat: 1, direct: 1 }, languages: ['en', 'zh'], seed: 3 });
+    const ps = Array.from({ length: 300 }, () => s.next());
+    for (const t of ['countdown', 'chat', 'direct']) assert.ok(ps.filter((p) => p.task === t).length > 60, `${t} share`);
+    const c = ps.find((p) => p.task === 'chat' && p.lang === 'zh')!;
+    assert.match(c.prompt, /[\u4e00-\u9fff]/);
+    assert.deepEqual(c.data, {});
+    assert.throws(() => new ProblemStream({ tasks: { chat: 1 }, difficulties: { chat: [2] }, languages: ['en'], seed: 1 }), /difficulties.chat: chat prompts have one level, 1; got 2/);
+  });
   test('difficulties are checked against the task', () => {
     assert.throws(() => new ProblemStream({ tasks: { countdown: 1 }, difficulties: { countdown: [9] }, languages: ['en'], seed: 1 }), /difficulties.countdown: 9 is not a level of countdown/);
     assert.throws(() => new ProblemStream({ tasks: { nope: 1 }, languages: ['en'], seed: 1 }), /unknown task "nope"/);
