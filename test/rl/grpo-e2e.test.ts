@@ -11,6 +11,7 @@ import { test } from 'node:test';
 import { createReferenceBackend } from '../../src/kernels/index.js';
 import { initParams } from '../../src/models/deepseek-v3/checkpoint.js';
 import { AdamW } from '../../src/nn/adamw.js';
+import { rewardsByName } from '../../src/rewards/combine.js';
 import { resolveGrpoConfig } from '../../src/rl/config.js';
 import { cloneParams, deepseekPolicy } from '../../src/rl/policy.js';
 import { GrpoTrainer } from '../../src/rl/trainer.js';
@@ -53,5 +54,33 @@ test('GRPO raises the toy reward measurably in a few seconds', async () => {
     assert.ok(seconds < 60, `took ${seconds.toFixed(1)} s`);
   } finally {
     if (process.env.GRPO_E2E_KEEP) process.stderr.write(`kept ${dir}\n`); else rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the length reward reaches the trainer with token counts: GRPO learns to stop before the soft limit', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'grpo-len-'));
+  try {
+    const e = new Engine(createReferenceBackend(1 << 24));
+    const config = toyConfig();
+    const params = initParams(e, config, new Rng(7));
+    const c = resolveGrpoConfig([{
+      model: 'toy', output_dir: dir, num_generations: 8, generation_batch_size: 32, per_device_train_batch_size: 16,
+      max_completion_length: 8, learning_rate: 0.003, beta: 0, max_steps: 20, save_steps: 0, log_completions_steps: 0,
+    }]);
+    const optimizer = new AdamW(params, { lr: c.learning_rate, beta2: c.adam_beta2, weightDecay: 0 });
+    const trainer = new GrpoTrainer({
+      engine: e, policy: deepseekPolicy(e, config, params), params, optimizer, tokenizer: toyTokenizer, template: toyTemplate,
+      problems: new ToyProblems(1), rewards: rewardsByName({ length: 1 }), config: c, rng: new Rng(3),
+      metrics: new MetricsLog(join(dir, 'metrics.jsonl')), save: async () => 'not saved',
+    }, { step: 0, optimizer_step: 0, data_state: undefined, rng_state: [], tokens_seen: 0, consecutive_nonfinite: 0, skipped_steps: 0 });
+    await trainer.run();
+    const recs = readMetrics(join(dir, 'metrics.jsonl'));
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const r0 = mean(recs.slice(0, 4).map((r) => r['rewards/length/mean'] as number)), r1 = mean(recs.slice(-4).map((r) => r['rewards/length/mean'] as number));
+    const l0 = mean(recs.slice(0, 4).map((r) => r.completion_length_mean as number)), l1 = mean(recs.slice(-4).map((r) => r.completion_length_mean as number));
+    assert.ok(r0 < -0.3, `an untrained policy runs into the limit (length reward ${r0.toFixed(3)})`);
+    assert.ok(r1 > r0 + 0.3 && l1 < l0 - 1, `length reward ${r0.toFixed(3)} -> ${r1.toFixed(3)}, length ${l0.toFixed(2)} -> ${l1.toFixed(2)}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
