@@ -9,7 +9,9 @@
  * 4. optionally one student is also trained by GRPO from the same base for as many wall-clock
  *    seconds as its distillation SFT took (the paper's RL-versus-distillation comparison).
  * Every model is an HF Qwen2 folder under `<stage>/students/`, named `<student>-base`,
- * `<student>-distilled`, `<student>-rl`; a rerun skips the ones already saved.
+ * `<student>-distilled`, `<student>-rl`; a rerun skips the ones already saved. The RL student
+ * saves checkpoints as it trains (src/distill/dense-grpo.ts), so a rerun after an interruption
+ * continues it from its last one; the base and distilled students are trained again from scratch.
  */
 import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -99,6 +101,7 @@ export async function runDistillStage(ctx: StageContext): Promise<StageOutputs> 
             const r = await grpoDenseStudent({
               engine, config, params, tokenizer: tok, outputDir: dirs.rl, timeBudgetSec: budget, layers: [{ ...GRPO_STAGE_DEFAULTS, engine_segment_steps: 0 }, s.rl_args],
               onStep: (step, reward, acc) => ctx.log(`${st.name} rl step ${step} reward ${reward.toFixed(3)} acc ${acc.toFixed(3)}`),
+              onResume: (step, dir) => ctx.log(`${st.name} rl resumes at step ${step} from ${dir}`),
             });
             for (const f of ['tokenizer.json', 'tokenizer_config.json']) if (existsSync(join(tokDir, f))) copyFileSync(join(tokDir, f), join(dirs.rl, f));
             writeFileSync(join(dirs.rl, 'train.json'), JSON.stringify({ ...r, budget_sec: budget }, null, 2) + '\n');

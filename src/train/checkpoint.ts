@@ -11,6 +11,8 @@
  * either the previous `latest` and its folder, or the new ones; stale temporary folders are
  * ignored by the loader and removed by the next save. Loading verifies every checksum, so a
  * truncated or altered file is a clear error naming the file, never a silent bad resume.
+ * The weights are a DeepSeek-V3 model's or a dense Qwen2 / Llama student's (src/models/qwen2, for
+ * the distillation stage's GRPO student); `loadTrainState` reads the rest of either kind.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { copyFile, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
@@ -19,6 +21,8 @@ import { writeFileAtomic } from '../io/atomic-write.js';
 import { readSafetensors, tensorToFloat32, writeSafetensors, type StoredTensor } from '../io/safetensors.js';
 import { readDeepseekV3Config, type DeepseekV3Config } from '../models/deepseek-v3/config.js';
 import { loadParams, saveCheckpoint } from '../models/deepseek-v3/checkpoint.js';
+import { saveDenseCheckpoint } from '../models/qwen2/checkpoint.js';
+import type { DenseConfig } from '../models/qwen2/config.js';
 import type { AdamW } from '../nn/adamw.js';
 import type { Engine, Tensor } from '../tensor/index.js';
 
@@ -39,7 +43,8 @@ export interface TrainerState {
 }
 
 export interface SaveInput {
-  config: DeepseekV3Config;
+  /** The model's config: DeepSeek-V3, or a dense student's (model_type qwen2 / llama). */
+  config: DeepseekV3Config | DenseConfig;
   params: ReadonlyMap<string, Tensor>;
   optimizer: AdamW;
   state: TrainerState;
@@ -69,6 +74,8 @@ function optimizerTensors(opt: AdamW): Map<string, StoredTensor> {
   return out;
 }
 
+const isDense = (c: DeepseekV3Config | DenseConfig): c is DenseConfig => c.model_type === 'qwen2' || c.model_type === 'llama';
+
 /** Writes checkpoint-<step> under `outDir` atomically and points `latest` at it; returns its path. */
 export async function saveTrainCheckpoint(outDir: string, input: SaveInput, hooks: SaveHooks = {}): Promise<string> {
   await mkdir(outDir, { recursive: true });
@@ -76,7 +83,9 @@ export async function saveTrainCheckpoint(outDir: string, input: SaveInput, hook
   const tmp = join(outDir, `.tmp-${name}-${process.pid}-${randomBytes(4).toString('hex')}`);
   await mkdir(tmp);
   try {
-    await saveCheckpoint(tmp, input.config, input.params);
+    const config = input.config;
+    if (isDense(config)) await saveDenseCheckpoint(tmp, config, input.params);
+    else await saveCheckpoint(tmp, config, input.params);
     await writeSafetensors(join(tmp, 'optimizer.safetensors'), optimizerTensors(input.optimizer), { optimizer: 'AdamW' });
     if (input.tokenizerDir) {
       for (const f of ['tokenizer.json', 'tokenizer_config.json']) {
@@ -136,8 +145,16 @@ export interface LoadedCheckpoint {
   optimizer: Map<string, Float32Array>;
 }
 
-/** Loads and verifies a training checkpoint (folder or output_dir). Errors name the bad file. */
-export async function loadTrainCheckpoint(engine: Engine, path: string): Promise<LoadedCheckpoint> {
+/** A checkpoint's state without its weights (any model kind): see `loadTrainState`. */
+export interface LoadedTrainState {
+  dir: string;
+  state: TrainerState;
+  runConfig: unknown;
+  optimizer: Map<string, Float32Array>;
+}
+
+/** Verifies every checksum of a training checkpoint (folder or output_dir) and reads all but the weights. */
+export async function loadTrainState(path: string): Promise<LoadedTrainState> {
   const dir = await resolveCheckpoint(path);
   const bad = (file: string, why: string) => new Error(`checkpoint ${dir} is corrupt: ${file} ${why}; resume from an earlier checkpoint folder or delete this one`);
   let raw: TrainerState & { files?: Record<string, string> };
@@ -148,14 +165,25 @@ export async function loadTrainCheckpoint(engine: Engine, path: string): Promise
     if (actual === null) throw bad(f, 'is missing');
     if (actual !== sum) throw bad(f, 'does not match its SHA-256 in trainer_state.json (truncated or modified)');
   }
-  const { config } = await readDeepseekV3Config(join(dir, 'config.json'));
-  const { params } = await loadParams(engine, config, dir);
   const opt = await readSafetensors(join(dir, 'optimizer.safetensors'));
   const optimizer = new Map<string, Float32Array>();
   for (const [k, t] of opt.tensors) optimizer.set(k, tensorToFloat32(t));
   const runConfig = JSON.parse(await readFile(join(dir, 'run_config.json'), 'utf8'));
   const { files: _files, ...state } = raw;
-  return { dir, config, params, state, runConfig, optimizer };
+  return { dir, state, runConfig, optimizer };
+}
+
+export interface LoadedCheckpoint extends LoadedTrainState {
+  config: DeepseekV3Config;
+  params: Map<string, Tensor>;
+}
+
+/** Loads and verifies a DeepSeek-V3 training checkpoint (folder or output_dir). Errors name the bad file. */
+export async function loadTrainCheckpoint(engine: Engine, path: string): Promise<LoadedCheckpoint> {
+  const rest = await loadTrainState(path);
+  const { config } = await readDeepseekV3Config(join(rest.dir, 'config.json'));
+  const { params } = await loadParams(engine, config, rest.dir);
+  return { ...rest, config, params };
 }
 
 /** Copies saved moments into a freshly built AdamW (same parameter names and shapes). */
