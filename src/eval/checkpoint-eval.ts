@@ -1,17 +1,12 @@
 /**
- * Evaluating a DeepSeek-V3 checkpoint on the held-out splits of a `data build` folder: load the
- * model and its tokenizer, take the first `limit` test problems of each task, sample k completions
- * each (src/rl/rollout.ts on the latent cache) and report pass@1 / pass@k / cons@k per task.
+ * The R1-Zero experiment's view of the one evaluator (src/eval/model-eval.ts): the same evaluation,
+ * returned in the shape its results page and cached eval-*.json files use (`options` as given,
+ * `reports` = the rows, `results` = every sample). The greedy pass is off unless asked for, as the
+ * R1-Zero page reports sampled figures only; progress is reported per phase ("sampled", "greedy").
  */
-import { createBackend } from '../kernels/index.js';
-import { disposeParams } from '../models/deepseek-v3/checkpoint.js';
-import { deepseekPolicy } from '../rl/policy.js';
-import { TEMPLATES, type TemplateName } from '../rl/prompts.js';
-import { loadModelFolder } from '../rl/session.js';
-import { Engine, Rng } from '../tensor/index.js';
-import { loadTokenizer } from '../tokenizer/hf-tokenizer.js';
-import { evalTokenizerDir, heldOutProblems } from './held-out.js';
-import { sampleAndScore, summarize, type ProblemResult, type TaskReport } from './evaluate.js';
+import type { TemplateName } from '../rl/prompts.js';
+import type { ProblemResult } from './evaluate.js';
+import { evaluateModel, type EvalRow } from './model-eval.js';
 
 export interface CheckpointEvalOptions {
   model: string;
@@ -28,33 +23,23 @@ export interface CheckpointEvalOptions {
   tokenizer?: string;
   threads?: number;
   promptsPerBatch?: number;
-  onProgress?: (task: string, done: number, total: number) => void;
+  /** Also run the greedy pass (default false here). */
+  greedy?: boolean;
+  onProgress?: (phase: string, done: number, total: number) => void;
 }
 
-export interface CheckpointEval { model: string; options: Omit<CheckpointEvalOptions, 'onProgress'>; reports: TaskReport[]; results: ProblemResult[] }
+export interface CheckpointEval {
+  model: string;
+  options: Omit<CheckpointEvalOptions, 'onProgress'>;
+  /** Per task and "all" (src/eval/model-eval.ts rows; greedy_accuracy is NaN without the greedy pass). */
+  reports: EvalRow[];
+  results: ProblemResult[];
+  greedy?: ProblemResult[];
+}
 
-/** Runs the evaluation; the engine it makes is disposed before returning. */
+/** Runs the evaluation of a checkpoint (any kind) on a dataset's held-out splits. */
 export async function evaluateCheckpoint(o: CheckpointEvalOptions): Promise<CheckpointEval> {
-  const tests = heldOutProblems(o.datasetDir, o.tasks, o.limit);
-  const engine = new Engine(await createBackend(o.threads ? { threads: o.threads } : {}));
-  const m = await loadModelFolder(engine, o.model);
-  try {
-    const tokenizer = loadTokenizer(evalTokenizerDir(m.dir, o.datasetDir, o.tokenizer));
-    const policy = deepseekPolicy(engine, m.config, m.params);
-    const rng = new Rng(o.seed);
-    const results: ProblemResult[] = [];
-    for (const [task, problems] of tests) {
-      results.push(...sampleAndScore(policy.sampleGroups, problems, {
-        k: o.k, temperature: o.temperature, topP: o.topP, maxNewTokens: o.maxNewTokens, template: TEMPLATES[o.template], tokenizer, rng,
-        ...(o.promptsPerBatch ? { promptsPerBatch: o.promptsPerBatch } : {}),
-        onProgress: (done, total) => o.onProgress?.(task, done, total),
-      }));
-    }
-    policy.dispose();
-    const { onProgress: _p, ...options } = o;
-    return { model: m.dir, options, reports: summarize(results), results };
-  } finally {
-    disposeParams(m.params);
-    engine.backend.dispose();
-  }
+  const r = await evaluateModel({ ...o, greedy: o.greedy === true });
+  const { onProgress: _p, ...options } = o;
+  return { model: r.model, options, reports: r.rows, results: r.results, ...(r.greedy.length ? { greedy: r.greedy } : {}) };
 }

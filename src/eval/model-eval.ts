@@ -1,9 +1,14 @@
 /**
- * The full evaluation of one checkpoint that the R1 pipeline and its report need (R1 paper 3,
- * "Evaluation Setup", plus the readability the paper's 2.3 is about), per task and overall:
- * pass@1 over k samples at temperature 0.6 / top-p 0.95, pass@k, cons@k (src/eval/evaluate.ts),
- * greedy accuracy (temperature 0, one sample), average response length in tokens, and the
- * format-violation and language-mixing rates (src/eval/readability.ts) over the k samples.
+ * The evaluation of one checkpoint (R1 paper 3, "Evaluation Setup", plus the readability the
+ * paper's 2.3 is about), per task and overall ("all"): pass@1 over k samples at temperature 0.6 /
+ * top-p 0.95, pass@k, cons@k, the reflection-phrase rate (src/eval/evaluate.ts), greedy accuracy
+ * (temperature 0, one sample), average response length in tokens, and the format-violation and
+ * language-mixing rates (src/eval/readability.ts) over the k samples. It is the one evaluator of
+ * the project: `deepseek-ts eval`, `pipeline eval`, the pipeline's eval stages and (through
+ * src/eval/checkpoint-eval.ts) the R1-Zero experiment all run it. Any checkpoint kind opens
+ * (src/eval/open-model.ts). The greedy pass can be left out (`greedy: false`; its figure is then
+ * NaN, null in JSON); it samples promptsPerBatch * k prompts per batch, the rows of one sampled
+ * batch, so it costs about one sampled decoding pass divided by k.
  * Deterministic for a seed: the sampled pass draws from Rng(seed), the greedy one from Rng(seed + 1).
  */
 import { createBackend } from '../kernels/index.js';
@@ -33,6 +38,10 @@ export interface ModelEvalSettings {
   seed: number;
   /** Problems per task (the first ones of each fixed test split). */
   limit: number;
+  /** Run the greedy pass (default true). */
+  greedy?: boolean;
+  /** Prompts per sampled batch (default 4, src/eval/evaluate.ts). */
+  promptsPerBatch?: number;
 }
 
 /** What `evaluateModel` writes as JSON. */
@@ -64,20 +73,32 @@ export function evalRows(problems: readonly Problem[], results: readonly Problem
 
 /** Evaluates a sampler on problems (grouped by task in the order given). */
 export function evaluateSampler(sampler: GroupSampler, problems: readonly Problem[], s: ModelEvalSettings, tokenizer: Pick<Tokenizer, 'encode' | 'decode' | 'eosId'>, onProgress?: (phase: string, done: number, total: number) => void): { rows: EvalRow[]; results: ProblemResult[]; greedy: ProblemResult[] } {
-  const template = TEMPLATES[s.template];
-  const results = sampleAndScore(sampler, problems, { k: s.k, temperature: s.temperature, topP: s.topP, maxNewTokens: s.maxNewTokens, template, tokenizer, rng: new Rng(s.seed), onProgress: (d, t) => onProgress?.('sampled', d, t) });
-  const greedy = sampleAndScore(sampler, problems, { k: 1, temperature: 0, topP: 1, maxNewTokens: s.maxNewTokens, template, tokenizer, rng: new Rng(s.seed + 1), onProgress: (d, t) => onProgress?.('greedy', d, t) });
+  const template = TEMPLATES[s.template], per = s.promptsPerBatch ?? 4;
+  if (!Number.isInteger(per) || per < 1) throw new Error(`promptsPerBatch must be a positive integer, got ${per}`);
+  const results = sampleAndScore(sampler, problems, { k: s.k, temperature: s.temperature, topP: s.topP, maxNewTokens: s.maxNewTokens, template, tokenizer, rng: new Rng(s.seed), promptsPerBatch: per, onProgress: (d, t) => onProgress?.('sampled', d, t) });
+  const greedy = s.greedy === false ? [] : sampleAndScore(sampler, problems, { k: 1, temperature: 0, topP: 1, maxNewTokens: s.maxNewTokens, template, tokenizer, rng: new Rng(s.seed + 1), promptsPerBatch: per * s.k, onProgress: (d, t) => onProgress?.('greedy', d, t) });
   return { rows: evalRows(problems, results, greedy), results, greedy };
 }
 
+/** What `evaluateModel` takes: the settings plus the checkpoint, dataset and machine. */
+export interface ModelEvalOptions extends ModelEvalSettings {
+  model: string;
+  datasetDir: string;
+  tasks?: readonly string[];
+  /** Tokenizer folder (default: the checkpoint's, else the dataset's, src/eval/held-out.ts). */
+  tokenizer?: string;
+  threads?: number;
+  onProgress?: (phase: string, done: number, total: number) => void;
+}
+
 /** Loads a checkpoint (any kind, src/eval/open-model.ts) and evaluates it on a dataset's test splits. */
-export async function evaluateModel(o: ModelEvalSettings & { model: string; datasetDir: string; tasks?: readonly string[]; tokenizer?: string; threads?: number; onProgress?: (phase: string, done: number, total: number) => void }): Promise<ModelEval> {
+export async function evaluateModel(o: ModelEvalOptions): Promise<ModelEval> {
   const problems = [...heldOutProblems(o.datasetDir, o.tasks, o.limit).values()].flat();
   const engine = new Engine(await createBackend(o.threads ? { threads: o.threads } : {}));
   try {
     const m = await openModel(engine, o.model);
     try {
-      const settings: ModelEvalSettings = { k: o.k, temperature: o.temperature, topP: o.topP, maxNewTokens: o.maxNewTokens, template: o.template, seed: o.seed, limit: o.limit };
+      const settings: ModelEvalSettings = { k: o.k, temperature: o.temperature, topP: o.topP, maxNewTokens: o.maxNewTokens, template: o.template, seed: o.seed, limit: o.limit, greedy: o.greedy !== false, ...(o.promptsPerBatch ? { promptsPerBatch: o.promptsPerBatch } : {}) };
       const r = evaluateSampler(m.sampler, problems, settings, loadTokenizer(evalTokenizerDir(m.dir, o.datasetDir, o.tokenizer)), o.onProgress);
       return { model: m.dir, modelType: m.modelType, parameters: m.parameters, settings, ...r };
     } finally {
