@@ -4,7 +4,7 @@
  * top-p 0.95, pass@k, cons@k, the reflection-phrase rate (src/eval/evaluate.ts), greedy accuracy
  * (temperature 0, one sample), average response length in tokens, and the format-violation and
  * language-mixing rates (src/eval/readability.ts) over the k samples. It is the one evaluator of
- * the project: `deepseek-ts eval`, `pipeline eval`, the pipeline's eval stages and (through
+ * the project: `deepseek-ts eval`, the pipeline's eval stages and (through
  * src/eval/checkpoint-eval.ts) the R1-Zero experiment all run it. Any checkpoint kind opens
  * (src/eval/open-model.ts). The greedy pass can be left out (`greedy: false`; its figure is then
  * NaN, null in JSON); it samples promptsPerBatch * k prompts per batch, the rows of one sampled
