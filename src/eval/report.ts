@@ -28,17 +28,24 @@ export function r1ZeroPage(o: { before: CheckpointEval; after: CheckpointEval; r
     const a = o.after.reports.find((r) => r.task === b.task)!;
     return `| ${b.task} | ${b.problems} | ${pct(b.pass_at_1)} | ${pct(a.pass_at_1)} | ${pct(b.cons_at_k)} | ${pct(a.cons_at_k)} | ${pct(b.format_rate)} | ${pct(a.format_rate)} | ${b.mean_length.toFixed(0)} | ${a.mean_length.toFixed(0)} |`;
   });
-  const first = o.records[0], last = o.records[o.records.length - 1];
+  // The training curves are noisy step to step: report the mean of the first and the last tenth.
+  const span = Math.max(1, Math.round(o.records.length / 10));
+  const head = o.records.slice(0, span), tail = o.records.slice(-span);
+  const mean = (rs: readonly MetricsRecord[], key: string) => rs.reduce((t, r) => t + Number(r[key] ?? NaN), 0) / rs.length;
   const minutes = o.records.every((r) => typeof r.step_sec === 'number') ? o.records.reduce((t, r) => t + (r.step_sec as number), 0) / 60 : undefined;
   const ex: string[] = [];
   const n = o.examples ?? 2;
+  const count = (c: readonly boolean[]) => c.filter(Boolean).length;
   for (const task of [...new Set(o.before.results.map((r) => r.task))]) {
-    const bs = o.before.results.filter((r) => r.task === task), as = o.after.results.filter((r) => r.task === task);
-    for (let i = 0; i < Math.min(n, bs.length); i++) {
-      const b = bs[i]!, a = as.find((r) => r.key === b.key)!;
+    // The problems whose share of correct samples moved most come first (ties: test-split order).
+    const pairs = o.before.results.filter((r) => r.task === task).map((b, i) => ({ b, a: o.after.results.find((r) => r.key === b.key)!, i }));
+    pairs.sort((x, y) => Math.abs(count(y.a.correct) - count(y.b.correct)) - Math.abs(count(x.a.correct) - count(x.b.correct)) || x.i - y.i);
+    for (const { b, a } of pairs.slice(0, n)) {
+      const shown = (r: typeof b) => { const at = r.correct.findIndex(Boolean); return at >= 0 && count(r.correct) * 2 >= r.correct.length ? at : r.correct.findIndex((c) => !c); };
+      const sb = Math.max(0, shown(b)), sa = Math.max(0, shown(a));
       ex.push(`#### ${task}: ${b.prompt.slice(0, 160)}${b.prompt.length > 160 ? '...' : ''}\n`);
-      ex.push(`Before (${b.correct[0] ? 'correct' : 'wrong'}):\n\n\`\`\`text\n${b.responses[0]!.trim()}\n\`\`\`\n`);
-      ex.push(`After (${a.correct[0] ? 'correct' : 'wrong'}):\n\n\`\`\`text\n${a.responses[0]!.trim()}\n\`\`\`\n`);
+      ex.push(`Before: ${count(b.correct)} of ${b.correct.length} samples correct; sample ${sb + 1} (${b.correct[sb] ? 'correct' : 'wrong'}):\n\n\`\`\`text\n${b.responses[sb]!.trim()}\n\`\`\`\n`);
+      ex.push(`After: ${count(a.correct)} of ${a.correct.length} samples correct; sample ${sa + 1} (${a.correct[sa] ? 'correct' : 'wrong'}):\n\n\`\`\`text\n${a.responses[sa]!.trim()}\n\`\`\`\n`);
     }
   }
   return [
@@ -55,7 +62,7 @@ export function r1ZeroPage(o: { before: CheckpointEval; after: CheckpointEval; r
     o.command,
     '```',
     '',
-    `Run: ${o.records.length} GRPO steps${minutes !== undefined ? ` (${minutes.toFixed(0)} minutes of rollouts and updates)` : ''} on the project machine (2 cores, shared with other jobs).`,
+    `Run: ${o.records.length} GRPO steps${minutes !== undefined ? ` (${minutes.toFixed(0)} minute${minutes.toFixed(0) === '1' ? '' : 's'} of rollouts and updates)` : ''} on the project machine (2 cores, shared with other jobs).`,
     '',
     ...(o.notes ? [o.notes, ''] : []),
     '## Held-out results, before and after',
@@ -66,7 +73,7 @@ export function r1ZeroPage(o: { before: CheckpointEval; after: CheckpointEval; r
     '',
     '## Curves over training',
     '',
-    `Training-batch accuracy went from ${pct(Number(first?.accuracy ?? NaN))} at step 1 to ${pct(Number(last?.accuracy ?? NaN))} at step ${last?.step}; mean response length from ${Number(first?.completion_length_mean ?? NaN).toFixed(0)} to ${Number(last?.completion_length_mean ?? NaN).toFixed(0)} tokens; reflection phrases per response from ${Number(first?.reflection_rate ?? NaN).toFixed(2)} to ${Number(last?.reflection_rate ?? NaN).toFixed(2)}.`,
+    `Means over the first and the last ${span} step${span > 1 ? 's' : ''}: training-batch accuracy (temperature ${String(o.config.temperature ?? 1)}) ${pct(mean(head, 'accuracy'))} -> ${pct(mean(tail, 'accuracy'))}; mean response length ${mean(head, 'completion_length_mean').toFixed(0)} -> ${mean(tail, 'completion_length_mean').toFixed(0)} tokens; reflection phrases per response ${mean(head, 'reflection_rate').toFixed(2)} -> ${mean(tail, 'reflection_rate').toFixed(2)}; groups with no reward spread ${pct(mean(head, 'zero_spread_share'))} -> ${pct(mean(tail, 'zero_spread_share'))}.`,
     '',
     `![accuracy and reward over steps](${o.chartDir}/accuracy.svg)`,
     '',
@@ -74,7 +81,7 @@ export function r1ZeroPage(o: { before: CheckpointEval; after: CheckpointEval; r
     '',
     `![reflection-phrase rate over steps](${o.chartDir}/reflection-rate.svg)`,
     '',
-    '## Completions of the same held-out problems, before and after (first sample of each)',
+    '## Completions of the same held-out problems, before and after (the problems whose accuracy moved most; a correct sample is shown when at least half are correct)',
     '',
     ...ex,
     '## Run configuration',
