@@ -17,6 +17,8 @@ import type { Problem } from '../tasks/types.js';
 import { Engine, Rng } from '../tensor/index.js';
 import { loadTokenizer } from '../tokenizer/hf-tokenizer.js';
 import type { Tokenizer } from '../tokenizer/types.js';
+import { CHAT_TASK } from '../tasks/chat.js';
+import { generalProblems, type GeneralCounts } from './general.js';
 import { evalTokenizerDir, heldOutProblems } from './held-out.js';
 import { sampleAndScore, summarize, type GroupSampler, type ProblemResult, type TaskReport } from './evaluate.js';
 import { openModel } from './open-model.js';
@@ -55,6 +57,10 @@ export interface ModelEval {
   results: ProblemResult[];
   /** The greedy response of every problem, scored. */
   greedy: ProblemResult[];
+  /** Rows of the general scenarios (src/eval/general.ts), apart from the reasoning tasks' "all". */
+  general?: EvalRow[];
+  /** Every sampled response to a general-scenario prompt, scored. */
+  generalResults?: ProblemResult[];
 }
 
 const mean = (xs: readonly number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
@@ -88,7 +94,18 @@ export interface ModelEvalOptions extends ModelEvalSettings {
   /** Tokenizer folder (default: the checkpoint's, else the dataset's, src/eval/held-out.ts). */
   tokenizer?: string;
   threads?: number;
+  /** Also evaluate general-scenario prompts (chat, direct queries); reported in `general`. */
+  general?: GeneralCounts;
   onProgress?: (phase: string, done: number, total: number) => void;
+}
+
+/**
+ * Rows of the general scenarios, one per scenario: a chat prompt has nothing to verify, so its
+ * accuracy figures are NaN and its format, length and language figures are what it measures.
+ */
+export function generalRows(problems: readonly Problem[], results: readonly ProblemResult[], greedy: readonly ProblemResult[]): EvalRow[] {
+  return evalRows(problems, results, greedy).filter((r) => r.task !== 'all')
+    .map((r) => (r.task === CHAT_TASK ? { ...r, pass_at_1: NaN, pass_at_k: NaN, cons_at_k: NaN, greedy_accuracy: NaN } : r));
 }
 
 /** Loads a checkpoint (any kind, src/eval/open-model.ts) and evaluates it on a dataset's test splits. */
@@ -99,8 +116,12 @@ export async function evaluateModel(o: ModelEvalOptions): Promise<ModelEval> {
     const m = await openModel(engine, o.model);
     try {
       const settings: ModelEvalSettings = { k: o.k, temperature: o.temperature, topP: o.topP, maxNewTokens: o.maxNewTokens, template: o.template, seed: o.seed, limit: o.limit, greedy: o.greedy !== false, ...(o.promptsPerBatch ? { promptsPerBatch: o.promptsPerBatch } : {}) };
-      const r = evaluateSampler(m.sampler, problems, settings, loadTokenizer(evalTokenizerDir(m.dir, o.datasetDir, o.tokenizer)), o.onProgress);
-      return { model: m.dir, modelType: m.modelType, parameters: m.parameters, settings, ...r };
+      const tokenizer = loadTokenizer(evalTokenizerDir(m.dir, o.datasetDir, o.tokenizer));
+      const r = evaluateSampler(m.sampler, problems, settings, tokenizer, o.onProgress);
+      const general = o.general ? generalProblems(o.general, settings.seed) : [];
+      if (general.length === 0) return { model: m.dir, modelType: m.modelType, parameters: m.parameters, settings, ...r };
+      const g = evaluateSampler(m.sampler, general, settings, tokenizer, (phase, done, total) => o.onProgress?.(`general ${phase}`, done, total));
+      return { model: m.dir, modelType: m.modelType, parameters: m.parameters, settings, ...r, general: generalRows(general, g.results, g.greedy), generalResults: g.results };
     } finally {
       m.dispose();
     }

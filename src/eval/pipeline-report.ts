@@ -80,6 +80,19 @@ function statsRows(d: RunData): string[] {
   return rows;
 }
 
+/** The general-scenario table (chat prompts, direct queries), when the eval stage measured them. */
+function generalSection(d: RunData): string[] {
+  const withGeneral = d.evals.filter((e) => e.eval.general?.length);
+  if (!withGeneral.length) return [];
+  const cell = (e: ModelEval, task: string, f: (r: NonNullable<ModelEval['general']>[number]) => string) => { const r = e.general?.find((x) => x.task === task); return r ? f(r) : '-'; };
+  return [
+    '## General scenarios: chat prompts and direct queries', '',
+    'R1-Zero only ever saw reasoning prompts; R1\'s second SFT round and final RL add simple queries and chat (paper 2.3.3-2.3.4). A chat reply should be a think block (empty or short) and a plain reply; a direct query a tagged exact answer.', '',
+    '| checkpoint | direct: pass@1 | direct: format violations | chat: layout violations | chat: mean length | chat: language mixing |', '|---|---|---|---|---|---|',
+    ...withGeneral.map((e) => `| ${e.label} | ${cell(e.eval, 'direct', (r) => pct(r.pass_at_1))} | ${cell(e.eval, 'direct', (r) => pct(r.format_violation_rate))} | ${cell(e.eval, 'chat', (r) => pct(r.format_violation_rate))} | ${cell(e.eval, 'chat', (r) => r.mean_length.toFixed(0))} | ${cell(e.eval, 'chat', (r) => pct(r.language_mixing_rate))} |`), '',
+  ];
+}
+
 /** The Markdown page; `chartDir` is the charts' folder relative to the page. */
 export function runPage(d: RunData, o: { chartDir: string; command?: string; notes?: string }): string {
   const k = d.evals[0]?.eval.settings.k ?? 0;
@@ -102,6 +115,7 @@ export function runPage(d: RunData, o: { chartDir: string; command?: string; not
     '## Per task (pass@1 / greedy)', '',
     `| checkpoint | ${tasks.join(' | ')} |`, `|---|${tasks.map(() => '---|').join('')}`,
     ...d.evals.map((e) => `| ${e.label} | ${tasks.map((t) => { const r = e.eval.rows.find((x) => x.task === t); return r ? `${pct(r.pass_at_1)} / ${pct(r.greedy_accuracy)}` : '-'; }).join(' | ')} |`), '',
+    ...generalSection(d),
     '## SFT data: kept and rejected by reason', '',
     '| stage | source | candidates | kept | rejected (first failing filter) |', '|---|---|---|---|---|', ...statsRows(d), '',
     ...(timings.length ? ['## Distillation and the RL student: training time', '', '| student | run | steps | seconds |', '|---|---|---|---|', ...timings, ''] : []),

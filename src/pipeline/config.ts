@@ -61,6 +61,8 @@ const Eval = z.strictObject({
   tasks: z.array(z.string()).optional(), limit: z.number().int().positive().default(20), k: z.number().int().positive().default(4),
   temperature: z.number().positive().default(0.6), top_p: z.number().gt(0).max(1).default(0.95),
   max_new_tokens: z.number().int().positive().default(200), seed: z.number().int().default(1234),
+  general: z.strictObject({ chat: z.number().int().min(0).default(0), direct: z.number().int().min(0).default(0) }).optional()
+    .describe('also evaluate general-scenario prompts (chat greetings, direct queries): what the final RL stage adds'),
 });
 const Student = z.strictObject({ name: Name, config: z.record(z.string(), z.unknown()).describe('Qwen2 config.json keys (vocab_size comes from the tokenizer)') });
 const Distill = z.strictObject({

@@ -78,12 +78,13 @@ export async function runEvalStage(ctx: StageContext): Promise<StageOutputs> {
     ctx.log(`${m.label}: ${ctx.model(m.model)} (${m.template} template)`);
     const r = await evaluateModel({
       model: ctx.model(m.model), datasetDir: ctx.pipeline.dataset_dir, ...(s.tasks ? { tasks: s.tasks } : {}), limit: s.limit, k: s.k,
-      temperature: s.temperature, topP: s.top_p, maxNewTokens: s.max_new_tokens, template: m.template, seed: s.seed,
+      temperature: s.temperature, topP: s.top_p, maxNewTokens: s.max_new_tokens, template: m.template, seed: s.seed, ...(s.general ? { general: s.general } : {}),
       ...(ctx.pipeline.threads ? { threads: ctx.pipeline.threads } : {}),
     });
     await writeFileAtomic(path, Buffer.from(JSON.stringify({ label: m.label, ...r }) + '\n'));
     const all = r.rows.find((x) => x.task === 'all')!;
     ctx.log(`${m.label}: pass@1 ${(100 * all.pass_at_1).toFixed(1)}% greedy ${(100 * all.greedy_accuracy).toFixed(1)}% format violations ${(100 * all.format_violation_rate).toFixed(1)}% mixing ${(100 * all.language_mixing_rate).toFixed(1)}%`);
+    for (const g of r.general ?? []) ctx.log(`${m.label}: ${g.task}: pass@1 ${(100 * g.pass_at_1).toFixed(1)}% format violations ${(100 * g.format_violation_rate).toFixed(1)}% length ${g.mean_length.toFixed(0)}`);
   }
   return { evals };
 }

@@ -73,6 +73,18 @@ test('eval --no-greedy prints the table with greedy "-"; bad flags name the flag
   assert.match(run('eval', model, ...args(), '--tasks', 'nope').stderr, /--tasks: .* has no nope\.jsonl/);
 });
 
+test('eval --chat / --direct add the general-scenario rows (chat without accuracy) apart from "all"', () => {
+  const r = run('eval', model, ...args(), '--no-greedy', '--chat', '2', '--direct', '3', '--json');
+  assert.equal(r.status, 0, r.stderr);
+  const rep = JSON.parse(r.stdout) as { rows: { task: string }[]; general: Record<string, unknown>[] };
+  assert.deepEqual(rep.rows.map((x) => x.task), ['arithmetic', 'countdown', 'all']);
+  assert.deepEqual(rep.general.map((x) => [x.task, x.problems]), [['direct', 3], ['chat', 2]]);
+  assert.equal(rep.general[1]!.pass_at_1, null);
+  assert.ok(typeof rep.general[1]!.format_violation_rate === 'number');
+  assert.match(r.stderr, /general scenarios \(chat has nothing to verify: no accuracy\)\ntask\s+problems/);
+  assert.match(run('eval', model, ...args(), '--chat', '-1').stderr, /--chat/);
+});
+
 test('the R1-Zero view (evaluateCheckpoint) keeps options, reports and results; no greedy pass unless asked', async () => {
   const o = { model, datasetDir: data, tasks: ['countdown'], limit: 2, k: 2, temperature: 0.6, topP: 0.95, maxNewTokens: 3, template: 'r1-zero' as const, seed: 1, threads: 1 };
   const r = await evaluateCheckpoint(o);

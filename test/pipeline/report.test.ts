@@ -25,7 +25,9 @@ test('report: table rows, per-task cells, rejection statistics, charts', async (
         const evals: Record<string, string> = {};
         [['base', 0.1, 0.9], ['r1', 0.4, 0.05]].forEach(([label, acc, fmt]) => {
           const p = join(ctx.dir, 'evals', `${label}.json`);
-          writeFileSync(p, JSON.stringify({ label, model: 'm', modelType: 'deepseek_v3', parameters: 1.5e6, settings: { k: 4, temperature: 0.6, topP: 0.95, maxNewTokens: 100, template: 'r1', seed: 1, limit: 2 }, rows: [row('arithmetic', acc as number, fmt as number), row('all', acc as number, fmt as number)], results: [], greedy: [] }));
+          writeFileSync(p, JSON.stringify({ label, model: 'm', modelType: 'deepseek_v3', parameters: 1.5e6, settings: { k: 4, temperature: 0.6, topP: 0.95, maxNewTokens: 100, template: 'r1', seed: 1, limit: 2 }, rows: [row('arithmetic', acc as number, fmt as number), row('all', acc as number, fmt as number)], results: [], greedy: [],
+            // only the R1 checkpoint was measured on the general scenarios; JSON turns the chat row's NaN accuracy into null
+            ...(label === 'r1' ? { general: [row('direct', 0.75, 0.5), { ...row('chat', 0, 0.125), pass_at_1: Number.NaN }] } : {}) }));
           evals[label as string] = p;
         });
         return { evals };
@@ -38,6 +40,9 @@ test('report: table rows, per-task cells, rejection statistics, charts', async (
     assert.match(page, /\| r1 \| 40\.0% \/ 40\.0% \|/);
     assert.match(page, /\| rs \| reasoning \| 8 \| 3 \| truncated 1, incorrect 4 \|/);
     assert.match(page, /!\[accuracy per checkpoint\]\(charts\/accuracy\.svg\)/);
+    assert.match(page, /## General scenarios: chat prompts and direct queries/);
+    assert.match(page, /\| r1 \| 75\.0% \| 50\.0% \| 12\.5% \| 50 \| 25\.0% \|/);
+    assert.doesNotMatch(page, /\| base \| 75\.0%/);
     const charts = runCharts(d);
     assert.deepEqual([...charts.keys()].sort(), ['accuracy.svg', 'length.svg', 'readability.svg']);
     assert.match(charts.get('readability.svg')!, />90%</);
