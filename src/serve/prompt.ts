@@ -3,8 +3,13 @@
  * (src/tokenizer/chat.ts: its Jinja template, or R1's layout, which ends with the forced `<think>\n`
  * opening). Message texts are encoded as plain text, never as control tokens, so a user cannot
  * forge `<｜Assistant｜>` or `</think>`: the template is rendered with a placeholder per message,
- * template pieces are encoded with special tokens allowed and message texts without. As in R1's
- * released template, earlier assistant turns keep only their answer (the text after `</think>`).
+ * template pieces are encoded with special tokens allowed and message texts without. That split is
+ * exact only when the template puts each text in verbatim between added tokens (R1's layout); a
+ * template that edits the text or joins it to plain words (the R1-Zero template: " User: " + the
+ * question without its final period + ".") is encoded as one rendered string instead, exactly as
+ * the model saw it in training, and then a message may not contain a special token (BOS, EOS,
+ * pad): that is an error. As in R1's released template, earlier assistant turns keep only their
+ * answer (the text after `</think>`).
  */
 import { renderChat, type ChatMessage } from '../tokenizer/chat.js';
 import type { Tokenizer } from '../tokenizer/types.js';
@@ -16,6 +21,9 @@ export interface EncodedPrompt {
   startsInReasoning: boolean;
 }
 
+/** A message the chat template cannot encode safely (the API answers it with a 400). */
+export class MessageContentError extends Error {}
+
 const placeholder = (i: number) => `\u0000\u0001msg${i}\u0001\u0000`;
 
 /** What an earlier turn contributes to the prompt: assistant turns lose their reasoning. */
@@ -23,6 +31,12 @@ function visibleContent(m: ChatMessage): string {
   if (m.role !== 'assistant') return m.content;
   const i = m.content.lastIndexOf('</think>');
   return i < 0 ? m.content : m.content.slice(i + '</think>'.length).trimStart();
+}
+
+/** True when `text` ends (or, with `atStart`, starts) with an added token, or is empty. */
+function addedTokenEdge(tokenizer: Tokenizer, text: string, atStart: boolean): boolean {
+  if (text === '') return true;
+  return tokenizer.addedTokens.some((t) => (atStart ? text.startsWith(t.content) : text.endsWith(t.content)));
 }
 
 /** Encodes a conversation for generation (assistant turn opened). */
@@ -34,6 +48,7 @@ export function encodeChat(tokenizer: Tokenizer, messages: readonly ChatMessage[
     bosToken: tokenizer.specialTokens.bos,
     eosToken: tokenizer.specialTokens.eos,
   };
+  const text = renderChat(messages.map((m, i) => ({ role: m.role, content: cleaned[i]! })), options);
   const rendered = renderChat(messages.map((m, i) => ({ role: m.role, content: placeholder(i) })), options);
   const pieces: string[] = [];
   let rest = rendered;
@@ -43,6 +58,9 @@ export function encodeChat(tokenizer: Tokenizer, messages: readonly ChatMessage[
     if (at < 0 || rest.indexOf(placeholder(i), at + 1) >= 0) ok = false;
     else { pieces.push(rest.slice(0, at)); rest = rest.slice(at + placeholder(i).length); }
   }
+  // Exact split: texts put in verbatim, each between added tokens (no BPE merge crosses an edge).
+  ok = ok && pieces.map((p, i) => p + cleaned[i]).join('') + rest === text
+    && pieces.every((p, i) => addedTokenEdge(tokenizer, p, false) && addedTokenEdge(tokenizer, i + 1 < pieces.length ? pieces[i + 1]! : rest, true));
   let ids: number[];
   let tail: string;
   if (ok) {
@@ -51,9 +69,11 @@ export function encodeChat(tokenizer: Tokenizer, messages: readonly ChatMessage[
     ids.push(...tokenizer.encode(rest, { allowSpecial: true }));
     tail = rest;
   } else {
-    // A template that moves or repeats message text: render it for real (control tokens in
-    // messages are then not escaped).
-    const text = renderChat(messages.map((m, i) => ({ role: m.role, content: cleaned[i]! })), options);
+    // Encode the rendered conversation as one string, as training did; control tokens cannot come from a message.
+    messages.forEach((_, i) => {
+      const forged = tokenizer.addedTokens.find((t) => t.special && cleaned[i]!.includes(t.content));
+      if (forged) throw new MessageContentError(`messages[${i}].content contains the control token ${forged.content}, which this model's chat template cannot keep as plain text; remove it`);
+    });
     ids = tokenizer.encode(text, { allowSpecial: true });
     tail = text;
   }

@@ -11,6 +11,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { ChatService } from './chat-service.js';
 import { completionChunks, foldChunks } from './completions.js';
 import { ApiError, badRequest } from './errors.js';
+import { MessageContentError } from './prompt.js';
 import { parseChatBody, toChatRequest } from './schema.js';
 import { webFile, WEB_DIR } from './static.js';
 
@@ -88,7 +89,13 @@ export function createHandler(service: ChatService, options: ServeOptions): (req
     if (body instanceof ApiError) throw body;
     if (body.model !== options.modelId) throw badRequest(`The model '${body.model}' does not exist; this server serves '${options.modelId}'`, 'model', 'model_not_found');
     const request = toChatRequest(body);
-    const prepared = service.prepare(request);
+    let prepared: ReturnType<ChatService['prepare']>;
+    try {
+      prepared = service.prepare(request);
+    } catch (err) {
+      if (err instanceof MessageContentError) throw badRequest(err.message, 'messages', 'invalid_message_content');
+      throw err;
+    }
     const promptLen = prepared.prompt.ids.length, ctx = service.maxContext;
     if (promptLen >= ctx || (request.maxTokens !== undefined && promptLen + request.maxTokens > ctx)) {
       const asked = request.maxTokens === undefined ? '' : ` (${promptLen} in the messages, ${request.maxTokens} in the completion)`;
