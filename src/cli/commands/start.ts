@@ -20,7 +20,7 @@ export const SHIPPED_MODEL = `${ROOT}models/r1-tiny`;
 /** The exact commands that produced models/r1-tiny (run from the repository root). */
 export const RECIPE: readonly (readonly string[])[] = [
   ['data', 'build', 'recipes/r1-tiny-data.json'],
-  ['pretrain', '--model', 'tiny', '--dataset-dir', 'runs/r1-tiny/data', '--output-dir', 'runs/r1-tiny/base', '--max-steps', '2000', '--seed', '0'],
+  ['pretrain', '--model', 'tiny', '--dataset-dir', 'runs/r1-tiny/data', '--output-dir', 'runs/r1-tiny/base', '--max-steps', '6000', '--seed', '0'],
   ['r1-zero', '--base', 'runs/r1-tiny/base', '--dataset', 'runs/r1-tiny/data', '--output-dir', 'runs/r1-tiny/r1-zero',
     '--tasks', 'arithmetic,countdown', '--config', 'recipes/r1-tiny-grpo.json', '--results', 'docs/results/r1-tiny.md', '--notes', 'docs/results/r1-tiny-notes.md'],
   ['export', 'runs/r1-tiny/r1-zero', '--format', 'hf', '--dtype', 'BF16', '--chat-template', 'r1-zero', '--out', 'models/r1-tiny'],
@@ -41,7 +41,7 @@ export function register(program: Command): void {
     .option('--model <dir>', 'model folder to serve', SHIPPED_MODEL)
     .option('--host <host>', 'interface to bind', '127.0.0.1')
     .option('--port <n>', 'port (0 picks a free one)', intOption('--port'), 8000)
-    .option('--train', 'reproduce models/r1-tiny from scratch with the recipe (about 20 minutes on an idle 2-core machine), then serve it')
+    .option('--train', 'reproduce models/r1-tiny from scratch with the recipe (about 55 minutes on an idle 2-core machine), then serve it')
     .option('--threads <n>', 'worker threads (default: all cores)', intOption('--threads'))
     .action(async (o: { model: string; host: string; port: number; train?: boolean; threads?: number }) => {
       if (o.train) runRecipe(fileURLToPath(new URL('../main.js', import.meta.url)), o.threads);
