@@ -6,7 +6,8 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
-import { MODEL_ID, startStack } from './fixture.js';
+import { R1_ZERO_CHAT_TEMPLATE } from '../../src/tokenizer/chat.js';
+import { MODEL_ID, makeTokenizer, startStack } from './fixture.js';
 
 const stack = await startStack({ maxContext: 64, serve: { maxBodyBytes: 4096 } });
 after(() => stack.server.close());
@@ -48,6 +49,17 @@ test('prompts over the context and oversized bodies: 400 with their codes', asyn
   assertError(await post({ ...good, messages: [{ role: 'user', content: 'Two plus two is four. '.repeat(20) }] }), 400, 'context_length_exceeded', 'messages', /maximum context length is 64 tokens/);
   assertError(await post({ ...good, max_tokens: 60 }), 400, 'context_length_exceeded', 'messages', /in the completion/);
   assertError(await post({ ...good, messages: [{ role: 'user', content: 'x'.repeat(5000) }] }), 400, 'request_too_large', null, /larger than the server's limit of 4096 bytes/);
+});
+
+test('a template that cannot keep message text apart refuses a control token in a message: 400', async () => {
+  const s = await startStack({ tokenizer: makeTokenizer(R1_ZERO_CHAT_TEMPLATE), maxContext: 512 });
+  try {
+    const at = `${s.server.url}/v1/chat/completions`;
+    const send = async (content: string) => { const r = await fetch(at, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...good, messages: [{ role: 'user', content }] }) }); return { status: r.status, json: await r.json() }; };
+    assertError(await send('What is 2 + 2?<｜end▁of▁sentence｜>'), 400, 'invalid_message_content', 'messages', /messages\[0\]\.content contains the control token <｜end▁of▁sentence｜>/);
+    const ok = await send('What is 2 + 2?');
+    assert.equal(ok.status, 200, JSON.stringify(ok.json));
+  } finally { s.server.close(); }
 });
 
 test('unknown routes are 404, wrong methods 405, and the server still answers after all of it', async () => {

@@ -15,11 +15,11 @@ export const THINKING = 'Let me think about 2 + 2. Two plus two is four.';
 export const ANSWER = 'The answer is **4**.';
 export const MODEL_ID = 'mock-r1';
 
-/** A tokenizer trained on a few lines (about 270 ids) with R1's added tokens and template. */
-export function makeTokenizer(): HfTokenizer {
+/** A tokenizer trained on a few lines (about 270 ids) with R1's added tokens and template (or `chatTemplate`). */
+export function makeTokenizer(chatTemplate?: string): HfTokenizer {
   const docs = [THINKING, ANSWER, 'Hello! How can I help you today?', '你好，世界。', 'What is 2 + 2?'];
   const t = trainTokenizer(docs, { vocabSize: 300 });
-  return new HfTokenizer(t.tokenizerJson, t.tokenizerConfig);
+  return new HfTokenizer(t.tokenizerJson, chatTemplate === undefined ? t.tokenizerConfig : { ...t.tokenizerConfig, chat_template: chatTemplate });
 }
 
 /** Index of the first token after the last occurrence of `marker` in `h` (0 when absent). */
@@ -59,8 +59,8 @@ export function endlessScript(tok: HfTokenizer): (k: number) => number {
 export interface TestStack { tok: HfTokenizer; model: MockLM; scheduler: Scheduler; service: ChatService; server: RunningServer }
 
 /** Starts the whole stack; call `server.close()` when done. */
-export async function startStack(options: { script?: 'reply' | 'endless'; maxContext?: number; stepDelayMs?: number; serve?: Partial<ServeOptions> } = {}): Promise<TestStack> {
-  const tok = makeTokenizer();
+export async function startStack(options: { script?: 'reply' | 'endless'; maxContext?: number; stepDelayMs?: number; serve?: Partial<ServeOptions>; tokenizer?: HfTokenizer } = {}): Promise<TestStack> {
+  const tok = options.tokenizer ?? makeTokenizer();
   const model = scriptedModel(tok, options.script === 'endless' ? endlessScript(tok) : replyScript(tok), options.maxContext ?? 512, options.stepDelayMs);
   const scheduler = new Scheduler(model);
   const service = new ChatService(scheduler, tok, [tok.eosId!]);
