@@ -4,29 +4,11 @@
  * `reports` = the rows, `results` = every sample). The greedy pass is off unless asked for, as the
  * R1-Zero page reports sampled figures only; progress is reported per phase ("sampled", "greedy").
  */
-import type { TemplateName } from '../rl/prompts.js';
 import type { ProblemResult } from './evaluate.js';
-import { evaluateModel, type EvalRow } from './model-eval.js';
+import { evaluateModel, type EvalRow, type ModelEvalOptions } from './model-eval.js';
 
-export interface CheckpointEvalOptions {
-  model: string;
-  datasetDir: string;
-  tasks?: readonly string[];
-  /** Problems per task (first ones of the fixed split). */
-  limit: number;
-  k: number;
-  temperature: number;
-  topP: number;
-  maxNewTokens: number;
-  template: TemplateName;
-  seed: number;
-  tokenizer?: string;
-  threads?: number;
-  promptsPerBatch?: number;
-  /** Also run the greedy pass (default false here). */
-  greedy?: boolean;
-  onProgress?: (phase: string, done: number, total: number) => void;
-}
+/** The evaluator's options (src/eval/model-eval.ts) without the general scenarios; `greedy` defaults to false here. */
+export type CheckpointEvalOptions = Omit<ModelEvalOptions, 'general'>;
 
 export interface CheckpointEval {
   model: string;
