@@ -11,7 +11,7 @@
  * module's logits for the token after it. (Drafting runs slot by slot: `mtpDraft` takes uniform
  * batches only; the module is one block, so this is the cheaper part of a step.)
  */
-import type { CausalLM, ForwardRow } from './causal-lm.js';
+import { slotLimits, type CausalLM, type ForwardRow } from './causal-lm.js';
 import { LatentCache } from '../models/deepseek-v3/cache.js';
 import type { DeepseekV3 } from '../models/deepseek-v3/model.js';
 import { mtpDraft } from '../models/deepseek-v3/mtp.js';
@@ -47,12 +47,7 @@ export class DeepseekV3LM implements CausalLM {
   constructor(readonly model: DeepseekV3, options: DeepseekLMOptions = {}) {
     const c = model.config;
     this.vocabSize = c.vocab_size;
-    this.maxContext = options.maxContext ?? model.rope.maxLen;
-    this.maxSlots = options.maxSlots ?? 16;
-    if (!(Number.isInteger(this.maxContext) && this.maxContext >= 2 && this.maxContext <= model.rope.maxLen)) {
-      throw new Error(`DeepseekV3LM: maxContext must be an integer in [2, ${model.rope.maxLen}] (the model's RoPE table), got ${options.maxContext}`);
-    }
-    if (!(Number.isInteger(this.maxSlots) && this.maxSlots >= 1)) throw new Error(`DeepseekV3LM: maxSlots must be an integer >= 1, got ${options.maxSlots}`);
+    ({ maxContext: this.maxContext, maxSlots: this.maxSlots } = slotLimits('DeepseekV3LM', model.rope.maxLen, options, 16));
     this.slots = new Array<Slot | undefined>(this.maxSlots).fill(undefined);
     this.width = c.kv_lora_rank + c.qk_rope_head_dim;
     this.cache = model.createCache(this.maxSlots, this.maxContext);

@@ -5,7 +5,7 @@
  * share one); a forward call runs its rows one after the other. Rolling back is moving the slot's
  * length back: later writes overwrite the stale rows. No MTP drafting (the students have none).
  */
-import type { CausalLM, ForwardRow } from './causal-lm.js';
+import { slotLimits, type CausalLM, type ForwardRow } from './causal-lm.js';
 import type { DenseKvCache, DenseModel } from '../models/qwen2/model.js';
 import { slice } from '../tensor/index.js';
 
@@ -26,12 +26,7 @@ export class DenseLM implements CausalLM {
 
   constructor(readonly model: DenseModel, options: DenseLMOptions = {}) {
     this.vocabSize = model.config.vocab_size;
-    this.maxContext = options.maxContext ?? model.rope.maxLen;
-    this.maxSlots = options.maxSlots ?? 8;
-    if (!(Number.isInteger(this.maxContext) && this.maxContext >= 2 && this.maxContext <= model.rope.maxLen)) {
-      throw new Error(`DenseLM: maxContext must be an integer in [2, ${model.rope.maxLen}] (the model's RoPE table), got ${options.maxContext}`);
-    }
-    if (!(Number.isInteger(this.maxSlots) && this.maxSlots >= 1)) throw new Error(`DenseLM: maxSlots must be an integer >= 1, got ${options.maxSlots}`);
+    ({ maxContext: this.maxContext, maxSlots: this.maxSlots } = slotLimits('DenseLM', model.rope.maxLen, options, 8));
     this.caches = new Array<DenseKvCache | undefined>(this.maxSlots).fill(undefined);
   }
 
