@@ -11,38 +11,43 @@ import { test } from 'node:test';
 import { createReferenceBackend } from '../../src/kernels/index.js';
 import { initParams } from '../../src/models/deepseek-v3/checkpoint.js';
 import { AdamW } from '../../src/nn/adamw.js';
-import { rewardsByName } from '../../src/rewards/combine.js';
+import { rewardsByName, type WeightedReward } from '../../src/rewards/combine.js';
 import { resolveGrpoConfig } from '../../src/rl/config.js';
 import { cloneParams, deepseekPolicy } from '../../src/rl/policy.js';
 import { GrpoTrainer } from '../../src/rl/trainer.js';
 import { Engine, Rng } from '../../src/tensor/index.js';
-import { MetricsLog, readMetrics } from '../../src/train/metrics.js';
+import { MetricsLog, readMetrics, type MetricsRecord } from '../../src/train/metrics.js';
 import { aShare, ToyProblems, toyConfig, toyTemplate, toyTokenizer } from './toy.js';
+
+/** GRPO on the toy world in `dir` for 20 steps: `beta` > 0 adds a frozen reference; returns the metrics records. */
+async function runToyGrpo(dir: string, o: { rewards: WeightedReward[]; beta: number; num_iterations: number; paramSeed: number; rngSeed: number }): Promise<MetricsRecord[]> {
+  const e = new Engine(createReferenceBackend(1 << 24));
+  const config = toyConfig();
+  const params = initParams(e, config, new Rng(o.paramSeed));
+  const refParams = o.beta > 0 ? cloneParams(params) : undefined;
+  const c = resolveGrpoConfig([{
+    model: 'toy', output_dir: dir, num_generations: 8, generation_batch_size: 32, per_device_train_batch_size: 16,
+    max_completion_length: 8, learning_rate: 0.003, beta: o.beta, num_iterations: o.num_iterations, max_steps: 20, save_steps: 0, log_completions_steps: 0,
+  }]);
+  const optimizer = new AdamW(params, { lr: c.learning_rate, beta2: c.adam_beta2, weightDecay: 0 });
+  const trainer = new GrpoTrainer({
+    engine: e, policy: deepseekPolicy(e, config, params), params, ...(refParams ? { reference: { policy: deepseekPolicy(e, config, refParams), params: refParams } } : {}),
+    optimizer, tokenizer: toyTokenizer, template: toyTemplate, problems: new ToyProblems(1), rewards: o.rewards, config: c,
+    rng: new Rng(o.rngSeed), metrics: new MetricsLog(join(dir, 'metrics.jsonl')), save: async () => 'not saved',
+  }, { step: 0, optimizer_step: 0, data_state: undefined, rng_state: [], tokens_seen: 0, consecutive_nonfinite: 0, skipped_steps: 0 });
+  await trainer.run();
+  return readMetrics(join(dir, 'metrics.jsonl'));
+}
+
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 test('GRPO raises the toy reward measurably in a few seconds', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'grpo-e2e-'));
   try {
-    const e = new Engine(createReferenceBackend(1 << 24));
-    const config = toyConfig();
-    const params = initParams(e, config, new Rng(5));
-    const refParams = cloneParams(params);
-    const c = resolveGrpoConfig([{
-      model: 'toy', output_dir: dir, num_generations: 8, generation_batch_size: 32, per_device_train_batch_size: 16,
-      max_completion_length: 8, learning_rate: 0.003, beta: 0.01, num_iterations: 2, max_steps: 20, save_steps: 0, log_completions_steps: 0,
-    }]);
-    const optimizer = new AdamW(params, { lr: c.learning_rate, beta2: c.adam_beta2, weightDecay: 0 });
-    const metrics = new MetricsLog(join(dir, 'metrics.jsonl'));
-    const trainer = new GrpoTrainer({
-      engine: e, policy: deepseekPolicy(e, config, params), params, reference: { policy: deepseekPolicy(e, config, refParams), params: refParams },
-      optimizer, tokenizer: toyTokenizer, template: toyTemplate, problems: new ToyProblems(1), rewards: [aShare], config: c,
-      rng: new Rng(2), metrics, save: async () => 'not saved',
-    }, { step: 0, optimizer_step: 0, data_state: undefined, rng_state: [], tokens_seen: 0, consecutive_nonfinite: 0, skipped_steps: 0 });
     const t0 = performance.now();
-    await trainer.run();
+    const recs = await runToyGrpo(dir, { rewards: [aShare], beta: 0.01, num_iterations: 2, paramSeed: 5, rngSeed: 2 });
     const seconds = (performance.now() - t0) / 1000;
-    const recs = readMetrics(join(dir, 'metrics.jsonl'));
     assert.equal(recs.length, 20);
-    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     const first = mean(recs.slice(0, 5).map((r) => r.reward as number)), last = mean(recs.slice(-5).map((r) => r.reward as number));
     assert.ok(last > first + 0.3, `reward ${first.toFixed(3)} -> ${last.toFixed(3)} did not rise by 0.3`);
     for (const key of ['reward', 'reward_std', 'rewards/a_share/mean', 'rewards/a_share/std', 'accuracy', 'completion_length_mean', 'completion_length_min',
@@ -60,22 +65,7 @@ test('GRPO raises the toy reward measurably in a few seconds', async () => {
 test('the length reward reaches the trainer with token counts: GRPO learns to stop before the soft limit', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'grpo-len-'));
   try {
-    const e = new Engine(createReferenceBackend(1 << 24));
-    const config = toyConfig();
-    const params = initParams(e, config, new Rng(7));
-    const c = resolveGrpoConfig([{
-      model: 'toy', output_dir: dir, num_generations: 8, generation_batch_size: 32, per_device_train_batch_size: 16,
-      max_completion_length: 8, learning_rate: 0.003, beta: 0, max_steps: 20, save_steps: 0, log_completions_steps: 0,
-    }]);
-    const optimizer = new AdamW(params, { lr: c.learning_rate, beta2: c.adam_beta2, weightDecay: 0 });
-    const trainer = new GrpoTrainer({
-      engine: e, policy: deepseekPolicy(e, config, params), params, optimizer, tokenizer: toyTokenizer, template: toyTemplate,
-      problems: new ToyProblems(1), rewards: rewardsByName({ length: 1 }), config: c, rng: new Rng(3),
-      metrics: new MetricsLog(join(dir, 'metrics.jsonl')), save: async () => 'not saved',
-    }, { step: 0, optimizer_step: 0, data_state: undefined, rng_state: [], tokens_seen: 0, consecutive_nonfinite: 0, skipped_steps: 0 });
-    await trainer.run();
-    const recs = readMetrics(join(dir, 'metrics.jsonl'));
-    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const recs = await runToyGrpo(dir, { rewards: rewardsByName({ length: 1 }), beta: 0, num_iterations: 1, paramSeed: 7, rngSeed: 3 });
     const r0 = mean(recs.slice(0, 4).map((r) => r['rewards/length/mean'] as number)), r1 = mean(recs.slice(-4).map((r) => r['rewards/length/mean'] as number));
     const l0 = mean(recs.slice(0, 4).map((r) => r.completion_length_mean as number)), l1 = mean(recs.slice(-4).map((r) => r.completion_length_mean as number));
     assert.ok(r0 < -0.3, `an untrained policy runs into the limit (length reward ${r0.toFixed(3)})`);

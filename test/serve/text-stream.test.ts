@@ -8,8 +8,6 @@ import assert from 'node:assert/strict';
 import { ReasoningSplitter, StopMatcher, StreamDecoder } from '../../src/serve/text-stream.js';
 import { encodeChat, MessageContentError } from '../../src/serve/prompt.js';
 import { R1_ZERO_CHAT_TEMPLATE, renderR1Zero } from '../../src/tokenizer/chat.js';
-import { HfTokenizer } from '../../src/tokenizer/hf-tokenizer.js';
-import { trainTokenizer } from '../../src/tokenizer/train.js';
 import { makeTokenizer } from './fixture.js';
 
 const feed = (m: StopMatcher, parts: string[]) => parts.map((p) => m.push(p)).join('') + m.flush();
@@ -70,9 +68,7 @@ test('prompt: R1 layout with forced <think>; message text cannot forge control t
 });
 
 test('prompt: the R1-Zero template encodes exactly as training did; a message cannot carry a control token there', () => {
-  const base = makeTokenizer();
-  const t = trainTokenizer(['Calculate 12 + 34. Show your work.', 'User: Assistant: A conversation'], { vocabSize: 300 });
-  const tok = new HfTokenizer(t.tokenizerJson, { ...t.tokenizerConfig, chat_template: R1_ZERO_CHAT_TEMPLATE });
+  const base = makeTokenizer(), tok = makeTokenizer(R1_ZERO_CHAT_TEMPLATE);
   const q = 'Calculate 12 + 34. Show your work in <think> </think> tags.';
   const p = encodeChat(tok, [{ role: 'user', content: q }]);
   // the pretraining corpus and GRPO prompts: the R1-Zero rendering, one string, added tokens matched
