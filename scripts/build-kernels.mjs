@@ -9,9 +9,23 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 
 const OUT_DIR = 'dist/wasm';
-const COMMON = ['assembly/index.ts', '-O3', '--noAssert', '--runtime', 'stub', '--enable', 'simd',
-  '--enable', 'threads', '--importMemory', '--sharedMemory', '--initialMemory', '16',
-  '--maximumMemory', '65536'];
+const COMMON = [
+  'assembly/index.ts',
+  '-O3',
+  '--noAssert',
+  '--runtime',
+  'stub',
+  '--enable',
+  'simd',
+  '--enable',
+  'threads',
+  '--importMemory',
+  '--sharedMemory',
+  '--initialMemory',
+  '16',
+  '--maximumMemory',
+  '65536',
+];
 const BUILDS = [
   { file: 'kernels-relaxed.wasm', extra: ['--enable', 'relaxed-simd'] },
   { file: 'kernels-simd.wasm', extra: [] },
@@ -20,7 +34,9 @@ const BUILDS = [
 async function compile(build) {
   let wasm;
   const { error, stderr } = await asc.main([...COMMON, ...build.extra, '--outFile', 'out.wasm'], {
-    writeFile(name, contents) { if (name.endsWith('.wasm')) wasm = contents; },
+    writeFile(name, contents) {
+      if (name.endsWith('.wasm')) wasm = contents;
+    },
   });
   if (error) return `${stderr.toString()}build-kernels: ${build.file} failed: ${error.message}`;
   if (!wasm) return `build-kernels: asc produced no wasm for ${build.file}`;
@@ -32,11 +48,16 @@ async function compile(build) {
 
 if (isMainThread) {
   mkdirSync(OUT_DIR, { recursive: true });
-  const errors = await Promise.all(BUILDS.map((build) => new Promise((resolve) => {
-    const w = new Worker(new URL(import.meta.url), { workerData: build });
-    w.once('message', resolve);
-    w.once('error', (err) => resolve(`build-kernels: ${build.file} failed: ${err.message}`));
-  })));
+  const errors = await Promise.all(
+    BUILDS.map(
+      (build) =>
+        new Promise((resolve) => {
+          const w = new Worker(new URL(import.meta.url), { workerData: build });
+          w.once('message', resolve);
+          w.once('error', (err) => resolve(`build-kernels: ${build.file} failed: ${err.message}`));
+        }),
+    ),
+  );
   const failed = errors.filter((e) => e !== null);
   if (failed.length > 0) {
     process.stderr.write(`${failed.join('\n')}\n`);

@@ -27,18 +27,29 @@ export interface DecodeBenchResult {
 }
 
 /** Prefills `prompt` tokens then decodes `tokens` greedily for `batch` sequences. */
-export function benchDecode(engine: Engine, config: DeepseekV3Config, opts: DecodeBenchOptions = {}): DecodeBenchResult {
-  const B = opts.batch ?? 16, P = opts.prompt ?? 32, N = opts.tokens ?? 128;
-  if (P + N > config.max_position_embeddings) throw new Error(`bench decode: prompt ${P} + tokens ${N} exceed max_position_embeddings ${config.max_position_embeddings}`);
+export function benchDecode(
+  engine: Engine,
+  config: DeepseekV3Config,
+  opts: DecodeBenchOptions = {},
+): DecodeBenchResult {
+  const B = opts.batch ?? 16,
+    P = opts.prompt ?? 32,
+    N = opts.tokens ?? 128;
+  if (P + N > config.max_position_embeddings)
+    throw new Error(
+      `bench decode: prompt ${P} + tokens ${N} exceed max_position_embeddings ${config.max_position_embeddings}`,
+    );
   const rng = new Rng(opts.seed ?? 1);
   const params = initParams(engine, config, rng);
   const model = new DeepseekV3(engine, config, params);
   const cache = model.createCache(B, P + N);
   const prompt = Array.from({ length: B * P }, () => rng.int(config.vocab_size));
-  let prefillMs = 0, decodeMs = 0;
+  let prefillMs = 0,
+    decodeMs = 0;
   try {
     engine.noGrad(() => {
-      const greedy = (logits: Tensor): Int32Array => engine.read(argmax(DeepseekV3.lastLogits(logits), 1)) as Int32Array; // (B,)
+      const greedy = (logits: Tensor): Int32Array =>
+        engine.read(argmax(DeepseekV3.lastLogits(logits), 1)) as Int32Array; // (B,)
       const t0 = performance.now();
       let next = engine.scope(() => greedy(model.step(cache, engine.tensor(prompt, [B, P], 'i32')).logits));
       const t1 = performance.now();
@@ -56,5 +67,12 @@ export function benchDecode(engine: Engine, config: DeepseekV3Config, opts: Deco
   }
   // The first new token comes from the prefill; N - 1 decode steps make the rest.
   const steps = Math.max(N - 1, 1);
-  return { batch: B, tokens_per_s: (B * steps) / (decodeMs / 1000), prompt: P, new_tokens: N, ms_per_step: decodeMs / steps, prefill_ms: prefillMs };
+  return {
+    batch: B,
+    tokens_per_s: (B * steps) / (decodeMs / 1000),
+    prompt: P,
+    new_tokens: N,
+    ms_per_step: decodeMs / steps,
+    prefill_ms: prefillMs,
+  };
 }

@@ -12,7 +12,10 @@ import { createWasmBackend, type SimdChoice, type WasmBackend } from '../kernels
 export const PEAK_GFLOPS_2CORES = 157;
 
 export const GEMM_BENCH_SHAPES: ReadonlyArray<readonly [number, number, number]> = [
-  [512, 512, 512], [1024, 1024, 1024], [64, 512, 2048], [2048, 256, 256],
+  [512, 512, 512],
+  [1024, 1024, 1024],
+  [64, 512, 2048],
+  [2048, 256, 256],
 ];
 
 export interface GemmBenchOptions {
@@ -27,7 +30,10 @@ export interface GemmBenchOptions {
 }
 
 export interface GemmBenchResult {
-  m: number; n: number; k: number; threads: number;
+  m: number;
+  n: number;
+  k: number;
+  threads: number;
   gflops: number;
   /** gflops / PEAK_GFLOPS_2CORES. */
   peak_ratio: number;
@@ -42,7 +48,11 @@ function bestSeconds(fn: () => void, rounds: number, seconds: number): number {
     let iters = 0;
     const t0 = process.hrtime.bigint();
     let dt = 0;
-    do { fn(); iters++; dt = Number(process.hrtime.bigint() - t0) / 1e9; } while (dt < seconds);
+    do {
+      fn();
+      iters++;
+      dt = Number(process.hrtime.bigint() - t0) / 1e9;
+    } while (dt < seconds);
     best = Math.min(best, dt / iters);
   }
   return best;
@@ -60,21 +70,42 @@ function fillRandom(be: WasmBackend, ptr: number, n: number, seed: number): void
 /** Measures every shape at every thread count; one backend (and worker pool) per thread count. */
 export async function runGemmBench(opts: GemmBenchOptions = {}): Promise<GemmBenchResult[]> {
   const shapes = opts.shapes ?? GEMM_BENCH_SHAPES;
-  const rounds = opts.rounds ?? 5, seconds = opts.roundSeconds ?? 0.2;
+  const rounds = opts.rounds ?? 5,
+    seconds = opts.roundSeconds ?? 0.2;
   const results: GemmBenchResult[] = [];
   for (const threads of opts.threads ?? [1, 2]) {
     const be = await createWasmBackend({ threads, simd: opts.simd });
     try {
-      const maxA = Math.max(...shapes.map(([m, , k]) => m * k)), maxB = Math.max(...shapes.map(([, n, k]) => k * n));
+      const maxA = Math.max(...shapes.map(([m, , k]) => m * k)),
+        maxB = Math.max(...shapes.map(([, n, k]) => k * n));
       const maxC = Math.max(...shapes.map(([m, n]) => m * n));
-      const a = Math.ceil(be.heapBase / 64) * 64, b = a + maxA * 4, c = b + maxB * 4;
+      const a = Math.ceil(be.heapBase / 64) * 64,
+        b = a + maxA * 4,
+        c = b + maxB * 4;
       be.ensureMemory(c + maxC * 4);
       fillRandom(be, a, maxA, 1);
       fillRandom(be, b, maxB, 2);
       for (const [m, n, k] of shapes) {
-        const args = { batch: 1, m, n, k, a, lda: k, strideA: 0, transA: false, b, ldb: n, strideB: 0,
-          transB: false, c, ldc: n, strideC: 0, accumulate: false };
-        be.gemm(args); be.gemm(args);
+        const args = {
+          batch: 1,
+          m,
+          n,
+          k,
+          a,
+          lda: k,
+          strideA: 0,
+          transA: false,
+          b,
+          ldb: n,
+          strideB: 0,
+          transB: false,
+          c,
+          ldc: n,
+          strideC: 0,
+          accumulate: false,
+        };
+        be.gemm(args);
+        be.gemm(args);
         const gflops = (2 * m * n * k) / bestSeconds(() => be.gemm(args), rounds, seconds) / 1e9;
         results.push({ m, n, k, threads, gflops: round(gflops, 1), peak_ratio: round(gflops / PEAK_GFLOPS_2CORES, 3) });
       }
@@ -93,7 +124,9 @@ export async function runGemmBench(opts: GemmBenchOptions = {}): Promise<GemmBen
 export async function measureBackendDispatchUs(simd?: SimdChoice): Promise<{ us: number; backend: string }> {
   const be = await createWasmBackend({ threads: 1, simd });
   try {
-    const x = Math.ceil(be.heapBase / 64) * 64, out = x + 256, iters = 100000;
+    const x = Math.ceil(be.heapBase / 64) * 64,
+      out = x + 256,
+      iters = 100000;
     fillRandom(be, x, 64, 3);
     const samples: number[] = [];
     for (let r = 0; r < 7; r++) {

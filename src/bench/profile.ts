@@ -6,7 +6,12 @@
  */
 import type { Backend } from '../kernels/backend.js';
 
-export interface KernelStat { kernel: string; calls: number; ms: number; /** GEMM only: floating-point operations. */ flops: number }
+export interface KernelStat {
+  kernel: string;
+  calls: number;
+  ms: number /** GEMM only: floating-point operations. */;
+  flops: number;
+}
 
 /** A Backend that forwards to `inner` and times each kernel call, plus the collected stats. */
 export function profiledBackend(inner: Backend): { backend: Backend; stats: () => KernelStat[]; reset: () => void } {
@@ -15,13 +20,18 @@ export function profiledBackend(inner: Backend): { backend: Backend; stats: () =
   const backend = new Proxy(inner, {
     get(target, prop, receiver) {
       const v = Reflect.get(target, prop, receiver);
-      if (typeof v !== 'function' || typeof prop !== 'string' || untimed.has(prop)) return typeof v === 'function' ? v.bind(target) : v;
+      if (typeof v !== 'function' || typeof prop !== 'string' || untimed.has(prop))
+        return typeof v === 'function' ? v.bind(target) : v;
       return (...args: unknown[]) => {
         const t0 = performance.now();
         const r = (v as (...a: unknown[]) => unknown).apply(target, args);
         const s = table.get(prop) ?? { kernel: prop, calls: 0, ms: 0, flops: 0 };
-        s.calls++; s.ms += performance.now() - t0;
-        if (prop === 'gemm') { const g = args[0] as { batch: number; m: number; n: number; k: number }; s.flops += 2 * g.batch * g.m * g.n * g.k; }
+        s.calls++;
+        s.ms += performance.now() - t0;
+        if (prop === 'gemm') {
+          const g = args[0] as { batch: number; m: number; n: number; k: number };
+          s.flops += 2 * g.batch * g.m * g.n * g.k;
+        }
         table.set(prop, s);
         return r;
       };

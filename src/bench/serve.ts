@@ -34,7 +34,12 @@ export interface ServeBenchOptions {
 }
 
 /** One concurrency level. */
-export interface ConcurrencyFigures { clients: number; tokens_per_s: number; ttft_ms_mean: number; completion_tokens: number }
+export interface ConcurrencyFigures {
+  clients: number;
+  tokens_per_s: number;
+  ttft_ms_mean: number;
+  completion_tokens: number;
+}
 
 /** What benchServe measures. */
 export interface ServeBenchResult {
@@ -43,21 +48,42 @@ export interface ServeBenchResult {
   concurrent: ConcurrencyFigures[];
   /** Aggregate tokens/s at the largest client count over single-stream tokens/s. */
   scaling: number;
-  mtp: { acceptance: number; speedup: number; plain_tokens_per_s: number; speculative_tokens_per_s: number; identical: boolean } | null;
+  mtp: {
+    acceptance: number;
+    speedup: number;
+    plain_tokens_per_s: number;
+    speculative_tokens_per_s: number;
+    identical: boolean;
+  } | null;
 }
 
 const PROMPT = 'Solve step by step: what is 12 + 30?';
 
 /** One streaming client: time to first delta, completion tokens (from the usage chunk), end time. */
-async function streamOnce(url: string, model: string, maxTokens: number): Promise<{ ttft: number; tokens: number; end: number; start: number }> {
+async function streamOnce(
+  url: string,
+  model: string,
+  maxTokens: number,
+): Promise<{ ttft: number; tokens: number; end: number; start: number }> {
   const start = performance.now();
   const res = await fetch(`${url}/v1/chat/completions`, {
-    method: 'POST', headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ model, messages: [{ role: 'user', content: PROMPT }], stream: true, stream_options: { include_usage: true }, max_tokens: maxTokens, temperature: 0 }),
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      model,
+      messages: [{ role: 'user', content: PROMPT }],
+      stream: true,
+      stream_options: { include_usage: true },
+      max_tokens: maxTokens,
+      temperature: 0,
+    }),
   });
   if (!res.ok || !res.body) throw new Error(`bench serve: HTTP ${res.status}: ${await res.text()}`);
-  const reader = res.body.getReader(), dec = new TextDecoder();
-  let buf = '', ttft = 0, tokens = 0;
+  const reader = res.body.getReader(),
+    dec = new TextDecoder();
+  let buf = '',
+    ttft = 0,
+    tokens = 0;
   for (;;) {
     const { value, done } = await reader.read();
     if (done) break;
@@ -67,8 +93,12 @@ async function streamOnce(url: string, model: string, maxTokens: number): Promis
       const data = buf.slice(6, cut);
       buf = buf.slice(cut + 2);
       if (data === '[DONE]') continue;
-      const chunk = JSON.parse(data) as { choices: Array<{ delta: { content?: string | null; reasoning_content?: string | null } }>; usage?: { completion_tokens: number } | null };
-      if (!ttft && chunk.choices.some((c) => c.delta.content || c.delta.reasoning_content)) ttft = performance.now() - start;
+      const chunk = JSON.parse(data) as {
+        choices: Array<{ delta: { content?: string | null; reasoning_content?: string | null } }>;
+        usage?: { completion_tokens: number } | null;
+      };
+      if (!ttft && chunk.choices.some((c) => c.delta.content || c.delta.reasoning_content))
+        ttft = performance.now() - start;
       if (chunk.usage) tokens = chunk.usage.completion_tokens;
     }
   }
@@ -76,15 +106,25 @@ async function streamOnce(url: string, model: string, maxTokens: number): Promis
 }
 
 /** bench-small with seeded random weights plus a tokenizer trained on a few lines. */
-function randomBenchSmall(engine: Engine, mtp: boolean): { model: DeepseekV3; tokenizer: HfTokenizer; config: DeepseekV3Config } {
+function randomBenchSmall(
+  engine: Engine,
+  mtp: boolean,
+): { model: DeepseekV3; tokenizer: HfTokenizer; config: DeepseekV3Config } {
   const config: DeepseekV3Config = { ...getPreset('bench-small'), num_nextn_predict_layers: mtp ? 1 : 0 };
-  const t = trainTokenizer([PROMPT, 'Twelve plus thirty is forty-two. The answer is 42.'], { vocabSize: config.vocab_size });
-  return { model: new DeepseekV3(engine, config, initParams(engine, config, new Rng(1))), tokenizer: new HfTokenizer(t.tokenizerJson, t.tokenizerConfig), config };
+  const t = trainTokenizer([PROMPT, 'Twelve plus thirty is forty-two. The answer is 42.'], {
+    vocabSize: config.vocab_size,
+  });
+  return {
+    model: new DeepseekV3(engine, config, initParams(engine, config, new Rng(1))),
+    tokenizer: new HfTokenizer(t.tokenizerJson, t.tokenizerConfig),
+    config,
+  };
 }
 
 /** Runs the serving benchmark. */
 export async function benchServe(opts: ServeBenchOptions = {}): Promise<ServeBenchResult> {
-  const clients = opts.clients ?? [1, 4, 16], maxTokens = opts.maxTokens ?? 64;
+  const clients = opts.clients ?? [1, 4, 16],
+    maxTokens = opts.maxTokens ?? 64;
   const maxSlots = Math.max(...clients);
   let service: ChatService, name: string, dispose: () => void;
   if (opts.model) {
@@ -98,7 +138,12 @@ export async function benchServe(opts: ServeBenchOptions = {}): Promise<ServeBen
     const lm = new DeepseekV3LM(model, { maxSlots, mtp: false });
     service = new ChatService(new Scheduler(lm), tokenizer, []); // no stop token: every reply runs max_tokens
     name = 'bench-small';
-    dispose = () => { lm.dispose(); model.dispose(); disposeParams(model.params as Map<string, never>); backend.dispose(); };
+    dispose = () => {
+      lm.dispose();
+      model.dispose();
+      disposeParams(model.params as Map<string, never>);
+      backend.dispose();
+    };
   }
   const server = await startServer(service, { modelId: name, port: 0 });
   try {
@@ -110,13 +155,19 @@ export async function benchServe(opts: ServeBenchOptions = {}): Promise<ServeBen
       const runs = await Promise.all(Array.from({ length: c }, () => streamOnce(server.url, name, maxTokens)));
       const wall = (performance.now() - t0) / 1000;
       const tokens = runs.reduce((a, r) => a + r.tokens, 0);
-      concurrent.push({ clients: c, tokens_per_s: tokens / wall, ttft_ms_mean: runs.reduce((a, r) => a + r.ttft, 0) / c, completion_tokens: tokens });
+      concurrent.push({
+        clients: c,
+        tokens_per_s: tokens / wall,
+        ttft_ms_mean: runs.reduce((a, r) => a + r.ttft, 0) / c,
+        completion_tokens: tokens,
+      });
       if (c === 1) {
         const r = runs[0]!;
         single = { ttft_ms: r.ttft, decode_tokens_per_s: (r.tokens - 1) / ((r.end - r.start - r.ttft) / 1000) };
       }
     }
-    const first = concurrent[0]!, last = concurrent[concurrent.length - 1]!;
+    const first = concurrent[0]!,
+      last = concurrent[concurrent.length - 1]!;
     const mtp = await mtpFigures(service, maxTokens);
     return { model: name, single, concurrent, scaling: last.tokens_per_s / first.tokens_per_s, mtp };
   } finally {
@@ -129,17 +180,37 @@ export async function benchServe(opts: ServeBenchOptions = {}): Promise<ServeBen
 async function mtpFigures(service: ChatService, maxTokens: number): Promise<ServeBenchResult['mtp']> {
   const lm = service.scheduler.model as DeepseekV3LM;
   if (lm.model.config.num_nextn_predict_layers === 0) return null;
-  const prompt = service.prepare({ messages: [{ role: 'user', content: PROMPT }], temperature: 0, topP: 1, topK: 0, stop: [], n: 1, logprobs: false }).prompt.ids;
+  const prompt = service.prepare({
+    messages: [{ role: 'user', content: PROMPT }],
+    temperature: 0,
+    topP: 1,
+    topK: 0,
+    stop: [],
+    n: 1,
+    logprobs: false,
+  }).prompt.ids;
   const run = async (speculative: boolean) => {
     const spec = new DeepseekV3LM(lm.model, { maxSlots: 1, mtp: speculative, maxContext: lm.maxContext });
     const s = new Scheduler(spec, { speculative });
     const t0 = performance.now();
     const out: number[] = [];
-    for await (const t of s.submit(prompt, { temperature: 0, maxNewTokens: maxTokens, vocabLimit: service.tokenizer.vocabSize })) out.push(t.token);
+    for await (const t of s.submit(prompt, {
+      temperature: 0,
+      maxNewTokens: maxTokens,
+      vocabLimit: service.tokenizer.vocabSize,
+    }))
+      out.push(t.token);
     const secs = (performance.now() - t0) / 1000;
     spec.dispose();
     return { out, tps: out.length / secs, acceptance: s.acceptanceRate };
   };
-  const plain = await run(false), spec = await run(true);
-  return { acceptance: spec.acceptance, speedup: spec.tps / plain.tps, plain_tokens_per_s: plain.tps, speculative_tokens_per_s: spec.tps, identical: plain.out.join() === spec.out.join() };
+  const plain = await run(false),
+    spec = await run(true);
+  return {
+    acceptance: spec.acceptance,
+    speedup: spec.tps / plain.tps,
+    plain_tokens_per_s: plain.tps,
+    speculative_tokens_per_s: spec.tps,
+    identical: plain.out.join() === spec.out.join(),
+  };
 }

@@ -43,14 +43,27 @@ export interface TrainBenchResult {
 
 /** Runs `warmup + steps` training steps on `engine` and reports the timed ones. */
 export function benchTrain(engine: Engine, config: DeepseekV3Config, opts: TrainBenchOptions = {}): TrainBenchResult {
-  const B = opts.batch ?? 16, T = opts.seq ?? 128, steps = opts.steps ?? 5, warmup = opts.warmup ?? 2;
-  if (T + 0 > config.max_position_embeddings) throw new Error(`bench train: seq ${T} exceeds max_position_embeddings ${config.max_position_embeddings}`);
+  const B = opts.batch ?? 16,
+    T = opts.seq ?? 128,
+    steps = opts.steps ?? 5,
+    warmup = opts.warmup ?? 2;
+  if (T + 0 > config.max_position_embeddings)
+    throw new Error(`bench train: seq ${T} exceeds max_position_embeddings ${config.max_position_embeddings}`);
   const rng = new Rng(opts.seed ?? 1);
   const params = initParams(engine, config, rng);
   const model = new DeepseekV3(engine, config, params, { attention: opts.attention ?? 'fused' });
   const opt = new AdamW(params, { lr: 1e-3, weightDecay: 0.1 });
-  const tokens = engine.keep(engine.tensor(Array.from({ length: B * T }, () => rng.int(config.vocab_size)), [B, T], 'i32'));
-  let fwd = 0, bwd = 0, upd = 0, loss = NaN;
+  const tokens = engine.keep(
+    engine.tensor(
+      Array.from({ length: B * T }, () => rng.int(config.vocab_size)),
+      [B, T],
+      'i32',
+    ),
+  );
+  let fwd = 0,
+    bwd = 0,
+    upd = 0,
+    loss = NaN;
   const now = (): number => performance.now();
   try {
     for (let s = 0; s < warmup + steps; s++) {
@@ -71,7 +84,11 @@ export function benchTrain(engine: Engine, config: DeepseekV3Config, opts: Train
       opt.zeroGrad();
       updateBalanceBiases(params, config, loads);
       const t3 = now();
-      if (timed) { fwd += t1 - t0; bwd += t2 - t1; upd += t3 - t2; }
+      if (timed) {
+        fwd += t1 - t0;
+        bwd += t2 - t1;
+        upd += t3 - t2;
+      }
     }
   } finally {
     tokens.dispose();
@@ -83,7 +100,16 @@ export function benchTrain(engine: Engine, config: DeepseekV3Config, opts: Train
   const tps = (B * T) / (ms / 1000);
   const active = modelFigures(config).active_params;
   return {
-    tokens_per_s: tps, mfu: (6 * active * tps) / PEAK_FLOPS, batch: B, seq: T, steps, active_params: active,
-    ms_per_step: ms, ms_forward: fwd / steps, ms_backward: bwd / steps, ms_optimizer: upd / steps, final_loss: loss,
+    tokens_per_s: tps,
+    mfu: (6 * active * tps) / PEAK_FLOPS,
+    batch: B,
+    seq: T,
+    steps,
+    active_params: active,
+    ms_per_step: ms,
+    ms_forward: fwd / steps,
+    ms_backward: bwd / steps,
+    ms_optimizer: upd / steps,
+    final_loss: loss,
   };
 }

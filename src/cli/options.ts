@@ -5,7 +5,8 @@ import { InvalidArgumentError } from 'commander';
 export function intOption(flag: string): (value: string) => number {
   return (value: string) => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${flag} must be a non-negative integer, got '${value}'`);
+    if (!Number.isInteger(n) || n < 0)
+      throw new InvalidArgumentError(`${flag} must be a non-negative integer, got '${value}'`);
     return n;
   };
 }

@@ -78,7 +78,13 @@ export function buildDataset(config: DataConfig, onEvent: (e: BuildEvent) => voi
     for (const p of train) {
       const solution = task.solve(p);
       const trace = makeTrace(solution, p.lang, pickKind(rng, config.mix), rng);
-      corpus.push({ task: p.task, key: p.key, lang: p.lang, kind: trace.kind, text: corpusText(p, trace.reasoning, trace.answer) });
+      corpus.push({
+        task: p.task,
+        key: p.key,
+        lang: p.lang,
+        kind: trace.kind,
+        text: corpusText(p, trace.reasoning, trace.answer),
+      });
       summary.corpus[trace.kind]++;
       if (trace.kind !== 'wrong' && rng.chance(config.sft_fraction)) sft.push(sftRecord(p, trace));
     }
@@ -92,14 +98,22 @@ export function buildDataset(config: DataConfig, onEvent: (e: BuildEvent) => voi
   if (config.tokenizer && 'path' in config.tokenizer) tok = loadTokenizer(config.tokenizer.path);
   else if (config.tokenizer && 'train' in config.tokenizer) {
     const t0 = Date.now();
-    const splitPatterns = config.tokenizer.train.digits === 'single' ? SINGLE_DIGIT_SPLIT_PATTERNS : DEEPSEEK_SPLIT_PATTERNS;
-    const trained = trainTokenizer(corpus.map((d) => d.text), { vocabSize: config.tokenizer.train.vocab_size, splitPatterns });
+    const splitPatterns =
+      config.tokenizer.train.digits === 'single' ? SINGLE_DIGIT_SPLIT_PATTERNS : DEEPSEEK_SPLIT_PATTERNS;
+    const trained = trainTokenizer(
+      corpus.map((d) => d.text),
+      { vocabSize: config.tokenizer.train.vocab_size, splitPatterns },
+    );
     saveTokenizer(join(out, 'tokenizer'), trained.tokenizerJson, trained.tokenizerConfig);
     tok = new HfTokenizer(trained.tokenizerJson, trained.tokenizerConfig);
-    onEvent({ stage: 'tokenizer', detail: `${trained.stats.vocabSize} tokens from ${trained.stats.chars} chars in ${((Date.now() - t0) / 1000).toFixed(1)} s` });
+    onEvent({
+      stage: 'tokenizer',
+      detail: `${trained.stats.vocabSize} tokens from ${trained.stats.chars} chars in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+    });
   }
   if (tok) {
-    if (tok.eosId === undefined) throw new Error('data build: the tokenizer has no eos_token; documents need an end marker');
+    if (tok.eosId === undefined)
+      throw new Error('data build: the tokenizer has no eos_token; documents need an end marker');
     const dir = join(out, 'shards', 'pretrain');
     const writer = new ShardWriter(dir, tok.vocabSize, config.shard_tokens);
     let tokens = 0;

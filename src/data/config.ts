@@ -18,11 +18,18 @@ export const DataConfigSchema = z.strictObject({
   out: z.string().min(1).default('data'),
   seed: z.number().int().default(1),
   /** Prompt languages, used in turn. */
-  languages: z.array(z.enum(['en', 'zh'])).min(1).default(['en', 'zh']),
+  languages: z
+    .array(z.enum(['en', 'zh']))
+    .min(1)
+    .default(['en', 'zh']),
   /** Tasks by name with their sizes; default: every task with default sizes. */
-  tasks: z.record(z.string(), taskSpec).default(() => Object.fromEntries(TASKS.map((t) => [t.name, { train: 2000, test: 500 }]))),
+  tasks: z
+    .record(z.string(), taskSpec)
+    .default(() => Object.fromEntries(TASKS.map((t) => [t.name, { train: 2000, test: 500 }]))),
   /** Share of corpus traces that are clean, that slip and correct themselves, and that end wrong. */
-  mix: z.strictObject({ clean: z.number().min(0), corrected: z.number().min(0), wrong: z.number().min(0) }).default({ clean: 0.7, corrected: 0.2, wrong: 0.1 }),
+  mix: z
+    .strictObject({ clean: z.number().min(0), corrected: z.number().min(0), wrong: z.number().min(0) })
+    .default({ clean: 0.7, corrected: 0.2, wrong: 0.1 }),
   /** Fraction of training problems that also become SFT records (clean or corrected traces). */
   sft_fraction: z.number().min(0).max(1).default(0.25),
   /**
@@ -31,9 +38,21 @@ export const DataConfigSchema = z.strictObject({
    * digit (as Llama and Qwen do), which small models need to learn column arithmetic.
    */
   tokenizer: z
-    .union([z.strictObject({ path: z.string().min(1) }), z.strictObject({ train: z.strictObject({ vocab_size: z.number().int().min(300), digits: z.enum(['groups', 'single']).default('groups') }) })])
+    .union([
+      z.strictObject({ path: z.string().min(1) }),
+      z.strictObject({
+        train: z.strictObject({
+          vocab_size: z.number().int().min(300),
+          digits: z.enum(['groups', 'single']).default('groups'),
+        }),
+      }),
+    ])
     .optional(),
-  shard_tokens: z.number().int().min(1).default(1 << 24),
+  shard_tokens: z
+    .number()
+    .int()
+    .min(1)
+    .default(1 << 24),
 });
 
 export type DataConfig = z.infer<typeof DataConfigSchema>;
@@ -46,9 +65,11 @@ export function parseDataConfig(raw: unknown, source = 'config'): DataConfig {
     throw new Error(`${source} is invalid:\n${lines.join('\n')}`);
   }
   for (const name of Object.keys(r.data.tasks)) {
-    if (!TASKS.some((t) => t.name === name)) throw new Error(`${source}: tasks.${name}: unknown task; expected one of ${TASKS.map((t) => t.name).join(', ')}`);
+    if (!TASKS.some((t) => t.name === name))
+      throw new Error(`${source}: tasks.${name}: unknown task; expected one of ${TASKS.map((t) => t.name).join(', ')}`);
   }
   const m = r.data.mix;
-  if (m.clean + m.corrected + m.wrong <= 0) throw new Error(`${source}: mix must have a positive total, got ${JSON.stringify(m)}`);
+  if (m.clean + m.corrected + m.wrong <= 0)
+    throw new Error(`${source}: mix must have a positive total, got ${JSON.stringify(m)}`);
   return r.data;
 }

@@ -41,17 +41,31 @@ export class PackedLoader {
   private orderEpoch = -1;
   private pos: LoaderState;
 
-  constructor(dir: string, private readonly options: LoaderOptions, state?: LoaderState) {
+  constructor(
+    dir: string,
+    private readonly options: LoaderOptions,
+    state?: LoaderState,
+  ) {
     const { seqLen, batchSize } = options;
-    if (!Number.isInteger(seqLen) || seqLen < 1) throw new Error(`PackedLoader: seqLen must be a positive integer, got ${seqLen}`);
-    if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`PackedLoader: batchSize must be a positive integer, got ${batchSize}`);
+    if (!Number.isInteger(seqLen) || seqLen < 1)
+      throw new Error(`PackedLoader: seqLen must be a positive integer, got ${seqLen}`);
+    if (!Number.isInteger(batchSize) || batchSize < 1)
+      throw new Error(`PackedLoader: batchSize must be a positive integer, got ${batchSize}`);
     for (const shard of readShards(dir).shards) {
       const n = shard.docStarts.length;
-      for (let i = 0; i < n; i++) this.docs.push({ shard, start: shard.docStarts[i]!, end: i + 1 < n ? shard.docStarts[i + 1]! : shard.tokens.length });
+      for (let i = 0; i < n; i++)
+        this.docs.push({
+          shard,
+          start: shard.docStarts[i]!,
+          end: i + 1 < n ? shard.docStarts[i + 1]! : shard.tokens.length,
+        });
     }
     if (this.docs.length === 0) throw new Error(`PackedLoader: ${dir} holds no documents`);
     this.pos = state ? { ...state } : { epoch: 0, doc: 0, offset: 0 };
-    if (this.pos.doc >= this.docs.length || this.pos.offset < 0) throw new Error(`PackedLoader: state ${JSON.stringify(state)} does not fit ${dir} (${this.docs.length} documents)`);
+    if (this.pos.doc >= this.docs.length || this.pos.offset < 0)
+      throw new Error(
+        `PackedLoader: state ${JSON.stringify(state)} does not fit ${dir} (${this.docs.length} documents)`,
+      );
   }
 
   /** Number of documents and tokens in one epoch. */
@@ -78,9 +92,12 @@ export class PackedLoader {
   next(): PackedBatch {
     const { seqLen, batchSize } = this.options;
     const n = seqLen * batchSize;
-    const tokens = new Int32Array(n), positions = new Int32Array(n), segments = new Int32Array(n);
+    const tokens = new Int32Array(n),
+      positions = new Int32Array(n),
+      segments = new Int32Array(n);
     for (let row = 0; row < batchSize; row++) {
-      let filled = 0, segment = 0;
+      let filled = 0,
+        segment = 0;
       while (filled < seqLen) {
         const d = this.docAt(this.pos.epoch, this.pos.doc);
         const take = Math.min(d.end - d.start - this.pos.offset, seqLen - filled);
@@ -96,7 +113,10 @@ export class PackedLoader {
         if (d.start + this.pos.offset >= d.end) {
           this.pos.offset = 0;
           this.pos.doc++;
-          if (this.pos.doc >= this.docs.length) { this.pos.doc = 0; this.pos.epoch++; }
+          if (this.pos.doc >= this.docs.length) {
+            this.pos.doc = 0;
+            this.pos.epoch++;
+          }
         }
       }
     }

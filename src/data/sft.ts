@@ -50,9 +50,15 @@ export function tokenizeChat(messages: readonly ChatMessage[], tok: Tokenizer): 
   const ids: number[] = [tok.bosId];
   const mask: number[] = [0];
   const push = (text: string, allowSpecial: boolean, m: number) => {
-    for (const id of tok.encode(text, { allowSpecial })) { ids.push(id); mask.push(m); }
+    for (const id of tok.encode(text, { allowSpecial })) {
+      ids.push(id);
+      mask.push(m);
+    }
   };
-  const system = messages.filter((m) => m.role === 'system').map((m) => m.content).join('\n\n');
+  const system = messages
+    .filter((m) => m.role === 'system')
+    .map((m) => m.content)
+    .join('\n\n');
   push(system, false, 0);
   for (const m of messages) {
     if (m.role === 'user') {

@@ -36,9 +36,15 @@ export class ShardWriter {
   private readonly entries: ShardIndex['shards'] = [];
   private finished = false;
 
-  constructor(private readonly dir: string, private readonly vocabSize: number, private readonly shardTokens = 1 << 24) {
-    if (!Number.isInteger(vocabSize) || vocabSize < 1 || vocabSize > 2 ** 32) throw new Error(`ShardWriter: vocabSize must be an integer in [1, 2^32], got ${vocabSize}`);
-    if (!Number.isInteger(shardTokens) || shardTokens < 1) throw new Error(`ShardWriter: shardTokens must be a positive integer, got ${shardTokens}`);
+  constructor(
+    private readonly dir: string,
+    private readonly vocabSize: number,
+    private readonly shardTokens = 1 << 24,
+  ) {
+    if (!Number.isInteger(vocabSize) || vocabSize < 1 || vocabSize > 2 ** 32)
+      throw new Error(`ShardWriter: vocabSize must be an integer in [1, 2^32], got ${vocabSize}`);
+    if (!Number.isInteger(shardTokens) || shardTokens < 1)
+      throw new Error(`ShardWriter: shardTokens must be a positive integer, got ${shardTokens}`);
     this.dtype = vocabSize <= 65536 ? 'uint16' : 'uint32';
     mkdirSync(dir, { recursive: true });
   }
@@ -49,7 +55,8 @@ export class ShardWriter {
     if (ids.length === 0) return;
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i]!;
-      if (!Number.isInteger(id) || id < 0 || id >= this.vocabSize) throw new Error(`ShardWriter: token id ${id} at position ${i} is outside [0, ${this.vocabSize})`);
+      if (!Number.isInteger(id) || id < 0 || id >= this.vocabSize)
+        throw new Error(`ShardWriter: token id ${id} at position ${i} is outside [0, ${this.vocabSize})`);
     }
     if (this.buf.length > 0 && this.buf.length + ids.length > this.shardTokens) this.flush();
     this.docStarts.push(this.buf.length);
@@ -63,7 +70,13 @@ export class ShardWriter {
     const bytes = new Uint8Array(arr.buffer);
     writeAtomic(join(this.dir, `${name}.bin`), bytes);
     writeAtomic(join(this.dir, `${name}.docs`), new Uint8Array(Uint32Array.from(this.docStarts).buffer));
-    this.entries.push({ file: `${name}.bin`, docs_file: `${name}.docs`, tokens: this.buf.length, documents: this.docStarts.length, sha256: sha256(bytes) });
+    this.entries.push({
+      file: `${name}.bin`,
+      docs_file: `${name}.docs`,
+      tokens: this.buf.length,
+      documents: this.docStarts.length,
+      sha256: sha256(bytes),
+    });
     this.buf = [];
     this.docStarts = [];
   }
@@ -72,7 +85,13 @@ export class ShardWriter {
   finish(): ShardIndex {
     this.flush();
     this.finished = true;
-    const index: ShardIndex = { format: SHARD_FORMAT, version: 1, dtype: this.dtype, vocab_size: this.vocabSize, shards: this.entries };
+    const index: ShardIndex = {
+      format: SHARD_FORMAT,
+      version: 1,
+      dtype: this.dtype,
+      vocab_size: this.vocabSize,
+      shards: this.entries,
+    };
     writeAtomic(join(this.dir, 'index.json'), JSON.stringify(index, null, 1) + '\n');
     return index;
   }
@@ -98,27 +117,45 @@ export function readShards(dir: string): { index: ShardIndex; shards: LoadedShar
     throw new Error(`token shards: ${indexPath} is not a ${SHARD_FORMAT} v1 index`);
   }
   const width = index.dtype === 'uint16' ? 2 : index.dtype === 'uint32' ? 4 : 0;
-  if (width === 0) throw new Error(`token shards: ${indexPath} has dtype ${JSON.stringify(index.dtype)}; expected uint16 or uint32`);
+  if (width === 0)
+    throw new Error(`token shards: ${indexPath} has dtype ${JSON.stringify(index.dtype)}; expected uint16 or uint32`);
   const shards = index.shards.map((e) => {
-    const path = join(dir, e.file), docsPath = join(dir, e.docs_file);
+    const path = join(dir, e.file),
+      docsPath = join(dir, e.docs_file);
     const read = (p: string) => {
-      try { return readFileSync(p); } catch (err) { throw new Error(`token shard ${p}: cannot read: ${(err as Error).message}`); }
+      try {
+        return readFileSync(p);
+      } catch (err) {
+        throw new Error(`token shard ${p}: cannot read: ${(err as Error).message}`);
+      }
     };
     const bytes = read(path);
-    if (bytes.length !== e.tokens * width) throw new Error(`token shard ${path} is corrupt: ${bytes.length} bytes, index.json says ${e.tokens} ${index.dtype} tokens (${e.tokens * width} bytes)`);
-    if (sha256(bytes) !== e.sha256) throw new Error(`token shard ${path} is corrupt: SHA-256 does not match index.json`);
+    if (bytes.length !== e.tokens * width)
+      throw new Error(
+        `token shard ${path} is corrupt: ${bytes.length} bytes, index.json says ${e.tokens} ${index.dtype} tokens (${e.tokens * width} bytes)`,
+      );
+    if (sha256(bytes) !== e.sha256)
+      throw new Error(`token shard ${path} is corrupt: SHA-256 does not match index.json`);
     const copy = new Uint8Array(bytes).buffer;
     const tokens = width === 2 ? new Uint16Array(copy) : new Uint32Array(copy);
     const docBytes = read(docsPath);
-    if (docBytes.length !== e.documents * 4) throw new Error(`token shard ${docsPath} is corrupt: ${docBytes.length} bytes for ${e.documents} documents`);
+    if (docBytes.length !== e.documents * 4)
+      throw new Error(`token shard ${docsPath} is corrupt: ${docBytes.length} bytes for ${e.documents} documents`);
     const docStarts = new Uint32Array(new Uint8Array(docBytes).buffer);
     for (let i = 0; i < docStarts.length; i++) {
-      if (docStarts[i]! >= e.tokens || (i > 0 && docStarts[i]! <= docStarts[i - 1]!) || (i === 0 && docStarts[0] !== 0)) {
-        throw new Error(`token shard ${docsPath} is corrupt: document offset ${i} (${docStarts[i]}) is out of order or range`);
+      if (
+        docStarts[i]! >= e.tokens ||
+        (i > 0 && docStarts[i]! <= docStarts[i - 1]!) ||
+        (i === 0 && docStarts[0] !== 0)
+      ) {
+        throw new Error(
+          `token shard ${docsPath} is corrupt: document offset ${i} (${docStarts[i]}) is out of order or range`,
+        );
       }
     }
     for (let i = 0; i < tokens.length; i++) {
-      if (tokens[i]! >= index.vocab_size) throw new Error(`token shard ${path} is corrupt: token ${tokens[i]} at ${i} >= vocab_size ${index.vocab_size}`);
+      if (tokens[i]! >= index.vocab_size)
+        throw new Error(`token shard ${path} is corrupt: token ${tokens[i]} at ${i} >= vocab_size ${index.vocab_size}`);
     }
     return { file: path, tokens, docStarts };
   });

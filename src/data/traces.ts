@@ -17,7 +17,11 @@ export interface Trace {
 }
 
 const WAIT: Record<Lang, string[]> = {
-  en: ['Wait, let me check that again.', 'Hmm, wait. That does not look right; let me redo this step.', 'Wait, I made a mistake there. Let me recompute.'],
+  en: [
+    'Wait, let me check that again.',
+    'Hmm, wait. That does not look right; let me redo this step.',
+    'Wait, I made a mistake there. Let me recompute.',
+  ],
   zh: ['等等，让我再检查一下。', '嗯，等一下，这一步好像不对，重新算一下。', '等等，我算错了，重新计算。'],
 };
 

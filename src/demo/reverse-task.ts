@@ -7,12 +7,29 @@ import { argmax, crossEntropy, Rng, type Engine, type Tensor } from '../tensor/i
 import { initTiny, tinyForward, type TinyConfig } from './tiny-transformer.js';
 
 export const SEP = 10;
-export interface ReverseDemoOptions { digits: number; steps: number; batch: number; lr: number; seed: number }
-export interface ReverseDemoProgress { step: number; steps: number; loss: number; tokensPerSec: number }
-export interface ReverseDemoResult { finalLoss: number; accuracy: number; examples: { input: string; output: string; expected: string }[] }
+export interface ReverseDemoOptions {
+  digits: number;
+  steps: number;
+  batch: number;
+  lr: number;
+  seed: number;
+}
+export interface ReverseDemoProgress {
+  step: number;
+  steps: number;
+  loss: number;
+  tokensPerSec: number;
+}
+export interface ReverseDemoResult {
+  finalLoss: number;
+  accuracy: number;
+  examples: { input: string; output: string; expected: string }[];
+}
 
 function batchOf(rng: Rng, n: number, digits: number): { tokens: number[]; targets: number[] } {
-  const T = 2 * digits + 1, tokens: number[] = [], targets: number[] = [];
+  const T = 2 * digits + 1,
+    tokens: number[] = [],
+    targets: number[] = [];
   for (let b = 0; b < n; b++) {
     const d = Array.from({ length: digits }, () => rng.int(10));
     const seq = [...d, SEP, ...d.slice().reverse()];
@@ -25,20 +42,25 @@ function batchOf(rng: Rng, n: number, digits: number): { tokens: number[]; targe
 
 /** Greedy completion of `digits SEP` by full recomputation (the sequence is a dozen tokens). */
 function reverseGreedy(engine: Engine, p: Map<string, Tensor>, cfg: TinyConfig, d: number[]): number[] {
-  return engine.noGrad(() => engine.scope(() => {
-    const seq = [...d, SEP];
-    while (seq.length < 2 * d.length + 1) {
-      const logits = tinyForward(p, cfg, engine.tensor(seq, [1, seq.length], 'i32')); // (1, T, V)
-      const next = argmax(logits, -1).toArray();
-      seq.push(next[seq.length - 1]!);
-    }
-    return seq.slice(d.length + 1);
-  }));
+  return engine.noGrad(() =>
+    engine.scope(() => {
+      const seq = [...d, SEP];
+      while (seq.length < 2 * d.length + 1) {
+        const logits = tinyForward(p, cfg, engine.tensor(seq, [1, seq.length], 'i32')); // (1, T, V)
+        const next = argmax(logits, -1).toArray();
+        seq.push(next[seq.length - 1]!);
+      }
+      return seq.slice(d.length + 1);
+    }),
+  );
 }
 
 /** Trains the tiny transformer on digit reversal and reports what it learned. */
-export function runReverseDemo(engine: Engine, o: ReverseDemoOptions,
-  onProgress: (p: ReverseDemoProgress) => void = () => {}): ReverseDemoResult {
+export function runReverseDemo(
+  engine: Engine,
+  o: ReverseDemoOptions,
+  onProgress: (p: ReverseDemoProgress) => void = () => {},
+): ReverseDemoResult {
   const rng = new Rng(o.seed);
   const cfg: TinyConfig = { vocab: 11, dim: 64, heads: 4, layers: 2, hidden: 128, maxLen: 2 * o.digits + 1 };
   const params = initTiny(engine, cfg, rng);
@@ -67,11 +89,20 @@ export function runReverseDemo(engine: Engine, o: ReverseDemoOptions,
   const trials = 50;
   for (let i = 0; i < trials; i++) {
     const d = Array.from({ length: o.digits }, () => test.int(10));
-    const out = reverseGreedy(engine, params, cfg, d), expected = d.slice().reverse();
+    const out = reverseGreedy(engine, params, cfg, d),
+      expected = d.slice().reverse();
     if (out.join('') === expected.join('')) correct++;
-    if (i < 5) examples.push({ input: d.join(''), output: out.map((x) => (x === SEP ? '|' : x)).join(''), expected: expected.join('') });
+    if (i < 5)
+      examples.push({
+        input: d.join(''),
+        output: out.map((x) => (x === SEP ? '|' : x)).join(''),
+        expected: expected.join(''),
+      });
   }
   opt.dispose();
-  for (const t of params.values()) { t.grad?.dispose(); t.dispose(); }
+  for (const t of params.values()) {
+    t.grad?.dispose();
+    t.dispose();
+  }
   return { finalLoss: loss, accuracy: correct / trials, examples };
 }

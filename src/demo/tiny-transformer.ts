@@ -6,10 +6,28 @@
  */
 import { linear } from '../nn/index.js';
 import {
-  add, attention, embedding, permute, reshape, rmsNorm, slice, squeeze, swiglu, type Engine, type Rng, type Tensor,
+  add,
+  attention,
+  embedding,
+  permute,
+  reshape,
+  rmsNorm,
+  slice,
+  squeeze,
+  swiglu,
+  type Engine,
+  type Rng,
+  type Tensor,
 } from '../tensor/index.js';
 
-export interface TinyConfig { vocab: number; dim: number; heads: number; layers: number; hidden: number; maxLen: number }
+export interface TinyConfig {
+  vocab: number;
+  dim: number;
+  heads: number;
+  layers: number;
+  hidden: number;
+  maxLen: number;
+}
 
 /** Parameters by name, created with normal(0, 0.02) weights and unit norm weights. */
 export function initTiny(engine: Engine, cfg: TinyConfig, rng: Rng): Map<string, Tensor> {
@@ -19,13 +37,19 @@ export function initTiny(engine: Engine, cfg: TinyConfig, rng: Rng): Map<string,
     t.requiresGrad = true;
     p.set(name, t);
   };
-  const ones = (name: string, n: number) => { p.set(name, engine.parameter(new Float32Array(n).fill(1), [n])); };
+  const ones = (name: string, n: number) => {
+    p.set(name, engine.parameter(new Float32Array(n).fill(1), [n]));
+  };
   w('embed', [cfg.vocab, cfg.dim]);
   w('pos', [cfg.maxLen, cfg.dim]);
   for (let l = 0; l < cfg.layers; l++) {
-    ones(`l${l}.norm1`, cfg.dim); ones(`l${l}.norm2`, cfg.dim);
-    w(`l${l}.qkv`, [3 * cfg.dim, cfg.dim]); w(`l${l}.o`, [cfg.dim, cfg.dim]);
-    w(`l${l}.gate`, [cfg.hidden, cfg.dim]); w(`l${l}.up`, [cfg.hidden, cfg.dim]); w(`l${l}.down`, [cfg.dim, cfg.hidden]);
+    ones(`l${l}.norm1`, cfg.dim);
+    ones(`l${l}.norm2`, cfg.dim);
+    w(`l${l}.qkv`, [3 * cfg.dim, cfg.dim]);
+    w(`l${l}.o`, [cfg.dim, cfg.dim]);
+    w(`l${l}.gate`, [cfg.hidden, cfg.dim]);
+    w(`l${l}.up`, [cfg.hidden, cfg.dim]);
+    w(`l${l}.down`, [cfg.dim, cfg.hidden]);
   }
   ones('norm', cfg.dim);
   w('head', [cfg.vocab, cfg.dim]);
@@ -37,7 +61,11 @@ export function tinyForward(p: Map<string, Tensor>, cfg: TinyConfig, tokens: Ten
   const [B, T] = tokens.shape as [number, number];
   const e = tokens.engine;
   const g = (k: string) => p.get(k)!;
-  const positions = e.tensor(Array.from({ length: T }, (_, i) => i), [T], 'i32');
+  const positions = e.tensor(
+    Array.from({ length: T }, (_, i) => i),
+    [T],
+    'i32',
+  );
   let h = add(embedding(g('embed'), tokens), embedding(g('pos'), positions)); // (B, T, D)
   const hd = cfg.dim / cfg.heads;
   for (let l = 0; l < cfg.layers; l++) {

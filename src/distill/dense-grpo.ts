@@ -26,7 +26,14 @@ import { ProblemStream, TEMPLATES } from '../rl/prompts.js';
 import { GrpoTrainer } from '../rl/trainer.js';
 import { Rng, type Engine, type Tensor } from '../tensor/index.js';
 import type { Tokenizer } from '../tokenizer/types.js';
-import { LATEST, loadTrainState, pruneCheckpoints, restoreOptimizer, saveTrainCheckpoint, type TrainerState } from '../train/checkpoint.js';
+import {
+  LATEST,
+  loadTrainState,
+  pruneCheckpoints,
+  restoreOptimizer,
+  saveTrainCheckpoint,
+  type TrainerState,
+} from '../train/checkpoint.js';
 import { MetricsLog } from '../train/metrics.js';
 import { densePolicy } from './dense-policy.js';
 
@@ -48,16 +55,28 @@ export interface DenseGrpoOptions {
 }
 
 /** What a finished run reports: steps done, seconds spent (over every attempt, up to its checkpoint) and the step it resumed at. */
-export interface DenseGrpoResult { steps: number; seconds: number; resumedAt?: number }
+export interface DenseGrpoResult {
+  steps: number;
+  seconds: number;
+  resumedAt?: number;
+}
 
 /** The data_state this file keeps in a checkpoint: the prompt stream's and the seconds spent. */
-interface DenseDataState { problems?: number; elapsed_sec?: number }
+interface DenseDataState {
+  problems?: number;
+  elapsed_sec?: number;
+}
 
 /** Copies stored values into existing parameters of the same names and sizes. */
-function assign(params: ReadonlyMap<string, Tensor>, values: (key: string) => Float32Array | undefined, source: string): void {
+function assign(
+  params: ReadonlyMap<string, Tensor>,
+  values: (key: string) => Float32Array | undefined,
+  source: string,
+): void {
   for (const [k, t] of params) {
     const v = values(k);
-    if (!v || v.length !== t.size) throw new Error(`${source}: "${k}" is missing or has ${v?.length ?? 0} values; expected ${t.size}`);
+    if (!v || v.length !== t.size)
+      throw new Error(`${source}: "${k}" is missing or has ${v?.length ?? 0} values; expected ${t.size}`);
     t.engine.backend.f32().set(v, t.ptr >>> 2);
   }
 }
@@ -68,16 +87,36 @@ const stored = (params: ReadonlyMap<string, Tensor>): Map<string, StoredTensor> 
 /** Runs (or resumes) GRPO on the student and saves it to outputDir. */
 export async function grpoDenseStudent(o: DenseGrpoOptions): Promise<DenseGrpoResult> {
   const c = resolveGrpoConfig([{ model: 'dense student', output_dir: o.outputDir }, ...o.layers], 'rl student config');
-  const e = o.engine, maxLen = Math.min(o.config.max_position_embeddings, c.max_prompt_length + c.max_completion_length);
+  const e = o.engine,
+    maxLen = Math.min(o.config.max_position_embeddings, c.max_prompt_length + c.max_completion_length);
   const resumed = existsSync(join(o.outputDir, LATEST)) ? await loadTrainState(o.outputDir) : undefined;
   const refParams = c.beta > 0 ? cloneParams(o.params) : undefined; // the base, before a resume overwrites the student
-  let state: TrainerState = { step: 0, optimizer_step: 0, data_state: undefined, rng_state: new Rng(c.seed).state(), tokens_seen: 0, consecutive_nonfinite: 0, skipped_steps: 0 };
+  let state: TrainerState = {
+    step: 0,
+    optimizer_step: 0,
+    data_state: undefined,
+    rng_state: new Rng(c.seed).state(),
+    tokens_seen: 0,
+    consecutive_nonfinite: 0,
+    skipped_steps: 0,
+  };
   if (resumed) {
     const saved = (await loadDenseParams(e, o.config, resumed.dir)).params;
-    try { assign(o.params, (k) => saved.get(k)?.toArray() as Float32Array | undefined, resumed.dir); } finally { for (const t of saved.values()) t.dispose(); }
+    try {
+      assign(o.params, (k) => saved.get(k)?.toArray() as Float32Array | undefined, resumed.dir);
+    } finally {
+      for (const t of saved.values()) t.dispose();
+    }
     if (refParams && c.sync_ref_model && existsSync(join(resumed.dir, REF_FILE))) {
       const ref = await readSafetensors(join(resumed.dir, REF_FILE));
-      assign(refParams, (k) => { const t = ref.tensors.get(k); return t && tensorToFloat32(t); }, join(resumed.dir, REF_FILE));
+      assign(
+        refParams,
+        (k) => {
+          const t = ref.tensors.get(k);
+          return t && tensorToFloat32(t);
+        },
+        join(resumed.dir, REF_FILE),
+      );
     }
     state = resumed.state;
     o.onResume?.(state.step, resumed.dir);
@@ -86,25 +125,72 @@ export async function grpoDenseStudent(o: DenseGrpoOptions): Promise<DenseGrpoRe
   const problemsAt = (state.data_state as DenseDataState | undefined)?.problems;
   const policy = densePolicy(e, o.config, o.params, maxLen);
   const reference = refParams ? { policy: densePolicy(e, o.config, refParams, maxLen), params: refParams } : undefined;
-  const optimizer = new AdamW(o.params, { lr: c.learning_rate, beta1: c.adam_beta1, beta2: c.adam_beta2, eps: c.adam_epsilon, weightDecay: c.weight_decay, noDecay: (n) => (o.params.get(n)?.rank ?? 2) < 2 });
+  const optimizer = new AdamW(o.params, {
+    lr: c.learning_rate,
+    beta1: c.adam_beta1,
+    beta2: c.adam_beta2,
+    eps: c.adam_epsilon,
+    weightDecay: c.weight_decay,
+    noDecay: (n) => (o.params.get(n)?.rank ?? 2) < 2,
+  });
   if (resumed) restoreOptimizer(optimizer, resumed.optimizer, state.optimizer_step);
-  const metrics = new MetricsLog(join(o.outputDir, 'metrics.jsonl')), completions = new MetricsLog(join(o.outputDir, 'completions.jsonl'));
-  metrics.truncateAfter(state.step); completions.truncateAfter(state.step); // curves continue from the checkpoint (a fresh run starts them again)
-  const t0 = performance.now(), elapsed = () => prior + (performance.now() - t0) / 1000;
-  const trainer = new GrpoTrainer({
-    engine: e, policy, params: o.params, ...(reference ? { reference } : {}), optimizer, tokenizer: o.tokenizer, template: TEMPLATES[c.template],
-    problems: new ProblemStream({ tasks: c.tasks, difficulties: c.difficulties, languages: c.languages, seed: c.seed, ...(problemsAt !== undefined ? { state: problemsAt } : {}) }),
-    rewards: rewardsByName(c.reward_weights), config: c, rng: Rng.fromState(state.rng_state), metrics, completions,
-    onEvent: (ev) => { if (ev.type === 'step') o.onStep?.(ev.step, ev.reward, ev.accuracy); },
-    // The loop below runs one step per trainer.run call, which asks for a save each time: keep only the periodic ones.
-    save: async (s) => {
-      if (!((c.save_steps > 0 && s.step % c.save_steps === 0) || s.step === c.max_steps)) return '';
-      const refHook = reference && c.sync_ref_model ? { beforeCommit: (tmp: string) => writeSafetensors(join(tmp, REF_FILE), stored(reference.params), { role: 'GRPO reference policy' }) } : {};
-      const path = await saveTrainCheckpoint(o.outputDir, { config: o.config, params: o.params, optimizer, state: { ...s, data_state: { ...(s.data_state as DenseDataState), elapsed_sec: elapsed() } }, runConfig: c }, refHook);
-      await pruneCheckpoints(o.outputDir, c.save_total_limit);
-      return path;
+  const metrics = new MetricsLog(join(o.outputDir, 'metrics.jsonl')),
+    completions = new MetricsLog(join(o.outputDir, 'completions.jsonl'));
+  metrics.truncateAfter(state.step);
+  completions.truncateAfter(state.step); // curves continue from the checkpoint (a fresh run starts them again)
+  const t0 = performance.now(),
+    elapsed = () => prior + (performance.now() - t0) / 1000;
+  const trainer = new GrpoTrainer(
+    {
+      engine: e,
+      policy,
+      params: o.params,
+      ...(reference ? { reference } : {}),
+      optimizer,
+      tokenizer: o.tokenizer,
+      template: TEMPLATES[c.template],
+      problems: new ProblemStream({
+        tasks: c.tasks,
+        difficulties: c.difficulties,
+        languages: c.languages,
+        seed: c.seed,
+        ...(problemsAt !== undefined ? { state: problemsAt } : {}),
+      }),
+      rewards: rewardsByName(c.reward_weights),
+      config: c,
+      rng: Rng.fromState(state.rng_state),
+      metrics,
+      completions,
+      onEvent: (ev) => {
+        if (ev.type === 'step') o.onStep?.(ev.step, ev.reward, ev.accuracy);
+      },
+      // The loop below runs one step per trainer.run call, which asks for a save each time: keep only the periodic ones.
+      save: async (s) => {
+        if (!((c.save_steps > 0 && s.step % c.save_steps === 0) || s.step === c.max_steps)) return '';
+        const refHook =
+          reference && c.sync_ref_model
+            ? {
+                beforeCommit: (tmp: string) =>
+                  writeSafetensors(join(tmp, REF_FILE), stored(reference.params), { role: 'GRPO reference policy' }),
+              }
+            : {};
+        const path = await saveTrainCheckpoint(
+          o.outputDir,
+          {
+            config: o.config,
+            params: o.params,
+            optimizer,
+            state: { ...s, data_state: { ...(s.data_state as DenseDataState), elapsed_sec: elapsed() } },
+            runConfig: c,
+          },
+          refHook,
+        );
+        await pruneCheckpoints(o.outputDir, c.save_total_limit);
+        return path;
+      },
     },
-  }, state);
+    state,
+  );
   try {
     while (trainer.state.step < c.max_steps && elapsed() < o.timeBudgetSec) await trainer.run(trainer.state.step + 1);
   } finally {

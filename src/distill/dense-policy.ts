@@ -17,27 +17,49 @@ import type { GroupRollout, SampleSettings } from '../rl/rollout.js';
 import type { Engine, Rng, Tensor } from '../tensor/index.js';
 
 /** n completions of each prompt from a dense model. */
-export function denseSampleGroups(model: DenseModel, prompts: readonly (readonly number[])[], n: number, s: SampleSettings, rng: Rng): GroupRollout[] {
+export function denseSampleGroups(
+  model: DenseModel,
+  prompts: readonly (readonly number[])[],
+  n: number,
+  s: SampleSettings,
+  rng: Rng,
+): GroupRollout[] {
   if (!(Number.isInteger(n) && n >= 1)) throw new Error(`denseSampleGroups: n must be a positive integer, got ${n}`);
-  const e = model.engine, V = model.config.vocab_size, maxLen = model.rope.maxLen, sampler = makeSampler(s), stop = new Set(s.stopTokens);
+  const e = model.engine,
+    V = model.config.vocab_size,
+    maxLen = model.rope.maxLen,
+    sampler = makeSampler(s),
+    stop = new Set(s.stopTokens);
   return prompts.map((prompt, k) => {
-    if (prompt.length === 0) throw new Error(`denseSampleGroups: prompts[${k}] is empty; expected at least one token id`);
+    if (prompt.length === 0)
+      throw new Error(`denseSampleGroups: prompts[${k}] is empty; expected at least one token id`);
     const maxNew = Math.min(s.maxNewTokens, maxLen - prompt.length);
-    if (maxNew < 1) throw new Error(`denseSampleGroups: a prompt of ${prompt.length} tokens leaves no room in the model's ${maxLen}-token context`);
-    const completions: number[][] = Array.from({ length: n }, () => []), finished = new Array<boolean>(n).fill(false);
+    if (maxNew < 1)
+      throw new Error(
+        `denseSampleGroups: a prompt of ${prompt.length} tokens leaves no room in the model's ${maxLen}-token context`,
+      );
+    const completions: number[][] = Array.from({ length: n }, () => []),
+      finished = new Array<boolean>(n).fill(false);
     const cache = model.createCache(n, maxLen);
-    const call = (ids: number[], T: number): Float32Array => e.noGrad(() => e.scope(() => {
-      const logits = model.step(cache, e.tensor(ids, [n, T], 'i32')); // (n, T, V)
-      const all = e.read(logits) as Float32Array, out = new Float32Array(n * V);
-      for (let r = 0; r < n; r++) out.set(all.subarray((r * T + T - 1) * V, (r * T + T) * V), r * V);
-      return out; // last position of each row, (n * V)
-    }));
+    const call = (ids: number[], T: number): Float32Array =>
+      e.noGrad(() =>
+        e.scope(() => {
+          const logits = model.step(cache, e.tensor(ids, [n, T], 'i32')); // (n, T, V)
+          const all = e.read(logits) as Float32Array,
+            out = new Float32Array(n * V);
+          for (let r = 0; r < n; r++) out.set(all.subarray((r * T + T - 1) * V, (r * T + T) * V), r * V);
+          return out; // last position of each row, (n * V)
+        }),
+      );
     try {
       let logits = call(Array.from({ length: n }, () => [...prompt]).flat(), prompt.length);
       for (let t = 0; t < maxNew; t++) {
         const next: number[] = [];
         for (let r = 0; r < n; r++) {
-          if (finished[r]) { next.push(completions[r]!.at(-1)!); continue; }
+          if (finished[r]) {
+            next.push(completions[r]!.at(-1)!);
+            continue;
+          }
           const tok = sampler(logits.subarray(r * V, (r + 1) * V), rng);
           completions[r]!.push(tok);
           if (stop.has(tok)) finished[r] = true;
@@ -54,10 +76,17 @@ export function denseSampleGroups(model: DenseModel, prompts: readonly (readonly
 }
 
 /** A GRPO Policy over a dense parameter map (the map stays the caller's). */
-export function densePolicy(engine: Engine, config: DenseConfig, params: ReadonlyMap<string, Tensor>, maxLen = config.max_position_embeddings): Policy {
+export function densePolicy(
+  engine: Engine,
+  config: DenseConfig,
+  params: ReadonlyMap<string, Tensor>,
+  maxLen = config.max_position_embeddings,
+): Policy {
   const model = new DenseModel(engine, config, params, maxLen);
   return {
-    engine, vocabSize: config.vocab_size, maxContext: model.rope.maxLen,
+    engine,
+    vocabSize: config.vocab_size,
+    maxContext: model.rope.maxLen,
     logits: (tokens) => model.forward(tokens),
     sampleGroups: (prompts, n, s, rng) => denseSampleGroups(model, prompts, n, s, rng),
     dispose: () => model.dispose(),

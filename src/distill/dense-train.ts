@@ -48,51 +48,106 @@ export type DenseArgs = z.infer<typeof DenseArgsSchema>;
 /** Validates a student run's keys over the defaults. */
 export function parseDenseArgs(raw: Record<string, unknown>, source: string): DenseArgs {
   const r = DenseArgsSchema.safeParse(raw);
-  if (!r.success) throw new Error(`${source} is invalid:\n${r.error.issues.map((i) => `  ${i.path.join('.') || '(top level)'}: ${i.message}`).join('\n')}\n(keys: ${Object.keys(DenseArgsSchema.shape).join(', ')})`);
+  if (!r.success)
+    throw new Error(
+      `${source} is invalid:\n${r.error.issues.map((i) => `  ${i.path.join('.') || '(top level)'}: ${i.message}`).join('\n')}\n(keys: ${Object.keys(DenseArgsSchema.shape).join(', ')})`,
+    );
   return r.data;
 }
 
 /** Next-token targets (B, T): token t+1 where the mask allows it, else -100; the last column is -100. */
 export function denseTargets(b: TokenBatch): Int32Array {
-  const { batchSize: B, seqLen: T } = b, out = new Int32Array(B * T).fill(-100);
-  for (let r = 0; r < B; r++) for (let t = 0; t < T - 1; t++) if (!b.mask || b.mask[r * T + t + 1] === 1) out[r * T + t] = b.tokens[r * T + t + 1]!;
+  const { batchSize: B, seqLen: T } = b,
+    out = new Int32Array(B * T).fill(-100);
+  for (let r = 0; r < B; r++)
+    for (let t = 0; t < T - 1; t++)
+      if (!b.mask || b.mask[r * T + t + 1] === 1) out[r * T + t] = b.tokens[r * T + t + 1]!;
   return out;
 }
 
 /** Mean loss of a batch without gradient (for held-out checks). */
 export function denseBatchLoss(engine: Engine, model: DenseModel, b: TokenBatch): number {
-  return engine.noGrad(() => engine.scope(() => crossEntropy(model.forward(engine.tensor(b.tokens, [b.batchSize, b.seqLen], 'i32')), engine.tensor(denseTargets(b), [b.batchSize, b.seqLen], 'i32')).item()));
+  return engine.noGrad(() =>
+    engine.scope(() =>
+      crossEntropy(
+        model.forward(engine.tensor(b.tokens, [b.batchSize, b.seqLen], 'i32')),
+        engine.tensor(denseTargets(b), [b.batchSize, b.seqLen], 'i32'),
+      ).item(),
+    ),
+  );
 }
 
 /** Trains `params` in place; returns the steps run, the seconds and the last logged loss. */
-export function trainDense(engine: Engine, config: DenseConfig, params: ReadonlyMap<string, Tensor>, source: BatchSource, o: DenseTrainOptions, metrics?: MetricsLog, onStep?: (step: number, loss: number) => void): { steps: number; seconds: number; loss: number } {
+export function trainDense(
+  engine: Engine,
+  config: DenseConfig,
+  params: ReadonlyMap<string, Tensor>,
+  source: BatchSource,
+  o: DenseTrainOptions,
+  metrics?: MetricsLog,
+  onStep?: (step: number, loss: number) => void,
+): { steps: number; seconds: number; loss: number } {
   const model = new DenseModel(engine, config, params);
-  const opt = new AdamW(params, { lr: o.learning_rate, weightDecay: o.weight_decay, noDecay: (n) => (params.get(n)?.rank ?? 2) < 2 });
+  const opt = new AdamW(params, {
+    lr: o.learning_rate,
+    weightDecay: o.weight_decay,
+    noDecay: (n) => (params.get(n)?.rank ?? 2) < 2,
+  });
   const t0 = performance.now();
-  let step = 0, loss = NaN, acc = 0, n = 0;
+  let step = 0,
+    loss = NaN,
+    acc = 0,
+    n = 0;
   try {
-    while (step < o.max_steps && (o.time_budget_sec === undefined || (performance.now() - t0) / 1000 < o.time_budget_sec)) {
+    while (
+      step < o.max_steps &&
+      (o.time_budget_sec === undefined || (performance.now() - t0) / 1000 < o.time_budget_sec)
+    ) {
       const b = source.next();
       const value = engine.scope(() => {
-        const l = crossEntropy(model.forward(engine.tensor(b.tokens, [b.batchSize, b.seqLen], 'i32')), engine.tensor(denseTargets(b), [b.batchSize, b.seqLen], 'i32')); // (B, T, V) vs (B, T)
+        const l = crossEntropy(
+          model.forward(engine.tensor(b.tokens, [b.batchSize, b.seqLen], 'i32')),
+          engine.tensor(denseTargets(b), [b.batchSize, b.seqLen], 'i32'),
+        ); // (B, T, V) vs (B, T)
         const v = l.item();
         if (Number.isFinite(v)) l.backward();
         return v;
       });
       step++;
-      if (!Number.isFinite(value)) { opt.zeroGrad(); continue; }
+      if (!Number.isFinite(value)) {
+        opt.zeroGrad();
+        continue;
+      }
       const norm = clipGradNorm(params.values(), o.max_grad_norm);
-      opt.lr = learningRate(step - 1, { peak: o.learning_rate, warmupSteps: o.warmup_steps, totalSteps: o.max_steps, min: o.learning_rate * o.min_lr_ratio });
+      opt.lr = learningRate(step - 1, {
+        peak: o.learning_rate,
+        warmupSteps: o.warmup_steps,
+        totalSteps: o.max_steps,
+        min: o.learning_rate * o.min_lr_ratio,
+      });
       if (Number.isFinite(norm)) opt.step();
       opt.zeroGrad();
-      acc += value; n++;
+      acc += value;
+      n++;
       onStep?.(step, value);
       if (step % o.logging_steps === 0 || step === o.max_steps) {
-        loss = acc / n; acc = 0; n = 0;
-        metrics?.append({ type: 'train', step, loss, lr: opt.lr, grad_norm: norm, elapsed_sec: (performance.now() - t0) / 1000 });
+        loss = acc / n;
+        acc = 0;
+        n = 0;
+        metrics?.append({
+          type: 'train',
+          step,
+          loss,
+          lr: opt.lr,
+          grad_norm: norm,
+          elapsed_sec: (performance.now() - t0) / 1000,
+        });
       }
     }
-    if (n > 0) { loss = acc / n; metrics?.append({ type: 'train', step, loss, lr: opt.lr, elapsed_sec: (performance.now() - t0) / 1000 }); }
+    if (n > 0) {
+      loss = acc / n;
+      metrics?.append({ type: 'train', step, loss, lr: opt.lr, elapsed_sec: (performance.now() - t0) / 1000 });
+    }
     return { steps: step, seconds: (performance.now() - t0) / 1000, loss };
   } finally {
     opt.dispose();

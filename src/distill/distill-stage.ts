@@ -18,7 +18,13 @@ import { join } from 'node:path';
 import { readJsonl } from '../data/jsonl.js';
 import type { SftRecord } from '../data/sft.js';
 import { createBackend } from '../kernels/index.js';
-import { initDenseParams, loadDenseParams, parseDenseConfig, saveDenseCheckpoint, type DenseConfig } from '../models/qwen2/index.js';
+import {
+  initDenseParams,
+  loadDenseParams,
+  parseDenseConfig,
+  saveDenseCheckpoint,
+  type DenseConfig,
+} from '../models/qwen2/index.js';
 import { TEMPLATES } from '../rl/prompts.js';
 import { Engine, Rng, type Tensor } from '../tensor/index.js';
 import { loadTokenizer } from '../tokenizer/hf-tokenizer.js';
@@ -35,59 +41,154 @@ import { parseDenseArgs, trainDense, type DenseArgs } from './dense-train.js';
 type Distill = Extract<StageConfig, { kind: 'distill' }>;
 
 /** A student's Qwen2 config: its keys over small defaults, vocabulary and special ids from the tokenizer. */
-export function studentConfig(keys: Record<string, unknown>, tok: Pick<Tokenizer, 'vocabSize' | 'bosId' | 'eosId'>, source: string): DenseConfig {
-  return parseDenseConfig({
-    model_type: 'qwen2', hidden_size: 64, intermediate_size: 192, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2,
-    max_position_embeddings: 512, tie_word_embeddings: true, rope_theta: 10000, rms_norm_eps: 1e-6, initializer_range: 0.02,
-    ...keys, vocab_size: tok.vocabSize, bos_token_id: tok.bosId ?? null, eos_token_id: tok.eosId ?? null,
-  }, source).config;
+export function studentConfig(
+  keys: Record<string, unknown>,
+  tok: Pick<Tokenizer, 'vocabSize' | 'bosId' | 'eosId'>,
+  source: string,
+): DenseConfig {
+  return parseDenseConfig(
+    {
+      model_type: 'qwen2',
+      hidden_size: 64,
+      intermediate_size: 192,
+      num_hidden_layers: 2,
+      num_attention_heads: 4,
+      num_key_value_heads: 2,
+      max_position_embeddings: 512,
+      tie_word_embeddings: true,
+      rope_theta: 10000,
+      rms_norm_eps: 1e-6,
+      initializer_range: 0.02,
+      ...keys,
+      vocab_size: tok.vocabSize,
+      bos_token_id: tok.bosId ?? null,
+      eos_token_id: tok.eosId ?? null,
+    },
+    source,
+  ).config;
 }
 
-const dispose = (ps: ReadonlyMap<string, Tensor>) => { for (const p of ps.values()) { p.grad?.dispose(); p.dispose(); } };
+const dispose = (ps: ReadonlyMap<string, Tensor>) => {
+  for (const p of ps.values()) {
+    p.grad?.dispose();
+    p.dispose();
+  }
+};
 
-async function saveStudent(dir: string, c: DenseConfig, params: ReadonlyMap<string, Tensor>, tokDir: string, info: unknown): Promise<void> {
+async function saveStudent(
+  dir: string,
+  c: DenseConfig,
+  params: ReadonlyMap<string, Tensor>,
+  tokDir: string,
+  info: unknown,
+): Promise<void> {
   await saveDenseCheckpoint(dir, c, params);
-  for (const f of ['tokenizer.json', 'tokenizer_config.json']) if (existsSync(join(tokDir, f))) copyFileSync(join(tokDir, f), join(dir, f));
+  for (const f of ['tokenizer.json', 'tokenizer_config.json'])
+    if (existsSync(join(tokDir, f))) copyFileSync(join(tokDir, f), join(dir, f));
   writeFileSync(join(dir, 'train.json'), JSON.stringify(info, null, 2) + '\n');
 }
 
 const trained = (dir: string) => existsSync(join(dir, 'train.json'));
-const info = (dir: string) => JSON.parse(readFileSync(join(dir, 'train.json'), 'utf8')) as { seconds: number; steps: number };
+const info = (dir: string) =>
+  JSON.parse(readFileSync(join(dir, 'train.json'), 'utf8')) as { seconds: number; steps: number };
 
 /** Stage distill. */
 export async function runDistillStage(ctx: StageContext): Promise<StageOutputs> {
   const s = ctx.stage as Distill;
-  const tokDir = join(ctx.pipeline.dataset_dir, 'tokenizer'), tok = loadTokenizer(tokDir);
+  const tokDir = join(ctx.pipeline.dataset_dir, 'tokenizer'),
+    tok = loadTokenizer(tokDir);
   let dataDir = join(ctx.dir, 'data');
   if (!existsSync(join(dataDir, 'stats.json'))) {
     ctx.log(`teacher ${ctx.model(s.teacher)} writes the distillation set`);
-    const r = await sampleModel(ctx, s, s.teacher, trainProblems(s.tasks, s), tok, (p) => TEMPLATES.r1.render(p), TEMPLATES.r1.responsePrefix, 'teacher-samples.jsonl');
-    dataDir = await writeSftFolder(ctx, r.records, { records: r.records.length, by_task: r.records.reduce<Record<string, number>>((m, x) => ({ ...m, [x.task]: (m[x.task] ?? 0) + 1 }), {}), teacher: r.stats });
+    const r = await sampleModel(
+      ctx,
+      s,
+      s.teacher,
+      trainProblems(s.tasks, s),
+      tok,
+      (p) => TEMPLATES.r1.render(p),
+      TEMPLATES.r1.responsePrefix,
+      'teacher-samples.jsonl',
+    );
+    dataDir = await writeSftFolder(ctx, r.records, {
+      records: r.records.length,
+      by_task: r.records.reduce<Record<string, number>>((m, x) => ({ ...m, [x.task]: (m[x.task] ?? 0) + 1 }), {}),
+      teacher: r.stats,
+    });
   }
   const records = readJsonl(join(dataDir, 'sft.jsonl')) as SftRecord[];
-  if (records.length === 0) throw new Error(`stage ${s.name}: the teacher produced no correct, readable answer to distil; raise tasks / num_samples or use a stronger teacher`);
+  if (records.length === 0)
+    throw new Error(
+      `stage ${s.name}: the teacher produced no correct, readable answer to distil; raise tasks / num_samples or use a stronger teacher`,
+    );
   const engine = new Engine(await createBackend(ctx.pipeline.threads ? { threads: ctx.pipeline.threads } : {}));
-  const models: Record<string, string> = {}, timings: Record<string, unknown> = {};
+  const models: Record<string, string> = {},
+    timings: Record<string, unknown> = {};
   try {
     for (const st of s.students) {
       const config = studentConfig(st.config, tok, `stage ${s.name}: students.${st.name}.config`);
-      const baseArgs = parseDenseArgs(s.base_args, `stage ${s.name}: base_args`), sftArgs = parseDenseArgs(s.sft_args, `stage ${s.name}: sft_args`);
-      const dirs = { base: join(ctx.dir, 'students', `${st.name}-base`), distilled: join(ctx.dir, 'students', `${st.name}-distilled`), rl: join(ctx.dir, 'students', `${st.name}-rl`) };
+      const baseArgs = parseDenseArgs(s.base_args, `stage ${s.name}: base_args`),
+        sftArgs = parseDenseArgs(s.sft_args, `stage ${s.name}: sft_args`);
+      const dirs = {
+        base: join(ctx.dir, 'students', `${st.name}-base`),
+        distilled: join(ctx.dir, 'students', `${st.name}-distilled`),
+        rl: join(ctx.dir, 'students', `${st.name}-rl`),
+      };
       const load = async () => (await loadDenseParams(engine, config, dirs.base)).params;
-      const train = async (dir: string, args: DenseArgs, params: Map<string, Tensor>, source: PretrainSource | SftSource, what: string) => {
+      const train = async (
+        dir: string,
+        args: DenseArgs,
+        params: Map<string, Tensor>,
+        source: PretrainSource | SftSource,
+        what: string,
+      ) => {
         const metrics = new MetricsLog(join(dir, 'metrics.jsonl'));
         metrics.truncateAfter(0);
-        const r = trainDense(engine, config, params, source, args, metrics, (step, loss) => { if (step % args.logging_steps === 0) ctx.log(`${st.name} ${what} step ${step}/${args.max_steps} loss ${loss.toFixed(4)}`); });
+        const r = trainDense(engine, config, params, source, args, metrics, (step, loss) => {
+          if (step % args.logging_steps === 0)
+            ctx.log(`${st.name} ${what} step ${step}/${args.max_steps} loss ${loss.toFixed(4)}`);
+        });
         await saveStudent(dir, config, params, tokDir, { ...r, args });
         return r;
       };
       if (!trained(dirs.base)) {
         const params = initDenseParams(engine, config, new Rng(baseArgs.seed));
-        try { await train(dirs.base, baseArgs, params, new PretrainSource(join(ctx.pipeline.dataset_dir, 'shards', 'pretrain'), baseArgs.max_seq_length, baseArgs.per_device_train_batch_size, baseArgs.seed), 'base'); } finally { dispose(params); }
+        try {
+          await train(
+            dirs.base,
+            baseArgs,
+            params,
+            new PretrainSource(
+              join(ctx.pipeline.dataset_dir, 'shards', 'pretrain'),
+              baseArgs.max_seq_length,
+              baseArgs.per_device_train_batch_size,
+              baseArgs.seed,
+            ),
+            'base',
+          );
+        } finally {
+          dispose(params);
+        }
       }
       if (!trained(dirs.distilled)) {
         const params = await load();
-        try { await train(dirs.distilled, sftArgs, params, SftSource.fromRecords(records, tok, sftArgs.max_seq_length, sftArgs.per_device_train_batch_size, sftArgs.seed), 'distill'); } finally { dispose(params); }
+        try {
+          await train(
+            dirs.distilled,
+            sftArgs,
+            params,
+            SftSource.fromRecords(
+              records,
+              tok,
+              sftArgs.max_seq_length,
+              sftArgs.per_device_train_batch_size,
+              sftArgs.seed,
+            ),
+            'distill',
+          );
+        } finally {
+          dispose(params);
+        }
       }
       models[`${st.name}-base`] = dirs.base;
       models[`${st.name}-distilled`] = dirs.distilled;
@@ -99,13 +200,23 @@ export async function runDistillStage(ctx: StageContext): Promise<StageOutputs> 
           try {
             ctx.log(`${st.name} GRPO from its base for ${budget.toFixed(0)} s (its distillation time)`);
             const r = await grpoDenseStudent({
-              engine, config, params, tokenizer: tok, outputDir: dirs.rl, timeBudgetSec: budget, layers: [{ ...GRPO_STAGE_DEFAULTS, engine_segment_steps: 0 }, s.rl_args],
-              onStep: (step, reward, acc) => ctx.log(`${st.name} rl step ${step} reward ${reward.toFixed(3)} acc ${acc.toFixed(3)}`),
+              engine,
+              config,
+              params,
+              tokenizer: tok,
+              outputDir: dirs.rl,
+              timeBudgetSec: budget,
+              layers: [{ ...GRPO_STAGE_DEFAULTS, engine_segment_steps: 0 }, s.rl_args],
+              onStep: (step, reward, acc) =>
+                ctx.log(`${st.name} rl step ${step} reward ${reward.toFixed(3)} acc ${acc.toFixed(3)}`),
               onResume: (step, dir) => ctx.log(`${st.name} rl resumes at step ${step} from ${dir}`),
             });
-            for (const f of ['tokenizer.json', 'tokenizer_config.json']) if (existsSync(join(tokDir, f))) copyFileSync(join(tokDir, f), join(dirs.rl, f));
+            for (const f of ['tokenizer.json', 'tokenizer_config.json'])
+              if (existsSync(join(tokDir, f))) copyFileSync(join(tokDir, f), join(dirs.rl, f));
             writeFileSync(join(dirs.rl, 'train.json'), JSON.stringify({ ...r, budget_sec: budget }, null, 2) + '\n');
-          } finally { dispose(params); }
+          } finally {
+            dispose(params);
+          }
         }
         models[`${st.name}-rl`] = dirs.rl;
         (timings[st.name] as Record<string, unknown>).rl = info(dirs.rl);
@@ -114,5 +225,10 @@ export async function runDistillStage(ctx: StageContext): Promise<StageOutputs> 
   } finally {
     engine.backend.dispose();
   }
-  return { dataset_dir: dataDir, models, timings, stats: JSON.parse(readFileSync(join(dataDir, 'stats.json'), 'utf8')) as unknown };
+  return {
+    dataset_dir: dataDir,
+    models,
+    timings,
+    stats: JSON.parse(readFileSync(join(dataDir, 'stats.json'), 'utf8')) as unknown,
+  };
 }

@@ -23,5 +23,11 @@ export interface CheckpointEval {
 export async function evaluateCheckpoint(o: CheckpointEvalOptions): Promise<CheckpointEval> {
   const r = await evaluateModel({ ...o, greedy: o.greedy === true });
   const { onProgress: _p, ...options } = o;
-  return { model: r.model, options, reports: r.rows, results: r.results, ...(r.greedy.length ? { greedy: r.greedy } : {}) };
+  return {
+    model: r.model,
+    options,
+    reports: r.rows,
+    results: r.results,
+    ...(r.greedy.length ? { greedy: r.greedy } : {}),
+  };
 }

@@ -17,7 +17,12 @@ import type { Tokenizer } from '../tokenizer/types.js';
 import { answerKey, majorityIndex, passAtK } from './passk.js';
 
 /** Samples n completions of each prompt. */
-export type GroupSampler = (prompts: readonly (readonly number[])[], n: number, s: SampleSettings, rng: Rng) => GroupRollout[];
+export type GroupSampler = (
+  prompts: readonly (readonly number[])[],
+  n: number,
+  s: SampleSettings,
+  rng: Rng,
+) => GroupRollout[];
 
 export interface EvalOptions {
   k: number;
@@ -61,18 +66,42 @@ export interface TaskReport {
 
 /** Samples and scores every problem (k samples each). */
 export function sampleAndScore(sampler: GroupSampler, problems: readonly Problem[], o: EvalOptions): ProblemResult[] {
-  const tok = o.tokenizer, per = o.promptsPerBatch ?? 4, out: ProblemResult[] = [];
-  const settings: SampleSettings = { temperature: o.temperature, topP: o.topP, topK: 0, maxNewTokens: o.maxNewTokens, stopTokens: tok.eosId === undefined ? [] : [tok.eosId] };
+  const tok = o.tokenizer,
+    per = o.promptsPerBatch ?? 4,
+    out: ProblemResult[] = [];
+  const settings: SampleSettings = {
+    temperature: o.temperature,
+    topP: o.topP,
+    topK: 0,
+    maxNewTokens: o.maxNewTokens,
+    stopTokens: tok.eosId === undefined ? [] : [tok.eosId],
+  };
   for (let i = 0; i < problems.length; i += per) {
     const batch = problems.slice(i, i + per);
-    const groups = sampler(batch.map((p) => tok.encode(o.template.render(p), { allowSpecial: true })), o.k, settings, o.rng);
+    const groups = sampler(
+      batch.map((p) => tok.encode(o.template.render(p), { allowSpecial: true })),
+      o.k,
+      settings,
+      o.rng,
+    );
     groups.forEach((g, j) => {
       const p = batch[j]!;
-      const responses = g.completions.map((ids, r) => o.template.responsePrefix + tok.decode(g.finished[r] ? ids.slice(0, -1) : ids));
+      const responses = g.completions.map(
+        (ids, r) => o.template.responsePrefix + tok.decode(g.finished[r] ? ids.slice(0, -1) : ids),
+      );
       const correct = responses.map((r) => isCorrect(p, r));
       const voted = majorityIndex(responses.map((r) => answerKey(p.task, parseCompletion(r).answer)));
       const formatted = responses.map((r) => formatReward({ problem: p, response: r }) === 1);
-      out.push({ task: p.task, key: p.key, prompt: p.prompt, responses, correct, formatted, lengths: g.completions.map((c) => c.length), voted });
+      out.push({
+        task: p.task,
+        key: p.key,
+        prompt: p.prompt,
+        responses,
+        correct,
+        formatted,
+        lengths: g.completions.map((c) => c.length),
+        voted,
+      });
     });
     o.onProgress?.(Math.min(i + per, problems.length), problems.length);
   }
@@ -87,7 +116,9 @@ export function summarize(results: readonly ProblemResult[]): TaskReport[] {
   const row = (task: string, rs: readonly ProblemResult[]): TaskReport => {
     const k = rs[0]?.responses.length ?? 0;
     return {
-      task, problems: rs.length, k,
+      task,
+      problems: rs.length,
+      k,
       pass_at_1: mean(rs.map((r) => mean(r.correct.map(Number)))),
       pass_at_k: mean(rs.map((r) => passAtK(k, r.correct.filter(Boolean).length, k))),
       cons_at_k: mean(rs.map((r) => (r.voted >= 0 && r.correct[r.voted] ? 1 : 0))),
@@ -96,7 +127,12 @@ export function summarize(results: readonly ProblemResult[]): TaskReport[] {
       reflection_rate: mean(rs.flatMap((r) => r.responses.map(reflectionCount))),
     };
   };
-  const out = tasks.map((t) => row(t, results.filter((r) => r.task === t)));
+  const out = tasks.map((t) =>
+    row(
+      t,
+      results.filter((r) => r.task === t),
+    ),
+  );
   if (tasks.length > 1) out.push(row('all', results));
   return out;
 }

@@ -13,12 +13,16 @@ import { generateProblems } from '../tasks/splits.js';
 import type { Problem } from '../tasks/types.js';
 
 /** How many prompts of each general scenario to evaluate. */
-export interface GeneralCounts { chat?: number; direct?: number }
+export interface GeneralCounts {
+  chat?: number;
+  direct?: number;
+}
 
 /** The general-scenario prompts: `direct` held-out queries, then `chat` prompts. */
 export function generalProblems(counts: GeneralCounts, seed: number): Problem[] {
   for (const [name, n] of Object.entries(counts)) {
-    if (n !== undefined && (!Number.isInteger(n) || n < 0)) throw new Error(`general.${name}: expected a non-negative integer, got ${n}`);
+    if (n !== undefined && (!Number.isInteger(n) || n < 0))
+      throw new Error(`general.${name}: expected a non-negative integer, got ${n}`);
   }
   const out = generateProblems({ task: direct, split: 'test', count: counts.direct ?? 0, seed, langs: ['en'] });
   const rng = new Rng(seed).fork('chat-eval');

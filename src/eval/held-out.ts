@@ -9,10 +9,16 @@ import type { Problem } from '../tasks/types.js';
 import { readTestProblems } from '../train/data.js';
 
 /** Held-out problems per task, in the order of `tasks` (default: every split in the folder). */
-export function heldOutProblems(datasetDir: string, tasks: readonly string[] | undefined, limit: number): Map<string, Problem[]> {
+export function heldOutProblems(
+  datasetDir: string,
+  tasks: readonly string[] | undefined,
+  limit: number,
+): Map<string, Problem[]> {
   const tests = readTestProblems(datasetDir);
   const names = tasks ?? [...tests.keys()];
-  for (const t of names) if (!tests.has(t)) throw new Error(`--tasks: ${datasetDir}/test has no ${t}.jsonl; it has ${[...tests.keys()].join(', ')}`);
+  for (const t of names)
+    if (!tests.has(t))
+      throw new Error(`--tasks: ${datasetDir}/test has no ${t}.jsonl; it has ${[...tests.keys()].join(', ')}`);
   return new Map(names.map((t) => [t, tests.get(t)!.slice(0, limit)]));
 }
 

@@ -66,23 +66,60 @@ export interface ModelEval {
 const mean = (xs: readonly number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
 
 /** Rows per task and "all" from scored sampled and greedy results. */
-export function evalRows(problems: readonly Problem[], results: readonly ProblemResult[], greedy: readonly ProblemResult[]): EvalRow[] {
+export function evalRows(
+  problems: readonly Problem[],
+  results: readonly ProblemResult[],
+  greedy: readonly ProblemResult[],
+): EvalRow[] {
   const byKey = new Map(problems.map((p) => [`${p.task}\u0000${p.key}`, p]));
   const sampled = summarize(results);
-  if (!sampled.some((r) => r.task === 'all')) sampled.push({ ...summarize(results.map((r) => ({ ...r, task: 'all' })))[0]!, task: 'all' });
+  if (!sampled.some((r) => r.task === 'all'))
+    sampled.push({ ...summarize(results.map((r) => ({ ...r, task: 'all' })))[0]!, task: 'all' });
   return sampled.map((row) => {
     const mine = (rs: readonly ProblemResult[]) => (row.task === 'all' ? rs : rs.filter((r) => r.task === row.task));
-    const pairs = mine(results).flatMap((r) => r.responses.map((response) => ({ problem: byKey.get(`${r.task}\u0000${r.key}`)!, response })));
+    const pairs = mine(results).flatMap((r) =>
+      r.responses.map((response) => ({ problem: byKey.get(`${r.task}\u0000${r.key}`)!, response })),
+    );
     return { ...row, greedy_accuracy: mean(mine(greedy).map((r) => Number(r.correct[0]))), ...readabilityRates(pairs) };
   });
 }
 
 /** Evaluates a sampler on problems (grouped by task in the order given). */
-export function evaluateSampler(sampler: GroupSampler, problems: readonly Problem[], s: ModelEvalSettings, tokenizer: Pick<Tokenizer, 'encode' | 'decode' | 'eosId'>, onProgress?: (phase: string, done: number, total: number) => void): { rows: EvalRow[]; results: ProblemResult[]; greedy: ProblemResult[] } {
-  const template = TEMPLATES[s.template], per = s.promptsPerBatch ?? 4;
+export function evaluateSampler(
+  sampler: GroupSampler,
+  problems: readonly Problem[],
+  s: ModelEvalSettings,
+  tokenizer: Pick<Tokenizer, 'encode' | 'decode' | 'eosId'>,
+  onProgress?: (phase: string, done: number, total: number) => void,
+): { rows: EvalRow[]; results: ProblemResult[]; greedy: ProblemResult[] } {
+  const template = TEMPLATES[s.template],
+    per = s.promptsPerBatch ?? 4;
   if (!Number.isInteger(per) || per < 1) throw new Error(`promptsPerBatch must be a positive integer, got ${per}`);
-  const results = sampleAndScore(sampler, problems, { k: s.k, temperature: s.temperature, topP: s.topP, maxNewTokens: s.maxNewTokens, template, tokenizer, rng: new Rng(s.seed), promptsPerBatch: per, onProgress: (d, t) => onProgress?.('sampled', d, t) });
-  const greedy = s.greedy === false ? [] : sampleAndScore(sampler, problems, { k: 1, temperature: 0, topP: 1, maxNewTokens: s.maxNewTokens, template, tokenizer, rng: new Rng(s.seed + 1), promptsPerBatch: per * s.k, onProgress: (d, t) => onProgress?.('greedy', d, t) });
+  const results = sampleAndScore(sampler, problems, {
+    k: s.k,
+    temperature: s.temperature,
+    topP: s.topP,
+    maxNewTokens: s.maxNewTokens,
+    template,
+    tokenizer,
+    rng: new Rng(s.seed),
+    promptsPerBatch: per,
+    onProgress: (d, t) => onProgress?.('sampled', d, t),
+  });
+  const greedy =
+    s.greedy === false
+      ? []
+      : sampleAndScore(sampler, problems, {
+          k: 1,
+          temperature: 0,
+          topP: 1,
+          maxNewTokens: s.maxNewTokens,
+          template,
+          tokenizer,
+          rng: new Rng(s.seed + 1),
+          promptsPerBatch: per * s.k,
+          onProgress: (d, t) => onProgress?.('greedy', d, t),
+        });
   return { rows: evalRows(problems, results, greedy), results, greedy };
 }
 
@@ -103,9 +140,16 @@ export interface ModelEvalOptions extends ModelEvalSettings {
  * Rows of the general scenarios, one per scenario: a chat prompt has nothing to verify, so its
  * accuracy figures are NaN and its format, length and language figures are what it measures.
  */
-export function generalRows(problems: readonly Problem[], results: readonly ProblemResult[], greedy: readonly ProblemResult[]): EvalRow[] {
-  return evalRows(problems, results, greedy).filter((r) => r.task !== 'all')
-    .map((r) => (r.task === CHAT_TASK ? { ...r, pass_at_1: NaN, pass_at_k: NaN, cons_at_k: NaN, greedy_accuracy: NaN } : r));
+export function generalRows(
+  problems: readonly Problem[],
+  results: readonly ProblemResult[],
+  greedy: readonly ProblemResult[],
+): EvalRow[] {
+  return evalRows(problems, results, greedy)
+    .filter((r) => r.task !== 'all')
+    .map((r) =>
+      r.task === CHAT_TASK ? { ...r, pass_at_1: NaN, pass_at_k: NaN, cons_at_k: NaN, greedy_accuracy: NaN } : r,
+    );
 }
 
 /** Loads a checkpoint (any kind, src/eval/open-model.ts) and evaluates it on a dataset's test splits. */
@@ -115,13 +159,34 @@ export async function evaluateModel(o: ModelEvalOptions): Promise<ModelEval> {
   try {
     const m = await openModel(engine, o.model);
     try {
-      const settings: ModelEvalSettings = { k: o.k, temperature: o.temperature, topP: o.topP, maxNewTokens: o.maxNewTokens, template: o.template, seed: o.seed, limit: o.limit, greedy: o.greedy !== false, ...(o.promptsPerBatch ? { promptsPerBatch: o.promptsPerBatch } : {}) };
+      const settings: ModelEvalSettings = {
+        k: o.k,
+        temperature: o.temperature,
+        topP: o.topP,
+        maxNewTokens: o.maxNewTokens,
+        template: o.template,
+        seed: o.seed,
+        limit: o.limit,
+        greedy: o.greedy !== false,
+        ...(o.promptsPerBatch ? { promptsPerBatch: o.promptsPerBatch } : {}),
+      };
       const tokenizer = loadTokenizer(evalTokenizerDir(m.dir, o.datasetDir, o.tokenizer));
       const r = evaluateSampler(m.sampler, problems, settings, tokenizer, o.onProgress);
       const general = o.general ? generalProblems(o.general, settings.seed) : [];
-      if (general.length === 0) return { model: m.dir, modelType: m.modelType, parameters: m.parameters, settings, ...r };
-      const g = evaluateSampler(m.sampler, general, settings, tokenizer, (phase, done, total) => o.onProgress?.(`general ${phase}`, done, total));
-      return { model: m.dir, modelType: m.modelType, parameters: m.parameters, settings, ...r, general: generalRows(general, g.results, g.greedy), generalResults: g.results };
+      if (general.length === 0)
+        return { model: m.dir, modelType: m.modelType, parameters: m.parameters, settings, ...r };
+      const g = evaluateSampler(m.sampler, general, settings, tokenizer, (phase, done, total) =>
+        o.onProgress?.(`general ${phase}`, done, total),
+      );
+      return {
+        model: m.dir,
+        modelType: m.modelType,
+        parameters: m.parameters,
+        settings,
+        ...r,
+        general: generalRows(general, g.results, g.greedy),
+        generalResults: g.results,
+      };
     } finally {
       m.dispose();
     }

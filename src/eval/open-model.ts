@@ -35,18 +35,48 @@ export async function modelDir(path: string): Promise<string> {
 export async function openModel(engine: Engine, path: string): Promise<OpenModel> {
   const dir = await modelDir(path);
   let raw: { model_type?: unknown };
-  try { raw = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')); } catch (err) { throw new Error(`model ${path}: cannot read ${join(dir, 'config.json')} (${(err as Error).message})`); }
-  const count = (ps: Iterable<{ size: number }>) => { let n = 0; for (const p of ps) n += p.size; return n; };
+  try {
+    raw = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
+  } catch (err) {
+    throw new Error(`model ${path}: cannot read ${join(dir, 'config.json')} (${(err as Error).message})`);
+  }
+  const count = (ps: Iterable<{ size: number }>) => {
+    let n = 0;
+    for (const p of ps) n += p.size;
+    return n;
+  };
   if (raw.model_type === 'qwen2' || raw.model_type === 'llama') {
     const { config } = await readDenseConfig(join(dir, 'config.json'));
     const { params } = await loadDenseParams(engine, config, dir);
     const policy = densePolicy(engine, config, params);
-    return { dir, modelType: config.model_type, parameters: count(params.values()), maxContext: policy.maxContext, sampler: policy.sampleGroups, dispose: () => { policy.dispose(); disposeParams(params); } };
+    return {
+      dir,
+      modelType: config.model_type,
+      parameters: count(params.values()),
+      maxContext: policy.maxContext,
+      sampler: policy.sampleGroups,
+      dispose: () => {
+        policy.dispose();
+        disposeParams(params);
+      },
+    };
   }
   if (raw.model_type === 'deepseek_v3') {
     const m = await loadModelFolder(engine, dir);
     const policy = deepseekPolicy(engine, m.config, m.params);
-    return { dir, modelType: 'deepseek_v3', parameters: count(m.params.values()), maxContext: policy.maxContext, sampler: policy.sampleGroups, dispose: () => { policy.dispose(); disposeParams(m.params); } };
+    return {
+      dir,
+      modelType: 'deepseek_v3',
+      parameters: count(m.params.values()),
+      maxContext: policy.maxContext,
+      sampler: policy.sampleGroups,
+      dispose: () => {
+        policy.dispose();
+        disposeParams(m.params);
+      },
+    };
   }
-  throw new Error(`model ${path}: config.json model_type is ${JSON.stringify(raw.model_type)}; expected deepseek_v3, qwen2 or llama`);
+  throw new Error(
+    `model ${path}: config.json model_type is ${JSON.stringify(raw.model_type)}; expected deepseek_v3, qwen2 or llama`,
+  );
 }

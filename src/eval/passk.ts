@@ -14,7 +14,18 @@ import { ratToString } from '../tasks/rational.js';
 
 /** Unbiased pass@k from n samples of which c are correct (k <= n). */
 export function passAtK(n: number, c: number, k: number): number {
-  if (!(Number.isInteger(n) && Number.isInteger(c) && Number.isInteger(k) && n >= 1 && c >= 0 && c <= n && k >= 1 && k <= n)) {
+  if (
+    !(
+      Number.isInteger(n) &&
+      Number.isInteger(c) &&
+      Number.isInteger(k) &&
+      n >= 1 &&
+      c >= 0 &&
+      c <= n &&
+      k >= 1 &&
+      k <= n
+    )
+  ) {
     throw new Error(`passAtK: need integers 0 <= c <= n and 1 <= k <= n, got n=${n}, c=${c}, k=${k}`);
   }
   if (n - c < k) return 1;
@@ -38,10 +49,14 @@ export function answerKey(task: string, answer: string): string {
 export function majorityIndex(keys: readonly string[]): number {
   const counts = new Map<string, number>();
   for (const k of keys) if (k !== '') counts.set(k, (counts.get(k) ?? 0) + 1);
-  let best = -1, bestCount = 0;
+  let best = -1,
+    bestCount = 0;
   keys.forEach((k, i) => {
     const n = counts.get(k) ?? 0;
-    if (k !== '' && n > bestCount) { best = i; bestCount = n; }
+    if (k !== '' && n > bestCount) {
+      best = i;
+      bestCount = n;
+    }
   });
   return best;
 }

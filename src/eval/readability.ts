@@ -33,9 +33,13 @@ export function isFormatViolation(problem: Problem, response: string): boolean {
 }
 
 /** Readability rates over responses to problems (each pair: problem, response). */
-export function readabilityRates(pairs: readonly { problem: Problem; response: string }[]): { format_violation_rate: number; language_mixing_rate: number } {
+export function readabilityRates(pairs: readonly { problem: Problem; response: string }[]): {
+  format_violation_rate: number;
+  language_mixing_rate: number;
+} {
   if (pairs.length === 0) return { format_violation_rate: NaN, language_mixing_rate: NaN };
-  let fmt = 0, mix = 0;
+  let fmt = 0,
+    mix = 0;
   for (const { problem, response } of pairs) {
     if (isFormatViolation(problem, response)) fmt++;
     if (isLanguageMixed(response, problem.lang)) mix++;

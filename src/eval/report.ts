@@ -13,39 +13,91 @@ import type { CheckpointEval } from './checkpoint-eval.js';
 export function r1ZeroCharts(records: readonly MetricsRecord[]): Map<string, string> {
   const s = (key: string, name: string) => seriesOf(records, 'grpo', key, name);
   return new Map([
-    ['accuracy.svg', lineChartSvg({ title: 'R1-Zero (tiny): training accuracy and reward', xLabel: 'GRPO step', yLabel: 'mean over the step\'s samples', series: [s('accuracy', 'accuracy'), s('rewards/format/mean', 'format reward'), s('reward', 'total reward')] })],
-    ['response-length.svg', lineChartSvg({ title: 'R1-Zero (tiny): average response length', xLabel: 'GRPO step', yLabel: 'tokens per response', series: [s('completion_length_mean', 'mean length')] })],
-    ['reflection-rate.svg', lineChartSvg({ title: 'R1-Zero (tiny): reflection phrases per response', xLabel: 'GRPO step', yLabel: '"wait", "verify", "re-check", ... per response', series: [s('reflection_rate', 'reflection rate')] })],
+    [
+      'accuracy.svg',
+      lineChartSvg({
+        title: 'R1-Zero (tiny): training accuracy and reward',
+        xLabel: 'GRPO step',
+        yLabel: "mean over the step's samples",
+        series: [s('accuracy', 'accuracy'), s('rewards/format/mean', 'format reward'), s('reward', 'total reward')],
+      }),
+    ],
+    [
+      'response-length.svg',
+      lineChartSvg({
+        title: 'R1-Zero (tiny): average response length',
+        xLabel: 'GRPO step',
+        yLabel: 'tokens per response',
+        series: [s('completion_length_mean', 'mean length')],
+      }),
+    ],
+    [
+      'reflection-rate.svg',
+      lineChartSvg({
+        title: 'R1-Zero (tiny): reflection phrases per response',
+        xLabel: 'GRPO step',
+        yLabel: '"wait", "verify", "re-check", ... per response',
+        series: [s('reflection_rate', 'reflection rate')],
+      }),
+    ],
   ]);
 }
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
 /** The markdown page. `chartDir` is the charts' folder relative to the page. */
-export function r1ZeroPage(o: { before: CheckpointEval; after: CheckpointEval; records: readonly MetricsRecord[]; command: string; config: Record<string, unknown>; chartDir: string; examples?: number; notes?: string }): string {
-  const k = o.before.options.k, tasks = (o.before.options.tasks ?? []).join(' and ');
+export function r1ZeroPage(o: {
+  before: CheckpointEval;
+  after: CheckpointEval;
+  records: readonly MetricsRecord[];
+  command: string;
+  config: Record<string, unknown>;
+  chartDir: string;
+  examples?: number;
+  notes?: string;
+}): string {
+  const k = o.before.options.k,
+    tasks = (o.before.options.tasks ?? []).join(' and ');
   const rows = o.before.reports.map((b) => {
     const a = o.after.reports.find((r) => r.task === b.task)!;
     return `| ${b.task} | ${b.problems} | ${pct(b.pass_at_1)} | ${pct(a.pass_at_1)} | ${pct(b.cons_at_k)} | ${pct(a.cons_at_k)} | ${pct(b.format_rate)} | ${pct(a.format_rate)} | ${b.mean_length.toFixed(0)} | ${a.mean_length.toFixed(0)} |`;
   });
   // The training curves are noisy step to step: report the mean of the first and the last tenth.
   const span = Math.max(1, Math.round(o.records.length / 10));
-  const head = o.records.slice(0, span), tail = o.records.slice(-span);
-  const mean = (rs: readonly MetricsRecord[], key: string) => rs.reduce((t, r) => t + Number(r[key] ?? NaN), 0) / rs.length;
-  const minutes = o.records.every((r) => typeof r.step_sec === 'number') ? o.records.reduce((t, r) => t + (r.step_sec as number), 0) / 60 : undefined;
+  const head = o.records.slice(0, span),
+    tail = o.records.slice(-span);
+  const mean = (rs: readonly MetricsRecord[], key: string) =>
+    rs.reduce((t, r) => t + Number(r[key] ?? NaN), 0) / rs.length;
+  const minutes = o.records.every((r) => typeof r.step_sec === 'number')
+    ? o.records.reduce((t, r) => t + (r.step_sec as number), 0) / 60
+    : undefined;
   const ex: string[] = [];
   const n = o.examples ?? 2;
   const count = (c: readonly boolean[]) => c.filter(Boolean).length;
   for (const task of [...new Set(o.before.results.map((r) => r.task))]) {
     // The problems whose share of correct samples moved most come first (ties: test-split order).
-    const pairs = o.before.results.filter((r) => r.task === task).map((b, i) => ({ b, a: o.after.results.find((r) => r.key === b.key)!, i }));
-    pairs.sort((x, y) => Math.abs(count(y.a.correct) - count(y.b.correct)) - Math.abs(count(x.a.correct) - count(x.b.correct)) || x.i - y.i);
+    const pairs = o.before.results
+      .filter((r) => r.task === task)
+      .map((b, i) => ({ b, a: o.after.results.find((r) => r.key === b.key)!, i }));
+    pairs.sort(
+      (x, y) =>
+        Math.abs(count(y.a.correct) - count(y.b.correct)) - Math.abs(count(x.a.correct) - count(x.b.correct)) ||
+        x.i - y.i,
+    );
     for (const { b, a } of pairs.slice(0, n)) {
-      const shown = (r: typeof b) => { const at = r.correct.findIndex(Boolean); return at >= 0 && count(r.correct) * 2 >= r.correct.length ? at : r.correct.findIndex((c) => !c); };
-      const sb = Math.max(0, shown(b)), sa = Math.max(0, shown(a));
+      const shown = (r: typeof b) => {
+        const at = r.correct.findIndex(Boolean);
+        return at >= 0 && count(r.correct) * 2 >= r.correct.length ? at : r.correct.findIndex((c) => !c);
+      };
+      const sb = Math.max(0, shown(b)),
+        sa = Math.max(0, shown(a));
       ex.push(`#### ${task}: ${b.prompt.slice(0, 160)}${b.prompt.length > 160 ? '...' : ''}\n`);
-      ex.push(`Before: ${count(b.correct)} of ${b.correct.length} samples correct; sample ${sb + 1} (${b.correct[sb] ? 'correct' : 'wrong'}):\n\n\`\`\`text\n${b.responses[sb]!.trim()}\n\`\`\`\n`);
-      ex.push(`After: ${count(a.correct)} of ${a.correct.length} samples correct; sample ${sa + 1} (${a.correct[sa] ? 'correct' : 'wrong'}):\n\n\`\`\`text\n${a.responses[sa]!.trim()}\n\`\`\`\n`);
+      ex.push(
+        `Before: ${count(b.correct)} of ${b.correct.length} samples correct; sample ${sb + 1} (${b.correct[sb] ? 'correct' : 'wrong'}):\n\n\`\`\`text\n${b.responses[sb]!.trim()}\n\`\`\`\n`,
+      );
+      ex.push(
+        `After: ${count(a.correct)} of ${a.correct.length} samples correct; sample ${sa + 1} (${a.correct[sa] ? 'correct' : 'wrong'}):\n\n\`\`\`text\n${a.responses[sa]!.trim()}\n\`\`\`\n`,
+      );
     }
   }
   return [

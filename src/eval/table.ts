@@ -6,7 +6,12 @@
  */
 import type { EvalRow } from './model-eval.js';
 
-const COLUMNS: readonly { head: (k: number) => string; width: number; cell: (r: EvalRow) => number; fmt: 'pct' | 'len' | 'rate' }[] = [
+const COLUMNS: readonly {
+  head: (k: number) => string;
+  width: number;
+  cell: (r: EvalRow) => number;
+  fmt: 'pct' | 'len' | 'rate';
+}[] = [
   { head: () => 'pass@1', width: 7, cell: (r) => r.pass_at_1, fmt: 'pct' },
   { head: (k) => `pass@${k}`, width: 7, cell: (r) => r.pass_at_k, fmt: 'pct' },
   { head: (k) => `cons@${k}`, width: 7, cell: (r) => r.cons_at_k, fmt: 'pct' },
@@ -26,6 +31,12 @@ function format(x: number, how: 'pct' | 'len' | 'rate'): string {
 export function evalTable(rows: readonly EvalRow[], k: number): string {
   const w = Math.max(4, ...rows.map((r) => r.task.length));
   const head = ['task'.padEnd(w), 'problems', ...COLUMNS.map((c) => c.head(k).padStart(c.width))].join('  ');
-  const lines = rows.map((r) => [r.task.padEnd(w), String(r.problems).padStart(8), ...COLUMNS.map((c) => format(c.cell(r), c.fmt).padStart(c.width))].join('  '));
+  const lines = rows.map((r) =>
+    [
+      r.task.padEnd(w),
+      String(r.problems).padStart(8),
+      ...COLUMNS.map((c) => format(c.cell(r), c.fmt).padStart(c.width)),
+    ].join('  '),
+  );
   return [head, ...lines].join('\n') + '\n';
 }

@@ -10,7 +10,11 @@ import { join } from 'node:path';
 import { readSafetensorsCheckpoint } from '../io/safetensors-checkpoint.js';
 import type { StoredTensor } from '../io/safetensors.js';
 import { toFloat32 } from '../io/dtypes.js';
-import { parseDeepseekV3Config, type DeepseekV3Config, type Fp8QuantizationConfig } from '../models/deepseek-v3/config.js';
+import {
+  parseDeepseekV3Config,
+  type DeepseekV3Config,
+  type Fp8QuantizationConfig,
+} from '../models/deepseek-v3/config.js';
 import { parseDenseConfig, type DenseConfig } from '../models/qwen2/config.js';
 import { dequantizeFp8Blocks } from './fp8-blocks.js';
 
@@ -50,14 +54,19 @@ async function readRawConfig(dir: string): Promise<{ path: string; raw: Record<s
   try {
     raw = JSON.parse(await readFile(path, 'utf8'));
   } catch (err) {
-    throw new Error(`${path}: cannot read config.json (${(err as Error).message}); expected a checkpoint folder with config.json and model.safetensors`);
+    throw new Error(
+      `${path}: cannot read config.json (${(err as Error).message}); expected a checkpoint folder with config.json and model.safetensors`,
+    );
   }
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new Error(`${path}: config is ${JSON.stringify(raw)}; expected a JSON object`);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw new Error(`${path}: config is ${JSON.stringify(raw)}; expected a JSON object`);
   return { path, raw: raw as Record<string, unknown> };
 }
 
 /** Reads and validates `<dir>/config.json` as a DeepSeek-V3 config, returning the raw object too. */
-export async function readCheckpointConfig(dir: string): Promise<{ raw: Record<string, unknown>; config: DeepseekV3Config; warnings: readonly string[] }> {
+export async function readCheckpointConfig(
+  dir: string,
+): Promise<{ raw: Record<string, unknown>; config: DeepseekV3Config; warnings: readonly string[] }> {
   const { path, raw } = await readRawConfig(dir);
   const { config, warnings } = parseDeepseekV3Config(raw, path);
   return { raw, config, warnings };
@@ -68,40 +77,67 @@ export function parseFp8QuantizationConfig(raw: unknown, source: string): Fp8Qua
   if (raw === undefined || raw === null) return undefined;
   const q = (typeof raw === 'object' && !Array.isArray(raw) ? raw : {}) as Record<string, unknown>;
   const block = q['weight_block_size'];
-  const blockOk = Array.isArray(block) && block.length === 2 && block.every((b) => Number.isInteger(b) && (b as number) > 0);
+  const blockOk =
+    Array.isArray(block) && block.length === 2 && block.every((b) => Number.isInteger(b) && (b as number) > 0);
   if (q['quant_method'] !== 'fp8' || (q['fmt'] ?? 'e4m3') !== 'e4m3' || !blockOk) {
-    throw new Error(`${source}: "quantization_config" is ${JSON.stringify(raw)}; expected {"quant_method": "fp8", "fmt": "e4m3", "weight_block_size": [rows, cols]}`);
+    throw new Error(
+      `${source}: "quantization_config" is ${JSON.stringify(raw)}; expected {"quant_method": "fp8", "fmt": "e4m3", "weight_block_size": [rows, cols]}`,
+    );
   }
-  return { quant_method: 'fp8', fmt: 'e4m3', activation_scheme: String(q['activation_scheme'] ?? 'dynamic'), weight_block_size: [block[0] as number, block[1] as number] };
+  return {
+    quant_method: 'fp8',
+    fmt: 'e4m3',
+    activation_scheme: String(q['activation_scheme'] ?? 'dynamic'),
+    weight_block_size: [block[0] as number, block[1] as number],
+  };
 }
 
 /**
  * Replaces every FP8 `X.weight` and its `X.weight_scale_inv` by a float32 `X.weight`. Throws
  * when an FP8 weight has no scales (or scales of the wrong shape), or scales have no FP8 weight.
  */
-export function dequantizeFp8Tensors(tensors: ReadonlyMap<string, StoredTensor>, quant: Fp8QuantizationConfig | undefined, source: string): { tensors: Map<string, StoredTensor>; count: number } {
+export function dequantizeFp8Tensors(
+  tensors: ReadonlyMap<string, StoredTensor>,
+  quant: Fp8QuantizationConfig | undefined,
+  source: string,
+): { tensors: Map<string, StoredTensor>; count: number } {
   const out = new Map<string, StoredTensor>();
   let count = 0;
   for (const [name, t] of tensors) {
     if (name.endsWith(SCALE_SUFFIX)) {
       const w = tensors.get(name.slice(0, -SCALE_SUFFIX.length));
-      if (w?.dtype !== 'F8_E4M3') throw new Error(`${source}: "${name}" holds FP8 block scales but "${name.slice(0, -SCALE_SUFFIX.length)}" is not an F8_E4M3 tensor`);
+      if (w?.dtype !== 'F8_E4M3')
+        throw new Error(
+          `${source}: "${name}" holds FP8 block scales but "${name.slice(0, -SCALE_SUFFIX.length)}" is not an F8_E4M3 tensor`,
+        );
       continue;
     }
     if (t.dtype !== 'F8_E4M3') {
       out.set(name, t);
       continue;
     }
-    if (!quant) throw new Error(`${source}: tensor "${name}" is F8_E4M3 but config.json has no quantization_config; expected {"quant_method": "fp8", "fmt": "e4m3", "weight_block_size": [128, 128]}`);
+    if (!quant)
+      throw new Error(
+        `${source}: tensor "${name}" is F8_E4M3 but config.json has no quantization_config; expected {"quant_method": "fp8", "fmt": "e4m3", "weight_block_size": [128, 128]}`,
+      );
     const scale = tensors.get(name + SCALE_SUFFIX);
-    if (!scale) throw new Error(`${source}: FP8 tensor "${name}" has no "${name}${SCALE_SUFFIX}" (float32 block scales)`);
-    if (t.shape.length !== 2) throw new Error(`${source}: FP8 tensor "${name}" has shape [${t.shape.join(', ')}]; expected a 2-D weight`);
+    if (!scale)
+      throw new Error(`${source}: FP8 tensor "${name}" has no "${name}${SCALE_SUFFIX}" (float32 block scales)`);
+    if (t.shape.length !== 2)
+      throw new Error(`${source}: FP8 tensor "${name}" has shape [${t.shape.join(', ')}]; expected a 2-D weight`);
     if (scale.dtype !== 'F32' && scale.dtype !== 'BF16' && scale.dtype !== 'F16') {
       throw new Error(`${source}: "${name}${SCALE_SUFFIX}" is ${scale.dtype}; expected F32 block scales`);
     }
     const [rows, cols] = t.shape as [number, number];
     const scaleValues = scale.dtype === 'F32' ? (scale.data as Float32Array) : toFloat32(scale.dtype, scale.data);
-    const data = dequantizeFp8Blocks(t.data as Uint8Array, scaleValues, rows, cols, quant.weight_block_size, `${source}: "${name}"`);
+    const data = dequantizeFp8Blocks(
+      t.data as Uint8Array,
+      scaleValues,
+      rows,
+      cols,
+      quant.weight_block_size,
+      `${source}: "${name}"`,
+    );
     out.set(name, { dtype: 'F32', shape: [rows, cols], data });
     count++;
   }
@@ -125,5 +161,14 @@ export async function loadAnyCheckpoint(dir: string): Promise<AnyCheckpoint> {
   const { config, warnings } = parseDenseConfig(rest, path);
   const contents = await readSafetensorsCheckpoint(dir);
   const { tensors, count } = dequantizeFp8Tensors(contents.tensors, quantization, dir);
-  return { kind: 'dense', dir, rawConfig: raw, config, ...(quantization ? { quantization } : {}), warnings, tensors, fp8Dequantized: count };
+  return {
+    kind: 'dense',
+    dir,
+    rawConfig: raw,
+    config,
+    ...(quantization ? { quantization } : {}),
+    warnings,
+    tensors,
+    fp8Dequantized: count,
+  };
 }

@@ -24,12 +24,23 @@ export function scaleShapeOf(rows: number, cols: number, block: readonly [number
 }
 
 /** Quantises a row-major [rows, cols] float matrix into E4M3 with per-block float32 scales. */
-export function quantizeFp8Blocks(values: Float32Array, rows: number, cols: number, block: readonly [number, number] = [128, 128]): Fp8Block {
-  if (values.length !== rows * cols) throw new Error(`quantizeFp8Blocks: ${values.length} values for a [${rows}, ${cols}] matrix; expected ${rows * cols}`);
+export function quantizeFp8Blocks(
+  values: Float32Array,
+  rows: number,
+  cols: number,
+  block: readonly [number, number] = [128, 128],
+): Fp8Block {
+  if (values.length !== rows * cols)
+    throw new Error(
+      `quantizeFp8Blocks: ${values.length} values for a [${rows}, ${cols}] matrix; expected ${rows * cols}`,
+    );
   for (let i = 0; i < values.length; i++) {
     if (!Number.isFinite(values[i]!)) {
-      const r = Math.floor(i / cols), c = i % cols;
-      throw new Error(`quantizeFp8Blocks: block [${Math.floor(r / block[0])}, ${Math.floor(c / block[1])}] holds a non-finite value; FP8 needs finite weights`);
+      const r = Math.floor(i / cols),
+        c = i % cols;
+      throw new Error(
+        `quantizeFp8Blocks: block [${Math.floor(r / block[0])}, ${Math.floor(c / block[1])}] holds a non-finite value; FP8 needs finite weights`,
+      );
     }
   }
   const q = quantizeBlocks(values, [rows, cols], block);
@@ -39,9 +50,20 @@ export function quantizeFp8Blocks(values: Float32Array, rows: number, cols: numb
 }
 
 /** Dequantises E4M3 bytes [rows, cols] with block scales back to float32. */
-export function dequantizeFp8Blocks(weight: Uint8Array, scaleInv: Float32Array, rows: number, cols: number, block: readonly [number, number] = [128, 128], name = 'weight'): Float32Array {
+export function dequantizeFp8Blocks(
+  weight: Uint8Array,
+  scaleInv: Float32Array,
+  rows: number,
+  cols: number,
+  block: readonly [number, number] = [128, 128],
+  name = 'weight',
+): Float32Array {
   const [sr, sc] = scaleShapeOf(rows, cols, block);
-  if (weight.length !== rows * cols) throw new Error(`${name}: ${weight.length} FP8 values; expected ${rows} x ${cols}`);
-  if (scaleInv.length !== sr * sc) throw new Error(`${name}: weight_scale_inv has ${scaleInv.length} values; expected [${sr}, ${sc}] for blocks of [${block.join(', ')}]`);
+  if (weight.length !== rows * cols)
+    throw new Error(`${name}: ${weight.length} FP8 values; expected ${rows} x ${cols}`);
+  if (scaleInv.length !== sr * sc)
+    throw new Error(
+      `${name}: weight_scale_inv has ${scaleInv.length} values; expected [${sr}, ${sc}] for blocks of [${block.join(', ')}]`,
+    );
   return dequantizeBlocks({ weight, scaleInv, shape: [rows, cols], block });
 }

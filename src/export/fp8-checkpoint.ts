@@ -41,21 +41,39 @@ export interface Fp8Report {
 
 /** Names of the tensors of `config` that the FP8 layout quantises. */
 export function fp8TensorNames(config: DeepseekV3Config): Set<string> {
-  return new Set(checkpointTensors(config).filter((s) => FP8_ROLES.has(s.role) && s.shape.length === 2).map((s) => s.name));
+  return new Set(
+    checkpointTensors(config)
+      .filter((s) => FP8_ROLES.has(s.role) && s.shape.length === 2)
+      .map((s) => s.name),
+  );
 }
 
 /** The FP8 targets of a dense student: its linear layers (not the embedding, head, norms or biases). */
 export function denseFp8TensorNames(config: DenseConfig): Set<string> {
-  return new Set(denseTensors(config).filter((s) => s.role === 'linear').map((s) => s.name));
+  return new Set(
+    denseTensors(config)
+      .filter((s) => s.role === 'linear')
+      .map((s) => s.name),
+  );
 }
 
 /**
  * Returns the checkpoint's tensors with the FP8 targets (names in `targets`) replaced by E4M3
  * `weight` plus float32 `weight_scale_inv`, and the round-trip error of that quantisation.
  */
-export function quantizeCheckpointFp8(targets: ReadonlySet<string>, tensors: ReadonlyMap<string, StoredTensor>, block: readonly [number, number] = [128, 128]): { tensors: Map<string, StoredTensor>; report: Fp8Report } {
+export function quantizeCheckpointFp8(
+  targets: ReadonlySet<string>,
+  tensors: ReadonlyMap<string, StoredTensor>,
+  block: readonly [number, number] = [128, 128],
+): { tensors: Map<string, StoredTensor>; report: Fp8Report } {
   const out = new Map<string, StoredTensor>();
-  let quantized = 0, maxAbs = 0, maxRel = 0, errSq = 0, refSq = 0, before = 0, after = 0;
+  let quantized = 0,
+    maxAbs = 0,
+    maxRel = 0,
+    errSq = 0,
+    refSq = 0,
+    before = 0,
+    after = 0;
   for (const [name, t] of tensors) {
     if (!targets.has(name)) {
       out.set(name, t);
@@ -65,7 +83,8 @@ export function quantizeCheckpointFp8(targets: ReadonlySet<string>, tensors: Rea
     const values = toFloat32(t.dtype, t.data);
     const q = quantizeFp8Blocks(values, rows, cols, block);
     const back = dequantizeFp8Blocks(q.weight, q.scaleInv, rows, cols, block, name);
-    let tMaxErr = 0, tMax = 0;
+    let tMaxErr = 0,
+      tMax = 0;
     for (let i = 0; i < values.length; i++) {
       const e = Math.abs(values[i]! - back[i]!);
       tMaxErr = Math.max(tMaxErr, e);
@@ -81,6 +100,13 @@ export function quantizeCheckpointFp8(targets: ReadonlySet<string>, tensors: Rea
     after += q.weight.byteLength + q.scaleInv.byteLength;
     quantized++;
   }
-  const report = { quantized, maxAbsError: maxAbs, maxRelError: maxRel, rmsRelError: refSq > 0 ? Math.sqrt(errSq / refSq) : 0, bytesBefore: before, bytesAfter: after };
+  const report = {
+    quantized,
+    maxAbsError: maxAbs,
+    maxRelError: maxRel,
+    rmsRelError: refSq > 0 ? Math.sqrt(errSq / refSq) : 0,
+    bytesBefore: before,
+    bytesAfter: after,
+  };
   return { tensors: out, report };
 }

@@ -31,22 +31,34 @@ import { isMoeLayer, type DeepseekV3Config } from '../models/deepseek-v3/config.
 /** Reasons llama.cpp cannot run `config` as deepseek2 (empty when it can). */
 export function deepseek2Problems(c: DeepseekV3Config): string[] {
   const out: string[] = [];
-  const lite = c.num_hidden_layers === 26 || c.num_hidden_layers === 27 || (c.num_hidden_layers === 48 && c.vocab_size === 128256);
-  if (lite && c.q_lora_rank !== null) out.push(`num_hidden_layers is ${c.num_hidden_layers}, which llama.cpp reads as a "lite" model without q LoRA, but q_lora_rank is ${c.q_lora_rank}`);
-  if (!lite && c.q_lora_rank === null) out.push(`q_lora_rank is null; llama.cpp requires q LoRA for deepseek2 models other than 26/27-layer "lite" ones`);
-  if (c.n_shared_experts === 0) out.push('n_shared_experts is 0; llama.cpp deepseek2 requires the shared-expert tensors');
+  const lite =
+    c.num_hidden_layers === 26 || c.num_hidden_layers === 27 || (c.num_hidden_layers === 48 && c.vocab_size === 128256);
+  if (lite && c.q_lora_rank !== null)
+    out.push(
+      `num_hidden_layers is ${c.num_hidden_layers}, which llama.cpp reads as a "lite" model without q LoRA, but q_lora_rank is ${c.q_lora_rank}`,
+    );
+  if (!lite && c.q_lora_rank === null)
+    out.push(`q_lora_rank is null; llama.cpp requires q LoRA for deepseek2 models other than 26/27-layer "lite" ones`);
+  if (c.n_shared_experts === 0)
+    out.push('n_shared_experts is 0; llama.cpp deepseek2 requires the shared-expert tensors');
   if (c.attention_bias) out.push('attention_bias is true; llama.cpp deepseek2 has no attention biases');
   for (let l = 0; l < c.num_hidden_layers; l++) {
     if (isMoeLayer(c, l) !== l >= c.first_k_dense_replace) {
-      out.push(`moe_layer_freq is ${c.moe_layer_freq}; llama.cpp makes every layer from first_k_dense_replace (${c.first_k_dense_replace}) on MoE`);
+      out.push(
+        `moe_layer_freq is ${c.moe_layer_freq}; llama.cpp makes every layer from first_k_dense_replace (${c.first_k_dense_replace}) on MoE`,
+      );
       break;
     }
   }
   if (c.topk_method !== 'noaux_tc' && c.n_group > 1 && c.topk_group < c.n_group) {
-    out.push(`topk_method ${c.topk_method} with ${c.n_group} groups has no correction bias, so our gate ranks groups by their max score; llama.cpp always ranks them by the top-2 sum`);
+    out.push(
+      `topk_method ${c.topk_method} with ${c.n_group} groups has no correction bias, so our gate ranks groups by their max score; llama.cpp always ranks them by the top-2 sum`,
+    );
   }
   if (c.rope_scaling && c.rope_scaling.mscale !== c.rope_scaling.mscale_all_dim && c.rope_scaling.mscale !== 1) {
-    out.push(`rope_scaling.mscale ${c.rope_scaling.mscale} differs from mscale_all_dim ${c.rope_scaling.mscale_all_dim}; llama.cpp assumes they agree or mscale is 1`);
+    out.push(
+      `rope_scaling.mscale ${c.rope_scaling.mscale} differs from mscale_all_dim ${c.rope_scaling.mscale_all_dim}; llama.cpp assumes they agree or mscale is 1`,
+    );
   }
   return out;
 }
@@ -93,12 +105,19 @@ export function deepseek2Metadata(c: DeepseekV3Config, type: GgmlType, name: str
 function floats(tensors: ReadonlyMap<string, StoredTensor>, name: string, shape: readonly number[]): Float32Array {
   const t = tensors.get(name);
   if (!t) throw new Error(`gguf export: checkpoint has no tensor "${name}"`);
-  if (t.shape.join(',') !== shape.join(',')) throw new Error(`gguf export: tensor "${name}" has shape [${t.shape.join(', ')}]; expected [${shape.join(', ')}]`);
+  if (t.shape.join(',') !== shape.join(','))
+    throw new Error(`gguf export: tensor "${name}" has shape [${t.shape.join(', ')}]; expected [${shape.join(', ')}]`);
   return toFloat32(t.dtype, t.data);
 }
 
 /** kv_b_proj [H*(nope+v), r] -> k_b [H, r, nope] (transposed) and v_b [H, v, r]. */
-export function splitKvB(kvB: Float32Array, heads: number, nope: number, v: number, r: number): { kB: Float32Array; vB: Float32Array } {
+export function splitKvB(
+  kvB: Float32Array,
+  heads: number,
+  nope: number,
+  v: number,
+  r: number,
+): { kB: Float32Array; vB: Float32Array } {
   const kB = new Float32Array(heads * r * nope);
   const vB = new Float32Array(heads * v * r);
   for (let h = 0; h < heads; h++) {
@@ -117,18 +136,27 @@ function storedType(type: GgmlType, shape: readonly number[], isRouter: boolean)
 }
 
 /** Every GGUF tensor of a deepseek2 file (MTP layers left out), in llama.cpp's order. */
-export function deepseek2Tensors(c: DeepseekV3Config, tensors: ReadonlyMap<string, StoredTensor>, type: GgmlType): GgufTensor[] {
+export function deepseek2Tensors(
+  c: DeepseekV3Config,
+  tensors: ReadonlyMap<string, StoredTensor>,
+  type: GgmlType,
+): GgufTensor[] {
   const out: GgufTensor[] = [];
-  const D = c.hidden_size, H = c.num_attention_heads, r = c.kv_lora_rank, E = c.n_routed_experts;
+  const D = c.hidden_size,
+    H = c.num_attention_heads,
+    r = c.kv_lora_rank,
+    E = c.n_routed_experts;
   const qk = c.qk_nope_head_dim + c.qk_rope_head_dim;
   const add = (name: string, shape: number[], values: Float32Array, router = false): void => {
     const t = storedType(type, shape, router);
     out.push({ name, type: t, shape, data: encodeGgufData(t, values) });
   };
-  const copy = (hf: string, name: string, shape: number[], router = false): void => add(name, shape, floats(tensors, hf, shape), router);
+  const copy = (hf: string, name: string, shape: number[], router = false): void =>
+    add(name, shape, floats(tensors, hf, shape), router);
   copy('model.embed_tokens.weight', 'token_embd.weight', [c.vocab_size, D]);
   for (let l = 0; l < c.num_hidden_layers; l++) {
-    const p = `model.layers.${l}`, b = `blk.${l}`;
+    const p = `model.layers.${l}`,
+      b = `blk.${l}`;
     copy(`${p}.input_layernorm.weight`, `${b}.attn_norm.weight`, [D]);
     if (c.q_lora_rank !== null) {
       copy(`${p}.self_attn.q_a_proj.weight`, `${b}.attn_q_a.weight`, [c.q_lora_rank, D]);
@@ -146,14 +174,22 @@ export function deepseek2Tensors(c: DeepseekV3Config, tensors: ReadonlyMap<strin
     copy(`${p}.self_attn.o_proj.weight`, `${b}.attn_output.weight`, [D, H * c.v_head_dim]);
     copy(`${p}.post_attention_layernorm.weight`, `${b}.ffn_norm.weight`, [D]);
     if (!isMoeLayer(c, l)) {
-      for (const [hf, g] of [['gate_proj', 'ffn_gate'], ['up_proj', 'ffn_up']] as const) copy(`${p}.mlp.${hf}.weight`, `${b}.${g}.weight`, [c.intermediate_size, D]);
+      for (const [hf, g] of [
+        ['gate_proj', 'ffn_gate'],
+        ['up_proj', 'ffn_up'],
+      ] as const)
+        copy(`${p}.mlp.${hf}.weight`, `${b}.${g}.weight`, [c.intermediate_size, D]);
       copy(`${p}.mlp.down_proj.weight`, `${b}.ffn_down.weight`, [D, c.intermediate_size]);
       continue;
     }
     const F = c.moe_intermediate_size;
     copy(`${p}.mlp.gate.weight`, `${b}.ffn_gate_inp.weight`, [E, D], true);
     if (c.topk_method === 'noaux_tc') copy(`${p}.mlp.gate.e_score_correction_bias`, `${b}.exp_probs_b.bias`, [E]);
-    for (const [hf, g, shape] of [['gate_proj', 'ffn_gate_exps', [F, D]], ['up_proj', 'ffn_up_exps', [F, D]], ['down_proj', 'ffn_down_exps', [D, F]]] as const) {
+    for (const [hf, g, shape] of [
+      ['gate_proj', 'ffn_gate_exps', [F, D]],
+      ['up_proj', 'ffn_up_exps', [F, D]],
+      ['down_proj', 'ffn_down_exps', [D, F]],
+    ] as const) {
       const n = shape[0] * shape[1];
       const stacked = new Float32Array(E * n);
       for (let e = 0; e < E; e++) stacked.set(floats(tensors, `${p}.mlp.experts.${e}.${hf}.weight`, shape), e * n);

@@ -32,28 +32,47 @@ export interface GgufExportResult {
 }
 
 async function readJsonIfExists(path: string): Promise<unknown> {
-  const ok = await stat(path).then(() => true, () => false);
+  const ok = await stat(path).then(
+    () => true,
+    () => false,
+  );
   return ok ? JSON.parse(await readFile(path, 'utf8')) : undefined;
 }
 
 /** Exports `ck` to the GGUF file `outPath`, atomically. */
-export async function exportGguf(ck: AnyCheckpoint, outPath: string, options: GgufExportOptions = {}): Promise<GgufExportResult> {
+export async function exportGguf(
+  ck: AnyCheckpoint,
+  outPath: string,
+  options: GgufExportOptions = {},
+): Promise<GgufExportResult> {
   const type = options.type ?? 'F16';
   const arch = ck.kind === 'dense' ? 'qwen2' : 'deepseek2';
   const problems = ck.kind === 'dense' ? qwen2Problems(ck.config) : deepseek2Problems(ck.config);
-  if (problems.length > 0) throw new Error(`${ck.dir}: llama.cpp cannot run this config as ${arch}: ${problems.join('; ')}`);
+  if (problems.length > 0)
+    throw new Error(`${ck.dir}: llama.cpp cannot run this config as ${arch}: ${problems.join('; ')}`);
   const tokDir = options.tokenizerDir ?? ck.dir;
   const tokenizerJson = await readJsonIfExists(join(tokDir, 'tokenizer.json'));
   if (tokenizerJson === undefined) {
-    throw new Error(`${tokDir}: no tokenizer.json; llama.cpp needs the vocabulary in the GGUF, so pass --tokenizer <folder with tokenizer.json>`);
+    throw new Error(
+      `${tokDir}: no tokenizer.json; llama.cpp needs the vocabulary in the GGUF, so pass --tokenizer <folder with tokenizer.json>`,
+    );
   }
   const tokenizerConfig = await readJsonIfExists(join(tokDir, 'tokenizer_config.json'));
   const warnings: string[] = [];
   const name = options.name ?? basename(ck.dir);
-  if (ck.kind === 'deepseek_v3' && ck.config.num_nextn_predict_layers > 0) warnings.push(`${ck.config.num_nextn_predict_layers} MTP module(s) not exported (llama.cpp's deepseek2 converter skips them too)`);
-  const metadata = ck.kind === 'dense' ? qwen2Metadata(ck.config, type, name) : deepseek2Metadata(ck.config, type, name);
-  for (const [k, v] of ggufTokenizerMetadata(tokenizerJson, tokenizerConfig, ck.config.vocab_size, { bos: ck.config.bos_token_id, eos: ck.config.eos_token_id })) metadata.set(k, v);
-  const tensors = ck.kind === 'dense' ? qwen2Tensors(ck.config, ck.tensors, type) : deepseek2Tensors(ck.config, ck.tensors, type);
+  if (ck.kind === 'deepseek_v3' && ck.config.num_nextn_predict_layers > 0)
+    warnings.push(
+      `${ck.config.num_nextn_predict_layers} MTP module(s) not exported (llama.cpp's deepseek2 converter skips them too)`,
+    );
+  const metadata =
+    ck.kind === 'dense' ? qwen2Metadata(ck.config, type, name) : deepseek2Metadata(ck.config, type, name);
+  for (const [k, v] of ggufTokenizerMetadata(tokenizerJson, tokenizerConfig, ck.config.vocab_size, {
+    bos: ck.config.bos_token_id,
+    eos: ck.config.eos_token_id,
+  }))
+    metadata.set(k, v);
+  const tensors =
+    ck.kind === 'dense' ? qwen2Tensors(ck.config, ck.tensors, type) : deepseek2Tensors(ck.config, ck.tensors, type);
   await writeGguf(outPath, metadata, tensors);
   const bytes = (await stat(outPath)).size;
   return { path: outPath, tensors: tensors.length, bytes, warnings };

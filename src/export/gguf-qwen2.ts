@@ -18,18 +18,19 @@ import { denseTensors } from '../models/qwen2/params.js';
 export function qwen2Problems(c: DenseConfig): string[] {
   const out: string[] = [];
   if (c.num_attention_heads * c.head_dim !== c.hidden_size) {
-    out.push(`num_attention_heads x head_dim is ${c.num_attention_heads * c.head_dim} but hidden_size is ${c.hidden_size}; llama.cpp's qwen2 needs them equal`);
+    out.push(
+      `num_attention_heads x head_dim is ${c.num_attention_heads * c.head_dim} but hidden_size is ${c.hidden_size}; llama.cpp's qwen2 needs them equal`,
+    );
   }
-  if (c.model_type === 'llama' && c.attention_bias) out.push('a Llama attention_bias includes an o_proj bias, which llama.cpp\'s qwen2 does not load');
+  if (c.model_type === 'llama' && c.attention_bias)
+    out.push("a Llama attention_bias includes an o_proj bias, which llama.cpp's qwen2 does not load");
   return out;
 }
 
 /** The `general.*` and `qwen2.*` metadata of a dense config. */
 export function qwen2Metadata(c: DenseConfig, type: GgmlType, name: string): Map<string, GgufValue> {
   const a = 'qwen2';
-  return new Map<string, GgufValue>([
-    ...commonMetadata(a, c, c.num_key_value_heads, type, name),
-  ]);
+  return new Map<string, GgufValue>([...commonMetadata(a, c, c.num_key_value_heads, type, name)]);
 }
 
 const NAMES: readonly [RegExp, string][] = [
@@ -54,9 +55,17 @@ export function qwen2Tensors(c: DenseConfig, tensors: ReadonlyMap<string, Stored
   return denseTensors(c).map((s) => {
     const t = tensors.get(s.name);
     if (!t) throw new Error(`gguf export: checkpoint has no tensor "${s.name}"`);
-    if (t.shape.join(',') !== s.shape.join(',')) throw new Error(`gguf export: tensor "${s.name}" has shape [${t.shape.join(', ')}]; expected [${s.shape.join(', ')}]`);
+    if (t.shape.join(',') !== s.shape.join(','))
+      throw new Error(
+        `gguf export: tensor "${s.name}" has shape [${t.shape.join(', ')}]; expected [${s.shape.join(', ')}]`,
+      );
     let stored: GgmlType = s.shape.length < 2 ? 'F32' : type;
     if (stored === 'Q8_0' && s.shape[1]! % Q8_0_BLOCK !== 0) stored = 'F16';
-    return { name: qwen2TensorName(s.name), type: stored, shape: [...s.shape], data: encodeGgufData(stored, toFloat32(t.dtype, t.data)) };
+    return {
+      name: qwen2TensorName(s.name),
+      type: stored,
+      shape: [...s.shape],
+      data: encodeGgufData(stored, toFloat32(t.dtype, t.data)),
+    };
   });
 }

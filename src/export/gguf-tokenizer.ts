@@ -12,12 +12,16 @@
 import { gguf, GgufValue } from '../io/gguf-format.js';
 import { DEEPSEEK_SPLIT_PATTERNS } from '../tokenizer/pretokenize.js';
 
-const TOKEN_NORMAL = 1, TOKEN_CONTROL = 3, TOKEN_USER_DEFINED = 4, TOKEN_UNUSED = 5;
+const TOKEN_NORMAL = 1,
+  TOKEN_CONTROL = 3,
+  TOKEN_USER_DEFINED = 4,
+  TOKEN_UNUSED = 5;
 
 type Json = Record<string, unknown>;
 
 function asObject(v: unknown, what: string): Json {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error(`tokenizer.json: ${what} is ${JSON.stringify(v)?.slice(0, 80)}; expected an object`);
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    throw new Error(`tokenizer.json: ${what} is ${JSON.stringify(v)?.slice(0, 80)}; expected an object`);
   return v as Json;
 }
 
@@ -44,7 +48,9 @@ export function preTokenizerName(tokenizerJson: Json): string {
   const same = (a: readonly string[]): boolean => a.length === patterns.length && a.every((x, i) => x === patterns[i]);
   if (same(DEEPSEEK_SPLIT_PATTERNS) && !byteLevelRegex) return 'deepseek-v3';
   if (patterns.length === 0 && byteLevelRegex) return 'gpt-2';
-  throw new Error(`tokenizer.json: pre_tokenizer (${patterns.length} Split patterns, ByteLevel regex ${byteLevelRegex}) matches no llama.cpp pre-tokenizer this exporter knows; expected DeepSeek-V3's Split patterns or a plain ByteLevel`);
+  throw new Error(
+    `tokenizer.json: pre_tokenizer (${patterns.length} Split patterns, ByteLevel regex ${byteLevelRegex}) matches no llama.cpp pre-tokenizer this exporter knows; expected DeepSeek-V3's Split patterns or a plain ByteLevel`,
+  );
 }
 
 /** Token ids for a tokenizer_config entry such as `bos_token` (string or {content}). */
@@ -63,33 +69,52 @@ export interface SpecialIds {
  * Builds the `tokenizer.*` metadata for a model of `vocabSize` tokens. Throws when the tokenizer
  * is not byte-level BPE or defines ids beyond vocabSize.
  */
-export function ggufTokenizerMetadata(tokenizerJson: unknown, tokenizerConfig: unknown, vocabSize: number, fallback: SpecialIds = {}): Map<string, GgufValue> {
+export function ggufTokenizerMetadata(
+  tokenizerJson: unknown,
+  tokenizerConfig: unknown,
+  vocabSize: number,
+  fallback: SpecialIds = {},
+): Map<string, GgufValue> {
   const tj = asObject(tokenizerJson, 'the file');
   const model = asObject(tj['model'], '"model"');
-  if (model['type'] !== 'BPE') throw new Error(`tokenizer.json: model.type is ${JSON.stringify(model['type'])}; expected "BPE" (byte-level BPE, llama.cpp "gpt2")`);
+  if (model['type'] !== 'BPE')
+    throw new Error(
+      `tokenizer.json: model.type is ${JSON.stringify(model['type'])}; expected "BPE" (byte-level BPE, llama.cpp "gpt2")`,
+    );
   const tokens: (string | undefined)[] = new Array(vocabSize).fill(undefined);
   const types = new Array<number>(vocabSize).fill(TOKEN_UNUSED);
   const ids = new Map<string, number>();
   const put = (content: string, id: number, type: number): void => {
     if (!Number.isInteger(id) || id < 0 || id >= vocabSize) {
-      throw new Error(`tokenizer.json: token ${JSON.stringify(content)} has id ${id}; expected 0 <= id < the model's vocab_size ${vocabSize}`);
+      throw new Error(
+        `tokenizer.json: token ${JSON.stringify(content)} has id ${id}; expected 0 <= id < the model's vocab_size ${vocabSize}`,
+      );
     }
     tokens[id] = content;
     types[id] = type;
     ids.set(content, id);
   };
-  for (const [content, id] of Object.entries(asObject(model['vocab'], 'model.vocab'))) put(content, Number(id), TOKEN_NORMAL);
-  for (const t of (tj['added_tokens'] as Json[] | undefined) ?? []) put(String(t['content']), Number(t['id']), t['special'] ? TOKEN_CONTROL : TOKEN_USER_DEFINED);
+  for (const [content, id] of Object.entries(asObject(model['vocab'], 'model.vocab')))
+    put(content, Number(id), TOKEN_NORMAL);
+  for (const t of (tj['added_tokens'] as Json[] | undefined) ?? [])
+    put(String(t['content']), Number(t['id']), t['special'] ? TOKEN_CONTROL : TOKEN_USER_DEFINED);
   const merges = ((model['merges'] as unknown[]) ?? []).map((m) => (Array.isArray(m) ? `${m[0]} ${m[1]}` : String(m)));
   const cfg = (tokenizerConfig ?? {}) as Json;
   const meta = new Map<string, GgufValue>([
     ['tokenizer.ggml.model', gguf.str('gpt2')],
     ['tokenizer.ggml.pre', gguf.str(preTokenizerName(tj))],
-    ['tokenizer.ggml.tokens', gguf.arr('string', tokens.map((t, i) => t ?? `[PAD${i}]`))],
+    [
+      'tokenizer.ggml.tokens',
+      gguf.arr(
+        'string',
+        tokens.map((t, i) => t ?? `[PAD${i}]`),
+      ),
+    ],
     ['tokenizer.ggml.token_type', gguf.arr('i32', types)],
     ['tokenizer.ggml.merges', gguf.arr('string', merges)],
   ]);
-  const firstId = (v: number | readonly number[] | null | undefined): number | undefined => (Array.isArray(v) ? v[0] : (v as number | null | undefined) ?? undefined);
+  const firstId = (v: number | readonly number[] | null | undefined): number | undefined =>
+    Array.isArray(v) ? v[0] : ((v as number | null | undefined) ?? undefined);
   const bos = idOf(cfg['bos_token'], ids) ?? firstId(fallback.bos);
   const eos = idOf(cfg['eos_token'], ids) ?? firstId(fallback.eos);
   const pad = idOf(cfg['pad_token'], ids);

@@ -18,7 +18,13 @@ import { writeSafetensorsCheckpoint } from '../io/safetensors-checkpoint.js';
 import { toConfigJson } from '../models/deepseek-v3/config.js';
 import { R1_CHAT_TEMPLATE } from '../tokenizer/chat.js';
 import type { AnyCheckpoint } from './checkpoint.js';
-import { DEEPSEEK_FP8_CONFIG, denseFp8TensorNames, Fp8Report, fp8TensorNames, quantizeCheckpointFp8 } from './fp8-checkpoint.js';
+import {
+  DEEPSEEK_FP8_CONFIG,
+  denseFp8TensorNames,
+  Fp8Report,
+  fp8TensorNames,
+  quantizeCheckpointFp8,
+} from './fp8-checkpoint.js';
 
 /** Options for writing a bundle. */
 export interface HfBundleOptions {
@@ -43,7 +49,14 @@ export interface HfBundleResult {
 
 /** R1's recommended sampling, as generation_config.json. */
 export function generationConfig(bos: number | null, eos: number | readonly number[] | null): Record<string, unknown> {
-  return { _from_model_config: true, bos_token_id: bos, eos_token_id: eos, do_sample: true, temperature: 0.6, top_p: 0.95 };
+  return {
+    _from_model_config: true,
+    bos_token_id: bos,
+    eos_token_id: eos,
+    do_sample: true,
+    temperature: 0.6,
+    top_p: 0.95,
+  };
 }
 
 async function writeJson(path: string, value: unknown): Promise<void> {
@@ -51,29 +64,47 @@ async function writeJson(path: string, value: unknown): Promise<void> {
 }
 
 async function exists(path: string): Promise<boolean> {
-  return stat(path).then(() => true, () => false);
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
 }
 
 function castTensors(tensors: ReadonlyMap<string, StoredTensor>, dtype: 'F32' | 'BF16'): Map<string, StoredTensor> {
   const out = new Map<string, StoredTensor>();
   for (const [name, t] of tensors) {
     const isFloat = t.dtype === 'F32' || t.dtype === 'F16' || t.dtype === 'BF16' || t.dtype === 'F64';
-    out.set(name, isFloat && t.dtype !== dtype ? { dtype, shape: t.shape, data: fromNumbers(dtype, toFloat32(t.dtype, t.data)) } : t);
+    out.set(
+      name,
+      isFloat && t.dtype !== dtype
+        ? { dtype, shape: t.shape, data: fromNumbers(dtype, toFloat32(t.dtype, t.data)) }
+        : t,
+    );
   }
   return out;
 }
 
 /** Copies tokenizer.json and writes tokenizer_config.json (adding the R1 chat template when absent). */
-async function writeTokenizerFiles(srcDir: string, outDir: string, files: string[], warnings: string[], chatTemplate?: string): Promise<void> {
+async function writeTokenizerFiles(
+  srcDir: string,
+  outDir: string,
+  files: string[],
+  warnings: string[],
+  chatTemplate?: string,
+): Promise<void> {
   const tokPath = join(srcDir, 'tokenizer.json');
   if (!(await exists(tokPath))) {
-    warnings.push(`no tokenizer.json in ${srcDir}; the bundle has no tokenizer (pass a tokenizer folder to include one)`);
+    warnings.push(
+      `no tokenizer.json in ${srcDir}; the bundle has no tokenizer (pass a tokenizer folder to include one)`,
+    );
     return;
   }
   await writeFileAtomic(join(outDir, 'tokenizer.json'), await readFile(tokPath));
   files.push('tokenizer.json');
   const cfgPath = join(srcDir, 'tokenizer_config.json');
-  const cfg: Record<string, unknown> = (await exists(cfgPath)) ? JSON.parse(await readFile(cfgPath, 'utf8')) : { tokenizer_class: 'PreTrainedTokenizerFast' };
+  const cfg: Record<string, unknown> = (await exists(cfgPath))
+    ? JSON.parse(await readFile(cfgPath, 'utf8'))
+    : { tokenizer_class: 'PreTrainedTokenizerFast' };
   if (chatTemplate !== undefined) cfg['chat_template'] = chatTemplate;
   else if (typeof cfg['chat_template'] !== 'string') {
     cfg['chat_template'] = R1_CHAT_TEMPLATE;
@@ -94,7 +125,11 @@ function bundleConfigJson(ck: AnyCheckpoint): Record<string, unknown> {
 }
 
 /** Writes a Hugging Face bundle (or DeepSeek's FP8 layout) of a loaded checkpoint into `outDir`. */
-export async function writeHfBundle(ck: AnyCheckpoint, outDir: string, options: HfBundleOptions = {}): Promise<HfBundleResult> {
+export async function writeHfBundle(
+  ck: AnyCheckpoint,
+  outDir: string,
+  options: HfBundleOptions = {},
+): Promise<HfBundleResult> {
   const warnings: string[] = [];
   let tensors: Map<string, StoredTensor> = ck.tensors;
   const dtype = options.dtype ?? 'keep';
@@ -106,16 +141,24 @@ export async function writeHfBundle(ck: AnyCheckpoint, outDir: string, options: 
     const q = quantizeCheckpointFp8(targets, tensors, DEEPSEEK_FP8_CONFIG.weight_block_size);
     tensors = q.tensors;
     fp8 = q.report;
-    configJson['quantization_config'] = { ...DEEPSEEK_FP8_CONFIG, weight_block_size: [...DEEPSEEK_FP8_CONFIG.weight_block_size] };
+    configJson['quantization_config'] = {
+      ...DEEPSEEK_FP8_CONFIG,
+      weight_block_size: [...DEEPSEEK_FP8_CONFIG.weight_block_size],
+    };
   }
-  const floatType = [...tensors.values()].find((t) => t.dtype === 'F32' || t.dtype === 'F16' || t.dtype === 'BF16')?.dtype;
+  const floatType = [...tensors.values()].find(
+    (t) => t.dtype === 'F32' || t.dtype === 'F16' || t.dtype === 'BF16',
+  )?.dtype;
   configJson['torch_dtype'] = floatType === 'BF16' ? 'bfloat16' : floatType === 'F16' ? 'float16' : 'float32';
   await mkdir(outDir, { recursive: true });
   const files = ['config.json'];
   await writeJson(join(outDir, 'config.json'), configJson);
   const shardOpts = options.maxShardBytes !== undefined ? { maxShardBytes: options.maxShardBytes } : {};
   files.push(...(await writeSafetensorsCheckpoint(outDir, tensors, shardOpts)));
-  await writeJson(join(outDir, 'generation_config.json'), generationConfig(ck.config.bos_token_id, ck.config.eos_token_id));
+  await writeJson(
+    join(outDir, 'generation_config.json'),
+    generationConfig(ck.config.bos_token_id, ck.config.eos_token_id),
+  );
   files.push('generation_config.json');
   await writeTokenizerFiles(options.tokenizerDir ?? ck.dir, outDir, files, warnings, options.chatTemplate);
   return { files, ...(fp8 ? { fp8 } : {}), warnings };

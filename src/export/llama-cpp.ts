@@ -12,14 +12,29 @@
 
 /** The parts of node-llama-cpp used here (structural, so no compile-time dependency). */
 interface NlcSequence {
-  controlledEvaluate(input: (number | [number, { generateNext?: { probabilities?: boolean; token?: boolean } }])[]): Promise<({ next: { token?: number | null; probabilities?: Map<number, number> } } | undefined)[]>;
+  controlledEvaluate(
+    input: (number | [number, { generateNext?: { probabilities?: boolean; token?: boolean } }])[],
+  ): Promise<({ next: { token?: number | null; probabilities?: Map<number, number> } } | undefined)[]>;
   clearHistory(): Promise<void>;
   dispose(): void;
 }
-interface NlcContext { getSequence(): NlcSequence; dispose(): Promise<void> }
-interface NlcModel { createContext(o: Record<string, unknown>): Promise<NlcContext>; tokenize(text: string, specialTokens?: boolean): number[]; dispose(): Promise<void> }
-interface NlcLlama { loadModel(o: { modelPath: string; vocabOnly?: boolean }): Promise<NlcModel>; dispose(): Promise<void> }
-interface NlcModule { getLlama(o: Record<string, unknown>): Promise<NlcLlama>; LlamaLogLevel: Record<string, unknown> }
+interface NlcContext {
+  getSequence(): NlcSequence;
+  dispose(): Promise<void>;
+}
+interface NlcModel {
+  createContext(o: Record<string, unknown>): Promise<NlcContext>;
+  tokenize(text: string, specialTokens?: boolean): number[];
+  dispose(): Promise<void>;
+}
+interface NlcLlama {
+  loadModel(o: { modelPath: string; vocabOnly?: boolean }): Promise<NlcModel>;
+  dispose(): Promise<void>;
+}
+interface NlcModule {
+  getLlama(o: Record<string, unknown>): Promise<NlcLlama>;
+  LlamaLogLevel: Record<string, unknown>;
+}
 
 /** A GGUF model loaded in llama.cpp with one context of `sequences` parallel sequences. */
 export interface LlamaCppModel {
@@ -32,7 +47,10 @@ export interface LlamaCppModel {
 
 /** True when node-llama-cpp can be imported here. */
 export async function llamaCppAvailable(): Promise<boolean> {
-  return importNlc().then(() => true, () => false);
+  return importNlc().then(
+    () => true,
+    () => false,
+  );
 }
 
 async function importNlc(): Promise<NlcModule> {
@@ -41,19 +59,33 @@ async function importNlc(): Promise<NlcModule> {
 }
 
 /** Loads `path` in llama.cpp (CPU). Throws a clear error when node-llama-cpp is missing. */
-export async function loadLlamaCpp(path: string, opts: { vocabSize: number; contextSize?: number; sequences?: number; threads?: number }): Promise<LlamaCppModel> {
+export async function loadLlamaCpp(
+  path: string,
+  opts: { vocabSize: number; contextSize?: number; sequences?: number; threads?: number },
+): Promise<LlamaCppModel> {
   let nlc: NlcModule;
   try {
     nlc = await importNlc();
   } catch (err) {
-    throw new Error(`node-llama-cpp is not installed (${(err as Error).message}); install it with: npm install --save-dev node-llama-cpp@3.21.1`);
+    throw new Error(
+      `node-llama-cpp is not installed (${(err as Error).message}); install it with: npm install --save-dev node-llama-cpp@3.21.1`,
+    );
   }
-  const llama = await nlc.getLlama({ gpu: false, build: 'never', logLevel: nlc.LlamaLogLevel['error'], ...(opts.threads ? { maxThreads: opts.threads } : {}) });
+  const llama = await nlc.getLlama({
+    gpu: false,
+    build: 'never',
+    logLevel: nlc.LlamaLogLevel['error'],
+    ...(opts.threads ? { maxThreads: opts.threads } : {}),
+  });
   const model = await llama.loadModel({ modelPath: path });
   const n = opts.sequences ?? 1;
   const context = await model.createContext({
-    contextSize: opts.contextSize ?? 256, sequences: n, batchSize: Math.max(64, opts.contextSize ?? 256),
-    experimentalKvCacheKeyType: 'F32', experimentalKvCacheValueType: 'F32', flashAttention: false,
+    contextSize: opts.contextSize ?? 256,
+    sequences: n,
+    batchSize: Math.max(64, opts.contextSize ?? 256),
+    experimentalKvCacheKeyType: 'F32',
+    experimentalKvCacheValueType: 'F32',
+    flashAttention: false,
     ...(opts.threads ? { threads: opts.threads } : {}),
   });
   const sequences = Array.from({ length: n }, () => context.getSequence());
@@ -71,9 +103,13 @@ export async function loadLlamaCpp(path: string, opts: { vocabSize: number; cont
 }
 
 /** Loads only the vocabulary of a GGUF (no tensors needed) and returns llama.cpp's tokenizer. */
-export async function loadLlamaCppTokenizer(path: string): Promise<{ tokenize(text: string, special?: boolean): number[]; dispose(): Promise<void> }> {
+export async function loadLlamaCppTokenizer(
+  path: string,
+): Promise<{ tokenize(text: string, special?: boolean): number[]; dispose(): Promise<void> }> {
   const nlc = await importNlc().catch((err: Error) => {
-    throw new Error(`node-llama-cpp is not installed (${err.message}); install it with: npm install --save-dev node-llama-cpp@3.21.1`);
+    throw new Error(
+      `node-llama-cpp is not installed (${err.message}); install it with: npm install --save-dev node-llama-cpp@3.21.1`,
+    );
   });
   const llama = await nlc.getLlama({ gpu: false, build: 'never', logLevel: nlc.LlamaLogLevel['disabled'] });
   const model = await llama.loadModel({ modelPath: path, vocabOnly: true });
@@ -110,7 +146,10 @@ export async function llamaGreedy(m: LlamaCppModel, prompt: readonly number[], n
   const s = m.sequences[seq]!;
   await s.clearHistory();
   const out: number[] = [];
-  let input: (number | [number, { generateNext: { token: boolean } }])[] = [...prompt.slice(0, -1), [prompt[prompt.length - 1]!, { generateNext: { token: true } }]];
+  let input: (number | [number, { generateNext: { token: boolean } }])[] = [
+    ...prompt.slice(0, -1),
+    [prompt[prompt.length - 1]!, { generateNext: { token: true } }],
+  ];
   for (let i = 0; i < n; i++) {
     const res = await s.controlledEvaluate(input);
     const tok = res[res.length - 1]?.next.token;
@@ -122,14 +161,24 @@ export async function llamaGreedy(m: LlamaCppModel, prompt: readonly number[], n
 }
 
 /** Greedy decode throughput: all sequences decode `tokens` after `prompt` concurrently (llama.cpp batches them). */
-export async function llamaDecodeTokensPerSecond(m: LlamaCppModel, prompts: readonly (readonly number[])[], tokens: number): Promise<{ tokensPerS: number; prefillMs: number }> {
+export async function llamaDecodeTokensPerSecond(
+  m: LlamaCppModel,
+  prompts: readonly (readonly number[])[],
+  tokens: number,
+): Promise<{ tokensPerS: number; prefillMs: number }> {
   for (const s of m.sequences) await s.clearHistory();
   const t0 = performance.now();
-  const first = await Promise.all(prompts.map((p, i) => m.sequences[i]!.controlledEvaluate([...p.slice(0, -1), [p[p.length - 1]!, { generateNext: { token: true } }]])));
+  const first = await Promise.all(
+    prompts.map((p, i) =>
+      m.sequences[i]!.controlledEvaluate([...p.slice(0, -1), [p[p.length - 1]!, { generateNext: { token: true } }]]),
+    ),
+  );
   const t1 = performance.now();
   let next = first.map((r) => r[r.length - 1]!.next.token!);
   for (let step = 1; step < tokens; step++) {
-    const res = await Promise.all(next.map((tok, i) => m.sequences[i]!.controlledEvaluate([[tok, { generateNext: { token: true } }]])));
+    const res = await Promise.all(
+      next.map((tok, i) => m.sequences[i]!.controlledEvaluate([[tok, { generateNext: { token: true } }]])),
+    );
     next = res.map((r) => r[0]!.next.token!);
   }
   const decodeMs = performance.now() - t1;

@@ -61,13 +61,18 @@ interface DecodeModel {
 /** Builds our model of a checkpoint behind the DecodeModel seam. */
 function buildModel(engine: Engine, ck: AnyCheckpoint): DecodeModel {
   if (ck.kind === 'dense') {
-    const params = new Map(denseTensors(ck.config).map((s) => [s.name, engine.parameter(tensorToFloat32(ck.tensors.get(s.name)!), s.shape)]));
+    const params = new Map(
+      denseTensors(ck.config).map((s) => [s.name, engine.parameter(tensorToFloat32(ck.tensors.get(s.name)!), s.shape)]),
+    );
     const m = new DenseModel(engine, ck.config, params);
     return {
       forward: (t) => m.forward(t),
       createCache: (b, len) => m.createCache(b, len),
       step: (cache, t) => m.step(cache as ReturnType<DenseModel['createCache']>, t),
-      dispose: () => { m.dispose(); disposeParams(params); },
+      dispose: () => {
+        m.dispose();
+        disposeParams(params);
+      },
     };
   }
   const { params } = paramsFromContents(engine, ck.config, { tensors: ck.tensors, metadata: {} }, ck.dir);
@@ -76,19 +81,29 @@ function buildModel(engine: Engine, ck: AnyCheckpoint): DecodeModel {
     forward: (t) => m.forward(t).logits,
     createCache: (b, len) => m.createCache(b, len),
     step: (cache, t) => m.step(cache as ReturnType<DeepseekV3['createCache']>, t).logits,
-    dispose: () => { m.dispose(); disposeParams(params); },
+    dispose: () => {
+      m.dispose();
+      disposeParams(params);
+    },
   };
 }
 
 /** Our greedy decoding of `B` prompts: returns the generated ids per row and decode tokens/s. */
-function oursDecode(engine: Engine, model: DecodeModel, prompts: number[][], n: number): { ids: number[][]; tokensPerS: number } {
-  const B = prompts.length, P = prompts[0]!.length;
+function oursDecode(
+  engine: Engine,
+  model: DecodeModel,
+  prompts: number[][],
+  n: number,
+): { ids: number[][]; tokensPerS: number } {
+  const B = prompts.length,
+    P = prompts[0]!.length;
   const cache = model.createCache(B, P + n);
   const ids: number[][] = prompts.map(() => []);
   let decodeMs = 0;
   try {
     engine.noGrad(() => {
-      const greedy = (logits: Tensor): Int32Array => engine.read(argmax(DeepseekV3.lastLogits(logits), 1)) as Int32Array;
+      const greedy = (logits: Tensor): Int32Array =>
+        engine.read(argmax(DeepseekV3.lastLogits(logits), 1)) as Int32Array;
       let next = engine.scope(() => greedy(model.step(cache, engine.tensor(prompts.flat(), [B, P], 'i32'))));
       next.forEach((t, b) => ids[b]!.push(t));
       const t0 = performance.now();
@@ -106,20 +121,39 @@ function oursDecode(engine: Engine, model: DecodeModel, prompts: number[][], n: 
 }
 
 /** Runs the comparison and the benchmark for checkpoint `ck` exported to `ggufPath`. */
-export async function verifyWithLlamaCpp(ck: AnyCheckpoint, ggufPath: string, opts: VerifyOptions = {}): Promise<VerifyResult> {
+export async function verifyWithLlamaCpp(
+  ck: AnyCheckpoint,
+  ggufPath: string,
+  opts: VerifyOptions = {},
+): Promise<VerifyResult> {
   const c = ck.config;
-  const threads = opts.threads ?? 1, P = opts.prompt ?? 16, N = opts.tokens ?? 32, batches = opts.batches ?? [1];
-  if (P + N > c.max_position_embeddings) throw new Error(`verify: prompt ${P} + tokens ${N} exceed max_position_embeddings ${c.max_position_embeddings}`);
+  const threads = opts.threads ?? 1,
+    P = opts.prompt ?? 16,
+    N = opts.tokens ?? 32,
+    batches = opts.batches ?? [1];
+  if (P + N > c.max_position_embeddings)
+    throw new Error(`verify: prompt ${P} + tokens ${N} exceed max_position_embeddings ${c.max_position_embeddings}`);
   const maxB = Math.max(...batches);
   const engine = new Engine(await createBackend({ threads }));
   const model = buildModel(engine, ck);
-  const llama = await loadLlamaCpp(ggufPath, { vocabSize: c.vocab_size, contextSize: maxB * (P + N), sequences: maxB, threads });
+  const llama = await loadLlamaCpp(ggufPath, {
+    vocabSize: c.vocab_size,
+    contextSize: maxB * (P + N),
+    sequences: maxB,
+    threads,
+  });
   try {
     const prompt = randomTokens(P, c.vocab_size, opts.seed ?? 1);
-    const ours = engine.noGrad(() => engine.scope(() => engine.read(model.forward(engine.tensor(prompt, [1, P], 'i32'))) as Float32Array));
+    const ours = engine.noGrad(() =>
+      engine.scope(() => engine.read(model.forward(engine.tensor(prompt, [1, P], 'i32'))) as Float32Array),
+    );
     const theirs = await llamaLogProbs(llama, prompt);
     let maxDiff = 0;
-    for (let s = 0; s < P; s++) maxDiff = Math.max(maxDiff, logSoftmaxMaxDiff(ours.subarray(s * c.vocab_size, (s + 1) * c.vocab_size), theirs[s]!));
+    for (let s = 0; s < P; s++)
+      maxDiff = Math.max(
+        maxDiff,
+        logSoftmaxMaxDiff(ours.subarray(s * c.vocab_size, (s + 1) * c.vocab_size), theirs[s]!),
+      );
     const oursGreedy = oursDecode(engine, model, [prompt], N).ids[0]!;
     const llamaIds = await llamaGreedy(llama, prompt, N);
     const mismatch = oursGreedy.findIndex((t, i) => t !== llamaIds[i]);

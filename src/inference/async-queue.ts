@@ -16,8 +16,11 @@ export class AsyncQueue<T> implements AsyncIterableIterator<T> {
   /** Adds a value (ignored after close). */
   push(value: T): void {
     if (this.closed) return;
-    if (this.waiter) { const w = this.waiter; this.waiter = undefined; w.resolve({ value, done: false }); }
-    else this.items.push(value);
+    if (this.waiter) {
+      const w = this.waiter;
+      this.waiter = undefined;
+      w.resolve({ value, done: false });
+    } else this.items.push(value);
   }
 
   /** Ends the stream after the queued values; with `error`, the consumer's next pull throws it. */
@@ -26,19 +29,30 @@ export class AsyncQueue<T> implements AsyncIterableIterator<T> {
     this.closed = true;
     this.error = error;
     if (this.waiter && this.items.length === 0) {
-      const w = this.waiter; this.waiter = undefined;
-      if (error !== undefined) w.reject(error); else w.resolve({ value: undefined, done: true });
+      const w = this.waiter;
+      this.waiter = undefined;
+      if (error !== undefined) w.reject(error);
+      else w.resolve({ value: undefined, done: true });
     }
   }
 
   next(): Promise<IteratorResult<T>> {
     if (this.items.length > 0) return Promise.resolve({ value: this.items.shift()!, done: false });
     if (this.closed) {
-      if (this.error !== undefined) { const e = this.error; this.error = undefined; return Promise.reject(e); }
+      if (this.error !== undefined) {
+        const e = this.error;
+        this.error = undefined;
+        return Promise.reject(e);
+      }
       return Promise.resolve({ value: undefined, done: true });
     }
-    if (this.waiter) return Promise.reject(new Error('AsyncQueue: next() called while a previous next() is pending (single consumer)'));
-    return new Promise((resolve, reject) => { this.waiter = { resolve, reject }; });
+    if (this.waiter)
+      return Promise.reject(
+        new Error('AsyncQueue: next() called while a previous next() is pending (single consumer)'),
+      );
+    return new Promise((resolve, reject) => {
+      this.waiter = { resolve, reject };
+    });
   }
 
   return(): Promise<IteratorResult<T>> {
@@ -49,5 +63,7 @@ export class AsyncQueue<T> implements AsyncIterableIterator<T> {
     return Promise.resolve({ value: undefined, done: true });
   }
 
-  [Symbol.asyncIterator](): AsyncIterableIterator<T> { return this; }
+  [Symbol.asyncIterator](): AsyncIterableIterator<T> {
+    return this;
+  }
 }

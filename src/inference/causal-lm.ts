@@ -49,11 +49,20 @@ export interface CausalLM {
  * The context length and slot count of an adapter, from its options and defaults, checked against
  * the model's RoPE table (`ropeLen` positions); errors name the adapter (`who`).
  */
-export function slotLimits(who: string, ropeLen: number, options: { maxContext?: number; maxSlots?: number }, defaultSlots: number): { maxContext: number; maxSlots: number } {
-  const maxContext = options.maxContext ?? ropeLen, maxSlots = options.maxSlots ?? defaultSlots;
+export function slotLimits(
+  who: string,
+  ropeLen: number,
+  options: { maxContext?: number; maxSlots?: number },
+  defaultSlots: number,
+): { maxContext: number; maxSlots: number } {
+  const maxContext = options.maxContext ?? ropeLen,
+    maxSlots = options.maxSlots ?? defaultSlots;
   if (!(Number.isInteger(maxContext) && maxContext >= 2 && maxContext <= ropeLen)) {
-    throw new Error(`${who}: maxContext must be an integer in [2, ${ropeLen}] (the model's RoPE table), got ${options.maxContext}`);
+    throw new Error(
+      `${who}: maxContext must be an integer in [2, ${ropeLen}] (the model's RoPE table), got ${options.maxContext}`,
+    );
   }
-  if (!(Number.isInteger(maxSlots) && maxSlots >= 1)) throw new Error(`${who}: maxSlots must be an integer >= 1, got ${options.maxSlots}`);
+  if (!(Number.isInteger(maxSlots) && maxSlots >= 1))
+    throw new Error(`${who}: maxSlots must be an integer >= 1, got ${options.maxSlots}`);
   return { maxContext, maxSlots };
 }

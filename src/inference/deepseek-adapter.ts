@@ -44,14 +44,23 @@ export class DeepseekV3LM implements CausalLM {
   private readonly slots: Array<Slot | undefined>;
   private readonly width: number;
 
-  constructor(readonly model: DeepseekV3, options: DeepseekLMOptions = {}) {
+  constructor(
+    readonly model: DeepseekV3,
+    options: DeepseekLMOptions = {},
+  ) {
     const c = model.config;
     this.vocabSize = c.vocab_size;
-    ({ maxContext: this.maxContext, maxSlots: this.maxSlots } = slotLimits('DeepseekV3LM', model.rope.maxLen, options, 16));
+    ({ maxContext: this.maxContext, maxSlots: this.maxSlots } = slotLimits(
+      'DeepseekV3LM',
+      model.rope.maxLen,
+      options,
+      16,
+    ));
     this.slots = new Array<Slot | undefined>(this.maxSlots).fill(undefined);
     this.width = c.kv_lora_rank + c.qk_rope_head_dim;
     this.cache = model.createCache(this.maxSlots, this.maxContext);
-    if ((options.mtp ?? true) && c.num_nextn_predict_layers > 0) this.draft = (slots, next) => slots.map((s, i) => this.draftOne(s, next[i]!));
+    if ((options.mtp ?? true) && c.num_nextn_predict_layers > 0)
+      this.draft = (slots, next) => slots.map((s, i) => this.draftOne(s, next[i]!));
   }
 
   allocSlot(): number {
@@ -74,7 +83,10 @@ export class DeepseekV3LM implements CausalLM {
     this.slots[slot] = undefined;
   }
 
-  length(slot: number): number { this.slot(slot); return this.cache.lengths[slot]!; }
+  length(slot: number): number {
+    this.slot(slot);
+    return this.cache.lengths[slot]!;
+  }
 
   truncate(slot: number, length: number): void {
     const s = this.slot(slot);
@@ -84,35 +96,49 @@ export class DeepseekV3LM implements CausalLM {
   }
 
   forward(rows: readonly ForwardRow[]): Float32Array[][] {
-    const e = this.model.engine, V = this.vocabSize;
+    const e = this.model.engine,
+      V = this.vocabSize;
     rows.forEach((r) => {
       const want = r.logits ?? 1;
       this.slot(r.slot);
-      if (r.tokens.length === 0 || !(want >= 0 && want <= r.tokens.length)) throw new Error(`DeepseekV3LM.forward: a row of ${r.tokens.length} tokens asks for ${want} logits`);
+      if (r.tokens.length === 0 || !(want >= 0 && want <= r.tokens.length))
+        throw new Error(`DeepseekV3LM.forward: a row of ${r.tokens.length} tokens asks for ${want} logits`);
     });
     const starts = rows.map((r) => this.cache.lengths[r.slot]!);
-    return e.noGrad(() => e.scope(() => {
-      const out = this.model.stepRows(this.cache, rows);
-      const N = out.batch.total;
-      const logits = reshape(out.logits, [N, V]), hidden = reshape(out.hidden, [1, N, -1]); // (N, V), (1, N, D)
-      const picks: number[] = [];
-      out.batch.rows.forEach((b, i) => { for (let j = b.count - (rows[i]!.logits ?? 1); j < b.count; j++) picks.push(b.offset + j); });
-      const flat = picks.length > 0 ? e.read(indexSelect(logits, 0, e.tensor(picks, [picks.length], 'i32'))) as Float32Array : new Float32Array(0); // (picks * V)
-      let k = 0;
-      return out.batch.rows.map((b, i) => {
-        const s = this.slots[b.slot]!, h = slice(hidden, 1, b.offset, b.offset + b.count); // (1, Tn, D)
-        if (s.mtpCache) this.catchUp(s, starts[i]!, h, rows[i]!.tokens);
-        s.hidden?.dispose();
-        s.hidden = e.keep(h);
-        s.hiddenStart = starts[i]!;
-        return Array.from({ length: rows[i]!.logits ?? 1 }, () => flat.slice(k * V, ++k * V));
-      });
-    }));
+    return e.noGrad(() =>
+      e.scope(() => {
+        const out = this.model.stepRows(this.cache, rows);
+        const N = out.batch.total;
+        const logits = reshape(out.logits, [N, V]),
+          hidden = reshape(out.hidden, [1, N, -1]); // (N, V), (1, N, D)
+        const picks: number[] = [];
+        out.batch.rows.forEach((b, i) => {
+          for (let j = b.count - (rows[i]!.logits ?? 1); j < b.count; j++) picks.push(b.offset + j);
+        });
+        const flat =
+          picks.length > 0
+            ? (e.read(indexSelect(logits, 0, e.tensor(picks, [picks.length], 'i32'))) as Float32Array)
+            : new Float32Array(0); // (picks * V)
+        let k = 0;
+        return out.batch.rows.map((b, i) => {
+          const s = this.slots[b.slot]!,
+            h = slice(hidden, 1, b.offset, b.offset + b.count); // (1, Tn, D)
+          if (s.mtpCache) this.catchUp(s, starts[i]!, h, rows[i]!.tokens);
+          s.hidden?.dispose();
+          s.hidden = e.keep(h);
+          s.hiddenStart = starts[i]!;
+          return Array.from({ length: rows[i]!.logits ?? 1 }, () => flat.slice(k * V, ++k * V));
+        });
+      }),
+    );
   }
 
   /** Fills MTP entries up to the second-to-last cached position (their next tokens are known now). */
   private catchUp(s: Slot, start: number, hidden: Tensor, tokens: readonly number[]): void {
-    const m = s.mtpCache!, e = this.model.engine, Tn = tokens.length, have = m.lengths[0]!;
+    const m = s.mtpCache!,
+      e = this.model.engine,
+      Tn = tokens.length,
+      have = m.lengths[0]!;
     if (have === start - 1) {
       // Entry start-1 pairs the previous forward's last hidden state with this row's first token.
       const prev = this.hiddenAt(s, start - 1);
@@ -128,17 +154,28 @@ export class DeepseekV3LM implements CausalLM {
   /** h_p (1, 1, D) from the slot's last forward. */
   private hiddenAt(s: Slot, p: number): Tensor {
     const i = p - s.hiddenStart;
-    if (!s.hidden || i < 0 || i >= s.hidden.shape[1]!) throw new Error(`DeepseekV3LM: hidden state of position ${p} is not held (last forward covered ${s.hiddenStart}..)`);
+    if (!s.hidden || i < 0 || i >= s.hidden.shape[1]!)
+      throw new Error(
+        `DeepseekV3LM: hidden state of position ${p} is not held (last forward covered ${s.hiddenStart}..)`,
+      );
     return slice(s.hidden, 1, i, i + 1);
   }
 
   private draftOne(slot: number, next: number): Float32Array {
-    const s = this.slot(slot), e = this.model.engine, n = this.cache.lengths[slot]!, m = s.mtpCache!;
-    if (m.lengths[0] !== n - 1) throw new Error(`DeepseekV3LM.draft: slot ${slot} has no fresh forward to draft from (MTP cache at ${m.lengths[0]}, main at ${n})`);
-    return e.noGrad(() => e.scope(() => {
-      const out = mtpDraft(this.model, 1, m, this.hiddenAt(s, n - 1), e.tensor([next], [1, 1], 'i32'));
-      return e.read(out.logits) as Float32Array; // (1 * 1 * V)
-    }));
+    const s = this.slot(slot),
+      e = this.model.engine,
+      n = this.cache.lengths[slot]!,
+      m = s.mtpCache!;
+    if (m.lengths[0] !== n - 1)
+      throw new Error(
+        `DeepseekV3LM.draft: slot ${slot} has no fresh forward to draft from (MTP cache at ${m.lengths[0]}, main at ${n})`,
+      );
+    return e.noGrad(() =>
+      e.scope(() => {
+        const out = mtpDraft(this.model, 1, m, this.hiddenAt(s, n - 1), e.tensor([next], [1, 1], 'i32'));
+        return e.read(out.logits) as Float32Array; // (1 * 1 * V)
+      }),
+    );
   }
 
   private slot(slot: number): Slot {
@@ -149,7 +186,9 @@ export class DeepseekV3LM implements CausalLM {
 
   /** Frees the cache and every slot (the model and its parameters belong to the caller). */
   dispose(): void {
-    this.slots.forEach((s, i) => { if (s) this.freeSlot(i); });
+    this.slots.forEach((s, i) => {
+      if (s) this.freeSlot(i);
+    });
     this.cache.dispose();
   }
 }

@@ -24,7 +24,10 @@ export class DenseLM implements CausalLM {
   readonly maxSlots: number;
   private readonly caches: Array<DenseKvCache | undefined>;
 
-  constructor(readonly model: DenseModel, options: DenseLMOptions = {}) {
+  constructor(
+    readonly model: DenseModel,
+    options: DenseLMOptions = {},
+  ) {
     this.vocabSize = model.config.vocab_size;
     ({ maxContext: this.maxContext, maxSlots: this.maxSlots } = slotLimits('DenseLM', model.rope.maxLen, options, 8));
     this.caches = new Array<DenseKvCache | undefined>(this.maxSlots).fill(undefined);
@@ -42,24 +45,33 @@ export class DenseLM implements CausalLM {
     this.caches[slot] = undefined;
   }
 
-  length(slot: number): number { return this.cache(slot).length; }
+  length(slot: number): number {
+    return this.cache(slot).length;
+  }
 
   truncate(slot: number, length: number): void {
     const c = this.cache(slot);
-    if (!(Number.isInteger(length) && length >= 0 && length <= c.length)) throw new Error(`DenseLM.truncate: length must be an integer in [0, ${c.length}], got ${length}`);
+    if (!(Number.isInteger(length) && length >= 0 && length <= c.length))
+      throw new Error(`DenseLM.truncate: length must be an integer in [0, ${c.length}], got ${length}`);
     c.length = length;
   }
 
   forward(rows: readonly ForwardRow[]): Float32Array[][] {
-    const e = this.model.engine, V = this.vocabSize;
+    const e = this.model.engine,
+      V = this.vocabSize;
     return rows.map((r) => {
-      const want = r.logits ?? 1, cache = this.cache(r.slot), Tn = r.tokens.length;
-      if (Tn === 0 || !(want >= 0 && want <= Tn)) throw new Error(`DenseLM.forward: a row of ${Tn} tokens asks for ${want} logits`);
-      return e.noGrad(() => e.scope(() => {
-        const logits = this.model.step(cache, e.tensor(r.tokens, [1, Tn], 'i32')); // (1, Tn, V)
-        const flat = want > 0 ? e.read(slice(logits, 1, Tn - want, Tn)) as Float32Array : new Float32Array(0); // (want * V)
-        return Array.from({ length: want }, (_, k) => flat.slice(k * V, (k + 1) * V));
-      }));
+      const want = r.logits ?? 1,
+        cache = this.cache(r.slot),
+        Tn = r.tokens.length;
+      if (Tn === 0 || !(want >= 0 && want <= Tn))
+        throw new Error(`DenseLM.forward: a row of ${Tn} tokens asks for ${want} logits`);
+      return e.noGrad(() =>
+        e.scope(() => {
+          const logits = this.model.step(cache, e.tensor(r.tokens, [1, Tn], 'i32')); // (1, Tn, V)
+          const flat = want > 0 ? (e.read(slice(logits, 1, Tn - want, Tn)) as Float32Array) : new Float32Array(0); // (want * V)
+          return Array.from({ length: want }, (_, k) => flat.slice(k * V, (k + 1) * V));
+        }),
+      );
     });
   }
 
@@ -71,6 +83,11 @@ export class DenseLM implements CausalLM {
 
   /** Frees every slot's cache (the model and its parameters belong to the caller). */
   dispose(): void {
-    this.caches.forEach((c, i) => { if (c) { c.dispose(); this.caches[i] = undefined; } });
+    this.caches.forEach((c, i) => {
+      if (c) {
+        c.dispose();
+        this.caches[i] = undefined;
+      }
+    });
   }
 }

@@ -54,8 +54,12 @@ export class Sequence implements Generation {
     this.queue = new AsyncQueue<TokenOut>(() => this.cancel());
   }
 
-  get promptTokens(): number { return this.prompt.length; }
-  get done(): boolean { return this.finishReason !== undefined; }
+  get promptTokens(): number {
+    return this.prompt.length;
+  }
+  get done(): boolean {
+    return this.finishReason !== undefined;
+  }
 
   cancel(): void {
     if (this.done) return;
@@ -78,5 +82,7 @@ export class Sequence implements Generation {
     this.queue.close(error);
   }
 
-  [Symbol.asyncIterator](): AsyncIterator<TokenOut> { return this.queue; }
+  [Symbol.asyncIterator](): AsyncIterator<TokenOut> {
+    return this.queue;
+  }
 }

@@ -33,19 +33,29 @@ export interface SamplingParams {
 
 /** DeepSeek-R1's recommended sampling (model card: temperature 0.6, top-p 0.95). */
 export const R1_SAMPLING: SamplingParams = Object.freeze({
-  temperature: 0.6, topP: 0.95, topK: 0, maxNewTokens: 4096, stopTokens: Object.freeze([]) as readonly number[], logprobs: false,
+  temperature: 0.6,
+  topP: 0.95,
+  topK: 0,
+  maxNewTokens: 4096,
+  stopTokens: Object.freeze([]) as readonly number[],
+  logprobs: false,
 });
 
 /** Throws an error naming the field when `p` is out of range. */
 export function checkSamplingParams(p: SamplingParams): void {
-  const bad = (name: string, v: unknown, want: string) => new Error(`sampling: ${name} must be ${want}, got ${String(v)}`);
-  if (!(Number.isFinite(p.temperature) && p.temperature >= 0)) throw bad('temperature', p.temperature, 'a finite number >= 0');
+  const bad = (name: string, v: unknown, want: string) =>
+    new Error(`sampling: ${name} must be ${want}, got ${String(v)}`);
+  if (!(Number.isFinite(p.temperature) && p.temperature >= 0))
+    throw bad('temperature', p.temperature, 'a finite number >= 0');
   if (!(p.topP > 0 && p.topP <= 1)) throw bad('topP', p.topP, 'in (0, 1]');
   if (!(Number.isInteger(p.topK) && p.topK >= 0)) throw bad('topK', p.topK, 'an integer >= 0');
-  if (!(Number.isInteger(p.maxNewTokens) && p.maxNewTokens >= 1)) throw bad('maxNewTokens', p.maxNewTokens, 'an integer >= 1');
+  if (!(Number.isInteger(p.maxNewTokens) && p.maxNewTokens >= 1))
+    throw bad('maxNewTokens', p.maxNewTokens, 'an integer >= 1');
   if (p.seed !== undefined && !Number.isFinite(p.seed)) throw bad('seed', p.seed, 'a finite number');
-  if (p.vocabLimit !== undefined && !(Number.isInteger(p.vocabLimit) && p.vocabLimit >= 1)) throw bad('vocabLimit', p.vocabLimit, 'an integer >= 1');
-  for (const t of p.stopTokens) if (!(Number.isInteger(t) && t >= 0)) throw bad('stopTokens', t, 'non-negative integer ids');
+  if (p.vocabLimit !== undefined && !(Number.isInteger(p.vocabLimit) && p.vocabLimit >= 1))
+    throw bad('vocabLimit', p.vocabLimit, 'an integer >= 1');
+  for (const t of p.stopTokens)
+    if (!(Number.isInteger(t) && t >= 0)) throw bad('stopTokens', t, 'non-negative integer ids');
 }
 
 /** Picks a token id from a logit vector. */
@@ -53,8 +63,13 @@ export type Sampler = (logits: Float32Array, rng: Rng) => number;
 
 /** Index of the largest logit (the first one on ties). */
 export function argmax(logits: Float32Array): number {
-  let best = 0, bestV = -Infinity;
-  for (let i = 0; i < logits.length; i++) if (logits[i]! > bestV) { bestV = logits[i]!; best = i; }
+  let best = 0,
+    bestV = -Infinity;
+  for (let i = 0; i < logits.length; i++)
+    if (logits[i]! > bestV) {
+      bestV = logits[i]!;
+      best = i;
+    }
   return best;
 }
 
@@ -72,18 +87,28 @@ export function logprobOf(logits: Float32Array, token: number): number {
  * (unnormalised) probabilities. Only tokens above a falling threshold are sorted, which is exact:
  * every token left out is less likely than every token kept.
  */
-export function truncatedDistribution(logits: Float32Array, temperature: number, topK: number, topP: number): { ids: Int32Array; probs: Float64Array } {
+export function truncatedDistribution(
+  logits: Float32Array,
+  temperature: number,
+  topK: number,
+  topP: number,
+): { ids: Int32Array; probs: Float64Array } {
   const V = logits.length;
   let max = -Infinity;
   for (let i = 0; i < V; i++) if (logits[i]! > max) max = logits[i]!;
   const p = new Float64Array(V);
   let total = 0;
-  for (let i = 0; i < V; i++) total += (p[i] = Math.exp((logits[i]! - max) / temperature));
+  for (let i = 0; i < V; i++) total += p[i] = Math.exp((logits[i]! - max) / temperature);
   const k = topK > 0 ? Math.min(topK, V) : V;
   let ids = new Int32Array(0);
   for (let tau = 1 / 16; ; tau = tau < 1e-300 ? 0 : tau / 256) {
-    let n = 0, mass = 0;
-    for (let i = 0; i < V; i++) if (p[i]! >= tau) { n++; mass += p[i]!; }
+    let n = 0,
+      mass = 0;
+    for (let i = 0; i < V; i++)
+      if (p[i]! >= tau) {
+        n++;
+        mass += p[i]!;
+      }
     const enough = tau === 0 || (topK > 0 ? n >= k : mass >= topP * total);
     if (!enough) continue;
     ids = new Int32Array(n);
@@ -94,11 +119,18 @@ export function truncatedDistribution(logits: Float32Array, temperature: number,
   if (ids.length > k) ids = ids.subarray(0, k);
   // Nucleus reference mass: the top-k mass when top-k ran first, else the whole distribution.
   let refMass = total;
-  if (topK > 0) { refMass = 0; for (const id of ids) refMass += p[id]!; }
-  let cum = 0, cut = ids.length;
+  if (topK > 0) {
+    refMass = 0;
+    for (const id of ids) refMass += p[id]!;
+  }
+  let cum = 0,
+    cut = ids.length;
   for (let j = 0; j < ids.length; j++) {
     cum += p[ids[j]!]!;
-    if (cum >= topP * refMass) { cut = j + 1; break; }
+    if (cum >= topP * refMass) {
+      cut = j + 1;
+      break;
+    }
   }
   ids = ids.subarray(0, cut);
   return { ids, probs: Float64Array.from(ids, (id) => p[id]!) };

@@ -12,7 +12,15 @@
  */
 import type { CausalLM, ForwardRow } from './causal-lm.js';
 import { Sequence, type Generation } from './generation.js';
-import { argmax, checkSamplingParams, logprobOf, makeSampler, R1_SAMPLING, requestRng, type SamplingParams } from './sampling.js';
+import {
+  argmax,
+  checkSamplingParams,
+  logprobOf,
+  makeSampler,
+  R1_SAMPLING,
+  requestRng,
+  type SamplingParams,
+} from './sampling.js';
 
 /** Scheduler settings. */
 export interface SchedulerOptions {
@@ -42,19 +50,28 @@ export class Scheduler {
   private readonly speculative: boolean;
   private looping = false;
 
-  constructor(readonly model: CausalLM, options: SchedulerOptions = {}) {
+  constructor(
+    readonly model: CausalLM,
+    options: SchedulerOptions = {},
+  ) {
     this.maxBatch = Math.min(options.maxBatch ?? model.maxSlots, model.maxSlots);
     this.prefillChunk = options.prefillChunk ?? 512;
     this.speculative = (options.speculative ?? true) && model.draft !== undefined;
-    if (!(Number.isInteger(this.maxBatch) && this.maxBatch >= 1)) throw new Error(`Scheduler: maxBatch must be an integer >= 1, got ${options.maxBatch}`);
-    if (!(Number.isInteger(this.prefillChunk) && this.prefillChunk >= 1)) throw new Error(`Scheduler: prefillChunk must be an integer >= 1, got ${options.prefillChunk}`);
+    if (!(Number.isInteger(this.maxBatch) && this.maxBatch >= 1))
+      throw new Error(`Scheduler: maxBatch must be an integer >= 1, got ${options.maxBatch}`);
+    if (!(Number.isInteger(this.prefillChunk) && this.prefillChunk >= 1))
+      throw new Error(`Scheduler: prefillChunk must be an integer >= 1, got ${options.prefillChunk}`);
   }
 
   /** Requests waiting for a slot plus those running. */
-  get active(): number { return this.waiting.length + this.running.length; }
+  get active(): number {
+    return this.waiting.length + this.running.length;
+  }
 
   /** Share of drafts the main model accepted (NaN before any draft). */
-  get acceptanceRate(): number { return this.stats.draftsAccepted / this.stats.draftsProposed; }
+  get acceptanceRate(): number {
+    return this.stats.draftsAccepted / this.stats.draftsProposed;
+  }
 
   /**
    * Queues a generation; the returned object streams its tokens. Missing params default to R1's.
@@ -65,9 +82,13 @@ export class Scheduler {
     checkSamplingParams(p);
     const { vocabSize, maxContext } = this.model;
     if (prompt.length === 0) throw new Error('Scheduler.submit: prompt is empty; expected at least one token id');
-    if (prompt.length >= maxContext) throw new Error(`Scheduler.submit: prompt has ${prompt.length} tokens; the context holds ${maxContext}, so it must be shorter`);
+    if (prompt.length >= maxContext)
+      throw new Error(
+        `Scheduler.submit: prompt has ${prompt.length} tokens; the context holds ${maxContext}, so it must be shorter`,
+      );
     prompt.forEach((t, i) => {
-      if (!(Number.isInteger(t) && t >= 0 && t < vocabSize)) throw new Error(`Scheduler.submit: prompt[${i}] = ${t} is not a token id in [0, ${vocabSize})`);
+      if (!(Number.isInteger(t) && t >= 0 && t < vocabSize))
+        throw new Error(`Scheduler.submit: prompt[${i}] = ${t} is not a token id in [0, ${vocabSize})`);
     });
     const seq = new Sequence([...prompt], p, makeSampler(p), requestRng(p.seed), (s) => this.remove(s));
     this.waiting.push(seq);
@@ -110,7 +131,11 @@ export class Scheduler {
   private rowOf(seq: Sequence): ForwardRow {
     if (seq.prefilled < seq.prompt.length) {
       const end = Math.min(seq.prompt.length, seq.prefilled + this.prefillChunk);
-      return { slot: seq.slot, tokens: seq.prompt.slice(seq.prefilled, end), logits: end === seq.prompt.length ? 1 : 0 };
+      return {
+        slot: seq.slot,
+        tokens: seq.prompt.slice(seq.prefilled, end),
+        logits: end === seq.prompt.length ? 1 : 0,
+      };
     }
     const tokens = seq.draft === undefined ? [seq.last] : [seq.last, seq.draft];
     return { slot: seq.slot, tokens, logits: tokens.length };
@@ -124,7 +149,10 @@ export class Scheduler {
     try {
       out = this.model.forward(rows);
     } catch (err) {
-      for (const s of batch) { s.fail(err); this.remove(s); }
+      for (const s of batch) {
+        s.fail(err);
+        this.remove(s);
+      }
       return;
     }
     this.stats.steps++;
@@ -134,12 +162,20 @@ export class Scheduler {
     if (drafting.length === 0) return;
     let drafts: Float32Array[];
     try {
-      drafts = this.model.draft!(drafting.map((s) => s.slot), drafting.map((s) => s.last));
+      drafts = this.model.draft!(
+        drafting.map((s) => s.slot),
+        drafting.map((s) => s.last),
+      );
     } catch (err) {
-      for (const s of drafting) { s.fail(err); this.remove(s); }
+      for (const s of drafting) {
+        s.fail(err);
+        this.remove(s);
+      }
       return;
     }
-    drafting.forEach((s, i) => { s.draft = argmax(drafts[i]!); });
+    drafting.forEach((s, i) => {
+      s.draft = argmax(drafts[i]!);
+    });
     this.stats.draftsProposed += drafting.length;
   }
 
@@ -174,13 +210,17 @@ export class Scheduler {
       return token;
     }
     seq.queue.push(p.logprobs ? { token, logprob: logprobOf(logits, token) } : { token });
-    if (seq.completionTokens >= p.maxNewTokens || seq.prompt.length + seq.completionTokens >= this.model.maxContext) seq.finish('length');
+    if (seq.completionTokens >= p.maxNewTokens || seq.prompt.length + seq.completionTokens >= this.model.maxContext)
+      seq.finish('length');
     return token;
   }
 
   private wantsDraft(seq: Sequence): boolean {
     if (!this.speculative || seq.done || seq.prefilled < seq.prompt.length) return false;
-    return seq.completionTokens + 2 <= seq.params.maxNewTokens && seq.prompt.length + seq.completionTokens + 2 <= this.model.maxContext;
+    return (
+      seq.completionTokens + 2 <= seq.params.maxNewTokens &&
+      seq.prompt.length + seq.completionTokens + 2 <= this.model.maxContext
+    );
   }
 
   /** Takes a sequence out of the queues and frees its slot at once. */

@@ -64,7 +64,7 @@ export function packMagnitude(v: number, fmt: MiniFloatFormat): number {
   if (v < 2 ** minNormalExp) return v / 2 ** (minNormalExp - fmt.mantissaBits); // subnormal: exponent field 0
   const e = exponentOf(v);
   const mantissa = (v / 2 ** e) * one - one;
-  return ((e + fmt.bias) * one) + mantissa;
+  return (e + fmt.bias) * one + mantissa;
 }
 
 /** Decodes exponent and mantissa fields (no sign, no NaN/Inf handling) into the magnitude they encode. */

@@ -17,19 +17,30 @@ export interface Fp8BlockWeight {
 }
 
 /** Shape of the scale tensor for a [rows, cols] weight and [br, bc] blocks. */
-export function scaleShape(shape: readonly [number, number], block: readonly [number, number] = [128, 128]): [number, number] {
+export function scaleShape(
+  shape: readonly [number, number],
+  block: readonly [number, number] = [128, 128],
+): [number, number] {
   return [Math.ceil(shape[0] / block[0]), Math.ceil(shape[1] / block[1])];
 }
 
-function checkSizes(what: string, shape: readonly [number, number], block: readonly [number, number], n: number, scales?: number): void {
+function checkSizes(
+  what: string,
+  shape: readonly [number, number],
+  block: readonly [number, number],
+  n: number,
+  scales?: number,
+): void {
   const [r, c] = shape;
-  if (!(Number.isSafeInteger(r) && Number.isSafeInteger(c) && r >= 0 && c >= 0)) throw new Error(`${what}: shape is [${shape.join(', ')}]; expected two non-negative integers`);
+  if (!(Number.isSafeInteger(r) && Number.isSafeInteger(c) && r >= 0 && c >= 0))
+    throw new Error(`${what}: shape is [${shape.join(', ')}]; expected two non-negative integers`);
   if (!(Number.isSafeInteger(block[0]) && Number.isSafeInteger(block[1]) && block[0] > 0 && block[1] > 0)) {
     throw new Error(`${what}: block is [${block.join(', ')}]; expected two positive integers`);
   }
   if (n !== r * c) throw new Error(`${what}: shape [${r}, ${c}] has ${r * c} elements but the data has ${n}`);
   const [sr, sc] = scaleShape(shape, block);
-  if (scales !== undefined && scales !== sr * sc) throw new Error(`${what}: expected ${sr} x ${sc} = ${sr * sc} block scales, got ${scales}`);
+  if (scales !== undefined && scales !== sr * sc)
+    throw new Error(`${what}: expected ${sr} x ${sc} = ${sr * sc} block scales, got ${scales}`);
 }
 
 /** Dequantises a block-FP8 weight to float32: w[i, j] = e4m3(code[i, j]) * scaleInv[i / br, j / bc]. */
@@ -43,13 +54,18 @@ export function dequantizeFp8Blocks(w: Fp8BlockWeight): Float32Array {
   const out = new Float32Array(rows * cols);
   for (let i = 0; i < rows; i++) {
     const srow = Math.floor(i / br) * sc;
-    for (let j = 0; j < cols; j++) out[i * cols + j] = table[w.weight[i * cols + j]!]! * w.scaleInv[srow + Math.floor(j / bc)]!;
+    for (let j = 0; j < cols; j++)
+      out[i * cols + j] = table[w.weight[i * cols + j]!]! * w.scaleInv[srow + Math.floor(j / bc)]!;
   }
   return out;
 }
 
 /** Quantises a [rows, cols] weight to block FP8 with scale = amax / 448 per block (0 for an all-zero block). */
-export function quantizeFp8Blocks(values: ArrayLike<number>, shape: readonly [number, number], block: readonly [number, number] = [128, 128]): Fp8BlockWeight {
+export function quantizeFp8Blocks(
+  values: ArrayLike<number>,
+  shape: readonly [number, number],
+  block: readonly [number, number] = [128, 128],
+): Fp8BlockWeight {
   checkSizes('quantizeFp8Blocks', shape, block, values.length);
   const [rows, cols] = shape;
   const [br, bc] = block;

@@ -13,7 +13,8 @@ function bytesOf(a: Float32Array | Uint16Array): Uint8Array {
 
 /** Q8_0 blocks of `values` (length a multiple of 32). */
 export function quantizeQ8_0(values: Float32Array): Uint8Array {
-  if (values.length % Q8_0_BLOCK !== 0) throw new Error(`quantizeQ8_0: ${values.length} values; expected a multiple of ${Q8_0_BLOCK}`);
+  if (values.length % Q8_0_BLOCK !== 0)
+    throw new Error(`quantizeQ8_0: ${values.length} values; expected a multiple of ${Q8_0_BLOCK}`);
   const blocks = values.length / Q8_0_BLOCK;
   const out = new Uint8Array(blocks * Q8_0_BLOCK_BYTES);
   const view = new DataView(out.buffer);

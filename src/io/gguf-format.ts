@@ -16,7 +16,19 @@ export const GGUF_DEFAULT_ALIGNMENT = 32;
 
 /** Metadata value type codes (gguf.md, `gguf_metadata_value_type`). */
 export const VALUE_TYPES = Object.freeze({
-  u8: 0, i8: 1, u16: 2, i16: 3, u32: 4, i32: 5, f32: 6, bool: 7, string: 8, array: 9, u64: 10, i64: 11, f64: 12,
+  u8: 0,
+  i8: 1,
+  u16: 2,
+  i16: 3,
+  u32: 4,
+  i32: 5,
+  f32: 6,
+  bool: 7,
+  string: 8,
+  array: 9,
+  u64: 10,
+  i64: 11,
+  f64: 12,
 } as const);
 
 /** A scalar metadata type name. */
@@ -28,7 +40,11 @@ export type GgufValue =
   | { readonly type: 'u64' | 'i64'; readonly value: bigint }
   | { readonly type: 'bool'; readonly value: boolean }
   | { readonly type: 'string'; readonly value: string }
-  | { readonly type: 'array'; readonly itemType: GgufScalarType; readonly value: readonly (number | bigint | boolean | string)[] };
+  | {
+      readonly type: 'array';
+      readonly itemType: GgufScalarType;
+      readonly value: readonly (number | bigint | boolean | string)[];
+    };
 
 /** Typed metadata value helpers, e.g. `gguf.u32(4)`, `gguf.arr('string', tokens)`. */
 export const gguf = Object.freeze({
@@ -38,7 +54,11 @@ export const gguf = Object.freeze({
   u64: (value: number | bigint): GgufValue => ({ type: 'u64', value: BigInt(value) }),
   bool: (value: boolean): GgufValue => ({ type: 'bool', value }),
   str: (value: string): GgufValue => ({ type: 'string', value }),
-  arr: (itemType: GgufScalarType, value: readonly (number | bigint | boolean | string)[]): GgufValue => ({ type: 'array', itemType, value }),
+  arr: (itemType: GgufScalarType, value: readonly (number | bigint | boolean | string)[]): GgufValue => ({
+    type: 'array',
+    itemType,
+    value,
+  }),
 });
 
 /** ggml tensor types handled here, with their ggml_type codes. */
@@ -66,7 +86,10 @@ export function ggmlTensorBytes(type: GgmlType, shape: readonly number[], name =
       return 2 * n;
     case 'Q8_0': {
       const inner = shape.length === 0 ? 1 : shape[shape.length - 1]!;
-      if (inner % Q8_0_BLOCK !== 0) throw new Error(`${name}: Q8_0 needs rows of a multiple of ${Q8_0_BLOCK} elements; the innermost dimension is ${inner}`);
+      if (inner % Q8_0_BLOCK !== 0)
+        throw new Error(
+          `${name}: Q8_0 needs rows of a multiple of ${Q8_0_BLOCK} elements; the innermost dimension is ${inner}`,
+        );
       return (n / Q8_0_BLOCK) * Q8_0_BLOCK_BYTES;
     }
   }
@@ -77,8 +100,13 @@ export const FILE_TYPES: Readonly<Record<GgmlType, number>> = Object.freeze({ F3
 
 /** The HF config fields every GGUF transformer architecture records the same way. */
 export interface CommonDims {
-  num_hidden_layers: number; max_position_embeddings: number; hidden_size: number; intermediate_size: number;
-  num_attention_heads: number; rope_theta: number; rms_norm_eps: number;
+  num_hidden_layers: number;
+  max_position_embeddings: number;
+  hidden_size: number;
+  intermediate_size: number;
+  num_attention_heads: number;
+  rope_theta: number;
+  rms_norm_eps: number;
 }
 
 /**
@@ -86,7 +114,13 @@ export interface CommonDims {
  * (block count, context, widths, head count, RoPE base, RMS epsilon), in GGUF's order.
  * `headCountKv` differs by architecture (1 for MLA's shared latent head, the KV heads for GQA).
  */
-export function commonMetadata(arch: string, c: CommonDims, headCountKv: number, type: GgmlType, name: string): [string, GgufValue][] {
+export function commonMetadata(
+  arch: string,
+  c: CommonDims,
+  headCountKv: number,
+  type: GgmlType,
+  name: string,
+): [string, GgufValue][] {
   return [
     ['general.architecture', gguf.str(arch)],
     ['general.type', gguf.str('model')],

@@ -14,8 +14,18 @@ import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from './atomic-write.js';
 import { decodeBF16Array, decodeF16, decodeF16Array } from './half-float.js';
 import {
-  GGML_TYPES, GgmlType, ggmlTensorBytes, ggmlTypeName, GGUF_DEFAULT_ALIGNMENT, GGUF_MAGIC, GGUF_VERSION,
-  GgufScalarType, GgufValue, Q8_0_BLOCK, Q8_0_BLOCK_BYTES, VALUE_TYPES,
+  GGML_TYPES,
+  GgmlType,
+  ggmlTensorBytes,
+  ggmlTypeName,
+  GGUF_DEFAULT_ALIGNMENT,
+  GGUF_MAGIC,
+  GGUF_VERSION,
+  GgufScalarType,
+  GgufValue,
+  Q8_0_BLOCK,
+  Q8_0_BLOCK_BYTES,
+  VALUE_TYPES,
 } from './gguf-format.js';
 
 /** A tensor to write or as read: ggml type, row-major shape and its raw little-endian bytes. */
@@ -50,44 +60,115 @@ class ByteSink {
     this.buf = next;
     this.view = new DataView(next.buffer);
   }
-  u8(v: number): void { this.reserve(1); this.view.setUint8(this.length, v); this.length += 1; }
-  i8(v: number): void { this.reserve(1); this.view.setInt8(this.length, v); this.length += 1; }
-  u16(v: number): void { this.reserve(2); this.view.setUint16(this.length, v, true); this.length += 2; }
-  i16(v: number): void { this.reserve(2); this.view.setInt16(this.length, v, true); this.length += 2; }
-  u32(v: number): void { this.reserve(4); this.view.setUint32(this.length, v, true); this.length += 4; }
-  i32(v: number): void { this.reserve(4); this.view.setInt32(this.length, v, true); this.length += 4; }
-  f32(v: number): void { this.reserve(4); this.view.setFloat32(this.length, v, true); this.length += 4; }
-  f64(v: number): void { this.reserve(8); this.view.setFloat64(this.length, v, true); this.length += 8; }
-  u64(v: number | bigint): void { this.reserve(8); this.view.setBigUint64(this.length, BigInt(v), true); this.length += 8; }
-  i64(v: bigint): void { this.reserve(8); this.view.setBigInt64(this.length, v, true); this.length += 8; }
-  bytes(b: Uint8Array): void { this.reserve(b.length); this.buf.set(b, this.length); this.length += b.length; }
-  str(s: string): void { const b = enc.encode(s); this.u64(b.length); this.bytes(b); }
-  pad(align: number): void { while (this.length % align !== 0) this.u8(0); }
-  result(): Uint8Array { return this.buf.slice(0, this.length); }
+  u8(v: number): void {
+    this.reserve(1);
+    this.view.setUint8(this.length, v);
+    this.length += 1;
+  }
+  i8(v: number): void {
+    this.reserve(1);
+    this.view.setInt8(this.length, v);
+    this.length += 1;
+  }
+  u16(v: number): void {
+    this.reserve(2);
+    this.view.setUint16(this.length, v, true);
+    this.length += 2;
+  }
+  i16(v: number): void {
+    this.reserve(2);
+    this.view.setInt16(this.length, v, true);
+    this.length += 2;
+  }
+  u32(v: number): void {
+    this.reserve(4);
+    this.view.setUint32(this.length, v, true);
+    this.length += 4;
+  }
+  i32(v: number): void {
+    this.reserve(4);
+    this.view.setInt32(this.length, v, true);
+    this.length += 4;
+  }
+  f32(v: number): void {
+    this.reserve(4);
+    this.view.setFloat32(this.length, v, true);
+    this.length += 4;
+  }
+  f64(v: number): void {
+    this.reserve(8);
+    this.view.setFloat64(this.length, v, true);
+    this.length += 8;
+  }
+  u64(v: number | bigint): void {
+    this.reserve(8);
+    this.view.setBigUint64(this.length, BigInt(v), true);
+    this.length += 8;
+  }
+  i64(v: bigint): void {
+    this.reserve(8);
+    this.view.setBigInt64(this.length, v, true);
+    this.length += 8;
+  }
+  bytes(b: Uint8Array): void {
+    this.reserve(b.length);
+    this.buf.set(b, this.length);
+    this.length += b.length;
+  }
+  str(s: string): void {
+    const b = enc.encode(s);
+    this.u64(b.length);
+    this.bytes(b);
+  }
+  pad(align: number): void {
+    while (this.length % align !== 0) this.u8(0);
+  }
+  result(): Uint8Array {
+    return this.buf.slice(0, this.length);
+  }
 }
 
 function checkScalar(key: string, type: GgufScalarType, v: unknown): void {
-  const ok = type === 'string' ? typeof v === 'string'
-    : type === 'bool' ? typeof v === 'boolean'
-    : type === 'u64' || type === 'i64' ? typeof v === 'bigint'
-    : typeof v === 'number' && (type === 'f32' || type === 'f64' || Number.isInteger(v));
-  if (!ok) throw new Error(`writeGguf: metadata "${key}" holds ${JSON.stringify(typeof v === 'bigint' ? String(v) : v)}; expected a ${type} value`);
+  const ok =
+    type === 'string'
+      ? typeof v === 'string'
+      : type === 'bool'
+        ? typeof v === 'boolean'
+        : type === 'u64' || type === 'i64'
+          ? typeof v === 'bigint'
+          : typeof v === 'number' && (type === 'f32' || type === 'f64' || Number.isInteger(v));
+  if (!ok)
+    throw new Error(
+      `writeGguf: metadata "${key}" holds ${JSON.stringify(typeof v === 'bigint' ? String(v) : v)}; expected a ${type} value`,
+    );
 }
 
 function writeScalar(s: ByteSink, type: GgufScalarType, v: number | bigint | boolean | string): void {
   switch (type) {
-    case 'u8': return s.u8(v as number);
-    case 'i8': return s.i8(v as number);
-    case 'u16': return s.u16(v as number);
-    case 'i16': return s.i16(v as number);
-    case 'u32': return s.u32(v as number);
-    case 'i32': return s.i32(v as number);
-    case 'f32': return s.f32(v as number);
-    case 'f64': return s.f64(v as number);
-    case 'u64': return s.u64(v as bigint);
-    case 'i64': return s.i64(v as bigint);
-    case 'bool': return s.u8(v ? 1 : 0);
-    case 'string': return s.str(v as string);
+    case 'u8':
+      return s.u8(v as number);
+    case 'i8':
+      return s.i8(v as number);
+    case 'u16':
+      return s.u16(v as number);
+    case 'i16':
+      return s.i16(v as number);
+    case 'u32':
+      return s.u32(v as number);
+    case 'i32':
+      return s.i32(v as number);
+    case 'f32':
+      return s.f32(v as number);
+    case 'f64':
+      return s.f64(v as number);
+    case 'u64':
+      return s.u64(v as bigint);
+    case 'i64':
+      return s.i64(v as bigint);
+    case 'bool':
+      return s.u8(v ? 1 : 0);
+    case 'string':
+      return s.str(v as string);
   }
 }
 
@@ -100,7 +181,9 @@ function alignmentOf(metadata: ReadonlyMap<string, GgufValue>, source: string): 
   const a = metadata.get('general.alignment');
   if (a === undefined) return GGUF_DEFAULT_ALIGNMENT;
   if (a.type !== 'u32' || a.value <= 0 || (a.value & (a.value - 1)) !== 0) {
-    throw new Error(`${source}: "general.alignment" is ${JSON.stringify(a.value)} (${a.type}); expected a u32 power of two`);
+    throw new Error(
+      `${source}: "general.alignment" is ${JSON.stringify(a.value)} (${a.type}); expected a u32 power of two`,
+    );
   }
   return a.value;
 }
@@ -138,7 +221,9 @@ export function layoutGguf(metadata: ReadonlyMap<string, GgufValue>, tensors: re
     seen.add(t.name);
     const bytes = ggmlTensorBytes(t.type, t.shape, `writeGguf: tensor "${t.name}"`);
     if (t.data.byteLength !== bytes) {
-      throw new Error(`writeGguf: tensor "${t.name}" (${t.type} [${t.shape.join(', ')}]) needs ${bytes} bytes, got ${t.data.byteLength}`);
+      throw new Error(
+        `writeGguf: tensor "${t.name}" (${t.type} [${t.shape.join(', ')}]) needs ${bytes} bytes, got ${t.data.byteLength}`,
+      );
     }
     s.str(t.name);
     s.u32(t.shape.length);
@@ -158,7 +243,11 @@ export function layoutGguf(metadata: ReadonlyMap<string, GgufValue>, tensors: re
 }
 
 /** Writes a GGUF v3 file atomically. */
-export async function writeGguf(path: string, metadata: ReadonlyMap<string, GgufValue>, tensors: readonly GgufTensor[]): Promise<void> {
+export async function writeGguf(
+  path: string,
+  metadata: ReadonlyMap<string, GgufValue>,
+  tensors: readonly GgufTensor[],
+): Promise<void> {
   await writeFileAtomic(path, layoutGguf(metadata, tensors));
 }
 
@@ -166,20 +255,31 @@ export async function writeGguf(path: string, metadata: ReadonlyMap<string, Gguf
 class ByteSource {
   private readonly view: DataView;
   pos = 0;
-  constructor(private readonly bytes: Uint8Array, private readonly source: string) {
+  constructor(
+    private readonly bytes: Uint8Array,
+    private readonly source: string,
+  ) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
   need(n: number, what: string): void {
     if (this.pos + n > this.bytes.length) {
-      throw new Error(`${this.source}: file ends at byte ${this.bytes.length} while reading ${what} (${n} bytes at ${this.pos}); the GGUF file is truncated or corrupt`);
+      throw new Error(
+        `${this.source}: file ends at byte ${this.bytes.length} while reading ${what} (${n} bytes at ${this.pos}); the GGUF file is truncated or corrupt`,
+      );
     }
   }
-  u32(what: string): number { this.need(4, what); const v = this.view.getUint32(this.pos, true); this.pos += 4; return v; }
+  u32(what: string): number {
+    this.need(4, what);
+    const v = this.view.getUint32(this.pos, true);
+    this.pos += 4;
+    return v;
+  }
   u64(what: string): number {
     this.need(8, what);
     const v = this.view.getBigUint64(this.pos, true);
     this.pos += 8;
-    if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new Error(`${this.source}: ${what} is ${v}; too large for this reader`);
+    if (v > BigInt(Number.MAX_SAFE_INTEGER))
+      throw new Error(`${this.source}: ${what} is ${v}; too large for this reader`);
     return Number(v);
   }
   str(what: string): string {
@@ -191,25 +291,44 @@ class ByteSource {
   }
   scalar(type: GgufScalarType, what: string): number | bigint | boolean | string {
     const v = this.view;
-    const at = (n: number): number => { this.need(n, what); const p = this.pos; this.pos += n; return p; };
+    const at = (n: number): number => {
+      this.need(n, what);
+      const p = this.pos;
+      this.pos += n;
+      return p;
+    };
     switch (type) {
-      case 'u8': return v.getUint8(at(1));
-      case 'i8': return v.getInt8(at(1));
-      case 'u16': return v.getUint16(at(2), true);
-      case 'i16': return v.getInt16(at(2), true);
-      case 'u32': return v.getUint32(at(4), true);
-      case 'i32': return v.getInt32(at(4), true);
-      case 'f32': return v.getFloat32(at(4), true);
-      case 'f64': return v.getFloat64(at(8), true);
-      case 'u64': return v.getBigUint64(at(8), true);
-      case 'i64': return v.getBigInt64(at(8), true);
-      case 'bool': return v.getUint8(at(1)) !== 0;
-      case 'string': return this.str(what);
+      case 'u8':
+        return v.getUint8(at(1));
+      case 'i8':
+        return v.getInt8(at(1));
+      case 'u16':
+        return v.getUint16(at(2), true);
+      case 'i16':
+        return v.getInt16(at(2), true);
+      case 'u32':
+        return v.getUint32(at(4), true);
+      case 'i32':
+        return v.getInt32(at(4), true);
+      case 'f32':
+        return v.getFloat32(at(4), true);
+      case 'f64':
+        return v.getFloat64(at(8), true);
+      case 'u64':
+        return v.getBigUint64(at(8), true);
+      case 'i64':
+        return v.getBigInt64(at(8), true);
+      case 'bool':
+        return v.getUint8(at(1)) !== 0;
+      case 'string':
+        return this.str(what);
     }
   }
 }
 
-const TYPE_BY_CODE = new Map<number, keyof typeof VALUE_TYPES>(Object.entries(VALUE_TYPES).map(([k, v]) => [v, k as keyof typeof VALUE_TYPES]));
+const TYPE_BY_CODE = new Map<number, keyof typeof VALUE_TYPES>(
+  Object.entries(VALUE_TYPES).map(([k, v]) => [v, k as keyof typeof VALUE_TYPES]),
+);
 
 function valueType(code: number, what: string, source: string): keyof typeof VALUE_TYPES {
   const t = TYPE_BY_CODE.get(code);
@@ -221,7 +340,8 @@ function readValue(r: ByteSource, key: string, source: string): GgufValue {
   const type = valueType(r.u32(`the type of "${key}"`), `metadata "${key}"`, source);
   if (type !== 'array') return { type, value: r.scalar(type, `metadata "${key}"`) } as GgufValue;
   const itemType = valueType(r.u32(`the item type of "${key}"`), `array "${key}"`, source);
-  if (itemType === 'array') throw new Error(`${source}: metadata "${key}" is an array of arrays; this reader does not support nested arrays`);
+  if (itemType === 'array')
+    throw new Error(`${source}: metadata "${key}" is an array of arrays; this reader does not support nested arrays`);
   const n = r.u64(`the length of array "${key}"`);
   const value: (number | bigint | boolean | string)[] = [];
   for (let i = 0; i < n; i++) value.push(r.scalar(itemType, `item ${i} of "${key}"`));
@@ -232,12 +352,16 @@ function readValue(r: ByteSource, key: string, source: string): GgufValue {
 export function parseGguf(bytes: Uint8Array, source = '<buffer>'): GgufContents {
   const r = new ByteSource(bytes, source);
   const magic = r.u32('the magic number');
-  if (magic !== GGUF_MAGIC) throw new Error(`${source}: starts with 0x${magic.toString(16)}; expected the GGUF magic "GGUF" (not a GGUF file)`);
+  if (magic !== GGUF_MAGIC)
+    throw new Error(`${source}: starts with 0x${magic.toString(16)}; expected the GGUF magic "GGUF" (not a GGUF file)`);
   const version = r.u32('the version');
   if (version !== 2 && version !== 3) throw new Error(`${source}: GGUF version ${version}; expected 2 or 3`);
   const nTensors = r.u64('the tensor count');
   const nKv = r.u64('the metadata count');
-  if (nKv > bytes.length || nTensors > bytes.length) throw new Error(`${source}: header claims ${nTensors} tensors and ${nKv} metadata entries in a ${bytes.length}-byte file; the file is corrupt`);
+  if (nKv > bytes.length || nTensors > bytes.length)
+    throw new Error(
+      `${source}: header claims ${nTensors} tensors and ${nKv} metadata entries in a ${bytes.length}-byte file; the file is corrupt`,
+    );
   const metadata = new Map<string, GgufValue>();
   for (let i = 0; i < nKv; i++) {
     const key = r.str(`metadata key ${i}`);
@@ -254,9 +378,15 @@ export function parseGguf(bytes: Uint8Array, source = '<buffer>'): GgufContents 
     for (let d = 0; d < rank; d++) ne.push(r.u64(`dimension ${d} of tensor "${name}"`));
     const code = r.u32(`the type of tensor "${name}"`);
     const type = ggmlTypeName(code);
-    if (type === undefined) throw new Error(`${source}: tensor "${name}" has ggml type ${code}; this reader handles ${Object.keys(GGML_TYPES).join(', ')}`);
+    if (type === undefined)
+      throw new Error(
+        `${source}: tensor "${name}" has ggml type ${code}; this reader handles ${Object.keys(GGML_TYPES).join(', ')}`,
+      );
     const offset = r.u64(`the offset of tensor "${name}"`);
-    if (offset % alignment !== 0) throw new Error(`${source}: tensor "${name}" starts at data offset ${offset}, not a multiple of the alignment ${alignment}`);
+    if (offset % alignment !== 0)
+      throw new Error(
+        `${source}: tensor "${name}" starts at data offset ${offset}, not a multiple of the alignment ${alignment}`,
+      );
     infos.push({ name, type, shape: ne.reverse(), offset });
   }
   const dataStart = alignUp(r.pos, alignment);
@@ -265,7 +395,9 @@ export function parseGguf(bytes: Uint8Array, source = '<buffer>'): GgufContents 
     const n = ggmlTensorBytes(t.type, t.shape, `${source}: tensor "${t.name}"`);
     const begin = dataStart + t.offset;
     if (begin + n > bytes.length) {
-      throw new Error(`${source}: tensor "${t.name}" (${t.type} [${t.shape.join(', ')}]) needs bytes ${begin}..${begin + n} but the file has ${bytes.length}; the GGUF file is truncated`);
+      throw new Error(
+        `${source}: tensor "${t.name}" (${t.type} [${t.shape.join(', ')}]) needs bytes ${begin}..${begin + n} but the file has ${bytes.length}; the GGUF file is truncated`,
+      );
     }
     if (tensors.has(t.name)) throw new Error(`${source}: tensor "${t.name}" appears twice`);
     tensors.set(t.name, { name: t.name, type: t.type, shape: t.shape, data: bytes.slice(begin, begin + n) });
@@ -294,7 +426,8 @@ export function ggufTensorToFloat32(t: GgufTensor): Float32Array {
       const view = new DataView(d.buffer, d.byteOffset, d.byteLength);
       for (let b = 0; b < blocks; b++) {
         const scale = decodeF16(view.getUint16(b * Q8_0_BLOCK_BYTES, true));
-        for (let j = 0; j < Q8_0_BLOCK; j++) out[b * Q8_0_BLOCK + j] = scale * view.getInt8(b * Q8_0_BLOCK_BYTES + 2 + j);
+        for (let j = 0; j < Q8_0_BLOCK; j++)
+          out[b * Q8_0_BLOCK + j] = scale * view.getInt8(b * Q8_0_BLOCK_BYTES + 2 + j);
       }
       return out;
     }

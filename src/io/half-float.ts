@@ -88,7 +88,8 @@ export function encodeBF16Array(values: ArrayLike<number>): Uint16Array {
     const u32 = new Uint32Array(values.buffer, values.byteOffset, values.length);
     for (let i = 0; i < u32.length; i++) {
       const u = u32[i]!;
-      if ((u & 0x7fffffff) > 0x7f800000) out[i] = 0x7fc0; // NaN
+      if ((u & 0x7fffffff) > 0x7f800000)
+        out[i] = 0x7fc0; // NaN
       else out[i] = (u + 0x7fff + ((u >>> 16) & 1)) >>> 16; // RNE on the low 16 bits; carries into the exponent
     }
     return out;

@@ -15,7 +15,15 @@ import { mkdir, readFile, readdir, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { Dtype } from './dtypes.js';
 import { writeFileAtomic } from './atomic-write.js';
-import { readSafetensors, readSafetensorsHeader, SafetensorsContents, StoredTensor, TensorMap, writeSafetensors, ReadOptions } from './safetensors.js';
+import {
+  readSafetensors,
+  readSafetensorsHeader,
+  SafetensorsContents,
+  StoredTensor,
+  TensorMap,
+  writeSafetensors,
+  ReadOptions,
+} from './safetensors.js';
 
 /** File name of a single-file checkpoint. */
 export const SINGLE_FILE = 'model.safetensors';
@@ -43,20 +51,28 @@ function shardName(i: number, n: number): string {
 }
 
 async function exists(path: string): Promise<boolean> {
-  return stat(path).then(() => true, () => false);
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
 }
 
 /**
  * Writes `tensors` into folder `dir` as `model.safetensors`, or as shards with an index when they
  * exceed `maxShardBytes`. Returns the file names written (index last).
  */
-export async function writeSafetensorsCheckpoint(dir: string, tensors: TensorMap, options: WriteCheckpointOptions = {}): Promise<string[]> {
+export async function writeSafetensorsCheckpoint(
+  dir: string,
+  tensors: TensorMap,
+  options: WriteCheckpointOptions = {},
+): Promise<string[]> {
   const maxShardBytes = options.maxShardBytes ?? 5_000_000_000;
   if (!Number.isSafeInteger(maxShardBytes) || maxShardBytes <= 0) {
     throw new Error(`writeSafetensorsCheckpoint: maxShardBytes is ${maxShardBytes}; expected a positive integer`);
   }
   const metadata = options.metadata ?? { format: 'pt' };
-  const list: [string, StoredTensor][] = tensors instanceof Map ? [...tensors] : Object.entries(tensors as Record<string, StoredTensor>);
+  const list: [string, StoredTensor][] =
+    tensors instanceof Map ? [...tensors] : Object.entries(tensors as Record<string, StoredTensor>);
   const shards: [string, StoredTensor][][] = [];
   let current: [string, StoredTensor][] = [];
   let currentBytes = 0;
@@ -111,7 +127,9 @@ interface ResolvedCheckpoint {
 
 async function resolve(path: string): Promise<ResolvedCheckpoint> {
   const info = await stat(path).catch(() => {
-    throw new Error(`checkpoint: ${path} does not exist; expected a folder with ${SINGLE_FILE} or ${INDEX_FILE}, or one of those files`);
+    throw new Error(
+      `checkpoint: ${path} does not exist; expected a folder with ${SINGLE_FILE} or ${INDEX_FILE}, or one of those files`,
+    );
   });
   if (info.isDirectory()) {
     if (await exists(join(path, INDEX_FILE))) return readIndex(join(path, INDEX_FILE));
@@ -131,15 +149,24 @@ async function readIndex(indexPath: string): Promise<ResolvedCheckpoint> {
   }
   const weightMap = (json as { weight_map?: unknown } | null)?.weight_map;
   if (typeof weightMap !== 'object' || weightMap === null || Array.isArray(weightMap)) {
-    throw new Error(`${indexPath}: "weight_map" is ${JSON.stringify(weightMap)}; expected an object mapping tensor names to shard files`);
+    throw new Error(
+      `${indexPath}: "weight_map" is ${JSON.stringify(weightMap)}; expected an object mapping tensor names to shard files`,
+    );
   }
   const totalSize = (json as { metadata?: { total_size?: unknown } }).metadata?.total_size;
-  if (totalSize !== undefined && !(typeof totalSize === 'number' && Number.isSafeInteger(totalSize) && totalSize >= 0)) {
-    throw new Error(`${indexPath}: metadata.total_size is ${JSON.stringify(totalSize)}; expected a non-negative integer`);
+  if (
+    totalSize !== undefined &&
+    !(typeof totalSize === 'number' && Number.isSafeInteger(totalSize) && totalSize >= 0)
+  ) {
+    throw new Error(
+      `${indexPath}: metadata.total_size is ${JSON.stringify(totalSize)}; expected a non-negative integer`,
+    );
   }
   for (const [t, f] of Object.entries(weightMap)) {
     if (typeof f !== 'string' || f !== basename(f) || f === '..' || f.length === 0) {
-      throw new Error(`${indexPath}: weight_map["${t}"] is ${JSON.stringify(f)}; expected a file name in the same folder`);
+      throw new Error(
+        `${indexPath}: weight_map["${t}"] is ${JSON.stringify(f)}; expected a file name in the same folder`,
+      );
     }
   }
   return { dir: dirname(indexPath), weightMap: weightMap as Record<string, string> };
@@ -154,7 +181,10 @@ async function shardHeaders(ck: ResolvedCheckpoint): Promise<Map<string, Map<str
     const entries = new Map<string, CheckpointEntry>();
     for (const e of header.entries) {
       if (ck.weightMap![e.name] !== file) {
-        const where = ck.weightMap![e.name] === undefined ? 'is not listed in the index' : `is listed under ${ck.weightMap![e.name]}`;
+        const where =
+          ck.weightMap![e.name] === undefined
+            ? 'is not listed in the index'
+            : `is listed under ${ck.weightMap![e.name]}`;
         throw new Error(`${path}: tensor "${e.name}" is stored in this shard but ${where}`);
       }
       entries.set(e.name, { dtype: e.dtype, shape: e.shape, file: path });
@@ -162,7 +192,10 @@ async function shardHeaders(ck: ResolvedCheckpoint): Promise<Map<string, Map<str
     byFile.set(file, entries);
   }
   for (const [t, file] of Object.entries(ck.weightMap!)) {
-    if (!byFile.get(file)!.has(t)) throw new Error(`${join(ck.dir, file)}: the index lists tensor "${t}" in this shard but the shard does not hold it`);
+    if (!byFile.get(file)!.has(t))
+      throw new Error(
+        `${join(ck.dir, file)}: the index lists tensor "${t}" in this shard but the shard does not hold it`,
+      );
   }
   return byFile;
 }
@@ -172,7 +205,8 @@ export async function listCheckpointTensors(path: string): Promise<Map<string, C
   const ck = await resolve(path);
   const out = new Map<string, CheckpointEntry>();
   if (ck.single) {
-    for (const e of (await readSafetensorsHeader(ck.single)).entries) out.set(e.name, { dtype: e.dtype, shape: e.shape, file: ck.single });
+    for (const e of (await readSafetensorsHeader(ck.single)).entries)
+      out.set(e.name, { dtype: e.dtype, shape: e.shape, file: ck.single });
     return out;
   }
   for (const entries of (await shardHeaders(ck)).values()) for (const [n, e] of entries) out.set(n, e);

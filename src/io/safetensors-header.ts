@@ -40,10 +40,14 @@ export function readHeaderLength(first8: Uint8Array, fileSize: number, source: s
   }
   const n = new DataView(first8.buffer, first8.byteOffset, 8).getBigUint64(0, true);
   if (n > BigInt(MAX_HEADER_BYTES)) {
-    throw new Error(`${source}: header length is ${n} bytes; expected at most ${MAX_HEADER_BYTES} (corrupt file or not safetensors)`);
+    throw new Error(
+      `${source}: header length is ${n} bytes; expected at most ${MAX_HEADER_BYTES} (corrupt file or not safetensors)`,
+    );
   }
   if (Number(n) > fileSize - 8) {
-    throw new Error(`${source}: header length is ${n} bytes but only ${fileSize - 8} bytes follow it (truncated or not safetensors)`);
+    throw new Error(
+      `${source}: header length is ${n} bytes but only ${fileSize - 8} bytes follow it (truncated or not safetensors)`,
+    );
   }
   if (n < 2n) throw new Error(`${source}: header length is ${n} bytes; expected a JSON object`);
   return Number(n);
@@ -63,14 +67,20 @@ function checkOffset(source: string, name: string, v: unknown): number {
 
 function parseEntry(source: string, name: string, raw: unknown): TensorEntry {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    throw new Error(`${source}: tensor "${name}": header entry is ${describe(raw)}; expected an object with dtype, shape, data_offsets`);
+    throw new Error(
+      `${source}: tensor "${name}": header entry is ${describe(raw)}; expected an object with dtype, shape, data_offsets`,
+    );
   }
   const { dtype, shape, data_offsets: offsets } = raw as Record<string, unknown>;
   if (!isDtype(dtype)) {
-    throw new Error(`${source}: tensor "${name}": dtype is ${describe(dtype)}; expected one of ${DTYPE_NAMES.join(', ')}`);
+    throw new Error(
+      `${source}: tensor "${name}": dtype is ${describe(dtype)}; expected one of ${DTYPE_NAMES.join(', ')}`,
+    );
   }
   if (!Array.isArray(shape) || !shape.every((d) => typeof d === 'number' && Number.isSafeInteger(d) && d >= 0)) {
-    throw new Error(`${source}: tensor "${name}": shape is ${describe(shape)}; expected an array of non-negative integers`);
+    throw new Error(
+      `${source}: tensor "${name}": shape is ${describe(shape)}; expected an array of non-negative integers`,
+    );
   }
   if (!Array.isArray(offsets) || offsets.length !== 2) {
     throw new Error(`${source}: tensor "${name}": data_offsets is ${describe(offsets)}; expected [begin, end]`);
@@ -107,11 +117,15 @@ function checkSpans(source: string, entries: readonly TensorEntry[], dataLength:
   let prev: TensorEntry | undefined;
   for (const e of entries) {
     if (e.begin < pos) {
-      throw new Error(`${source}: tensor "${e.name}" bytes [${e.begin}, ${e.end}) overlap tensor "${prev!.name}" bytes [${prev!.begin}, ${prev!.end})`);
+      throw new Error(
+        `${source}: tensor "${e.name}" bytes [${e.begin}, ${e.end}) overlap tensor "${prev!.name}" bytes [${prev!.begin}, ${prev!.end})`,
+      );
     }
     if (e.begin > pos) {
       const after = prev ? `after tensor "${prev.name}"` : 'at the start of the data section';
-      throw new Error(`${source}: tensor "${e.name}" starts at byte ${e.begin}, leaving a gap of ${e.begin - pos} bytes ${after}`);
+      throw new Error(
+        `${source}: tensor "${e.name}" starts at byte ${e.begin}, leaving a gap of ${e.begin - pos} bytes ${after}`,
+      );
     }
     if (e.end > dataLength) {
       throw new Error(
@@ -122,7 +136,9 @@ function checkSpans(source: string, entries: readonly TensorEntry[], dataLength:
     prev = e;
   }
   if (pos !== dataLength) {
-    throw new Error(`${source}: tensors cover ${pos} bytes but the data section holds ${dataLength} (trailing bytes: corrupt file)`);
+    throw new Error(
+      `${source}: tensors cover ${pos} bytes but the data section holds ${dataLength} (trailing bytes: corrupt file)`,
+    );
   }
 }
 

@@ -59,7 +59,11 @@ function selectEntries(header: SafetensorsHeader, source: string, names: readonl
 }
 
 /** Parses a whole safetensors file held in memory; `source` names it in errors. */
-export function parseSafetensors(bytes: Uint8Array, source = '<buffer>', options: ReadOptions = {}): SafetensorsContents {
+export function parseSafetensors(
+  bytes: Uint8Array,
+  source = '<buffer>',
+  options: ReadOptions = {},
+): SafetensorsContents {
   assertLittleEndian();
   const n = readHeaderLength(bytes.subarray(0, 8), bytes.length, source);
   const header = parseHeader(bytes.subarray(8, 8 + n), bytes.length - 8 - n, source);
@@ -89,7 +93,8 @@ async function readExactly(fh: FileHandle, target: Uint8Array, position: number,
   while (done < target.length) {
     const n = Math.min(1 << 30, target.length - done);
     const { bytesRead } = await fh.read(target, done, n, position + done);
-    if (bytesRead === 0) throw new Error(`${source}: file ended at byte ${position + done} while reading (truncated while open?)`);
+    if (bytesRead === 0)
+      throw new Error(`${source}: file ended at byte ${position + done} while reading (truncated while open?)`);
     done += bytesRead;
   }
 }
@@ -127,20 +132,30 @@ function entriesOf(tensors: TensorMap): [string, StoredTensor][] {
 }
 
 function checkTensor(name: string, t: StoredTensor): void {
-  if (name.length === 0 || name === '__metadata__') throw new Error(`writeSafetensors: tensor name "${name}" is reserved or empty`);
+  if (name.length === 0 || name === '__metadata__')
+    throw new Error(`writeSafetensors: tensor name "${name}" is reserved or empty`);
   if (!Array.isArray(t.shape) || !t.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
-    throw new Error(`writeSafetensors: tensor "${name}": shape is ${JSON.stringify(t.shape)}; expected non-negative integers`);
+    throw new Error(
+      `writeSafetensors: tensor "${name}": shape is ${JSON.stringify(t.shape)}; expected non-negative integers`,
+    );
   }
   if (!dataMatchesDtype(t.dtype, t.data)) {
-    throw new Error(`writeSafetensors: tensor "${name}": dtype ${t.dtype} needs a ${arrayNameOf(t.dtype)}, got ${t.data.constructor.name}`);
+    throw new Error(
+      `writeSafetensors: tensor "${name}": dtype ${t.dtype} needs a ${arrayNameOf(t.dtype)}, got ${t.data.constructor.name}`,
+    );
   }
   if (t.data.length !== numel(t.shape)) {
-    throw new Error(`writeSafetensors: tensor "${name}": shape [${t.shape.join(', ')}] has ${numel(t.shape)} elements but data has ${t.data.length}`);
+    throw new Error(
+      `writeSafetensors: tensor "${name}": shape [${t.shape.join(', ')}] has ${numel(t.shape)} elements but data has ${t.data.length}`,
+    );
   }
 }
 
 /** Lays tensors out as the writer stores them: header bytes, then the data chunks in order. */
-export function layoutSafetensors(tensors: TensorMap, metadata: Readonly<Record<string, string>> = {}): { header: Uint8Array; chunks: Uint8Array[]; dataBytes: number } {
+export function layoutSafetensors(
+  tensors: TensorMap,
+  metadata: Readonly<Record<string, string>> = {},
+): { header: Uint8Array; chunks: Uint8Array[]; dataBytes: number } {
   for (const [k, v] of Object.entries(metadata)) {
     if (typeof v !== 'string') throw new Error(`writeSafetensors: metadata["${k}"] is ${typeof v}; expected a string`);
   }
@@ -173,7 +188,11 @@ export function serializeSafetensors(tensors: TensorMap, metadata: Readonly<Reco
 }
 
 /** Writes tensors and metadata to `path` as safetensors, atomically. */
-export async function writeSafetensors(path: string, tensors: TensorMap, metadata: Readonly<Record<string, string>> = {}): Promise<void> {
+export async function writeSafetensors(
+  path: string,
+  tensors: TensorMap,
+  metadata: Readonly<Record<string, string>> = {},
+): Promise<void> {
   const { header, chunks } = layoutSafetensors(tensors, metadata);
   await writeFileAtomic(path, [header, ...chunks]);
 }

@@ -21,15 +21,38 @@
 
 /** Elementwise functions of one argument. */
 export const UnaryOp = {
-  NEG: 0, EXP: 1, LOG: 2, SQRT: 3, RSQRT: 4, SIGMOID: 5, SILU: 6, TANH: 7, ABS: 8, RECIP: 9,
-  SQUARE: 10, SIGN: 11, RELU: 12, COPY: 13,
+  NEG: 0,
+  EXP: 1,
+  LOG: 2,
+  SQRT: 3,
+  RSQRT: 4,
+  SIGMOID: 5,
+  SILU: 6,
+  TANH: 7,
+  ABS: 8,
+  RECIP: 9,
+  SQUARE: 10,
+  SIGN: 11,
+  RELU: 12,
+  COPY: 13,
 } as const;
 export type UnaryOp = (typeof UnaryOp)[keyof typeof UnaryOp];
 
 /** Elementwise functions of two arguments; comparisons produce 1.0 / 0.0 in float32. */
 export const BinaryOp = {
-  ADD: 0, SUB: 1, MUL: 2, DIV: 3, MAX: 4, MIN: 5, POW: 6,
-  EQ: 7, NE: 8, LT: 9, LE: 10, GT: 11, GE: 12,
+  ADD: 0,
+  SUB: 1,
+  MUL: 2,
+  DIV: 3,
+  MAX: 4,
+  MIN: 5,
+  POW: 6,
+  EQ: 7,
+  NE: 8,
+  LT: 9,
+  LE: 10,
+  GT: 11,
+  GE: 12,
 } as const;
 export type BinaryOp = (typeof BinaryOp)[keyof typeof BinaryOp];
 
@@ -40,13 +63,23 @@ export type ReduceOp = (typeof ReduceOp)[keyof typeof ReduceOp];
 /** out[b] (+)= op(A[b]) @ op(B[b]) for b < batch; row-major with leading dimensions. */
 export interface GemmArgs {
   batch: number;
-  m: number; n: number; k: number;
+  m: number;
+  n: number;
+  k: number;
   /** A is [m, k] with row stride lda, or stored [k, m] (row stride lda) when transA. */
-  a: number; lda: number; strideA: number; transA: boolean;
+  a: number;
+  lda: number;
+  strideA: number;
+  transA: boolean;
   /** B is [k, n] with row stride ldb, or stored [n, k] (row stride ldb) when transB. */
-  b: number; ldb: number; strideB: number; transB: boolean;
+  b: number;
+  ldb: number;
+  strideB: number;
+  transB: boolean;
   /** C is [m, n] with row stride ldc. */
-  c: number; ldc: number; strideC: number;
+  c: number;
+  ldc: number;
+  strideC: number;
   accumulate: boolean;
 }
 
@@ -60,11 +93,21 @@ export interface GemmArgs {
  * use -Infinity to hide a key. A row that sees no key gets out = 0 and lse = -Infinity.
  */
 export interface AttentionArgs {
-  batch: number; headsQ: number; headsK: number;
-  tq: number; tk: number; dk: number; dv: number;
-  scale: number; causal: boolean;
-  q: number; k: number; v: number; out: number; lse: number;
-  mask: number; /** 0 when there is no mask (pointer 0 is never a tensor). */
+  batch: number;
+  headsQ: number;
+  headsK: number;
+  tq: number;
+  tk: number;
+  dk: number;
+  dv: number;
+  scale: number;
+  causal: boolean;
+  q: number;
+  k: number;
+  v: number;
+  out: number;
+  lse: number;
+  mask: number /** 0 when there is no mask (pointer 0 is never a tensor). */;
   maskBatchStride: number;
 }
 
@@ -73,12 +116,23 @@ export interface AttentionArgs {
  * and gradV are overwritten; gradK/gradV sum over the query heads that share a key head.
  */
 export interface AttentionBackwardArgs extends AttentionArgs {
-  gradOut: number; gradQ: number; gradK: number; gradV: number;
+  gradOut: number;
+  gradQ: number;
+  gradK: number;
+  gradV: number;
 }
 
 export interface AdamWArgs {
-  param: number; grad: number; m: number; v: number; n: number;
-  lr: number; beta1: number; beta2: number; eps: number; weightDecay: number;
+  param: number;
+  grad: number;
+  m: number;
+  v: number;
+  n: number;
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
   /** 1-based step number, for bias correction. */
   step: number;
 }
@@ -103,16 +157,36 @@ export interface Backend {
   /** out[i] = op(x[i]) for i < n. */
   unary(op: UnaryOp, x: number, out: number, n: number): void;
   /** out (contiguous, `shape`) = op(a, b) with element strides per dim for a and b (0 broadcasts). */
-  binary(op: BinaryOp, a: number, aStrides: ArrayLike<number>, b: number, bStrides: ArrayLike<number>,
-    out: number, shape: ArrayLike<number>): void;
+  binary(
+    op: BinaryOp,
+    a: number,
+    aStrides: ArrayLike<number>,
+    b: number,
+    bStrides: ArrayLike<number>,
+    out: number,
+    shape: ArrayLike<number>,
+  ): void;
   /** out[i] = op(x[i], s), or op(s, x[i]) when scalarFirst. */
   binaryScalar(op: BinaryOp, x: number, s: number, out: number, n: number, scalarFirst: boolean): void;
   /** out (contiguous) = cond != 0 ? a : b, each strided over `shape`. */
-  where(cond: number, cStrides: ArrayLike<number>, a: number, aStrides: ArrayLike<number>,
-    b: number, bStrides: ArrayLike<number>, out: number, shape: ArrayLike<number>): void;
+  where(
+    cond: number,
+    cStrides: ArrayLike<number>,
+    a: number,
+    aStrides: ArrayLike<number>,
+    b: number,
+    bStrides: ArrayLike<number>,
+    out: number,
+    shape: ArrayLike<number>,
+  ): void;
   /** Strided copy of 4-byte elements: out[idx . outStrides] = x[idx . xStrides] over `shape`. */
-  copy(x: number, xStrides: ArrayLike<number>, out: number, outStrides: ArrayLike<number>,
-    shape: ArrayLike<number>): void;
+  copy(
+    x: number,
+    xStrides: ArrayLike<number>,
+    out: number,
+    outStrides: ArrayLike<number>,
+    shape: ArrayLike<number>,
+  ): void;
   /** out[i] = value for i < n (float32). */
   fill(out: number, n: number, value: number): void;
   /** y[i] += alpha * x[i]. */
@@ -128,17 +202,40 @@ export interface Backend {
   /** out = x * rstd * w per row of [rows, cols]; writes rstd [rows]. */
   rmsnorm(x: number, w: number, out: number, rstd: number, rows: number, cols: number, eps: number): void;
   /** dx = d/dx (overwritten); dw += d/dw (accumulated). */
-  rmsnormBackward(x: number, w: number, rstd: number, dy: number, dx: number, dw: number,
-    rows: number, cols: number): void;
+  rmsnormBackward(
+    x: number,
+    w: number,
+    rstd: number,
+    dy: number,
+    dx: number,
+    dw: number,
+    rows: number,
+    cols: number,
+  ): void;
   /**
    * Per-row softmax cross-entropy of logits [rows, vocab] against int32 targets [rows]:
    * loss[r] = lse[r] - logits[r, t]; rows whose target equals ignoreIndex get loss 0.
    */
-  crossEntropy(logits: number, targets: number, loss: number, lse: number, rows: number, vocab: number,
-    ignoreIndex: number): void;
+  crossEntropy(
+    logits: number,
+    targets: number,
+    loss: number,
+    lse: number,
+    rows: number,
+    vocab: number,
+    ignoreIndex: number,
+  ): void;
   /** dlogits[r] = dloss[r] * (softmax(logits[r]) - onehot(t)), 0 for ignored rows. */
-  crossEntropyBackward(logits: number, targets: number, lse: number, dloss: number, dlogits: number,
-    rows: number, vocab: number, ignoreIndex: number): void;
+  crossEntropyBackward(
+    logits: number,
+    targets: number,
+    lse: number,
+    dloss: number,
+    dlogits: number,
+    rows: number,
+    vocab: number,
+    ignoreIndex: number,
+  ): void;
   /** out = silu(g) * u. */
   swiglu(g: number, u: number, out: number, n: number): void;
   /** dg, du from dy (overwritten). */
@@ -146,17 +243,13 @@ export interface Backend {
   attention(args: AttentionArgs): void;
   attentionBackward(args: AttentionBackwardArgs): void;
   /** out[o, j, i] = x[o, idx[j], i] for x [outer, lenIn, inner], int32 idx [nIdx]. */
-  indexSelect(x: number, idx: number, out: number, outer: number, lenIn: number, nIdx: number,
-    inner: number): void;
+  indexSelect(x: number, idx: number, out: number, outer: number, lenIn: number, nIdx: number, inner: number): void;
   /** out[o, idx[j], i] += src[o, j, i] (the backward of indexSelect). */
-  indexAdd(src: number, idx: number, out: number, outer: number, lenOut: number, nIdx: number,
-    inner: number): void;
+  indexAdd(src: number, idx: number, out: number, outer: number, lenOut: number, nIdx: number, inner: number): void;
   /** out[o, j, i] = x[o, idx[o, j, i], i] for x [outer, lenIn, inner], idx/out [outer, lenIdx, inner]. */
-  gather(x: number, idx: number, out: number, outer: number, lenIn: number, lenIdx: number,
-    inner: number): void;
+  gather(x: number, idx: number, out: number, outer: number, lenIn: number, lenIdx: number, inner: number): void;
   /** out[o, idx[o, j, i], i] += src[o, j, i] (the backward of gather). */
-  scatterAdd(src: number, idx: number, out: number, outer: number, lenOut: number, lenIdx: number,
-    inner: number): void;
+  scatterAdd(src: number, idx: number, out: number, outer: number, lenOut: number, lenIdx: number, inner: number): void;
   /** Top-k of each row of [rows, cols]: values descending, ties to the lower index; int32 indices. */
   topk(x: number, values: number, indices: number, rows: number, cols: number, k: number): void;
   /** Inclusive cumulative sum over `len` of a contiguous [outer, len, inner] view. */

@@ -39,11 +39,17 @@ export class Heap {
   }
 
   /** Bytes in blocks currently handed out (rounded to the block size). */
-  get liveBytes(): number { return this.live; }
+  get liveBytes(): number {
+    return this.live;
+  }
   /** The largest liveBytes seen. */
-  get peakBytes(): number { return this.peak; }
+  get peakBytes(): number {
+    return this.peak;
+  }
   /** Bytes of memory below the heap's top (live blocks, free blocks between them, the backend's area). */
-  get reservedBytes(): number { return this.top; }
+  get reservedBytes(): number {
+    return this.top;
+  }
 
   /** A block of at least `bytes` bytes; its contents are unspecified. */
   alloc(bytes: number): number {
@@ -51,9 +57,11 @@ export class Heap {
     let ptr = this.takeFree(size);
     if (ptr === undefined) {
       if (this.top + size > WASM32_LIMIT) {
-        throw new Error(`out of memory: asked for ${bytes} bytes with ${this.live} bytes live and ` +
-          `${this.top} bytes reserved; wasm32 memory is limited to 4 GiB. Free tensors ` +
-          '(dispose, scopes) or use a smaller model/batch.');
+        throw new Error(
+          `out of memory: asked for ${bytes} bytes with ${this.live} bytes live and ` +
+            `${this.top} bytes reserved; wasm32 memory is limited to 4 GiB. Free tensors ` +
+            '(dispose, scopes) or use a smaller model/batch.',
+        );
       }
       this.backend.ensureMemory(this.top + size);
       ptr = this.top;
@@ -73,9 +81,16 @@ export class Heap {
     this.live -= size;
     let start = ptr;
     const before = this.freeEnd.get(start);
-    if (before !== undefined) { size += start - before; this.removeFree(before); start = before; }
+    if (before !== undefined) {
+      size += start - before;
+      this.removeFree(before);
+      start = before;
+    }
     const afterSize = this.freeStart.get(start + size);
-    if (afterSize !== undefined) { this.removeFree(start + size); size += afterSize; }
+    if (afterSize !== undefined) {
+      this.removeFree(start + size);
+      size += afterSize;
+    }
     if (start + size === this.top) this.top = start;
     else this.addFree(start, size);
   }

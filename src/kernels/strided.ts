@@ -4,9 +4,13 @@
  */
 
 /** Calls `visit(o0, o1, ...)` for each index of `shape` in row-major order, oK = index . stridesK. */
-export function forEachIndex(shape: ArrayLike<number>, strides: ArrayLike<number>[],
-  visit: (...offsets: number[]) => void): void {
-  const rank = shape.length, nOps = strides.length;
+export function forEachIndex(
+  shape: ArrayLike<number>,
+  strides: ArrayLike<number>[],
+  visit: (...offsets: number[]) => void,
+): void {
+  const rank = shape.length,
+    nOps = strides.length;
   let total = 1;
   for (let d = 0; d < rank; d++) total *= shape[d]!;
   if (total === 0) return;

@@ -29,14 +29,20 @@ export class AdamW {
   private readonly m = new Map<string, Tensor>();
   private readonly v = new Map<string, Tensor>();
 
-  constructor(readonly params: ReadonlyMap<string, Tensor>, private readonly opts: AdamWOptions) {
+  constructor(
+    readonly params: ReadonlyMap<string, Tensor>,
+    private readonly opts: AdamWOptions,
+  ) {
     if (!(opts.lr >= 0)) throw new Error(`AdamW: lr must be a non-negative number, got ${opts.lr}`);
     this.lr = opts.lr;
     this.beta1 = opts.beta1 ?? 0.9;
     this.beta2 = opts.beta2 ?? 0.95;
     this.eps = opts.eps ?? 1e-8;
     this.weightDecay = opts.weightDecay ?? 0.1;
-    for (const [name, b] of [['beta1', this.beta1], ['beta2', this.beta2]] as const) {
+    for (const [name, b] of [
+      ['beta1', this.beta1],
+      ['beta2', this.beta2],
+    ] as const) {
       if (!(b >= 0 && b < 1)) throw new Error(`AdamW: ${name} must be in [0, 1), got ${b}`);
     }
     for (const [name, p] of params) {
@@ -55,15 +61,27 @@ export class AdamW {
       if (!g || !p.requiresGrad) continue;
       const decay = this.opts.noDecay?.(name) ? 0 : this.weightDecay;
       p.engine.backend.adamw({
-        param: p.ptr, grad: g.ptr, m: this.m.get(name)!.ptr, v: this.v.get(name)!.ptr, n: p.size,
-        lr: this.lr, beta1: this.beta1, beta2: this.beta2, eps: this.eps, weightDecay: decay, step: this.step_,
+        param: p.ptr,
+        grad: g.ptr,
+        m: this.m.get(name)!.ptr,
+        v: this.v.get(name)!.ptr,
+        n: p.size,
+        lr: this.lr,
+        beta1: this.beta1,
+        beta2: this.beta2,
+        eps: this.eps,
+        weightDecay: decay,
+        step: this.step_,
       });
     }
   }
 
   /** Frees every parameter's gradient (the next backward allocates fresh ones). */
   zeroGrad(): void {
-    for (const p of this.params.values()) { p.grad?.dispose(); p.grad = null; }
+    for (const p of this.params.values()) {
+      p.grad?.dispose();
+      p.grad = null;
+    }
   }
 
   /** The first and second moment tensors by parameter name, for checkpoints. */
@@ -74,6 +92,7 @@ export class AdamW {
   /** Frees the moment tensors. */
   dispose(): void {
     for (const t of [...this.m.values(), ...this.v.values()]) t.dispose();
-    this.m.clear(); this.v.clear();
+    this.m.clear();
+    this.v.clear();
   }
 }

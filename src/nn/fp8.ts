@@ -37,10 +37,11 @@ export function fakeQuantize(data: Float32Array, rows: number, cols: number, til
       for (let r = r0; r < r1; r++) for (let c = c0; c < c1; c++) amax = Math.max(amax, Math.abs(data[r * cols + c]!));
       if (amax === 0 || !Number.isFinite(amax)) continue;
       const scale = amax / E4M3_MAX;
-      for (let r = r0; r < r1; r++) for (let c = c0; c < c1; c++) {
-        const i = r * cols + c;
-        data[i] = roundE4M3(data[i]! / scale) * scale;
-      }
+      for (let r = r0; r < r1; r++)
+        for (let c = c0; c < c1; c++) {
+          const i = r * cols + c;
+          data[i] = roundE4M3(data[i]! / scale) * scale;
+        }
     }
   }
 }
@@ -50,7 +51,13 @@ function quantized(engine: Engine, t: Tensor, tileRows: number, tileCols: number
   const out = engine.empty(t.shape);
   engine.backend.copy(t.ptr, t.strides, out.ptr, out.strides, t.shape);
   const [rows, cols] = t.shape as [number, number];
-  fakeQuantize(engine.backend.f32().subarray(out.ptr >>> 2, (out.ptr >>> 2) + out.size), rows, cols, tileRows, tileCols);
+  fakeQuantize(
+    engine.backend.f32().subarray(out.ptr >>> 2, (out.ptr >>> 2) + out.size),
+    rows,
+    cols,
+    tileRows,
+    tileCols,
+  );
   return out;
 }
 
@@ -62,7 +69,9 @@ export const FP8_TILE = 128;
  * x [..., K], weight [N, K] -> [..., N].
  */
 export function fp8Linear(x: Tensor, weight: Tensor): Tensor {
-  const e = x.engine, K = x.shape[x.rank - 1]!, N = weight.shape[0]!;
+  const e = x.engine,
+    K = x.shape[x.rank - 1]!,
+    N = weight.shape[0]!;
   if (weight.rank !== 2 || weight.shape[1] !== K) {
     throw new Error(`fp8Linear: x [${x.shape.join(', ')}] does not match weight [${weight.shape.join(', ')}]`);
   }

@@ -15,7 +15,8 @@ export interface ScheduleOptions {
 
 /** Learning rate at a 0-based step. */
 export function learningRate(step: number, o: ScheduleOptions): number {
-  const min = o.min ?? o.peak / 10, stable = o.stableSteps ?? 0;
+  const min = o.min ?? o.peak / 10,
+    stable = o.stableSteps ?? 0;
   if (step < o.warmupSteps) return (o.peak * (step + 1)) / o.warmupSteps;
   if (step < o.warmupSteps + stable) return o.peak;
   const decaySteps = Math.max(1, o.totalSteps - o.warmupSteps - stable);

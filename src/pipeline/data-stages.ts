@@ -39,11 +39,24 @@ type ColdStart = Extract<StageConfig, { kind: 'cold_start' }>;
 type Rejection = Extract<StageConfig, { kind: 'rejection_sampling' }>;
 
 /** Training-split problems: `counts[task]` of each, unique, deterministic for the seed. */
-export function trainProblems(counts: Readonly<Record<string, number>>, s: { difficulties: Readonly<Record<string, number[]>>; languages: readonly Lang[]; seed: number }): Problem[] {
-  return Object.entries(counts).filter(([, n]) => n > 0).flatMap(([name, count]) => {
-    const task = getTask(name);
-    return generateProblems({ task, split: 'train', count, seed: s.seed, ...(s.difficulties[name] ? { difficulties: s.difficulties[name] } : {}), langs: s.languages, unique: true });
-  });
+export function trainProblems(
+  counts: Readonly<Record<string, number>>,
+  s: { difficulties: Readonly<Record<string, number[]>>; languages: readonly Lang[]; seed: number },
+): Problem[] {
+  return Object.entries(counts)
+    .filter(([, n]) => n > 0)
+    .flatMap(([name, count]) => {
+      const task = getTask(name);
+      return generateProblems({
+        task,
+        split: 'train',
+        count,
+        seed: s.seed,
+        ...(s.difficulties[name] ? { difficulties: s.difficulties[name] } : {}),
+        langs: s.languages,
+        unique: true,
+      });
+    });
 }
 
 /**
@@ -51,22 +64,44 @@ export function trainProblems(counts: Readonly<Record<string, number>>, s: { dif
  * pretraining document, then the R1-Zero template of the problem; examples are dropped (longest
  * budget first) until the prompt fits `budget` tokens.
  */
-export function fewShotPrompt(p: Problem, examples: readonly Problem[], shots: number, tok: Pick<Tokenizer, 'encode'>, budget: number): { text: string; used: number } {
+export function fewShotPrompt(
+  p: Problem,
+  examples: readonly Problem[],
+  shots: number,
+  tok: Pick<Tokenizer, 'encode'>,
+  budget: number,
+): { text: string; used: number } {
   const target = renderR1Zero(p.prompt);
   for (let n = Math.min(shots, examples.length); n > 0; n--) {
-    const text = examples.slice(0, n).map((e) => { const s = getTask(e.task).solve(e); return corpusText(e, s.steps.join('\n'), s.answer); }).join('\n\n') + '\n\n' + target;
+    const text =
+      examples
+        .slice(0, n)
+        .map((e) => {
+          const s = getTask(e.task).solve(e);
+          return corpusText(e, s.steps.join('\n'), s.answer);
+        })
+        .join('\n\n') +
+      '\n\n' +
+      target;
     if (tok.encode(text, { allowSpecial: true }).length <= budget) return { text, used: n };
   }
   return { text: target, used: 0 };
 }
 
 /** Writes the SFT folder: sft.jsonl, stats.json and copies of the dataset's tokenizer/ and test/. */
-export async function writeSftFolder(ctx: StageContext, records: readonly SftRecord[], stats: unknown): Promise<string> {
+export async function writeSftFolder(
+  ctx: StageContext,
+  records: readonly SftRecord[],
+  stats: unknown,
+): Promise<string> {
   const out = join(ctx.dir, 'data');
   mkdirSync(out, { recursive: true });
   for (const sub of ['tokenizer', 'test']) {
     const src = join(ctx.pipeline.dataset_dir, sub);
-    if (!existsSync(src)) throw new Error(`dataset_dir ${ctx.pipeline.dataset_dir} has no ${sub}/; expected a \`deepseek-ts data build\` folder`);
+    if (!existsSync(src))
+      throw new Error(
+        `dataset_dir ${ctx.pipeline.dataset_dir} has no ${sub}/; expected a \`deepseek-ts data build\` folder`,
+      );
     cpSync(src, join(out, sub), { recursive: true });
   }
   writeJsonl(join(out, 'sft.jsonl'), records);
@@ -74,18 +109,47 @@ export async function writeSftFolder(ctx: StageContext, records: readonly SftRec
   return out;
 }
 
-const byTask = (records: readonly SftRecord[]) => records.reduce<Record<string, number>>((m, r) => ({ ...m, [r.task]: (m[r.task] ?? 0) + 1 }), {});
+const byTask = (records: readonly SftRecord[]) =>
+  records.reduce<Record<string, number>>((m, r) => ({ ...m, [r.task]: (m[r.task] ?? 0) + 1 }), {});
 
 /** Samples a model with the stage's settings and filters; the engine lives for this call only. */
-export async function sampleModel(ctx: StageContext, s: Pick<ColdStart, 'num_samples' | 'temperature' | 'top_p' | 'max_completion_length' | 'seed' | 'filters' | 'keep_per_prompt' | 'prompts_per_batch'>, modelRef: string, problems: readonly Problem[], tok: Tokenizer, render: (p: Problem, maxContext: number) => string, responsePrefix: string, progressFile: string) {
+export async function sampleModel(
+  ctx: StageContext,
+  s: Pick<
+    ColdStart,
+    | 'num_samples'
+    | 'temperature'
+    | 'top_p'
+    | 'max_completion_length'
+    | 'seed'
+    | 'filters'
+    | 'keep_per_prompt'
+    | 'prompts_per_batch'
+  >,
+  modelRef: string,
+  problems: readonly Problem[],
+  tok: Tokenizer,
+  render: (p: Problem, maxContext: number) => string,
+  responsePrefix: string,
+  progressFile: string,
+) {
   const engine = new Engine(await createBackend(ctx.pipeline.threads ? { threads: ctx.pipeline.threads } : {}));
   try {
     const m = await openModel(engine, ctx.model(modelRef));
     try {
       return sampleAndFilter({
-        progressPath: join(ctx.dir, progressFile), problems, sampler: m.sampler, tokenizer: tok, render: (p) => render(p, m.maxContext), responsePrefix,
-        n: s.num_samples, settings: { temperature: s.temperature, topP: s.top_p, topK: 0, maxNewTokens: s.max_completion_length }, seed: s.seed,
-        filters: s.filters, keepPerPrompt: s.keep_per_prompt, promptsPerBatch: s.prompts_per_batch,
+        progressPath: join(ctx.dir, progressFile),
+        problems,
+        sampler: m.sampler,
+        tokenizer: tok,
+        render: (p) => render(p, m.maxContext),
+        responsePrefix,
+        n: s.num_samples,
+        settings: { temperature: s.temperature, topP: s.top_p, topK: 0, maxNewTokens: s.max_completion_length },
+        seed: s.seed,
+        filters: s.filters,
+        keepPerPrompt: s.keep_per_prompt,
+        promptsPerBatch: s.prompts_per_batch,
         onProgress: (done, total, st) => ctx.log(`${done}/${total} prompts, ${st.kept} kept of ${st.candidates}`),
       });
     } finally {
@@ -97,10 +161,20 @@ export async function sampleModel(ctx: StageContext, s: Pick<ColdStart, 'num_sam
 }
 
 /** Readable task-solver traces (some slip and correct themselves), through the same filters. */
-export function solverTraces(s: Pick<ColdStart, 'solver_traces' | 'corrected_share' | 'difficulties' | 'languages' | 'seed' | 'filters'>): { records: SftRecord[]; stats: FilterStats } {
-  const records: SftRecord[] = [], stats = emptyStats(), seen = new Set<string>(), rng = new TaskRng(s.seed).fork('solver-traces');
+export function solverTraces(
+  s: Pick<ColdStart, 'solver_traces' | 'corrected_share' | 'difficulties' | 'languages' | 'seed' | 'filters'>,
+): { records: SftRecord[]; stats: FilterStats } {
+  const records: SftRecord[] = [],
+    stats = emptyStats(),
+    seen = new Set<string>(),
+    rng = new TaskRng(s.seed).fork('solver-traces');
   for (const p of trainProblems(s.solver_traces, { ...s, seed: s.seed + 1 })) {
-    const trace = makeTrace(getTask(p.task).solve(p), p.lang, rng.next() < s.corrected_share ? 'corrected' : 'clean', rng);
+    const trace = makeTrace(
+      getTask(p.task).solve(p),
+      p.lang,
+      rng.next() < s.corrected_share ? 'corrected' : 'clean',
+      rng,
+    );
     const response = assistantBody(trace.reasoning, trace.answer);
     const reason = rejectReason({ problem: p, response, finished: true }, s.filters, seen);
     countOutcome(stats, reason);
@@ -119,19 +193,46 @@ export async function runColdStart(ctx: StageContext): Promise<StageOutputs> {
   const problems = trainProblems(s.tasks, s);
   if (problems.length > 0) {
     if (!s.model) throw new Error(`stage ${s.name}: tasks asks for R1-Zero samples but no model is given`);
-    const examples = new Map(Object.keys(s.tasks).map((t) => [t, trainProblems({ [t]: Math.max(1, s.few_shot) * 4 }, { ...s, seed: s.seed + 7919 })
-      .sort((a, b) => a.prompt.length - b.prompt.length)]));
-    const r = await sampleModel(ctx, s, s.model, problems, tok, (p, maxContext) => {
-      const f = fewShotPrompt(p, examples.get(p.task)!.filter((e) => e.key !== p.key), s.few_shot, tok, maxContext - s.max_completion_length);
-      shotsUsed[String(f.used)] = (shotsUsed[String(f.used)] ?? 0) + 1;
-      return f.text;
-    }, TEMPLATES['r1-zero'].responsePrefix, 'model-samples.jsonl');
+    const examples = new Map(
+      Object.keys(s.tasks).map((t) => [
+        t,
+        trainProblems({ [t]: Math.max(1, s.few_shot) * 4 }, { ...s, seed: s.seed + 7919 }).sort(
+          (a, b) => a.prompt.length - b.prompt.length,
+        ),
+      ]),
+    );
+    const r = await sampleModel(
+      ctx,
+      s,
+      s.model,
+      problems,
+      tok,
+      (p, maxContext) => {
+        const f = fewShotPrompt(
+          p,
+          examples.get(p.task)!.filter((e) => e.key !== p.key),
+          s.few_shot,
+          tok,
+          maxContext - s.max_completion_length,
+        );
+        shotsUsed[String(f.used)] = (shotsUsed[String(f.used)] ?? 0) + 1;
+        return f.text;
+      },
+      TEMPLATES['r1-zero'].responsePrefix,
+      'model-samples.jsonl',
+    );
     records.push(...r.records);
     modelStats = r.stats;
   }
   const solver = solverTraces(s);
   records.push(...solver.records);
-  const stats = { records: records.length, by_task: byTask(records), r1_zero_samples: modelStats, few_shot_examples_used: shotsUsed, solver_traces: solver.stats };
+  const stats = {
+    records: records.length,
+    by_task: byTask(records),
+    r1_zero_samples: modelStats,
+    few_shot_examples_used: shotsUsed,
+    solver_traces: solver.stats,
+  };
   const data = await writeSftFolder(ctx, records, stats);
   return { dataset_dir: data, stats };
 }
@@ -140,11 +241,26 @@ export async function runColdStart(ctx: StageContext): Promise<StageOutputs> {
 export async function runRejectionSampling(ctx: StageContext): Promise<StageOutputs> {
   const s = ctx.stage as Rejection;
   const tok = loadTokenizer(join(ctx.pipeline.dataset_dir, 'tokenizer'));
-  const r = await sampleModel(ctx, s, s.model, trainProblems(s.tasks, s), tok, (p) => TEMPLATES.r1.render(p), TEMPLATES.r1.responsePrefix, 'samples.jsonl');
+  const r = await sampleModel(
+    ctx,
+    s,
+    s.model,
+    trainProblems(s.tasks, s),
+    tok,
+    (p) => TEMPLATES.r1.render(p),
+    TEMPLATES.r1.responsePrefix,
+    'samples.jsonl',
+  );
   const extra = nonReasoningRecords(s.non_reasoning, s.seed);
   const solver = solverTraces(s);
   const records = [...r.records, ...solver.records, ...extra];
-  const stats = { records: records.length, by_task: byTask(records), reasoning: r.stats, solver_traces: solver.stats, non_reasoning: s.non_reasoning };
+  const stats = {
+    records: records.length,
+    by_task: byTask(records),
+    reasoning: r.stats,
+    solver_traces: solver.stats,
+    non_reasoning: s.non_reasoning,
+  };
   const data = await writeSftFolder(ctx, records, stats);
   return { dataset_dir: data, stats };
 }

@@ -15,7 +15,17 @@ import { isCorrect } from '../tasks/registry.js';
 import type { Problem } from '../tasks/types.js';
 import { parseCompletion } from '../tokenizer/chat.js';
 
-export const REJECT_REASONS = ['truncated', 'format', 'incorrect', 'language_mixing', 'overlong_paragraph', 'code_block', 'repetition', 'duplicate', 'surplus'] as const;
+export const REJECT_REASONS = [
+  'truncated',
+  'format',
+  'incorrect',
+  'language_mixing',
+  'overlong_paragraph',
+  'code_block',
+  'repetition',
+  'duplicate',
+  'surplus',
+] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];
 
 /** Filter thresholds (names as in the pipeline config). */
@@ -24,7 +34,10 @@ export interface FilterOptions {
   max_repeated_lines: number;
 }
 
-export const DEFAULT_FILTERS: Readonly<FilterOptions> = Object.freeze({ max_paragraph_chars: 400, max_repeated_lines: 2 });
+export const DEFAULT_FILTERS: Readonly<FilterOptions> = Object.freeze({
+  max_paragraph_chars: 400,
+  max_repeated_lines: 2,
+});
 
 /** One sampled response to a problem. */
 export interface Candidate {
@@ -42,7 +55,10 @@ export function rejectReason(c: Candidate, o: FilterOptions, seen?: Set<string>)
   if (!isCorrect(c.problem, c.response)) return 'incorrect';
   if (isLanguageMixed(c.response, c.problem.lang)) return 'language_mixing';
   const { reasoning } = parseCompletion(c.response);
-  const lines = reasoning.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  const lines = reasoning
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
   if (lines.some((l) => [...l].length > o.max_paragraph_chars)) return 'overlong_paragraph';
   if (c.response.includes('```')) return 'code_block';
   const counts = new Map<string, number>();
@@ -59,7 +75,11 @@ export function rejectReason(c: Candidate, o: FilterOptions, seen?: Set<string>)
 /** What makes two responses to one problem the same: its key, the reasoning lines and the answer. */
 export function contentKey(problemKey: string, response: string): string {
   const { reasoning, answer } = parseCompletion(response);
-  return `${problemKey}\u0000${reasoning.split('\n').map((l) => l.trim()).filter((l) => l !== '').join('\n')}\u0000${answer}`;
+  return `${problemKey}\u0000${reasoning
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '')
+    .join('\n')}\u0000${answer}`;
 }
 
 /** Kept / rejected-by-reason counts. */
@@ -70,11 +90,16 @@ export interface FilterStats {
 }
 
 export function emptyStats(): FilterStats {
-  return { candidates: 0, kept: 0, rejected: Object.fromEntries(REJECT_REASONS.map((r) => [r, 0])) as Record<RejectReason, number> };
+  return {
+    candidates: 0,
+    kept: 0,
+    rejected: Object.fromEntries(REJECT_REASONS.map((r) => [r, 0])) as Record<RejectReason, number>,
+  };
 }
 
 /** Adds one outcome to `s` (in place). */
 export function countOutcome(s: FilterStats, reason: RejectReason | null): void {
   s.candidates++;
-  if (reason === null) s.kept++; else s.rejected[reason]++;
+  if (reason === null) s.kept++;
+  else s.rejected[reason]++;
 }

@@ -20,13 +20,30 @@ import { THINK_CLOSE, THINK_OPEN } from '../tokenizer/special-tokens.js';
 /** One chat record: empty thinking, plain reply (the reference reply of src/tasks/chat.ts). */
 function chatRecord(rng: Rng, i: number): SftRecord {
   const p = chatProblem(rng, 'en');
-  return { task: p.task, key: `${p.key}:${i}`, lang: p.lang, messages: [{ role: 'user', content: p.prompt }, { role: 'assistant', content: `${THINK_OPEN}\n\n${THINK_CLOSE}\n\n${p.answer}` }] };
+  return {
+    task: p.task,
+    key: `${p.key}:${i}`,
+    lang: p.lang,
+    messages: [
+      { role: 'user', content: p.prompt },
+      { role: 'assistant', content: `${THINK_OPEN}\n\n${THINK_CLOSE}\n\n${p.answer}` },
+    ],
+  };
 }
 
 /** One direct-answer record: the one-line thought of src/tasks/direct.ts and the exact answer. */
 function directRecord(rng: Rng, i: number): SftRecord {
-  const p = direct.generate(rng, 1, 'en'), s = direct.solve(p);
-  return { task: p.task, key: `${p.key}:${i}`, lang: p.lang, messages: [{ role: 'user', content: p.prompt }, { role: 'assistant', content: assistantBody(s.steps.join('\n'), s.answer) }] };
+  const p = direct.generate(rng, 1, 'en'),
+    s = direct.solve(p);
+  return {
+    task: p.task,
+    key: `${p.key}:${i}`,
+    lang: p.lang,
+    messages: [
+      { role: 'user', content: p.prompt },
+      { role: 'assistant', content: assistantBody(s.steps.join('\n'), s.answer) },
+    ],
+  };
 }
 
 /** `chat` chat records and `direct` direct-answer records, deterministic for the seed. */

@@ -68,7 +68,11 @@ const manifestPath = (dir: string) => join(dir, 'manifest.json');
 export function readManifest(dir: string): StageManifest | undefined {
   const p = manifestPath(dir);
   if (!existsSync(p)) return undefined;
-  try { return JSON.parse(readFileSync(p, 'utf8')) as StageManifest; } catch (err) { throw new Error(`${p} is corrupt (${(err as Error).message}); delete the stage folder ${dir} to rerun it`); }
+  try {
+    return JSON.parse(readFileSync(p, 'utf8')) as StageManifest;
+  } catch (err) {
+    throw new Error(`${p} is corrupt (${(err as Error).message}); delete the stage folder ${dir} to rerun it`);
+  }
 }
 
 async function writeJson(path: string, value: unknown): Promise<void> {
@@ -83,28 +87,54 @@ export interface RunOptions {
 }
 
 /** Runs (or finishes) every stage; resolves with the manifests in stage order. */
-export async function runPipeline(c: PipelineConfig, runners: StageRunners, o: RunOptions = {}): Promise<StageManifest[]> {
-  if (o.until !== undefined && !c.stages.some((s) => s.name === o.until)) throw new Error(`--until: no stage is called ${JSON.stringify(o.until)}; stages: ${c.stages.map((s) => s.name).join(', ')}`);
+export async function runPipeline(
+  c: PipelineConfig,
+  runners: StageRunners,
+  o: RunOptions = {},
+): Promise<StageManifest[]> {
+  if (o.until !== undefined && !c.stages.some((s) => s.name === o.until))
+    throw new Error(
+      `--until: no stage is called ${JSON.stringify(o.until)}; stages: ${c.stages.map((s) => s.name).join(', ')}`,
+    );
   for (const s of c.stages) if (!runners[s.kind]) throw new Error(`stage ${s.name}: no runner for kind ${s.kind}`);
   mkdirSync(c.output_dir, { recursive: true });
   const done = new Map<string, StageManifest>();
   const manifests: StageManifest[] = [];
   const output = (ref: string, what: 'checkpoint' | 'dataset_dir'): string => {
     if (!ref.startsWith('@')) return ref;
-    if (ref === '@base') { if (what === 'checkpoint') return c.base; throw new Error('@base is a model, not a data set'); }
+    if (ref === '@base') {
+      if (what === 'checkpoint') return c.base;
+      throw new Error('@base is a model, not a data set');
+    }
     const [name, key] = ref.slice(1).split(':') as [string, string | undefined];
     const m = done.get(name);
-    const v = key === undefined ? m?.outputs?.[what] : (m?.outputs?.models as Record<string, string> | undefined)?.[key];
-    if (typeof v !== 'string') throw new Error(`${ref} has no ${what === 'checkpoint' ? 'model checkpoint' : 'SFT data'} output (stage kind ${m?.kind ?? 'unknown'})`);
+    const v =
+      key === undefined ? m?.outputs?.[what] : (m?.outputs?.models as Record<string, string> | undefined)?.[key];
+    if (typeof v !== 'string')
+      throw new Error(
+        `${ref} has no ${what === 'checkpoint' ? 'model checkpoint' : 'SFT data'} output (stage kind ${m?.kind ?? 'unknown'})`,
+      );
     return v;
   };
-  const writeIndex = () => writeJson(join(c.output_dir, 'pipeline.json'), { config: c, stages: manifests.map((m) => ({ name: m.name, kind: m.kind, status: m.status, seconds: m.seconds, dir: join(c.output_dir, m.name) })) });
+  const writeIndex = () =>
+    writeJson(join(c.output_dir, 'pipeline.json'), {
+      config: c,
+      stages: manifests.map((m) => ({
+        name: m.name,
+        kind: m.kind,
+        status: m.status,
+        seconds: m.seconds,
+        dir: join(c.output_dir, m.name),
+      })),
+    });
   for (const stage of c.stages) {
     const dir = join(c.output_dir, stage.name);
     const prev = readManifest(dir);
     const sameConfig = prev !== undefined && JSON.stringify(prev.config) === JSON.stringify(stage);
     if (prev && !sameConfig) {
-      throw new Error(`stage ${stage.name}: ${manifestPath(dir)} was written for a different config; delete ${dir} to rerun the stage with the new one (later stages that used it too)`);
+      throw new Error(
+        `stage ${stage.name}: ${manifestPath(dir)} was written for a different config; delete ${dir} to rerun the stage with the new one (later stages that used it too)`,
+      );
     }
     if (prev?.status === 'done') {
       o.onEvent?.({ type: 'stage-skip', stage: stage.name, reason: 'finished earlier' });
@@ -113,13 +143,25 @@ export async function runPipeline(c: PipelineConfig, runners: StageRunners, o: R
     } else {
       const resume = prev?.status === 'running';
       mkdirSync(dir, { recursive: true });
-      const m: StageManifest = { name: stage.name, kind: stage.kind, status: 'running', config: stage, started_at: prev?.started_at ?? new Date().toISOString(), seconds: prev?.seconds ?? 0, attempts: (prev?.attempts ?? 0) + 1 };
+      const m: StageManifest = {
+        name: stage.name,
+        kind: stage.kind,
+        status: 'running',
+        config: stage,
+        started_at: prev?.started_at ?? new Date().toISOString(),
+        seconds: prev?.seconds ?? 0,
+        attempts: (prev?.attempts ?? 0) + 1,
+      };
       await writeJson(manifestPath(dir), m);
       o.onEvent?.({ type: 'stage-start', stage: stage.name, kind: stage.kind, resume });
       const t0 = performance.now();
       const outputs = await runners[stage.kind]!({
-        stage, dir, pipeline: c, resume,
-        model: (ref) => output(ref, 'checkpoint'), data: (ref) => output(ref, 'dataset_dir'),
+        stage,
+        dir,
+        pipeline: c,
+        resume,
+        model: (ref) => output(ref, 'checkpoint'),
+        data: (ref) => output(ref, 'dataset_dir'),
         log: (message) => o.onEvent?.({ type: 'log', stage: stage.name, message }),
       });
       const seconds = m.seconds + (performance.now() - t0) / 1000;

@@ -17,7 +17,15 @@ import type { Problem } from '../tasks/types.js';
 import { Rng } from '../tensor/index.js';
 import { assistantBody, parseCompletion } from '../tokenizer/chat.js';
 import type { Tokenizer } from '../tokenizer/types.js';
-import { contentKey, countOutcome, emptyStats, rejectReason, type FilterOptions, type FilterStats, type RejectReason } from './filters.js';
+import {
+  contentKey,
+  countOutcome,
+  emptyStats,
+  rejectReason,
+  type FilterOptions,
+  type FilterStats,
+  type RejectReason,
+} from './filters.js';
 
 export interface SampleFilterOptions {
   /** Progress file (JSONL), one line per finished batch. */
@@ -38,12 +46,25 @@ export interface SampleFilterOptions {
   onProgress?: (done: number, total: number, stats: FilterStats) => void;
 }
 
-interface ProgressLine { end: number; rng: number[]; records: SftRecord[]; outcomes: (RejectReason | null)[] }
+interface ProgressLine {
+  end: number;
+  rng: number[];
+  records: SftRecord[];
+  outcomes: (RejectReason | null)[];
+}
 
 /** The readable SFT record of a kept response. */
 export function readableRecord(p: Problem, response: string): SftRecord {
   const { reasoning, answer } = parseCompletion(response);
-  return { task: p.task, key: p.key, lang: p.lang, messages: [{ role: 'user', content: p.prompt }, { role: 'assistant', content: assistantBody(reasoning, answer) }] };
+  return {
+    task: p.task,
+    key: p.key,
+    lang: p.lang,
+    messages: [
+      { role: 'user', content: p.prompt },
+      { role: 'assistant', content: assistantBody(reasoning, answer) },
+    ],
+  };
 }
 
 function readProgress(path: string): ProgressLine[] {
@@ -51,7 +72,11 @@ function readProgress(path: string): ProgressLine[] {
   const out: ProgressLine[] = [];
   for (const line of readFileSync(path, 'utf8').split('\n')) {
     if (line.trim() === '') continue;
-    try { out.push(JSON.parse(line) as ProgressLine); } catch { break; } // a torn last line: redo that batch
+    try {
+      out.push(JSON.parse(line) as ProgressLine);
+    } catch {
+      break;
+    } // a torn last line: redo that batch
   }
   return out;
 }
@@ -61,11 +86,14 @@ export function sampleAndFilter(o: SampleFilterOptions): { records: SftRecord[];
   if (!(o.keepPerPrompt >= 1)) throw new Error(`keep_per_prompt must be at least 1, got ${o.keepPerPrompt}`);
   mkdirSync(dirname(o.progressPath), { recursive: true });
   const done = readProgress(o.progressPath);
-  if (existsSync(o.progressPath)) { // drop a torn tail before appending
+  if (existsSync(o.progressPath)) {
+    // drop a torn tail before appending
     writeFileSync(`${o.progressPath}.tmp`, done.map((l) => JSON.stringify(l) + '\n').join(''));
     renameSync(`${o.progressPath}.tmp`, o.progressPath);
   }
-  const records: SftRecord[] = [], stats = emptyStats(), seen = new Set<string>();
+  const records: SftRecord[] = [],
+    stats = emptyStats(),
+    seen = new Set<string>();
   for (const l of done) {
     records.push(...l.records);
     for (const r of l.outcomes) countOutcome(stats, r);
@@ -73,10 +101,18 @@ export function sampleAndFilter(o: SampleFilterOptions): { records: SftRecord[];
   for (const r of records) seen.add(contentKey(r.key, r.messages[1]!.content));
   let start = done.at(-1)?.end ?? 0;
   const rng = done.length ? Rng.fromState(done.at(-1)!.rng) : new Rng(o.seed);
-  const settings: SampleSettings = { ...o.settings, stopTokens: o.tokenizer.eosId === undefined ? [] : [o.tokenizer.eosId] };
+  const settings: SampleSettings = {
+    ...o.settings,
+    stopTokens: o.tokenizer.eosId === undefined ? [] : [o.tokenizer.eosId],
+  };
   while (start < o.problems.length) {
     const batch = o.problems.slice(start, start + o.promptsPerBatch);
-    const groups = o.sampler(batch.map((p) => o.tokenizer.encode(o.render(p), { allowSpecial: true })), o.n, settings, rng);
+    const groups = o.sampler(
+      batch.map((p) => o.tokenizer.encode(o.render(p), { allowSpecial: true })),
+      o.n,
+      settings,
+      rng,
+    );
     const line: ProgressLine = { end: start + batch.length, rng: [], records: [], outcomes: [] };
     groups.forEach((g, j) => {
       const p = batch[j]!;
@@ -85,7 +121,10 @@ export function sampleAndFilter(o: SampleFilterOptions): { records: SftRecord[];
         const response = o.responsePrefix + o.tokenizer.decode(g.finished[r] ? ids.slice(0, -1) : ids);
         let reason = rejectReason({ problem: p, response, finished: g.finished[r]! }, o.filters, seen);
         if (reason === null && kept >= o.keepPerPrompt) reason = 'surplus';
-        if (reason === null) { kept++; line.records.push(readableRecord(p, response)); }
+        if (reason === null) {
+          kept++;
+          line.records.push(readableRecord(p, response));
+        }
         line.outcomes.push(reason);
         countOutcome(stats, reason);
       });

@@ -21,7 +21,11 @@ export const REWARD_FUNCTIONS: Readonly<Record<string, RewardFn>> = Object.freez
 });
 
 /** A reward with its weight. */
-export interface WeightedReward { name: string; fn: RewardFn; weight: number }
+export interface WeightedReward {
+  name: string;
+  fn: RewardFn;
+  weight: number;
+}
 
 /** Scores of a batch: the weighted total and each term, per response. */
 export interface RewardScores {
@@ -32,12 +36,17 @@ export interface RewardScores {
 /** The weighted rewards for `weights` ({name: weight}); names must be in REWARD_FUNCTIONS. */
 export function rewardsByName(weights: Readonly<Record<string, number>>): WeightedReward[] {
   const names = Object.keys(weights);
-  if (names.length === 0) throw new Error(`reward_weights: expected at least one of ${Object.keys(REWARD_FUNCTIONS).join(', ')}, got {}`);
+  if (names.length === 0)
+    throw new Error(`reward_weights: expected at least one of ${Object.keys(REWARD_FUNCTIONS).join(', ')}, got {}`);
   return names.map((name) => {
     const fn = REWARD_FUNCTIONS[name];
-    if (!fn) throw new Error(`reward_weights: unknown reward ${JSON.stringify(name)}; expected one of ${Object.keys(REWARD_FUNCTIONS).join(', ')}`);
+    if (!fn)
+      throw new Error(
+        `reward_weights: unknown reward ${JSON.stringify(name)}; expected one of ${Object.keys(REWARD_FUNCTIONS).join(', ')}`,
+      );
     const weight = weights[name]!;
-    if (!Number.isFinite(weight)) throw new Error(`reward_weights.${name}: weight must be a finite number, got ${weight}`);
+    if (!Number.isFinite(weight))
+      throw new Error(`reward_weights.${name}: weight must be a finite number, got ${weight}`);
     return { name, fn, weight };
   });
 }
@@ -48,7 +57,10 @@ export function scoreResponses(rewards: readonly WeightedReward[], inputs: reado
   const terms = new Map<string, Float64Array>();
   for (const r of rewards) {
     const v = new Float64Array(inputs.length);
-    inputs.forEach((inp, i) => { v[i] = r.fn(inp); total[i]! += r.weight * v[i]!; });
+    inputs.forEach((inp, i) => {
+      v[i] = r.fn(inp);
+      total[i]! += r.weight * v[i]!;
+    });
     terms.set(r.name, v);
   }
   return { total, terms };

@@ -16,10 +16,17 @@ export function formatReward({ problem, response }: RewardInput): number {
   if (problem.task === CHAT_TASK) return replyFormat(response);
   const text = beforeEos(response);
   for (const tag of [THINK_OPEN, THINK_CLOSE, ANSWER_OPEN, ANSWER_CLOSE]) if (countOf(text, tag) !== 1) return 0;
-  const t0 = text.indexOf(THINK_OPEN), t1 = text.indexOf(THINK_CLOSE);
-  const a0 = text.indexOf(ANSWER_OPEN), a1 = text.indexOf(ANSWER_CLOSE);
+  const t0 = text.indexOf(THINK_OPEN),
+    t1 = text.indexOf(THINK_CLOSE);
+  const a0 = text.indexOf(ANSWER_OPEN),
+    a1 = text.indexOf(ANSWER_CLOSE);
   if (!(t0 < t1 && t1 < a0 && a0 < a1)) return 0;
-  if (!blankBetween(text, 0, t0) || !blankBetween(text, t1 + THINK_CLOSE.length, a0) || !blankBetween(text, a1 + ANSWER_CLOSE.length, text.length)) return 0;
+  if (
+    !blankBetween(text, 0, t0) ||
+    !blankBetween(text, t1 + THINK_CLOSE.length, a0) ||
+    !blankBetween(text, a1 + ANSWER_CLOSE.length, text.length)
+  )
+    return 0;
   if (blankBetween(text, t0 + THINK_OPEN.length, t1) || blankBetween(text, a0 + ANSWER_OPEN.length, a1)) return 0;
   return 1;
 }

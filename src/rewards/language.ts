@@ -12,7 +12,11 @@ import type { Lang } from '../tasks/types.js';
 import type { RewardInput } from './types.js';
 
 /** Word counts by script. */
-export interface WordCounts { en: number; zh: number; other: number }
+export interface WordCounts {
+  en: number;
+  zh: number;
+  other: number;
+}
 
 const LETTER = /\p{L}/u;
 const HAN = /\p{Script=Han}/u;
@@ -27,10 +31,29 @@ export function countWords(text: string): WordCounts {
   let run: 'en' | 'other' | null = null;
   for (const ch of text) {
     const c = ch.codePointAt(0)!;
-    if (isLatinLetter(c)) { if (run !== 'en') { out.en++; run = 'en'; } continue; }
-    if (c < 0x80) { run = null; continue; }
-    if (HAN.test(ch)) { out.zh++; run = null; continue; }
-    if (LETTER.test(ch)) { if (run !== 'other') { out.other++; run = 'other'; } continue; }
+    if (isLatinLetter(c)) {
+      if (run !== 'en') {
+        out.en++;
+        run = 'en';
+      }
+      continue;
+    }
+    if (c < 0x80) {
+      run = null;
+      continue;
+    }
+    if (HAN.test(ch)) {
+      out.zh++;
+      run = null;
+      continue;
+    }
+    if (LETTER.test(ch)) {
+      if (run !== 'other') {
+        out.other++;
+        run = 'other';
+      }
+      continue;
+    }
     run = null;
   }
   return out;

@@ -15,7 +15,8 @@ export const CHAT_REPLY_TOKENS = 128;
 
 /** The soft overlong punishment of a completion of `tokens` tokens under budget `maxTokens`, in [-1, 0]. */
 export function overlongPenalty(tokens: number, maxTokens: number): number {
-  const cache = maxTokens / 4, free = maxTokens - cache;
+  const cache = maxTokens / 4,
+    free = maxTokens - cache;
   if (tokens <= free) return 0;
   if (tokens >= maxTokens) return -1;
   return (free - tokens) / cache;

@@ -12,7 +12,8 @@ export function replyFormat(response: string): number {
   const text = beforeEos(response);
   if (countOf(text, THINK_OPEN) !== 1 || countOf(text, THINK_CLOSE) !== 1) return 0;
   if (text.includes(ANSWER_OPEN) || text.includes(ANSWER_CLOSE)) return 0;
-  const t0 = text.indexOf(THINK_OPEN), t1 = text.indexOf(THINK_CLOSE);
+  const t0 = text.indexOf(THINK_OPEN),
+    t1 = text.indexOf(THINK_CLOSE);
   if (t1 < t0 || !blankBetween(text, 0, t0)) return 0;
   return blankBetween(text, t1 + THINK_CLOSE.length, text.length) ? 0 : 1;
 }

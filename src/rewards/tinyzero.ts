@@ -25,6 +25,10 @@ export function tinyZeroReward({ problem, response }: RewardInput): number {
   const answer = lastTaggedAnswer(beforeEos(response));
   if (answer === null) return 0;
   let ok = false;
-  try { ok = getTask(problem.task).verify(problem, answer); } catch { ok = false; }
+  try {
+    ok = getTask(problem.task).verify(problem, answer);
+  } catch {
+    ok = false;
+  }
   return ok ? 1 : TINYZERO_FORMAT_SCORE;
 }

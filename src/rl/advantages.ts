@@ -19,8 +19,10 @@ export type AdvantageFn = (rewards: ArrayLike<number>, groupSize: number) => Flo
 export const ADVANTAGE_EPS = 1e-4;
 
 function checkGroups(rewards: ArrayLike<number>, g: number): number {
-  if (!Number.isInteger(g) || g < 2) throw new Error(`advantages: groupSize must be an integer >= 2 (num_generations), got ${g}`);
-  if (rewards.length % g !== 0) throw new Error(`advantages: ${rewards.length} rewards do not split into groups of ${g}`);
+  if (!Number.isInteger(g) || g < 2)
+    throw new Error(`advantages: groupSize must be an integer >= 2 (num_generations), got ${g}`);
+  if (rewards.length % g !== 0)
+    throw new Error(`advantages: ${rewards.length} rewards do not split into groups of ${g}`);
   return rewards.length / g;
 }
 
@@ -41,7 +43,8 @@ export function sampleStd(x: ArrayLike<number>, from = 0, to = x.length): number
 /** Per-group mean and sample std of the rewards. */
 export function groupStats(rewards: ArrayLike<number>, groupSize: number): { mean: Float64Array; std: Float64Array } {
   const n = checkGroups(rewards, groupSize);
-  const mean = new Float64Array(n), std = new Float64Array(n);
+  const mean = new Float64Array(n),
+    std = new Float64Array(n);
   for (let k = 0; k < n; k++) {
     mean[k] = meanOf(rewards, k * groupSize, (k + 1) * groupSize);
     std[k] = sampleStd(rewards, k * groupSize, (k + 1) * groupSize);
@@ -74,10 +77,14 @@ export function batchScaledAdvantages(rewards: ArrayLike<number>, groupSize: num
 /** The advantage function for TRL's `scale_rewards`. */
 export function advantageFunction(scale: ScaleRewards): AdvantageFn {
   switch (scale) {
-    case 'group': return groupScaledAdvantages;
-    case 'batch': return batchScaledAdvantages;
-    case 'none': return groupCenteredAdvantages;
-    default: throw new Error(`scale_rewards must be one of ${SCALE_REWARDS.join(', ')}, got ${JSON.stringify(scale)}`);
+    case 'group':
+      return groupScaledAdvantages;
+    case 'batch':
+      return batchScaledAdvantages;
+    case 'none':
+      return groupCenteredAdvantages;
+    default:
+      throw new Error(`scale_rewards must be one of ${SCALE_REWARDS.join(', ')}, got ${JSON.stringify(scale)}`);
   }
 }
 
@@ -87,7 +94,11 @@ export function zeroSpreadShare(rewards: ArrayLike<number>, groupSize: number): 
   let zero = 0;
   for (let k = 0; k < n; k++) {
     let same = true;
-    for (let i = k * groupSize + 1; i < (k + 1) * groupSize; i++) if (rewards[i] !== rewards[k * groupSize]) { same = false; break; }
+    for (let i = k * groupSize + 1; i < (k + 1) * groupSize; i++)
+      if (rewards[i] !== rewards[k * groupSize]) {
+        same = false;
+        break;
+      }
     if (same) zero++;
   }
   return zero / n;

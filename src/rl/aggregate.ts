@@ -34,17 +34,23 @@ export const grpoAggregate: Aggregator = (perToken, mask, totals) => {
 };
 
 /** sum l m / tokens. */
-export const dapoAggregate: Aggregator = (perToken, mask, totals) => div(sum(mul(perToken, mask)), Math.max(1, totals.tokens));
+export const dapoAggregate: Aggregator = (perToken, mask, totals) =>
+  div(sum(mul(perToken, mask)), Math.max(1, totals.tokens));
 
 /** sum l m / (sequences * max_completion_length). */
-export const drGrpoAggregate: Aggregator = (perToken, mask, totals) => div(sum(mul(perToken, mask)), totals.sequences * totals.maxCompletionLength);
+export const drGrpoAggregate: Aggregator = (perToken, mask, totals) =>
+  div(sum(mul(perToken, mask)), totals.sequences * totals.maxCompletionLength);
 
 /** The aggregator for TRL's `loss_type`. */
 export function aggregator(lossType: LossType): Aggregator {
   switch (lossType) {
-    case 'grpo': return grpoAggregate;
-    case 'dapo': return dapoAggregate;
-    case 'dr_grpo': return drGrpoAggregate;
-    default: throw new Error(`loss_type must be one of ${LOSS_TYPES.join(', ')}, got ${JSON.stringify(lossType)}`);
+    case 'grpo':
+      return grpoAggregate;
+    case 'dapo':
+      return dapoAggregate;
+    case 'dr_grpo':
+      return drGrpoAggregate;
+    default:
+      throw new Error(`loss_type must be one of ${LOSS_TYPES.join(', ')}, got ${JSON.stringify(lossType)}`);
   }
 }

@@ -41,15 +41,29 @@ export interface PackedBatch {
 export function packBatch(samples: readonly Sample[], pad = 0, shape?: { rows: number; T: number }): PackedBatch {
   if (samples.length === 0) throw new Error('packBatch: no samples');
   const need = Math.max(...samples.map((s) => s.prompt.length + s.completion.length)) - 1;
-  if (shape && (need > shape.T || samples.length > shape.rows)) throw new Error(`packBatch: ${samples.length} samples of up to ${need + 1} tokens do not fit the fixed shape [${shape.rows}, ${shape.T + 1}]`);
-  const B = shape?.rows ?? samples.length, T = shape?.T ?? need;
-  for (const s of samples) if (s.prompt.length === 0 || s.completion.length === 0) throw new Error(`packBatch: a sample has an empty ${s.prompt.length === 0 ? 'prompt' : 'completion'}`);
-  const inputs = new Int32Array(B * T).fill(pad), targets = new Int32Array(B * T).fill(pad), mask = new Float32Array(B * T);
-  const withOld = samples.every((s) => s.oldLogp), withRef = samples.every((s) => s.refLogp);
-  const oldLogp = withOld ? new Float32Array(B * T) : undefined, refLogp = withRef ? new Float32Array(B * T) : undefined;
+  if (shape && (need > shape.T || samples.length > shape.rows))
+    throw new Error(
+      `packBatch: ${samples.length} samples of up to ${need + 1} tokens do not fit the fixed shape [${shape.rows}, ${shape.T + 1}]`,
+    );
+  const B = shape?.rows ?? samples.length,
+    T = shape?.T ?? need;
+  for (const s of samples)
+    if (s.prompt.length === 0 || s.completion.length === 0)
+      throw new Error(`packBatch: a sample has an empty ${s.prompt.length === 0 ? 'prompt' : 'completion'}`);
+  const inputs = new Int32Array(B * T).fill(pad),
+    targets = new Int32Array(B * T).fill(pad),
+    mask = new Float32Array(B * T);
+  const withOld = samples.every((s) => s.oldLogp),
+    withRef = samples.every((s) => s.refLogp);
+  const oldLogp = withOld ? new Float32Array(B * T) : undefined,
+    refLogp = withRef ? new Float32Array(B * T) : undefined;
   samples.forEach((s, b) => {
-    const seq = [...s.prompt, ...s.completion], P = s.prompt.length;
-    for (let t = 0; t < seq.length - 1; t++) { inputs[b * T + t] = seq[t]!; targets[b * T + t] = seq[t + 1]!; }
+    const seq = [...s.prompt, ...s.completion],
+      P = s.prompt.length;
+    for (let t = 0; t < seq.length - 1; t++) {
+      inputs[b * T + t] = seq[t]!;
+      targets[b * T + t] = seq[t + 1]!;
+    }
     for (let j = 0; j < s.completion.length; j++) {
       const at = b * T + P - 1 + j;
       if (s.inLoss) mask[at] = 1;
@@ -57,10 +71,21 @@ export function packBatch(samples: readonly Sample[], pad = 0, shape?: { rows: n
       if (refLogp) refLogp[at] = s.refLogp![j]!;
     }
   });
-  return { B, T, inputs, targets, mask, advantages: Float32Array.from({ length: B }, (_, b) => samples[b]?.advantage ?? 0), ...(oldLogp ? { oldLogp } : {}), ...(refLogp ? { refLogp } : {}) };
+  return {
+    B,
+    T,
+    inputs,
+    targets,
+    mask,
+    advantages: Float32Array.from({ length: B }, (_, b) => samples[b]?.advantage ?? 0),
+    ...(oldLogp ? { oldLogp } : {}),
+    ...(refLogp ? { refLogp } : {}),
+  };
 }
 
 /** Per-sample completion values out of a (B, T) array laid out as packBatch lays them. */
 export function completionValues(values: ArrayLike<number>, samples: readonly Sample[], T: number): Float32Array[] {
-  return samples.map((s, b) => Float32Array.from({ length: s.completion.length }, (_, j) => values[b * T + s.prompt.length - 1 + j]!));
+  return samples.map((s, b) =>
+    Float32Array.from({ length: s.completion.length }, (_, j) => values[b * T + s.prompt.length - 1 + j]!),
+  );
 }

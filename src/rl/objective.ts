@@ -10,8 +10,15 @@
 import { clamp, exp, minimum, mul, neg, add, sub, type Tensor } from '../tensor/index.js';
 
 /** Per-token clipped surrogate loss -min(r A, clip(r) A). */
-export function clippedSurrogate(logp: Tensor, oldLogp: Tensor, advantages: Tensor, epsilon: number, epsilonHigh = epsilon): Tensor {
-  if (!(epsilon >= 0 && epsilonHigh >= 0)) throw new Error(`clippedSurrogate: epsilon (${epsilon}) and epsilon_high (${epsilonHigh}) must be >= 0`);
+export function clippedSurrogate(
+  logp: Tensor,
+  oldLogp: Tensor,
+  advantages: Tensor,
+  epsilon: number,
+  epsilonHigh = epsilon,
+): Tensor {
+  if (!(epsilon >= 0 && epsilonHigh >= 0))
+    throw new Error(`clippedSurrogate: epsilon (${epsilon}) and epsilon_high (${epsilonHigh}) must be >= 0`);
   const ratio = exp(sub(logp, oldLogp)); // (B, T)
   const clipped = clamp(ratio, 1 - epsilon, 1 + epsilonHigh); // (B, T)
   return neg(minimum(mul(ratio, advantages), mul(clipped, advantages))); // (B, T)
@@ -24,7 +31,15 @@ export function k3Kl(logp: Tensor, refLogp: Tensor): Tensor {
 }
 
 /** Per-token GRPO loss: surrogate, plus beta * k3 KL when beta > 0 (refLogp required then). */
-export function grpoTokenLoss(o: { logp: Tensor; oldLogp: Tensor; refLogp?: Tensor; advantages: Tensor; epsilon: number; epsilonHigh: number; beta: number }): Tensor {
+export function grpoTokenLoss(o: {
+  logp: Tensor;
+  oldLogp: Tensor;
+  refLogp?: Tensor;
+  advantages: Tensor;
+  epsilon: number;
+  epsilonHigh: number;
+  beta: number;
+}): Tensor {
   const surr = clippedSurrogate(o.logp, o.oldLogp, o.advantages, o.epsilon, o.epsilonHigh);
   if (o.beta === 0) return surr;
   if (!o.refLogp) throw new Error(`grpoTokenLoss: beta is ${o.beta} but no reference log-probs were given`);
@@ -32,12 +47,22 @@ export function grpoTokenLoss(o: { logp: Tensor; oldLogp: Tensor; refLogp?: Tens
 }
 
 /** Clip statistics over masked tokens, TRL's definitions: low = ratio < 1-eps with A < 0, high = ratio > 1+eps_high with A > 0. */
-export function clipFractions(ratio: ArrayLike<number>, adv: ArrayLike<number>, mask: ArrayLike<number>, tokensPerRow: number, epsilon: number, epsilonHigh: number): { low: number; high: number; region: number } {
-  let low = 0, high = 0, n = 0;
+export function clipFractions(
+  ratio: ArrayLike<number>,
+  adv: ArrayLike<number>,
+  mask: ArrayLike<number>,
+  tokensPerRow: number,
+  epsilon: number,
+  epsilonHigh: number,
+): { low: number; high: number; region: number } {
+  let low = 0,
+    high = 0,
+    n = 0;
   for (let i = 0; i < ratio.length; i++) {
     if (!mask[i]) continue;
     n++;
-    const a = adv[Math.floor(i / tokensPerRow)]!, r = ratio[i]!;
+    const a = adv[Math.floor(i / tokensPerRow)]!,
+      r = ratio[i]!;
     if (r < 1 - epsilon && a < 0) low++;
     else if (r > 1 + epsilonHigh && a > 0) high++;
   }

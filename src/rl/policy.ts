@@ -24,10 +24,17 @@ export interface Policy {
 }
 
 /** A Policy over a DeepSeek-V3 parameter map (the map stays the caller's). */
-export function deepseekPolicy(engine: Engine, config: DeepseekV3Config, params: ReadonlyMap<string, Tensor>, maxLen = config.max_position_embeddings): Policy {
+export function deepseekPolicy(
+  engine: Engine,
+  config: DeepseekV3Config,
+  params: ReadonlyMap<string, Tensor>,
+  maxLen = config.max_position_embeddings,
+): Policy {
   const model = new DeepseekV3(engine, config, params, { maxLen });
   return {
-    engine, vocabSize: config.vocab_size, maxContext: maxLen,
+    engine,
+    vocabSize: config.vocab_size,
+    maxContext: maxLen,
     logits: (tokens) => model.forward(tokens).logits,
     sampleGroups: (prompts, n, s, rng) => sampleGroups(model, prompts, n, s, rng),
     dispose: () => model.dispose(),
@@ -38,7 +45,8 @@ export function deepseekPolicy(engine: Engine, config: DeepseekV3Config, params:
 export function cloneParams(params: ReadonlyMap<string, Tensor>): Map<string, Tensor> {
   const out = new Map<string, Tensor>();
   for (const [k, p] of params) {
-    const e = p.engine, c = e.keep(e.empty(p.shape));
+    const e = p.engine,
+      c = e.keep(e.empty(p.shape));
     e.backend.copy(p.ptr, p.strides, c.ptr, c.strides, p.shape);
     out.set(k, c);
   }

@@ -28,7 +28,10 @@ export interface PromptTemplate {
 
 export const TEMPLATES: Readonly<Record<TemplateName, PromptTemplate>> = Object.freeze({
   'r1-zero': { render: (p: Problem) => renderR1Zero(p.prompt), responsePrefix: '' },
-  r1: { render: (p: Problem) => renderChat([{ role: 'user', content: p.prompt }], { addGenerationPrompt: true }), responsePrefix: `${THINK_OPEN}\n` },
+  r1: {
+    render: (p: Problem) => renderChat([{ role: 'user', content: p.prompt }], { addGenerationPrompt: true }),
+    responsePrefix: `${THINK_OPEN}\n`,
+  },
 });
 
 /** Options of a ProblemStream. */
@@ -51,12 +54,17 @@ export class ProblemStream {
     this.entries = Object.entries(o.tasks).map(([name, weight]) => {
       if (name === CHAT_TASK) {
         const levels = o.difficulties?.[name] ?? [1];
-        if (levels.some((d) => d !== 1)) throw new Error(`difficulties.chat: chat prompts have one level, 1; got ${levels.join(', ')}`);
+        if (levels.some((d) => d !== 1))
+          throw new Error(`difficulties.chat: chat prompts have one level, 1; got ${levels.join(', ')}`);
         return { task: CHAT_TASK, weight, levels };
       }
       const task = getTask(name);
       const levels = o.difficulties?.[name] ?? task.difficulties;
-      for (const d of levels) if (!task.difficulties.includes(d)) throw new Error(`difficulties.${name}: ${d} is not a level of ${name}; expected some of ${task.difficulties.join(', ')}`);
+      for (const d of levels)
+        if (!task.difficulties.includes(d))
+          throw new Error(
+            `difficulties.${name}: ${d} is not a level of ${name}; expected some of ${task.difficulties.join(', ')}`,
+          );
       return { task, weight, levels };
     });
     if (this.entries.length === 0) throw new Error('tasks: the task mix is empty; expected e.g. {"countdown": 1}');
@@ -66,12 +74,21 @@ export class ProblemStream {
   }
 
   /** The generator state, for checkpoints. */
-  get state(): number { return this.rng.state; }
+  get state(): number {
+    return this.rng.state;
+  }
 
   /** The next training problem. */
   next(): Problem {
-    let r = this.rng.next() * this.total, entry = this.entries[this.entries.length - 1]!;
-    for (const e of this.entries) { if (r < e.weight) { entry = e; break; } r -= e.weight; }
+    let r = this.rng.next() * this.total,
+      entry = this.entries[this.entries.length - 1]!;
+    for (const e of this.entries) {
+      if (r < e.weight) {
+        entry = e;
+        break;
+      }
+      r -= e.weight;
+    }
     const task = entry.task;
     if (task === CHAT_TASK) return chatProblem(this.rng, this.rng.pick(this.o.languages));
     for (let attempt = 0; attempt < 1000; attempt++) {

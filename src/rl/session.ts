@@ -16,7 +16,14 @@ import { AdamW } from '../nn/adamw.js';
 import { rewardsByName } from '../rewards/combine.js';
 import { Engine, Rng, type Tensor } from '../tensor/index.js';
 import { loadTokenizer } from '../tokenizer/hf-tokenizer.js';
-import { loadTrainCheckpoint, pruneCheckpoints, resolveCheckpoint, restoreOptimizer, saveTrainCheckpoint, type TrainerState } from '../train/checkpoint.js';
+import {
+  loadTrainCheckpoint,
+  pruneCheckpoints,
+  resolveCheckpoint,
+  restoreOptimizer,
+  saveTrainCheckpoint,
+  type TrainerState,
+} from '../train/checkpoint.js';
 import { MetricsLog, type MetricsRecord } from '../train/metrics.js';
 import { resolveGrpoConfig, type GrpoConfig } from './config.js';
 import { cloneParams, deepseekPolicy } from './policy.js';
@@ -25,7 +32,9 @@ import { GrpoTrainer, type GrpoEvent } from './trainer.js';
 
 const REF_FILE = 'ref_model.safetensors';
 
-export type GrpoRunEvent = GrpoEvent | { type: 'start'; config: GrpoConfig; parameters: number; step: number; resumedFrom?: string; warnings: string[] };
+export type GrpoRunEvent =
+  | GrpoEvent
+  | { type: 'start'; config: GrpoConfig; parameters: number; step: number; resumedFrom?: string; warnings: string[] };
 
 export interface GrpoRequest {
   /** Config layers in precedence order (file, flags), merged over the defaults. */
@@ -36,7 +45,10 @@ export interface GrpoRequest {
 }
 
 /** Loads a model folder (or an output_dir's latest checkpoint): config and parameters. */
-export async function loadModelFolder(engine: Engine, path: string): Promise<{ dir: string; config: DeepseekV3Config; params: Map<string, Tensor>; warnings: string[] }> {
+export async function loadModelFolder(
+  engine: Engine,
+  path: string,
+): Promise<{ dir: string; config: DeepseekV3Config; params: Map<string, Tensor>; warnings: string[] }> {
   const dir = existsSync(join(path, 'config.json')) ? path : await resolveCheckpoint(path);
   const { config, warnings } = await readDeepseekV3Config(join(dir, 'config.json'));
   const loaded = await loadParams(engine, config, dir);
@@ -45,15 +57,27 @@ export async function loadModelFolder(engine: Engine, path: string): Promise<{ d
 
 /** AdamW for GRPO (1-D tensors get no weight decay). */
 function makeOptimizer(params: ReadonlyMap<string, Tensor>, c: GrpoConfig): AdamW {
-  return new AdamW(params, { lr: c.learning_rate, beta1: c.adam_beta1, beta2: c.adam_beta2, eps: c.adam_epsilon, weightDecay: c.weight_decay, noDecay: (n) => (params.get(n)?.rank ?? 2) < 2 });
+  return new AdamW(params, {
+    lr: c.learning_rate,
+    beta1: c.adam_beta1,
+    beta2: c.adam_beta2,
+    eps: c.adam_epsilon,
+    weightDecay: c.weight_decay,
+    noDecay: (n) => (params.get(n)?.rank ?? 2) < 2,
+  });
 }
 
 type GrpoResult = { last: MetricsRecord | null; outputDir: string; config: GrpoConfig };
 
 async function resolved(req: GrpoRequest): Promise<{ resumed: string | undefined; c: GrpoConfig }> {
   const resumed = req.resume ? await resolveCheckpoint(req.resume) : undefined;
-  const saved = resumed ? JSON.parse(readFileSync(join(resumed, 'run_config.json'), 'utf8')) as Record<string, unknown> : {};
-  return { resumed, c: resolveGrpoConfig([saved, ...req.layers], resumed ? `grpo config (resumed from ${resumed})` : 'grpo config') };
+  const saved = resumed
+    ? (JSON.parse(readFileSync(join(resumed, 'run_config.json'), 'utf8')) as Record<string, unknown>)
+    : {};
+  return {
+    resumed,
+    c: resolveGrpoConfig([saved, ...req.layers], resumed ? `grpo config (resumed from ${resumed})` : 'grpo config'),
+  };
 }
 
 /**
@@ -65,8 +89,11 @@ export async function runGrpo(req: GrpoRequest): Promise<GrpoResult> {
   const { resumed, c } = await resolved(req);
   const seg = c.engine_segment_steps;
   if (seg === 0) return runSegment(req, Infinity);
-  const stepOf = async (path: string) => (JSON.parse(readFileSync(join(await resolveCheckpoint(path), 'trainer_state.json'), 'utf8')) as { step: number }).step;
-  let resume = resumed, result: GrpoResult = { last: null, outputDir: c.output_dir, config: c };
+  const stepOf = async (path: string) =>
+    (JSON.parse(readFileSync(join(await resolveCheckpoint(path), 'trainer_state.json'), 'utf8')) as { step: number })
+      .step;
+  let resume = resumed,
+    result: GrpoResult = { last: null, outputDir: c.output_dir, config: c };
   for (let step = resume ? await stepOf(resume) : 0; step < c.max_steps; step = await stepOf(c.output_dir)) {
     result = await runSegment({ ...req, ...(resume ? { resume } : {}) }, Math.min(step + seg, c.max_steps));
     resume = c.output_dir;
@@ -79,7 +106,9 @@ async function runSegment(req: GrpoRequest, stopAt: number): Promise<GrpoResult>
   const { resumed, c } = await resolved(req);
   const warnings: string[] = [];
   let state: TrainerState;
-  let policyParams: Map<string, Tensor>, config: DeepseekV3Config, optimizerState: Map<string, Float32Array> | undefined;
+  let policyParams: Map<string, Tensor>,
+    config: DeepseekV3Config,
+    optimizerState: Map<string, Float32Array> | undefined;
   const engine = new Engine(await createBackend(c.threads ? { threads: c.threads } : {}));
   if (resumed) {
     const ck = await loadTrainCheckpoint(engine, resumed);
@@ -87,17 +116,29 @@ async function runSegment(req: GrpoRequest, stopAt: number): Promise<GrpoResult>
     policyParams = ck.params;
     optimizerState = ck.optimizer;
   } else {
-    if (existsSync(join(c.output_dir, 'latest'))) throw new Error(`output_dir ${c.output_dir} already holds checkpoints; pass --resume ${c.output_dir} to continue, or choose another output_dir`);
+    if (existsSync(join(c.output_dir, 'latest')))
+      throw new Error(
+        `output_dir ${c.output_dir} already holds checkpoints; pass --resume ${c.output_dir} to continue, or choose another output_dir`,
+      );
     const base = await loadModelFolder(engine, c.model);
     ({ config } = base);
     policyParams = base.params;
     warnings.push(...base.warnings);
     const rng = new Rng(c.seed);
-    state = { step: 0, optimizer_step: 0, data_state: undefined, rng_state: rng.state(), tokens_seen: 0, consecutive_nonfinite: 0, skipped_steps: 0 };
+    state = {
+      step: 0,
+      optimizer_step: 0,
+      data_state: undefined,
+      rng_state: rng.state(),
+      tokens_seen: 0,
+      consecutive_nonfinite: 0,
+      skipped_steps: 0,
+    };
   }
   const modelDir = existsSync(join(c.model, 'config.json')) ? c.model : await resolveCheckpoint(c.model);
   const tokDir = c.tokenizer ?? modelDir;
-  if (!existsSync(join(tokDir, 'tokenizer.json'))) throw new Error(`tokenizer: ${tokDir} holds no tokenizer.json; set "tokenizer" to the dataset's tokenizer folder`);
+  if (!existsSync(join(tokDir, 'tokenizer.json')))
+    throw new Error(`tokenizer: ${tokDir} holds no tokenizer.json; set "tokenizer" to the dataset's tokenizer folder`);
   const tok = loadTokenizer(tokDir);
   let refParams: Map<string, Tensor> | undefined;
   if (c.beta > 0) {
@@ -119,27 +160,69 @@ async function runSegment(req: GrpoRequest, stopAt: number): Promise<GrpoResult>
   const optimizer = makeOptimizer(policyParams, c);
   if (optimizerState) restoreOptimizer(optimizer, optimizerState, state.optimizer_step);
   const dataState = state.data_state as { problems?: number } | undefined;
-  const problems = new ProblemStream({ tasks: c.tasks, difficulties: c.difficulties, languages: c.languages, seed: c.seed, ...(dataState?.problems !== undefined ? { state: dataState.problems } : {}) });
+  const problems = new ProblemStream({
+    tasks: c.tasks,
+    difficulties: c.difficulties,
+    languages: c.languages,
+    seed: c.seed,
+    ...(dataState?.problems !== undefined ? { state: dataState.problems } : {}),
+  });
   const metrics = new MetricsLog(join(c.output_dir, 'metrics.jsonl'));
   metrics.truncateAfter(state.step);
   const completions = new MetricsLog(join(c.output_dir, 'completions.jsonl'));
   completions.truncateAfter(state.step);
   const maxLen = Math.min(config.max_position_embeddings, c.max_prompt_length + c.max_completion_length);
   const policy = deepseekPolicy(engine, config, policyParams, maxLen);
-  const reference = refParams ? { policy: deepseekPolicy(engine, config, refParams, maxLen), params: refParams } : undefined;
+  const reference = refParams
+    ? { policy: deepseekPolicy(engine, config, refParams, maxLen), params: refParams }
+    : undefined;
   let parameters = 0;
   for (const p of policyParams.values()) if (p.requiresGrad) parameters += p.size;
-  req.onEvent?.({ type: 'start', config: c, parameters, step: state.step, ...(resumed ? { resumedFrom: resumed } : {}), warnings });
-  const trainer = new GrpoTrainer({
-    engine, policy, params: policyParams, ...(reference ? { reference } : {}), optimizer, tokenizer: tok, template: TEMPLATES[c.template],
-    problems, rewards: rewardsByName(c.reward_weights), config: c, rng: Rng.fromState(state.rng_state), metrics, completions, ...(req.onEvent ? { onEvent: req.onEvent } : {}),
-    save: async (s) => {
-      const refHook = reference && c.sync_ref_model ? { beforeCommit: (tmp: string) => writeSafetensors(join(tmp, REF_FILE), paramsToStored(config, reference.params), { role: 'GRPO reference policy' }) } : {};
-      const path = await saveTrainCheckpoint(c.output_dir, { config, params: policyParams, optimizer, state: s, runConfig: c, tokenizerDir: tokDir }, refHook);
-      await pruneCheckpoints(c.output_dir, c.save_total_limit);
-      return path;
+  req.onEvent?.({
+    type: 'start',
+    config: c,
+    parameters,
+    step: state.step,
+    ...(resumed ? { resumedFrom: resumed } : {}),
+    warnings,
+  });
+  const trainer = new GrpoTrainer(
+    {
+      engine,
+      policy,
+      params: policyParams,
+      ...(reference ? { reference } : {}),
+      optimizer,
+      tokenizer: tok,
+      template: TEMPLATES[c.template],
+      problems,
+      rewards: rewardsByName(c.reward_weights),
+      config: c,
+      rng: Rng.fromState(state.rng_state),
+      metrics,
+      completions,
+      ...(req.onEvent ? { onEvent: req.onEvent } : {}),
+      save: async (s) => {
+        const refHook =
+          reference && c.sync_ref_model
+            ? {
+                beforeCommit: (tmp: string) =>
+                  writeSafetensors(join(tmp, REF_FILE), paramsToStored(config, reference.params), {
+                    role: 'GRPO reference policy',
+                  }),
+              }
+            : {};
+        const path = await saveTrainCheckpoint(
+          c.output_dir,
+          { config, params: policyParams, optimizer, state: s, runConfig: c, tokenizerDir: tokDir },
+          refHook,
+        );
+        await pruneCheckpoints(c.output_dir, c.save_total_limit);
+        return path;
+      },
     },
-  }, state);
+    state,
+  );
   try {
     const last = await trainer.run(stopAt);
     return { last, outputDir: c.output_dir, config: c };

@@ -28,7 +28,11 @@ export interface ChatRequest {
 }
 
 /** One chosen token's log-probability, with its text. */
-export interface TokenLogprob { token: string; logprob: number; bytes: number[] }
+export interface TokenLogprob {
+  token: string;
+  logprob: number;
+  bytes: number[];
+}
 
 /** What the stream yields. */
 export type ChatEvent =
@@ -36,7 +40,10 @@ export type ChatEvent =
   | { type: 'finish'; index: number; reason: 'stop' | 'length'; completionTokens: number; reasoningTokens: number };
 
 /** A prepared request: its prompt is encoded and checked against the context. */
-export interface PreparedChat { request: ChatRequest; prompt: EncodedPrompt }
+export interface PreparedChat {
+  request: ChatRequest;
+  prompt: EncodedPrompt;
+}
 
 /** Serves chat requests with one tokenizer and one scheduler. */
 export class ChatService {
@@ -47,7 +54,9 @@ export class ChatService {
     readonly stopTokens: readonly number[],
   ) {}
 
-  get maxContext(): number { return this.scheduler.model.maxContext; }
+  get maxContext(): number {
+    return this.scheduler.model.maxContext;
+  }
 
   /** Encodes the prompt; callers check `prompt.ids.length` against `maxContext`. */
   prepare(request: ChatRequest): PreparedChat {
@@ -62,19 +71,34 @@ export class ChatService {
     const { request: r, prompt } = prepared;
     const room = this.maxContext - prompt.ids.length;
     const params: Partial<SamplingParams> = {
-      temperature: r.temperature, topP: r.topP, topK: r.topK, logprobs: r.logprobs,
-      maxNewTokens: Math.min(r.maxTokens ?? room, room), stopTokens: this.stopTokens, vocabLimit: this.tokenizer.vocabSize,
+      temperature: r.temperature,
+      topP: r.topP,
+      topK: r.topK,
+      logprobs: r.logprobs,
+      maxNewTokens: Math.min(r.maxTokens ?? room, room),
+      stopTokens: this.stopTokens,
+      vocabLimit: this.tokenizer.vocabSize,
     };
     const gens = Array.from({ length: r.n }, (_, i) =>
-      this.scheduler.submit(prompt.ids, { ...params, seed: r.seed === undefined ? undefined : r.seed + i }));
+      this.scheduler.submit(prompt.ids, { ...params, seed: r.seed === undefined ? undefined : r.seed + i }),
+    );
     const queue = new AsyncQueue<ChatEvent>();
-    const cancelAll = () => { for (const g of gens) g.cancel(); queue.close(); };
+    const cancelAll = () => {
+      for (const g of gens) g.cancel();
+      queue.close();
+    };
     signal?.addEventListener('abort', cancelAll);
     let live = gens.length;
     gens.forEach((g, i) => {
       this.pump(g, i, r, prompt.startsInReasoning, queue).then(
-        () => { if (--live === 0) queue.close(); },
-        (err: unknown) => { for (const h of gens) h.cancel(); queue.close(err); });
+        () => {
+          if (--live === 0) queue.close();
+        },
+        (err: unknown) => {
+          for (const h of gens) h.cancel();
+          queue.close(err);
+        },
+      );
     });
     try {
       if (signal?.aborted) cancelAll();
@@ -86,24 +110,35 @@ export class ChatService {
   }
 
   /** Turns one generation's tokens into delta events. */
-  private async pump(g: Generation, index: number, r: ChatRequest, startsInReasoning: boolean, out: AsyncQueue<ChatEvent>): Promise<void> {
+  private async pump(
+    g: Generation,
+    index: number,
+    r: ChatRequest,
+    startsInReasoning: boolean,
+    out: AsyncQueue<ChatEvent>,
+  ): Promise<void> {
     const decoder = new StreamDecoder(this.tokenizer);
     const stop = new StopMatcher(r.stop);
     const split = new ReasoningSplitter(startsInReasoning);
     let reasoningTokens = 0;
     const send = (reasoning: string, content: string, logprobs?: TokenLogprob[]) => {
-      if (reasoning || content || logprobs) out.push({ type: 'delta', index, reasoning, content, ...(logprobs ? { logprobs } : {}) });
+      if (reasoning || content || logprobs)
+        out.push({ type: 'delta', index, reasoning, content, ...(logprobs ? { logprobs } : {}) });
     };
     for await (const t of g) {
       if (split.state !== 'content') reasoningTokens++;
       const d = split.push(stop.push(decoder.push(t.token)));
       const lp = t.logprob === undefined ? undefined : [this.tokenLogprob(t.token, t.logprob)];
       send(d.reasoning, d.content, lp);
-      if (stop.stopped) { g.cancel(); break; }
+      if (stop.stopped) {
+        g.cancel();
+        break;
+      }
     }
     if (g.finishReason === 'cancelled' && !stop.stopped) return; // the client went away
     const tail = stop.push(decoder.flush()) + stop.flush();
-    const a = split.push(tail), b = split.flush();
+    const a = split.push(tail),
+      b = split.flush();
     send(a.reasoning + b.reasoning, a.content + b.content);
     const reason = stop.stopped || g.finishReason === 'stop' ? 'stop' : 'length';
     out.push({ type: 'finish', index, reason, completionTokens: g.completionTokens, reasoningTokens });

@@ -54,20 +54,47 @@ export const SYSTEM_FINGERPRINT = 'deepseek-ts';
  * The chunks of one request: a role chunk per choice, the deltas, a finish chunk per choice, and a
  * final usage chunk (choices: []) when `includeUsage`.
  */
-export async function* completionChunks(service: ChatService, prepared: PreparedChat, model: string, includeUsage: boolean, signal?: AbortSignal): AsyncGenerator<CompletionChunk> {
-  const base = { id: `chatcmpl-${randomUUID()}`, object: 'chat.completion.chunk' as const, created: Math.floor(Date.now() / 1000), model, system_fingerprint: SYSTEM_FINGERPRINT };
-  const chunk = (choice: CompletionChunk['choices'][number]): CompletionChunk => ({ ...base, choices: [choice], ...(includeUsage ? { usage: null } : {}) });
+export async function* completionChunks(
+  service: ChatService,
+  prepared: PreparedChat,
+  model: string,
+  includeUsage: boolean,
+  signal?: AbortSignal,
+): AsyncGenerator<CompletionChunk> {
+  const base = {
+    id: `chatcmpl-${randomUUID()}`,
+    object: 'chat.completion.chunk' as const,
+    created: Math.floor(Date.now() / 1000),
+    model,
+    system_fingerprint: SYSTEM_FINGERPRINT,
+  };
+  const chunk = (choice: CompletionChunk['choices'][number]): CompletionChunk => ({
+    ...base,
+    choices: [choice],
+    ...(includeUsage ? { usage: null } : {}),
+  });
   const { n } = prepared.request;
-  let completion = 0, reasoning = 0;
+  let completion = 0,
+    reasoning = 0;
   for (let i = 0; i < n; i++) {
-    yield chunk({ index: i, delta: { role: 'assistant', content: null, reasoning_content: prepared.prompt.startsInReasoning ? '' : null }, logprobs: null, finish_reason: null });
+    yield chunk({
+      index: i,
+      delta: { role: 'assistant', content: null, reasoning_content: prepared.prompt.startsInReasoning ? '' : null },
+      logprobs: null,
+      finish_reason: null,
+    });
   }
   for await (const ev of service.stream(prepared, signal) as AsyncGenerator<ChatEvent>) {
     if (ev.type === 'delta') {
       const delta = ev.reasoning
         ? { content: ev.content || null, reasoning_content: ev.reasoning }
         : { content: ev.content, reasoning_content: null };
-      yield chunk({ index: ev.index, delta, logprobs: ev.logprobs ? { content: ev.logprobs } : null, finish_reason: null });
+      yield chunk({
+        index: ev.index,
+        delta,
+        logprobs: ev.logprobs ? { content: ev.logprobs } : null,
+        finish_reason: null,
+      });
     } else {
       completion += ev.completionTokens;
       reasoning += ev.reasoningTokens;
@@ -76,7 +103,16 @@ export async function* completionChunks(service: ChatService, prepared: Prepared
   }
   if (includeUsage) {
     const prompt = prepared.prompt.ids.length;
-    yield { ...base, choices: [], usage: { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion, completion_tokens_details: { reasoning_tokens: reasoning } } };
+    yield {
+      ...base,
+      choices: [],
+      usage: {
+        prompt_tokens: prompt,
+        completion_tokens: completion,
+        total_tokens: prompt + completion,
+        completion_tokens_details: { reasoning_tokens: reasoning },
+      },
+    };
   }
 }
 
@@ -89,13 +125,27 @@ export async function foldChunks(chunks: AsyncIterable<CompletionChunk>): Promis
     head ??= c;
     if (c.usage) usage = c.usage;
     for (const ch of c.choices) {
-      const acc = (choices[ch.index] ??= { index: ch.index, message: { role: 'assistant', content: '', reasoning_content: null }, logprobs: null, finish_reason: null });
+      const acc = (choices[ch.index] ??= {
+        index: ch.index,
+        message: { role: 'assistant', content: '', reasoning_content: null },
+        logprobs: null,
+        finish_reason: null,
+      });
       if (ch.delta.content) acc.message.content += ch.delta.content;
-      if (typeof ch.delta.reasoning_content === 'string') acc.message.reasoning_content = (acc.message.reasoning_content ?? '') + ch.delta.reasoning_content;
+      if (typeof ch.delta.reasoning_content === 'string')
+        acc.message.reasoning_content = (acc.message.reasoning_content ?? '') + ch.delta.reasoning_content;
       if (ch.logprobs) (acc.logprobs ??= { content: [] }).content.push(...ch.logprobs.content);
       if (ch.finish_reason) acc.finish_reason = ch.finish_reason;
     }
   }
   if (!head || !usage) throw new Error('foldChunks: the chunk stream ended without its usage chunk');
-  return { id: head.id, object: 'chat.completion', created: head.created, model: head.model, system_fingerprint: head.system_fingerprint, choices, usage };
+  return {
+    id: head.id,
+    object: 'chat.completion',
+    created: head.created,
+    model: head.model,
+    system_fingerprint: head.system_fingerprint,
+    choices,
+    usage,
+  };
 }

@@ -49,8 +49,14 @@ export function generationStopIds(dir: string): number[] {
   } catch (err) {
     throw new Error(`${path}: not valid JSON (${(err as Error).message})`);
   }
-  const ids = Array.isArray(json.eos_token_id) ? json.eos_token_id : json.eos_token_id === undefined ? [] : [json.eos_token_id];
-  for (const id of ids) if (!Number.isInteger(id)) throw new Error(`${path}: eos_token_id holds ${JSON.stringify(id)}; expected integer token ids`);
+  const ids = Array.isArray(json.eos_token_id)
+    ? json.eos_token_id
+    : json.eos_token_id === undefined
+      ? []
+      : [json.eos_token_id];
+  for (const id of ids)
+    if (!Number.isInteger(id))
+      throw new Error(`${path}: eos_token_id holds ${JSON.stringify(id)}; expected integer token ids`);
   return ids as number[];
 }
 
@@ -58,17 +64,26 @@ export function generationStopIds(dir: string): number[] {
 export function stopTokensOf(tokenizer: Tokenizer, dir: string): number[] {
   const ids = new Set(generationStopIds(dir));
   if (tokenizer.eosId !== undefined) ids.add(tokenizer.eosId);
-  if (ids.size === 0) throw new Error(`${dir}: no EOS token (tokenizer_config.json eos_token or generation_config.json eos_token_id); generation could never stop`);
+  if (ids.size === 0)
+    throw new Error(
+      `${dir}: no EOS token (tokenizer_config.json eos_token or generation_config.json eos_token_id); generation could never stop`,
+    );
   return [...ids];
 }
 
 /** Loads weights, tokenizer and settings from `dir`. */
 export async function openChatModel(dir: string, options: OpenModelOptions = {}): Promise<ChatModel> {
   const root = resolve(dir);
-  if (!existsSync(join(root, 'config.json'))) throw new Error(`--model ${dir}: no config.json there; expected a Hugging Face style folder (config.json, *.safetensors, tokenizer.json)`);
+  if (!existsSync(join(root, 'config.json')))
+    throw new Error(
+      `--model ${dir}: no config.json there; expected a Hugging Face style folder (config.json, *.safetensors, tokenizer.json)`,
+    );
   const { config, warnings } = await readDeepseekV3Config(join(root, 'config.json'));
   const tokenizer = loadTokenizer(root);
-  if (tokenizer.vocabSize > config.vocab_size) throw new Error(`${dir}: the tokenizer has ${tokenizer.vocabSize} ids but config.json vocab_size is ${config.vocab_size}`);
+  if (tokenizer.vocabSize > config.vocab_size)
+    throw new Error(
+      `${dir}: the tokenizer has ${tokenizer.vocabSize} ids but config.json vocab_size is ${config.vocab_size}`,
+    );
   const backend = await createBackend({ kind: options.backend ?? 'auto', threads: options.threads });
   const engine = new Engine(backend);
   const loaded = await loadParams(engine, config, root);
@@ -81,6 +96,11 @@ export async function openChatModel(dir: string, options: OpenModelOptions = {})
     name: basename(root),
     warnings: [...warnings, ...loaded.warnings],
     hasMtp: lm.draft !== undefined,
-    dispose: () => { lm.dispose(); model.dispose(); disposeParams(loaded.params); backend.dispose(); },
+    dispose: () => {
+      lm.dispose();
+      model.dispose();
+      disposeParams(loaded.params);
+      backend.dispose();
+    },
   };
 }

@@ -48,31 +48,51 @@ export function encodeChat(tokenizer: Tokenizer, messages: readonly ChatMessage[
     bosToken: tokenizer.specialTokens.bos,
     eosToken: tokenizer.specialTokens.eos,
   };
-  const text = renderChat(messages.map((m, i) => ({ role: m.role, content: cleaned[i]! })), options);
-  const rendered = renderChat(messages.map((m, i) => ({ role: m.role, content: placeholder(i) })), options);
+  const text = renderChat(
+    messages.map((m, i) => ({ role: m.role, content: cleaned[i]! })),
+    options,
+  );
+  const rendered = renderChat(
+    messages.map((m, i) => ({ role: m.role, content: placeholder(i) })),
+    options,
+  );
   const pieces: string[] = [];
   let rest = rendered;
   let ok = true;
   for (let i = 0; i < messages.length && ok; i++) {
     const at = rest.indexOf(placeholder(i));
     if (at < 0 || rest.indexOf(placeholder(i), at + 1) >= 0) ok = false;
-    else { pieces.push(rest.slice(0, at)); rest = rest.slice(at + placeholder(i).length); }
+    else {
+      pieces.push(rest.slice(0, at));
+      rest = rest.slice(at + placeholder(i).length);
+    }
   }
   // Exact split: texts put in verbatim, each between added tokens (no BPE merge crosses an edge).
-  ok = ok && pieces.map((p, i) => p + cleaned[i]).join('') + rest === text
-    && pieces.every((p, i) => addedTokenEdge(tokenizer, p, false) && addedTokenEdge(tokenizer, i + 1 < pieces.length ? pieces[i + 1]! : rest, true));
+  ok =
+    ok &&
+    pieces.map((p, i) => p + cleaned[i]).join('') + rest === text &&
+    pieces.every(
+      (p, i) =>
+        addedTokenEdge(tokenizer, p, false) &&
+        addedTokenEdge(tokenizer, i + 1 < pieces.length ? pieces[i + 1]! : rest, true),
+    );
   let ids: number[];
   let tail: string;
   if (ok) {
     ids = [];
-    pieces.forEach((p, i) => { ids.push(...tokenizer.encode(p, { allowSpecial: true }), ...tokenizer.encode(cleaned[i]!)); });
+    pieces.forEach((p, i) => {
+      ids.push(...tokenizer.encode(p, { allowSpecial: true }), ...tokenizer.encode(cleaned[i]!));
+    });
     ids.push(...tokenizer.encode(rest, { allowSpecial: true }));
     tail = rest;
   } else {
     // Encode the rendered conversation as one string, as training did; control tokens cannot come from a message.
     messages.forEach((_, i) => {
       const forged = tokenizer.addedTokens.find((t) => t.special && cleaned[i]!.includes(t.content));
-      if (forged) throw new MessageContentError(`messages[${i}].content contains the control token ${forged.content}, which this model's chat template cannot keep as plain text; remove it`);
+      if (forged)
+        throw new MessageContentError(
+          `messages[${i}].content contains the control token ${forged.content}, which this model's chat template cannot keep as plain text; remove it`,
+        );
     });
     ids = tokenizer.encode(text, { allowSpecial: true });
     tail = text;

@@ -56,10 +56,18 @@ export function parseChatBody(body: unknown): ChatCompletionBody | ApiError {
   const issue = r.error.issues[0]!;
   if (issue.code === 'unrecognized_keys') {
     const where = paramOf(issue.path);
-    return badRequest(`Unrecognized request argument supplied: ${issue.keys.join(', ')}${where ? ` (in ${where})` : ''}`, issue.keys[0] ?? null);
+    return badRequest(
+      `Unrecognized request argument supplied: ${issue.keys.join(', ')}${where ? ` (in ${where})` : ''}`,
+      issue.keys[0] ?? null,
+    );
   }
   const param = paramOf(issue.path);
-  if (param === 'messages' && issue.code === 'too_small') return badRequest("Invalid 'messages': empty array. Expected an array with at least one message.", 'messages', 'empty_array');
+  if (param === 'messages' && issue.code === 'too_small')
+    return badRequest(
+      "Invalid 'messages': empty array. Expected an array with at least one message.",
+      'messages',
+      'empty_array',
+    );
   return badRequest(`Invalid value for '${param ?? 'body'}': ${issue.message}`, param, 'invalid_value');
 }
 

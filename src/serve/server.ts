@@ -49,14 +49,24 @@ function sendJson(res: ServerResponse, status: number, value: unknown, extra: Re
 
 /** Reads the body up to `limit` bytes; a larger one is drained and refused. */
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  const tooLarge = () => badRequest(`Request body is larger than the server's limit of ${limit} bytes`, null, 'request_too_large');
+  const tooLarge = () =>
+    badRequest(`Request body is larger than the server's limit of ${limit} bytes`, null, 'request_too_large');
   return new Promise((resolve, reject) => {
-    if (Number(req.headers['content-length'] ?? 0) > limit) { req.resume(); reject(tooLarge()); return; }
+    if (Number(req.headers['content-length'] ?? 0) > limit) {
+      req.resume();
+      reject(tooLarge());
+      return;
+    }
     const chunks: Buffer[] = [];
     let size = 0;
     const onData = (c: Buffer) => {
       size += c.length;
-      if (size > limit) { req.off('data', onData); req.resume(); reject(tooLarge()); return; }
+      if (size > limit) {
+        req.off('data', onData);
+        req.resume();
+        reject(tooLarge());
+        return;
+      }
       chunks.push(c);
     };
     req.on('data', onData);
@@ -73,7 +83,10 @@ function authorized(req: IncomingMessage, apiKey: string | undefined): boolean {
 }
 
 /** The request handler (usable without a port, e.g. in tests). */
-export function createHandler(service: ChatService, options: ServeOptions): (req: IncomingMessage, res: ServerResponse) => void {
+export function createHandler(
+  service: ChatService,
+  options: ServeOptions,
+): (req: IncomingMessage, res: ServerResponse) => void {
   const maxBody = options.maxBodyBytes ?? 1 << 20;
   const created = Math.floor(Date.now() / 1000);
 
@@ -83,11 +96,20 @@ export function createHandler(service: ChatService, options: ServeOptions): (req
     try {
       json = JSON.parse(raw.toString('utf8'));
     } catch {
-      throw badRequest('We could not parse the JSON body of your request. Send a JSON object with Content-Type: application/json.', null, 'invalid_json');
+      throw badRequest(
+        'We could not parse the JSON body of your request. Send a JSON object with Content-Type: application/json.',
+        null,
+        'invalid_json',
+      );
     }
     const body = parseChatBody(json);
     if (body instanceof ApiError) throw body;
-    if (body.model !== options.modelId) throw badRequest(`The model '${body.model}' does not exist; this server serves '${options.modelId}'`, 'model', 'model_not_found');
+    if (body.model !== options.modelId)
+      throw badRequest(
+        `The model '${body.model}' does not exist; this server serves '${options.modelId}'`,
+        'model',
+        'model_not_found',
+      );
     const request = toChatRequest(body);
     let prepared: ReturnType<ChatService['prepare']>;
     try {
@@ -96,20 +118,42 @@ export function createHandler(service: ChatService, options: ServeOptions): (req
       if (err instanceof MessageContentError) throw badRequest(err.message, 'messages', 'invalid_message_content');
       throw err;
     }
-    const promptLen = prepared.prompt.ids.length, ctx = service.maxContext;
+    const promptLen = prepared.prompt.ids.length,
+      ctx = service.maxContext;
     if (promptLen >= ctx || (request.maxTokens !== undefined && promptLen + request.maxTokens > ctx)) {
-      const asked = request.maxTokens === undefined ? '' : ` (${promptLen} in the messages, ${request.maxTokens} in the completion)`;
-      throw badRequest(`This model's maximum context length is ${ctx} tokens. However, you requested ${promptLen + (request.maxTokens ?? 0)} tokens${asked}. Please reduce the length of the messages or completion.`, 'messages', 'context_length_exceeded');
+      const asked =
+        request.maxTokens === undefined
+          ? ''
+          : ` (${promptLen} in the messages, ${request.maxTokens} in the completion)`;
+      throw badRequest(
+        `This model's maximum context length is ${ctx} tokens. However, you requested ${promptLen + (request.maxTokens ?? 0)} tokens${asked}. Please reduce the length of the messages or completion.`,
+        'messages',
+        'context_length_exceeded',
+      );
     }
     const abort = new AbortController();
-    res.on('close', () => { if (!res.writableFinished) abort.abort(); });
+    res.on('close', () => {
+      if (!res.writableFinished) abort.abort();
+    });
     if (body.stream) {
-      const chunks = completionChunks(service, prepared, options.modelId, body.stream_options?.include_usage === true, abort.signal);
-      res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' });
+      const chunks = completionChunks(
+        service,
+        prepared,
+        options.modelId,
+        body.stream_options?.include_usage === true,
+        abort.signal,
+      );
+      res.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache',
+        connection: 'keep-alive',
+      });
       try {
         for await (const c of chunks) res.write(`data: ${JSON.stringify(c)}\n\n`);
       } catch (err) {
-        res.write(`data: ${JSON.stringify(new ApiError(500, `generation failed: ${(err as Error).message}`, 'server_error').body())}\n\n`);
+        res.write(
+          `data: ${JSON.stringify(new ApiError(500, `generation failed: ${(err as Error).message}`, 'server_error').body())}\n\n`,
+        );
       }
       res.end('data: [DONE]\n\n');
       return;
@@ -120,19 +164,47 @@ export function createHandler(service: ChatService, options: ServeOptions): (req
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     if (path.startsWith('/v1/') && !authorized(req, options.apiKey)) {
-      throw new ApiError(401, 'Incorrect or missing API key. Send it as "Authorization: Bearer <key>".', 'invalid_request_error', null, 'invalid_api_key');
+      throw new ApiError(
+        401,
+        'Incorrect or missing API key. Send it as "Authorization: Bearer <key>".',
+        'invalid_request_error',
+        null,
+        'invalid_api_key',
+      );
     }
     const method = req.method ?? 'GET';
-    const only = (m: string) => { if (method !== m) throw new ApiError(405, `${method} is not allowed on ${path}; use ${m}`, 'invalid_request_error', null, 'method_not_allowed'); };
-    if (path === '/v1/chat/completions') { only('POST'); return chatCompletions(req, res); }
+    const only = (m: string) => {
+      if (method !== m)
+        throw new ApiError(
+          405,
+          `${method} is not allowed on ${path}; use ${m}`,
+          'invalid_request_error',
+          null,
+          'method_not_allowed',
+        );
+    };
+    if (path === '/v1/chat/completions') {
+      only('POST');
+      return chatCompletions(req, res);
+    }
     if (path === '/v1/models') {
       only('GET');
-      return sendJson(res, 200, { object: 'list', data: [{ id: options.modelId, object: 'model', created, owned_by: 'deepseek-ts' }] });
+      return sendJson(res, 200, {
+        object: 'list',
+        data: [{ id: options.modelId, object: 'model', created, owned_by: 'deepseek-ts' }],
+      });
     }
-    if (path === '/health') { only('GET'); return sendJson(res, 200, { status: 'ok', model: options.modelId, active_requests: service.scheduler.active }); }
+    if (path === '/health') {
+      only('GET');
+      return sendJson(res, 200, { status: 'ok', model: options.modelId, active_requests: service.scheduler.active });
+    }
     if (method === 'GET') {
       const f = await webFile(path, options.webDir ?? WEB_DIR);
-      if (f) { res.writeHead(200, { 'content-type': f.type, 'content-length': f.body.length, 'cache-control': 'no-cache' }); res.end(f.body); return; }
+      if (f) {
+        res.writeHead(200, { 'content-type': f.type, 'content-length': f.body.length, 'cache-control': 'no-cache' });
+        res.end(f.body);
+        return;
+      }
     }
     throw new ApiError(404, `No route for ${method} ${path}`, 'invalid_request_error', null, 'not_found');
   }
@@ -141,8 +213,14 @@ export function createHandler(service: ChatService, options: ServeOptions): (req
     const t0 = Date.now();
     res.on('finish', () => options.log?.(`${req.method} ${req.url} ${res.statusCode} ${Date.now() - t0} ms`));
     route(req, res).catch((err: unknown) => {
-      const e = err instanceof ApiError ? err : new ApiError(500, `internal error: ${(err as Error)?.message ?? String(err)}`, 'server_error');
-      if (res.headersSent) { res.destroy(); return; }
+      const e =
+        err instanceof ApiError
+          ? err
+          : new ApiError(500, `internal error: ${(err as Error)?.message ?? String(err)}`, 'server_error');
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
       sendJson(res, e.status, e.body(), e.code === 'request_too_large' ? { connection: 'close' } : {});
     });
   };
@@ -151,7 +229,9 @@ export function createHandler(service: ChatService, options: ServeOptions): (req
 /** Starts listening; resolves once bound. */
 export function startServer(service: ChatService, options: ServeOptions): Promise<RunningServer> {
   const server = createServer(createHandler(service, options));
-  server.on('clientError', (_err, socket) => { if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n'); });
+  server.on('clientError', (_err, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
+  });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 8000, options.host ?? '127.0.0.1', () => {
@@ -161,7 +241,11 @@ export function startServer(service: ChatService, options: ServeOptions): Promis
       resolve({
         server,
         url: `http://${host}:${a.port}`,
-        close: () => new Promise<void>((done) => { server.closeAllConnections(); server.close(() => done()); }),
+        close: () =>
+          new Promise<void>((done) => {
+            server.closeAllConnections();
+            server.close(() => done());
+          }),
       });
     });
   });

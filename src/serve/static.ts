@@ -17,7 +17,10 @@ const FILES: Readonly<Record<string, { file: string; type: string }>> = {
 };
 
 /** The page file for a URL path, or undefined when the path is not one of the page's files. */
-export async function webFile(path: string, dir: string = WEB_DIR): Promise<{ body: Buffer; type: string } | undefined> {
+export async function webFile(
+  path: string,
+  dir: string = WEB_DIR,
+): Promise<{ body: Buffer; type: string } | undefined> {
   const f = FILES[path];
   if (!f) return undefined;
   return { body: await readFile(dir + f.file), type: f.type };

@@ -13,8 +13,12 @@ import type { Tokenizer } from '../tokenizer/types.js';
 export class StreamDecoder {
   private readonly utf8 = new TextDecoder('utf-8');
   constructor(private readonly tokenizer: Tokenizer) {}
-  push(token: number): string { return this.utf8.decode(this.tokenizer.decodeBytes([token]), { stream: true }); }
-  flush(): string { return this.utf8.decode(); }
+  push(token: number): string {
+    return this.utf8.decode(this.tokenizer.decodeBytes([token]), { stream: true });
+  }
+  flush(): string {
+    return this.utf8.decode();
+  }
 }
 
 /** Length of the longest suffix of `s` that is a proper prefix of one of `words`. */
@@ -22,7 +26,10 @@ function partialSuffix(s: string, words: readonly string[]): number {
   let best = 0;
   for (const w of words) {
     for (let n = Math.min(w.length - 1, s.length); n > best; n--) {
-      if (s.endsWith(w.slice(0, n))) { best = n; break; }
+      if (s.endsWith(w.slice(0, n))) {
+        best = n;
+        break;
+      }
     }
   }
   return best;
@@ -43,20 +50,32 @@ export class StopMatcher {
       const i = s.indexOf(w);
       if (i >= 0 && (cut < 0 || i < cut)) cut = i;
     }
-    if (cut >= 0) { this.stopped = true; this.held = ''; return s.slice(0, cut); }
+    if (cut >= 0) {
+      this.stopped = true;
+      this.held = '';
+      return s.slice(0, cut);
+    }
     const keep = partialSuffix(s, this.stops);
     this.held = s.slice(s.length - keep);
     return s.slice(0, s.length - keep);
   }
 
   /** Whatever was held back, at the end of generation. */
-  flush(): string { const h = this.held; this.held = ''; return this.stopped ? '' : h; }
+  flush(): string {
+    const h = this.held;
+    this.held = '';
+    return this.stopped ? '' : h;
+  }
 }
 
-const OPEN = '<think>', CLOSE = '</think>';
+const OPEN = '<think>',
+  CLOSE = '</think>';
 
 /** Text routed to the two fields. */
-export interface SplitText { reasoning: string; content: string }
+export interface SplitText {
+  reasoning: string;
+  content: string;
+}
 
 /**
  * Splits text into reasoning and content. `startInReasoning` is true when the prompt already opened
@@ -69,7 +88,9 @@ export class ReasoningSplitter {
   private pendingWs = '';
   private fieldStarted = false;
 
-  constructor(startInReasoning: boolean) { this.state = startInReasoning ? 'reasoning' : 'start'; }
+  constructor(startInReasoning: boolean) {
+    this.state = startInReasoning ? 'reasoning' : 'start';
+  }
 
   push(text: string): SplitText {
     const out: SplitText = { reasoning: '', content: '' };
@@ -77,7 +98,11 @@ export class ReasoningSplitter {
     for (;;) {
       if (this.state === 'start') {
         const t = this.buf.trimStart();
-        if (t.startsWith(OPEN)) { this.buf = t.slice(OPEN.length); this.enter('reasoning'); continue; }
+        if (t.startsWith(OPEN)) {
+          this.buf = t.slice(OPEN.length);
+          this.enter('reasoning');
+          continue;
+        }
         if (t.length === 0 || OPEN.startsWith(t)) return out; // could still become <think>
         this.enter('content');
         continue;
@@ -124,6 +149,7 @@ export class ReasoningSplitter {
     this.pendingWs = s.slice(body.length);
     if (body.length === 0) return;
     this.fieldStarted = true;
-    if (this.state === 'reasoning') out.reasoning += body; else out.content += body;
+    if (this.state === 'reasoning') out.reasoning += body;
+    else out.content += body;
   }
 }

@@ -14,18 +14,24 @@ type Op = (typeof OPS)[number];
 
 const TEXT = {
   en: {
-    prompt: (a: string, op: string, b: string) => `Calculate ${a} ${op} ${b}. Show your work in <think> </think> tags and give the final number in <answer> </answer> tags.`,
-    col: (k: number, x: number, y: number, c: number, s: number, w: number, nc: number) => `Place ${k}: ${x} + ${y} + carry ${c} = ${s}, write ${w}, carry ${nc}.`,
-    bcol: (k: number, x: number, y: number, br: number, w: number, nb: number) => `Place ${k}: ${x} - ${br} - ${y}${nb ? ` (borrow 10)` : ''} = ${w}${nb ? ', borrow 1' : ''}.`,
+    prompt: (a: string, op: string, b: string) =>
+      `Calculate ${a} ${op} ${b}. Show your work in <think> </think> tags and give the final number in <answer> </answer> tags.`,
+    col: (k: number, x: number, y: number, c: number, s: number, w: number, nc: number) =>
+      `Place ${k}: ${x} + ${y} + carry ${c} = ${s}, write ${w}, carry ${nc}.`,
+    bcol: (k: number, x: number, y: number, br: number, w: number, nb: number) =>
+      `Place ${k}: ${x} - ${br} - ${y}${nb ? ` (borrow 10)` : ''} = ${w}${nb ? ', borrow 1' : ''}.`,
     swap: (a: string, b: string) => `${a} is smaller than ${b}, so compute ${b} - ${a} and make it negative.`,
     part: (a: string, d: number, k: number, p: string) => `${a} * ${d} (place ${k}) = ${p}.`,
     sum: (parts: string[], r: string) => `Add the partial products: ${parts.join(' + ')} = ${r}.`,
     final: (e: string, r: string) => `So ${e} = ${r}.`,
   },
   zh: {
-    prompt: (a: string, op: string, b: string) => `计算 ${a} ${op} ${b}。请在 <think> </think> 中写出计算过程，并在 <answer> </answer> 中给出最终结果。`,
-    col: (k: number, x: number, y: number, c: number, s: number, w: number, nc: number) => `第 ${k} 位：${x} + ${y} + 进位 ${c} = ${s}，写 ${w}，进位 ${nc}。`,
-    bcol: (k: number, x: number, y: number, br: number, w: number, nb: number) => `第 ${k} 位：${x} - ${br} - ${y}${nb ? '（借 10）' : ''} = ${w}${nb ? '，借位 1' : ''}。`,
+    prompt: (a: string, op: string, b: string) =>
+      `计算 ${a} ${op} ${b}。请在 <think> </think> 中写出计算过程，并在 <answer> </answer> 中给出最终结果。`,
+    col: (k: number, x: number, y: number, c: number, s: number, w: number, nc: number) =>
+      `第 ${k} 位：${x} + ${y} + 进位 ${c} = ${s}，写 ${w}，进位 ${nc}。`,
+    bcol: (k: number, x: number, y: number, br: number, w: number, nb: number) =>
+      `第 ${k} 位：${x} - ${br} - ${y}${nb ? '（借 10）' : ''} = ${w}${nb ? '，借位 1' : ''}。`,
     swap: (a: string, b: string) => `${a} 比 ${b} 小，所以先算 ${b} - ${a}，结果取负。`,
     part: (a: string, d: number, k: number, p: string) => `${a} * ${d}（第 ${k} 位）= ${p}。`,
     sum: (parts: string[], r: string) => `把部分积相加：${parts.join(' + ')} = ${r}。`,
@@ -42,10 +48,15 @@ function randomDigits(rng: Rng, n: number): bigint {
 const digitsOf = (x: bigint) => x.toString().split('').reverse().map(Number);
 
 function addSteps(a: bigint, b: bigint, lang: Lang): string[] {
-  const t = TEXT[lang], da = digitsOf(a), db = digitsOf(b), steps: string[] = [];
+  const t = TEXT[lang],
+    da = digitsOf(a),
+    db = digitsOf(b),
+    steps: string[] = [];
   let carry = 0;
   for (let k = 0; k < Math.max(da.length, db.length); k++) {
-    const x = da[k] ?? 0, y = db[k] ?? 0, s = x + y + carry;
+    const x = da[k] ?? 0,
+      y = db[k] ?? 0,
+      s = x + y + carry;
     steps.push(t.col(k + 1, x, y, carry, s, s % 10, Math.floor(s / 10)));
     carry = Math.floor(s / 10);
   }
@@ -53,10 +64,14 @@ function addSteps(a: bigint, b: bigint, lang: Lang): string[] {
 }
 
 function subSteps(a: bigint, b: bigint, lang: Lang): string[] {
-  const t = TEXT[lang], da = digitsOf(a), db = digitsOf(b), steps: string[] = [];
+  const t = TEXT[lang],
+    da = digitsOf(a),
+    db = digitsOf(b),
+    steps: string[] = [];
   let borrow = 0;
   for (let k = 0; k < da.length; k++) {
-    const x = da[k]!, y = db[k] ?? 0;
+    const x = da[k]!,
+      y = db[k] ?? 0;
     let w = x - borrow - y;
     const nb = w < 0 ? 1 : 0;
     if (nb) w += 10;
@@ -89,8 +104,11 @@ export const arithmetic: Task = {
   },
 
   solve(problem: Problem): Solution {
-    const t = TEXT[problem.lang], lang = problem.lang;
-    const a = BigInt(problem.data.a as string), b = BigInt(problem.data.b as string), op = problem.data.op as Op;
+    const t = TEXT[problem.lang],
+      lang = problem.lang;
+    const a = BigInt(problem.data.a as string),
+      b = BigInt(problem.data.b as string),
+      op = problem.data.op as Op;
     const steps: string[] = [];
     let r: bigint;
     if (op === '+') {

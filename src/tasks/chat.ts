@@ -14,7 +14,11 @@ export const CHAT_TASK = 'chat';
 const TEXT = {
   en: {
     greetings: ['Hello!', 'Hi there.', 'Good morning!', 'Hey, how are you?', 'Hello, can you help me?'],
-    replies: ['Hello! How can I help you today?', 'Hi! What would you like to work on?', 'Hello! Ask me a math question and I will reason it through.'],
+    replies: [
+      'Hello! How can I help you today?',
+      'Hi! What would you like to work on?',
+      'Hello! Ask me a math question and I will reason it through.',
+    ],
     identity: ['Who are you?', 'What is your name?', 'What can you do?', 'Are you a person?'],
     self: 'I am a small reasoning model trained with deepseek-ts. I can solve arithmetic, equations and countdown puzzles, and I show my reasoning before the answer.',
   },
@@ -28,7 +32,8 @@ const TEXT = {
 
 /** One chat problem in `lang` (its key names the prompt). */
 export function chatProblem(rng: Rng, lang: Lang): Problem {
-  const t = TEXT[lang], identity = rng.next() < 0.4;
+  const t = TEXT[lang],
+    identity = rng.next() < 0.4;
   const prompt = identity ? rng.pick(t.identity) : rng.pick(t.greetings);
   const answer = identity ? t.self : rng.pick(t.replies);
   return { task: CHAT_TASK, key: `chat:${lang}:${prompt}`, lang, difficulty: 1, prompt, answer, data: {} };

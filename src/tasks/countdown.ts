@@ -32,7 +32,10 @@ function combos(a: Item, b: Item): Array<{ item: Item; step: string }> {
   });
   const [hi, lo] = toNumber(a.v) >= toNumber(b.v) ? [a, b] : [b, a];
   const out = [make(a, '+', b, add(a.v, b.v)), make(a, '*', b, mul(a.v, b.v)), make(hi, '-', lo, sub(hi.v, lo.v))];
-  for (const [x, y] of [[a, b], [b, a]] as const) {
+  for (const [x, y] of [
+    [a, b],
+    [b, a],
+  ] as const) {
     const q = div(x.v, y.v);
     if (q && q.d === 1n) out.push(make(x, '/', y, q));
   }
@@ -57,7 +60,13 @@ const TEXT = {
 };
 
 /** Depth-first search; records up to `maxFails` failed complete attempts before the solution. */
-function search(items: Item[], target: Rational, path: string[], fails: Array<{ path: string[]; v: Rational }>, maxFails: number): { path: string[]; e: string } | null {
+function search(
+  items: Item[],
+  target: Rational,
+  path: string[],
+  fails: Array<{ path: string[]; v: Rational }>,
+  maxFails: number,
+): { path: string[]; e: string } | null {
   if (items.length === 1) {
     if (eq(items[0]!.v, target)) return { path, e: items[0]!.e };
     if (fails.length < maxFails) fails.push({ path, v: items[0]!.v });
@@ -110,10 +119,20 @@ export const countdown: Task = {
     const target = problem.data.target as number;
     const t = TEXT[problem.lang];
     const fails: Array<{ path: string[]; v: Rational }> = [];
-    const found = search(nums.map((n) => ({ v: rat(n), e: String(n), leaf: true })), rat(target), [], fails, 2);
+    const found = search(
+      nums.map((n) => ({ v: rat(n), e: String(n), leaf: true })),
+      rat(target),
+      [],
+      fails,
+      2,
+    );
     if (!found) throw new Error(`countdown: no solution found for ${problem.key} (generator bug)`);
     return {
-      steps: [...fails.map((f) => t.fail(f.path.join(', '), ratToString(f.v), target)), t.ok(found.path.join(', ')), t.final(found.e, target)],
+      steps: [
+        ...fails.map((f) => t.fail(f.path.join(', '), ratToString(f.v), target)),
+        t.ok(found.path.join(', ')),
+        t.final(found.e, target),
+      ],
       answer: found.e,
     };
   },
@@ -124,7 +143,10 @@ export const countdown: Task = {
     const parsed = evalExpr(lhs, { allowUnary: false, maxLiterals: 8, maxDigits: 12 });
     if (!parsed) return false;
     const want = [...(problem.data.numbers as number[])].sort((a, b) => a - b).join(',');
-    const used = parsed.literals.map((r) => (r.d === 1n ? Number(r.n) : NaN)).sort((a, b) => a - b).join(',');
+    const used = parsed.literals
+      .map((r) => (r.d === 1n ? Number(r.n) : NaN))
+      .sort((a, b) => a - b)
+      .join(',');
     return used === want && Math.abs(toNumber(parsed.value) - (problem.data.target as number)) < 1e-5;
   },
 };

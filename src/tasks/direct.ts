@@ -32,7 +32,11 @@ const TEXT = {
 
 /** The integers of a comma-separated list answer, or null when it is not one. */
 function intList(text: string): number[] | null {
-  const parts = text.trim().replace(/[，、]/g, ',').split(',').map((s) => s.trim());
+  const parts = text
+    .trim()
+    .replace(/[，、]/g, ',')
+    .split(',')
+    .map((s) => s.trim());
   if (parts.length === 0 || parts.length > 64 || !parts.every((s) => /^-?\d{1,9}$/.test(s))) return null;
   return parts.map(Number);
 }
@@ -43,22 +47,49 @@ export const direct: Task = {
 
   generate(rng: Rng, difficulty: number, lang: Lang): Problem {
     checkDifficulty('direct', difficulty, LEVELS);
-    const t = TEXT[lang], kind = rng.int(0, 2);
+    const t = TEXT[lang],
+      kind = rng.int(0, 2);
     if (kind === 0) {
-      const a = rng.int(1, 999), b = rng.int(1, 999);
-      return { task: 'direct', key: `direct:max:${a},${b}`, lang, difficulty, prompt: t.larger(a, b), answer: String(Math.max(a, b)), data: { kind: 'max', numbers: [a, b] } };
+      const a = rng.int(1, 999),
+        b = rng.int(1, 999);
+      return {
+        task: 'direct',
+        key: `direct:max:${a},${b}`,
+        lang,
+        difficulty,
+        prompt: t.larger(a, b),
+        answer: String(Math.max(a, b)),
+        data: { kind: 'max', numbers: [a, b] },
+      };
     }
     if (kind === 1) {
       const xs = Array.from({ length: rng.int(3, 5) }, () => rng.int(0, 99));
       const sorted = [...xs].sort((x, y) => x - y);
-      return { task: 'direct', key: `direct:sort:${xs.join(',')}`, lang, difficulty, prompt: t.sort(xs), answer: sorted.join(', '), data: { kind: 'sort', numbers: xs } };
+      return {
+        task: 'direct',
+        key: `direct:sort:${xs.join(',')}`,
+        lang,
+        difficulty,
+        prompt: t.sort(xs),
+        answer: sorted.join(', '),
+        data: { kind: 'sort', numbers: xs },
+      };
     }
     const w = rng.pick(WORDS);
-    return { task: 'direct', key: `direct:letters:${w}`, lang, difficulty, prompt: t.letters(w), answer: String(w.length), data: { kind: 'letters', word: w } };
+    return {
+      task: 'direct',
+      key: `direct:letters:${w}`,
+      lang,
+      difficulty,
+      prompt: t.letters(w),
+      answer: String(w.length),
+      data: { kind: 'letters', word: w },
+    };
   },
 
   solve(problem: Problem): Solution {
-    const t = TEXT[problem.lang], d = problem.data;
+    const t = TEXT[problem.lang],
+      d = problem.data;
     if (d.kind === 'max') {
       const [a, b] = d.numbers as number[];
       return { steps: [a === b ? t.same(a!) : `${Math.max(a!, b!)} > ${Math.min(a!, b!)}.`], answer: problem.answer };
@@ -71,7 +102,8 @@ export const direct: Task = {
     if (typeof answer !== 'string' || answer.length > 1000) return false;
     const d = problem.data;
     if (d.kind === 'sort') {
-      const got = intList(answer), want = [...(d.numbers as number[])].sort((x, y) => x - y);
+      const got = intList(answer),
+        want = [...(d.numbers as number[])].sort((x, y) => x - y);
       return got !== null && got.length === want.length && got.every((v, i) => v === want[i]);
     }
     const s = answer.trim();

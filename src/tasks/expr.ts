@@ -19,7 +19,14 @@ export interface ExprLimits {
   allowUnary: boolean;
 }
 
-export const DEFAULT_LIMITS: ExprLimits = { maxLength: 256, maxDepth: 24, maxLiterals: 32, maxDigits: 40, maxResultDigits: 400, allowUnary: true };
+export const DEFAULT_LIMITS: ExprLimits = {
+  maxLength: 256,
+  maxDepth: 24,
+  maxLiterals: 32,
+  maxDigits: 40,
+  maxResultDigits: 400,
+  allowUnary: true,
+};
 
 /** A parsed expression: its exact value and the literals it used, in order. */
 export interface ParsedExpr {
@@ -37,8 +44,13 @@ export function evalExpr(text: string, limits: Partial<ExprLimits> = {}): Parsed
   if (!/^[0-9+\-*/().\s]*$/.test(src)) return null;
   let pos = 0;
   const literals: Rational[] = [];
-  const skip = () => { while (pos < src.length && /\s/.test(src[pos]!)) pos++; };
-  const check = (v: Rational): Rational => { if (ratDigits(v) > L.maxResultDigits) throw new Fail(); return v; };
+  const skip = () => {
+    while (pos < src.length && /\s/.test(src[pos]!)) pos++;
+  };
+  const check = (v: Rational): Rational => {
+    if (ratDigits(v) > L.maxResultDigits) throw new Fail();
+    return v;
+  };
   const number = (): Rational => {
     const m = /^(\d+)(?:\.(\d+))?/.exec(src.slice(pos, pos + L.maxDigits + 3));
     if (!m) throw new Fail();
@@ -115,11 +127,22 @@ export function evalExpr(text: string, limits: Partial<ExprLimits> = {}): Parsed
  */
 export function parseNumberAnswer(text: string, maxDigits = 60): Rational | null {
   if (typeof text !== 'string' || text.length > 2 * maxDigits + 16) return null;
-  const s = text.trim().replace(/^[a-zA-Z]\s*=\s*/, '').replace(/[−–]/g, '-').replace(/,(?=\d{3}\b)/g, '');
+  const s = text
+    .trim()
+    .replace(/^[a-zA-Z]\s*=\s*/, '')
+    .replace(/[−–]/g, '-')
+    .replace(/,(?=\d{3}\b)/g, '');
   const m = /^([+-]?)(\d+)(?:\.(\d+))?(?:\s*\/\s*(\d+))?$/.exec(s);
   if (!m) return null;
-  const [, sign, intPart, frac = '', den] = m as unknown as [string, string, string, string | undefined, string | undefined];
-  if (intPart.length + frac.length > maxDigits || (den !== undefined && (den.length > maxDigits || frac !== ''))) return null;
+  const [, sign, intPart, frac = '', den] = m as unknown as [
+    string,
+    string,
+    string,
+    string | undefined,
+    string | undefined,
+  ];
+  if (intPart.length + frac.length > maxDigits || (den !== undefined && (den.length > maxDigits || frac !== '')))
+    return null;
   const n = BigInt(intPart + frac) * (sign === '-' ? -1n : 1n);
   const d = 10n ** BigInt(frac.length) * (den !== undefined ? BigInt(den) : 1n);
   return d === 0n ? null : rat(n, d);

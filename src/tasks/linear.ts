@@ -20,13 +20,15 @@ export function side(k: number, m: number): string {
 
 const TEXT = {
   en: {
-    prompt: (eqn: string) => `Solve for x: ${eqn}. Show your work in <think> </think> tags and give the value of x in <answer> </answer> tags (an integer or a reduced fraction like -3/4).`,
+    prompt: (eqn: string) =>
+      `Solve for x: ${eqn}. Show your work in <think> </think> tags and give the value of x in <answer> </answer> tags (an integer or a reduced fraction like -3/4).`,
     move: (k: number, m: number) => `Move the x terms to the left and the numbers to the right: ${side(k, 0)} = ${m}.`,
     divide: (k: number, m: number, r: string) => `Divide both sides by ${k}: x = ${m}/${k} = ${r}.`,
     check: (lhs: string, rhs: string) => `Check: the left side is ${lhs} and the right side is ${rhs}; they agree.`,
   },
   zh: {
-    prompt: (eqn: string) => `解方程：${eqn}，求 x。请在 <think> </think> 中写出解题过程，并在 <answer> </answer> 中给出 x 的值（整数或最简分数，例如 -3/4）。`,
+    prompt: (eqn: string) =>
+      `解方程：${eqn}，求 x。请在 <think> </think> 中写出解题过程，并在 <answer> </answer> 中给出 x 的值（整数或最简分数，例如 -3/4）。`,
     move: (k: number, m: number) => `把含 x 的项移到左边，常数移到右边：${side(k, 0)} = ${m}。`,
     divide: (k: number, m: number, r: string) => `两边同时除以 ${k}：x = ${m}/${k} = ${r}。`,
     check: (lhs: string, rhs: string) => `检验：左边等于 ${lhs}，右边等于 ${rhs}，相等。`,
@@ -73,7 +75,8 @@ export const linear: Task = {
   solve(problem: Problem): Solution {
     const t = TEXT[problem.lang];
     const { a, b, c, d } = problem.data as { a: number; b: number; c: number; d: number };
-    const k = a - c, m = d - b;
+    const k = a - c,
+      m = d - b;
     const x = rat(m, k);
     const r = ratToString(x);
     const value = (p: number, q: number) => ratToString(rat(BigInt(p) * x.n + BigInt(q) * x.d, x.d));

@@ -18,9 +18,13 @@ function gcd(a: bigint, b: bigint): bigint {
 
 /** n/d reduced; throws on d = 0 (callers that may divide by zero use div, which returns null). */
 export function rat(n: bigint | number, d: bigint | number = 1n): Rational {
-  let nn = BigInt(n), dd = BigInt(d);
+  let nn = BigInt(n),
+    dd = BigInt(d);
   if (dd === 0n) throw new Error('rat: zero denominator');
-  if (dd < 0n) { nn = -nn; dd = -dd; }
+  if (dd < 0n) {
+    nn = -nn;
+    dd = -dd;
+  }
   const g = gcd(nn, dd);
   return g > 1n ? { n: nn / g, d: dd / g } : { n: nn, d: dd };
 }

@@ -54,7 +54,9 @@ export class Rng {
   shuffle<T>(items: T[]): T[] {
     for (let i = items.length - 1; i > 0; i--) {
       const j = Math.floor(this.next() * (i + 1));
-      const t = items[i]!; items[i] = items[j]!; items[j] = t;
+      const t = items[i]!;
+      items[i] = items[j]!;
+      items[j] = t;
     }
     return items;
   }

@@ -32,7 +32,8 @@ export function generateProblems(spec: GenerateSpec): Problem[] {
   const { task, split, count } = spec;
   const difficulties = spec.difficulties ?? task.difficulties;
   const langs = spec.langs ?? LANGS;
-  if (!Number.isInteger(count) || count < 0) throw new Error(`${task.name}: count must be a non-negative integer, got ${count}`);
+  if (!Number.isInteger(count) || count < 0)
+    throw new Error(`${task.name}: count must be a non-negative integer, got ${count}`);
   const rng = new Rng(spec.seed).fork(`${task.name}/${split}`);
   const unique = split === 'test' || spec.unique === true;
   const seen = new Set<string>();
@@ -40,7 +41,9 @@ export function generateProblems(spec: GenerateSpec): Problem[] {
   const maxAttempts = 2000 + count * 400;
   for (let attempt = 0; out.length < count; attempt++) {
     if (attempt >= maxAttempts) {
-      throw new Error(`${task.name}: could only generate ${out.length} of ${count} ${unique ? 'unique ' : ''}${split} problems at difficulties ${difficulties.join(',')}; lower the count or raise the difficulty`);
+      throw new Error(
+        `${task.name}: could only generate ${out.length} of ${count} ${unique ? 'unique ' : ''}${split} problems at difficulties ${difficulties.join(',')}; lower the count or raise the difficulty`,
+      );
     }
     const difficulty = rng.pick(difficulties);
     const lang = langs[out.length % langs.length]!;

@@ -43,5 +43,6 @@ export interface Task {
 
 /** Throws a clear error unless `difficulty` is one of the task's levels. */
 export function checkDifficulty(task: string, difficulty: number, levels: readonly number[]): void {
-  if (!levels.includes(difficulty)) throw new Error(`${task}: difficulty must be one of ${levels.join(', ')}, got ${difficulty}`);
+  if (!levels.includes(difficulty))
+    throw new Error(`${task}: difficulty must be one of ${levels.join(', ')}, got ${difficulty}`);
 }

@@ -24,13 +24,18 @@ export class Engine {
   }
 
   /** Bytes of tensor storage currently allocated. */
-  get liveBytes(): number { return this.heap.liveBytes; }
-  get isGradEnabled(): boolean { return this.gradEnabled; }
+  get liveBytes(): number {
+    return this.heap.liveBytes;
+  }
+  get isGradEnabled(): boolean {
+    return this.gradEnabled;
+  }
 
   /** A new contiguous tensor with unspecified contents, tracked by the current scope. */
   empty(shape: readonly number[], dtype: DType = 'f32'): Tensor {
     for (const d of shape) {
-      if (!Number.isInteger(d) || d < 0) throw new Error(`empty: shape ${fmtShape(shape)} must hold non-negative integers`);
+      if (!Number.isInteger(d) || d < 0)
+        throw new Error(`empty: shape ${fmtShape(shape)} must hold non-negative integers`);
     }
     const n = shapeSize(shape);
     const storage = new Storage(this.heap.alloc(n * 4), n * 4);
@@ -51,7 +56,8 @@ export class Engine {
     const t = this.empty(shape, dtype);
     if (dtype === 'f32') this.backend.f32().set(data, t.ptr >>> 2);
     else {
-      const v = this.backend.i32(), p = t.ptr >>> 2;
+      const v = this.backend.i32(),
+        p = t.ptr >>> 2;
       for (let i = 0; i < n; i++) v[p + i] = data[i]!;
     }
     return t;
@@ -64,9 +70,15 @@ export class Engine {
     return t;
   }
 
-  zeros(shape: readonly number[]): Tensor { return this.full(shape, 0); }
-  ones(shape: readonly number[]): Tensor { return this.full(shape, 1); }
-  scalar(value: number): Tensor { return this.full([], value); }
+  zeros(shape: readonly number[]): Tensor {
+    return this.full(shape, 0);
+  }
+  ones(shape: readonly number[]): Tensor {
+    return this.full(shape, 1);
+  }
+  scalar(value: number): Tensor {
+    return this.full([], value);
+  }
 
   /** A trainable leaf: untracked by scopes (lives until disposed), with requiresGrad set. */
   parameter(data: ArrayLike<number>, shape: readonly number[]): Tensor {
@@ -86,7 +98,11 @@ export class Engine {
       return out;
     }
     const tmp = this.keep(this.contiguousCopy(t));
-    try { return this.read(tmp); } finally { tmp.dispose(); }
+    try {
+      return this.read(tmp);
+    } finally {
+      tmp.dispose();
+    }
   }
 
   /** `t` itself when contiguous, else a contiguous copy (no grad link: ops use ops/views.contiguous). */
@@ -127,11 +143,17 @@ export class Engine {
   noGrad<T>(fn: () => T): T {
     const prev = this.gradEnabled;
     this.gradEnabled = false;
-    try { return fn(); } finally { this.gradEnabled = prev; }
+    try {
+      return fn();
+    } finally {
+      this.gradEnabled = prev;
+    }
   }
 
   /** Called by Tensor.dispose when a storage has no views left. */
-  releaseStorage(s: Storage): void { this.heap.release(s.ptr); }
+  releaseStorage(s: Storage): void {
+    this.heap.release(s.ptr);
+  }
 
   private track(t: Tensor): Tensor {
     this.scopes[this.scopes.length - 1]?.push(t);
@@ -145,54 +167,70 @@ export class Engine {
   backward(root: Tensor, grad?: Tensor): void {
     root.assertAlive('backward', 'root');
     if (!root.requiresGrad && root.node === null) {
-      throw new Error(`backward: tensor ${fmtShape(root.shape)} does not require grad (no op on its path had an input with requiresGrad)`);
+      throw new Error(
+        `backward: tensor ${fmtShape(root.shape)} does not require grad (no op on its path had an input with requiresGrad)`,
+      );
     }
     if (grad === undefined && root.size !== 1) {
-      throw new Error(`backward: root has shape ${fmtShape(root.shape)}; pass a gradient of that shape for a non-scalar root`);
+      throw new Error(
+        `backward: root has shape ${fmtShape(root.shape)}; pass a gradient of that shape for a non-scalar root`,
+      );
     }
     if (grad !== undefined && fmtShape(grad.shape) !== fmtShape(root.shape)) {
-      throw new Error(`backward: gradient shape ${fmtShape(grad.shape)} differs from root shape ${fmtShape(root.shape)}`);
+      throw new Error(
+        `backward: gradient shape ${fmtShape(grad.shape)} differs from root shape ${fmtShape(root.shape)}`,
+      );
     }
     const order = topoOrder(root);
     const grads = new Map<Tensor, Tensor>();
-    this.noGrad(() => this.scope(() => {
-      const seed = grad ? this.keep(this.contiguousCopy(grad)) : this.keep(this.full(root.shape, 1));
-      grads.set(root, seed);
-      for (let i = order.length - 1; i >= 0; i--) {
-        const t = order[i]!;
-        const g = grads.get(t);
-        if (g === undefined) continue;
-        grads.delete(t);
-        const node = t.node;
-        if (node === null) {
-          if (t.requiresGrad) this.accumulateLeaf(t, g);
-          g.dispose();
-          continue;
-        }
-        const inputGrads = this.scope(() => {
-          // A rule may return its incoming gradient (or one tensor twice): give each slot its own view.
-          const seen = new Set<Tensor>([g]);
-          return node.backward(g).map((x) => {
-            if (!x) return null;
-            const own = seen.has(x) ? this.view(x, x.shape, x.strides, x.offset) : x;
-            seen.add(own);
-            return this.keep(own);
-          });
-        });
-        g.dispose();
-        node.inputs.forEach((input, k) => {
-          const gi = inputGrads[k];
-          if (!gi) return;
-          if (!needsGrad(input)) { gi.dispose(); return; }
-          if (fmtShape(gi.shape) !== fmtShape(input.shape)) {
-            throw new Error(`backward: grad rule of ${node.op} returned shape ${fmtShape(gi.shape)} for input ${k} of shape ${fmtShape(input.shape)}`);
+    this.noGrad(() =>
+      this.scope(() => {
+        const seed = grad ? this.keep(this.contiguousCopy(grad)) : this.keep(this.full(root.shape, 1));
+        grads.set(root, seed);
+        for (let i = order.length - 1; i >= 0; i--) {
+          const t = order[i]!;
+          const g = grads.get(t);
+          if (g === undefined) continue;
+          grads.delete(t);
+          const node = t.node;
+          if (node === null) {
+            if (t.requiresGrad) this.accumulateLeaf(t, g);
+            g.dispose();
+            continue;
           }
-          const prev = grads.get(input);
-          if (prev === undefined) grads.set(input, gi.isContiguous ? gi : this.swapContiguous(gi));
-          else { this.addInto(prev, gi); gi.dispose(); }
-        });
-      }
-    }));
+          const inputGrads = this.scope(() => {
+            // A rule may return its incoming gradient (or one tensor twice): give each slot its own view.
+            const seen = new Set<Tensor>([g]);
+            return node.backward(g).map((x) => {
+              if (!x) return null;
+              const own = seen.has(x) ? this.view(x, x.shape, x.strides, x.offset) : x;
+              seen.add(own);
+              return this.keep(own);
+            });
+          });
+          g.dispose();
+          node.inputs.forEach((input, k) => {
+            const gi = inputGrads[k];
+            if (!gi) return;
+            if (!needsGrad(input)) {
+              gi.dispose();
+              return;
+            }
+            if (fmtShape(gi.shape) !== fmtShape(input.shape)) {
+              throw new Error(
+                `backward: grad rule of ${node.op} returned shape ${fmtShape(gi.shape)} for input ${k} of shape ${fmtShape(input.shape)}`,
+              );
+            }
+            const prev = grads.get(input);
+            if (prev === undefined) grads.set(input, gi.isContiguous ? gi : this.swapContiguous(gi));
+            else {
+              this.addInto(prev, gi);
+              gi.dispose();
+            }
+          });
+        }
+      }),
+    );
     for (const g of grads.values()) g.dispose();
   }
 
@@ -252,9 +290,20 @@ function topoOrder(root: Tensor): Tensor[] {
 
 /** Finds the tensors in a scope's return value (tensor, array, plain object, nested a few levels). */
 function collectTensors(v: unknown, out: Set<Tensor>, depth: number): void {
-  if (v instanceof Tensor) { out.add(v); if (v.grad) out.add(v.grad); return; }
+  if (v instanceof Tensor) {
+    out.add(v);
+    if (v.grad) out.add(v.grad);
+    return;
+  }
   if (depth > 4 || v === null || typeof v !== 'object') return;
-  if (Array.isArray(v)) { for (const x of v) collectTensors(x, out, depth + 1); return; }
-  if (v instanceof Map) { for (const x of v.values()) collectTensors(x, out, depth + 1); return; }
-  if (Object.getPrototypeOf(v) === Object.prototype) for (const x of Object.values(v)) collectTensors(x, out, depth + 1);
+  if (Array.isArray(v)) {
+    for (const x of v) collectTensors(x, out, depth + 1);
+    return;
+  }
+  if (v instanceof Map) {
+    for (const x of v.values()) collectTensors(x, out, depth + 1);
+    return;
+  }
+  if (Object.getPrototypeOf(v) === Object.prototype)
+    for (const x of Object.values(v)) collectTensors(x, out, depth + 1);
 }

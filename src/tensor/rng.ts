@@ -28,27 +28,35 @@ export class Rng {
 
   /** Restores a generator saved with state(). */
   static fromState(state: readonly number[]): Rng {
-    if (state.length !== 4 || state.every((v) => v === 0)) throw new Error(`Rng.fromState: expected 4 words, not all zero, got [${state.join(', ')}]`);
+    if (state.length !== 4 || state.every((v) => v === 0))
+      throw new Error(`Rng.fromState: expected 4 words, not all zero, got [${state.join(', ')}]`);
     const r = new Rng(0);
     r.s.set(state);
     return r;
   }
 
-  state(): number[] { return Array.from(this.s); }
+  state(): number[] {
+    return Array.from(this.s);
+  }
 
   /** Next 32 random bits as an unsigned integer. */
   nextU32(): number {
     const s = this.s;
     const result = Math.imul(rotl(Math.imul(s[1]!, 5), 7), 9) >>> 0;
     const t = (s[1]! << 9) >>> 0;
-    s[2]! ^= s[0]!; s[3]! ^= s[1]!; s[1]! ^= s[2]!; s[0]! ^= s[3]!;
+    s[2]! ^= s[0]!;
+    s[3]! ^= s[1]!;
+    s[1]! ^= s[2]!;
+    s[0]! ^= s[3]!;
     s[2]! ^= t;
     s[3] = rotl(s[3]!, 11);
     return result;
   }
 
   /** Uniform in [0, 1) with 32 bits of randomness. */
-  uniform(): number { return this.nextU32() / 4294967296; }
+  uniform(): number {
+    return this.nextU32() / 4294967296;
+  }
 
   /** Uniform integer in [0, n). */
   int(n: number): number {
@@ -58,7 +66,8 @@ export class Rng {
 
   /** Standard normal (Box-Muller; one value per call). */
   normal(): number {
-    const u1 = 1 - this.uniform(), u2 = this.uniform();
+    const u1 = 1 - this.uniform(),
+      u2 = this.uniform();
     return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
   }
 
@@ -72,7 +81,10 @@ export class Rng {
     }
     if (!(total > 0)) throw new Error('Rng.categorical: weights sum to zero');
     let r = this.uniform() * total;
-    for (let i = 0; i < weights.length; i++) { r -= weights[i]!; if (r < 0) return i; }
+    for (let i = 0; i < weights.length; i++) {
+      r -= weights[i]!;
+      if (r < 0) return i;
+    }
     for (let i = weights.length - 1; i >= 0; i--) if (weights[i]! > 0) return i;
     return weights.length - 1;
   }
@@ -88,14 +100,16 @@ export class Rng {
 
   /** A tensor of normal samples with the given mean and std. */
   normalTensor(engine: Engine, shape: readonly number[], mean = 0, std = 1): Tensor {
-    const n = shape.reduce((a, b) => a * b, 1), data = new Float32Array(n);
+    const n = shape.reduce((a, b) => a * b, 1),
+      data = new Float32Array(n);
     for (let i = 0; i < n; i++) data[i] = mean + std * this.normal();
     return engine.tensor(data, shape);
   }
 
   /** A tensor of uniform samples in [lo, hi). */
   uniformTensor(engine: Engine, shape: readonly number[], lo = 0, hi = 1): Tensor {
-    const n = shape.reduce((a, b) => a * b, 1), data = new Float32Array(n);
+    const n = shape.reduce((a, b) => a * b, 1),
+      data = new Float32Array(n);
     for (let i = 0; i < n; i++) data[i] = lo + (hi - lo) * this.uniform();
     return engine.tensor(data, shape);
   }

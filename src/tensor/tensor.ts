@@ -13,7 +13,10 @@ export type DType = 'f32' | 'i32';
 /** A block of heap memory shared by all the views of one tensor. */
 export class Storage {
   refs = 0;
-  constructor(readonly ptr: number, readonly bytes: number) {}
+  constructor(
+    readonly ptr: number,
+    readonly bytes: number,
+  ) {}
 }
 
 /** The record autograd keeps for a tensor computed by an op. */
@@ -44,11 +47,21 @@ export class Tensor {
     storage.refs++;
   }
 
-  get rank(): number { return this.shape.length; }
-  get size(): number { let n = 1; for (const d of this.shape) n *= d; return n; }
-  get isDisposed(): boolean { return this.disposed; }
+  get rank(): number {
+    return this.shape.length;
+  }
+  get size(): number {
+    let n = 1;
+    for (const d of this.shape) n *= d;
+    return n;
+  }
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
   /** Byte address of the first element, for kernels. */
-  get ptr(): number { return this.storage.ptr + this.offset * 4; }
+  get ptr(): number {
+    return this.storage.ptr + this.offset * 4;
+  }
 
   /** True when the elements are laid out densely in row-major order starting at `ptr`. */
   get isContiguous(): boolean {
@@ -62,7 +75,8 @@ export class Tensor {
 
   /** Throws if the tensor was disposed; `op` and `arg` name the use, for the message. */
   assertAlive(op: string, arg: string): void {
-    if (this.disposed) throw new Error(`${op}: argument ${arg} (shape [${this.shape.join(', ')}]) was disposed and cannot be used`);
+    if (this.disposed)
+      throw new Error(`${op}: argument ${arg} (shape [${this.shape.join(', ')}]) was disposed and cannot be used`);
   }
 
   /** Frees this view now; the storage returns to the heap when no view uses it. Idempotent. */
@@ -74,10 +88,14 @@ export class Tensor {
   }
 
   /** Back-propagates from this scalar (or from `grad` of the same shape) into every leaf with requiresGrad. */
-  backward(grad?: Tensor): void { this.engine.backward(this, grad); }
+  backward(grad?: Tensor): void {
+    this.engine.backward(this, grad);
+  }
 
   /** A copy of the elements in row-major order. */
-  toArray(): Float32Array | Int32Array { return this.engine.read(this); }
+  toArray(): Float32Array | Int32Array {
+    return this.engine.read(this);
+  }
 
   /** The elements as nested plain arrays (for tests and small outputs). */
   toList(): unknown {
@@ -97,14 +115,19 @@ export class Tensor {
     return this.toArray()[0]!;
   }
 
-  toString(): string { return `Tensor(${this.dtype}, [${this.shape.join(', ')}])`; }
+  toString(): string {
+    return `Tensor(${this.dtype}, [${this.shape.join(', ')}])`;
+  }
 }
 
 /** Row-major strides of a shape. */
 export function contiguousStrides(shape: readonly number[]): number[] {
   const s = new Array<number>(shape.length);
   let acc = 1;
-  for (let d = shape.length - 1; d >= 0; d--) { s[d] = acc; acc *= shape[d]!; }
+  for (let d = shape.length - 1; d >= 0; d--) {
+    s[d] = acc;
+    acc *= shape[d]!;
+  }
   return s;
 }
 
@@ -114,4 +137,6 @@ export function shapeSize(shape: readonly number[]): number {
   return n;
 }
 
-export function fmtShape(shape: readonly number[]): string { return `[${shape.join(', ')}]`; }
+export function fmtShape(shape: readonly number[]): string {
+  return `[${shape.join(', ')}]`;
+}

@@ -19,10 +19,12 @@ function splitPatternsOf(pre: unknown): string[] {
   if (!p || p.type !== 'Sequence' || !Array.isArray(p.pretokenizers)) unsupported('pre_tokenizer', pre);
   const parts = p.pretokenizers as Json[];
   const last = parts[parts.length - 1];
-  if (!last || last.type !== 'ByteLevel' || last.use_regex !== false || last.add_prefix_space) unsupported('pre_tokenizer (last must be ByteLevel without regex/prefix space)', last);
+  if (!last || last.type !== 'ByteLevel' || last.use_regex !== false || last.add_prefix_space)
+    unsupported('pre_tokenizer (last must be ByteLevel without regex/prefix space)', last);
   return parts.slice(0, -1).map((s) => {
     const pat = s.pattern as Json | undefined;
-    if (s.type !== 'Split' || s.behavior !== 'Isolated' || s.invert || !pat || typeof pat.Regex !== 'string') unsupported('Split pre-tokenizer', s);
+    if (s.type !== 'Split' || s.behavior !== 'Isolated' || s.invert || !pat || typeof pat.Regex !== 'string')
+      unsupported('Split pre-tokenizer', s);
     return pat.Regex as string;
   });
 }
@@ -40,9 +42,18 @@ export class BpeEncoder {
 
   constructor(tokenizerJson: Json) {
     const norm = tokenizerJson.normalizer as Json | null | undefined;
-    if (norm && !(norm.type === 'Sequence' && Array.isArray(norm.normalizers) && norm.normalizers.length === 0)) unsupported('normalizer', norm);
+    if (norm && !(norm.type === 'Sequence' && Array.isArray(norm.normalizers) && norm.normalizers.length === 0))
+      unsupported('normalizer', norm);
     const model = tokenizerJson.model as Json;
-    if (model?.type !== 'BPE' || model.dropout || model.byte_fallback || model.continuing_subword_prefix || model.end_of_word_suffix || model.ignore_merges) unsupported('model', { ...model, vocab: undefined, merges: undefined });
+    if (
+      model?.type !== 'BPE' ||
+      model.dropout ||
+      model.byte_fallback ||
+      model.continuing_subword_prefix ||
+      model.end_of_word_suffix ||
+      model.ignore_merges
+    )
+      unsupported('model', { ...model, vocab: undefined, merges: undefined });
     this.vocab = new Map(Object.entries(model.vocab as Record<string, number>));
     const merges = model.merges as Array<string | [string, string]>;
     this.ranks = new Map(merges.map((m, i) => [Array.isArray(m) ? `${m[0]} ${m[1]}` : m, i]));
@@ -50,7 +61,9 @@ export class BpeEncoder {
     const addedList = (tokenizerJson.added_tokens ?? []) as Json[];
     for (const t of addedList) if (t.lstrip || t.rstrip || t.single_word) unsupported('added token options', t);
     this.added = new Map(addedList.map((t) => [t.content as string, t.id as number]));
-    const alts = [...this.added.keys()].sort((x, y) => y.length - x.length).map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+    const alts = [...this.added.keys()]
+      .sort((x, y) => y.length - x.length)
+      .map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
     this.addedRe = alts.length > 0 ? new RegExp(alts.join('|'), 'g') : undefined;
   }
 
@@ -89,17 +102,24 @@ export class BpeEncoder {
   private encodeWord(word: string): number[] {
     let syms = Array.from(word);
     for (;;) {
-      let best = -1, bestRank = Infinity;
+      let best = -1,
+        bestRank = Infinity;
       for (let i = 0; i + 1 < syms.length; i++) {
         const r = this.ranks.get(`${syms[i]} ${syms[i + 1]}`);
-        if (r !== undefined && r < bestRank) { bestRank = r; best = i; }
+        if (r !== undefined && r < bestRank) {
+          bestRank = r;
+          best = i;
+        }
       }
       if (best < 0) break;
-      const a = syms[best]!, b = syms[best + 1]!;
+      const a = syms[best]!,
+        b = syms[best + 1]!;
       const next: string[] = [];
       for (let i = 0; i < syms.length; i++) {
-        if (i + 1 < syms.length && syms[i] === a && syms[i + 1] === b) { next.push(a + b); i++; }
-        else next.push(syms[i]!);
+        if (i + 1 < syms.length && syms[i] === a && syms[i + 1] === b) {
+          next.push(a + b);
+          i++;
+        } else next.push(syms[i]!);
       }
       syms = next;
     }

@@ -40,12 +40,17 @@ class PairHeap {
     return this.keys.length;
   }
   private above(i: number, j: number): boolean {
-    const ci = this.counts[i]!, cj = this.counts[j]!;
+    const ci = this.counts[i]!,
+      cj = this.counts[j]!;
     return ci > cj || (ci === cj && this.keys[i]! < this.keys[j]!);
   }
   private swap(i: number, j: number): void {
-    const c = this.counts[i]!; this.counts[i] = this.counts[j]!; this.counts[j] = c;
-    const k = this.keys[i]!; this.keys[i] = this.keys[j]!; this.keys[j] = k;
+    const c = this.counts[i]!;
+    this.counts[i] = this.counts[j]!;
+    this.counts[j] = c;
+    const k = this.keys[i]!;
+    this.keys[i] = this.keys[j]!;
+    this.keys[j] = k;
   }
   push(count: number, key: number): void {
     this.counts.push(count);
@@ -67,7 +72,8 @@ class PairHeap {
     this.keys.pop();
     let i = 0;
     for (;;) {
-      const l = 2 * i + 1, r = l + 1;
+      const l = 2 * i + 1,
+        r = l + 1;
       let m = i;
       if (l < last && this.above(l, m)) m = l;
       if (r < last && this.above(r, m)) m = r;
@@ -108,7 +114,8 @@ export function trainBpe(words: readonly string[], freqs: readonly number[], opt
   const counts = new Map<number, number>();
   const where = new Map<number, number[]>();
   const addPairs = (wi: number, sign: number, newId: number): void => {
-    const s = syms[wi]!, f = freqs[wi]! * sign;
+    const s = syms[wi]!,
+      f = freqs[wi]! * sign;
     for (let i = 0; i + 1 < s.length; i++) {
       const key = s[i]! * V + s[i + 1]!;
       counts.set(key, (counts.get(key) ?? 0) + f);
@@ -134,7 +141,8 @@ export function trainBpe(words: readonly string[], freqs: readonly number[], opt
       continue;
     }
     if (c < minFreq) break;
-    const a = Math.floor(key / V), b = key % V;
+    const a = Math.floor(key / V),
+      b = key % V;
     const newId = vocab.length;
     vocab.push(vocab[a]! + vocab[b]!);
     merges.push([vocab[a]!, vocab[b]!]);
@@ -144,13 +152,19 @@ export function trainBpe(words: readonly string[], freqs: readonly number[], opt
       stamp[wi] = newId;
       const s = syms[wi]!;
       let has = false;
-      for (let i = 0; i + 1 < s.length; i++) if (s[i] === a && s[i + 1] === b) { has = true; break; }
+      for (let i = 0; i + 1 < s.length; i++)
+        if (s[i] === a && s[i + 1] === b) {
+          has = true;
+          break;
+        }
       if (!has) continue;
       addPairs(wi, -1, -1);
       let w = 0;
       for (let r = 0; r < s.length; r++) {
-        if (r + 1 < s.length && s[r] === a && s[r + 1] === b) { s[w++] = newId; r++; }
-        else s[w++] = s[r]!;
+        if (r + 1 < s.length && s[r] === a && s[r + 1] === b) {
+          s[w++] = newId;
+          r++;
+        } else s[w++] = s[r]!;
       }
       s.length = w;
       addPairs(wi, 1, newId);

@@ -18,9 +18,16 @@ export interface ChatMessage {
 /** Jinja form of the R1 layout, written into tokenizer_config.json of tokenizers trained here. */
 export const R1_CHAT_TEMPLATE =
   "{{ bos_token }}{% for m in messages %}{% if m['role'] == 'system' %}{{ m['content'] }}{% endif %}{% endfor %}" +
-  "{% for m in messages %}{% if m['role'] == 'user' %}{{ '" + USER + "' + m['content'] }}" +
-  "{% elif m['role'] == 'assistant' %}{{ '" + ASSISTANT + "' + m['content'] + eos_token }}{% endif %}{% endfor %}" +
-  "{% if add_generation_prompt %}{{ '" + ASSISTANT + THINK_OPEN + "\\n' }}{% endif %}";
+  "{% for m in messages %}{% if m['role'] == 'user' %}{{ '" +
+  USER +
+  "' + m['content'] }}" +
+  "{% elif m['role'] == 'assistant' %}{{ '" +
+  ASSISTANT +
+  "' + m['content'] + eos_token }}{% endif %}{% endfor %}" +
+  "{% if add_generation_prompt %}{{ '" +
+  ASSISTANT +
+  THINK_OPEN +
+  "\\n' }}{% endif %}";
 
 /**
  * Jinja form of the R1-Zero template for serving a model trained on it (a base model after R1-Zero
@@ -35,7 +42,9 @@ export const R1_ZERO_CHAT_TEMPLATE =
   "{% for m in messages %}{% if m['role'] == 'user' %}{% set c = m['content'] | trim %}" +
   "{% if c.endswith('.') or c.endswith('\u3002') %}{% set c = c[:-1] %}{% endif %}{{ ' User: ' + c + '.' }}" +
   "{% elif m['role'] == 'assistant' %}{{ ' Assistant: ' + m['content'] }}{% endif %}{% endfor %}" +
-  "{% if add_generation_prompt %}{{ ' Assistant: " + THINK_OPEN + "\\n' }}{% endif %}";
+  "{% if add_generation_prompt %}{{ ' Assistant: " +
+  THINK_OPEN +
+  "\\n' }}{% endif %}";
 
 /** Options for rendering a conversation. */
 export interface RenderOptions {
@@ -59,8 +68,14 @@ function checkMessages(messages: readonly ChatMessage[]): void {
 /** Renders the R1 layout natively: system prompts first, then turns, assistant turns end in EOS. */
 export function renderR1(messages: readonly ChatMessage[], options: RenderOptions = {}): string {
   checkMessages(messages);
-  const bos = options.bosToken ?? BOS, eos = options.eosToken ?? EOS;
-  let out = bos + messages.filter((m) => m.role === 'system').map((m) => m.content).join('\n\n');
+  const bos = options.bosToken ?? BOS,
+    eos = options.eosToken ?? EOS;
+  let out =
+    bos +
+    messages
+      .filter((m) => m.role === 'system')
+      .map((m) => m.content)
+      .join('\n\n');
   for (const m of messages) {
     if (m.role === 'user') out += USER + m.content;
     else if (m.role === 'assistant') out += ASSISTANT + m.content + eos;

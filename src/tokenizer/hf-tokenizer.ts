@@ -45,7 +45,8 @@ function readJson(path: string, what: string): Json {
 
 function tokenString(v: unknown): string | undefined {
   if (typeof v === 'string') return v;
-  if (typeof v === 'object' && v !== null && typeof (v as Json).content === 'string') return (v as Json).content as string;
+  if (typeof v === 'object' && v !== null && typeof (v as Json).content === 'string')
+    return (v as Json).content as string;
   return undefined;
 }
 
@@ -104,7 +105,9 @@ export class HfTokenizer implements Tokenizer {
     const s = toWellFormed(text);
     if (options.allowSpecial === true) return this.inner.encode(s, { add_special_tokens: false });
     if (!this.plainTextSupported) {
-      throw new Error('encode: allowSpecial=false is not supported for this tokenizer_config (legacy=false Llama, remove_space or lowercasing)');
+      throw new Error(
+        'encode: allowSpecial=false is not supported for this tokenizer_config (legacy=false Llama, remove_space or lowercasing)',
+      );
     }
     if (s.length === 0) return [];
     const normalized = this.inner.normalizer ? this.inner.normalizer(s) : s;
@@ -128,10 +131,14 @@ export class HfTokenizer implements Tokenizer {
         continue;
       }
       const tok = this.inner.model.vocab[id];
-      if (tok === undefined) throw new Error(`decode: token id ${id} at position ${i} is outside the vocabulary (size ${this.vocabSize})`);
+      if (tok === undefined)
+        throw new Error(`decode: token id ${id} at position ${i} is outside the vocabulary (size ${this.vocabSize})`);
       for (const ch of tok) {
         const b = this.byteOf.get(ch);
-        if (b === undefined) throw new Error(`decode: token ${id} (${JSON.stringify(tok)}) has character ${JSON.stringify(ch)} outside the byte-level alphabet`);
+        if (b === undefined)
+          throw new Error(
+            `decode: token ${id} (${JSON.stringify(tok)}) has character ${JSON.stringify(ch)} outside the byte-level alphabet`,
+          );
         out.push(b);
       }
     }

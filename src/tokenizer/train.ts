@@ -33,9 +33,14 @@ export function trainTokenizer(docs: Iterable<string>, options: TrainTokenizerOp
   const patterns = options.splitPatterns ?? DEEPSEEK_SPLIT_PATTERNS;
   const bpeVocabSize = options.vocabSize - added.length;
   if (!Number.isInteger(options.vocabSize) || bpeVocabSize < 256) {
-    throw new Error(`vocab size must be an integer of at least ${256 + added.length} (256 bytes + ${added.length} added tokens), got ${options.vocabSize}`);
+    throw new Error(
+      `vocab size must be an integer of at least ${256 + added.length} (256 bytes + ${added.length} added tokens), got ${options.vocabSize}`,
+    );
   }
-  const counter = new WordCounter(patterns, added.map((t) => t.content));
+  const counter = new WordCounter(
+    patterns,
+    added.map((t) => t.content),
+  );
   for (const d of docs) counter.add(d);
   const { words, freqs } = counter.table();
   const { vocab, merges } = trainBpe(words, freqs, {
@@ -46,6 +51,11 @@ export function trainTokenizer(docs: Iterable<string>, options: TrainTokenizerOp
   return {
     tokenizerJson: buildTokenizerJson(vocab, merges, added, patterns),
     tokenizerConfig: buildTokenizerConfig(options.modelMaxLength ?? 4096),
-    stats: { chars: counter.charCount, uniqueWords: words.length, merges: merges.length, vocabSize: vocab.length + added.length },
+    stats: {
+      chars: counter.charCount,
+      uniqueWords: words.length,
+      merges: merges.length,
+      vocabSize: vocab.length + added.length,
+    },
   };
 }

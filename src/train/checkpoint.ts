@@ -54,27 +54,43 @@ export interface SaveInput {
 }
 
 /** Test seam: runs after every file is written into the temporary folder, before the rename. */
-export interface SaveHooks { beforeCommit?: (tmpDir: string) => void | Promise<void> }
+export interface SaveHooks {
+  beforeCommit?: (tmpDir: string) => void | Promise<void>;
+}
 
 export const checkpointName = (step: number): string => `checkpoint-${String(step).padStart(6, '0')}`;
 
 async function sha256File(path: string): Promise<string> {
-  return createHash('sha256').update(await readFile(path)).digest('hex');
+  return createHash('sha256')
+    .update(await readFile(path))
+    .digest('hex');
 }
 
 async function fsyncDir(dir: string): Promise<void> {
-  try { const h = await open(dir, 'r'); try { await h.sync(); } finally { await h.close(); } } catch { /* not supported everywhere */ }
+  try {
+    const h = await open(dir, 'r');
+    try {
+      await h.sync();
+    } finally {
+      await h.close();
+    }
+  } catch {
+    /* not supported everywhere */
+  }
 }
 
 function optimizerTensors(opt: AdamW): Map<string, StoredTensor> {
   const out = new Map<string, StoredTensor>();
   const { m, v } = opt.state();
-  for (const [k, t] of m) out.set(`exp_avg.${k}`, { dtype: 'F32', shape: [...t.shape], data: t.toArray() as Float32Array });
-  for (const [k, t] of v) out.set(`exp_avg_sq.${k}`, { dtype: 'F32', shape: [...t.shape], data: t.toArray() as Float32Array });
+  for (const [k, t] of m)
+    out.set(`exp_avg.${k}`, { dtype: 'F32', shape: [...t.shape], data: t.toArray() as Float32Array });
+  for (const [k, t] of v)
+    out.set(`exp_avg_sq.${k}`, { dtype: 'F32', shape: [...t.shape], data: t.toArray() as Float32Array });
   return out;
 }
 
-const isDense = (c: DeepseekV3Config | DenseConfig): c is DenseConfig => c.model_type === 'qwen2' || c.model_type === 'llama';
+const isDense = (c: DeepseekV3Config | DenseConfig): c is DenseConfig =>
+  c.model_type === 'qwen2' || c.model_type === 'llama';
 
 /** Writes checkpoint-<step> under `outDir` atomically and points `latest` at it; returns its path. */
 export async function saveTrainCheckpoint(outDir: string, input: SaveInput, hooks: SaveHooks = {}): Promise<string> {
@@ -86,21 +102,37 @@ export async function saveTrainCheckpoint(outDir: string, input: SaveInput, hook
     const config = input.config;
     if (isDense(config)) await saveDenseCheckpoint(tmp, config, input.params);
     else await saveCheckpoint(tmp, config, input.params);
-    await writeSafetensors(join(tmp, 'optimizer.safetensors'), optimizerTensors(input.optimizer), { optimizer: 'AdamW' });
+    await writeSafetensors(join(tmp, 'optimizer.safetensors'), optimizerTensors(input.optimizer), {
+      optimizer: 'AdamW',
+    });
     if (input.tokenizerDir) {
       for (const f of ['tokenizer.json', 'tokenizer_config.json']) {
         const src = join(input.tokenizerDir, f);
-        if (await stat(src).then(() => true, () => false)) await copyFile(src, join(tmp, f));
+        if (
+          await stat(src).then(
+            () => true,
+            () => false,
+          )
+        )
+          await copyFile(src, join(tmp, f));
       }
     }
     await writeFileAtomic(join(tmp, 'run_config.json'), Buffer.from(JSON.stringify(input.runConfig, null, 2) + '\n'));
     const files: Record<string, string> = {};
     for (const f of (await readdir(tmp)).sort()) if (!f.startsWith('.')) files[f] = await sha256File(join(tmp, f));
-    await writeFileAtomic(join(tmp, TRAINER_STATE), Buffer.from(JSON.stringify({ ...input.state, files }, null, 2) + '\n'));
+    await writeFileAtomic(
+      join(tmp, TRAINER_STATE),
+      Buffer.from(JSON.stringify({ ...input.state, files }, null, 2) + '\n'),
+    );
     await fsyncDir(tmp);
     await hooks.beforeCommit?.(tmp);
     const final = join(outDir, name);
-    if (await stat(final).then(() => true, () => false)) {
+    if (
+      await stat(final).then(
+        () => true,
+        () => false,
+      )
+    ) {
       const old = join(outDir, `.old-${name}-${randomBytes(4).toString('hex')}`);
       await rename(final, old); // the same step saved again (e.g. after a resume): replace it
       await rename(tmp, final);
@@ -120,19 +152,37 @@ export async function saveTrainCheckpoint(outDir: string, input: SaveInput, hook
 /** Removes stale temporary folders and all but the newest `keep` checkpoints (0: keep all). */
 export async function pruneCheckpoints(outDir: string, keep: number): Promise<void> {
   const entries = await readdir(outDir).catch(() => [] as string[]);
-  for (const e of entries) if (e.startsWith('.tmp-checkpoint-') || e.startsWith('.old-checkpoint-')) await rm(join(outDir, e), { recursive: true, force: true });
+  for (const e of entries)
+    if (e.startsWith('.tmp-checkpoint-') || e.startsWith('.old-checkpoint-'))
+      await rm(join(outDir, e), { recursive: true, force: true });
   if (keep <= 0) return;
   const latest = (await readFile(join(outDir, LATEST), 'utf8').catch(() => '')).trim();
   const cks = entries.filter((e) => /^checkpoint-\d+$/.test(e)).sort();
-  for (const c of cks.slice(0, Math.max(0, cks.length - keep))) if (c !== latest) await rm(join(outDir, c), { recursive: true, force: true });
+  for (const c of cks.slice(0, Math.max(0, cks.length - keep)))
+    if (c !== latest) await rm(join(outDir, c), { recursive: true, force: true });
 }
 
 /** The checkpoint folder `path` names: itself when it holds trainer_state.json, else the one `latest` points to. */
 export async function resolveCheckpoint(path: string): Promise<string> {
-  if (await stat(join(path, TRAINER_STATE)).then(() => true, () => false)) return path;
+  if (
+    await stat(join(path, TRAINER_STATE)).then(
+      () => true,
+      () => false,
+    )
+  )
+    return path;
   const pointer = join(path, LATEST);
-  const name = (await readFile(pointer, 'utf8').catch(() => { throw new Error(`--resume ${path}: no ${TRAINER_STATE} and no ${LATEST} pointer there; expected a checkpoint folder or an output_dir with checkpoints`); })).trim();
-  if (!/^checkpoint-\d+$/.test(name)) throw new Error(`${pointer} is corrupt: it holds ${JSON.stringify(name.slice(0, 60))}; expected a checkpoint folder name`);
+  const name = (
+    await readFile(pointer, 'utf8').catch(() => {
+      throw new Error(
+        `--resume ${path}: no ${TRAINER_STATE} and no ${LATEST} pointer there; expected a checkpoint folder or an output_dir with checkpoints`,
+      );
+    })
+  ).trim();
+  if (!/^checkpoint-\d+$/.test(name))
+    throw new Error(
+      `${pointer} is corrupt: it holds ${JSON.stringify(name.slice(0, 60))}; expected a checkpoint folder name`,
+    );
   return join(path, name);
 }
 
@@ -156,10 +206,23 @@ export interface LoadedTrainState {
 /** Verifies every checksum of a training checkpoint (folder or output_dir) and reads all but the weights. */
 export async function loadTrainState(path: string): Promise<LoadedTrainState> {
   const dir = await resolveCheckpoint(path);
-  const bad = (file: string, why: string) => new Error(`checkpoint ${dir} is corrupt: ${file} ${why}; resume from an earlier checkpoint folder or delete this one`);
+  const bad = (file: string, why: string) =>
+    new Error(
+      `checkpoint ${dir} is corrupt: ${file} ${why}; resume from an earlier checkpoint folder or delete this one`,
+    );
   let raw: TrainerState & { files?: Record<string, string> };
-  try { raw = JSON.parse(await readFile(join(dir, TRAINER_STATE), 'utf8')); } catch (err) { throw bad(TRAINER_STATE, `cannot be read as JSON (${(err as Error).message})`); }
-  if (typeof raw.step !== 'number' || typeof raw.files !== 'object' || raw.files === null || !Array.isArray(raw.rng_state)) throw bad(TRAINER_STATE, 'lacks step, files or rng_state');
+  try {
+    raw = JSON.parse(await readFile(join(dir, TRAINER_STATE), 'utf8'));
+  } catch (err) {
+    throw bad(TRAINER_STATE, `cannot be read as JSON (${(err as Error).message})`);
+  }
+  if (
+    typeof raw.step !== 'number' ||
+    typeof raw.files !== 'object' ||
+    raw.files === null ||
+    !Array.isArray(raw.rng_state)
+  )
+    throw bad(TRAINER_STATE, 'lacks step, files or rng_state');
   for (const [f, sum] of Object.entries(raw.files)) {
     const actual = await sha256File(join(dir, f)).catch(() => null);
     if (actual === null) throw bad(f, 'is missing');
@@ -189,10 +252,16 @@ export async function loadTrainCheckpoint(engine: Engine, path: string): Promise
 /** Copies saved moments into a freshly built AdamW (same parameter names and shapes). */
 export function restoreOptimizer(opt: AdamW, saved: ReadonlyMap<string, Float32Array>, optimizerStep: number): void {
   const { m, v } = opt.state();
-  for (const [prefix, moments] of [['exp_avg', m], ['exp_avg_sq', v]] as const) {
+  for (const [prefix, moments] of [
+    ['exp_avg', m],
+    ['exp_avg_sq', v],
+  ] as const) {
     for (const [k, t] of moments) {
       const data = saved.get(`${prefix}.${k}`);
-      if (!data || data.length !== t.size) throw new Error(`optimizer state: ${prefix}.${k} is missing or has ${data?.length ?? 0} values; expected ${t.size}`);
+      if (!data || data.length !== t.size)
+        throw new Error(
+          `optimizer state: ${prefix}.${k} is missing or has ${data?.length ?? 0} values; expected ${t.size}`,
+        );
       t.engine.backend.f32().set(data, t.ptr >>> 2);
     }
   }

@@ -10,15 +10,35 @@
 import { z } from 'zod';
 
 export const RunConfigSchema = z.strictObject({
-  model: z.string().min(1).default('tiny').describe('model: a run preset name (tiny, small), a DeepSeek-V3 preset, a config.json or a checkpoint folder'),
-  dataset_dir: z.string().min(1).default('data/tiny').describe('output folder of `deepseek-ts data build` (shards/pretrain, tokenizer/, test/, sft.jsonl)'),
+  model: z
+    .string()
+    .min(1)
+    .default('tiny')
+    .describe('model: a run preset name (tiny, small), a DeepSeek-V3 preset, a config.json or a checkpoint folder'),
+  dataset_dir: z
+    .string()
+    .min(1)
+    .default('data/tiny')
+    .describe('output folder of `deepseek-ts data build` (shards/pretrain, tokenizer/, test/, sft.jsonl)'),
   output_dir: z.string().min(1).default('runs/tiny').describe('where checkpoints, metrics.jsonl and latest go'),
-  init_from: z.string().min(1).optional().describe('start from this checkpoint folder (SFT: the base model); weights only'),
+  init_from: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('start from this checkpoint folder (SFT: the base model); weights only'),
   learning_rate: z.number().positive().default(3e-3).describe('peak learning rate'),
   min_lr_ratio: z.number().min(0).max(1).default(0.1).describe('final learning rate as a fraction of the peak'),
-  lr_scheduler_type: z.enum(['warmup_stable_cosine', 'cosine']).default('warmup_stable_cosine').describe('V3: warmup, constant, cosine decay; or warmup then cosine'),
+  lr_scheduler_type: z
+    .enum(['warmup_stable_cosine', 'cosine'])
+    .default('warmup_stable_cosine')
+    .describe('V3: warmup, constant, cosine decay; or warmup then cosine'),
   warmup_steps: z.number().int().min(0).default(50).describe('linear warmup steps'),
-  stable_ratio: z.number().min(0).max(1).default(0.6).describe('warmup_stable_cosine: share of the post-warmup steps held at the peak'),
+  stable_ratio: z
+    .number()
+    .min(0)
+    .max(1)
+    .default(0.6)
+    .describe('warmup_stable_cosine: share of the post-warmup steps held at the peak'),
   per_device_train_batch_size: z.number().int().positive().default(8).describe('sequences per micro-batch'),
   gradient_accumulation_steps: z.number().int().positive().default(1).describe('micro-batches per optimizer step'),
   max_seq_length: z.number().int().min(2).default(256).describe('tokens per packed sequence'),
@@ -34,13 +54,38 @@ export const RunConfigSchema = z.strictObject({
   eval_batches: z.number().int().positive().default(4).describe('held-out batches per evaluation'),
   save_steps: z.number().int().min(0).default(200).describe('steps between checkpoints (0: only at the end)'),
   save_total_limit: z.number().int().min(0).default(2).describe('checkpoints kept (0: all)'),
-  bias_update_speed: z.number().min(0).default(0.001).describe('aux-loss-free balancing gamma (V3: 0.001); 0 turns it off'),
-  seq_aux_alpha: z.number().min(0).default(0).describe('sequence-wise balance loss weight (V3: 0.0001); 0 turns it off'),
-  aux_loss_alpha: z.number().min(0).default(0).describe('classic batch-wise auxiliary balance loss weight (for comparison); 0 turns it off'),
-  mtp_depth: z.number().int().min(0).optional().describe('MTP modules D (overrides num_nextn_predict_layers of the model config; V3: 1)'),
+  bias_update_speed: z
+    .number()
+    .min(0)
+    .default(0.001)
+    .describe('aux-loss-free balancing gamma (V3: 0.001); 0 turns it off'),
+  seq_aux_alpha: z
+    .number()
+    .min(0)
+    .default(0)
+    .describe('sequence-wise balance loss weight (V3: 0.0001); 0 turns it off'),
+  aux_loss_alpha: z
+    .number()
+    .min(0)
+    .default(0)
+    .describe('classic batch-wise auxiliary balance loss weight (for comparison); 0 turns it off'),
+  mtp_depth: z
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .describe('MTP modules D (overrides num_nextn_predict_layers of the model config; V3: 1)'),
   mtp_lambda: z.number().min(0).default(0.3).describe('MTP loss weight lambda (V3: 0.3 early, 0.1 late)'),
-  precision: z.enum(['fp32', 'fp8']).default('fp32').describe('fp8: every Linear GEMM of the blocks in simulated E4M3 with 1x128 / 128x128 scales (V3 paper 3.3)'),
-  max_consecutive_nonfinite: z.number().int().positive().default(5).describe('stop after this many skipped (non-finite) steps in a row'),
+  precision: z
+    .enum(['fp32', 'fp8'])
+    .default('fp32')
+    .describe('fp8: every Linear GEMM of the blocks in simulated E4M3 with 1x128 / 128x128 scales (V3 paper 3.3)'),
+  max_consecutive_nonfinite: z
+    .number()
+    .int()
+    .positive()
+    .default(5)
+    .describe('stop after this many skipped (non-finite) steps in a row'),
   threads: z.number().int().positive().optional().describe('compute threads (default: all cores)'),
 });
 

@@ -35,13 +35,18 @@ export class MetricsLog {
 /** Reads a metrics file; `lenient` skips unparsable lines (a torn tail), else they are errors. */
 export function readMetrics(path: string, lenient = false): MetricsRecord[] {
   let text: string;
-  try { text = readFileSync(path, 'utf8'); } catch (err) { throw new Error(`metrics: cannot read ${path}: ${(err as Error).message}`); }
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new Error(`metrics: cannot read ${path}: ${(err as Error).message}`);
+  }
   const out: MetricsRecord[] = [];
   text.split('\n').forEach((line, i) => {
     if (line.trim() === '') return;
     try {
       const r = JSON.parse(line) as MetricsRecord;
-      if (typeof r !== 'object' || r === null || typeof r.step !== 'number') throw new Error('expected an object with a numeric "step"');
+      if (typeof r !== 'object' || r === null || typeof r.step !== 'number')
+        throw new Error('expected an object with a numeric "step"');
       out.push(r);
     } catch (err) {
       if (!lenient) throw new Error(`metrics: ${path}:${i + 1}: ${(err as Error).message}`);

@@ -52,17 +52,32 @@ export class Objective {
   readonly model: DeepseekV3;
   private fp8Calls = 0;
 
-  constructor(readonly engine: Engine, readonly config: DeepseekV3Config, readonly params: ReadonlyMap<string, Tensor>, readonly opts: ObjectiveOptions) {
+  constructor(
+    readonly engine: Engine,
+    readonly config: DeepseekV3Config,
+    readonly params: ReadonlyMap<string, Tensor>,
+    readonly opts: ObjectiveOptions,
+  ) {
     const modelOpts: ModelOptions = {
-      seqAuxAlpha: opts.seqAuxAlpha, mtpLambda: opts.mtpLambda, maxLen: config.max_position_embeddings,
-      ...(opts.precision === 'fp8' ? { linear: (x: Tensor, w: Tensor) => { this.fp8Calls++; return fp8Linear(x, w); } } : {}),
+      seqAuxAlpha: opts.seqAuxAlpha,
+      mtpLambda: opts.mtpLambda,
+      maxLen: config.max_position_embeddings,
+      ...(opts.precision === 'fp8'
+        ? {
+            linear: (x: Tensor, w: Tensor) => {
+              this.fp8Calls++;
+              return fp8Linear(x, w);
+            },
+          }
+        : {}),
     };
     this.model = new DeepseekV3(engine, config, params, modelOpts);
   }
 
   /** Losses of a micro-batch (records the graph when grad mode is on). */
   losses(batch: TokenBatch): BatchLosses {
-    const e = this.engine, { batchSize: B, seqLen: T } = batch;
+    const e = this.engine,
+      { batchSize: B, seqLen: T } = batch;
     const tokens = e.tensor(batch.tokens, [B, T], 'i32');
     const tgt = new Int32Array(B * (T - 1));
     let targets = 0;
@@ -76,15 +91,23 @@ export class Objective {
     const calls = this.fp8Calls;
     const f = this.model.forward(tokens);
     if (this.opts.precision === 'fp8' && this.fp8Calls === calls) {
-      throw new Error('precision fp8: the model did not call the FP8 linear (ModelOptions.linear is not supported by src/models/deepseek-v3 yet; see /work/notes/model-requests.md)');
+      throw new Error(
+        'precision fp8: the model did not call the FP8 linear (ModelOptions.linear is not supported by src/models/deepseek-v3 yet; see /work/notes/model-requests.md)',
+      );
     }
     const lm = crossEntropy(slice(f.logits, 1, 0, T - 1), e.tensor(tgt, [B, T - 1], 'i32')); // (B, T-1, V) vs (B, T-1)
-    let loss = lm, mtp: Tensor | null = null, balance: Tensor | null = null, aux: Tensor | null = null;
+    let loss = lm,
+      mtp: Tensor | null = null,
+      balance: Tensor | null = null,
+      aux: Tensor | null = null;
     const D = this.config.num_nextn_predict_layers;
     if (D > 0 && !batch.mask && this.opts.mtpLambda > 0) {
       const ls = mtpLosses(this.model, f.hidden, tokens).losses;
       if (ls.length > 0) {
-        mtp = mul(ls.reduce((s, l) => add(s, l)), this.opts.mtpLambda / D);
+        mtp = mul(
+          ls.reduce((s, l) => add(s, l)),
+          this.opts.mtpLambda / D,
+        );
         loss = add(loss, mtp);
       }
     }
@@ -96,7 +119,10 @@ export class Objective {
       if (m.balanceLoss) balance = balance ? add(balance, m.balanceLoss) : m.balanceLoss;
       if (this.opts.auxLossAlpha > 0) {
         const scores = (m as { scores?: Tensor }).scores;
-        if (!scores) throw new Error('aux_loss_alpha: the model does not expose the gate scores (MoeOutput.scores; see /work/notes/model-requests.md)');
+        if (!scores)
+          throw new Error(
+            'aux_loss_alpha: the model does not expose the gate scores (MoeOutput.scores; see /work/notes/model-requests.md)',
+          );
         const a = auxBalanceLoss(scores, m.experts, k, this.opts.auxLossAlpha);
         aux = aux ? add(aux, a) : a;
       }
@@ -107,5 +133,7 @@ export class Objective {
   }
 
   /** Frees the model's own tables (parameters belong to the caller). */
-  dispose(): void { this.model.dispose(); }
+  dispose(): void {
+    this.model.dispose();
+  }
 }

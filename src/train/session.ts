@@ -16,9 +16,24 @@ import { loadTokenizer } from '../tokenizer/hf-tokenizer.js';
 import type { Tokenizer } from '../tokenizer/types.js';
 import { readJsonl } from '../data/jsonl.js';
 import { tokenizeChat, type SftRecord } from '../data/sft.js';
-import { loadTrainCheckpoint, pruneCheckpoints, resolveCheckpoint, restoreOptimizer, saveTrainCheckpoint, type TrainerState } from './checkpoint.js';
+import {
+  loadTrainCheckpoint,
+  pruneCheckpoints,
+  resolveCheckpoint,
+  restoreOptimizer,
+  saveTrainCheckpoint,
+  type TrainerState,
+} from './checkpoint.js';
 import { resolveRunConfig, type RunConfig } from './config.js';
-import { heldOutBatches, heldOutPretrainExamples, interleave, PretrainSource, readTestProblems, SftSource, type BatchSource } from './data.js';
+import {
+  heldOutBatches,
+  heldOutPretrainExamples,
+  interleave,
+  PretrainSource,
+  readTestProblems,
+  SftSource,
+  type BatchSource,
+} from './data.js';
 import { heldOutSftRecord } from './doc-text.js';
 import { MetricsLog, type MetricsRecord } from './metrics.js';
 import { Objective, type TokenBatch } from './objective.js';
@@ -33,7 +48,18 @@ export interface RunRequest {
   layers: Record<string, unknown>[];
   /** Checkpoint folder or output_dir to resume from. */
   resume?: string;
-  onEvent?: (e: TrainEvent | { type: 'start'; config: RunConfig; parameters: number; step: number; resumedFrom?: string; warnings: string[] }) => void;
+  onEvent?: (
+    e:
+      | TrainEvent
+      | {
+          type: 'start';
+          config: RunConfig;
+          parameters: number;
+          step: number;
+          resumedFrom?: string;
+          warnings: string[];
+        },
+  ) => void;
   /** Polled after every step: true saves a checkpoint and ends the run there (Ctrl-C). */
   stopRequested?: () => boolean;
 }
@@ -47,13 +73,17 @@ export function datasetTokenizer(c: RunConfig): Tokenizer | undefined {
 }
 
 /** Model config for a fresh run: run preset (vocab from the tokenizer) or any config argument. */
-export async function freshModelConfig(c: RunConfig, tok: Tokenizer | undefined): Promise<{ config: DeepseekV3Config; warnings: string[] }> {
+export async function freshModelConfig(
+  c: RunConfig,
+  tok: Tokenizer | undefined,
+): Promise<{ config: DeepseekV3Config; warnings: string[] }> {
   const preset = runPreset(c.model);
   let json: Record<string, unknown>;
   let warnings: string[] = [];
   if (preset) {
     json = { ...preset.model };
-    if (tok) json = { ...json, vocab_size: tok.vocabSize, bos_token_id: tok.bosId ?? null, eos_token_id: tok.eosId ?? null };
+    if (tok)
+      json = { ...json, vocab_size: tok.vocabSize, bos_token_id: tok.bosId ?? null, eos_token_id: tok.eosId ?? null };
   } else {
     const r = await resolveConfig(c.model);
     json = toConfigJson(r.config);
@@ -66,7 +96,9 @@ function withMtpDepth(json: Record<string, unknown>, c: RunConfig): DeepseekV3Co
   const j = c.mtp_depth === undefined ? json : { ...json, num_nextn_predict_layers: c.mtp_depth };
   const config = parseDeepseekV3Config(j, `model ${c.model}`).config;
   if (c.max_seq_length > config.max_position_embeddings) {
-    throw new Error(`max_seq_length ${c.max_seq_length} exceeds the model's max_position_embeddings ${config.max_position_embeddings}; lower it`);
+    throw new Error(
+      `max_seq_length ${c.max_seq_length} exceeds the model's max_position_embeddings ${config.max_position_embeddings}; lower it`,
+    );
   }
   return config;
 }
@@ -74,7 +106,11 @@ function withMtpDepth(json: Record<string, unknown>, c: RunConfig): DeepseekV3Co
 /** AdamW with V3's defaults; 1-D tensors (norms, biases) get no weight decay. */
 export function makeOptimizer(params: ReadonlyMap<string, Tensor>, c: RunConfig): AdamW {
   return new AdamW(params, {
-    lr: c.learning_rate, beta1: c.adam_beta1, beta2: c.adam_beta2, eps: c.adam_epsilon, weightDecay: c.weight_decay,
+    lr: c.learning_rate,
+    beta1: c.adam_beta1,
+    beta2: c.adam_beta2,
+    eps: c.adam_epsilon,
+    weightDecay: c.weight_decay,
     noDecay: (name) => (params.get(name)?.rank ?? 2) < 2,
   });
 }
@@ -84,27 +120,47 @@ function sftExamples(records: readonly SftRecord[], tok: Tokenizer) {
 }
 
 /** Builds the batch source and the held-out batches of a run. */
-export function makeData(kind: RunKind, c: RunConfig, tok: Tokenizer | undefined, dataState: unknown): { source: BatchSource; evalBatches: TokenBatch[] } {
-  const B = c.per_device_train_batch_size, T = c.max_seq_length;
+export function makeData(
+  kind: RunKind,
+  c: RunConfig,
+  tok: Tokenizer | undefined,
+  dataState: unknown,
+): { source: BatchSource; evalBatches: TokenBatch[] } {
+  const B = c.per_device_train_batch_size,
+    T = c.max_seq_length;
   const tests = existsSync(join(c.dataset_dir, 'test')) ? readTestProblems(c.dataset_dir) : new Map();
   if (kind === 'pretrain') {
     const source = new PretrainSource(join(c.dataset_dir, 'shards', 'pretrain'), T, B, c.seed, dataState);
-    const evalBatches = tok && tests.size ? heldOutBatches(heldOutPretrainExamples(tests, tok), T, B, c.eval_batches, false) : [];
+    const evalBatches =
+      tok && tests.size ? heldOutBatches(heldOutPretrainExamples(tests, tok), T, B, c.eval_batches, false) : [];
     return { source, evalBatches };
   }
   if (!tok) throw new Error(`sft: ${tokenizerDir(c)} holds no tokenizer.json; SFT needs the tokenizer of the dataset`);
   const path = join(c.dataset_dir, 'sft.jsonl');
-  if (!existsSync(path)) throw new Error(`sft: ${path} does not exist; run \`deepseek-ts data build\` with sft_fraction > 0`);
+  if (!existsSync(path))
+    throw new Error(`sft: ${path} does not exist; run \`deepseek-ts data build\` with sft_fraction > 0`);
   const source = new SftSource(sftExamples(readJsonl(path) as SftRecord[], tok), T, B, c.seed, dataState);
-  const evalBatches = heldOutBatches(sftExamples(interleave(tests).map(heldOutSftRecord), tok), T, B, c.eval_batches, true);
+  const evalBatches = heldOutBatches(
+    sftExamples(interleave(tests).map(heldOutSftRecord), tok),
+    T,
+    B,
+    c.eval_batches,
+    true,
+  );
   return { source, evalBatches };
 }
 
 /** Runs a whole pretraining or SFT job; resolves with the final held-out metrics. */
-export async function runTraining(req: RunRequest): Promise<{ final: MetricsRecord; outputDir: string; config: RunConfig }> {
+export async function runTraining(
+  req: RunRequest,
+): Promise<{ final: MetricsRecord; outputDir: string; config: RunConfig }> {
   const resumed = req.resume ? await resolveCheckpoint(req.resume) : undefined;
-  const savedRun = resumed ? (JSON.parse(readFileSync(join(resumed, 'run_config.json'), 'utf8')) as Record<string, unknown>) : {};
-  const presetRun = runPreset(String([...req.layers].reverse().find((l) => l.model !== undefined)?.model ?? savedRun.model ?? 'tiny'))?.run ?? {};
+  const savedRun = resumed
+    ? (JSON.parse(readFileSync(join(resumed, 'run_config.json'), 'utf8')) as Record<string, unknown>)
+    : {};
+  const presetRun =
+    runPreset(String([...req.layers].reverse().find((l) => l.model !== undefined)?.model ?? savedRun.model ?? 'tiny'))
+      ?.run ?? {};
   const c = resolveRunConfig([presetRun, savedRun, ...req.layers], `${req.kind} run config`);
   const engine = new Engine(await createBackend(c.threads ? { threads: c.threads } : {}));
   const tok = datasetTokenizer(c);
@@ -122,43 +178,92 @@ export async function runTraining(req: RunRequest): Promise<{ final: MetricsReco
       const base = toConfigJson((await resolveConfig(dir)).config);
       config = withMtpDepth(base, c);
       const loaded = await loadParams(engine, config, dir);
-      params = loaded.params; warnings.push(...loaded.warnings);
+      params = loaded.params;
+      warnings.push(...loaded.warnings);
     } else {
       const r = await freshModelConfig(c, tok);
-      config = r.config; warnings.push(...r.warnings);
+      config = r.config;
+      warnings.push(...r.warnings);
       params = initParams(engine, config, rngFresh);
     }
     if (existsSync(join(c.output_dir, 'latest'))) {
-      throw new Error(`output_dir ${c.output_dir} already holds checkpoints; pass --resume ${c.output_dir} to continue, or choose another --output-dir`);
+      throw new Error(
+        `output_dir ${c.output_dir} already holds checkpoints; pass --resume ${c.output_dir} to continue, or choose another --output-dir`,
+      );
     }
-    state = { step: 0, optimizer_step: 0, data_state: undefined, rng_state: rngFresh.state(), tokens_seen: 0, consecutive_nonfinite: 0, skipped_steps: 0 };
+    state = {
+      step: 0,
+      optimizer_step: 0,
+      data_state: undefined,
+      rng_state: rngFresh.state(),
+      tokens_seen: 0,
+      consecutive_nonfinite: 0,
+      skipped_steps: 0,
+    };
   }
-  if (tok && tok.vocabSize > config.vocab_size) throw new Error(`the tokenizer of ${c.dataset_dir} has ${tok.vocabSize} tokens but the model's vocab_size is ${config.vocab_size}`);
+  if (tok && tok.vocabSize > config.vocab_size)
+    throw new Error(
+      `the tokenizer of ${c.dataset_dir} has ${tok.vocabSize} tokens but the model's vocab_size is ${config.vocab_size}`,
+    );
   const optimizer = makeOptimizer(params, c);
   if (optimizerState) restoreOptimizer(optimizer, optimizerState, state.optimizer_step);
   const { source, evalBatches } = makeData(req.kind, c, tok, state.data_state);
   const metrics = new MetricsLog(join(c.output_dir, 'metrics.jsonl'));
   metrics.truncateAfter(state.step);
-  const objective = new Objective(engine, config, params, { seqAuxAlpha: c.seq_aux_alpha, auxLossAlpha: c.aux_loss_alpha, mtpLambda: c.mtp_lambda, precision: c.precision });
+  const objective = new Objective(engine, config, params, {
+    seqAuxAlpha: c.seq_aux_alpha,
+    auxLossAlpha: c.aux_loss_alpha,
+    mtpLambda: c.mtp_lambda,
+    precision: c.precision,
+  });
   const rng = Rng.fromState(state.rng_state);
   let parameters = 0;
   for (const p of params.values()) if (p.requiresGrad) parameters += p.size;
-  req.onEvent?.({ type: 'start', config: c, parameters, step: state.step, ...(resumed ? { resumedFrom: resumed } : {}), warnings });
-  const trainer = new Trainer({
-    engine, objective, optimizer, source, evalBatches, rng, metrics, config: c, onEvent: req.onEvent, stopRequested: req.stopRequested,
-    save: async (s) => {
-      const path = await saveTrainCheckpoint(c.output_dir, { config, params, optimizer, state: s, runConfig: c, tokenizerDir: tok ? tokenizerDir(c) : undefined });
-      await pruneCheckpoints(c.output_dir, c.save_total_limit);
-      return path;
+  req.onEvent?.({
+    type: 'start',
+    config: c,
+    parameters,
+    step: state.step,
+    ...(resumed ? { resumedFrom: resumed } : {}),
+    warnings,
+  });
+  const trainer = new Trainer(
+    {
+      engine,
+      objective,
+      optimizer,
+      source,
+      evalBatches,
+      rng,
+      metrics,
+      config: c,
+      onEvent: req.onEvent,
+      stopRequested: req.stopRequested,
+      save: async (s) => {
+        const path = await saveTrainCheckpoint(c.output_dir, {
+          config,
+          params,
+          optimizer,
+          state: s,
+          runConfig: c,
+          tokenizerDir: tok ? tokenizerDir(c) : undefined,
+        });
+        await pruneCheckpoints(c.output_dir, c.save_total_limit);
+        return path;
+      },
     },
-  }, state);
+    state,
+  );
   try {
     const final = await trainer.run();
     return { final, outputDir: c.output_dir, config: c };
   } finally {
     objective.dispose();
     optimizer.dispose();
-    for (const p of params.values()) { p.grad?.dispose(); p.dispose(); }
+    for (const p of params.values()) {
+      p.grad?.dispose();
+      p.dispose();
+    }
     engine.backend.dispose();
   }
 }

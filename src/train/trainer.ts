@@ -50,8 +50,15 @@ export class NonFiniteError extends Error {}
 
 /** Learning rate of a 0-based step under the run config's schedule. */
 export function scheduledLr(c: RunConfig, step: number): number {
-  const stable = c.lr_scheduler_type === 'cosine' ? 0 : Math.round(c.stable_ratio * Math.max(0, c.max_steps - c.warmup_steps));
-  return learningRate(step, { peak: c.learning_rate, warmupSteps: c.warmup_steps, totalSteps: c.max_steps, min: c.learning_rate * c.min_lr_ratio, stableSteps: stable });
+  const stable =
+    c.lr_scheduler_type === 'cosine' ? 0 : Math.round(c.stable_ratio * Math.max(0, c.max_steps - c.warmup_steps));
+  return learningRate(step, {
+    peak: c.learning_rate,
+    warmupSteps: c.warmup_steps,
+    totalSteps: c.max_steps,
+    min: c.learning_rate * c.min_lr_ratio,
+    stableSteps: stable,
+  });
 }
 
 /** The routing-bias tensors of the main model's MoE layers, in layer order. */
@@ -65,12 +72,24 @@ export function balanceBiases(params: ReadonlyMap<string, Tensor>, numHiddenLaye
 }
 
 /** Mean values of one step's micro-batches. */
-interface StepResult { loss: number; lm: number; mtp: number | null; balance: number | null; aux: number | null; loads: Int32Array[]; tokens: number; finite: boolean }
+interface StepResult {
+  loss: number;
+  lm: number;
+  mtp: number | null;
+  balance: number | null;
+  aux: number | null;
+  loads: Int32Array[];
+  tokens: number;
+  finite: boolean;
+}
 
 export class Trainer {
   state: TrainerState;
 
-  constructor(private readonly d: TrainerDeps, state: TrainerState) {
+  constructor(
+    private readonly d: TrainerDeps,
+    state: TrainerState,
+  ) {
     this.state = { ...state };
   }
 
@@ -79,17 +98,28 @@ export class Trainer {
     const { engine: e, objective, optimizer, source, config: c } = this.d;
     const accum = c.gradient_accumulation_steps;
     const r: StepResult = { loss: 0, lm: 0, mtp: null, balance: null, aux: null, loads: [], tokens: 0, finite: true };
-    const add = (k: 'mtp' | 'balance' | 'aux', v: Tensor | null) => { if (v) r[k] = (r[k] ?? 0) + v.item() / accum; };
+    const add = (k: 'mtp' | 'balance' | 'aux', v: Tensor | null) => {
+      if (v) r[k] = (r[k] ?? 0) + v.item() / accum;
+    };
     for (let m = 0; m < accum; m++) {
       const batch = source.next();
       r.tokens += batch.batchSize * batch.seqLen;
       e.scope(() => {
         const out = objective.losses(batch);
         const loss = out.loss.item();
-        r.loss += loss / accum; r.lm += out.lm.item() / accum;
-        add('mtp', out.mtp); add('balance', out.balance); add('aux', out.aux);
-        out.loads.forEach((l, i) => { const acc = (r.loads[i] ??= new Int32Array(l.length)); for (let j = 0; j < l.length; j++) acc[j]! += l[j]!; });
-        if (!Number.isFinite(loss)) { r.finite = false; return; }
+        r.loss += loss / accum;
+        r.lm += out.lm.item() / accum;
+        add('mtp', out.mtp);
+        add('balance', out.balance);
+        add('aux', out.aux);
+        out.loads.forEach((l, i) => {
+          const acc = (r.loads[i] ??= new Int32Array(l.length));
+          for (let j = 0; j < l.length; j++) acc[j]! += l[j]!;
+        });
+        if (!Number.isFinite(loss)) {
+          r.finite = false;
+          return;
+        }
         if (r.finite) out.loss.backward(e.scalar(1 / accum));
       });
     }
@@ -105,7 +135,9 @@ export class Trainer {
     optimizer.zeroGrad();
     if (c.bias_update_speed > 0) {
       const biases = balanceBiases(objective.params, objective.config.num_hidden_layers);
-      biases.forEach((b, i) => { if (r.loads[i]) updateBalanceBias(b, r.loads[i]!, c.bias_update_speed); });
+      biases.forEach((b, i) => {
+        if (r.loads[i]) updateBalanceBias(b, r.loads[i]!, c.bias_update_speed);
+      });
     }
     return { r, gradNorm };
   }
@@ -113,27 +145,42 @@ export class Trainer {
   /** Held-out loss, next-token accuracy and MaxVio over the fixed eval batches. */
   evaluate(): MetricsRecord {
     const { engine: e, objective, evalBatches } = this.d;
-    let lm = 0, mtp = 0, hasMtp = false, correct = 0, count = 0;
+    let lm = 0,
+      mtp = 0,
+      hasMtp = false,
+      correct = 0,
+      count = 0;
     const loads: Int32Array[] = [];
     e.noGrad(() => {
       for (const b of evalBatches) {
         e.scope(() => {
           const out = objective.losses(b);
-          lm += out.lm.item() * out.targets; count += out.targets;
-          if (out.mtp) { mtp += out.mtp.item(); hasMtp = true; }
+          lm += out.lm.item() * out.targets;
+          count += out.targets;
+          if (out.mtp) {
+            mtp += out.mtp.item();
+            hasMtp = true;
+          }
           const [B, T] = out.logits.shape as [number, number, number];
           const pred = e.read(argmax(out.logits, 2)); // (B, T)
-          for (let i = 0; i < B; i++) for (let t = 0; t < T - 1; t++) {
-            const y = out.targetIds[i * (T - 1) + t]!;
-            if (y !== -100 && pred[i * T + t] === y) correct++;
-          }
-          out.loads.forEach((l, i) => { const acc = (loads[i] ??= new Int32Array(l.length)); for (let j = 0; j < l.length; j++) acc[j]! += l[j]!; });
+          for (let i = 0; i < B; i++)
+            for (let t = 0; t < T - 1; t++) {
+              const y = out.targetIds[i * (T - 1) + t]!;
+              if (y !== -100 && pred[i * T + t] === y) correct++;
+            }
+          out.loads.forEach((l, i) => {
+            const acc = (loads[i] ??= new Int32Array(l.length));
+            for (let j = 0; j < l.length; j++) acc[j]! += l[j]!;
+          });
         });
       }
     });
     const vio = loads.map(maxVio);
     return {
-      type: 'eval', step: this.state.step, val_loss: count ? lm / count : NaN, val_accuracy: count ? correct / count : NaN,
+      type: 'eval',
+      step: this.state.step,
+      val_loss: count ? lm / count : NaN,
+      val_accuracy: count ? correct / count : NaN,
       ...(hasMtp ? { val_mtp_loss: mtp / evalBatches.length } : {}),
       ...(vio.length ? { val_maxvio: vio, val_maxvio_mean: mean(vio) } : {}),
     };
@@ -143,11 +190,17 @@ export class Trainer {
   async run(): Promise<MetricsRecord> {
     const { config: c, metrics, onEvent } = this.d;
     const emit = (ev: TrainEvent) => onEvent?.(ev);
-    const t0 = performance.now(), startStep = this.state.step;
-    let windowTokens = 0, windowStart = t0, windowLoss: number[] = [];
-    let last: StepResult | null = null, lastNorm = 0, lastEval: MetricsRecord | null = null;
+    const t0 = performance.now(),
+      startStep = this.state.step;
+    let windowTokens = 0,
+      windowStart = t0,
+      windowLoss: number[] = [];
+    let last: StepResult | null = null,
+      lastNorm = 0,
+      lastEval: MetricsRecord | null = null;
     while (this.state.step < c.max_steps) {
-      const step = this.state.step, lr = scheduledLr(c, step);
+      const step = this.state.step,
+        lr = scheduledLr(c, step);
       const { r, gradNorm } = this.step(lr);
       this.state.step++;
       this.state.tokens_seen += r.tokens;
@@ -159,28 +212,50 @@ export class Trainer {
         emit({ type: 'skip', step: this.state.step, reason, consecutive: this.state.consecutive_nonfinite });
         metrics.append({ type: 'skip', step: this.state.step, reason });
         if (this.state.consecutive_nonfinite >= c.max_consecutive_nonfinite) {
-          throw new NonFiniteError(`training stopped at step ${this.state.step}: ${this.state.consecutive_nonfinite} consecutive steps had a non-finite ${reason.split(' ')[0]} (max_consecutive_nonfinite = ${c.max_consecutive_nonfinite}); saved checkpoints are untouched. Lower learning_rate or check the data, then --resume from the last checkpoint.`);
+          throw new NonFiniteError(
+            `training stopped at step ${this.state.step}: ${this.state.consecutive_nonfinite} consecutive steps had a non-finite ${reason.split(' ')[0]} (max_consecutive_nonfinite = ${c.max_consecutive_nonfinite}); saved checkpoints are untouched. Lower learning_rate or check the data, then --resume from the last checkpoint.`,
+          );
         }
       } else {
         this.state.consecutive_nonfinite = 0;
         this.state.optimizer_step = this.d.optimizer.step_;
-        last = r; lastNorm = gradNorm;
+        last = r;
+        lastNorm = gradNorm;
         windowLoss.push(r.loss);
       }
       const now = performance.now();
       const perStep = (now - t0) / (this.state.step - startStep);
-      emit({ type: 'step', step: this.state.step, maxSteps: c.max_steps, loss: r.loss, lr, tokensPerSec: windowTokens / ((now - windowStart) / 1000), etaSec: (perStep * (c.max_steps - this.state.step)) / 1000 });
+      emit({
+        type: 'step',
+        step: this.state.step,
+        maxSteps: c.max_steps,
+        loss: r.loss,
+        lr,
+        tokensPerSec: windowTokens / ((now - windowStart) / 1000),
+        etaSec: (perStep * (c.max_steps - this.state.step)) / 1000,
+      });
       if (last && (this.state.step % c.logging_steps === 0 || this.state.step === c.max_steps)) {
         const vio = last.loads.map(maxVio);
         const rec: MetricsRecord = {
-          type: 'train', step: this.state.step, loss: mean(windowLoss), lm_loss: last.lm, lr, grad_norm: lastNorm,
-          tokens: this.state.tokens_seen, tokens_per_sec: windowTokens / ((now - windowStart) / 1000), elapsed_sec: (now - t0) / 1000,
-          ...(last.mtp !== null ? { mtp_loss: last.mtp } : {}), ...(last.balance !== null ? { balance_loss: last.balance } : {}),
-          ...(last.aux !== null ? { aux_loss: last.aux } : {}), ...(vio.length ? { maxvio: vio, maxvio_mean: mean(vio) } : {}),
+          type: 'train',
+          step: this.state.step,
+          loss: mean(windowLoss),
+          lm_loss: last.lm,
+          lr,
+          grad_norm: lastNorm,
+          tokens: this.state.tokens_seen,
+          tokens_per_sec: windowTokens / ((now - windowStart) / 1000),
+          elapsed_sec: (now - t0) / 1000,
+          ...(last.mtp !== null ? { mtp_loss: last.mtp } : {}),
+          ...(last.balance !== null ? { balance_loss: last.balance } : {}),
+          ...(last.aux !== null ? { aux_loss: last.aux } : {}),
+          ...(vio.length ? { maxvio: vio, maxvio_mean: mean(vio) } : {}),
         };
         metrics.append(rec);
         emit({ type: 'log', record: rec });
-        windowTokens = 0; windowStart = now; windowLoss = [];
+        windowTokens = 0;
+        windowStart = now;
+        windowLoss = [];
       }
       const atEnd = this.state.step === c.max_steps;
       if ((c.eval_steps > 0 && this.state.step % c.eval_steps === 0) || atEnd) {
@@ -195,12 +270,18 @@ export class Trainer {
       await new Promise<void>((resolve) => setImmediate(resolve));
       const stopping = this.d.stopRequested?.() === true;
       // No save during a non-finite streak: pruning must not push out the good checkpoints.
-      if (((c.save_steps > 0 && this.state.step % c.save_steps === 0) || atEnd || stopping) && this.state.consecutive_nonfinite === 0) {
+      if (
+        ((c.save_steps > 0 && this.state.step % c.save_steps === 0) || atEnd || stopping) &&
+        this.state.consecutive_nonfinite === 0
+      ) {
         this.state.data_state = this.d.source.state();
         this.state.rng_state = this.d.rng.state();
         emit({ type: 'save', step: this.state.step, path: await this.d.save({ ...this.state }) });
       }
-      if (stopping) { emit({ type: 'stopped', step: this.state.step }); break; }
+      if (stopping) {
+        emit({ type: 'stopped', step: this.state.step });
+        break;
+      }
     }
     return lastEval ?? (this.d.evalBatches.length > 0 ? this.evaluate() : { type: 'eval', step: this.state.step });
   }

@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { it } from 'node:test';
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
-const run = (...args: string[]) => execFileSync(process.execPath, [MAIN, ...args], { encoding: 'utf8', timeout: 120_000 });
+const run = (...args: string[]) =>
+  execFileSync(process.execPath, [MAIN, ...args], { encoding: 'utf8', timeout: 120_000 });
 
 it('--help lists the commands with one line each', () => {
   const out = run('--help');
@@ -17,7 +18,10 @@ it('--help lists the commands with one line each', () => {
 
 it('info --backend --json names the kernel build and the thread count', () => {
   const r = JSON.parse(run('info', '--backend', '--json', '--threads', '2')) as Record<string, unknown>;
-  assert.ok(['wasm-relaxed-simd', 'wasm-simd', 'reference'].includes(r.backend as string), `backend ${String(r.backend)}`);
+  assert.ok(
+    ['wasm-relaxed-simd', 'wasm-simd', 'reference'].includes(r.backend as string),
+    `backend ${String(r.backend)}`,
+  );
   assert.equal(r.threads, r.backend === 'reference' ? 1 : 2);
 });
 
@@ -29,6 +33,8 @@ it('demo trains the tiny transformer until it reverses unseen digit strings', ()
 });
 
 it('a bad flag value is a clear error naming the flag', () => {
-  assert.throws(() => execFileSync(process.execPath, [MAIN, 'demo', '--steps', 'many'], { encoding: 'utf8', stdio: 'pipe' }),
-    (e: { stderr: string }) => /--steps must be a non-negative integer, got 'many'/.test(e.stderr));
+  assert.throws(
+    () => execFileSync(process.execPath, [MAIN, 'demo', '--steps', 'many'], { encoding: 'utf8', stdio: 'pipe' }),
+    (e: { stderr: string }) => /--steps must be a non-negative integer, got 'many'/.test(e.stderr),
+  );
 });

@@ -23,9 +23,18 @@ const cli = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], {
 test('data build writes splits, corpus, SFT, tokenizer and shards; test split is fixed and disjoint', () => {
   const dir = mkdtempSync(join(tmpdir(), 'build-'));
   try {
-    const tasks = { countdown: { train: 300, test: 100 }, arithmetic: { train: 300, test: 100 }, linear: { train: 300, test: 100 }, word: { train: 300, test: 100 } };
-    const s1 = buildDataset(parseDataConfig({ out: join(dir, 'a'), seed: 5, tasks, tokenizer: { train: { vocab_size: 800 } } }));
-    const s2 = buildDataset(parseDataConfig({ out: join(dir, 'b'), seed: 5, tasks: { ...tasks, countdown: { train: 50, test: 100 } } }));
+    const tasks = {
+      countdown: { train: 300, test: 100 },
+      arithmetic: { train: 300, test: 100 },
+      linear: { train: 300, test: 100 },
+      word: { train: 300, test: 100 },
+    };
+    const s1 = buildDataset(
+      parseDataConfig({ out: join(dir, 'a'), seed: 5, tasks, tokenizer: { train: { vocab_size: 800 } } }),
+    );
+    const s2 = buildDataset(
+      parseDataConfig({ out: join(dir, 'b'), seed: 5, tasks: { ...tasks, countdown: { train: 50, test: 100 } } }),
+    );
     assert.equal(s1.corpus.clean + s1.corpus.corrected + s1.corpus.wrong, 1200);
     assert.ok(s1.corpus.corrected > 0 && s1.corpus.wrong > 0 && s1.sft > 0);
     for (const name of Object.keys(tasks)) {
@@ -50,7 +59,10 @@ test('data build writes splits, corpus, SFT, tokenizer and shards; test split is
 });
 
 test('config errors name the field', () => {
-  assert.throws(() => parseDataConfig({ tasks: { chess: {} } }, 'c.json'), /c\.json: tasks\.chess: unknown task; expected one of countdown/);
+  assert.throws(
+    () => parseDataConfig({ tasks: { chess: {} } }, 'c.json'),
+    /c\.json: tasks\.chess: unknown task; expected one of countdown/,
+  );
   assert.throws(() => parseDataConfig({ seeed: 1 }, 'c.json'), /c\.json is invalid:\n.*seeed/);
   assert.throws(() => parseDataConfig({ tasks: { linear: { train: -1 } } }), /tasks\.linear\.train/);
 });
@@ -59,13 +71,31 @@ test('CLI: tokenize prints the ids; help and errors are clear', () => {
   const dir = mkdtempSync(join(tmpdir(), 'cli-'));
   try {
     const texts = ['hello world 123', '<think>\n2 + 2 = 4\n</think>', '你好', 'multi\nline', ''];
-    writeFileSync(join(dir, 'train.jsonl'), texts.concat(texts).map((t) => JSON.stringify(t)).join('\n') + '\n');
-    const tr = cli('tokenizer', 'train', '--input', join(dir, 'train.jsonl'), '--out', join(dir, 'tok'), '--vocab-size', '300');
+    writeFileSync(
+      join(dir, 'train.jsonl'),
+      texts
+        .concat(texts)
+        .map((t) => JSON.stringify(t))
+        .join('\n') + '\n',
+    );
+    const tr = cli(
+      'tokenizer',
+      'train',
+      '--input',
+      join(dir, 'train.jsonl'),
+      '--out',
+      join(dir, 'tok'),
+      '--vocab-size',
+      '300',
+    );
     assert.equal(tr.status, 0, tr.stderr);
     const r = cli('tokenize', '--tokenizer', join(dir, 'tok', 'tokenizer.json'), '--jsonl', join(dir, 'train.jsonl'));
     assert.equal(r.status, 0, r.stderr);
     const tok = loadTokenizer(join(dir, 'tok'));
-    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as number[]);
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as number[]);
     assert.equal(lines.length, texts.length * 2);
     texts.forEach((t, i) => assert.deepEqual(lines[i], tok.encode(t, { allowSpecial: true })));
     assert.equal(lines[1]![0], tok.tokenToId('<think>'));

@@ -34,7 +34,10 @@ test('shards round-trip documents exactly (uint16 and uint32)', () => {
       assert.equal(index.dtype, vocab <= 65536 ? 'uint16' : 'uint32');
       assert.ok(shards.length > 1, 'several shards expected');
       const back: number[][] = [];
-      for (const s of shards) s.docStarts.forEach((st, i) => back.push(Array.from(s.tokens.subarray(st, s.docStarts[i + 1] ?? s.tokens.length))));
+      for (const s of shards)
+        s.docStarts.forEach((st, i) =>
+          back.push(Array.from(s.tokens.subarray(st, s.docStarts[i + 1] ?? s.tokens.length))),
+        );
       assert.deepEqual(back, docs);
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -46,11 +49,14 @@ test('loader: same seed same batches, other seed other order, every token once p
   const { dir, docs } = makeShards();
   try {
     const opts = { seqLen: 16, batchSize: 3, seed: 7 };
-    const a = new PackedLoader(dir, opts), b = new PackedLoader(dir, opts), c = new PackedLoader(dir, { ...opts, seed: 8 });
+    const a = new PackedLoader(dir, opts),
+      b = new PackedLoader(dir, opts),
+      c = new PackedLoader(dir, { ...opts, seed: 8 });
     const total = docs.reduce((s, d) => s + d.length, 0);
     const stream: number[] = [];
     for (let i = 0; i < 5; i++) {
-      const x = a.next(), y = b.next();
+      const x = a.next(),
+        y = b.next();
       assert.deepEqual(x, y);
       stream.push(...x.tokens);
     }
@@ -58,7 +64,10 @@ test('loader: same seed same batches, other seed other order, every token once p
     // One epoch read from a fresh loader holds exactly the documents' tokens (a permutation of docs).
     const fresh = new PackedLoader(dir, { ...opts, batchSize: 1, seqLen: total });
     const epoch = Array.from(fresh.next().tokens);
-    assert.deepEqual([...epoch].sort((p, q) => p - q), docs.flat().sort((p, q) => p - q));
+    assert.deepEqual(
+      [...epoch].sort((p, q) => p - q),
+      docs.flat().sort((p, q) => p - q),
+    );
     assert.deepEqual(fresh.state(), { epoch: 1, doc: 0, offset: 0 });
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -72,7 +81,11 @@ test('loader: positions and segments restart at document boundaries', () => {
     const eos = 999;
     const bt = l.next();
     for (let i = 1; i < bt.tokens.length; i++) {
-      if (i % 64 === 0) { assert.equal(bt.positions[i], 0); assert.equal(bt.segments[i], 0); continue; }
+      if (i % 64 === 0) {
+        assert.equal(bt.positions[i], 0);
+        assert.equal(bt.segments[i], 0);
+        continue;
+      }
       if (bt.tokens[i - 1] === eos) {
         assert.equal(bt.positions[i], 0, `position after EOS at ${i}`);
         assert.equal(bt.segments[i], bt.segments[i - 1]! + 1);
@@ -110,7 +123,10 @@ test('corrupt or missing shards are clear errors naming the file', () => {
     const flipped = Buffer.from(orig);
     flipped[3] = flipped[3]! ^ 0xff;
     writeFileSync(bin, flipped);
-    assert.throws(() => new PackedLoader(dir, { seqLen: 8, batchSize: 1, seed: 1 }), /shard-00001\.bin is corrupt: SHA-256/);
+    assert.throws(
+      () => new PackedLoader(dir, { seqLen: 8, batchSize: 1, seed: 1 }),
+      /shard-00001\.bin is corrupt: SHA-256/,
+    );
     writeFileSync(bin, orig);
     truncateSync(bin, orig.length - 2);
     assert.throws(() => readShards(dir), /shard-00001\.bin is corrupt: .* bytes/);

@@ -39,7 +39,10 @@ test('SFT tokenization: the mask covers the assistant reply and EOS only, and de
   const task = TASKS[2]!;
   const problems = generateProblems({ task, split: 'train', count: 50, seed: 1 });
   const rng = new Rng(1);
-  const texts = problems.map((p) => { const s = task.solve(p); return corpusText(p, s.steps.join('\n'), s.answer); });
+  const texts = problems.map((p) => {
+    const s = task.solve(p);
+    return corpusText(p, s.steps.join('\n'), s.answer);
+  });
   const trained = trainTokenizer(texts, { vocabSize: 600 });
   const tok = new HfTokenizer(trained.tokenizerJson, trained.tokenizerConfig);
   const p = problems[0]!;

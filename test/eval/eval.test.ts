@@ -40,8 +40,24 @@ describe('pass@k and votes', () => {
 });
 
 describe('evaluation over a scripted sampler', () => {
-  const arith = (a: number, b: number, lang: 'en' | 'zh' = 'en'): Problem => ({ task: 'arithmetic', key: `arithmetic:${a}+${b}`, lang, difficulty: 1, prompt: `Calculate ${a} + ${b}.`, answer: String(a + b), data: {} });
-  const cd: Problem = { task: 'countdown', key: 'countdown:3,5,7->22', lang: 'en', difficulty: 1, prompt: 'Use 3, 5, 7 to make 22.', answer: '3 * 5 + 7', data: { numbers: [3, 5, 7], target: 22 } };
+  const arith = (a: number, b: number, lang: 'en' | 'zh' = 'en'): Problem => ({
+    task: 'arithmetic',
+    key: `arithmetic:${a}+${b}`,
+    lang,
+    difficulty: 1,
+    prompt: `Calculate ${a} + ${b}.`,
+    answer: String(a + b),
+    data: {},
+  });
+  const cd: Problem = {
+    task: 'countdown',
+    key: 'countdown:3,5,7->22',
+    lang: 'en',
+    difficulty: 1,
+    prompt: 'Use 3, 5, 7 to make 22.',
+    answer: '3 * 5 + 7',
+    data: { numbers: [3, 5, 7], target: 22 },
+  };
   const R = (ans: string) => `<think>work</think> <answer>${ans}</answer>`;
   // Token id i decodes to TEXTS[i]; each scripted completion is one token.
   const TEXTS = [R('30'), R('31'), R('25'), R('7 + 3 * 5'), R('(3 + 5) + 7'), 'no tags at all 22', R('3 * 5 + 7')];
@@ -55,21 +71,41 @@ describe('evaluation over a scripted sampler', () => {
     encode: (text: string) => [...text].map((c) => c.charCodeAt(0)),
     decode: (ids: ArrayLike<number>) => Array.from(ids, (i) => TEXTS[i]!).join(''),
   };
-  const sampler: GroupSampler = (prompts, n) => prompts.map((ids) => {
-    const text = String.fromCharCode(...ids);
-    const script = SCRIPT[text]!;
-    assert.equal(n, script.length);
-    return { completions: script.map((i) => [i, 99]), finished: script.map(() => true) };
-  });
+  const sampler: GroupSampler = (prompts, n) =>
+    prompts.map((ids) => {
+      const text = String.fromCharCode(...ids);
+      const script = SCRIPT[text]!;
+      assert.equal(n, script.length);
+      return { completions: script.map((i) => [i, 99]), finished: script.map(() => true) };
+    });
 
   test('per-task pass@1, pass@k, cons@k, format rate and lengths', () => {
     const results = sampleAndScore(sampler, [arith(10, 20), arith(12, 13), cd], {
-      k: 4, temperature: 0.6, topP: 0.95, maxNewTokens: 16, template: { render: (p) => p.prompt, responsePrefix: '' }, tokenizer, rng: new Rng(1), promptsPerBatch: 2,
+      k: 4,
+      temperature: 0.6,
+      topP: 0.95,
+      maxNewTokens: 16,
+      template: { render: (p) => p.prompt, responsePrefix: '' },
+      tokenizer,
+      rng: new Rng(1),
+      promptsPerBatch: 2,
     });
-    assert.deepEqual(results.map((r) => r.correct), [[true, false, false, true], [true, false, false, false], [true, true, false, false]]);
+    assert.deepEqual(
+      results.map((r) => r.correct),
+      [
+        [true, false, false, true],
+        [true, false, false, false],
+        [true, true, false, false],
+      ],
+    );
     const rep = summarize(results);
-    const a = rep.find((r) => r.task === 'arithmetic')!, c = rep.find((r) => r.task === 'countdown')!, all = rep.find((r) => r.task === 'all')!;
-    assert.deepEqual([a.problems, a.k, a.pass_at_1, a.pass_at_k, a.cons_at_k, a.format_rate, a.mean_length], [2, 4, 0.375, 1, 0.5, 1, 2]);
+    const a = rep.find((r) => r.task === 'arithmetic')!,
+      c = rep.find((r) => r.task === 'countdown')!,
+      all = rep.find((r) => r.task === 'all')!;
+    assert.deepEqual(
+      [a.problems, a.k, a.pass_at_1, a.pass_at_k, a.cons_at_k, a.format_rate, a.mean_length],
+      [2, 4, 0.375, 1, 0.5, 1, 2],
+    );
     assert.deepEqual([c.pass_at_1, c.pass_at_k, c.cons_at_k, c.format_rate], [0.5, 1, 1, 0.75]);
     assert.ok(Math.abs(all.pass_at_1 - (0.5 + 0.25 + 0.5) / 3) < 1e-12);
     assert.ok(Math.abs(all.cons_at_k - 2 / 3) < 1e-12);
@@ -77,8 +113,24 @@ describe('evaluation over a scripted sampler', () => {
 });
 
 describe('the one evaluator on fixed fake completions', () => {
-  const arith = (a: number, b: number, lang: 'en' | 'zh' = 'en'): Problem => ({ task: 'arithmetic', key: `arithmetic:${a}+${b}:${lang}`, lang, difficulty: 1, prompt: lang === 'en' ? `Calculate ${a} + ${b}.` : `计算 ${a} + ${b}。`, answer: String(a + b), data: {} });
-  const cd: Problem = { task: 'countdown', key: 'countdown:2,3,4->20', lang: 'en', difficulty: 1, prompt: 'Use 2, 3, 4 to make 20.', answer: '(2 + 3) * 4', data: { numbers: [2, 3, 4], target: 20 } };
+  const arith = (a: number, b: number, lang: 'en' | 'zh' = 'en'): Problem => ({
+    task: 'arithmetic',
+    key: `arithmetic:${a}+${b}:${lang}`,
+    lang,
+    difficulty: 1,
+    prompt: lang === 'en' ? `Calculate ${a} + ${b}.` : `计算 ${a} + ${b}。`,
+    answer: String(a + b),
+    data: {},
+  });
+  const cd: Problem = {
+    task: 'countdown',
+    key: 'countdown:2,3,4->20',
+    lang: 'en',
+    difficulty: 1,
+    prompt: 'Use 2, 3, 4 to make 20.',
+    answer: '(2 + 3) * 4',
+    data: { numbers: [2, 3, 4], target: 20 },
+  };
   const ok = (think: string, ans: string) => `<think>\n${think}\n</think>\n<answer>${ans}</answer>`;
   const problems = [arith(2, 2), arith(3, 4, 'zh'), cd];
   // k = 3 responses per problem; each is one text token (+ EOS when finished).
@@ -87,12 +139,25 @@ describe('the one evaluator on fixed fake completions', () => {
     [problems[1]!.key]: [ok('二加二', '7'), ok('three plus 四', '7'), 'answer 8'], // 2/3 right; two mix English into Chinese; one unformatted
     [cd.key]: [ok('try', '2 * 3 * 4'), ok('try', '4 * (2 + 3)'), ok('try', '(3 + 2) * 4')], // 2/3 right; cons: 20 twice
   };
-  const GREEDY: Record<string, string> = { [problems[0]!.key]: ok('x', '5'), [problems[1]!.key]: ok('想', '7'), [cd.key]: ok('t', '(2 + 3) * 4') };
-  const settings = { k: 3, temperature: 0.6, topP: 0.95, maxNewTokens: 8, template: 'r1-zero' as const, seed: 5, limit: 10 };
+  const GREEDY: Record<string, string> = {
+    [problems[0]!.key]: ok('x', '5'),
+    [problems[1]!.key]: ok('想', '7'),
+    [cd.key]: ok('t', '(2 + 3) * 4'),
+  };
+  const settings = {
+    k: 3,
+    temperature: 0.6,
+    topP: 0.95,
+    maxNewTokens: 8,
+    template: 'r1-zero' as const,
+    seed: 5,
+    limit: 10,
+  };
 
   /** A fake sampler; `draw` makes the sampled responses depend on the generator (for the determinism check). */
   function fake(draw = false) {
-    const texts: string[] = [], calls: { prompts: number; n: number; temperature: number }[] = [];
+    const texts: string[] = [],
+      calls: { prompts: number; n: number; temperature: number }[] = [];
     const tokenizer = {
       eosId: 0 as number | undefined,
       encode: (s: string) => [problems.findIndex((p) => TEMPLATES['r1-zero'].render(p) === s)],
@@ -102,10 +167,21 @@ describe('the one evaluator on fixed fake completions', () => {
       calls.push({ prompts: prompts.length, n, temperature: st.temperature });
       return prompts.map(([i]) => {
         const p = problems[i!]!;
-        const rs = st.temperature === 0 ? [GREEDY[p.key]!] : draw ? SAMPLED[p.key]!.map(() => SAMPLED[p.key]![rng.int(3)]!) : SAMPLED[p.key]!;
+        const rs =
+          st.temperature === 0
+            ? [GREEDY[p.key]!]
+            : draw
+              ? SAMPLED[p.key]!.map(() => SAMPLED[p.key]![rng.int(3)]!)
+              : SAMPLED[p.key]!;
         assert.equal(rs.length, n);
         // The last sampled response of the countdown problem is cut off (no EOS): 1 token, the others 2.
-        return { completions: rs.map((r, j) => { texts.push(r); return p === cd && j === 2 && st.temperature > 0 ? [texts.length] : [texts.length, 0]; }), finished: rs.map((_, j) => !(p === cd && j === 2 && st.temperature > 0)) };
+        return {
+          completions: rs.map((r, j) => {
+            texts.push(r);
+            return p === cd && j === 2 && st.temperature > 0 ? [texts.length] : [texts.length, 0];
+          }),
+          finished: rs.map((_, j) => !(p === cd && j === 2 && st.temperature > 0)),
+        };
       });
     };
     return { sampler, tokenizer, calls };
@@ -114,8 +190,11 @@ describe('the one evaluator on fixed fake completions', () => {
   test('every column per task and "all", by hand', () => {
     const { sampler, tokenizer } = fake();
     const { rows, results, greedy } = evaluateSampler(sampler, problems, settings, tokenizer);
-    assert.deepEqual(rows.map((r) => r.task), ['arithmetic', 'countdown', 'all']);
-    const [a, c, all] = rows as [typeof rows[0], typeof rows[0], typeof rows[0]];
+    assert.deepEqual(
+      rows.map((r) => r.task),
+      ['arithmetic', 'countdown', 'all'],
+    );
+    const [a, c, all] = rows as [(typeof rows)[0], (typeof rows)[0], (typeof rows)[0]];
     assert.equal(results.length, 3);
     assert.equal(greedy.length, 3);
     assert.deepEqual([a.problems, a.k], [2, 3]);
@@ -151,15 +230,24 @@ describe('the one evaluator on fixed fake completions', () => {
     assert.ok(r.rows.every((x) => Number.isNaN(x.greedy_accuracy)));
     assert.equal(JSON.parse(JSON.stringify(r.rows[2])).greedy_accuracy, null);
     const table = evalTable(r.rows, 3).split('\n');
-    assert.match(table[0]!, /^task\s+problems\s+pass@1\s+pass@3\s+cons@3\s+greedy\s+length\s+fmt-viol\s+mixing\s+reflect$/);
+    assert.match(
+      table[0]!,
+      /^task\s+problems\s+pass@1\s+pass@3\s+cons@3\s+greedy\s+length\s+fmt-viol\s+mixing\s+reflect$/,
+    );
     assert.match(table[3]!, /^all\s+3\s+66\.7%\s+100\.0%\s+100\.0%\s+-\s+1\.9\s+11\.1%\s+\d+\.\d%\s+0\.22$/);
     const on = fake();
     evaluateSampler(on.sampler, problems, { ...settings, promptsPerBatch: 1 }, on.tokenizer);
-    assert.deepEqual(on.calls.filter((x) => x.temperature === 0).map((x) => [x.prompts, x.n]), [[3, 1]]); // 1 * k = 3 prompts at once
+    assert.deepEqual(
+      on.calls.filter((x) => x.temperature === 0).map((x) => [x.prompts, x.n]),
+      [[3, 1]],
+    ); // 1 * k = 3 prompts at once
   });
 
   test('deterministic for a seed; another seed draws other samples', () => {
-    const run = (seed: number) => { const f = fake(true); return evaluateSampler(f.sampler, problems, { ...settings, seed }, f.tokenizer).results.map((x) => x.responses); };
+    const run = (seed: number) => {
+      const f = fake(true);
+      return evaluateSampler(f.sampler, problems, { ...settings, seed }, f.tokenizer).results.map((x) => x.responses);
+    };
     assert.deepEqual(run(5), run(5));
     assert.notDeepEqual(run(5), run(6));
   });

@@ -16,13 +16,20 @@ import type { Tokenizer } from '../../src/tokenizer/types.js';
 
 /** `n` problems of a task at level 1 in English, seeded. */
 export function someProblems(task: string, n: number, seed: number): Problem[] {
-  const rng = new Rng(seed), t = getTask(task);
+  const rng = new Rng(seed),
+    t = getTask(task);
   return Array.from({ length: n }, () => t.generate(rng, 1, 'en'));
 }
 
 /** Trains and saves a tokenizer of `vocabSize` ids into `dir`; returns it loaded. */
 export function toyTokenizer(dir: string, vocabSize = 400): Tokenizer {
-  const docs = ['arithmetic', 'countdown'].flatMap((t) => someProblems(t, 20, 7)).flatMap((p) => [TEMPLATES.r1.render(p), TEMPLATES['r1-zero'].render(p), `<think>\nwork\n</think>\n<answer>${p.answer}</answer>`]);
+  const docs = ['arithmetic', 'countdown']
+    .flatMap((t) => someProblems(t, 20, 7))
+    .flatMap((p) => [
+      TEMPLATES.r1.render(p),
+      TEMPLATES['r1-zero'].render(p),
+      `<think>\nwork\n</think>\n<answer>${p.answer}</answer>`,
+    ]);
   const t = trainTokenizer(docs, { vocabSize });
   mkdirSync(dir, { recursive: true });
   saveTokenizer(dir, t.tokenizerJson, t.tokenizerConfig);
@@ -33,6 +40,12 @@ export function toyTokenizer(dir: string, vocabSize = 400): Tokenizer {
 export function toyDataset(dir: string, perTask: number): Tokenizer {
   const tok = toyTokenizer(join(dir, 'tokenizer'));
   mkdirSync(join(dir, 'test'), { recursive: true });
-  for (const task of ['arithmetic', 'countdown']) writeFileSync(join(dir, 'test', `${task}.jsonl`), someProblems(task, perTask, 11).map((p) => JSON.stringify(p)).join('\n') + '\n');
+  for (const task of ['arithmetic', 'countdown'])
+    writeFileSync(
+      join(dir, 'test', `${task}.jsonl`),
+      someProblems(task, perTask, 11)
+        .map((p) => JSON.stringify(p))
+        .join('\n') + '\n',
+    );
   return tok;
 }

@@ -12,7 +12,10 @@ import { isTestKey } from '../../src/tasks/splits.js';
 
 test('general prompts: counts, held-out direct queries, English, deterministic; bad counts are errors', () => {
   const ps = generalProblems({ chat: 3, direct: 5 }, 7);
-  assert.deepEqual(ps.map((p) => p.task), ['direct', 'direct', 'direct', 'direct', 'direct', 'chat', 'chat', 'chat']);
+  assert.deepEqual(
+    ps.map((p) => p.task),
+    ['direct', 'direct', 'direct', 'direct', 'direct', 'chat', 'chat', 'chat'],
+  );
   assert.ok(ps.filter((p) => p.task === 'direct').every((p) => isTestKey(p.key)));
   assert.ok(ps.every((p) => p.lang === 'en'));
   assert.deepEqual(generalProblems({ chat: 3, direct: 5 }, 7), ps);
@@ -28,23 +31,49 @@ test('general rows: direct accuracy and format, chat layout violations and no ac
   // the chat prompts: one good reply and one with answer tags, then two good replies
   const replies = new Map<string, string[]>([
     [d1!.prompt, [`<think>ok</think> <answer>${d1!.answer}</answer>`, d1!.answer]],
-    [d2!.prompt, [`<think>ok</think> <answer>${d2!.answer}</answer>`, `<think>ok</think><answer>${d2!.answer}</answer>`]],
+    [
+      d2!.prompt,
+      [`<think>ok</think> <answer>${d2!.answer}</answer>`, `<think>ok</think><answer>${d2!.answer}</answer>`],
+    ],
   ]);
-  const chatReplies = [['<think>\n\n</think>\n\nHello! How can I help?', '<think></think> <answer>Hello</answer>'], ['<think></think> Hi there.', '<think>greet</think> Hello!']];
+  const chatReplies = [
+    ['<think>\n\n</think>\n\nHello! How can I help?', '<think></think> <answer>Hello</answer>'],
+    ['<think></think> Hi there.', '<think>greet</think> Hello!'],
+  ];
   let chatSeen = 0;
   const texts: string[] = [];
-  const tokenizer = { eosId: 0 as number | undefined, encode: (t: string) => [...t].map((c) => c.codePointAt(0)!), decode: (ids: ArrayLike<number>) => Array.from(ids, (i) => texts[i - 1]!).join('') };
-  const sampler: GroupSampler = (prompts, n) => prompts.map((ids) => {
-    const prompt = String.fromCodePoint(...ids);
-    const hit = [...replies.keys()].find((q) => prompt.includes(q));
-    const rs = hit !== undefined ? replies.get(hit)! : chatReplies[chatSeen++]!;
-    assert.equal(rs.length, n);
-    return { completions: rs.map((r) => { texts.push(r); return [texts.length]; }), finished: rs.map(() => false) };
-  });
-  const r = evaluateSampler(sampler, problems, { k: 2, temperature: 0.6, topP: 0.95, maxNewTokens: 32, template: 'r1-zero', seed: 1, limit: 2, greedy: false }, tokenizer);
+  const tokenizer = {
+    eosId: 0 as number | undefined,
+    encode: (t: string) => [...t].map((c) => c.codePointAt(0)!),
+    decode: (ids: ArrayLike<number>) => Array.from(ids, (i) => texts[i - 1]!).join(''),
+  };
+  const sampler: GroupSampler = (prompts, n) =>
+    prompts.map((ids) => {
+      const prompt = String.fromCodePoint(...ids);
+      const hit = [...replies.keys()].find((q) => prompt.includes(q));
+      const rs = hit !== undefined ? replies.get(hit)! : chatReplies[chatSeen++]!;
+      assert.equal(rs.length, n);
+      return {
+        completions: rs.map((r) => {
+          texts.push(r);
+          return [texts.length];
+        }),
+        finished: rs.map(() => false),
+      };
+    });
+  const r = evaluateSampler(
+    sampler,
+    problems,
+    { k: 2, temperature: 0.6, topP: 0.95, maxNewTokens: 32, template: 'r1-zero', seed: 1, limit: 2, greedy: false },
+    tokenizer,
+  );
   const rows = generalRows(problems, r.results, r.greedy);
-  assert.deepEqual(rows.map((x) => x.task), ['direct', 'chat']);
-  const dr = rows[0]!, cr = rows[1]!;
+  assert.deepEqual(
+    rows.map((x) => x.task),
+    ['direct', 'chat'],
+  );
+  const dr = rows[0]!,
+    cr = rows[1]!;
   assert.equal(dr.pass_at_1, 1);
   assert.equal(dr.format_violation_rate, 0.25);
   assert.ok(Number.isNaN(cr.pass_at_1) && Number.isNaN(cr.cons_at_k) && Number.isNaN(cr.greedy_accuracy));

@@ -23,8 +23,21 @@ describe('deepseek-ts export', () => {
     const dir = await tinyV3Checkpoint();
     const fp8 = cli(dir, '--format', 'fp8', '--out', join(dir, 'fp8'));
     assert.equal(fp8.status, 0, fp8.stderr);
-    assert.match(fp8.stdout, /FP8 E4M3, 128x128 block scales: \d+ weights, .* round-trip error max [\d.e-]+ .* relative RMS [\d.]+%/);
-    const hf = cli(join(dir, 'fp8'), '--format', 'hf', '--out', join(dir, 'hf'), '--max-shard-size', '300KB', '--dtype', 'bf16');
+    assert.match(
+      fp8.stdout,
+      /FP8 E4M3, 128x128 block scales: \d+ weights, .* round-trip error max [\d.e-]+ .* relative RMS [\d.]+%/,
+    );
+    const hf = cli(
+      join(dir, 'fp8'),
+      '--format',
+      'hf',
+      '--out',
+      join(dir, 'hf'),
+      '--max-shard-size',
+      '300KB',
+      '--dtype',
+      'bf16',
+    );
     assert.equal(hf.status, 0, hf.stderr);
     assert.match(hf.stderr, /dequantised \d+ FP8 weights on load/);
     assert.ok(existsSync(join(dir, 'hf', 'model.safetensors.index.json')));

@@ -85,9 +85,21 @@ export async function randomCheckpoint(config: DeepseekV3Config, seed = 1): Prom
 /** A small Qwen2 student config.json object (GQA 4/2 heads, q/k/v biases). */
 export function smallQwen2Json(vocabSize: number): Record<string, unknown> {
   return {
-    architectures: ['Qwen2ForCausalLM'], model_type: 'qwen2', vocab_size: vocabSize, hidden_size: 64, intermediate_size: 128,
-    num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2, max_position_embeddings: 128, rms_norm_eps: 1e-6,
-    rope_theta: 10000, tie_word_embeddings: false, bos_token_id: 0, eos_token_id: 1, torch_dtype: 'float32',
+    architectures: ['Qwen2ForCausalLM'],
+    model_type: 'qwen2',
+    vocab_size: vocabSize,
+    hidden_size: 64,
+    intermediate_size: 128,
+    num_hidden_layers: 2,
+    num_attention_heads: 4,
+    num_key_value_heads: 2,
+    max_position_embeddings: 128,
+    rms_norm_eps: 1e-6,
+    rope_theta: 10000,
+    tie_word_embeddings: false,
+    bos_token_id: 0,
+    eos_token_id: 1,
+    torch_dtype: 'float32',
   };
 }
 
@@ -99,7 +111,11 @@ export async function randomDenseCheckpoint(configJson: Record<string, unknown>,
   for (const s of denseTensors(config)) {
     const n = s.shape.reduce((a, b) => a * b, 1);
     const scale = s.shape.length === 2 ? 1 / Math.sqrt(s.shape[1]!) : 0.1;
-    tensors.set(s.name, { dtype: 'F32', shape: s.shape, data: Float32Array.from({ length: n }, () => (s.role === 'norm' ? 1 : 0) + scale * rand()) });
+    tensors.set(s.name, {
+      dtype: 'F32',
+      shape: s.shape,
+      data: Float32Array.from({ length: n }, () => (s.role === 'norm' ? 1 : 0) + scale * rand()),
+    });
   }
   const dir = await tempDir('dense-ckpt-');
   await writeFile(join(dir, 'config.json'), JSON.stringify(configJson, null, 2));

@@ -33,18 +33,26 @@ describe('deepseek2 GGUF export of tiny-v3', () => {
     assert.deepEqual(g.tensors.get('token_embd.weight')!.shape, [c.vocab_size, c.hidden_size]);
     assert.deepEqual(get('output.weight'), hf('lm_head.weight'));
     assert.deepEqual(get('output_norm.weight'), hf('model.norm.weight'));
-    const H = c.num_attention_heads, r = c.kv_lora_rank, nope = c.qk_nope_head_dim, v = c.v_head_dim;
+    const H = c.num_attention_heads,
+      r = c.kv_lora_rank,
+      nope = c.qk_nope_head_dim,
+      v = c.v_head_dim;
     for (let l = 0; l < c.num_hidden_layers; l++) {
-      const p = `model.layers.${l}`, b = `blk.${l}`;
+      const p = `model.layers.${l}`,
+        b = `blk.${l}`;
       assert.deepEqual(get(`${b}.attn_q_a.weight`), hf(`${p}.self_attn.q_a_proj.weight`));
       assert.deepEqual(get(`${b}.attn_q_b.weight`), hf(`${p}.self_attn.q_b_proj.weight`));
       assert.deepEqual(get(`${b}.attn_kv_a_mqa.weight`), hf(`${p}.self_attn.kv_a_proj_with_mqa.weight`));
       // kv_b_proj rebuilt from the split: k_b [H, r, nope] transposed back, v_b [H, v, r]
-      const kB = get(`${b}.attn_k_b.weight`), vB = get(`${b}.attn_v_b.weight`), kvB = hf(`${p}.self_attn.kv_b_proj.weight`);
+      const kB = get(`${b}.attn_k_b.weight`),
+        vB = get(`${b}.attn_v_b.weight`),
+        kvB = hf(`${p}.self_attn.kv_b_proj.weight`);
       assert.deepEqual(g.tensors.get(`${b}.attn_k_b.weight`)!.shape, [H, r, nope]);
       for (let h = 0; h < H; h++) {
-        for (let i = 0; i < nope; i++) for (let j = 0; j < r; j++) assert.equal(kB[(h * r + j) * nope + i], kvB[(h * (nope + v) + i) * r + j]);
-        for (let i = 0; i < v; i++) for (let j = 0; j < r; j++) assert.equal(vB[(h * v + i) * r + j], kvB[(h * (nope + v) + nope + i) * r + j]);
+        for (let i = 0; i < nope; i++)
+          for (let j = 0; j < r; j++) assert.equal(kB[(h * r + j) * nope + i], kvB[(h * (nope + v) + i) * r + j]);
+        for (let i = 0; i < v; i++)
+          for (let j = 0; j < r; j++) assert.equal(vB[(h * v + i) * r + j], kvB[(h * (nope + v) + nope + i) * r + j]);
       }
       if (l < c.first_k_dense_replace) {
         assert.deepEqual(get(`${b}.ffn_gate.weight`), hf(`${p}.mlp.gate_proj.weight`));
@@ -52,9 +60,15 @@ describe('deepseek2 GGUF export of tiny-v3', () => {
       }
       assert.deepEqual(get(`${b}.ffn_gate_inp.weight`), hf(`${p}.mlp.gate.weight`));
       assert.deepEqual(get(`${b}.exp_probs_b.bias`), hf(`${p}.mlp.gate.e_score_correction_bias`));
-      const down = get(`${b}.ffn_down_exps.weight`), n = c.hidden_size * c.moe_intermediate_size;
-      assert.deepEqual(g.tensors.get(`${b}.ffn_down_exps.weight`)!.shape, [c.n_routed_experts, c.hidden_size, c.moe_intermediate_size]);
-      for (let e = 0; e < c.n_routed_experts; e++) assert.deepEqual(down.subarray(e * n, (e + 1) * n), hf(`${p}.mlp.experts.${e}.down_proj.weight`));
+      const down = get(`${b}.ffn_down_exps.weight`),
+        n = c.hidden_size * c.moe_intermediate_size;
+      assert.deepEqual(g.tensors.get(`${b}.ffn_down_exps.weight`)!.shape, [
+        c.n_routed_experts,
+        c.hidden_size,
+        c.moe_intermediate_size,
+      ]);
+      for (let e = 0; e < c.n_routed_experts; e++)
+        assert.deepEqual(down.subarray(e * n, (e + 1) * n), hf(`${p}.mlp.experts.${e}.down_proj.weight`));
       assert.deepEqual(get(`${b}.ffn_up_shexp.weight`), hf(`${p}.mlp.shared_experts.up_proj.weight`));
     }
     const a = 'deepseek2';
@@ -78,14 +92,18 @@ describe('deepseek2 GGUF export of tiny-v3', () => {
   it('F16 and Q8_0 stay within their rounding; norms and the router stay F32', async () => {
     const dir = await tinyV3Checkpoint();
     const ck = await loadCheckpoint(dir);
-    for (const [type, rel] of [['F16', 2 ** -11], ['Q8_0', 1 / 127]] as const) {
+    for (const [type, rel] of [
+      ['F16', 2 ** -11],
+      ['Q8_0', 1 / 127],
+    ] as const) {
       await exportGguf(ck, join(dir, `${type}.gguf`), { type });
       const g = await readGguf(join(dir, `${type}.gguf`));
       const w = g.tensors.get('blk.0.attn_q_a.weight')!;
       assert.equal(w.type, type);
       assert.equal(g.tensors.get('blk.0.attn_norm.weight')!.type, 'F32');
       assert.equal(g.tensors.get('blk.1.ffn_gate_inp.weight')!.type, 'F32');
-      const got = ggufTensorToFloat32(w), ref = tensorToFloat32(ck.tensors.get('model.layers.0.self_attn.q_a_proj.weight')!);
+      const got = ggufTensorToFloat32(w),
+        ref = tensorToFloat32(ck.tensors.get('model.layers.0.self_attn.q_a_proj.weight')!);
       const amax = ref.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
       for (let i = 0; i < ref.length; i++) assert.ok(Math.abs(got[i]! - ref[i]!) <= rel * amax, `${type} element ${i}`);
     }
@@ -94,14 +112,26 @@ describe('deepseek2 GGUF export of tiny-v3', () => {
   it('refuses a missing tokenizer and configs llama.cpp would misread, with the reason', async () => {
     const dir = await tinyV3Checkpoint();
     const ck = await loadCheckpoint(dir);
-    await assert.rejects(exportGguf(ck, join(dir, 'x.gguf'), { tokenizerDir: '/nonexistent' }), /no tokenizer\.json; llama\.cpp needs the vocabulary/);
+    await assert.rejects(
+      exportGguf(ck, join(dir, 'x.gguf'), { tokenizerDir: '/nonexistent' }),
+      /no tokenizer\.json; llama\.cpp needs the vocabulary/,
+    );
     const base = presetConfigJson('bench-small')!;
     const cfg = (over: Record<string, unknown>) => parseDeepseekV3Config({ ...base, ...over }).config;
-    assert.match(deepseek2Problems(cfg({ q_lora_rank: null })).join(), /q_lora_rank is null; llama.cpp requires q LoRA/);
-    assert.match(deepseek2Problems(cfg({ num_hidden_layers: 27 })).join(), /27, which llama.cpp reads as a "lite" model/);
+    assert.match(
+      deepseek2Problems(cfg({ q_lora_rank: null })).join(),
+      /q_lora_rank is null; llama.cpp requires q LoRA/,
+    );
+    assert.match(
+      deepseek2Problems(cfg({ num_hidden_layers: 27 })).join(),
+      /27, which llama.cpp reads as a "lite" model/,
+    );
     assert.match(deepseek2Problems(cfg({ moe_layer_freq: 2 })).join(), /moe_layer_freq is 2/);
     assert.match(deepseek2Problems(cfg({ attention_bias: true })).join(), /attention_bias/);
-    assert.match(deepseek2Problems(cfg({ topk_method: 'greedy' })).join(), /ranks groups by their max score; llama\.cpp always ranks them by the top-2 sum/);
+    assert.match(
+      deepseek2Problems(cfg({ topk_method: 'greedy' })).join(),
+      /ranks groups by their max score; llama\.cpp always ranks them by the top-2 sum/,
+    );
     assert.deepEqual(deepseek2Problems(cfg({ topk_method: 'greedy', n_group: 1, topk_group: 1 })), []);
     assert.deepEqual(deepseek2Problems(getPreset('bench-small')), []);
     assert.deepEqual(deepseek2Problems(getPreset('deepseek-v3')), []);
@@ -130,8 +160,14 @@ describe('GGUF tokenizer metadata', () => {
   });
 
   it('rejects a vocabulary larger than the model and unknown pre-tokenizers', () => {
-    assert.throws(() => ggufTokenizerMetadata(byteTokenizerJson(300), undefined, 256), /id 256; expected 0 <= id < the model's vocab_size 256/);
-    assert.throws(() => preTokenizerName({ pre_tokenizer: { type: 'Whitespace' } }), /matches no llama\.cpp pre-tokenizer/);
+    assert.throws(
+      () => ggufTokenizerMetadata(byteTokenizerJson(300), undefined, 256),
+      /id 256; expected 0 <= id < the model's vocab_size 256/,
+    );
+    assert.throws(
+      () => preTokenizerName({ pre_tokenizer: { type: 'Whitespace' } }),
+      /matches no llama\.cpp pre-tokenizer/,
+    );
     assert.throws(() => ggufTokenizerMetadata({ model: { type: 'Unigram' } }, undefined, 10), /expected "BPE"/);
   });
 });
@@ -145,7 +181,6 @@ describe('splitKvB', () => {
   });
 });
 
-
 describe('qwen2 GGUF export of a dense student', () => {
   it('names every tensor as llama.cpp qwen2 does and keeps the values exactly (F32)', async () => {
     const dir = await randomDenseCheckpoint(smallQwen2Json(300), 2);
@@ -156,9 +191,13 @@ describe('qwen2 GGUF export of a dense student', () => {
     assert.equal(ggufMeta(g, 'general.architecture'), 'qwen2');
     assert.equal(ggufMeta(g, 'qwen2.attention.head_count_kv'), 2);
     for (const [hf, name] of [
-      ['model.embed_tokens.weight', 'token_embd.weight'], ['lm_head.weight', 'output.weight'], ['model.norm.weight', 'output_norm.weight'],
-      ['model.layers.1.self_attn.k_proj.bias', 'blk.1.attn_k.bias'], ['model.layers.0.self_attn.o_proj.weight', 'blk.0.attn_output.weight'],
-      ['model.layers.1.mlp.down_proj.weight', 'blk.1.ffn_down.weight'], ['model.layers.0.post_attention_layernorm.weight', 'blk.0.ffn_norm.weight'],
+      ['model.embed_tokens.weight', 'token_embd.weight'],
+      ['lm_head.weight', 'output.weight'],
+      ['model.norm.weight', 'output_norm.weight'],
+      ['model.layers.1.self_attn.k_proj.bias', 'blk.1.attn_k.bias'],
+      ['model.layers.0.self_attn.o_proj.weight', 'blk.0.attn_output.weight'],
+      ['model.layers.1.mlp.down_proj.weight', 'blk.1.ffn_down.weight'],
+      ['model.layers.0.post_attention_layernorm.weight', 'blk.0.ffn_norm.weight'],
     ]) {
       assert.equal(qwen2TensorName(hf), name);
       assert.deepEqual(ggufTensorToFloat32(g.tensors.get(name)!), tensorToFloat32(ck.tensors.get(hf)!), name);

@@ -21,16 +21,30 @@ export interface GradInput {
   constant?: boolean;
 }
 
-export interface GradcheckOptions { h?: number; atol?: number; rtol?: number; seed?: number }
+export interface GradcheckOptions {
+  h?: number;
+  atol?: number;
+  rtol?: number;
+  seed?: number;
+}
 
 /** Checks the gradients of every float input of fn against central finite differences. */
-export function gradcheck(engine: Engine, name: string, fn: (...xs: Tensor[]) => Tensor, inputs: GradInput[],
-  opts: GradcheckOptions = {}): void {
-  const h = opts.h ?? 1e-2, atol = opts.atol ?? 2e-3, rtol = opts.rtol ?? 2e-2;
+export function gradcheck(
+  engine: Engine,
+  name: string,
+  fn: (...xs: Tensor[]) => Tensor,
+  inputs: GradInput[],
+  opts: GradcheckOptions = {},
+): void {
+  const h = opts.h ?? 1e-2,
+    atol = opts.atol ?? 2e-3,
+    rtol = opts.rtol ?? 2e-2;
   const rng = new Rng(opts.seed ?? 1234);
   const values = inputs.map((inp) => {
     if (inp.data) return Float64Array.from(inp.data);
-    const n = inp.shape.reduce((a, b) => a * b, 1), lo = inp.lo ?? -1, hi = inp.hi ?? 1;
+    const n = inp.shape.reduce((a, b) => a * b, 1),
+      lo = inp.lo ?? -1,
+      hi = inp.hi ?? 1;
     return Float64Array.from({ length: n }, () => lo + (hi - lo) * rng.uniform());
   });
   let weights: Float64Array | undefined;
@@ -64,14 +78,18 @@ export function gradcheck(engine: Engine, name: string, fn: (...xs: Tensor[]) =>
     const v = values[i]!;
     for (let j = 0; j < v.length; j++) {
       const orig = v[j]!;
-      v[j] = orig + h; const lp = evaluate(values, false).loss;
-      v[j] = orig - h; const lm = evaluate(values, false).loss;
+      v[j] = orig + h;
+      const lp = evaluate(values, false).loss;
+      v[j] = orig - h;
+      const lm = evaluate(values, false).loss;
       v[j] = orig;
       const numeric = (lp - lm) / (2 * h);
       const a = analytic![j]!;
       const tol = atol + rtol * Math.abs(numeric);
-      assert.ok(Math.abs(a - numeric) <= tol,
-        `${name}: d/dinput${i}[${j}] analytic ${a} vs numeric ${numeric} (tol ${tol.toExponential(2)})`);
+      assert.ok(
+        Math.abs(a - numeric) <= tol,
+        `${name}: d/dinput${i}[${j}] analytic ${a} vs numeric ${numeric} (tol ${tol.toExponential(2)})`,
+      );
     }
   });
 }

@@ -41,7 +41,9 @@ export class MockLM implements CausalLM {
     if (draftFn) this.draft = (slots, next) => slots.map((s, i) => draftFn(this.history(s), next[i]!));
   }
 
-  get liveSlots(): number { return this.slots.filter((s) => s !== undefined).length; }
+  get liveSlots(): number {
+    return this.slots.filter((s) => s !== undefined).length;
+  }
 
   allocSlot(): number {
     const i = this.slots.indexOf(undefined);
@@ -55,7 +57,9 @@ export class MockLM implements CausalLM {
     this.slots[slot] = undefined;
   }
 
-  length(slot: number): number { return this.history(slot).length; }
+  length(slot: number): number {
+    return this.history(slot).length;
+  }
 
   truncate(slot: number, length: number): void {
     const h = this.history(slot);
@@ -64,9 +68,15 @@ export class MockLM implements CausalLM {
   }
 
   forward(rows: readonly ForwardRow[]): Float32Array[][] {
-    if (this.failNext) { const e = this.failNext; this.failNext = undefined; throw e; }
+    if (this.failNext) {
+      const e = this.failNext;
+      this.failNext = undefined;
+      throw e;
+    }
     const until = Date.now() + (this.opts.stepDelayMs ?? 0);
-    while (Date.now() < until) { /* a slow model */ }
+    while (Date.now() < until) {
+      /* a slow model */
+    }
     const seen = new Set<number>();
     this.calls.push(rows.map((r) => r.tokens.length));
     return rows.map((r) => {
@@ -74,7 +84,10 @@ export class MockLM implements CausalLM {
       seen.add(r.slot);
       const h = this.history(r.slot);
       if (r.tokens.length === 0) throw new Error('MockLM.forward: empty row');
-      if (h.length + r.tokens.length > this.maxContext) throw new Error(`MockLM.forward: slot ${r.slot} would hold ${h.length + r.tokens.length} > ${this.maxContext} tokens`);
+      if (h.length + r.tokens.length > this.maxContext)
+        throw new Error(
+          `MockLM.forward: slot ${r.slot} would hold ${h.length + r.tokens.length} > ${this.maxContext} tokens`,
+        );
       const want = r.logits ?? 1;
       const out: Float32Array[] = [];
       r.tokens.forEach((t, j) => {
@@ -111,8 +124,14 @@ export function hashLogits(vocabSize: number): LogitsFn {
 }
 
 /** Greedy continuation of `prompt` under `next`, computed directly (the reference). */
-export function greedyReference(next: LogitsFn, prompt: readonly number[], n: number, stop: readonly number[] = []): number[] {
-  const h = [...prompt], out: number[] = [];
+export function greedyReference(
+  next: LogitsFn,
+  prompt: readonly number[],
+  n: number,
+  stop: readonly number[] = [],
+): number[] {
+  const h = [...prompt],
+    out: number[] = [];
   for (let i = 0; i < n; i++) {
     const l = next(h);
     let best = 0;

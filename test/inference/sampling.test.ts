@@ -4,7 +4,15 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { argmax, checkSamplingParams, logprobOf, makeSampler, R1_SAMPLING, truncatedDistribution, greedySampler } from '../../src/inference/sampling.js';
+import {
+  argmax,
+  checkSamplingParams,
+  logprobOf,
+  makeSampler,
+  R1_SAMPLING,
+  truncatedDistribution,
+  greedySampler,
+} from '../../src/inference/sampling.js';
 import { Rng } from '../../src/tensor/rng.js';
 
 const logitsOf = (probs: number[]) => Float32Array.from(probs, Math.log);
@@ -34,13 +42,26 @@ test('threshold search equals a brute-force full sort on a large random vocabula
   const rng = new Rng(3);
   const V = 5000;
   const l = Float32Array.from({ length: V }, () => rng.normal() * 3);
-  for (const [T, k, p] of [[1, 0, 0.95], [0.6, 0, 0.95], [0.7, 40, 0.9], [1.3, 0, 0.5], [1, 7, 1]] as const) {
+  for (const [T, k, p] of [
+    [1, 0, 0.95],
+    [0.6, 0, 0.95],
+    [0.7, 40, 0.9],
+    [1.3, 0, 0.5],
+    [1, 7, 1],
+  ] as const) {
     const probs = Array.from(l, (x) => Math.exp(x / T));
     const order = [...probs.keys()].sort((a, b) => probs[b]! - probs[a]! || a - b);
     const top = k > 0 ? order.slice(0, k) : order;
     const ref = top.reduce((a, i) => a + probs[i]!, 0);
-    let cum = 0, cut = top.length;
-    for (let j = 0; j < top.length; j++) { cum += probs[top[j]!]!; if (cum >= p * ref) { cut = j + 1; break; } }
+    let cum = 0,
+      cut = top.length;
+    for (let j = 0; j < top.length; j++) {
+      cum += probs[top[j]!]!;
+      if (cum >= p * ref) {
+        cut = j + 1;
+        break;
+      }
+    }
     assert.deepEqual([...truncatedDistribution(l, T, k, p).ids], top.slice(0, cut), `T=${T} k=${k} p=${p}`);
   }
 });
@@ -53,7 +74,11 @@ test('draws follow the truncated distribution', () => {
   const n = 20000;
   for (let i = 0; i < n; i++) counts[sample(l, rng)]!++;
   assert.equal(counts[2], 0);
-  for (const [id, p] of [[1, 0.5 / 0.95], [3, 0.3 / 0.95], [0, 0.15 / 0.95]] as const) {
+  for (const [id, p] of [
+    [1, 0.5 / 0.95],
+    [3, 0.3 / 0.95],
+    [0, 0.15 / 0.95],
+  ] as const) {
     const sd = Math.sqrt((p * (1 - p)) / n);
     assert.ok(Math.abs(counts[id]! / n - p) < 5 * sd, `token ${id}: ${counts[id]! / n} vs ${p}`);
   }
@@ -62,7 +87,10 @@ test('draws follow the truncated distribution', () => {
 test('same seed, same draws; temperature 0 and top-k 1 are greedy', () => {
   const l = Float32Array.from({ length: 100 }, (_, i) => Math.sin(i));
   const s = makeSampler(R1_SAMPLING);
-  const draw = (seed: number) => { const r = new Rng(seed); return Array.from({ length: 50 }, () => s(l, r)); };
+  const draw = (seed: number) => {
+    const r = new Rng(seed);
+    return Array.from({ length: 50 }, () => s(l, r));
+  };
   assert.deepEqual(draw(1), draw(1));
   assert.notDeepEqual(draw(1), draw(2));
   assert.equal(makeSampler({ temperature: 0, topK: 0, topP: 1 }), greedySampler);

@@ -15,7 +15,11 @@ const V = 50;
 const next = hashLogits(V);
 const mock = (over: Partial<ConstructorParameters<typeof MockLM>[0]> = {}) =>
   new MockLM({ vocabSize: V, maxContext: 256, maxSlots: 4, next, ...over });
-const tokensOf = async (g: Generation) => { const out: number[] = []; for await (const t of g) out.push(t.token); return out; };
+const tokensOf = async (g: Generation) => {
+  const out: number[] = [];
+  for await (const t of g) out.push(t.token);
+  return out;
+};
 const greedy = { temperature: 0 };
 
 test('greedy output is the directly computed continuation; max tokens ends with length', async () => {
@@ -50,11 +54,15 @@ test('a full context ends generation with length; over-long prompts are refused'
   assert.throws(() => s.submit([1, V]), /prompt\[1\] = 50 is not a token id/);
 });
 
-test('same seed gives the same tokens whatever shares the batch; logprobs are the model\'s', async () => {
+test("same seed gives the same tokens whatever shares the batch; logprobs are the model's", async () => {
   const s = new Scheduler(mock());
   const p = { temperature: 1, topP: 1, seed: 42, maxNewTokens: 40, logprobs: true };
   const alone = await tokensOf(s.submit([9], p));
-  const [a, b, c] = await Promise.all([tokensOf(s.submit([9], p)), tokensOf(s.submit([9], { ...p, seed: 43 })), tokensOf(s.submit([3, 3], p))]);
+  const [a, b, c] = await Promise.all([
+    tokensOf(s.submit([9], p)),
+    tokensOf(s.submit([9], { ...p, seed: 43 })),
+    tokensOf(s.submit([3, 3], p)),
+  ]);
   assert.deepEqual(a, alone);
   assert.notDeepEqual(b, alone);
   assert.equal(c.length, 40);
@@ -70,10 +78,13 @@ test('batched generation equals one-at-a-time generation token for token', async
   const lens = [12, 5, 30, 17, 9, 22];
   const one = mock({ maxSlots: 1 });
   const solo: number[][] = [];
-  for (let i = 0; i < prompts.length; i++) solo.push(await tokensOf(new Scheduler(one).submit(prompts[i]!, { ...greedy, maxNewTokens: lens[i]! })));
+  for (let i = 0; i < prompts.length; i++)
+    solo.push(await tokensOf(new Scheduler(one).submit(prompts[i]!, { ...greedy, maxNewTokens: lens[i]! })));
   const many = mock({ maxSlots: 4 });
   const s = new Scheduler(many);
-  const batched = await Promise.all(prompts.map((p, i) => tokensOf(s.submit(p, { ...greedy, maxNewTokens: lens[i]! }))));
+  const batched = await Promise.all(
+    prompts.map((p, i) => tokensOf(s.submit(p, { ...greedy, maxNewTokens: lens[i]! }))),
+  );
   assert.deepEqual(batched, solo);
   solo.forEach((out, i) => assert.deepEqual(out, greedyReference(next, prompts[i]!, lens[i]!)));
   assert.equal(Math.max(...many.calls.map((c) => c.length)), 4, 'forward calls carried 4 rows');
@@ -111,7 +122,9 @@ test('continuous batching: a request joins a running batch and the batch shrinks
 test('requests wait for a slot when all are taken, and all finish', async () => {
   const model = mock({ maxSlots: 2 });
   const s = new Scheduler(model);
-  const outs = await Promise.all([0, 1, 2, 3, 4].map((i) => tokensOf(s.submit([i + 1], { ...greedy, maxNewTokens: 6 + i }))));
+  const outs = await Promise.all(
+    [0, 1, 2, 3, 4].map((i) => tokensOf(s.submit([i + 1], { ...greedy, maxNewTokens: 6 + i }))),
+  );
   outs.forEach((o, i) => assert.deepEqual(o, greedyReference(next, [i + 1], 6 + i)));
   assert.ok(model.calls.every((c) => c.length <= 2));
   assert.equal(s.active, 0);
@@ -138,7 +151,10 @@ test('long prompts are prefilled in chunks with the same output', async () => {
   const model = mock();
   const out = await tokensOf(new Scheduler(model, { prefillChunk: 4 }).submit(prompt, { ...greedy, maxNewTokens: 5 }));
   assert.deepEqual(out, greedyReference(next, prompt, 5));
-  assert.deepEqual(model.calls.slice(0, 4).map((c) => c[0]), [4, 4, 2, 1]);
+  assert.deepEqual(
+    model.calls.slice(0, 4).map((c) => c[0]),
+    [4, 4, 2, 1],
+  );
 });
 
 test('a model error fails the requests in that batch, frees their slots, and the scheduler goes on', async () => {
@@ -154,15 +170,24 @@ test('a model error fails the requests in that batch, frees their slots, and the
 const drafter = (history: readonly number[], t: number) => {
   const h = [...history, t];
   const l = next(h);
-  if (hashTokens(h) % 5 === 0) { const wrong = new Float32Array(V); wrong[(hashTokens(h) + 7) % V] = 1; return wrong; }
+  if (hashTokens(h) % 5 === 0) {
+    const wrong = new Float32Array(V);
+    wrong[(hashTokens(h) + 7) % V] = 1;
+    return wrong;
+  }
   return l;
 };
 
 test('MTP speculation gives the same greedy and seeded tokens as plain decoding, in fewer steps', async () => {
   const prompts = [[1], [2, 3], [4, 5, 6], [7]];
-  for (const params of [{ ...greedy, maxNewTokens: 60 }, { temperature: 0.8, topP: 0.95, seed: 5, maxNewTokens: 60 }]) {
-    const plainModel = mock({ maxContext: 40 }), specModel = mock({ maxContext: 40, draft: drafter });
-    const plain = new Scheduler(plainModel), spec = new Scheduler(specModel);
+  for (const params of [
+    { ...greedy, maxNewTokens: 60 },
+    { temperature: 0.8, topP: 0.95, seed: 5, maxNewTokens: 60 },
+  ]) {
+    const plainModel = mock({ maxContext: 40 }),
+      specModel = mock({ maxContext: 40, draft: drafter });
+    const plain = new Scheduler(plainModel),
+      spec = new Scheduler(specModel);
     const a = await Promise.all(prompts.map((p) => tokensOf(plain.submit(p, params))));
     const b = await Promise.all(prompts.map((p) => tokensOf(spec.submit(p, params))));
     assert.deepEqual(b, a);

@@ -17,11 +17,12 @@ test('dequantisation multiplies each code by its block scale (hand example)', ()
 });
 
 test('quantise then dequantise stays within E4M3 rounding of each block amax', () => {
-  const rows = 200, cols = 300;
+  const rows = 200,
+    cols = 300;
   let seed = 1;
   const values = Float32Array.from({ length: rows * cols }, (_, k) => {
     seed = (seed * 1103515245 + 12345) % 2 ** 31;
-    return ((seed / 2 ** 31) - 0.5) * (k % 7 === 0 ? 10 : 1);
+    return (seed / 2 ** 31 - 0.5) * (k % 7 === 0 ? 10 : 1);
   });
   for (let i = 0; i < 128; i++) for (let j = 128; j < 256; j++) values[i * cols + j] = 0; // an all-zero block
   const q = quantizeFp8Blocks(values, [rows, cols]);
@@ -34,9 +35,18 @@ test('quantise then dequantise stays within E4M3 rounding of each block amax', (
       const x = values[i * cols + j]!;
       const err = Math.abs(back[i * cols + j]! - x);
       // Half an ulp of E4M3 (2^-4 relative for normals), or half the subnormal step 2^-10 in scaled units.
-      assert.ok(err <= Math.max(Math.abs(x) * 2 ** -4, s * 2 ** -10) * (1 + 1e-6), `(${i}, ${j}): ${x} -> ${back[i * cols + j]}`);
+      assert.ok(
+        err <= Math.max(Math.abs(x) * 2 ** -4, s * 2 ** -10) * (1 + 1e-6),
+        `(${i}, ${j}): ${x} -> ${back[i * cols + j]}`,
+      );
     }
   }
-  assert.throws(() => quantizeFp8Blocks(new Float32Array(5), [2, 3]), /shape \[2, 3\] has 6 elements but the data has 5/);
-  assert.throws(() => dequantizeFp8Blocks({ ...q, scaleInv: new Float32Array(5) }), /expected 2 x 3 = 6 block scales, got 5/);
+  assert.throws(
+    () => quantizeFp8Blocks(new Float32Array(5), [2, 3]),
+    /shape \[2, 3\] has 6 elements but the data has 5/,
+  );
+  assert.throws(
+    () => dequantizeFp8Blocks({ ...q, scaleInv: new Float32Array(5) }),
+    /expected 2 x 3 = 6 block scales, got 5/,
+  );
 });

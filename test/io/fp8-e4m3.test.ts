@@ -80,7 +80,7 @@ test('encodeE4M3 saturates to +-448 and maps NaN to 0x7f', () => {
 
 test('encodeE4M3 agrees with a brute-force nearest search on random values', () => {
   let seed = 12345;
-  const rand = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const rand = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   for (let i = 0; i < 3000; i++) {
     const mag = 2 ** (rand() * 21.5 - 12); // 2^-12 .. 2^9.5, across subnormals, normals and saturation
     const x = rand() < 0.5 ? -mag : mag;

@@ -12,7 +12,10 @@ import { ggufTensorToFloat32, layoutGguf, parseGguf, type GgufTensor } from '../
 function concat(chunks: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
   let p = 0;
-  for (const c of chunks) { out.set(c, p); p += c.length; }
+  for (const c of chunks) {
+    out.set(c, p);
+    p += c.length;
+  }
   return out;
 }
 
@@ -48,28 +51,52 @@ describe('GGUF byte layout', () => {
 describe('GGUF round trip', () => {
   const metadata = new Map<string, GgufValue>([
     ['general.architecture', gguf.str('deepseek2')],
-    ['u8', { type: 'u8', value: 200 }], ['i8', { type: 'i8', value: -5 }],
-    ['u16', { type: 'u16', value: 60000 }], ['i16', { type: 'i16', value: -30000 }],
-    ['u32', gguf.u32(4_000_000_000)], ['i32', gguf.i32(-7)], ['f32', gguf.f32(0.5)],
-    ['f64', { type: 'f64', value: Math.PI }], ['u64', gguf.u64(2n ** 40n)], ['i64', { type: 'i64', value: -(2n ** 40n) }],
-    ['bool', gguf.bool(true)], ['utf8', gguf.str('<｜User｜> 中文')],
-    ['tokens', gguf.arr('string', ['a', 'Ġb', ''])], ['types', gguf.arr('i32', [1, 3, -1])],
+    ['u8', { type: 'u8', value: 200 }],
+    ['i8', { type: 'i8', value: -5 }],
+    ['u16', { type: 'u16', value: 60000 }],
+    ['i16', { type: 'i16', value: -30000 }],
+    ['u32', gguf.u32(4_000_000_000)],
+    ['i32', gguf.i32(-7)],
+    ['f32', gguf.f32(0.5)],
+    ['f64', { type: 'f64', value: Math.PI }],
+    ['u64', gguf.u64(2n ** 40n)],
+    ['i64', { type: 'i64', value: -(2n ** 40n) }],
+    ['bool', gguf.bool(true)],
+    ['utf8', gguf.str('<｜User｜> 中文')],
+    ['tokens', gguf.arr('string', ['a', 'Ġb', ''])],
+    ['types', gguf.arr('i32', [1, 3, -1])],
   ]);
 
   it('reads back every metadata type and F32/F16/BF16/Q8_0 tensors', () => {
     const values = Float32Array.from({ length: 64 }, (_, i) => Math.sin(i) * 3);
-    const tensors: GgufTensor[] = (['F32', 'F16', 'BF16', 'Q8_0'] as const).map((type) => ({ name: `t.${type}`, type, shape: [2, 32], data: encodeGgufData(type, values) }));
+    const tensors: GgufTensor[] = (['F32', 'F16', 'BF16', 'Q8_0'] as const).map((type) => ({
+      name: `t.${type}`,
+      type,
+      shape: [2, 32],
+      data: encodeGgufData(type, values),
+    }));
     tensors.push(f32Tensor('scalar-ish', [3], [1, -2, 3]));
     const back = parseGguf(concat(layoutGguf(metadata, tensors)));
     assert.equal(back.version, 3);
-    assert.deepEqual([...back.metadata.entries()], [...metadata.entries()].map(([k, v]) => [k, v.type === 'f32' ? v : v]));
-    assert.deepEqual([...back.tensors.keys()], tensors.map((t) => t.name));
+    assert.deepEqual(
+      [...back.metadata.entries()],
+      [...metadata.entries()].map(([k, v]) => [k, v.type === 'f32' ? v : v]),
+    );
+    assert.deepEqual(
+      [...back.tensors.keys()],
+      tensors.map((t) => t.name),
+    );
     assert.deepEqual(ggufTensorToFloat32(back.tensors.get('t.F32')!), values);
-    for (const [type, tol] of [['F16', 2e-3], ['BF16', 2e-2], ['Q8_0', 3 / 127 / 2 + 1e-3]] as const) {
+    for (const [type, tol] of [
+      ['F16', 2e-3],
+      ['BF16', 2e-2],
+      ['Q8_0', 3 / 127 / 2 + 1e-3],
+    ] as const) {
       const t = back.tensors.get(`t.${type}`)!;
       assert.deepEqual(t.shape, [2, 32]);
       const got = ggufTensorToFloat32(t);
-      for (let i = 0; i < 64; i++) assert.ok(Math.abs(got[i]! - values[i]!) <= tol, `${type}[${i}]: ${got[i]} vs ${values[i]}`);
+      for (let i = 0; i < 64; i++)
+        assert.ok(Math.abs(got[i]! - values[i]!) <= tol, `${type}[${i}]: ${got[i]} vs ${values[i]}`);
     }
   });
 
@@ -86,15 +113,25 @@ describe('GGUF round trip', () => {
   it('refuses mistyped metadata, duplicate tensors and data of the wrong size', () => {
     assert.throws(() => layoutGguf(new Map([['k', gguf.u32(1.5)]]), []), /metadata "k" holds 1.5; expected a u32/);
     assert.throws(() => layoutGguf(new Map(), [f32Tensor('x', [1], [1]), f32Tensor('x', [1], [2])]), /appears twice/);
-    assert.throws(() => layoutGguf(new Map(), [{ name: 'x', type: 'F32', shape: [2], data: new Uint8Array(4) }]), /needs 8 bytes, got 4/);
-    assert.throws(() => layoutGguf(new Map(), [{ name: 'q', type: 'Q8_0', shape: [2, 20], data: new Uint8Array(0) }]), /multiple of 32/);
+    assert.throws(
+      () => layoutGguf(new Map(), [{ name: 'x', type: 'F32', shape: [2], data: new Uint8Array(4) }]),
+      /needs 8 bytes, got 4/,
+    );
+    assert.throws(
+      () => layoutGguf(new Map(), [{ name: 'q', type: 'Q8_0', shape: [2, 20], data: new Uint8Array(0) }]),
+      /multiple of 32/,
+    );
   });
 });
 
 describe('Q8_0', () => {
   it('quantises as ggml: d = amax/127 in f16, q = round(x/d) with ties away from zero', () => {
     const x = new Float32Array(32);
-    x[0] = 127; x[1] = -63.5; x[2] = 0.49; x[3] = 1.5; x[31] = -127;
+    x[0] = 127;
+    x[1] = -63.5;
+    x[2] = 0.49;
+    x[3] = 1.5;
+    x[31] = -127;
     const b = quantizeQ8_0(x);
     const v = new DataView(b.buffer);
     assert.equal(v.getUint16(0, true), 0x3c00); // d = 1.0 in f16
@@ -105,21 +142,43 @@ describe('Q8_0', () => {
 });
 
 describe('GGUF errors', () => {
-  const good = concat(layoutGguf(new Map<string, GgufValue>([['general.name', gguf.str('m')], ['tokens', gguf.arr('string', ['x', 'y'])]]), [f32Tensor('w', [4, 8], Array.from({ length: 32 }, (_, i) => i))]));
+  const good = concat(
+    layoutGguf(
+      new Map<string, GgufValue>([
+        ['general.name', gguf.str('m')],
+        ['tokens', gguf.arr('string', ['x', 'y'])],
+      ]),
+      [
+        f32Tensor(
+          'w',
+          [4, 8],
+          Array.from({ length: 32 }, (_, i) => i),
+        ),
+      ],
+    ),
+  );
 
   it('reports a truncated file at every cut point with what it was reading', () => {
     for (let cut = 0; cut < good.length; cut += 7) {
       if (cut >= 96 + 128) break; // data of w ends at 96 + 128
-      assert.throws(() => parseGguf(good.subarray(0, cut), 'm.gguf'), (err: Error) => {
-        assert.match(err.message, /^m\.gguf: /);
-        assert.match(err.message, /truncated|not a GGUF file|starts with/);
-        return true;
-      }, `cut at ${cut}`);
+      assert.throws(
+        () => parseGguf(good.subarray(0, cut), 'm.gguf'),
+        (err: Error) => {
+          assert.match(err.message, /^m\.gguf: /);
+          assert.match(err.message, /truncated|not a GGUF file|starts with/);
+          return true;
+        },
+        `cut at ${cut}`,
+      );
     }
   });
 
   it('names a bad magic, version, value type and tensor type', () => {
-    const bad = (at: number, value: number): Uint8Array => { const b = good.slice(); new DataView(b.buffer).setUint32(at, value, true); return b; };
+    const bad = (at: number, value: number): Uint8Array => {
+      const b = good.slice();
+      new DataView(b.buffer).setUint32(at, value, true);
+      return b;
+    };
     assert.throws(() => parseGguf(bad(0, 0x12345678), 'x'), /expected the GGUF magic/);
     assert.throws(() => parseGguf(bad(4, 9), 'x'), /GGUF version 9; expected 2 or 3/);
     assert.throws(() => parseGguf(bad(24 + 8 + 12, 99), 'x'), /value type 99/);

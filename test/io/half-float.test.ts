@@ -94,7 +94,10 @@ test('bfloat16 Float32Array fast path equals the generic encoder, including ties
 test('float16 arrays round-trip', () => {
   const xs = [0, 1, -2.5, 0.1, 65504, 1e-7];
   const back = decodeF16Array(encodeF16Array(xs));
-  assert.deepEqual([...back], xs.map((x) => Math.fround(decodeF16(encodeF16(x)))));
+  assert.deepEqual(
+    [...back],
+    xs.map((x) => Math.fround(decodeF16(encodeF16(x)))),
+  );
   assert.equal(back[1], 1);
   assert.equal(back[2], -2.5);
 });

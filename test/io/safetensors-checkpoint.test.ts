@@ -20,7 +20,11 @@ import { assertSameTensors, sampleTensors } from './st-fixtures.js';
 function layers(n: number, floats: number): Map<string, StoredTensor> {
   const m = new Map<string, StoredTensor>();
   for (let i = 0; i < n; i++) {
-    m.set(`model.layers.${i}.w`, { dtype: 'F32', shape: [floats], data: Float32Array.from({ length: floats }, (_, j) => i * 1000 + j) });
+    m.set(`model.layers.${i}.w`, {
+      dtype: 'F32',
+      shape: [floats],
+      data: Float32Array.from({ length: floats }, (_, j) => i * 1000 + j),
+    });
   }
   return m;
 }
@@ -29,8 +33,16 @@ test('sharded round trip writes shards in order and a transformers-style index',
   const dir = await mkdtemp(join(tmpdir(), 'ckpt-'));
   const tensors = layers(5, 100); // 400 bytes each
   const files = await writeSafetensorsCheckpoint(dir, tensors, { maxShardBytes: 1000 });
-  assert.deepEqual(files, ['model-00001-of-00003.safetensors', 'model-00002-of-00003.safetensors', 'model-00003-of-00003.safetensors', INDEX_FILE]);
-  const index = JSON.parse(await readFile(join(dir, INDEX_FILE), 'utf8')) as { metadata: { total_size: number }; weight_map: Record<string, string> };
+  assert.deepEqual(files, [
+    'model-00001-of-00003.safetensors',
+    'model-00002-of-00003.safetensors',
+    'model-00003-of-00003.safetensors',
+    INDEX_FILE,
+  ]);
+  const index = JSON.parse(await readFile(join(dir, INDEX_FILE), 'utf8')) as {
+    metadata: { total_size: number };
+    weight_map: Record<string, string>;
+  };
   assert.equal(index.metadata.total_size, 2000);
   assert.equal(index.weight_map['model.layers.0.w'], 'model-00001-of-00003.safetensors');
   assert.equal(index.weight_map['model.layers.1.w'], 'model-00001-of-00003.safetensors');
@@ -51,7 +63,11 @@ test('sharded round trip writes shards in order and a transformers-style index',
 
 test('a tensor larger than the shard limit gets a shard of its own', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'ckpt-'));
-  const tensors = new Map([...layers(1, 10), ['big', { dtype: 'F32', shape: [1000], data: new Float32Array(1000) } as StoredTensor], ...layers(3, 10)]);
+  const tensors = new Map([
+    ...layers(1, 10),
+    ['big', { dtype: 'F32', shape: [1000], data: new Float32Array(1000) } as StoredTensor],
+    ...layers(3, 10),
+  ]);
   const files = await writeSafetensorsCheckpoint(dir, tensors, { maxShardBytes: 100 });
   assert.equal(files.length, 4);
   assertSameTensors((await readSafetensorsCheckpoint(dir)).tensors, tensors);
@@ -67,28 +83,48 @@ test('one shard is written as model.safetensors, and saves replace stale files o
   assert.deepEqual((await readdir(dir)).sort(), ['config.json', SINGLE_FILE]);
   assertSameTensors((await readSafetensorsCheckpoint(dir)).tensors, single);
   await writeSafetensorsCheckpoint(dir, layers(3, 100), { maxShardBytes: 800 });
-  assert.deepEqual((await readdir(dir)).sort(), ['config.json', 'model-00001-of-00002.safetensors', 'model-00002-of-00002.safetensors', INDEX_FILE]);
+  assert.deepEqual((await readdir(dir)).sort(), [
+    'config.json',
+    'model-00001-of-00002.safetensors',
+    'model-00002-of-00002.safetensors',
+    INDEX_FILE,
+  ]);
 });
 
 test('inconsistent indexes and missing files are clear errors', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'ckpt-'));
-  await assert.rejects(readSafetensorsCheckpoint(dir), /holds neither model\.safetensors nor model\.safetensors\.index\.json/);
+  await assert.rejects(
+    readSafetensorsCheckpoint(dir),
+    /holds neither model\.safetensors nor model\.safetensors\.index\.json/,
+  );
   await assert.rejects(readSafetensorsCheckpoint(join(dir, 'nothing')), /does not exist/);
   await writeSafetensorsCheckpoint(dir, layers(3, 100), { maxShardBytes: 800 });
   const indexPath = join(dir, INDEX_FILE);
   const index = JSON.parse(await readFile(indexPath, 'utf8')) as { weight_map: Record<string, string> };
 
-  const moved = { ...index, weight_map: { ...index.weight_map, 'model.layers.0.w': 'model-00002-of-00002.safetensors' } };
+  const moved = {
+    ...index,
+    weight_map: { ...index.weight_map, 'model.layers.0.w': 'model-00002-of-00002.safetensors' },
+  };
   await writeFile(indexPath, JSON.stringify(moved));
-  await assert.rejects(readSafetensorsCheckpoint(dir), /tensor "model\.layers\.0\.w" is stored in this shard but is listed under model-00002-of-00002/);
+  await assert.rejects(
+    readSafetensorsCheckpoint(dir),
+    /tensor "model\.layers\.0\.w" is stored in this shard but is listed under model-00002-of-00002/,
+  );
 
   const extra = { ...index, weight_map: { ...index.weight_map, ghost: 'model-00001-of-00002.safetensors' } };
   await writeFile(indexPath, JSON.stringify(extra));
-  await assert.rejects(readSafetensorsCheckpoint(dir), /the index lists tensor "ghost" in this shard but the shard does not hold it/);
+  await assert.rejects(
+    readSafetensorsCheckpoint(dir),
+    /the index lists tensor "ghost" in this shard but the shard does not hold it/,
+  );
 
   const escape = { weight_map: { 'model.layers.0.w': '../evil.safetensors' } };
   await writeFile(indexPath, JSON.stringify(escape));
-  await assert.rejects(readSafetensorsCheckpoint(dir), /weight_map\["model\.layers\.0\.w"\] is "\.\.\/evil\.safetensors"; expected a file name/);
+  await assert.rejects(
+    readSafetensorsCheckpoint(dir),
+    /weight_map\["model\.layers\.0\.w"\] is "\.\.\/evil\.safetensors"; expected a file name/,
+  );
 
   await writeFile(indexPath, '{"weight_map": 3}');
   await assert.rejects(readSafetensorsCheckpoint(dir), /"weight_map" is 3; expected an object/);

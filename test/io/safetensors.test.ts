@@ -43,7 +43,10 @@ test('the header is padded to 8 bytes and every tensor starts aligned to its ite
   const bytes = serializeSafetensors(sampleTensors(), { format: 'pt' });
   const n = Number(new DataView(bytes.buffer).getBigUint64(0, true));
   assert.equal(n % 8, 0);
-  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n))) as Record<string, { dtype: string; data_offsets: number[] }>;
+  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n))) as Record<
+    string,
+    { dtype: string; data_offsets: number[] }
+  >;
   const size: Record<string, number> = { F64: 8, I64: 8, F32: 4, I32: 4, F16: 2, BF16: 2, I16: 2 };
   for (const [name, e] of Object.entries(header)) {
     if (name === '__metadata__') continue;
@@ -86,7 +89,11 @@ test('reads the files the Python library wrote in shared/reference', { skip: !ex
 test('tensorToFloat32 decodes 16-bit and FP8 storage exactly', () => {
   const values = [1, -2.5, 0.375, 448];
   for (const dt of ['F64', 'F32', 'F16', 'BF16', 'F8_E4M3', 'I32', 'I64'] as Dtype[]) {
-    const t: StoredTensor = { dtype: dt, shape: [4], data: fromNumbers(dt, dt.startsWith('I') ? [1, -2, 3, 448] : values) };
+    const t: StoredTensor = {
+      dtype: dt,
+      shape: [4],
+      data: fromNumbers(dt, dt.startsWith('I') ? [1, -2, 3, 448] : values),
+    };
     const want = dt.startsWith('I') ? [1, -2, 3, 448] : values;
     assert.deepEqual([...tensorToFloat32(t)], want, dt);
   }
@@ -95,10 +102,22 @@ test('tensorToFloat32 decodes 16-bit and FP8 storage exactly', () => {
 
 test('writing rejects bad tensors with the tensor named', async () => {
   const bad = (t: StoredTensor): Map<string, StoredTensor> => new Map([['w', t]]);
-  assert.throws(() => serializeSafetensors(bad({ dtype: 'F32', shape: [2, 2], data: new Float32Array(3) })), /"w": shape \[2, 2\] has 4 elements but data has 3/);
-  assert.throws(() => serializeSafetensors(bad({ dtype: 'BF16', shape: [2], data: new Float32Array(2) })), /"w": dtype BF16 needs a Uint16Array, got Float32Array/);
-  assert.throws(() => serializeSafetensors(bad({ dtype: 'F32', shape: [-1], data: new Float32Array(0) })), /shape is \[-1\]/);
-  assert.throws(() => serializeSafetensors(new Map([['__metadata__', { dtype: 'F32', shape: [1], data: new Float32Array(1) }]])), /reserved/);
+  assert.throws(
+    () => serializeSafetensors(bad({ dtype: 'F32', shape: [2, 2], data: new Float32Array(3) })),
+    /"w": shape \[2, 2\] has 4 elements but data has 3/,
+  );
+  assert.throws(
+    () => serializeSafetensors(bad({ dtype: 'BF16', shape: [2], data: new Float32Array(2) })),
+    /"w": dtype BF16 needs a Uint16Array, got Float32Array/,
+  );
+  assert.throws(
+    () => serializeSafetensors(bad({ dtype: 'F32', shape: [-1], data: new Float32Array(0) })),
+    /shape is \[-1\]/,
+  );
+  assert.throws(
+    () => serializeSafetensors(new Map([['__metadata__', { dtype: 'F32', shape: [1], data: new Float32Array(1) }]])),
+    /reserved/,
+  );
 });
 
 test('a failed write leaves the old file in place and no temporary file behind', async () => {
@@ -116,7 +135,9 @@ test('a failed write leaves the old file in place and no temporary file behind',
   assert.deepEqual(await readFile(path), before);
   assert.deepEqual(await readdir(dir), ['model.safetensors']);
 
-  await assert.rejects(writeSafetensors(path, new Map([['w', { dtype: 'F32', shape: [3], data: new Float32Array(2) }]])));
+  await assert.rejects(
+    writeSafetensors(path, new Map([['w', { dtype: 'F32', shape: [3], data: new Float32Array(2) }]])),
+  );
   assertSameTensors((await readSafetensors(path)).tensors, original);
 
   await writeFile(join(dir, 'other'), 'x');

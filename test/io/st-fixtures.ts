@@ -7,7 +7,17 @@ import { StoredTensor } from '../../src/io/safetensors.js';
 export function sampleTensors(): Map<string, StoredTensor> {
   const m = new Map<string, StoredTensor>();
   const shapes: Record<Dtype, number[]> = {
-    F64: [2, 3], F32: [3, 1, 2], F16: [5], BF16: [2, 2], F8_E4M3: [7], I64: [3], I32: [2, 2], I16: [3], I8: [3], U8: [3], BOOL: [4],
+    F64: [2, 3],
+    F32: [3, 1, 2],
+    F16: [5],
+    BF16: [2, 2],
+    F8_E4M3: [7],
+    I64: [3],
+    I32: [2, 2],
+    I16: [3],
+    I8: [3],
+    U8: [3],
+    BOOL: [4],
   };
   const values: Record<Dtype, number[]> = {
     F64: [0.1, -2.5, 1e300, -0, 3.14159, 7],
@@ -22,13 +32,17 @@ export function sampleTensors(): Map<string, StoredTensor> {
     U8: [0, 255, 17],
     BOOL: [0, 1, 1, 0],
   };
-  for (const dt of DTYPE_NAMES) m.set(`t.${dt.toLowerCase()}`, { dtype: dt, shape: shapes[dt], data: fromNumbers(dt, values[dt]) });
+  for (const dt of DTYPE_NAMES)
+    m.set(`t.${dt.toLowerCase()}`, { dtype: dt, shape: shapes[dt], data: fromNumbers(dt, values[dt]) });
   m.set('scalar', { dtype: 'F32', shape: [], data: new Float32Array([9]) });
   m.set('empty', { dtype: 'F32', shape: [0, 4], data: new Float32Array(0) });
   return m;
 }
 
-export function assertSameTensors(got: ReadonlyMap<string, StoredTensor>, want: ReadonlyMap<string, StoredTensor>): void {
+export function assertSameTensors(
+  got: ReadonlyMap<string, StoredTensor>,
+  want: ReadonlyMap<string, StoredTensor>,
+): void {
   assert.deepEqual([...got.keys()].sort(), [...want.keys()].sort());
   for (const [name, w] of want) {
     const g = got.get(name)!;
@@ -38,4 +52,3 @@ export function assertSameTensors(got: ReadonlyMap<string, StoredTensor>, want: 
     assert.deepEqual(g.data, w.data, name);
   }
 }
-

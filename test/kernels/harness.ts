@@ -9,7 +9,10 @@ import type { Backend } from '../../src/kernels/backend.js';
 import { ReferenceBackend } from '../../src/kernels/reference.js';
 import { createWasmBackend, type WasmBackend } from '../../src/kernels/wasm/index.js';
 
-export interface Variant { label: string; backend: Backend }
+export interface Variant {
+  label: string;
+  backend: Backend;
+}
 
 /** Starts the four WASM variants plus a reference backend on its own memory. */
 export async function startBackends(): Promise<{ ref: Backend; variants: Variant[]; dispose(): void }> {
@@ -22,7 +25,13 @@ export async function startBackends(): Promise<{ ref: Backend; variants: Variant
   }
   const memory = new WebAssembly.Memory({ initial: 64, maximum: 65536 });
   const ref = new ReferenceBackend(memory, 64);
-  return { ref, variants, dispose: () => { for (const v of variants) v.backend.dispose(); } };
+  return {
+    ref,
+    variants,
+    dispose: () => {
+      for (const v of variants) v.backend.dispose();
+    },
+  };
 }
 
 /** Seeded uniform numbers (mulberry32), the same stream for every backend. */
@@ -40,30 +49,38 @@ export function rng(seed: number): () => number {
 /** Bump allocation of float32 / int32 buffers in a backend's memory. */
 export class Arena {
   private top: number;
-  constructor(readonly be: Backend) { this.top = Math.ceil(be.heapBase / 64) * 64; }
+  constructor(readonly be: Backend) {
+    this.top = Math.ceil(be.heapBase / 64) * 64;
+  }
 
   private take(n: number): number {
     const ptr = this.top;
-    this.top += Math.ceil(Math.max(n, 1) * 4 / 64) * 64 + 64;
+    this.top += Math.ceil((Math.max(n, 1) * 4) / 64) * 64 + 64;
     this.be.ensureMemory(this.top);
     return ptr;
   }
 
   /** Float32 buffer with values from gen(i) (uniform in [-1, 1) by default). */
   floats(n: number, r: () => number, gen?: (i: number) => number): number {
-    const p = this.take(n), f = this.be.f32();
+    const p = this.take(n),
+      f = this.be.f32();
     for (let i = 0; i < n; i++) f[(p >>> 2) + i] = gen ? gen(i) : r() * 2 - 1;
     return p;
   }
 
   ints(values: ArrayLike<number>): number {
-    const p = this.take(values.length), v = this.be.i32();
+    const p = this.take(values.length),
+      v = this.be.i32();
     for (let i = 0; i < values.length; i++) v[(p >>> 2) + i] = values[i]!;
     return p;
   }
 }
 
-export interface Out { ptr: number; n: number; int?: boolean }
+export interface Out {
+  ptr: number;
+  n: number;
+  int?: boolean;
+}
 
 /** A kernel call: builds its inputs in the arena, calls the backend, returns the buffers to compare. */
 export type Case = (be: Backend, arena: Arena, r: () => number) => Out[];
@@ -88,13 +105,19 @@ export function check(name: string, ref: Backend, variants: Variant[], c: Case, 
 
 function compare(what: string, got: number[], want: number[], tol: number, exact: boolean): void {
   assert.equal(got.length, want.length, `${what}: length`);
-  let ss = 0, cnt = 0;
-  for (const w of want) if (Number.isFinite(w)) { ss += w * w; cnt++; }
+  let ss = 0,
+    cnt = 0;
+  for (const w of want)
+    if (Number.isFinite(w)) {
+      ss += w * w;
+      cnt++;
+    }
   const rms = cnt ? Math.sqrt(ss / cnt) : 0;
   for (let i = 0; i < want.length; i++) {
-    const g = got[i]!, w = want[i]!;
+    const g = got[i]!,
+      w = want[i]!;
     if (exact || !Number.isFinite(w)) {
-      if (!(Object.is(g, w) || (g === w))) assert.fail(`${what}: element ${i} is ${g}, expected ${w}`);
+      if (!(Object.is(g, w) || g === w)) assert.fail(`${what}: element ${i} is ${g}, expected ${w}`);
       continue;
     }
     if (!(Math.abs(g - w) <= tol * (Math.abs(w) + rms))) {

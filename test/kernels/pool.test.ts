@@ -14,7 +14,8 @@ test('an out-of-bounds kernel call throws and the pool keeps working', async () 
   try {
     const bad = 0xfff00000; // far past the mapped memory
     assert.throws(() => be.unary(UnaryOp.EXP, bad, bad, 1 << 16), /out of bounds/);
-    const x = be.heapBase, n = 1000;
+    const x = be.heapBase,
+      n = 1000;
     be.f32().fill(0.5, x >>> 2, (x >>> 2) + n);
     be.unary(UnaryOp.EXP, x, x + 4096, n);
     const out = be.f32().subarray((x + 4096) >>> 2, ((x + 4096) >>> 2) + n);

@@ -35,7 +35,10 @@ async function runInfo(args: string[]): Promise<string> {
 
 test('info deepseek-v3 --json prints exactly the five integer figures', async () => {
   const out = await runInfo(['deepseek-v3', '--json']);
-  assert.equal(out, '{"total_params":671026419200,"active_params":36625618432,"mtp_params":11610068224,"kv_cache_bytes_per_token":70272,"mha_kv_cache_bytes_per_token":4997120}\n');
+  assert.equal(
+    out,
+    '{"total_params":671026419200,"active_params":36625618432,"mtp_params":11610068224,"kv_cache_bytes_per_token":70272,"mha_kv_cache_bytes_per_token":4997120}\n',
+  );
 });
 
 test('info prints a readable table', async () => {
@@ -48,12 +51,21 @@ test('info prints a readable table', async () => {
 
 test('config arguments: preset, folder, file; unknown names are errors', { skip: !existsSync(TINY) }, async () => {
   const fromDir = await resolveConfig(TINY);
-  const fromFile = await resolveConfig(join(TINY, "config.json"));
+  const fromFile = await resolveConfig(join(TINY, 'config.json'));
   assert.deepEqual(fromDir.config, fromFile.config);
   assert.equal((await resolveConfig('bench-small')).config.hidden_size, 256);
   const json = JSON.parse(await runInfo([TINY, '--json'])) as Record<string, number>;
-  assert.deepEqual(Object.keys(json), ['total_params', 'active_params', 'mtp_params', 'kv_cache_bytes_per_token', 'mha_kv_cache_bytes_per_token']);
+  assert.deepEqual(Object.keys(json), [
+    'total_params',
+    'active_params',
+    'mtp_params',
+    'kv_cache_bytes_per_token',
+    'mha_kv_cache_bytes_per_token',
+  ]);
   assert.equal(json['kv_cache_bytes_per_token'], 3 * (16 + 8) * 2);
-  await assert.rejects(resolveConfig('no-such-model'), /"no-such-model" is neither a preset \(deepseek-v3, deepseek-v2-lite, bench-small\) nor an existing/);
+  await assert.rejects(
+    resolveConfig('no-such-model'),
+    /"no-such-model" is neither a preset \(deepseek-v3, deepseek-v2-lite, bench-small\) nor an existing/,
+  );
   await assert.rejects(runInfo([]), /info: give a config\.json path/);
 });

@@ -21,13 +21,26 @@ const BENCH = join(SHARED, 'bench', 'bench-small.json');
 
 /** Total main-model parameters by formula (MLA + dense/MoE MLPs + embedding, norm, head). */
 function formulaTotal(c: DeepseekV3Config): number {
-  const d = c.hidden_size, h = c.num_attention_heads, qk = c.qk_nope_head_dim + c.qk_rope_head_dim;
+  const d = c.hidden_size,
+    h = c.num_attention_heads,
+    qk = c.qk_nope_head_dim + c.qk_rope_head_dim;
   const q = c.q_lora_rank === null ? d * h * qk : d * c.q_lora_rank + c.q_lora_rank + c.q_lora_rank * h * qk;
-  const attn = q + d * (c.kv_lora_rank + c.qk_rope_head_dim) + c.kv_lora_rank + c.kv_lora_rank * h * (c.qk_nope_head_dim + c.v_head_dim) + h * c.v_head_dim * d;
+  const attn =
+    q +
+    d * (c.kv_lora_rank + c.qk_rope_head_dim) +
+    c.kv_lora_rank +
+    c.kv_lora_rank * h * (c.qk_nope_head_dim + c.v_head_dim) +
+    h * c.v_head_dim * d;
   const expert = 3 * d * c.moe_intermediate_size;
-  const moe = c.n_routed_experts * d + (c.topk_method === 'noaux_tc' ? c.n_routed_experts : 0) + (c.n_routed_experts + c.n_shared_experts) * expert;
+  const moe =
+    c.n_routed_experts * d +
+    (c.topk_method === 'noaux_tc' ? c.n_routed_experts : 0) +
+    (c.n_routed_experts + c.n_shared_experts) * expert;
   const dense = 3 * d * c.intermediate_size;
-  const moeLayers = Array.from({ length: c.num_hidden_layers }, (_, l) => l >= c.first_k_dense_replace && l % c.moe_layer_freq === 0).filter(Boolean).length;
+  const moeLayers = Array.from(
+    { length: c.num_hidden_layers },
+    (_, l) => l >= c.first_k_dense_replace && l % c.moe_layer_freq === 0,
+  ).filter(Boolean).length;
   const blocks = c.num_hidden_layers * (attn + 2 * d) + moeLayers * moe + (c.num_hidden_layers - moeLayers) * dense;
   return blocks + c.vocab_size * d * (c.tie_word_embeddings ? 1 : 2) + d;
 }
@@ -56,9 +69,12 @@ test('presets are the shipped config.json values and bench-small matches shared/
   assert.equal(lite.scoring_func, 'softmax');
   assert.equal(lite.topk_method, 'greedy');
   assert.equal(lite.n_shared_experts, 2);
-  assert.throws(() => getPreset('gpt-5'), /preset "gpt-5" is unknown; expected one of deepseek-v3, deepseek-v2-lite, bench-small/);
+  assert.throws(
+    () => getPreset('gpt-5'),
+    /preset "gpt-5" is unknown; expected one of deepseek-v3, deepseek-v2-lite, bench-small/,
+  );
   // Fresh copies: mutating one does not change the next.
-  (presetConfigJson('bench-small')!)['hidden_size'] = 1;
+  presetConfigJson('bench-small')!['hidden_size'] = 1;
   assert.equal(getPreset('bench-small').hidden_size, 256);
   if (existsSync(BENCH)) {
     const file = JSON.parse(readFileSync(BENCH, 'utf8')) as Record<string, unknown>;
@@ -67,11 +83,15 @@ test('presets are the shipped config.json values and bench-small matches shared/
   }
 });
 
-test('the tensor list equals the keys and shapes of the reference checkpoint', { skip: !existsSync(TINY) }, async () => {
-  const cfg = parseDeepseekV3Config(JSON.parse(readFileSync(join(TINY, "config.json"), 'utf8'))).config;
-  const header = await readSafetensorsHeader(join(TINY, "model.safetensors"));
+test('the tensor list equals the keys and shapes of the reference checkpoint', {
+  skip: !existsSync(TINY),
+}, async () => {
+  const cfg = parseDeepseekV3Config(JSON.parse(readFileSync(join(TINY, 'config.json'), 'utf8'))).config;
+  const header = await readSafetensorsHeader(join(TINY, 'model.safetensors'));
   const fromFile = header.entries.map((e) => `${e.name} ${e.shape.join('x')}`).sort();
-  const fromList = checkpointTensors(cfg).map((t) => `${t.name} ${t.shape.join('x')}`).sort();
+  const fromList = checkpointTensors(cfg)
+    .map((t) => `${t.name} ${t.shape.join('x')}`)
+    .sort();
   assert.deepEqual(fromList, fromFile);
 });
 
@@ -115,19 +135,28 @@ test('totals equal the closed-form count for varied configs', () => {
     const cfg = parseDeepseekV3Config(raw).config;
     assert.equal(modelFigures(cfg).total_params, formulaTotal(cfg), JSON.stringify(raw));
   }
-  for (const name of presetNames()) assert.equal(modelFigures(getPreset(name)).total_params, formulaTotal(getPreset(name)), name);
+  for (const name of presetNames())
+    assert.equal(modelFigures(getPreset(name)).total_params, formulaTotal(getPreset(name)), name);
 });
 
 test('key list details: q_proj without LoRA, bias only for noaux_tc, attention biases, ties, MTP', () => {
-  const names = (raw: Record<string, unknown>): Set<string> => new Set(checkpointTensors(parseDeepseekV3Config(raw).config).map((t) => t.name));
+  const names = (raw: Record<string, unknown>): Set<string> =>
+    new Set(checkpointTensors(parseDeepseekV3Config(raw).config).map((t) => t.name));
   const base = presetConfigJson('bench-small')!;
   const noLora = names({ ...base, q_lora_rank: null });
-  assert.ok(noLora.has('model.layers.0.self_attn.q_proj.weight') && !noLora.has('model.layers.0.self_attn.q_a_proj.weight'));
+  assert.ok(
+    noLora.has('model.layers.0.self_attn.q_proj.weight') && !noLora.has('model.layers.0.self_attn.q_a_proj.weight'),
+  );
   const greedy = names({ ...base, topk_method: 'greedy' });
-  assert.ok(!greedy.has('model.layers.1.mlp.gate.e_score_correction_bias') && greedy.has('model.layers.1.mlp.gate.weight'));
+  assert.ok(
+    !greedy.has('model.layers.1.mlp.gate.e_score_correction_bias') && greedy.has('model.layers.1.mlp.gate.weight'),
+  );
   const biased = names({ ...base, attention_bias: true });
-  for (const b of ['q_a_proj', 'kv_a_proj_with_mqa', 'o_proj']) assert.ok(biased.has(`model.layers.2.self_attn.${b}.bias`), b);
-  assert.ok(!biased.has('model.layers.2.self_attn.q_b_proj.bias') && !biased.has('model.layers.2.self_attn.kv_b_proj.bias'));
+  for (const b of ['q_a_proj', 'kv_a_proj_with_mqa', 'o_proj'])
+    assert.ok(biased.has(`model.layers.2.self_attn.${b}.bias`), b);
+  assert.ok(
+    !biased.has('model.layers.2.self_attn.q_b_proj.bias') && !biased.has('model.layers.2.self_attn.kv_b_proj.bias'),
+  );
 
   const tied = checkpointTensors(parseDeepseekV3Config({ ...base, tie_word_embeddings: true }).config);
   assert.equal(tied.find((t) => t.name === 'lm_head.weight')!.sharedWith, 'model.embed_tokens.weight');
@@ -136,11 +165,14 @@ test('key list details: q_proj without LoRA, bias only for noaux_tc, attention b
   const byName = new Map(v3.map((t) => [t.name, t]));
   assert.equal(byName.size, v3.length, 'names are unique');
   assert.deepEqual(byName.get('model.layers.61.eh_proj.weight')!.shape, [7168, 14336]);
-  for (const k of ['enorm', 'hnorm', 'shared_head.norm']) assert.deepEqual(byName.get(`model.layers.61.${k}.weight`)!.shape, [7168]);
+  for (const k of ['enorm', 'hnorm', 'shared_head.norm'])
+    assert.deepEqual(byName.get(`model.layers.61.${k}.weight`)!.shape, [7168]);
   assert.equal(byName.get('model.layers.61.embed_tokens.weight')!.sharedWith, 'model.embed_tokens.weight');
   assert.equal(byName.get('model.layers.61.shared_head.head.weight')!.sharedWith, 'lm_head.weight');
   assert.ok(byName.get('model.layers.61.mlp.experts.255.down_proj.weight')!.mtp);
-  assert.ok(byName.has('model.layers.2.mlp.down_proj.weight') && byName.has('model.layers.3.mlp.experts.0.up_proj.weight'));
+  assert.ok(
+    byName.has('model.layers.2.mlp.down_proj.weight') && byName.has('model.layers.3.mlp.experts.0.up_proj.weight'),
+  );
   assert.ok(!byName.has('model.layers.62.enorm.weight'));
   assert.deepEqual(byName.get('model.layers.3.self_attn.kv_b_proj.weight')!.shape, [128 * 256, 512]);
   assert.deepEqual(byName.get('model.layers.3.mlp.shared_experts.gate_proj.weight')!.shape, [2048, 7168]);
@@ -153,28 +185,43 @@ test('checkCheckpointTensors names missing tensors, wrong shapes, and warns abou
 
   const missing = new Map(good);
   missing.delete('model.layers.1.self_attn.kv_a_layernorm.weight');
-  assert.throws(() => checkCheckpointTensors(cfg, missing, 'ck'), /^Error: ck: 1 tensor does not match the config: "model\.layers\.1\.self_attn\.kv_a_layernorm\.weight" is missing \(expected shape \[64\]\)$/);
+  assert.throws(
+    () => checkCheckpointTensors(cfg, missing, 'ck'),
+    /^Error: ck: 1 tensor does not match the config: "model\.layers\.1\.self_attn\.kv_a_layernorm\.weight" is missing \(expected shape \[64\]\)$/,
+  );
 
   const wrong = new Map(good);
   wrong.set('model.layers.0.self_attn.kv_b_proj.weight', { shape: [512, 32] });
-  assert.throws(() => checkCheckpointTensors(cfg, wrong, 'ck'), /"model\.layers\.0\.self_attn\.kv_b_proj\.weight" has shape \[512, 32\]; expected \[512, 64\]/);
+  assert.throws(
+    () => checkCheckpointTensors(cfg, wrong, 'ck'),
+    /"model\.layers\.0\.self_attn\.kv_b_proj\.weight" has shape \[512, 32\]; expected \[512, 64\]/,
+  );
 
   const extra = new Map(good);
   extra.set('model.layers.4.enorm.weight', { shape: [256] });
-  assert.deepEqual(checkCheckpointTensors(cfg, extra, 'ck'), ['ck: ignoring 1 tensor the config does not use: model.layers.4.enorm.weight']);
+  assert.deepEqual(checkCheckpointTensors(cfg, extra, 'ck'), [
+    'ck: ignoring 1 tensor the config does not use: model.layers.4.enorm.weight',
+  ]);
 
   // The reference checkpoint passes as it is.
   if (existsSync(TINY)) {
-    const tiny = parseDeepseekV3Config(JSON.parse(readFileSync(join(TINY, "config.json"), 'utf8'))).config;
-    const header = await readSafetensorsHeader(join(TINY, "model.safetensors"));
+    const tiny = parseDeepseekV3Config(JSON.parse(readFileSync(join(TINY, 'config.json'), 'utf8'))).config;
+    const header = await readSafetensorsHeader(join(TINY, 'model.safetensors'));
     assert.deepEqual(checkCheckpointTensors(tiny, new Map(header.entries.map((e) => [e.name, e]))), []);
   }
 
   // FP8 checkpoints: weight_scale_inv next to 2-D weights, one scale per block; MTP copies optional.
   const v3 = getPreset('deepseek-v3');
-  const fp8 = new Map(checkpointTensors(v3).filter((t) => !t.sharedWith).map((t) => [t.name, { shape: t.shape }]));
+  const fp8 = new Map(
+    checkpointTensors(v3)
+      .filter((t) => !t.sharedWith)
+      .map((t) => [t.name, { shape: t.shape }]),
+  );
   fp8.set('model.layers.0.self_attn.kv_b_proj.weight_scale_inv', { shape: [256, 4] });
   assert.deepEqual(checkCheckpointTensors(v3, fp8), []);
   fp8.set('model.layers.0.self_attn.o_proj.weight_scale_inv', { shape: [56, 56] });
-  assert.throws(() => checkCheckpointTensors(v3, fp8), /"model\.layers\.0\.self_attn\.o_proj\.weight_scale_inv" has shape \[56, 56\]; expected \[56, 128\]/);
+  assert.throws(
+    () => checkCheckpointTensors(v3, fp8),
+    /"model\.layers\.0\.self_attn\.o_proj\.weight_scale_inv" has shape \[56, 56\]; expected \[56, 128\]/,
+  );
 });

@@ -14,40 +14,95 @@ import { forEachBackend } from '../helpers/backends.js';
 import { disposeModel, maxAbsDiff, randomTokens, tinyConfig, tinyModel } from './fixtures.js';
 
 /** The MoE layer computed the obvious way: every expert on every token, weighted by a dense [N, E] gate. */
-function plainMoe(e: Engine, x: Tensor, params: ReadonlyMap<string, Tensor>, prefix: string, experts: Int32Array, weights: Tensor, E: number, k: number, shared: boolean): Tensor {
-  const [B, T, D] = x.shape as [number, number, number], N = B * T;
+function plainMoe(
+  e: Engine,
+  x: Tensor,
+  params: ReadonlyMap<string, Tensor>,
+  prefix: string,
+  experts: Int32Array,
+  weights: Tensor,
+  E: number,
+  k: number,
+  shared: boolean,
+): Tensor {
+  const [B, T, D] = x.shape as [number, number, number],
+    N = B * T;
   const x2 = reshape(x, [N, D]);
   const dense = scatterAdd(e.zeros([N, E]), 1, e.tensor(experts, [N, k], 'i32'), weights); // (N, E)
   let y: Tensor = e.zeros([N, D]);
-  for (let ex = 0; ex < E; ex++) y = add(y, mul(mlpForward(x2, params, `${prefix}.experts.${ex}`), slice(dense, 1, ex, ex + 1)));
+  for (let ex = 0; ex < E; ex++)
+    y = add(y, mul(mlpForward(x2, params, `${prefix}.experts.${ex}`), slice(dense, 1, ex, ex + 1)));
   if (shared) y = add(y, mlpForward(x2, params, `${prefix}.shared_experts`));
   return reshape(y, [B, T, D]);
 }
 
-forEachBackend((_name, engine) => {
-  it('grouped expert dispatch equals a plain loop over experts, forward and backward', () => {
-    const e = engine(), m = tinyModel(e, { first_k_dense_replace: 0, num_hidden_layers: 1 });
-    const c = m.config, prefix = 'model.layers.0.mlp';
-    const rng = new Rng(11);
-    const x = e.parameter(Array.from({ length: 2 * 7 * c.hidden_size }, () => rng.normal()), [2, 7, c.hidden_size]);
-    try {
-      const grads = (grouped: boolean): Float32Array[] => e.scope(() => {
-        for (const p of [x, ...m.params.values()]) { p.grad?.dispose(); p.grad = null; }
-        const out = moeForward(x, m.params, prefix, c);
-        const y = grouped ? out.y : plainMoe(e, x, m.params, prefix, out.experts, out.weights, c.n_routed_experts, c.num_experts_per_tok, true);
-        const probe = e.tensor(Array.from({ length: y.size }, (_, i) => Math.sin(i)), y.shape);
-        sum(mul(y, probe)).backward();
-        const keys = [...m.params.keys()].filter((key) => key.includes('.mlp.') && !key.endsWith('bias'));
-        return [e.read(y) as Float32Array, e.read(x.grad!) as Float32Array, ...keys.map((key) => (m.params.get(key)!.grad ? e.read(m.params.get(key)!.grad!) as Float32Array : new Float32Array(m.params.get(key)!.size)))];
-      });
-      const a = grads(true), b = grads(false);
-      assert.equal(a.length, b.length);
-      a.forEach((arr, i) => assert.ok(maxAbsDiff(arr, b[i]!) < 1e-5, `output ${i}: ${maxAbsDiff(arr, b[i]!)}`));
-      assert.ok(m.params.get(`${prefix}.gate.weight`)!.grad, 'the gate weight receives a gradient');
-      assert.equal(m.params.get(`${prefix}.gate.e_score_correction_bias`)!.grad, null, 'the correction bias receives none');
-    } finally { x.dispose(); disposeModel(m); }
-  });
-}, ['reference', 'wasm 2 threads']);
+forEachBackend(
+  (_name, engine) => {
+    it('grouped expert dispatch equals a plain loop over experts, forward and backward', () => {
+      const e = engine(),
+        m = tinyModel(e, { first_k_dense_replace: 0, num_hidden_layers: 1 });
+      const c = m.config,
+        prefix = 'model.layers.0.mlp';
+      const rng = new Rng(11);
+      const x = e.parameter(
+        Array.from({ length: 2 * 7 * c.hidden_size }, () => rng.normal()),
+        [2, 7, c.hidden_size],
+      );
+      try {
+        const grads = (grouped: boolean): Float32Array[] =>
+          e.scope(() => {
+            for (const p of [x, ...m.params.values()]) {
+              p.grad?.dispose();
+              p.grad = null;
+            }
+            const out = moeForward(x, m.params, prefix, c);
+            const y = grouped
+              ? out.y
+              : plainMoe(
+                  e,
+                  x,
+                  m.params,
+                  prefix,
+                  out.experts,
+                  out.weights,
+                  c.n_routed_experts,
+                  c.num_experts_per_tok,
+                  true,
+                );
+            const probe = e.tensor(
+              Array.from({ length: y.size }, (_, i) => Math.sin(i)),
+              y.shape,
+            );
+            sum(mul(y, probe)).backward();
+            const keys = [...m.params.keys()].filter((key) => key.includes('.mlp.') && !key.endsWith('bias'));
+            return [
+              e.read(y) as Float32Array,
+              e.read(x.grad!) as Float32Array,
+              ...keys.map((key) =>
+                m.params.get(key)!.grad
+                  ? (e.read(m.params.get(key)!.grad!) as Float32Array)
+                  : new Float32Array(m.params.get(key)!.size),
+              ),
+            ];
+          });
+        const a = grads(true),
+          b = grads(false);
+        assert.equal(a.length, b.length);
+        a.forEach((arr, i) => assert.ok(maxAbsDiff(arr, b[i]!) < 1e-5, `output ${i}: ${maxAbsDiff(arr, b[i]!)}`));
+        assert.ok(m.params.get(`${prefix}.gate.weight`)!.grad, 'the gate weight receives a gradient');
+        assert.equal(
+          m.params.get(`${prefix}.gate.e_score_correction_bias`)!.grad,
+          null,
+          'the correction bias receives none',
+        );
+      } finally {
+        x.dispose();
+        disposeModel(m);
+      }
+    });
+  },
+  ['reference', 'wasm 2 threads'],
+);
 
 it('groupByExpert sorts assignments by expert and inverts', () => {
   const g = groupByExpert(Int32Array.from([2, 0, 1, 2, 0, 2]), 2, 3); // tokens 0..2, k = 2
@@ -66,7 +121,10 @@ it('group-limited selection: groups by top-2 biased sum, or by max without bias'
   const bias = Float32Array.from([0, 0, 0, 0, 0, 0, 0, 1]);
   assert.deepEqual(Array.from(selectExperts(s, bias, 1, c)), [7, 4]);
   assert.deepEqual(Array.from(selectExperts(s, null, 1, { ...c, n_group: 1, topk_group: 1 })), [0, 4]);
-  assert.deepEqual(Array.from(selectExperts(s, null, 1, { ...c, n_group: 1, topk_group: 1, num_experts_per_tok: 3 })), [0, 4, 2]);
+  assert.deepEqual(
+    Array.from(selectExperts(s, null, 1, { ...c, n_group: 1, topk_group: 1, num_experts_per_tok: 3 })),
+    [0, 4, 2],
+  );
 });
 
 it('NaN scores route somewhere valid (the loss turns NaN instead of the forward throwing)', () => {
@@ -85,40 +143,57 @@ it('route weights come from the unbiased scores, normalised, times routed_scalin
   assert.deepEqual(Array.from(selectExperts(s, bias, 1, c)), [0, 7]);
 });
 
-forEachBackend((_name, engine) => {
-  it('sequence-wise balance loss is alpha * mean_b sum_i f_i P_i', () => {
-    const e = engine(), m = tinyModel(e, { first_k_dense_replace: 0, num_hidden_layers: 1 });
-    const c = m.config, E = c.n_routed_experts, k = c.num_experts_per_tok, B = 2, T = 5, alpha = 0.01;
-    const rng = new Rng(3);
-    try {
-      e.scope(() => {
-        const x = e.tensor(Array.from({ length: B * T * c.hidden_size }, () => rng.normal()), [B, T, c.hidden_size]);
-        const out = moeForward(x, m.params, 'model.layers.0.mlp', c, { seqAuxAlpha: alpha });
-        // recompute from the scores by hand
-        const gate = e.read(m.params.get('model.layers.0.mlp.gate.weight')!) as Float32Array, xs = e.read(x) as Float32Array;
-        let want = 0;
-        for (let b = 0; b < B; b++) {
-          const f = new Float64Array(E), P = new Float64Array(E);
-          for (let t = 0; t < T; t++) {
-            const n = b * T + t, sc = new Float64Array(E);
-            for (let ex = 0; ex < E; ex++) {
-              let z = 0;
-              for (let d = 0; d < c.hidden_size; d++) z += xs[n * c.hidden_size + d]! * gate[ex * c.hidden_size + d]!;
-              sc[ex] = 1 / (1 + Math.exp(-z));
+forEachBackend(
+  (_name, engine) => {
+    it('sequence-wise balance loss is alpha * mean_b sum_i f_i P_i', () => {
+      const e = engine(),
+        m = tinyModel(e, { first_k_dense_replace: 0, num_hidden_layers: 1 });
+      const c = m.config,
+        E = c.n_routed_experts,
+        k = c.num_experts_per_tok,
+        B = 2,
+        T = 5,
+        alpha = 0.01;
+      const rng = new Rng(3);
+      try {
+        e.scope(() => {
+          const x = e.tensor(
+            Array.from({ length: B * T * c.hidden_size }, () => rng.normal()),
+            [B, T, c.hidden_size],
+          );
+          const out = moeForward(x, m.params, 'model.layers.0.mlp', c, { seqAuxAlpha: alpha });
+          // recompute from the scores by hand
+          const gate = e.read(m.params.get('model.layers.0.mlp.gate.weight')!) as Float32Array,
+            xs = e.read(x) as Float32Array;
+          let want = 0;
+          for (let b = 0; b < B; b++) {
+            const f = new Float64Array(E),
+              P = new Float64Array(E);
+            for (let t = 0; t < T; t++) {
+              const n = b * T + t,
+                sc = new Float64Array(E);
+              for (let ex = 0; ex < E; ex++) {
+                let z = 0;
+                for (let d = 0; d < c.hidden_size; d++) z += xs[n * c.hidden_size + d]! * gate[ex * c.hidden_size + d]!;
+                sc[ex] = 1 / (1 + Math.exp(-z));
+              }
+              const tot = sc.reduce((a, v) => a + v, 0);
+              for (let ex = 0; ex < E; ex++) P[ex]! += sc[ex]! / tot / T;
+              for (let j = 0; j < k; j++) f[out.experts[n * k + j]!]! += E / (k * T);
             }
-            const tot = sc.reduce((a, v) => a + v, 0);
-            for (let ex = 0; ex < E; ex++) P[ex]! += sc[ex]! / tot / T;
-            for (let j = 0; j < k; j++) f[out.experts[n * k + j]!]! += E / (k * T);
+            for (let ex = 0; ex < E; ex++) want += (alpha * f[ex]! * P[ex]!) / B;
           }
-          for (let ex = 0; ex < E; ex++) want += (alpha * f[ex]! * P[ex]!) / B;
-        }
-        assert.ok(Math.abs(out.balanceLoss!.item() - want) < 1e-6, `${out.balanceLoss!.item()} vs ${want}`);
-        out.balanceLoss!.backward();
-        assert.ok(m.params.get('model.layers.0.mlp.gate.weight')!.grad, 'the balance loss trains the gate');
-      });
-    } finally { disposeModel(m); }
-  });
-}, ['reference']);
+          assert.ok(Math.abs(out.balanceLoss!.item() - want) < 1e-6, `${out.balanceLoss!.item()} vs ${want}`);
+          out.balanceLoss!.backward();
+          assert.ok(m.params.get('model.layers.0.mlp.gate.weight')!.grad, 'the balance loss trains the gate');
+        });
+      } finally {
+        disposeModel(m);
+      }
+    });
+  },
+  ['reference'],
+);
 
 it('bias update moves each bias by gamma against its load and reports MaxVio', async () => {
   const { Engine } = await import('../../src/tensor/index.js');
@@ -137,7 +212,9 @@ it('bias update moves each bias by gamma against its load and reports MaxVio', a
     assert.equal(maxVio([3, 3, 3]), 0);
     assert.throws(() => updateBalanceBias(m.params.get(key)!, [1, 2], 0.1), /must be a contiguous vector of 2/);
     assert.throws(() => updateBalanceBiases(m.params, m.config, new Map([[0, load]])), /layer 0 is not an MoE layer/);
-  } finally { disposeModel(m); }
+  } finally {
+    disposeModel(m);
+  }
 });
 
 it('MTP blocks report their expert loads and their correction bias follows them', async () => {
@@ -152,10 +229,15 @@ it('MTP blocks report their expert loads and their correction bias follows them'
     });
     assert.deepEqual([...loads.keys()], [1, 2]);
     // module 1 runs on the T - 1 = 8 positions whose next token exists, in both sequences
-    assert.equal(loads.get(2)!.reduce((a, b) => a + b, 0), 2 * 8 * m.config.num_experts_per_tok);
+    assert.equal(
+      loads.get(2)!.reduce((a, b) => a + b, 0),
+      2 * 8 * m.config.num_experts_per_tok,
+    );
     const key = 'model.layers.2.mlp.gate.e_score_correction_bias';
     const before = Array.from(e.read(m.params.get(key)!));
     updateBalanceBiases(m.params, m.config, loads, 0.5);
     assert.notDeepEqual(Array.from(e.read(m.params.get(key)!)), before);
-  } finally { disposeModel(m); }
+  } finally {
+    disposeModel(m);
+  }
 });

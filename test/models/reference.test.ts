@@ -20,7 +20,11 @@ import { forEachBackend } from '../helpers/backends.js';
 // dist/test/models -> repo root -> ../shared
 const REPO = resolve(fileURLToPath(import.meta.url), '../../../..');
 const ROOT = join(REPO, '..', 'shared', 'reference', 'deepseek-v3');
-const CASES = existsSync(ROOT) ? readdirSync(ROOT).filter((d) => statSync(join(ROOT, d)).isDirectory()).sort() : [];
+const CASES = existsSync(ROOT)
+  ? readdirSync(ROOT)
+      .filter((d) => statSync(join(ROOT, d)).isDirectory())
+      .sort()
+  : [];
 
 it('finds reference cases', () => {
   assert.ok(CASES.length > 0, `no reference folders under ${ROOT}`);
@@ -32,11 +36,18 @@ forEachBackend((_name, engine) => {
       const report = await checkReference(engine(), join(ROOT, dir));
       const grads = report.items.filter((i) => i.name.startsWith('grad.'));
       const worstGrad = Math.max(...grads.map((i) => i.diff / Math.max(i.tolerance / 1e-3, 1e-30)));
-      for (const i of report.items) if (!i.name.startsWith('grad.')) t.diagnostic(`${i.name}: max abs diff ${i.diff.toExponential(2)} (tol ${i.tolerance.toExponential(1)})`);
-      t.diagnostic(`${grads.length} gradients: worst max-abs diff / ref max-abs = ${worstGrad.toExponential(2)} (tol 1e-3)`);
+      for (const i of report.items)
+        if (!i.name.startsWith('grad.'))
+          t.diagnostic(`${i.name}: max abs diff ${i.diff.toExponential(2)} (tol ${i.tolerance.toExponential(1)})`);
+      t.diagnostic(
+        `${grads.length} gradients: worst max-abs diff / ref max-abs = ${worstGrad.toExponential(2)} (tol 1e-3)`,
+      );
       const failed = report.items.filter((i) => !i.pass);
       assert.deepEqual(failed, [], `items beyond tolerance: ${failed.map((i) => `${i.name} ${i.diff}`).join(', ')}`);
-      assert.ok(report.items.some((i) => i.name === 'decode_logits'), 'decode logits were compared');
+      assert.ok(
+        report.items.some((i) => i.name === 'decode_logits'),
+        'decode logits were compared',
+      );
       assert.ok(grads.length > 0, 'gradients were compared');
     });
   }
@@ -57,10 +68,19 @@ it('check-reference fails (and the CLI exits 1) when an item is beyond tolerance
     await writeSafetensors(join(dir, 'reference.safetensors'), tensors, ref.metadata);
     const report = await checkReference(new Engine(createReferenceBackend()), dir);
     assert.equal(report.pass, false);
-    assert.deepEqual(report.items.filter((i) => !i.pass).map((i) => i.name), ['logits']);
-    const cli = spawnSync(process.execPath, [join(REPO, 'dist', 'src', 'cli', 'main.js'), 'check-reference', dir, '--backend', 'reference'], { encoding: 'utf8' });
+    assert.deepEqual(
+      report.items.filter((i) => !i.pass).map((i) => i.name),
+      ['logits'],
+    );
+    const cli = spawnSync(
+      process.execPath,
+      [join(REPO, 'dist', 'src', 'cli', 'main.js'), 'check-reference', dir, '--backend', 'reference'],
+      { encoding: 'utf8' },
+    );
     assert.equal(cli.status, 1, cli.stderr);
     assert.match(cli.stdout, /FAIL {2}logits +max abs diff 1\.0\d*e-3/);
     assert.match(cli.stdout, /FAIL: \d+ of \d+ items within tolerance/);
-  } finally { await rm(dir, { recursive: true, force: true }); }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });

@@ -13,7 +13,8 @@ import { Engine, Rng, sum, mul } from '../../src/tensor/index.js';
 function e4m3Values(): number[] {
   const v: number[] = [];
   for (let code = 0; code < 0x7f; code++) {
-    const exp = code >> 3, man = code & 7;
+    const exp = code >> 3,
+      man = code & 7;
     v.push(exp === 0 ? man * 2 ** -9 : (1 + man / 8) * 2 ** (exp - 7));
   }
   return v;
@@ -23,9 +24,14 @@ it('roundE4M3 is exact on every code, ties to even between codes, saturates', ()
   const vals = e4m3Values();
   assert.equal(vals.length, 127);
   assert.equal(vals[126], 448);
-  for (const v of vals) { assert.equal(roundE4M3(v), v); assert.equal(roundE4M3(-v), -v); }
+  for (const v of vals) {
+    assert.equal(roundE4M3(v), v);
+    assert.equal(roundE4M3(-v), -v);
+  }
   for (let i = 0; i + 1 < vals.length; i++) {
-    const lo = vals[i]!, hi = vals[i + 1]!, mid = (lo + hi) / 2;
+    const lo = vals[i]!,
+      hi = vals[i + 1]!,
+      mid = (lo + hi) / 2;
     const evenIsLo = i % 2 === 0; // codes alternate even/odd mantissa along the ordered list
     assert.equal(roundE4M3(mid), evenIsLo ? lo : hi, `midpoint of ${lo} and ${hi}`);
     assert.equal(roundE4M3(lo + (hi - lo) * 0.49), lo);
@@ -49,22 +55,32 @@ it('an FP8 GEMM is within E4M3 error of FP32, forward and backward', () => {
   const e = new Engine(createReferenceBackend());
   const rng = new Rng(5);
   e.scope(() => {
-    const x = rng.normalTensor(e, [2, 5, 160]); x.requiresGrad = true; // K = 160 spans two tiles
-    const w = rng.normalTensor(e, [140, 160], 0, 0.1); w.requiresGrad = true;
+    const x = rng.normalTensor(e, [2, 5, 160]);
+    x.requiresGrad = true; // K = 160 spans two tiles
+    const w = rng.normalTensor(e, [140, 160], 0, 0.1);
+    w.requiresGrad = true;
     const gw = rng.normalTensor(e, [2, 5, 140]);
     const relErr = (a: Float32Array | Int32Array, b: Float32Array | Int32Array) => {
-      let num = 0, den = 0;
-      for (let i = 0; i < a.length; i++) { num += (a[i]! - b[i]!) ** 2; den += b[i]! ** 2; }
+      let num = 0,
+        den = 0;
+      for (let i = 0; i < a.length; i++) {
+        num += (a[i]! - b[i]!) ** 2;
+        den += b[i]! ** 2;
+      }
       return Math.sqrt(num / den);
     };
     const run = (f: typeof linear) => {
       const y = f(x, w);
       sum(mul(y, gw)).backward();
       const r = { y: y.toArray(), dx: x.grad!.toArray(), dw: w.grad!.toArray() };
-      x.grad!.dispose(); w.grad!.dispose(); x.grad = null; w.grad = null;
+      x.grad!.dispose();
+      w.grad!.dispose();
+      x.grad = null;
+      w.grad = null;
       return r;
     };
-    const ref = run(linear), q = run(fp8Linear);
+    const ref = run(linear),
+      q = run(fp8Linear);
     for (const k of ['y', 'dx', 'dw'] as const) {
       const err = relErr(q[k], ref[k]);
       assert.ok(err > 1e-4 && err < 0.06, `${k}: relative error ${err} outside (1e-4, 0.06)`);

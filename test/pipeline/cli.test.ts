@@ -11,7 +11,11 @@ const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 const run = (...args: string[]) => spawnSync(process.execPath, [MAIN, ...args], { encoding: 'utf8', timeout: 60_000 });
 
 it('help of pipeline run / distill / report shows an example', () => {
-  for (const args of [['pipeline', 'run', '--help'], ['distill', '--help'], ['report', '--help']]) {
+  for (const args of [
+    ['pipeline', 'run', '--help'],
+    ['distill', '--help'],
+    ['report', '--help'],
+  ]) {
     const r = run(...args);
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /Example:\n {2}deepseek-ts /, args.join(' '));
@@ -21,7 +25,10 @@ it('help of pipeline run / distill / report shows an example', () => {
 it('a bad pipeline config names the key; a missing run folder says what is expected', () => {
   const dir = mkdtempSync(join(tmpdir(), 'pipe-cli-'));
   try {
-    writeFileSync(join(dir, 'bad.yaml'), 'output_dir: o\ndataset_dir: d\nbase: b\nstages:\n  - {name: rl, kind: grpo, model: "@nope"}\n');
+    writeFileSync(
+      join(dir, 'bad.yaml'),
+      'output_dir: o\ndataset_dir: d\nbase: b\nstages:\n  - {name: rl, kind: grpo, model: "@nope"}\n',
+    );
     const r = run('pipeline', 'run', join(dir, 'bad.yaml'));
     assert.notEqual(r.status, 0);
     assert.match(r.stderr, /stage rl refers to @nope, which is not an earlier stage/);
@@ -30,5 +37,7 @@ it('a bad pipeline config names the key; a missing run folder says what is expec
     assert.match(rep.stderr, /pipeline\.json does not exist/);
     // one evaluator: checkpoints of any stage go to `deepseek-ts eval` (test/eval/cli.test.ts)
     assert.match(run('pipeline', 'eval', dir).stderr, /unknown command 'eval'/);
-  } finally { rmSync(dir, { recursive: true, force: true }); }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

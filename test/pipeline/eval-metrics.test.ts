@@ -10,8 +10,24 @@ import { evaluateSampler } from '../../src/eval/model-eval.js';
 import { TEMPLATES } from '../../src/rl/prompts.js';
 import type { Problem } from '../../src/tasks/types.js';
 
-const prob = (a: number, b: number): Problem => ({ task: 'arithmetic', key: `arithmetic:${a}+${b}`, lang: 'en', difficulty: 1, prompt: `Calculate ${a} + ${b}.`, answer: String(a + b), data: { a: String(a), b: String(b), op: '+' } });
-const cd: Problem = { task: 'countdown', key: 'countdown:3,5,2->16', lang: 'en', difficulty: 1, prompt: 'Use 3, 5, 2 to make 16.', answer: '(3 + 5) * 2', data: { numbers: [3, 5, 2], target: 16 } };
+const prob = (a: number, b: number): Problem => ({
+  task: 'arithmetic',
+  key: `arithmetic:${a}+${b}`,
+  lang: 'en',
+  difficulty: 1,
+  prompt: `Calculate ${a} + ${b}.`,
+  answer: String(a + b),
+  data: { a: String(a), b: String(b), op: '+' },
+});
+const cd: Problem = {
+  task: 'countdown',
+  key: 'countdown:3,5,2->16',
+  lang: 'en',
+  difficulty: 1,
+  prompt: 'Use 3, 5, 2 to make 16.',
+  answer: '(3 + 5) * 2',
+  data: { numbers: [3, 5, 2], target: 16 },
+};
 const good = (ans: string) => `<think>\nadd\n</think>\n<answer>${ans}</answer>`;
 const problems = [prob(1, 2), prob(10, 5), cd];
 // Sampled responses per problem (k = 4) and the greedy one; the template adds nothing (r1-zero).
@@ -20,7 +36,11 @@ const SAMPLED: Record<string, string[]> = {
   [problems[1]!.key]: [good('15'), `<think>\n十 加 五\n</think>\n<answer>15</answer>`, good('14'), good('14')],
   [cd.key]: [good('(3 + 5) * 2'), good('3 * 5 + 2'), good('3 * 5 + 2'), good('3 * 5 + 2')],
 };
-const GREEDY: Record<string, string> = { [problems[0]!.key]: good('3'), [problems[1]!.key]: good('14'), [cd.key]: good('(3 + 5) * 2') };
+const GREEDY: Record<string, string> = {
+  [problems[0]!.key]: good('3'),
+  [problems[1]!.key]: good('14'),
+  [cd.key]: good('(3 + 5) * 2'),
+};
 
 test('pass@1, cons@k, greedy accuracy, length, format violations and language mixing on fixed completions', () => {
   const texts: string[] = [];
@@ -29,14 +49,29 @@ test('pass@1, cons@k, greedy accuracy, length, format violations and language mi
     encode: (s: string) => [problems.findIndex((p) => TEMPLATES['r1-zero'].render(p) === s)],
     decode: (ids: ArrayLike<number>) => Array.from(ids, (i) => texts[i - 1]!).join(''),
   };
-  const sampler: GroupSampler = (prompts, n, s) => prompts.map(([i]) => {
-    const p = problems[i!]!, rs = s.temperature === 0 ? [GREEDY[p.key]!] : SAMPLED[p.key]!;
-    assert.equal(rs.length, n);
-    return { completions: rs.map((r) => { texts.push(r); return [texts.length, 0]; }), finished: rs.map(() => true) };
-  });
-  const { rows } = evaluateSampler(sampler, problems, { k: 4, temperature: 0.6, topP: 0.95, maxNewTokens: 50, template: 'r1-zero', seed: 1, limit: 10 }, tok);
+  const sampler: GroupSampler = (prompts, n, s) =>
+    prompts.map(([i]) => {
+      const p = problems[i!]!,
+        rs = s.temperature === 0 ? [GREEDY[p.key]!] : SAMPLED[p.key]!;
+      assert.equal(rs.length, n);
+      return {
+        completions: rs.map((r) => {
+          texts.push(r);
+          return [texts.length, 0];
+        }),
+        finished: rs.map(() => true),
+      };
+    });
+  const { rows } = evaluateSampler(
+    sampler,
+    problems,
+    { k: 4, temperature: 0.6, topP: 0.95, maxNewTokens: 50, template: 'r1-zero', seed: 1, limit: 10 },
+    tok,
+  );
   const row = (t: string) => rows.find((r) => r.task === t)!;
-  const a = row('arithmetic'), c = row('countdown'), all = row('all');
+  const a = row('arithmetic'),
+    c = row('countdown'),
+    all = row('all');
   assert.equal(a.problems, 2);
   assert.equal(a.pass_at_1, 0.5); // p1: the two good('3'); p2: good('15') and the mixed-language one
   assert.equal(a.greedy_accuracy, 0.5);

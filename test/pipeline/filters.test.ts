@@ -6,7 +6,15 @@ import { nonReasoningRecords } from '../../src/pipeline/non-reasoning.js';
 import type { Problem } from '../../src/tasks/types.js';
 import { parseCompletion } from '../../src/tokenizer/chat.js';
 
-const en: Problem = { task: 'arithmetic', key: 'arithmetic:23*7', lang: 'en', difficulty: 1, prompt: 'Calculate 23 * 7.', answer: '161', data: { a: 23, b: 7, op: '*' } };
+const en: Problem = {
+  task: 'arithmetic',
+  key: 'arithmetic:23*7',
+  lang: 'en',
+  difficulty: 1,
+  prompt: 'Calculate 23 * 7.',
+  answer: '161',
+  data: { a: 23, b: 7, op: '*' },
+};
 const zh: Problem = { ...en, lang: 'zh', prompt: '计算 23 * 7。' };
 const ok = '<think>\n23 * 7 = 161.\n</think>\n<answer>161</answer>';
 
@@ -25,13 +33,19 @@ test('each hand-written response is rejected for the expected reason, in the doc
     [en, '<think>\n```\n23*7\n```\n</think>\n<answer>161</answer>', true, 'code_block'],
     [en, '<think>\nstep\nstep\nstep\n23 * 7 = 161.\n</think>\n<answer>161</answer>', true, 'repetition'],
   ];
-  for (const [p, response, finished, want] of cases) assert.equal(rejectReason({ problem: p, response, finished }, o), want, JSON.stringify(response.slice(0, 60)));
+  for (const [p, response, finished, want] of cases)
+    assert.equal(rejectReason({ problem: p, response, finished }, o), want, JSON.stringify(response.slice(0, 60)));
 });
 
 test('duplicates of a kept response to the same problem are rejected; statistics count the first failing reason', () => {
-  const seen = new Set<string>(), s = emptyStats();
-  for (const r of [ok, ok.replace('\n23', '\n  23'), '<think>\n23 * 7 = 161.\n</think>\n<answer>162</answer>']) countOutcome(s, rejectReason({ problem: en, response: r, finished: true }, DEFAULT_FILTERS, seen));
-  countOutcome(s, rejectReason({ problem: { ...en, key: 'other' }, response: ok, finished: true }, DEFAULT_FILTERS, seen));
+  const seen = new Set<string>(),
+    s = emptyStats();
+  for (const r of [ok, ok.replace('\n23', '\n  23'), '<think>\n23 * 7 = 161.\n</think>\n<answer>162</answer>'])
+    countOutcome(s, rejectReason({ problem: en, response: r, finished: true }, DEFAULT_FILTERS, seen));
+  countOutcome(
+    s,
+    rejectReason({ problem: { ...en, key: 'other' }, response: ok, finished: true }, DEFAULT_FILTERS, seen),
+  );
   assert.equal(s.candidates, 4);
   assert.equal(s.kept, 2);
   assert.equal(s.rejected.duplicate, 1);
@@ -42,12 +56,18 @@ test('non-reasoning records: deterministic, empty thinking for chat, exact direc
   const rs = nonReasoningRecords({ chat: 5, direct: 30 }, 3);
   assert.deepEqual(rs, nonReasoningRecords({ chat: 5, direct: 30 }, 3));
   assert.equal(rs.filter((r) => r.task === 'chat').length, 5);
-  for (const r of rs.filter((x) => x.task === 'chat')) assert.equal(parseCompletion(r.messages[1]!.content).reasoning, '');
+  for (const r of rs.filter((x) => x.task === 'chat'))
+    assert.equal(parseCompletion(r.messages[1]!.content).reasoning, '');
   for (const r of rs.filter((x) => x.task === 'direct')) {
-    const q = r.messages[0]!.content, a = parseCompletion(r.messages[1]!.content).answer;
+    const q = r.messages[0]!.content,
+      a = parseCompletion(r.messages[1]!.content).answer;
     const nums = (q.match(/\d+/g) ?? []).map(Number);
     if (q.startsWith('Which')) assert.equal(Number(a), Math.max(...nums));
-    else if (q.startsWith('Sort')) assert.deepEqual(a.split(', ').map(Number), [...nums].sort((x, y) => x - y));
+    else if (q.startsWith('Sort'))
+      assert.deepEqual(
+        a.split(', ').map(Number),
+        [...nums].sort((x, y) => x - y),
+      );
     else assert.equal(Number(a), /"(\w+)"/.exec(q)![1]!.length);
   }
 });
@@ -56,7 +76,14 @@ test('solver traces: readable R1 records, every answer verified, some with a sel
   const { solverTraces } = await import('../../src/pipeline/data-stages.js');
   const { isCorrect } = await import('../../src/tasks/registry.js');
   const { trainProblems } = await import('../../src/pipeline/data-stages.js');
-  const s = { solver_traces: { arithmetic: 20, countdown: 20 }, corrected_share: 0.5, difficulties: {}, languages: ['en' as const], seed: 4, filters: DEFAULT_FILTERS };
+  const s = {
+    solver_traces: { arithmetic: 20, countdown: 20 },
+    corrected_share: 0.5,
+    difficulties: {},
+    languages: ['en' as const],
+    seed: 4,
+    filters: DEFAULT_FILTERS,
+  };
   const r = solverTraces(s);
   assert.equal(r.stats.candidates, 40);
   assert.equal(r.records.length, r.stats.kept);
@@ -65,5 +92,8 @@ test('solver traces: readable R1 records, every answer verified, some with a sel
     assert.ok(rec.messages[1]!.content.startsWith('<think>\n'));
     assert.ok(isCorrect(problems.get(rec.key)!, rec.messages[1]!.content), rec.key);
   }
-  assert.ok(r.records.some((x) => /wait/i.test(x.messages[1]!.content)), 'some traces correct themselves');
+  assert.ok(
+    r.records.some((x) => /wait/i.test(x.messages[1]!.content)),
+    'some traces correct themselves',
+  );
 });

@@ -7,30 +7,56 @@ import { test } from 'node:test';
 import { parsePipelineConfig, readPipelineConfig } from '../../src/pipeline/config.js';
 import { readManifest, runPipeline, type StageContext, type StageRunners } from '../../src/pipeline/runner.js';
 
-const config = (out: string, lr = 1e-4) => parsePipelineConfig({
-  output_dir: out, dataset_dir: 'data', base: 'base-model',
-  stages: [
-    { name: 'cold', kind: 'cold_start', solver_traces: { arithmetic: 4 } },
-    { name: 'sft1', kind: 'sft', model: '@base', data: '@cold', args: { learning_rate: lr } },
-    { name: 'rl1', kind: 'grpo', model: '@sft1' },
-    { name: 'eval', kind: 'eval', models: [{ label: 'base', model: '@base', template: 'r1-zero' }, { label: 'rl', model: '@rl1', template: 'r1' }] },
-  ],
-});
+const config = (out: string, lr = 1e-4) =>
+  parsePipelineConfig({
+    output_dir: out,
+    dataset_dir: 'data',
+    base: 'base-model',
+    stages: [
+      { name: 'cold', kind: 'cold_start', solver_traces: { arithmetic: 4 } },
+      { name: 'sft1', kind: 'sft', model: '@base', data: '@cold', args: { learning_rate: lr } },
+      { name: 'rl1', kind: 'grpo', model: '@sft1' },
+      {
+        name: 'eval',
+        kind: 'eval',
+        models: [
+          { label: 'base', model: '@base', template: 'r1-zero' },
+          { label: 'rl', model: '@rl1', template: 'r1' },
+        ],
+      },
+    ],
+  });
 
 /** Fake runners that record their calls; `failOnce` makes a stage throw on its first attempt. */
 function fakes(calls: string[], failOnce?: string): StageRunners {
   let failed = false;
   const ck = (ctx: StageContext) => join(ctx.dir, 'ck');
   return {
-    cold_start: async (ctx) => { calls.push(`cold resume=${ctx.resume}`); return { dataset_dir: join(ctx.dir, 'data') }; },
+    cold_start: async (ctx) => {
+      calls.push(`cold resume=${ctx.resume}`);
+      return { dataset_dir: join(ctx.dir, 'data') };
+    },
     sft: async (ctx) => {
       const s = ctx.stage as { model: string; data: string };
       calls.push(`sft resume=${ctx.resume} model=${ctx.model(s.model)} data=${ctx.data(s.data).endsWith('cold/data')}`);
-      if (failOnce === 'sft' && !failed) { failed = true; throw new Error('killed'); }
+      if (failOnce === 'sft' && !failed) {
+        failed = true;
+        throw new Error('killed');
+      }
       return { checkpoint: ck(ctx) };
     },
-    grpo: async (ctx) => { calls.push(`grpo resume=${ctx.resume} model=${ctx.model((ctx.stage as { model: string }).model).endsWith('sft1/ck')}`); return { checkpoint: ck(ctx) }; },
-    eval: async (ctx) => { calls.push(`eval ${(ctx.stage as { models: { model: string }[] }).models.map((m) => ctx.model(m.model).split('/').slice(-2).join('/')).join(' ')}`); return { evals: {} }; },
+    grpo: async (ctx) => {
+      calls.push(
+        `grpo resume=${ctx.resume} model=${ctx.model((ctx.stage as { model: string }).model).endsWith('sft1/ck')}`,
+      );
+      return { checkpoint: ck(ctx) };
+    },
+    eval: async (ctx) => {
+      calls.push(
+        `eval ${(ctx.stage as { models: { model: string }[] }).models.map((m) => ctx.model(m.model).split('/').slice(-2).join('/')).join(' ')}`,
+      );
+      return { evals: {} };
+    },
   };
 }
 
@@ -39,13 +65,23 @@ test('runs every stage once, skips finished stages on a rerun, and resolves @ re
   try {
     const calls: string[] = [];
     const ms = await runPipeline(config(out), fakes(calls));
-    assert.deepEqual(ms.map((m) => m.status), ['done', 'done', 'done', 'done']);
-    assert.deepEqual(calls, ['cold resume=false', 'sft resume=false model=base-model data=true', 'grpo resume=false model=true', 'eval base-model rl1/ck']);
+    assert.deepEqual(
+      ms.map((m) => m.status),
+      ['done', 'done', 'done', 'done'],
+    );
+    assert.deepEqual(calls, [
+      'cold resume=false',
+      'sft resume=false model=base-model data=true',
+      'grpo resume=false model=true',
+      'eval base-model rl1/ck',
+    ]);
     assert.equal(readManifest(join(out, 'rl1'))!.outputs!.checkpoint, join(out, 'rl1', 'ck'));
     const again: string[] = [];
     await runPipeline(config(out), fakes(again));
     assert.deepEqual(again, [], 'a rerun of a finished pipeline runs nothing');
-  } finally { rmSync(out, { recursive: true, force: true }); }
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
 });
 
 test('an interrupted stage is resumed on the rerun; the stages before it are skipped; --until stops early', async () => {
@@ -60,7 +96,9 @@ test('an interrupted stage is resumed on the rerun; the stages before it are ski
     assert.equal(ms.length, 3);
     assert.equal(readManifest(join(out, 'sft1'))!.attempts, 2);
     assert.equal(readManifest(join(out, 'eval')), undefined);
-  } finally { rmSync(out, { recursive: true, force: true }); }
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
 });
 
 test('a finished stage whose config changed is an error that says what to do', async () => {
@@ -68,18 +106,41 @@ test('a finished stage whose config changed is an error that says what to do', a
   try {
     await runPipeline(config(out), fakes([]));
     await assert.rejects(runPipeline(config(out, 3e-4), fakes([])), /sft1.*different config; delete/);
-  } finally { rmSync(out, { recursive: true, force: true }); }
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
 });
 
 test('config errors: unknown keys, forward references, duplicate names; YAML files parse', () => {
   const base = { output_dir: 'o', dataset_dir: 'd', base: 'b' };
-  assert.throws(() => parsePipelineConfig({ ...base, stages: [{ name: 'a', kind: 'grpo', model: '@base', lr: 1 }] }), /lr/);
-  assert.throws(() => parsePipelineConfig({ ...base, stages: [{ name: 'a', kind: 'grpo', model: '@later' }] }), /refers to @later, which is not an earlier stage/);
-  assert.throws(() => parsePipelineConfig({ ...base, stages: [{ name: 'a', kind: 'grpo', model: '@base' }, { name: 'a', kind: 'grpo', model: '@a' }] }), /used twice/);
+  assert.throws(
+    () => parsePipelineConfig({ ...base, stages: [{ name: 'a', kind: 'grpo', model: '@base', lr: 1 }] }),
+    /lr/,
+  );
+  assert.throws(
+    () => parsePipelineConfig({ ...base, stages: [{ name: 'a', kind: 'grpo', model: '@later' }] }),
+    /refers to @later, which is not an earlier stage/,
+  );
+  assert.throws(
+    () =>
+      parsePipelineConfig({
+        ...base,
+        stages: [
+          { name: 'a', kind: 'grpo', model: '@base' },
+          { name: 'a', kind: 'grpo', model: '@a' },
+        ],
+      }),
+    /used twice/,
+  );
   const dir = mkdtempSync(join(tmpdir(), 'pipe-yaml-'));
   try {
-    writeFileSync(join(dir, 'r1.yaml'), 'output_dir: runs/x\ndataset_dir: d\nbase: b\nstages:\n  - name: rl\n    kind: grpo\n    model: "@base"\n    args: {max_steps: 3}\n');
+    writeFileSync(
+      join(dir, 'r1.yaml'),
+      'output_dir: runs/x\ndataset_dir: d\nbase: b\nstages:\n  - name: rl\n    kind: grpo\n    model: "@base"\n    args: {max_steps: 3}\n',
+    );
     const c = readPipelineConfig(join(dir, 'r1.yaml'));
     assert.deepEqual(c.stages[0], { name: 'rl', kind: 'grpo', model: '@base', args: { max_steps: 3 } });
-  } finally { rmSync(dir, { recursive: true, force: true }); }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -12,14 +12,30 @@ import { openChatModel, type ChatModel } from '../../src/serve/load-model.js';
 import { getTask } from '../../src/tasks/registry.js';
 
 let m: ChatModel;
-before(async () => { m = await openChatModel(SHIPPED_MODEL, { threads: 1 }); });
+before(async () => {
+  m = await openChatModel(SHIPPED_MODEL, { threads: 1 });
+});
 after(() => m?.dispose());
 
 async function ask(question: string): Promise<{ reasoning: string; content: string; reason: string }> {
-  const prepared = m.service.prepare({ messages: [{ role: 'user', content: question }], maxTokens: 200, temperature: 0, topP: 1, topK: 0, stop: [], n: 1, logprobs: false });
-  let reasoning = '', content = '', reason = '';
+  const prepared = m.service.prepare({
+    messages: [{ role: 'user', content: question }],
+    maxTokens: 200,
+    temperature: 0,
+    topP: 1,
+    topK: 0,
+    stop: [],
+    n: 1,
+    logprobs: false,
+  });
+  let reasoning = '',
+    content = '',
+    reason = '';
   for await (const e of m.service.stream(prepared)) {
-    if (e.type === 'delta') { reasoning += e.reasoning; content += e.content; } else reason = e.reason;
+    if (e.type === 'delta') {
+      reasoning += e.reasoning;
+      content += e.content;
+    } else reason = e.reason;
   }
   return { reasoning, content, reason };
 }
@@ -29,14 +45,28 @@ test('the shipped model loads cleanly and answers arithmetic with its reasoning 
   assert.ok(m.hasMtp, 'the MTP module ships for speculative decoding');
   const arithmetic = getTask('arithmetic');
   let right = 0;
-  const cases: [number, string, number][] = [[12, '+', 34], [58, '+', 27], [83, '-', 41], [406, '+', 93], [75, '-', 18]];
+  const cases: [number, string, number][] = [
+    [12, '+', 34],
+    [58, '+', 27],
+    [83, '-', 41],
+    [406, '+', 93],
+    [75, '-', 18],
+  ];
   for (const [a, op, b] of cases) {
     const prompt = `Calculate ${a} ${op} ${b}. Show your work in <think> </think> tags and give the final number in <answer> </answer> tags.`;
     const r = await ask(prompt);
     assert.equal(r.reason, 'stop', `${a} ${op} ${b}: the reply ends by itself`);
     assert.match(r.reasoning, /Place 1: /, `${a} ${op} ${b}: the reasoning works column by column`);
     assert.match(r.content, /<answer>-?\d+<\/answer>/, `${a} ${op} ${b}: a tagged answer follows the thinking`);
-    const problem = { task: 'arithmetic', key: `arithmetic:${a}${op}${b}`, lang: 'en' as const, difficulty: 1, prompt, answer: String(op === '+' ? a + b : a - b), data: { a: String(a), b: String(b), op } };
+    const problem = {
+      task: 'arithmetic',
+      key: `arithmetic:${a}${op}${b}`,
+      lang: 'en' as const,
+      difficulty: 1,
+      prompt,
+      answer: String(op === '+' ? a + b : a - b),
+      data: { a: String(a), b: String(b), op },
+    };
     if (arithmetic.verify(problem, /<answer>(.*?)<\/answer>/.exec(r.content)![1]!)) right++;
   }
   assert.ok(right >= 4, `${right} of ${cases.length} greedy answers right`);

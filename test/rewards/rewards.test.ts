@@ -14,11 +14,22 @@ import type { RewardFn } from '../../src/rewards/types.js';
 import type { Problem } from '../../src/tasks/types.js';
 
 const countdown: Problem = {
-  task: 'countdown', key: 'countdown:3,5,7->22', lang: 'en', difficulty: 1, prompt: 'Using the numbers [3, 5, 7], create an equation that equals 22.',
-  answer: '3 * 5 + 7', data: { numbers: [3, 5, 7], target: 22 },
+  task: 'countdown',
+  key: 'countdown:3,5,7->22',
+  lang: 'en',
+  difficulty: 1,
+  prompt: 'Using the numbers [3, 5, 7], create an equation that equals 22.',
+  answer: '3 * 5 + 7',
+  data: { numbers: [3, 5, 7], target: 22 },
 };
 const arithmeticZh: Problem = {
-  task: 'arithmetic', key: 'arithmetic:12*11', lang: 'zh', difficulty: 1, prompt: '计算 12 * 11。', answer: '132', data: { a: '12', b: '11', op: '*' },
+  task: 'arithmetic',
+  key: 'arithmetic:12*11',
+  lang: 'zh',
+  difficulty: 1,
+  prompt: '计算 12 * 11。',
+  answer: '132',
+  data: { a: '12', b: '11', op: '*' },
 };
 
 const EOS = '<｜end▁of▁sentence｜>';
@@ -27,8 +38,24 @@ const huge = '<think>' + 'wait let me check 3 * 5 = 15. '.repeat(40000) + '</thi
 // [label, problem, response, accuracy, format, language, tinyzero]
 const TABLE: [string, Problem, string, number, number, number, number][] = [
   // Reasoning with numbers only has no words, so language consistency pays nothing for it.
-  ['right, reasoning without words', countdown, '<think>3 * 5 = 15, 15 + 7 = 22</think> <answer>3 * 5 + 7</answer>', 1, 1, 0, 1],
-  ['right with EOS and newlines', countdown, '\n<think>\nfive times three then add seven\n</think>\n<answer> (3 * 5) + 7 </answer>\n' + EOS, 1, 1, 1, 1],
+  [
+    'right, reasoning without words',
+    countdown,
+    '<think>3 * 5 = 15, 15 + 7 = 22</think> <answer>3 * 5 + 7</answer>',
+    1,
+    1,
+    0,
+    1,
+  ],
+  [
+    'right with EOS and newlines',
+    countdown,
+    '\n<think>\nfive times three then add seven\n</think>\n<answer> (3 * 5) + 7 </answer>\n' + EOS,
+    1,
+    1,
+    1,
+    1,
+  ],
   ['wrong answer', countdown, '<think>try adding</think> <answer>3 + 5 + 7</answer>', 0, 1, 1, 0.1],
   ['number used twice', countdown, '<think>guess</think><answer>3 * 5 + 7 + 3 - 3</answer>', 0, 1, 1, 0.1],
   ['no think block', countdown, '<answer>3 * 5 + 7</answer>', 1, 0, 0, 1],
@@ -36,21 +63,50 @@ const TABLE: [string, Problem, string, number, number, number, number][] = [
   ['think not closed', countdown, '<think>3 * 5 = 15 <answer>3 * 5 + 7</answer>', 1, 0, 0, 1],
   ['answer not closed', countdown, '<think>ok</think> <answer>3 * 5 + 7', 0, 0, 1, 0],
   ['tags swapped', countdown, '<answer>3 * 5 + 7</answer> <think>done</think>', 0, 0, 1, 1],
-  ['two answers (last wrong)', countdown, '<think>a</think> <answer>3 * 5 + 7</answer> <answer>1</answer>', 1, 0, 1, 0.1],
+  [
+    'two answers (last wrong)',
+    countdown,
+    '<think>a</think> <answer>3 * 5 + 7</answer> <answer>1</answer>',
+    1,
+    0,
+    1,
+    0.1,
+  ],
   ['text after answer', countdown, '<think>a</think> <answer>3 * 5 + 7</answer> and more', 1, 0, 1, 1],
   ['text before think', countdown, 'Sure! <think>a</think> <answer>3 * 5 + 7</answer>', 1, 0, 1, 1],
   ['empty answer', countdown, '<think>hmm</think> <answer> </answer>', 0, 0, 1, 0.1],
   ['empty reasoning', countdown, '<think> </think> <answer>3 * 5 + 7</answer>', 1, 0, 0, 1],
   ['empty response', countdown, '', 0, 0, 0, 0],
-  ['mixed language (en prompt)', countdown, '<think>先算 three times five 再加七</think> <answer>3 * 5 + 7</answer>', 1, 1, 3 / 8, 1],
-  ['Chinese reasoning, zh prompt', arithmeticZh, '<think>十二乘十一等于一百三十二</think><answer>132</answer>', 1, 1, 1, 1],
+  [
+    'mixed language (en prompt)',
+    countdown,
+    '<think>先算 three times five 再加七</think> <answer>3 * 5 + 7</answer>',
+    1,
+    1,
+    3 / 8,
+    1,
+  ],
+  [
+    'Chinese reasoning, zh prompt',
+    arithmeticZh,
+    '<think>十二乘十一等于一百三十二</think><answer>132</answer>',
+    1,
+    1,
+    1,
+    1,
+  ],
   ['English reasoning, zh prompt', arithmeticZh, '<think>twelve times eleven</think><answer>132</answer>', 1, 1, 0, 1],
   ['half and half, zh prompt', arithmeticZh, '<think>乘法 times</think><answer>132</answer>', 1, 1, 2 / 3, 1],
   ['wrong number, zh', arithmeticZh, '<think>算一下</think><answer>131</answer>', 0, 1, 1, 0.1],
   ['huge', countdown, huge, 1, 1, 1, 1],
 ];
 
-const FNS: [string, RewardFn, number][] = [['accuracy', accuracyReward, 3], ['format', formatReward, 4], ['language', languageConsistencyReward, 5], ['tinyzero', tinyZeroReward, 6]];
+const FNS: [string, RewardFn, number][] = [
+  ['accuracy', accuracyReward, 3],
+  ['format', formatReward, 4],
+  ['language', languageConsistencyReward, 5],
+  ['tinyzero', tinyZeroReward, 6],
+];
 
 describe('rewards on hand-written responses', () => {
   for (const row of TABLE) {
@@ -103,16 +159,35 @@ describe('reward helpers', () => {
   });
 
   test('unknown reward names and bad weights are errors naming them', () => {
-    assert.throws(() => rewardsByName({ acuracy: 1 }), /unknown reward "acuracy"; expected one of accuracy, format, language, length, tinyzero/);
+    assert.throws(
+      () => rewardsByName({ acuracy: 1 }),
+      /unknown reward "acuracy"; expected one of accuracy, format, language, length, tinyzero/,
+    );
     assert.throws(() => rewardsByName({ format: Number.NaN }), /reward_weights.format: weight must be a finite number/);
     assert.throws(() => rewardsByName({}), /at least one/);
   });
 });
 
-const chat: Problem = { task: 'chat', key: 'chat:en:Hello!', lang: 'en', difficulty: 1, prompt: 'Hello!', answer: 'Hello! How can I help you today?', data: {} };
-const chatZh: Problem = { task: 'chat', key: 'chat:zh:你好！', lang: 'zh', difficulty: 1, prompt: '你好！', answer: '你好！', data: {} };
+const chat: Problem = {
+  task: 'chat',
+  key: 'chat:en:Hello!',
+  lang: 'en',
+  difficulty: 1,
+  prompt: 'Hello!',
+  answer: 'Hello! How can I help you today?',
+  data: {},
+};
+const chatZh: Problem = {
+  task: 'chat',
+  key: 'chat:zh:你好！',
+  lang: 'zh',
+  difficulty: 1,
+  prompt: '你好！',
+  answer: '你好！',
+  data: {},
+};
 
-describe('rewards on chat prompts (the final RL stage\'s general scenario)', () => {
+describe("rewards on chat prompts (the final RL stage's general scenario)", () => {
   // [label, problem, response, accuracy, format, language]
   const CHAT: [string, Problem, string, number, number, number][] = [
     ['empty think, plain reply', chat, '<think>\n\n</think>\n\nHello! How can I help?', 0, 1, 1],
@@ -130,7 +205,10 @@ describe('rewards on chat prompts (the final RL stage\'s general scenario)', () 
     test(label, () => {
       assert.equal(accuracyReward({ problem, response }), acc);
       assert.equal(formatReward({ problem, response }), fmt);
-      assert.ok(Math.abs(languageConsistencyReward({ problem, response }) - lang) < 1e-12, `language ${languageConsistencyReward({ problem, response })}`);
+      assert.ok(
+        Math.abs(languageConsistencyReward({ problem, response }) - lang) < 1e-12,
+        `language ${languageConsistencyReward({ problem, response })}`,
+      );
     });
   }
 });
@@ -144,16 +222,38 @@ describe('length reward (DAPO soft overlong punishment)', () => {
     assert.equal(overlongPenalty(200, 200), -1);
     assert.equal(overlongPenalty(500, 200), -1);
   });
-  test('chat replies get the short budget, tasks the run\'s limit; unknown lengths score 0', () => {
+  test("chat replies get the short budget, tasks the run's limit; unknown lengths score 0", () => {
     const m = 400;
     assert.equal(lengthReward({ problem: countdown, response: '', completionTokens: 300, maxCompletionTokens: m }), 0);
-    assert.equal(lengthReward({ problem: countdown, response: '', completionTokens: 350, maxCompletionTokens: m }), -0.5);
-    assert.equal(lengthReward({ problem: chat, response: '', completionTokens: CHAT_REPLY_TOKENS * 0.75, maxCompletionTokens: m }), 0);
-    assert.equal(lengthReward({ problem: chat, response: '', completionTokens: CHAT_REPLY_TOKENS * 0.875, maxCompletionTokens: m }), -0.5);
+    assert.equal(
+      lengthReward({ problem: countdown, response: '', completionTokens: 350, maxCompletionTokens: m }),
+      -0.5,
+    );
+    assert.equal(
+      lengthReward({ problem: chat, response: '', completionTokens: CHAT_REPLY_TOKENS * 0.75, maxCompletionTokens: m }),
+      0,
+    );
+    assert.equal(
+      lengthReward({
+        problem: chat,
+        response: '',
+        completionTokens: CHAT_REPLY_TOKENS * 0.875,
+        maxCompletionTokens: m,
+      }),
+      -0.5,
+    );
     assert.equal(lengthReward({ problem: chat, response: '', completionTokens: 300, maxCompletionTokens: m }), -1);
     // a run whose limit is below the chat budget uses its own limit
     assert.equal(lengthReward({ problem: chat, response: '', completionTokens: 70, maxCompletionTokens: 80 }), -0.5);
     assert.equal(lengthReward({ problem: countdown, response: 'x'.repeat(10000) }), 0);
-    assert.equal(rewardsByName({ length: 1 })[0]!.fn({ problem: chat, response: '', completionTokens: CHAT_REPLY_TOKENS, maxCompletionTokens: m }), -1);
+    assert.equal(
+      rewardsByName({ length: 1 })[0]!.fn({
+        problem: chat,
+        response: '',
+        completionTokens: CHAT_REPLY_TOKENS,
+        maxCompletionTokens: m,
+      }),
+      -1,
+    );
   });
 });

@@ -16,7 +16,19 @@ const run = (...args: string[]) => spawnSync(process.execPath, [MAIN, ...args], 
 test('grpo, eval and r1-zero --help', () => {
   const g = run('grpo', '--help');
   assert.equal(g.status, 0);
-  for (const flag of ['--num-generations', '--beta', '--epsilon-high', '--loss-type', '--scale-rewards', '--num-iterations', '--mask-truncated-completions', '--sync-ref-model', '--reward-weights', '--resume']) assert.match(g.stdout, new RegExp(flag));
+  for (const flag of [
+    '--num-generations',
+    '--beta',
+    '--epsilon-high',
+    '--loss-type',
+    '--scale-rewards',
+    '--num-iterations',
+    '--mask-truncated-completions',
+    '--sync-ref-model',
+    '--reward-weights',
+    '--resume',
+  ])
+    assert.match(g.stdout, new RegExp(flag));
   assert.match(g.stdout, /Examples:/);
   assert.match(run('eval', '--help').stdout, /--k <n>.*\n?.*samples per problem/);
   assert.match(run('r1-zero', '--help').stdout, /--base <path>/);

@@ -8,8 +8,22 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { createReferenceBackend } from '../../src/kernels/index.js';
-import { batchScaledAdvantages, groupCenteredAdvantages, groupScaledAdvantages, sampleStd, zeroSpreadShare, advantageFunction } from '../../src/rl/advantages.js';
-import { aggregator, dapoAggregate, drGrpoAggregate, grpoAggregate, LOSS_TYPES, type BatchTotals } from '../../src/rl/aggregate.js';
+import {
+  batchScaledAdvantages,
+  groupCenteredAdvantages,
+  groupScaledAdvantages,
+  sampleStd,
+  zeroSpreadShare,
+  advantageFunction,
+} from '../../src/rl/advantages.js';
+import {
+  aggregator,
+  dapoAggregate,
+  drGrpoAggregate,
+  grpoAggregate,
+  LOSS_TYPES,
+  type BatchTotals,
+} from '../../src/rl/aggregate.js';
 import { tokenEntropies, tokenLogProbs } from '../../src/rl/logprobs.js';
 import { clipFractions, clippedSurrogate, grpoTokenLoss, k3Kl } from '../../src/rl/objective.js';
 import { detach, Engine, Rng, type Tensor } from '../../src/tensor/index.js';
@@ -18,7 +32,8 @@ import { gradcheck } from '../helpers/gradcheck.js';
 const e = new Engine(createReferenceBackend(1 << 22));
 const close = (got: ArrayLike<number>, want: readonly number[], tol = 1e-5, what = 'values') => {
   assert.equal(got.length, want.length, `${what}: length`);
-  for (let i = 0; i < want.length; i++) assert.ok(Math.abs(got[i]! - want[i]!) <= tol, `${what}[${i}]: got ${got[i]}, expected ${want[i]}`);
+  for (let i = 0; i < want.length; i++)
+    assert.ok(Math.abs(got[i]! - want[i]!) <= tol, `${what}[${i}]: got ${got[i]}, expected ${want[i]}`);
 };
 
 describe('group advantages', () => {
@@ -26,7 +41,11 @@ describe('group advantages', () => {
   // Group 1: [2, 2, 2, 2]: no spread, advantage 0.
   const r = [1, 0, 0, 0, 2, 2, 2, 2];
   test('group scaling: (r - mean) / (std + 1e-4)', () => {
-    close(groupScaledAdvantages(r, 4), [0.75 / 0.5001, -0.25 / 0.5001, -0.25 / 0.5001, -0.25 / 0.5001, 0, 0, 0, 0], 1e-12);
+    close(
+      groupScaledAdvantages(r, 4),
+      [0.75 / 0.5001, -0.25 / 0.5001, -0.25 / 0.5001, -0.25 / 0.5001, 0, 0, 0, 0],
+      1e-12,
+    );
   });
   test('no std (Dr. GRPO): r - mean', () => {
     close(groupCenteredAdvantages(r, 4), [0.75, -0.25, -0.25, -0.25, 0, 0, 0, 0], 1e-12);
@@ -35,7 +54,11 @@ describe('group advantages', () => {
     // batch mean 1.125; squared deviations 0.015625 + 3 * 1.265625 + 4 * 0.765625 = 6.875; / 7
     const s = Math.sqrt(6.875 / 7);
     assert.ok(Math.abs(sampleStd(r) - s) < 1e-12);
-    close(batchScaledAdvantages(r, 4), [0.75 / (s + 1e-4), -0.25 / (s + 1e-4), -0.25 / (s + 1e-4), -0.25 / (s + 1e-4), 0, 0, 0, 0], 1e-12);
+    close(
+      batchScaledAdvantages(r, 4),
+      [0.75 / (s + 1e-4), -0.25 / (s + 1e-4), -0.25 / (s + 1e-4), -0.25 / (s + 1e-4), 0, 0, 0, 0],
+      1e-12,
+    );
   });
   test('zero-spread share, selection by name and bad group sizes', () => {
     assert.equal(zeroSpreadShare(r, 4), 0.5);
@@ -59,19 +82,36 @@ describe('clipped surrogate, epsilon 0.2 / epsilon_high 0.28', () => {
   ];
   test('values and gradients', () => {
     e.scope(() => {
-      const logp = e.tensor(cases.map((c) => Math.log(c[0])), [cases.length, 1]);
+      const logp = e.tensor(
+        cases.map((c) => Math.log(c[0])),
+        [cases.length, 1],
+      );
       logp.requiresGrad = true;
       const old = e.zeros([cases.length, 1]);
-      const adv = e.tensor(cases.map((c) => c[1]), [cases.length, 1]);
+      const adv = e.tensor(
+        cases.map((c) => c[1]),
+        [cases.length, 1],
+      );
       const loss = clippedSurrogate(logp, old, adv, 0.2, 0.28);
-      close(loss.toArray(), cases.map((c) => c[2]), 1e-6, 'loss');
+      close(
+        loss.toArray(),
+        cases.map((c) => c[2]),
+        1e-6,
+        'loss',
+      );
       loss.backward(e.ones(loss.shape));
-      close(logp.grad!.toArray(), cases.map((c) => c[3]), 1e-6, 'grad');
+      close(
+        logp.grad!.toArray(),
+        cases.map((c) => c[3]),
+        1e-6,
+        'grad',
+      );
       logp.grad!.dispose();
     });
   });
   test('clip fractions follow TRL (low: r < 1-eps with A < 0; high: r > 1+eps_high with A > 0)', () => {
-    const ratio = cases.map((c) => c[0]), adv = cases.map((c) => c[1]);
+    const ratio = cases.map((c) => c[0]),
+      adv = cases.map((c) => c[1]);
     const f = clipFractions(ratio, adv, [1, 1, 1, 1, 1, 1], 1, 0.2, 0.28);
     close([f.low, f.high, f.region], [1 / 6, 1 / 6, 2 / 6], 1e-12);
     const masked = clipFractions(ratio, adv, [0, 1, 1, 1, 0, 1], 1, 0.2, 0.28);
@@ -90,10 +130,23 @@ describe('k3 KL', () => {
   });
   test('beta weighs the KL into the token loss; beta > 0 without reference is an error', () => {
     e.scope(() => {
-      const logp = e.tensor([Math.log(0.5)], [1, 1]), ref = e.zeros([1, 1]), adv = e.tensor([1], [1, 1]);
-      const l = grpoTokenLoss({ logp, oldLogp: detach(logp), refLogp: ref, advantages: adv, epsilon: 0.2, epsilonHigh: 0.2, beta: 0.04 });
+      const logp = e.tensor([Math.log(0.5)], [1, 1]),
+        ref = e.zeros([1, 1]),
+        adv = e.tensor([1], [1, 1]);
+      const l = grpoTokenLoss({
+        logp,
+        oldLogp: detach(logp),
+        refLogp: ref,
+        advantages: adv,
+        epsilon: 0.2,
+        epsilonHigh: 0.2,
+        beta: 0.04,
+      });
       close(l.toArray(), [-1 + 0.04 * (1 - Math.LN2)], 1e-6);
-      assert.throws(() => grpoTokenLoss({ logp, oldLogp: logp, advantages: adv, epsilon: 0.2, epsilonHigh: 0.2, beta: 0.1 }), /no reference log-probs/);
+      assert.throws(
+        () => grpoTokenLoss({ logp, oldLogp: logp, advantages: adv, epsilon: 0.2, epsilonHigh: 0.2, beta: 0.1 }),
+        /no reference log-probs/,
+      );
     });
   });
 });
@@ -103,8 +156,14 @@ describe('loss aggregation', () => {
   const per = [1, 2, 3, 100, 4, 5, 100, 100, 100, 100, 100, 100];
   const mask = [1, 1, 1, 0, 1, 1, 0, 0, 0, 0, 0, 0]; // third sequence truncated: fully masked
   const totals: BatchTotals = { sequences: 3, tokens: 5, maxCompletionLength: 4 };
-  const run = (agg: typeof grpoAggregate, rows: [number, number]) => e.scope(() =>
-    agg(e.tensor(per.slice(rows[0] * 4, rows[1] * 4), [rows[1] - rows[0], 4]), e.tensor(mask.slice(rows[0] * 4, rows[1] * 4), [rows[1] - rows[0], 4]), totals).item());
+  const run = (agg: typeof grpoAggregate, rows: [number, number]) =>
+    e.scope(() =>
+      agg(
+        e.tensor(per.slice(rows[0] * 4, rows[1] * 4), [rows[1] - rows[0], 4]),
+        e.tensor(mask.slice(rows[0] * 4, rows[1] * 4), [rows[1] - rows[0], 4]),
+        totals,
+      ).item(),
+    );
   const cases: [string, typeof grpoAggregate, number][] = [
     ['grpo: (mean(1,2,3) + mean(4,5) + 0) / 3 sequences', grpoAggregate, (2 + 4.5) / 3],
     ['dapo: 15 / 5 tokens', dapoAggregate, 3],
@@ -138,24 +197,43 @@ describe('token log-probs', () => {
 });
 
 describe('GRPO gradient on a toy categorical policy', () => {
-  const B = 4, T = 3, V = 5, G = 2;
+  const B = 4,
+    T = 3,
+    V = 5,
+    G = 2;
   const rng = new Rng(7);
   const data = (n: number, s = 1) => Array.from({ length: n }, () => s * rng.normal());
-  const logits0 = data(B * T * V), oldLogits = logits0.map((x) => x + 0.3 * rng.normal()), refLogits = data(B * T * V, 0.5);
+  const logits0 = data(B * T * V),
+    oldLogits = logits0.map((x) => x + 0.3 * rng.normal()),
+    refLogits = data(B * T * V, 0.5);
   const targets = Array.from({ length: B * T }, () => rng.int(V));
   const maskData = [1, 1, 1, 1, 1, 0, 1, 0, 0, 1, 1, 1];
   const adv = groupScaledAdvantages([1, 0, 0.5, 0.75], G);
   for (const lossType of LOSS_TYPES) {
     test(`${lossType}: backward equals central finite differences`, () => {
       const totals: BatchTotals = { sequences: B, tokens: maskData.reduce((a, b) => a + b, 0), maxCompletionLength: T };
-      gradcheck(e, `grpo ${lossType}`, (logits: Tensor) => {
-        const tgt = e.tensor(targets, [B, T], 'i32');
-        const logp = tokenLogProbs(logits, tgt, 0.7);
-        const oldLogp = e.noGrad(() => tokenLogProbs(e.tensor(oldLogits, [B, T, V]), tgt, 0.7));
-        const refLogp = e.noGrad(() => tokenLogProbs(e.tensor(refLogits, [B, T, V]), tgt, 0.7));
-        const per = grpoTokenLoss({ logp, oldLogp, refLogp, advantages: e.tensor(adv, [B, 1]), epsilon: 0.2, epsilonHigh: 0.28, beta: 0.1 });
-        return aggregator(lossType)(per, e.tensor(maskData, [B, T]), totals);
-      }, [{ shape: [B, T, V], data: logits0 }], { h: 1e-2, atol: 1e-4, rtol: 1e-2 });
+      gradcheck(
+        e,
+        `grpo ${lossType}`,
+        (logits: Tensor) => {
+          const tgt = e.tensor(targets, [B, T], 'i32');
+          const logp = tokenLogProbs(logits, tgt, 0.7);
+          const oldLogp = e.noGrad(() => tokenLogProbs(e.tensor(oldLogits, [B, T, V]), tgt, 0.7));
+          const refLogp = e.noGrad(() => tokenLogProbs(e.tensor(refLogits, [B, T, V]), tgt, 0.7));
+          const per = grpoTokenLoss({
+            logp,
+            oldLogp,
+            refLogp,
+            advantages: e.tensor(adv, [B, 1]),
+            epsilon: 0.2,
+            epsilonHigh: 0.28,
+            beta: 0.1,
+          });
+          return aggregator(lossType)(per, e.tensor(maskData, [B, T]), totals);
+        },
+        [{ shape: [B, T, V], data: logits0 }],
+        { h: 1e-2, atol: 1e-4, rtol: 1e-2 },
+      );
     });
   }
   test('on-policy, beta 0, one token: the gradient is the policy gradient -(1/N) sum A_i (onehot(a_i) - p_i)', () => {
@@ -164,13 +242,22 @@ describe('GRPO gradient on a toy categorical policy', () => {
       logits.requiresGrad = true;
       const tgt = e.tensor(targets.slice(0, B), [B, 1], 'i32');
       const logp = tokenLogProbs(logits, tgt);
-      const per = grpoTokenLoss({ logp, oldLogp: detach(logp), advantages: e.tensor(adv, [B, 1]), epsilon: 0.2, epsilonHigh: 0.2, beta: 0 });
+      const per = grpoTokenLoss({
+        logp,
+        oldLogp: detach(logp),
+        advantages: e.tensor(adv, [B, 1]),
+        epsilon: 0.2,
+        epsilonHigh: 0.2,
+        beta: 0,
+      });
       grpoAggregate(per, e.ones([B, 1]), { sequences: B, tokens: B, maxCompletionLength: 1 }).backward();
       const want: number[] = [];
       for (let i = 0; i < B; i++) {
-        const row = logits0.slice(i * V, (i + 1) * V), m = Math.max(...row);
+        const row = logits0.slice(i * V, (i + 1) * V),
+          m = Math.max(...row);
         const z = row.reduce((s, x) => s + Math.exp(x - m), 0);
-        for (let v = 0; v < V; v++) want.push(-(adv[i]! / B) * ((v === targets[i] ? 1 : 0) - Math.exp(row[v]! - m) / z));
+        for (let v = 0; v < V; v++)
+          want.push(-(adv[i]! / B) * ((v === targets[i] ? 1 : 0) - Math.exp(row[v]! - m) / z));
       }
       close(logits.grad!.toArray(), want, 1e-5, 'grad');
       logits.grad!.dispose();

@@ -21,26 +21,46 @@ describe('ProblemStream', () => {
     assert.ok(cd > 250 && cd < 350, `countdown share ${cd}/400`);
     assert.ok(first.every((p) => !isTestKey(p.key)));
     assert.ok(first.some((p) => p.lang === 'zh'));
-    const saved = s.state, expect = Array.from({ length: 5 }, () => s.next().key);
-    const resumed = new ProblemStream({ tasks: { countdown: 3, arithmetic: 1 }, languages: ['en', 'zh'], seed: 7, state: saved });
-    assert.deepEqual(Array.from({ length: 5 }, () => resumed.next().key), expect);
+    const saved = s.state,
+      expect = Array.from({ length: 5 }, () => s.next().key);
+    const resumed = new ProblemStream({
+      tasks: { countdown: 3, arithmetic: 1 },
+      languages: ['en', 'zh'],
+      seed: 7,
+      state: saved,
+    });
+    assert.deepEqual(
+      Array.from({ length: 5 }, () => resumed.next().key),
+      expect,
+    );
   });
   test('the general scenarios: chat prompts and direct queries mix in; chat takes only level 1', () => {
     const s = new ProblemStream({ tasks: { countdown: 1, chat: 1, direct: 1 }, languages: ['en', 'zh'], seed: 3 });
     const ps = Array.from({ length: 300 }, () => s.next());
-    for (const t of ['countdown', 'chat', 'direct']) assert.ok(ps.filter((p) => p.task === t).length > 60, `${t} share`);
+    for (const t of ['countdown', 'chat', 'direct'])
+      assert.ok(ps.filter((p) => p.task === t).length > 60, `${t} share`);
     const c = ps.find((p) => p.task === 'chat' && p.lang === 'zh')!;
     assert.match(c.prompt, /[\u4e00-\u9fff]/);
     assert.deepEqual(c.data, {});
-    assert.throws(() => new ProblemStream({ tasks: { chat: 1 }, difficulties: { chat: [2] }, languages: ['en'], seed: 1 }), /difficulties.chat: chat prompts have one level, 1; got 2/);
+    assert.throws(
+      () => new ProblemStream({ tasks: { chat: 1 }, difficulties: { chat: [2] }, languages: ['en'], seed: 1 }),
+      /difficulties.chat: chat prompts have one level, 1; got 2/,
+    );
   });
   test('difficulties are checked against the task', () => {
-    assert.throws(() => new ProblemStream({ tasks: { countdown: 1 }, difficulties: { countdown: [9] }, languages: ['en'], seed: 1 }), /difficulties.countdown: 9 is not a level of countdown/);
+    assert.throws(
+      () =>
+        new ProblemStream({ tasks: { countdown: 1 }, difficulties: { countdown: [9] }, languages: ['en'], seed: 1 }),
+      /difficulties.countdown: 9 is not a level of countdown/,
+    );
     assert.throws(() => new ProblemStream({ tasks: { nope: 1 }, languages: ['en'], seed: 1 }), /unknown task "nope"/);
   });
   test('templates: R1-Zero ends with "Assistant:"; R1 opens <think> and scores with that prefix', () => {
     const p = new ProblemStream({ tasks: { arithmetic: 1 }, languages: ['en'], seed: 1 }).next();
-    assert.match(TEMPLATES['r1-zero'].render(p), /^A conversation between User and Assistant\..*User: Calculate .*Assistant:$/s);
+    assert.match(
+      TEMPLATES['r1-zero'].render(p),
+      /^A conversation between User and Assistant\..*User: Calculate .*Assistant:$/s,
+    );
     assert.equal(TEMPLATES['r1-zero'].responsePrefix, '');
     assert.match(TEMPLATES.r1.render(p), /<｜Assistant｜><think>\n$/);
     assert.equal(TEMPLATES.r1.responsePrefix, '<think>\n');
@@ -57,11 +77,17 @@ test('reflection phrases (English with word boundaries, Chinese)', () => {
 describe('GRPO config', () => {
   test('defaults follow R1-Zero; unknown keys and bad values are errors naming them', () => {
     const c = resolveGrpoConfig([{ model: 'm' }]);
-    assert.deepEqual([c.num_generations, c.temperature, c.beta, c.loss_type, c.scale_rewards, c.epsilon_high], [16, 1, 0.001, 'grpo', 'group', undefined]);
+    assert.deepEqual(
+      [c.num_generations, c.temperature, c.beta, c.loss_type, c.scale_rewards, c.epsilon_high],
+      [16, 1, 0.001, 'grpo', 'group', undefined],
+    );
     assert.throws(() => resolveGrpoConfig([{ model: 'm', num_generation: 4 }]), /num_generation/);
     assert.throws(() => resolveGrpoConfig([{ model: 'm', loss_type: 'bnpo' }]), /loss_type/);
     assert.throws(() => resolveGrpoConfig([{ model: 'm', num_generations: 1 }]), /num_generations/);
-    assert.throws(() => resolveGrpoConfig([{ model: 'm', num_generations: 6, generation_batch_size: 16 }]), /generation_batch_size 16 must be a multiple of num_generations 6/);
+    assert.throws(
+      () => resolveGrpoConfig([{ model: 'm', num_generations: 6, generation_batch_size: 16 }]),
+      /generation_batch_size 16 must be a multiple of num_generations 6/,
+    );
   });
 });
 

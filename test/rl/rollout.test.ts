@@ -21,13 +21,17 @@ const params = initParams(e, config, new Rng(3));
 const model = new DeepseekV3(e, config, params);
 
 function greedyByForward(prompt: number[], steps: number): number[] {
-  const seq = [...prompt], out: number[] = [];
+  const seq = [...prompt],
+    out: number[] = [];
   for (let i = 0; i < steps; i++) {
-    const next = e.noGrad(() => e.scope(() => {
-      const logits = model.forward(e.tensor(seq, [1, seq.length], 'i32')).logits; // (1, T, V)
-      return (e.read(argmax(DeepseekV3.lastLogits(logits), 1)) as Int32Array)[0]!;
-    }));
-    out.push(next); seq.push(next);
+    const next = e.noGrad(() =>
+      e.scope(() => {
+        const logits = model.forward(e.tensor(seq, [1, seq.length], 'i32')).logits; // (1, T, V)
+        return (e.read(argmax(DeepseekV3.lastLogits(logits), 1)) as Int32Array)[0]!;
+      }),
+    );
+    out.push(next);
+    seq.push(next);
     if (next === EOS_ID) break;
   }
   return out;
@@ -55,9 +59,25 @@ describe('sampleGroups', () => {
 
   test('repeated rollouts with other prompt lengths reserve no new memory once warm', () => {
     const s = { ...settings, temperature: 1, maxNewTokens: 10 };
-    const r = new Rng(4), lens = [[3, 9, 5], [7, 2, 11], [4, 4, 13], [12, 1, 6], [8, 10, 3]];
-    const run = (ls: number[]) => sampleGroups(model, ls.map((L) => Array.from({ length: L }, (_, i) => (i * 3 + L) % 8)), 3, s, r, 4);
-    run(lens[0]!); run(lens[1]!);
+    const r = new Rng(4),
+      lens = [
+        [3, 9, 5],
+        [7, 2, 11],
+        [4, 4, 13],
+        [12, 1, 6],
+        [8, 10, 3],
+      ];
+    const run = (ls: number[]) =>
+      sampleGroups(
+        model,
+        ls.map((L) => Array.from({ length: L }, (_, i) => (i * 3 + L) % 8)),
+        3,
+        s,
+        r,
+        4,
+      );
+    run(lens[0]!);
+    run(lens[1]!);
     const warm = e.heap.reservedBytes;
     for (const ls of lens.slice(2)) run(ls);
     assert.ok(e.heap.reservedBytes <= warm * 1.1, `reserved ${warm} -> ${e.heap.reservedBytes} bytes`);
@@ -65,17 +85,22 @@ describe('sampleGroups', () => {
 
   test('seeded sampling is reproducible and rows of a group differ', () => {
     const s = { ...settings, temperature: 1.5, maxNewTokens: 8 };
-    const a = sampleGroups(model, prompts, 4, s, new Rng(9)), b = sampleGroups(model, prompts, 4, s, new Rng(9));
+    const a = sampleGroups(model, prompts, 4, s, new Rng(9)),
+      b = sampleGroups(model, prompts, 4, s, new Rng(9));
     assert.deepEqual(a, b);
     assert.ok(new Set(a[0]!.completions.map((c) => c.join(','))).size > 1);
-    for (const g of a) g.completions.forEach((c, i) => {
-      assert.equal(g.finished[i], c.at(-1) === EOS_ID);
-      assert.ok(c.length <= 8 && c.slice(0, -1).every((t) => t !== EOS_ID));
-    });
+    for (const g of a)
+      g.completions.forEach((c, i) => {
+        assert.equal(g.finished[i], c.at(-1) === EOS_ID);
+        assert.ok(c.length <= 8 && c.slice(0, -1).every((t) => t !== EOS_ID));
+      });
   });
 
   test('a prompt that fills the context is an error naming the sizes', () => {
-    assert.throws(() => sampleGroups(model, [new Array(32).fill(1)], 2, settings, new Rng(1)), /prompt of 32 tokens leaves no room in the model's 32-token context/);
+    assert.throws(
+      () => sampleGroups(model, [new Array(32).fill(1)], 2, settings, new Rng(1)),
+      /prompt of 32 tokens leaves no room in the model's 32-token context/,
+    );
   });
 });
 
@@ -92,6 +117,9 @@ describe('packBatch', () => {
     assert.deepEqual(Array.from(p.mask), [0, 1, 1, 1, 0, 0, 0, 0]);
     assert.deepEqual(Array.from(p.oldLogp!), [0, -1, -2, -3, -4, 0, 0, 0]);
     assert.deepEqual(Array.from(p.advantages), [0.5, -1]);
-    assert.deepEqual(completionValues(p.oldLogp!, samples, p.T).map((v) => Array.from(v)), [[-1, -2, -3], [-4]]);
+    assert.deepEqual(
+      completionValues(p.oldLogp!, samples, p.T).map((v) => Array.from(v)),
+      [[-1, -2, -3], [-4]],
+    );
   });
 });

@@ -35,20 +35,40 @@ before(async () => {
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 test('serve --port 0 answers the openai client and prints its URL', async () => {
-  const child = spawn(process.execPath, [MAIN, 'serve', '--model', dir, '--port', '0', '--backend', 'reference', '--model-name', 'tiny', '--quiet'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    [MAIN, 'serve', '--model', dir, '--port', '0', '--backend', 'reference', '--model-name', 'tiny', '--quiet'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   try {
     let out = '';
     const url = await new Promise<string>((resolve, reject) => {
-      child.stdout.on('data', (d: Buffer) => { out += d; const m = /API\s+(http:\/\/127\.0\.0\.1:\d+\/v1)/.exec(out); if (m) resolve(m[1]!); });
-      child.stderr.on('data', (d: Buffer) => { out += d; });
+      child.stdout.on('data', (d: Buffer) => {
+        out += d;
+        const m = /API\s+(http:\/\/127\.0\.0\.1:\d+\/v1)/.exec(out);
+        if (m) resolve(m[1]!);
+      });
+      child.stderr.on('data', (d: Buffer) => {
+        out += d;
+      });
       child.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${out}`)));
     });
     assert.match(out, /MTP speculation/);
     const client = new OpenAI({ baseURL: url, apiKey: 'x', maxRetries: 0 });
-    const r = await client.chat.completions.create({ model: 'tiny', messages: [{ role: 'user', content: 'Hello' }], max_tokens: 6, temperature: 0 });
+    const r = await client.chat.completions.create({
+      model: 'tiny',
+      messages: [{ role: 'user', content: 'Hello' }],
+      max_tokens: 6,
+      temperature: 0,
+    });
     assert.equal(r.usage!.completion_tokens <= 6, true);
     assert.ok(['stop', 'length'].includes(r.choices[0]!.finish_reason));
-    const again = await client.chat.completions.create({ model: 'tiny', messages: [{ role: 'user', content: 'Hello' }], max_tokens: 6, temperature: 0 });
+    const again = await client.chat.completions.create({
+      model: 'tiny',
+      messages: [{ role: 'user', content: 'Hello' }],
+      max_tokens: 6,
+      temperature: 0,
+    });
     assert.deepEqual(again.choices[0]!.message, r.choices[0]!.message, 'greedy replies repeat');
   } finally {
     child.kill('SIGTERM');
@@ -56,9 +76,15 @@ test('serve --port 0 answers the openai client and prints its URL', async () => 
 });
 
 test('chat streams replies and handles /clear and /exit', () => {
-  const r = spawnSync(process.execPath, [MAIN, 'chat', '--model', dir, '--backend', 'reference', '--temperature', '0', '--max-tokens', '5'], {
-    input: 'Hello\n/clear\nHello\n/exit\n', encoding: 'utf8', timeout: 30_000,
-  });
+  const r = spawnSync(
+    process.execPath,
+    [MAIN, 'chat', '--model', dir, '--backend', 'reference', '--temperature', '0', '--max-tokens', '5'],
+    {
+      input: 'Hello\n/clear\nHello\n/exit\n',
+      encoding: 'utf8',
+      timeout: 30_000,
+    },
+  );
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /deepseek-ts chat: deepseek-ts-serve-/);
   assert.match(r.stdout, /\(conversation cleared\)/);
@@ -66,9 +92,27 @@ test('chat streams replies and handles /clear and /exit', () => {
   assert.equal(replies.length, 2);
   assert.match(r.stdout, /cut at the token limit|\n> /);
   assert.doesNotMatch(r.stdout, /\(error/);
-  const hidden = spawnSync(process.execPath, [MAIN, 'chat', '--model', dir, '--backend', 'reference', '--temperature', '0', '--max-tokens', '5', '--hide-thinking'], {
-    input: 'Hello\n', encoding: 'utf8', timeout: 30_000,
-  });
+  const hidden = spawnSync(
+    process.execPath,
+    [
+      MAIN,
+      'chat',
+      '--model',
+      dir,
+      '--backend',
+      'reference',
+      '--temperature',
+      '0',
+      '--max-tokens',
+      '5',
+      '--hide-thinking',
+    ],
+    {
+      input: 'Hello\n',
+      encoding: 'utf8',
+      timeout: 30_000,
+    },
+  );
   assert.equal(hidden.status, 0, hidden.stderr);
   assert.doesNotMatch(hidden.stdout, /\[thinking\]/);
 });

@@ -19,7 +19,10 @@ export const MODEL_ID = 'mock-r1';
 export function makeTokenizer(chatTemplate?: string): HfTokenizer {
   const docs = [THINKING, ANSWER, 'Hello! How can I help you today?', '你好，世界。', 'What is 2 + 2?'];
   const t = trainTokenizer(docs, { vocabSize: 300 });
-  return new HfTokenizer(t.tokenizerJson, chatTemplate === undefined ? t.tokenizerConfig : { ...t.tokenizerConfig, chat_template: chatTemplate });
+  return new HfTokenizer(
+    t.tokenizerJson,
+    chatTemplate === undefined ? t.tokenizerConfig : { ...t.tokenizerConfig, chat_template: chatTemplate },
+  );
 }
 
 /** Index of the first token after the last occurrence of `marker` in `h` (0 when absent). */
@@ -32,10 +35,18 @@ function afterMarker(h: readonly number[], marker: readonly number[]): number {
 }
 
 /** A mock whose k-th token after the prompt's `<think>\n` is `scriptAt(k)`, with a logit margin of 10. */
-export function scriptedModel(tok: HfTokenizer, scriptAt: (k: number) => number, maxContext = 512, stepDelayMs = 0): MockLM {
+export function scriptedModel(
+  tok: HfTokenizer,
+  scriptAt: (k: number) => number,
+  maxContext = 512,
+  stepDelayMs = 0,
+): MockLM {
   const marker = tok.encode('<think>\n', { allowSpecial: true });
   return new MockLM({
-    vocabSize: tok.vocabSize, maxContext, maxSlots: 4, stepDelayMs,
+    vocabSize: tok.vocabSize,
+    maxContext,
+    maxSlots: 4,
+    stepDelayMs,
     next: (h) => {
       const l = new Float32Array(tok.vocabSize);
       l[scriptAt(h.length - afterMarker(h, marker))] = 10;
@@ -56,12 +67,31 @@ export function endlessScript(tok: HfTokenizer): (k: number) => number {
   return (k) => ids[k % ids.length]!;
 }
 
-export interface TestStack { tok: HfTokenizer; model: MockLM; scheduler: Scheduler; service: ChatService; server: RunningServer }
+export interface TestStack {
+  tok: HfTokenizer;
+  model: MockLM;
+  scheduler: Scheduler;
+  service: ChatService;
+  server: RunningServer;
+}
 
 /** Starts the whole stack; call `server.close()` when done. */
-export async function startStack(options: { script?: 'reply' | 'endless'; maxContext?: number; stepDelayMs?: number; serve?: Partial<ServeOptions>; tokenizer?: HfTokenizer } = {}): Promise<TestStack> {
+export async function startStack(
+  options: {
+    script?: 'reply' | 'endless';
+    maxContext?: number;
+    stepDelayMs?: number;
+    serve?: Partial<ServeOptions>;
+    tokenizer?: HfTokenizer;
+  } = {},
+): Promise<TestStack> {
   const tok = options.tokenizer ?? makeTokenizer();
-  const model = scriptedModel(tok, options.script === 'endless' ? endlessScript(tok) : replyScript(tok), options.maxContext ?? 512, options.stepDelayMs);
+  const model = scriptedModel(
+    tok,
+    options.script === 'endless' ? endlessScript(tok) : replyScript(tok),
+    options.maxContext ?? 512,
+    options.stepDelayMs,
+  );
   const scheduler = new Scheduler(model);
   const service = new ChatService(scheduler, tok, [tok.eosId!]);
   const server = await startServer(service, { modelId: MODEL_ID, port: 0, ...options.serve });

@@ -19,7 +19,7 @@ test('non-streaming: reasoning_content and content are split at </think>; usage 
   const r = await client.chat.completions.create({ model: MODEL_ID, messages });
   assert.equal(r.object, 'chat.completion');
   assert.equal(r.choices.length, 1);
-  const m = r.choices[0]!.message as typeof r.choices[0]['message'] & WithReasoning;
+  const m = r.choices[0]!.message as (typeof r.choices)[0]['message'] & WithReasoning;
   assert.equal(m.role, 'assistant');
   assert.equal(m.reasoning_content, THINKING);
   assert.equal(m.content, ANSWER);
@@ -29,12 +29,24 @@ test('non-streaming: reasoning_content and content are split at </think>; usage 
   assert.equal(r.usage!.prompt_tokens, promptIds.length);
   assert.equal(r.usage!.completion_tokens, replyIds.length + 1, 'reply plus EOS');
   assert.equal(r.usage!.total_tokens, promptIds.length + replyIds.length + 1);
-  assert.equal(r.usage!.completion_tokens_details!.reasoning_tokens, stack.tok.encode(`${THINKING}\n</think>`, { allowSpecial: true }).length);
+  assert.equal(
+    r.usage!.completion_tokens_details!.reasoning_tokens,
+    stack.tok.encode(`${THINKING}\n</think>`, { allowSpecial: true }).length,
+  );
 });
 
 test('streaming: deltas rebuild both fields; finish_reason and the usage chunk arrive', async () => {
-  const stream = await client.chat.completions.create({ model: MODEL_ID, messages, stream: true, stream_options: { include_usage: true } });
-  let reasoning = '', content = '', finish: string | null = null, chunks = 0, reasoningDeltas = 0;
+  const stream = await client.chat.completions.create({
+    model: MODEL_ID,
+    messages,
+    stream: true,
+    stream_options: { include_usage: true },
+  });
+  let reasoning = '',
+    content = '',
+    finish: string | null = null,
+    chunks = 0,
+    reasoningDeltas = 0;
   let usage: OpenAI.CompletionUsage | undefined | null;
   let firstRole: string | undefined;
   for await (const c of stream) {
@@ -43,7 +55,11 @@ test('streaming: deltas rebuild both fields; finish_reason and the usage chunk a
     for (const ch of c.choices) {
       const d = ch.delta as typeof ch.delta & WithReasoning;
       firstRole ??= d.role;
-      if (d.reasoning_content) { reasoning += d.reasoning_content; reasoningDeltas++; assert.equal(content, '', 'no reasoning after the answer began'); }
+      if (d.reasoning_content) {
+        reasoning += d.reasoning_content;
+        reasoningDeltas++;
+        assert.equal(content, '', 'no reasoning after the answer began');
+      }
       if (d.content) content += d.content;
       if (ch.finish_reason) finish = ch.finish_reason;
     }
@@ -52,8 +68,13 @@ test('streaming: deltas rebuild both fields; finish_reason and the usage chunk a
   assert.equal(reasoning, THINKING);
   assert.equal(content, ANSWER);
   assert.equal(finish, 'stop');
-  assert.ok(reasoningDeltas > 5 && chunks > 15, `streamed in pieces (${reasoningDeltas} reasoning deltas, ${chunks} chunks)`);
-  assert.ok(usage && usage.completion_tokens > 0 && usage.total_tokens === usage.prompt_tokens + usage.completion_tokens);
+  assert.ok(
+    reasoningDeltas > 5 && chunks > 15,
+    `streamed in pieces (${reasoningDeltas} reasoning deltas, ${chunks} chunks)`,
+  );
+  assert.ok(
+    usage && usage.completion_tokens > 0 && usage.total_tokens === usage.prompt_tokens + usage.completion_tokens,
+  );
 });
 
 test('max_tokens ends with length; a stop string cuts the text and ends with stop', async () => {
@@ -62,7 +83,7 @@ test('max_tokens ends with length; a stop string cuts the text and ends with sto
   assert.equal(short.usage!.completion_tokens, 5);
   assert.equal(short.choices[0]!.message.content, '');
   const cut = await client.chat.completions.create({ model: MODEL_ID, messages, stop: [' plus', 'never'] });
-  const m = cut.choices[0]!.message as typeof cut.choices[0]['message'] & WithReasoning;
+  const m = cut.choices[0]!.message as (typeof cut.choices)[0]['message'] & WithReasoning;
   assert.equal(m.reasoning_content, 'Let me think about 2 + 2. Two');
   assert.equal(m.content, '');
   assert.equal(cut.choices[0]!.finish_reason, 'stop');
@@ -71,12 +92,25 @@ test('max_tokens ends with length; a stop string cuts the text and ends with sto
 });
 
 test('n choices, seed and sampling settings are accepted; /v1/models lists the model', async () => {
-  const r = await client.chat.completions.create({ model: MODEL_ID, messages, n: 3, seed: 7, temperature: 0.6, top_p: 0.95 });
-  assert.deepEqual(r.choices.map((c) => c.index), [0, 1, 2]);
+  const r = await client.chat.completions.create({
+    model: MODEL_ID,
+    messages,
+    n: 3,
+    seed: 7,
+    temperature: 0.6,
+    top_p: 0.95,
+  });
+  assert.deepEqual(
+    r.choices.map((c) => c.index),
+    [0, 1, 2],
+  );
   for (const c of r.choices) assert.equal(c.message.content, ANSWER);
   const models = await client.models.list();
-  assert.deepEqual(models.data.map((m) => m.id), [MODEL_ID]);
-  const health = await (await fetch(`${stack.server.url}/health`)).json() as { status: string };
+  assert.deepEqual(
+    models.data.map((m) => m.id),
+    [MODEL_ID],
+  );
+  const health = (await (await fetch(`${stack.server.url}/health`)).json()) as { status: string };
   assert.equal(health.status, 'ok');
   assert.equal(stack.model.liveSlots, 0);
 });

@@ -26,10 +26,18 @@ before(async () => {
   context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
     viewport: { width: 1000, height: 760 },
   });
-  page = context.pages()[0] ?? await context.newPage();
+  page = context.pages()[0] ?? (await context.newPage());
 });
 
 after(async () => {
@@ -50,7 +58,10 @@ test('the page streams the thinking into its panel, then the answer', { skip }, 
   await thinking.filter({ hasText: 'Let me think' }).waitFor({ timeout: 10_000 });
   assert.equal(await answer.textContent(), '', 'the answer is still empty while the thinking streams');
   assert.equal(await thinking.getAttribute('open'), '', 'the panel is open while it streams');
-  assert.ok((await thinking.locator('.thought').textContent())!.length < THINKING.length, 'the thinking arrives in pieces');
+  assert.ok(
+    (await thinking.locator('.thought').textContent())!.length < THINKING.length,
+    'the thinking arrives in pieces',
+  );
   await page.getByTestId('send').waitFor({ timeout: 10_000 }); // Send comes back when the reply is done
   assert.equal(await thinking.locator('.thought').textContent(), THINKING);
   assert.equal(await answer.textContent(), ANSWER);

@@ -42,7 +42,9 @@ test('every verifier rejects hostile answers without throwing, in well under a s
   for (const task of TASKS) {
     const problems = generateProblems({ task, split: 'train', count: 5, seed: 1 });
     const t0 = performance.now();
-    for (const p of problems) for (const h of HOSTILE) assert.equal(task.verify(p, h), false, `${task.name} accepted ${JSON.stringify(h.slice(0, 40))}`);
+    for (const p of problems)
+      for (const h of HOSTILE)
+        assert.equal(task.verify(p, h), false, `${task.name} accepted ${JSON.stringify(h.slice(0, 40))}`);
     assert.ok(performance.now() - t0 < 1000, `${task.name} took ${performance.now() - t0} ms`);
   }
 });

@@ -23,7 +23,9 @@ function mutations(answer: string, rng: Rng): string[] {
   out.add(answer + '1');
   out.add(`${answer} + 1`);
   out.add('');
-  return [...out].filter((m) => m !== answer && !(m !== '' && /^-?\d+$/.test(m) && /^-?\d+$/.test(answer) && BigInt(m) === BigInt(answer)));
+  return [...out].filter(
+    (m) => m !== answer && !(m !== '' && /^-?\d+$/.test(m) && /^-?\d+$/.test(answer) && BigInt(m) === BigInt(answer)),
+  );
 }
 
 for (const task of TASKS) {
@@ -38,7 +40,11 @@ for (const task of TASKS) {
         assert.ok(isCorrect(p, assistantBody(sol.steps.join('\n'), sol.answer)));
         for (const m of mutations(sol.answer, rng)) {
           if (task.name === 'countdown' && m.replace(/[^\d]/g, '') === sol.answer.replace(/[^\d]/g, '')) continue;
-          assert.equal(task.verify(p, m), false, `${p.key}: mutated answer ${JSON.stringify(m)} accepted (right: ${sol.answer})`);
+          assert.equal(
+            task.verify(p, m),
+            false,
+            `${p.key}: mutated answer ${JSON.stringify(m)} accepted (right: ${sol.answer})`,
+          );
         }
         if (p.lang === 'zh') assert.match(p.prompt + sol.steps.join(''), /[\u4e00-\u9fff]/);
         else assert.doesNotMatch(p.prompt + sol.steps.join(''), /[\u4e00-\u9fff]/);
@@ -59,17 +65,42 @@ for (const task of TASKS) {
 }
 
 test('countdown accepts any valid expression, rejects reuse, missing numbers and unary minus', () => {
-  const p: Problem = { task: 'countdown', key: 'k', lang: 'en', difficulty: 1, prompt: '', answer: '', data: { numbers: [2, 3, 7], target: 13 } };
+  const p: Problem = {
+    task: 'countdown',
+    key: 'k',
+    lang: 'en',
+    difficulty: 1,
+    prompt: '',
+    answer: '',
+    data: { numbers: [2, 3, 7], target: 13 },
+  };
   const task = TASKS[0]!;
   for (const ok of ['2 * 3 + 7', '7 + 3 * 2', '(7 + 3 * 2) = 13', ' 7+(2×3) ']) assert.ok(task.verify(p, ok), ok);
-  for (const bad of ['7 + 6', '2 * 3 + 7 + 0', '2 * 3 + 7 * 1', '-2 * -3 + 7', '13', '2 * 3 + 7 + 7 - 7', '2 * 3 * 7', '']) {
+  for (const bad of [
+    '7 + 6',
+    '2 * 3 + 7 + 0',
+    '2 * 3 + 7 * 1',
+    '-2 * -3 + 7',
+    '13',
+    '2 * 3 + 7 + 7 - 7',
+    '2 * 3 * 7',
+    '',
+  ]) {
     assert.equal(task.verify(p, bad), false, bad);
   }
 });
 
 test('linear accepts equal forms of a fraction', () => {
   const task = TASKS[2]!;
-  const p: Problem = { task: 'linear', key: 'k', lang: 'en', difficulty: 3, prompt: '', answer: '-3/4', data: { a: 4, b: 3, c: 0, d: 0 } };
+  const p: Problem = {
+    task: 'linear',
+    key: 'k',
+    lang: 'en',
+    difficulty: 3,
+    prompt: '',
+    answer: '-3/4',
+    data: { a: 4, b: 3, c: 0, d: 0 },
+  };
   for (const ok of ['-3/4', 'x = -3/4', '-0.75', '−3/4', '-6/8']) assert.ok(task.verify(p, ok), ok);
   for (const bad of ['3/4', '-3/5', '-0.7', 'x', '-3/0', '-3/4x']) assert.equal(task.verify(p, bad), false, bad);
 });

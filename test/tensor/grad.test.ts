@@ -56,7 +56,14 @@ const cases: Case[] = [
   ['expand', (x) => T.mul(T.expand(x, [3, 2, 4]), 2), [any([2, 1])]],
   ['unsqueeze/squeeze', (x) => T.squeeze(T.unsqueeze(x, 1), 1), [any([3, 2])]],
   ['concat', (a, b) => T.concat([a, b, a], 1), [any([2, 2]), any([2, 3])]],
-  ['split', (x) => { const [p, q] = T.split(x, [1, 2], 0); return T.add(p!, T.sum(q!, 0, { keepdim: true })); }, [any([3, 2])]],
+  [
+    'split',
+    (x) => {
+      const [p, q] = T.split(x, [1, 2], 0);
+      return T.add(p!, T.sum(q!, 0, { keepdim: true }));
+    },
+    [any([3, 2])],
+  ],
   ['stack', (a, b) => T.stack([a, b], 1), [any([2, 3]), any([2, 3])]],
   ['matmul 2d', T.matmul, [any([3, 4]), any([4, 5])]],
   ['matmul batched broadcast', T.matmul, [any([2, 3, 4]), any([4, 2])]],
@@ -68,11 +75,26 @@ const cases: Case[] = [
   ['crossEntropy 3d', (x, t) => T.crossEntropy(x, t), [any([2, 2, 3]), ints([2, 2], [2, 0, 1, 1])]],
   ['rmsNorm', (x, w) => T.rmsNorm(x, w, 1e-6), [any([3, 4]), any([4])]],
   ['swiglu', T.swiglu, [any([2, 5]), any([2, 5])]],
-  ['attention causal', (q, k, v) => T.attention(q, k, v, { causal: true }), [any([1, 2, 3, 4]), any([1, 2, 3, 4]), any([1, 2, 3, 2])]],
-  ['attention grouped heads, Tq < Tk, scale', (q, k, v) => T.attention(q, k, v, { causal: true, scale: 0.7 }),
-    [any([2, 4, 2, 3]), any([2, 2, 4, 3]), any([2, 2, 4, 5])]],
-  ['attention additive mask', (q, k, v, m) => T.attention(q, k, v, { mask: m }),
-    [any([2, 1, 2, 3]), any([2, 1, 3, 3]), any([2, 1, 3, 2]), { shape: [2, 2, 3], data: [0, -1e30, 0, 0, 0, 0.5, 0, 0, -1e30, 0, 0, 0], constant: true }]],
+  [
+    'attention causal',
+    (q, k, v) => T.attention(q, k, v, { causal: true }),
+    [any([1, 2, 3, 4]), any([1, 2, 3, 4]), any([1, 2, 3, 2])],
+  ],
+  [
+    'attention grouped heads, Tq < Tk, scale',
+    (q, k, v) => T.attention(q, k, v, { causal: true, scale: 0.7 }),
+    [any([2, 4, 2, 3]), any([2, 2, 4, 3]), any([2, 2, 4, 5])],
+  ],
+  [
+    'attention additive mask',
+    (q, k, v, m) => T.attention(q, k, v, { mask: m }),
+    [
+      any([2, 1, 2, 3]),
+      any([2, 1, 3, 3]),
+      any([2, 1, 3, 2]),
+      { shape: [2, 2, 3], data: [0, -1e30, 0, 0, 0, 0.5, 0, 0, -1e30, 0, 0, 0], constant: true },
+    ],
+  ],
   ['embedding', (w, ids) => T.embedding(w, ids), [any([5, 3]), ints([2, 2], [4, 0, 4, 2])]],
   ['indexSelect axis 1', (x, i) => T.indexSelect(x, 1, i), [any([2, 4, 2]), ints([3], [3, 1, 3])]],
   ['gather', (x, i) => T.gather(x, 1, i), [any([2, 4]), ints([2, 3], [0, 3, 3, 1, 2, 0])]],

@@ -39,7 +39,14 @@ it('keep() survives the scope; dispose() frees; views share one storage', () => 
 it('an exception inside a scope still frees its tensors', () => {
   const e = new Engine(createReferenceBackend());
   const base = e.liveBytes;
-  assert.throws(() => e.scope(() => { e.ones([10]); throw new Error('boom'); }), /boom/);
+  assert.throws(
+    () =>
+      e.scope(() => {
+        e.ones([10]);
+        throw new Error('boom');
+      }),
+    /boom/,
+  );
   assert.equal(e.liveBytes, base);
 });
 
@@ -51,7 +58,8 @@ it('noGrad records nothing; detach cuts the graph', () => {
     const y = mul(detach(x), x);
     sum(y).backward();
     assert.deepEqual(Array.from(x.grad!.toArray()), [1, 2], 'only the non-detached factor contributes');
-    x.grad!.dispose(); x.dispose();
+    x.grad!.dispose();
+    x.dispose();
   });
 });
 
@@ -62,6 +70,7 @@ it('gradients accumulate across backward calls into a reused leaf', () => {
     sum(mul(x, x)).backward();
     sum(mul(x, 4)).backward();
     assert.deepEqual(Array.from(x.grad!.toArray()), [10]);
-    x.grad!.dispose(); x.dispose();
+    x.grad!.dispose();
+    x.dispose();
   });
 });

@@ -16,7 +16,13 @@ function mlp(engine: Engine, seed: number) {
   ]);
   for (const p of params.values()) p.requiresGrad = true;
   const x = engine.keep(rng.normalTensor(engine, [16, 8]));
-  const y = engine.keep(engine.tensor(Array.from({ length: 16 }, (_, i) => (i * 5) % 4), [16], 'i32'));
+  const y = engine.keep(
+    engine.tensor(
+      Array.from({ length: 16 }, (_, i) => (i * 5) % 4),
+      [16],
+      'i32',
+    ),
+  );
   const step = (opt: AdamW): number => {
     const loss = engine.scope(() => {
       const logits = linear(silu(linear(x, params.get('w1')!)), params.get('w2')!); // (16, 32) -> (16, 4)
@@ -29,7 +35,9 @@ function mlp(engine: Engine, seed: number) {
     opt.zeroGrad();
     return loss;
   };
-  const dispose = () => { for (const t of [...params.values(), x, y]) t.dispose(); };
+  const dispose = () => {
+    for (const t of [...params.values(), x, y]) t.dispose();
+  };
   return { params, step, dispose };
 }
 
@@ -43,7 +51,8 @@ forEachBackend((_name, engine) => {
     for (let i = 0; i < 199; i++) last = m.step(opt);
     assert.ok(first > 1.0, `initial loss ${first} should be near ln 4`);
     assert.ok(last < 0.05, `loss after 200 steps is ${last}, expected < 0.05`);
-    opt.dispose(); m.dispose();
+    opt.dispose();
+    m.dispose();
   });
 
   it('50 training steps leave live bytes unchanged', () => {
@@ -55,7 +64,8 @@ forEachBackend((_name, engine) => {
     const afterFirst = e.liveBytes;
     for (let i = 0; i < 50; i++) m.step(opt);
     assert.equal(e.liveBytes, afterFirst, 'live bytes grew during training steps');
-    opt.dispose(); m.dispose();
+    opt.dispose();
+    m.dispose();
     assert.equal(e.liveBytes, before, 'freeing the model and optimizer did not return every byte');
   });
 });

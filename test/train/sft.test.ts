@@ -10,7 +10,9 @@ import { microConfig } from './fixtures.js';
 
 describe('SFT', () => {
   let engine: Engine;
-  before(async () => { engine = new Engine(await createWasmBackend({ threads: 1 })); });
+  before(async () => {
+    engine = new Engine(await createWasmBackend({ threads: 1 }));
+  });
   after(() => engine.backend.dispose());
 
   // Two "conversations": prompt tokens (mask 0) then reply tokens (mask 1).
@@ -21,7 +23,9 @@ describe('SFT', () => {
 
   it('packs records back to back with their masks and resumes from its state', () => {
     const a = new SftSource(examples, 6, 2, 1);
-    const b1 = a.next(), st = a.state(), b2 = a.next();
+    const b1 = a.next(),
+      st = a.state(),
+      b2 = a.next();
     const stream: [number, number][] = [];
     for (let i = 0; i < 12; i++) stream.push([b1.tokens[i]!, b1.mask![i]!]);
     const byId = new Map(examples.flatMap((e) => e.ids.map((id, i) => [id, e.mask[i]!] as [number, number])));
@@ -34,15 +38,25 @@ describe('SFT', () => {
   it('the loss is the cross-entropy over assistant targets only (prompt tokens masked)', () => {
     const config = microConfig({ num_nextn_predict_layers: 1 });
     const params = initParams(engine, config, new Rng(3));
-    const obj = new Objective(engine, config, params, { seqAuxAlpha: 0, auxLossAlpha: 0, mtpLambda: 0.3, precision: 'fp32' });
-    const ex = examples[1]!, T = ex.ids.length;
+    const obj = new Objective(engine, config, params, {
+      seqAuxAlpha: 0,
+      auxLossAlpha: 0,
+      mtpLambda: 0.3,
+      precision: 'fp32',
+    });
+    const ex = examples[1]!,
+      T = ex.ids.length;
     const batch = { batchSize: 1, seqLen: T, tokens: Int32Array.from(ex.ids), mask: Int32Array.from(ex.mask) };
     engine.scope(() => {
       const out = obj.losses(batch);
       assert.equal(out.targets, 5, 'five assistant targets');
       assert.equal(out.mtp, null, 'MTP is off for masked (SFT) batches');
       const logits = obj.model.forward(engine.tensor(batch.tokens, [1, T], 'i32')).logits;
-      const tgt = engine.tensor(ex.ids.slice(1).map((id, i) => (ex.mask[i + 1] ? id : -100)), [1, T - 1], 'i32');
+      const tgt = engine.tensor(
+        ex.ids.slice(1).map((id, i) => (ex.mask[i + 1] ? id : -100)),
+        [1, T - 1],
+        'i32',
+      );
       const manual = crossEntropy(slice(logits, 1, 0, T - 1), tgt).item();
       assert.ok(Math.abs(out.lm.item() - manual) < 1e-6, `${out.lm.item()} vs ${manual}`);
       const all = obj.losses({ ...batch, mask: undefined }).lm.item();

@@ -14,12 +14,17 @@ import { makeOptimizer, runTraining } from '../../src/train/session.js';
 import { balanceBiases, scheduledLr } from '../../src/train/trainer.js';
 import { microConfig, microDataset, microRun, tmp } from './fixtures.js';
 
-const trainLosses = (dir: string) => readMetrics(join(dir, 'metrics.jsonl')).filter((r) => r.type === 'train').map((r) => [r.step, r.loss] as [number, number]);
+const trainLosses = (dir: string) =>
+  readMetrics(join(dir, 'metrics.jsonl'))
+    .filter((r) => r.type === 'train')
+    .map((r) => [r.step, r.loss] as [number, number]);
 
 describe('training loop', () => {
   const data = microDataset();
   let engine: Engine;
-  before(async () => { engine = new Engine(await createWasmBackend({ threads: 1 })); });
+  before(async () => {
+    engine = new Engine(await createWasmBackend({ threads: 1 }));
+  });
   after(() => engine.backend.dispose());
 
   it('overfits one batch (loss below 0.3 in 80 steps)', () => {
@@ -27,18 +32,34 @@ describe('training loop', () => {
     const params = initParams(engine, config, new Rng(1));
     const c = resolveRunConfig([{ learning_rate: 1e-2, weight_decay: 0 }]);
     const opt = makeOptimizer(params, c);
-    const obj = new Objective(engine, config, params, { seqAuxAlpha: 0, auxLossAlpha: 0, mtpLambda: 0, precision: 'fp32' });
+    const obj = new Objective(engine, config, params, {
+      seqAuxAlpha: 0,
+      auxLossAlpha: 0,
+      mtpLambda: 0,
+      precision: 'fp32',
+    });
     const rng = new Rng(5);
-    const batch: TokenBatch = { batchSize: 2, seqLen: 16, tokens: Int32Array.from({ length: 32 }, () => 2 + rng.int(62)) };
-    let first = 0, last = 0;
+    const batch: TokenBatch = {
+      batchSize: 2,
+      seqLen: 16,
+      tokens: Int32Array.from({ length: 32 }, () => 2 + rng.int(62)),
+    };
+    let first = 0,
+      last = 0;
     for (let s = 0; s < 80; s++) {
-      last = engine.scope(() => { const o = obj.losses(batch); o.loss.backward(); return o.lm.item(); });
+      last = engine.scope(() => {
+        const o = obj.losses(batch);
+        o.loss.backward();
+        return o.lm.item();
+      });
       if (s === 0) first = last;
-      opt.step(); opt.zeroGrad();
+      opt.step();
+      opt.zeroGrad();
     }
     assert.ok(first > 3.5, `initial loss ${first} should be near ln(64) = 4.16`);
     assert.ok(last < 0.3, `loss after 80 steps on one batch is ${last}; expected < 0.3`);
-    obj.dispose(); opt.dispose();
+    obj.dispose();
+    opt.dispose();
     for (const p of params.values()) p.dispose();
   });
 
@@ -47,13 +68,22 @@ describe('training loop', () => {
     const params = initParams(engine, config, new Rng(2));
     const [bias] = balanceBiases(params, config.num_hidden_layers);
     assert.ok(bias && !bias.requiresGrad);
-    const obj = new Objective(engine, config, params, { seqAuxAlpha: 0, auxLossAlpha: 0, mtpLambda: 0.3, precision: 'fp32' });
+    const obj = new Objective(engine, config, params, {
+      seqAuxAlpha: 0,
+      auxLossAlpha: 0,
+      mtpLambda: 0.3,
+      precision: 'fp32',
+    });
     const rng = new Rng(9);
-    const loads = engine.scope(() => obj.losses({ batchSize: 2, seqLen: 16, tokens: Int32Array.from({ length: 32 }, () => rng.int(64)) }).loads);
+    const loads = engine.scope(
+      () => obj.losses({ batchSize: 2, seqLen: 16, tokens: Int32Array.from({ length: 32 }, () => rng.int(64)) }).loads,
+    );
     const before = Array.from(bias!.toArray());
     updateBalanceBias(bias!, loads[0]!, 0.001);
-    const afterB = Array.from(bias!.toArray()), load = Array.from(loads[0]!);
-    const hi = load.indexOf(Math.max(...load)), lo = load.indexOf(Math.min(...load));
+    const afterB = Array.from(bias!.toArray()),
+      load = Array.from(loads[0]!);
+    const hi = load.indexOf(Math.max(...load)),
+      lo = load.indexOf(Math.min(...load));
     assert.ok(afterB[hi]! < before[hi]!, `overloaded expert ${hi} (load ${load}) bias ${before[hi]} -> ${afterB[hi]}`);
     assert.ok(afterB[lo]! > before[lo]!, `underloaded expert ${lo} bias should rise`);
     obj.dispose();
@@ -67,7 +97,9 @@ describe('training loop', () => {
   });
 
   it('warmup-stable-cosine: ramps, holds, decays to min_lr_ratio', () => {
-    const c = resolveRunConfig([{ learning_rate: 1, warmup_steps: 10, max_steps: 110, stable_ratio: 0.5, min_lr_ratio: 0.1 }]);
+    const c = resolveRunConfig([
+      { learning_rate: 1, warmup_steps: 10, max_steps: 110, stable_ratio: 0.5, min_lr_ratio: 0.1 },
+    ]);
     assert.equal(scheduledLr(c, 0), 0.1);
     assert.equal(scheduledLr(c, 9), 1);
     assert.equal(scheduledLr(c, 59), 1);
@@ -77,14 +109,21 @@ describe('training loop', () => {
 
   let full = '';
   it('a seeded 5-step loss trajectory is reproducible and matches the snapshot', async () => {
-    const a = tmp('seeded-a'), b = tmp('seeded-b');
+    const a = tmp('seeded-a'),
+      b = tmp('seeded-b');
     await runTraining({ kind: 'pretrain', layers: [microRun(data, a, { max_steps: 5, save_steps: 0 })] });
     await runTraining({ kind: 'pretrain', layers: [microRun(data, b, { max_steps: 5, save_steps: 0 })] });
-    const la = trainLosses(a), lb = trainLosses(b);
+    const la = trainLosses(a),
+      lb = trainLosses(b);
     assert.deepEqual(la, lb);
     const snapshot = SNAPSHOT;
     assert.equal(la.length, 5);
-    la.forEach(([, l], i) => assert.ok(Math.abs(l - snapshot[i]!) < 2e-3, `step ${i + 1}: loss ${l}, snapshot ${snapshot[i]} (${JSON.stringify(la.map((x) => x[1]))})`));
+    la.forEach(([, l], i) =>
+      assert.ok(
+        Math.abs(l - snapshot[i]!) < 2e-3,
+        `step ${i + 1}: loss ${l}, snapshot ${snapshot[i]} (${JSON.stringify(la.map((x) => x[1]))})`,
+      ),
+    );
     assert.ok(la[4]![1] < la[0]![1], 'loss decreases over the 5 steps');
   });
 
@@ -93,7 +132,8 @@ describe('training loop', () => {
     await runTraining({ kind: 'pretrain', layers: [microRun(data, full, { eval_steps: 3, eval_batches: 1 })] });
     const resumed = tmp('resumed');
     await runTraining({ kind: 'pretrain', layers: [{ output_dir: resumed }], resume: join(full, 'checkpoint-000003') });
-    const lf = trainLosses(full).filter(([s]) => s > 3), lr = trainLosses(resumed);
+    const lf = trainLosses(full).filter(([s]) => s > 3),
+      lr = trainLosses(resumed);
     assert.equal(lr.length, 3);
     assert.deepEqual(lr, lf, 'losses after resume must be bit-identical');
     const wf = readFileSync(join(full, 'checkpoint-000006', 'model.safetensors'));

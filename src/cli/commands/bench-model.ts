@@ -14,10 +14,17 @@ import { resolveConfig } from '../../models/deepseek-v3/presets.js';
 import { Engine } from '../../tensor/index.js';
 import { intOption } from '../options.js';
 
-interface CommonOptions { config: string; backend: string; threads?: number; json?: boolean; profile?: boolean }
+interface CommonOptions {
+  config: string;
+  backend: string;
+  threads?: number;
+  json?: boolean;
+  profile?: boolean;
+}
 
 async function setup(o: CommonOptions): Promise<{ backend: Backend; engine: Engine; stats: () => KernelStat[] }> {
-  if (!['auto', 'wasm', 'reference'].includes(o.backend)) throw new Error(`--backend is '${o.backend}'; expected auto, wasm or reference`);
+  if (!['auto', 'wasm', 'reference'].includes(o.backend))
+    throw new Error(`--backend is '${o.backend}'; expected auto, wasm or reference`);
   const inner = await createBackend({ kind: o.backend as BackendKind, threads: o.threads });
   const p = o.profile ? profiledBackend(inner) : { backend: inner, stats: () => [] };
   return { backend: inner, engine: new Engine(p.backend), stats: p.stats };
@@ -25,12 +32,21 @@ async function setup(o: CommonOptions): Promise<{ backend: Backend; engine: Engi
 
 function profileTable(stats: KernelStat[], totalMs: number): string {
   const kernelMs = stats.reduce((s, k) => s + k.ms, 0);
-  const rows = stats.slice(0, 12).map((k) => `  ${k.kernel.padEnd(22)} ${String(k.calls).padStart(7)} calls ${k.ms.toFixed(0).padStart(7)} ms ${((100 * k.ms) / totalMs).toFixed(1).padStart(5)}%${k.flops ? `  ${(k.flops / k.ms / 1e6).toFixed(1)} GFLOPS` : ''}`);
-  return [`profile (all runs, warm-up included): kernels ${kernelMs.toFixed(0)} ms of ${totalMs.toFixed(0)} ms; TS layer ${(totalMs - kernelMs).toFixed(0)} ms`, ...rows].join('\n');
+  const rows = stats
+    .slice(0, 12)
+    .map(
+      (k) =>
+        `  ${k.kernel.padEnd(22)} ${String(k.calls).padStart(7)} calls ${k.ms.toFixed(0).padStart(7)} ms ${((100 * k.ms) / totalMs).toFixed(1).padStart(5)}%${k.flops ? `  ${(k.flops / k.ms / 1e6).toFixed(1)} GFLOPS` : ''}`,
+    );
+  return [
+    `profile (all runs, warm-up included): kernels ${kernelMs.toFixed(0)} ms of ${totalMs.toFixed(0)} ms; TS layer ${(totalMs - kernelMs).toFixed(0)} ms`,
+    ...rows,
+  ].join('\n');
 }
 
 function common(c: Command): Command {
-  return c.option('--config <config>', 'preset, config.json or checkpoint folder', 'bench-small')
+  return c
+    .option('--config <config>', 'preset, config.json or checkpoint folder', 'bench-small')
     .option('--backend <kind>', 'kernel backend: auto, wasm or reference', 'auto')
     .option('--threads <n>', 'WASM threads (default: all cores)', intOption('--threads'))
     .option('--profile', 'also report time per kernel')
@@ -45,39 +61,59 @@ export function registerModelBenches(bench: Command): void {
     .option('--steps <n>', 'timed steps', intOption('--steps'), 5)
     .option('--warmup <n>', 'untimed steps first', intOption('--warmup'), 2)
     .option('--attention <impl>', 'training attention: fused or matmul', 'fused')
-    .action(async (o: CommonOptions & { batch: number; seq: number; steps: number; warmup: number; attention: string }) => {
-      if (o.attention !== 'fused' && o.attention !== 'matmul') throw new Error(`--attention is '${o.attention}'; expected fused or matmul`);
-      const { config } = await resolveConfig(o.config);
-      const { backend, engine, stats } = await setup(o);
-      try {
-        const t0 = performance.now();
-        const r = benchTrain(engine, config, { batch: o.batch, seq: o.seq, steps: o.steps, warmup: o.warmup, attention: o.attention });
-        const total = performance.now() - t0;
-        if (o.json) process.stdout.write(`${JSON.stringify({ ...r, backend: backend.name, threads: backend.threads })}\n`);
-        else {
-          process.stdout.write(`train ${o.config}, batch ${r.batch} x ${r.seq}, ${backend.name} x${backend.threads}: ${r.tokens_per_s.toFixed(0)} tokens/s, MFU ${(100 * r.mfu).toFixed(1)}% ` +
-            `(${r.ms_per_step.toFixed(0)} ms/step: forward ${r.ms_forward.toFixed(0)}, backward ${r.ms_backward.toFixed(0)}, optimizer ${r.ms_optimizer.toFixed(0)}; loss ${r.final_loss.toFixed(3)})\n`);
+    .action(
+      async (o: CommonOptions & { batch: number; seq: number; steps: number; warmup: number; attention: string }) => {
+        if (o.attention !== 'fused' && o.attention !== 'matmul')
+          throw new Error(`--attention is '${o.attention}'; expected fused or matmul`);
+        const { config } = await resolveConfig(o.config);
+        const { backend, engine, stats } = await setup(o);
+        try {
+          const t0 = performance.now();
+          const r = benchTrain(engine, config, {
+            batch: o.batch,
+            seq: o.seq,
+            steps: o.steps,
+            warmup: o.warmup,
+            attention: o.attention,
+          });
+          const total = performance.now() - t0;
+          if (o.json)
+            process.stdout.write(`${JSON.stringify({ ...r, backend: backend.name, threads: backend.threads })}\n`);
+          else {
+            process.stdout.write(
+              `train ${o.config}, batch ${r.batch} x ${r.seq}, ${backend.name} x${backend.threads}: ${r.tokens_per_s.toFixed(0)} tokens/s, MFU ${(100 * r.mfu).toFixed(1)}% ` +
+                `(${r.ms_per_step.toFixed(0)} ms/step: forward ${r.ms_forward.toFixed(0)}, backward ${r.ms_backward.toFixed(0)}, optimizer ${r.ms_optimizer.toFixed(0)}; loss ${r.final_loss.toFixed(3)})\n`,
+            );
+          }
+          if (o.profile) process.stderr.write(`${profileTable(stats(), total)}\n`);
+        } finally {
+          backend.dispose();
         }
-        if (o.profile) process.stderr.write(`${profileTable(stats(), total)}\n`);
-      } finally { backend.dispose(); }
-    });
+      },
+    );
   common(bench.command('decode').description('DeepSeek-V3 greedy decode tokens/s on the absorbed latent cache'))
     .option('--batch <list>', 'batch sizes, comma-separated', '1,16')
     .option('--prompt <n>', 'prompt tokens per sequence', intOption('--prompt'), 32)
     .option('--tokens <n>', 'new tokens per sequence', intOption('--tokens'), 128)
     .action(async (o: CommonOptions & { batch: string; prompt: number; tokens: number }) => {
       const batches = o.batch.split(',').map((b) => Number(b));
-      if (batches.some((b) => !Number.isInteger(b) || b < 1)) throw new Error(`--batch is '${o.batch}'; expected positive integers separated by commas`);
+      if (batches.some((b) => !Number.isInteger(b) || b < 1))
+        throw new Error(`--batch is '${o.batch}'; expected positive integers separated by commas`);
       const { config } = await resolveConfig(o.config);
       const { backend, engine, stats } = await setup(o);
       try {
         const t0 = performance.now();
         for (const batch of batches) {
           const r = benchDecode(engine, config, { batch, prompt: o.prompt, tokens: o.tokens });
-          process.stdout.write(o.json ? `${JSON.stringify({ ...r, backend: backend.name, threads: backend.threads })}\n`
-            : `decode ${o.config}, batch ${r.batch}, ${backend.name} x${backend.threads}: ${r.tokens_per_s.toFixed(0)} tokens/s (${r.ms_per_step.toFixed(2)} ms/step, prompt ${r.prompt} prefilled in ${r.prefill_ms.toFixed(0)} ms, ${r.new_tokens} new tokens)\n`);
+          process.stdout.write(
+            o.json
+              ? `${JSON.stringify({ ...r, backend: backend.name, threads: backend.threads })}\n`
+              : `decode ${o.config}, batch ${r.batch}, ${backend.name} x${backend.threads}: ${r.tokens_per_s.toFixed(0)} tokens/s (${r.ms_per_step.toFixed(2)} ms/step, prompt ${r.prompt} prefilled in ${r.prefill_ms.toFixed(0)} ms, ${r.new_tokens} new tokens)\n`,
+          );
         }
         if (o.profile) process.stderr.write(`${profileTable(stats(), performance.now() - t0)}\n`);
-      } finally { backend.dispose(); }
+      } finally {
+        backend.dispose();
+      }
     });
 }

@@ -17,22 +17,47 @@ import { benchServe } from '../../bench/serve.js';
 export function register(program: Command): void {
   const bench = program.command('bench').description('benchmarks of the engine (see docs/benchmarks.md)');
   registerModelBenches(bench);
-  bench.command('serve')
-    .description('serving: time to first token, single-stream and 1/4/16-client aggregate tokens/s over loopback HTTP, MTP speculation')
+  bench
+    .command('serve')
+    .description(
+      'serving: time to first token, single-stream and 1/4/16-client aggregate tokens/s over loopback HTTP, MTP speculation',
+    )
     .option('--model <dir>', 'model folder (default: bench-small with seeded random weights)')
-    .option('--clients <list>', 'concurrent client counts', (v: string) => v.split(',').map((x) => intOption('--clients')(x)), [1, 4, 16])
+    .option(
+      '--clients <list>',
+      'concurrent client counts',
+      (v: string) => v.split(',').map((x) => intOption('--clients')(x)),
+      [1, 4, 16],
+    )
     .option('--max-tokens <n>', 'tokens per reply', intOption('--max-tokens'), 64)
     .option('--threads <n>', 'worker threads (default: all cores)', intOption('--threads'))
     .option('--json', 'print the result as JSON')
     .action(async (o: { model?: string; clients: number[]; maxTokens: number; threads?: number; json?: boolean }) => {
-      const r = await benchServe({ ...(o.model ? { model: o.model } : {}), clients: o.clients, maxTokens: o.maxTokens, ...(o.threads ? { threads: o.threads } : {}) });
-      if (o.json) { process.stdout.write(`${JSON.stringify(r)}\n`); return; }
-      process.stdout.write(`${r.model}: single stream ${r.single.decode_tokens_per_s.toFixed(1)} tokens/s, time to first token ${r.single.ttft_ms.toFixed(0)} ms\n`);
-      for (const c of r.concurrent) process.stdout.write(`  ${String(c.clients).padStart(3)} clients  ${c.tokens_per_s.toFixed(1).padStart(8)} tokens/s aggregate  ttft ${c.ttft_ms_mean.toFixed(0)} ms\n`);
+      const r = await benchServe({
+        ...(o.model ? { model: o.model } : {}),
+        clients: o.clients,
+        maxTokens: o.maxTokens,
+        ...(o.threads ? { threads: o.threads } : {}),
+      });
+      if (o.json) {
+        process.stdout.write(`${JSON.stringify(r)}\n`);
+        return;
+      }
+      process.stdout.write(
+        `${r.model}: single stream ${r.single.decode_tokens_per_s.toFixed(1)} tokens/s, time to first token ${r.single.ttft_ms.toFixed(0)} ms\n`,
+      );
+      for (const c of r.concurrent)
+        process.stdout.write(
+          `  ${String(c.clients).padStart(3)} clients  ${c.tokens_per_s.toFixed(1).padStart(8)} tokens/s aggregate  ttft ${c.ttft_ms_mean.toFixed(0)} ms\n`,
+        );
       process.stdout.write(`  scaling at the largest client count: ${r.scaling.toFixed(2)}x single-stream\n`);
-      if (r.mtp) process.stdout.write(`  MTP speculation: acceptance ${(r.mtp.acceptance * 100).toFixed(1)}%, speed-up ${r.mtp.speedup.toFixed(2)}x, output identical: ${r.mtp.identical}\n`);
+      if (r.mtp)
+        process.stdout.write(
+          `  MTP speculation: acceptance ${(r.mtp.acceptance * 100).toFixed(1)}%, speed-up ${r.mtp.speedup.toFixed(2)}x, output identical: ${r.mtp.identical}\n`,
+        );
     });
-  bench.command('gemm')
+  bench
+    .command('gemm')
     .description('FP32 GEMM GFLOPS at 512^3, 1024^3, 64x512x2048, 2048x256x256 on 1 and 2 threads')
     .option('--json', 'print {"results":[...],"dispatch_us":...} instead of a table')
     .option('--threads <n>', 'measure only this thread count (default: 1 and 2)', intOption('--threads'))
@@ -53,14 +78,20 @@ export function register(program: Command): void {
         process.stdout.write(`${JSON.stringify({ results, dispatch_us: Math.round(dispatchUs * 1000) / 1000 })}\n`);
         return;
       }
-      const lines = [`GEMM FP32, ${dispatch.backend}, best of ${opts.rounds} rounds; peak 157 GFLOPS (2 cores)`,
-        '     M      N      K  threads   GFLOPS  peak_ratio'];
+      const lines = [
+        `GEMM FP32, ${dispatch.backend}, best of ${opts.rounds} rounds; peak 157 GFLOPS (2 cores)`,
+        '     M      N      K  threads   GFLOPS  peak_ratio',
+      ];
       for (const r of results) {
-        lines.push(`${String(r.m).padStart(6)} ${String(r.n).padStart(6)} ${String(r.k).padStart(6)} ` +
-          `${String(r.threads).padStart(8)} ${r.gflops.toFixed(1).padStart(8)}  ${r.peak_ratio.toFixed(3).padStart(10)}`);
+        lines.push(
+          `${String(r.m).padStart(6)} ${String(r.n).padStart(6)} ${String(r.k).padStart(6)} ` +
+            `${String(r.threads).padStart(8)} ${r.gflops.toFixed(1).padStart(8)}  ${r.peak_ratio.toFixed(3).padStart(10)}`,
+        );
       }
-      lines.push(`dispatch: ${dispatchUs.toFixed(2)} us per add of two 64-element tensors (tensor level); ` +
-        `${dispatch.us} us per 64-element kernel call (backend level)`);
+      lines.push(
+        `dispatch: ${dispatchUs.toFixed(2)} us per add of two 64-element tensors (tensor level); ` +
+          `${dispatch.us} us per 64-element kernel call (backend level)`,
+      );
       process.stdout.write(`${lines.join('\n')}\n`);
     });
 }

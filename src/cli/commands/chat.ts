@@ -12,16 +12,33 @@ import { openChatModel } from '../../serve/load-model.js';
 import { intOption, numberOption } from '../options.js';
 
 interface ChatFlags {
-  model: string; hideThinking?: boolean; temperature: number; topP: number; maxTokens?: number; seed?: number;
-  system?: string; mtp: boolean; backend: BackendKind; threads?: number;
+  model: string;
+  hideThinking?: boolean;
+  temperature: number;
+  topP: number;
+  maxTokens?: number;
+  seed?: number;
+  system?: string;
+  mtp: boolean;
+  backend: BackendKind;
+  threads?: number;
 }
 
 export function register(program: Command): void {
-  program.command('chat')
+  program
+    .command('chat')
     .description('chat with a model in the terminal (streaming, thinking shown dimmed)')
-    .requiredOption('--model <dir>', 'model folder: config.json, *.safetensors, tokenizer.json (+ tokenizer_config.json)')
+    .requiredOption(
+      '--model <dir>',
+      'model folder: config.json, *.safetensors, tokenizer.json (+ tokenizer_config.json)',
+    )
     .option('--hide-thinking', 'do not show the reasoning, only the answer')
-    .option('--temperature <t>', 'sampling temperature (0 = greedy)', numberOption('--temperature'), R1_SAMPLING.temperature)
+    .option(
+      '--temperature <t>',
+      'sampling temperature (0 = greedy)',
+      numberOption('--temperature'),
+      R1_SAMPLING.temperature,
+    )
     .option('--top-p <p>', 'nucleus sampling mass', numberOption('--top-p'), R1_SAMPLING.topP)
     .option('--max-tokens <n>', 'most tokens per reply (default: the rest of the context)', intOption('--max-tokens'))
     .option('--seed <n>', 'sampling seed (same seed, same reply)', intOption('--seed'))
@@ -35,37 +52,73 @@ export function register(program: Command): void {
       const out = process.stdout;
       const tty = out.isTTY === true;
       const dim = (s: string) => (tty ? `\x1b[2m${s}\x1b[22m` : s);
-      out.write(`deepseek-ts chat: ${m.name}. /clear starts over, /exit leaves${tty ? ', Ctrl+C stops a reply' : ''}.\n`);
+      out.write(
+        `deepseek-ts chat: ${m.name}. /clear starts over, /exit leaves${tty ? ', Ctrl+C stops a reply' : ''}.\n`,
+      );
       const history: ChatMessage[] = o.system ? [{ role: 'system', content: o.system }] : [];
       const rl = createInterface({ input: process.stdin, output: out, terminal: tty });
       let current: AbortController | undefined;
-      rl.on('SIGINT', () => { if (current) current.abort(); else rl.close(); });
+      rl.on('SIGINT', () => {
+        if (current) current.abort();
+        else rl.close();
+      });
       rl.setPrompt('> ');
       rl.prompt();
       for await (const raw of rl) {
         const line = raw.trim();
         if (line === '/exit' || line === '/quit') break;
-        if (line === '/clear') { history.splice(o.system ? 1 : 0); out.write('(conversation cleared)\n'); rl.prompt(); continue; }
-        if (line === '') { rl.prompt(); continue; }
+        if (line === '/clear') {
+          history.splice(o.system ? 1 : 0);
+          out.write('(conversation cleared)\n');
+          rl.prompt();
+          continue;
+        }
+        if (line === '') {
+          rl.prompt();
+          continue;
+        }
         history.push({ role: 'user', content: line });
-        const prepared = m.service.prepare({ messages: history, maxTokens: o.maxTokens, temperature: o.temperature, topP: o.topP, topK: 0, seed: o.seed, stop: [], n: 1, logprobs: false });
+        const prepared = m.service.prepare({
+          messages: history,
+          maxTokens: o.maxTokens,
+          temperature: o.temperature,
+          topP: o.topP,
+          topK: 0,
+          seed: o.seed,
+          stop: [],
+          n: 1,
+          logprobs: false,
+        });
         if (prepared.prompt.ids.length >= m.service.maxContext) {
-          out.write(`(the conversation is ${prepared.prompt.ids.length} tokens, over the ${m.service.maxContext}-token context; /clear to start over)\n`);
+          out.write(
+            `(the conversation is ${prepared.prompt.ids.length} tokens, over the ${m.service.maxContext}-token context; /clear to start over)\n`,
+          );
           history.pop();
           rl.prompt();
           continue;
         }
         current = new AbortController();
-        let answer = '', thinking = false, finish = '';
+        let answer = '',
+          thinking = false,
+          finish = '';
         try {
           for await (const ev of m.service.stream(prepared, current.signal)) {
-            if (ev.type === 'finish') { finish = ev.reason; continue; }
+            if (ev.type === 'finish') {
+              finish = ev.reason;
+              continue;
+            }
             if (ev.reasoning && !o.hideThinking) {
-              if (!thinking) { out.write(dim('[thinking] ')); thinking = true; }
+              if (!thinking) {
+                out.write(dim('[thinking] '));
+                thinking = true;
+              }
               out.write(dim(ev.reasoning));
             }
             if (ev.content) {
-              if (thinking) { out.write('\n\n'); thinking = false; }
+              if (thinking) {
+                out.write('\n\n');
+                thinking = false;
+              }
               out.write(ev.content);
               answer += ev.content;
             }
@@ -73,7 +126,9 @@ export function register(program: Command): void {
         } catch (err) {
           out.write(`\n(error: ${(err as Error).message})`);
         }
-        out.write(current.signal.aborted ? '\n(stopped)\n' : finish === 'length' ? '\n(cut at the token limit)\n' : '\n');
+        out.write(
+          current.signal.aborted ? '\n(stopped)\n' : finish === 'length' ? '\n(cut at the token limit)\n' : '\n',
+        );
         current = undefined;
         history.push({ role: 'assistant', content: answer });
         rl.prompt();

@@ -13,18 +13,27 @@ import { intOption } from '../options.js';
 
 function table(items: readonly CheckItem[]): string {
   const w = Math.max(...items.map((i) => i.name.length));
-  return items.map((i) => `${i.pass ? 'ok  ' : 'FAIL'}  ${i.name.padEnd(w)}  max abs diff ${i.diff.toExponential(3)}  (tolerance ${i.tolerance.toExponential(2)})`).join('\n');
+  return items
+    .map(
+      (i) =>
+        `${i.pass ? 'ok  ' : 'FAIL'}  ${i.name.padEnd(w)}  max abs diff ${i.diff.toExponential(3)}  (tolerance ${i.tolerance.toExponential(2)})`,
+    )
+    .join('\n');
 }
 
 export function register(program: Command): void {
-  program.command('check-reference')
-    .description("compare the model with outputs of DeepSeek's official code (logits, decode, loss, gradients, routing)")
+  program
+    .command('check-reference')
+    .description(
+      "compare the model with outputs of DeepSeek's official code (logits, decode, loss, gradients, routing)",
+    )
     .argument('<dir>', 'folder with config.json, model.safetensors and reference.safetensors')
     .option('--backend <kind>', 'kernel backend: auto, wasm or reference', 'auto')
     .option('--threads <n>', 'threads for the WASM backend (default: all cores)', intOption('--threads'))
     .option('--json', 'print {"pass": bool, "items": [{"name","diff","tolerance","pass"}]}')
     .action(async (dir: string, o: { backend: string; threads?: number; json?: boolean }) => {
-      if (!['auto', 'wasm', 'reference'].includes(o.backend)) throw new Error(`--backend is '${o.backend}'; expected auto, wasm or reference`);
+      if (!['auto', 'wasm', 'reference'].includes(o.backend))
+        throw new Error(`--backend is '${o.backend}'; expected auto, wasm or reference`);
       const backend = await createBackend({ kind: o.backend as BackendKind, threads: o.threads });
       try {
         const report = await checkReference(new Engine(backend), dir);
@@ -32,7 +41,9 @@ export function register(program: Command): void {
         if (o.json) process.stdout.write(`${JSON.stringify({ pass: report.pass, items: report.items })}\n`);
         else {
           const failed = report.items.filter((i) => !i.pass).length;
-          process.stdout.write(`${table(report.items)}\n${report.pass ? 'PASS' : 'FAIL'}: ${report.items.length - failed} of ${report.items.length} items within tolerance (${backend.name})\n`);
+          process.stdout.write(
+            `${table(report.items)}\n${report.pass ? 'PASS' : 'FAIL'}: ${report.items.length - failed} of ${report.items.length} items within tolerance (${backend.name})\n`,
+          );
         }
         if (!report.pass) process.exitCode = 1;
       } finally {

@@ -8,11 +8,19 @@ export function register(program: Command): void {
   const data = program.command('data').description('build the datasets the pipeline trains and evaluates on');
   data
     .command('build')
-    .description('generate task problems, fixed held-out test splits (JSONL), a pretraining corpus, SFT records and token shards from a JSON config')
-    .argument('<config>', 'JSON config: {out, seed, languages, tasks: {countdown: {train, test, difficulties}, ...}, mix, sft_fraction, tokenizer: {path} | {train: {vocab_size}}, shard_tokens}')
+    .description(
+      'generate task problems, fixed held-out test splits (JSONL), a pretraining corpus, SFT records and token shards from a JSON config',
+    )
+    .argument(
+      '<config>',
+      'JSON config: {out, seed, languages, tasks: {countdown: {train, test, difficulties}, ...}, mix, sft_fraction, tokenizer: {path} | {train: {vocab_size}}, shard_tokens}',
+    )
     .option('--out <dir>', 'output folder (overrides the config)')
     .option('--seed <n>', 'seed (overrides the config)')
-    .addHelpText('after', '\nExample config:\n  {"out": "data/small", "seed": 1, "tasks": {"countdown": {"train": 5000, "test": 500}, "linear": {"train": 2000}},\n   "tokenizer": {"train": {"vocab_size": 4096}}}')
+    .addHelpText(
+      'after',
+      '\nExample config:\n  {"out": "data/small", "seed": 1, "tasks": {"countdown": {"train": 5000, "test": 500}, "linear": {"train": 2000}},\n   "tokenizer": {"train": {"vocab_size": 4096}}}',
+    )
     .action((configPath: string, opts: { out?: string; seed?: string }) => {
       let raw: unknown;
       try {
@@ -25,7 +33,8 @@ export function register(program: Command): void {
       if (opts.out !== undefined) merged.out = opts.out;
       if (opts.seed !== undefined) {
         const seed = Number(opts.seed);
-        if (!Number.isInteger(seed)) throw new Error(`data build: --seed must be an integer, got ${JSON.stringify(opts.seed)}`);
+        if (!Number.isInteger(seed))
+          throw new Error(`data build: --seed must be an integer, got ${JSON.stringify(opts.seed)}`);
         merged.seed = seed;
       }
       const config = parseDataConfig(merged, configPath);

@@ -15,25 +15,68 @@ import { renderPipelineEvent } from './pipeline.js';
 
 /** Two student sizes (Qwen2 configs), the small one also trained by RL. */
 export const DEFAULT_STUDENTS = [
-  { name: 'qwen2-s', config: { hidden_size: 64, intermediate_size: 192, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2 } },
-  { name: 'qwen2-m', config: { hidden_size: 128, intermediate_size: 384, num_hidden_layers: 4, num_attention_heads: 4, num_key_value_heads: 2 } },
+  {
+    name: 'qwen2-s',
+    config: {
+      hidden_size: 64,
+      intermediate_size: 192,
+      num_hidden_layers: 2,
+      num_attention_heads: 4,
+      num_key_value_heads: 2,
+    },
+  },
+  {
+    name: 'qwen2-m',
+    config: {
+      hidden_size: 128,
+      intermediate_size: 384,
+      num_hidden_layers: 4,
+      num_attention_heads: 4,
+      num_key_value_heads: 2,
+    },
+  },
 ];
 
 export function register(program: Command): void {
-  program.command('distill')
-    .description('distil a teacher into two dense Qwen2 students by SFT, plus an RL-trained student at equal wall-clock time')
+  program
+    .command('distill')
+    .description(
+      'distil a teacher into two dense Qwen2 students by SFT, plus an RL-trained student at equal wall-clock time',
+    )
     .requiredOption('--teacher <path>', 'the teacher checkpoint (e.g. the final R1 stage)')
     .requiredOption('--dataset <dir>', '`data build` folder: tokenizer/, shards/pretrain (student bases), test/')
     .option('--output-dir <dir>', 'where the distillation set and students go', 'runs/distill')
-    .option('--config <file>', 'YAML/JSON keys of the distill stage (tasks, students, base_args, sft_args, rl_student, rl_args, num_samples, ...)')
+    .option(
+      '--config <file>',
+      'YAML/JSON keys of the distill stage (tasks, students, base_args, sft_args, rl_student, rl_args, num_samples, ...)',
+    )
     .option('--threads <n>', 'compute threads', intOption('--threads'))
-    .addHelpText('after', '\nExample:\n  deepseek-ts distill --teacher runs/r1/rl-final/checkpoints --dataset runs/data-tiny --output-dir runs/distill')
+    .addHelpText(
+      'after',
+      '\nExample:\n  deepseek-ts distill --teacher runs/r1/rl-final/checkpoints --dataset runs/data-tiny --output-dir runs/distill',
+    )
     .action(async (o: { teacher: string; dataset: string; outputDir: string; config?: string; threads?: number }) => {
       const keys = o.config ? (parseYaml(readFileSync(o.config, 'utf8')) as Record<string, unknown>) : {};
-      const c = parsePipelineConfig({
-        output_dir: o.outputDir, dataset_dir: o.dataset, base: o.teacher, ...(o.threads ? { threads: o.threads } : {}),
-        stages: [{ name: 'distill', kind: 'distill', teacher: o.teacher, tasks: { countdown: 64, arithmetic: 64 }, students: DEFAULT_STUDENTS, rl_student: 'qwen2-s', ...keys }],
-      }, o.config ? `distill config ${o.config}` : 'distill config');
+      const c = parsePipelineConfig(
+        {
+          output_dir: o.outputDir,
+          dataset_dir: o.dataset,
+          base: o.teacher,
+          ...(o.threads ? { threads: o.threads } : {}),
+          stages: [
+            {
+              name: 'distill',
+              kind: 'distill',
+              teacher: o.teacher,
+              tasks: { countdown: 64, arithmetic: 64 },
+              students: DEFAULT_STUDENTS,
+              rl_student: 'qwen2-s',
+              ...keys,
+            },
+          ],
+        },
+        o.config ? `distill config ${o.config}` : 'distill config',
+      );
       const [m] = await runPipeline(c, STAGE_RUNNERS, { onEvent: renderPipelineEvent });
       process.stdout.write(JSON.stringify({ output_dir: o.outputDir, models: m?.outputs?.models ?? {} }) + '\n');
     });

@@ -19,10 +19,15 @@ import { intOption } from '../options.js';
 const FORMATS = ['hf', 'gguf', 'fp8'] as const;
 const GGUF_TYPES: readonly GgmlType[] = ['F32', 'F16', 'BF16', 'Q8_0'];
 
-function choice<T extends string>(flag: string, options: readonly T[], normalise: (v: string) => string = (v) => v): (v: string) => T {
+function choice<T extends string>(
+  flag: string,
+  options: readonly T[],
+  normalise: (v: string) => string = (v) => v,
+): (v: string) => T {
   return (v: string) => {
     const n = normalise(v);
-    if (!(options as readonly string[]).includes(n)) throw new InvalidArgumentError(`${flag} must be one of ${options.join(', ')}, got '${v}'`);
+    if (!(options as readonly string[]).includes(n))
+      throw new InvalidArgumentError(`${flag} must be one of ${options.join(', ')}, got '${v}'`);
     return n as T;
   };
 }
@@ -57,7 +62,8 @@ interface ExportFlags {
 
 function batchList(v: string): number[] {
   const list = v.split(',').map((x) => Number(x.trim()));
-  if (list.length === 0 || !list.every((n) => Number.isInteger(n) && n > 0)) throw new InvalidArgumentError(`--batches must be positive integers separated by commas, got '${v}'`);
+  if (list.length === 0 || !list.every((n) => Number.isInteger(n) && n > 0))
+    throw new InvalidArgumentError(`--batches must be positive integers separated by commas, got '${v}'`);
   return list;
 }
 
@@ -65,37 +71,88 @@ function batchList(v: string): number[] {
 export function register(program: Command): void {
   program
     .command('export')
-    .description('export a DeepSeek-V3 or Qwen2/Llama checkpoint as a Hugging Face bundle, DeepSeek FP8 checkpoint, or GGUF for llama.cpp')
-    .argument('<checkpoint>', 'checkpoint folder (config.json + model.safetensors or shards; FP8 checkpoints are dequantised), or a training output_dir (its `latest`)')
-    .requiredOption('--format <format>', `output format: ${FORMATS.join(', ')}`, choice('--format', FORMATS, (v) => v.toLowerCase()))
+    .description(
+      'export a DeepSeek-V3 or Qwen2/Llama checkpoint as a Hugging Face bundle, DeepSeek FP8 checkpoint, or GGUF for llama.cpp',
+    )
+    .argument(
+      '<checkpoint>',
+      'checkpoint folder (config.json + model.safetensors or shards; FP8 checkpoints are dequantised), or a training output_dir (its `latest`)',
+    )
+    .requiredOption(
+      '--format <format>',
+      `output format: ${FORMATS.join(', ')}`,
+      choice('--format', FORMATS, (v) => v.toLowerCase()),
+    )
     .requiredOption('--out <path>', 'output folder (hf, fp8) or .gguf file (gguf)')
-    .option('--type <type>', `GGUF tensor type of the matrices: ${GGUF_TYPES.join(', ')}`, choice('--type', GGUF_TYPES, (v) => v.toUpperCase()), 'F16')
-    .option('--dtype <dtype>', 'hf/fp8: float dtype of the stored tensors: keep, F32, BF16', choice('--dtype', ['keep', 'F32', 'BF16'] as const, (v) => (v === 'keep' ? v : v.toUpperCase())), 'keep')
+    .option(
+      '--type <type>',
+      `GGUF tensor type of the matrices: ${GGUF_TYPES.join(', ')}`,
+      choice('--type', GGUF_TYPES, (v) => v.toUpperCase()),
+      'F16',
+    )
+    .option(
+      '--dtype <dtype>',
+      'hf/fp8: float dtype of the stored tensors: keep, F32, BF16',
+      choice('--dtype', ['keep', 'F32', 'BF16'] as const, (v) => (v === 'keep' ? v : v.toUpperCase())),
+      'keep',
+    )
     .option('--max-shard-size <size>', 'hf/fp8: largest safetensors shard (e.g. 5GB, 500MB)', sizeOption)
     .option('--tokenizer <dir>', 'folder with tokenizer.json / tokenizer_config.json (default: the checkpoint folder)')
-    .option('--chat-template <name>', 'hf/fp8: chat_template to write: keep (the tokenizer folder\'s), r1 (the R1 chat layout) or r1-zero (the R1-Zero template, for a model trained with it)', choice('--chat-template', ['keep', 'r1', 'r1-zero'] as const, (v) => v.toLowerCase()), 'keep')
+    .option(
+      '--chat-template <name>',
+      "hf/fp8: chat_template to write: keep (the tokenizer folder's), r1 (the R1 chat layout) or r1-zero (the R1-Zero template, for a model trained with it)",
+      choice('--chat-template', ['keep', 'r1', 'r1-zero'] as const, (v) => v.toLowerCase()),
+      'keep',
+    )
     .option('--name <name>', 'gguf: general.name (default: the checkpoint folder name)')
-    .option('--verify', 'gguf: load the file in llama.cpp (node-llama-cpp) and compare with our model: log-probs, greedy, decode tokens/s')
+    .option(
+      '--verify',
+      'gguf: load the file in llama.cpp (node-llama-cpp) and compare with our model: log-probs, greedy, decode tokens/s',
+    )
     .option('--threads <n>', 'gguf --verify: threads for both engines', intOption('--threads'), 1)
     .option('--batches <list>', 'gguf --verify: decode batch sizes to time, e.g. 1,4,16', batchList, [1])
     .option('--prompt <n>', 'gguf --verify: prompt tokens', intOption('--prompt'), 16)
     .option('--tokens <n>', 'gguf --verify: generated tokens per sequence', intOption('--tokens'), 32)
     .action(async (checkpoint: string, o: ExportFlags) => {
       // A training output_dir names its newest checkpoint in `latest`; anything else loads as given.
-      const dir = !existsSync(join(checkpoint, 'config.json')) && existsSync(join(checkpoint, 'latest')) ? await resolveCheckpoint(checkpoint) : checkpoint;
+      const dir =
+        !existsSync(join(checkpoint, 'config.json')) && existsSync(join(checkpoint, 'latest'))
+          ? await resolveCheckpoint(checkpoint)
+          : checkpoint;
       const ck = await loadAnyCheckpoint(dir);
       for (const w of ck.warnings) process.stderr.write(`warning: ${w}\n`);
       if (ck.fp8Dequantized > 0) process.stderr.write(`dequantised ${ck.fp8Dequantized} FP8 weights on load\n`);
       if (o.format === 'gguf') {
-        const r = await exportGguf(ck, o.out, { type: o.type, ...(o.tokenizer ? { tokenizerDir: o.tokenizer } : {}), ...(o.name ? { name: o.name } : {}) });
+        const r = await exportGguf(ck, o.out, {
+          type: o.type,
+          ...(o.tokenizer ? { tokenizerDir: o.tokenizer } : {}),
+          ...(o.name ? { name: o.name } : {}),
+        });
         for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);
-        process.stdout.write(`wrote ${r.path}: ${r.tensors} tensors, ${mb(r.bytes)} (${ck.kind === 'dense' ? 'qwen2' : 'deepseek2'}, ${o.type})\n`);
+        process.stdout.write(
+          `wrote ${r.path}: ${r.tensors} tensors, ${mb(r.bytes)} (${ck.kind === 'dense' ? 'qwen2' : 'deepseek2'}, ${o.type})\n`,
+        );
         if (o.verify) {
-          const v = await verifyWithLlamaCpp(ck, o.out, { threads: o.threads, batches: o.batches, prompt: o.prompt, tokens: o.tokens });
-          const greedy = v.greedyFirstMismatch < 0 ? `identical for ${v.greedyTokens} tokens` : `differs from step ${v.greedyFirstMismatch}`;
-          process.stdout.write(`llama.cpp vs ours: max |log p difference| ${v.maxLogProbDiff.toExponential(2)} over ${o.prompt} positions; greedy ${greedy}\n`);
-          process.stdout.write(`greedy decode tokens/s (${o.threads} thread${o.threads > 1 ? 's' : ''}, prompt ${o.prompt}, ${o.tokens} tokens):\n`);
-          for (const b of v.bench) process.stdout.write(`  batch ${String(b.batch).padStart(3)}  ours ${b.oursTokensPerS.toFixed(1).padStart(8)}  llama.cpp ${b.llamaTokensPerS.toFixed(1).padStart(8)}\n`);
+          const v = await verifyWithLlamaCpp(ck, o.out, {
+            threads: o.threads,
+            batches: o.batches,
+            prompt: o.prompt,
+            tokens: o.tokens,
+          });
+          const greedy =
+            v.greedyFirstMismatch < 0
+              ? `identical for ${v.greedyTokens} tokens`
+              : `differs from step ${v.greedyFirstMismatch}`;
+          process.stdout.write(
+            `llama.cpp vs ours: max |log p difference| ${v.maxLogProbDiff.toExponential(2)} over ${o.prompt} positions; greedy ${greedy}\n`,
+          );
+          process.stdout.write(
+            `greedy decode tokens/s (${o.threads} thread${o.threads > 1 ? 's' : ''}, prompt ${o.prompt}, ${o.tokens} tokens):\n`,
+          );
+          for (const b of v.bench)
+            process.stdout.write(
+              `  batch ${String(b.batch).padStart(3)}  ours ${b.oursTokensPerS.toFixed(1).padStart(8)}  llama.cpp ${b.llamaTokensPerS.toFixed(1).padStart(8)}\n`,
+            );
         }
         return;
       }
@@ -104,14 +161,20 @@ export function register(program: Command): void {
         dtype: o.dtype,
         ...(o.maxShardSize !== undefined ? { maxShardBytes: o.maxShardSize } : {}),
         ...(o.tokenizer ? { tokenizerDir: o.tokenizer } : {}),
-        ...(o.chatTemplate === 'r1' ? { chatTemplate: R1_CHAT_TEMPLATE } : o.chatTemplate === 'r1-zero' ? { chatTemplate: R1_ZERO_CHAT_TEMPLATE } : {}),
+        ...(o.chatTemplate === 'r1'
+          ? { chatTemplate: R1_CHAT_TEMPLATE }
+          : o.chatTemplate === 'r1-zero'
+            ? { chatTemplate: R1_ZERO_CHAT_TEMPLATE }
+            : {}),
       });
       for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);
       process.stdout.write(`wrote ${o.out}: ${r.files.join(', ')}\n`);
       if (r.fp8) {
         const f = r.fp8;
-        process.stdout.write(`FP8 E4M3, 128x128 block scales: ${f.quantized} weights, ${mb(f.bytesBefore)} -> ${mb(f.bytesAfter)}; ` +
-          `round-trip error max ${f.maxAbsError.toExponential(3)} (max ${(100 * f.maxRelError).toFixed(2)}% of a tensor's largest weight), relative RMS ${(100 * f.rmsRelError).toFixed(3)}%\n`);
+        process.stdout.write(
+          `FP8 E4M3, 128x128 block scales: ${f.quantized} weights, ${mb(f.bytesBefore)} -> ${mb(f.bytesAfter)}; ` +
+            `round-trip error max ${f.maxAbsError.toExponential(3)} (max ${(100 * f.maxRelError).toFixed(2)}% of a tensor's largest weight), relative RMS ${(100 * f.rmsRelError).toFixed(3)}%\n`,
+        );
       }
     });
 }

@@ -18,11 +18,16 @@ export function grpoFlagLayer(opts: Record<string, unknown>): Record<string, unk
   for (const key of GRPO_CONFIG_KEYS) {
     const v = opts[camel(key)];
     if (typeof v !== 'string') continue;
-    const t = v.trim(), n = Number(t);
+    const t = v.trim(),
+      n = Number(t);
     if (t !== '' && Number.isFinite(n)) out[key] = n;
     else if (t === 'true' || t === 'false') out[key] = t === 'true';
     else if (t.startsWith('{') || t.startsWith('[')) {
-      try { out[key] = JSON.parse(t); } catch { throw new Error(`--${flagName(key)}: ${JSON.stringify(v)} is not valid JSON`); }
+      try {
+        out[key] = JSON.parse(t);
+      } catch {
+        throw new Error(`--${flagName(key)}: ${JSON.stringify(v)} is not valid JSON`);
+      }
     } else out[key] = v;
   }
   return out;
@@ -32,8 +37,13 @@ export function grpoFlagLayer(opts: Record<string, unknown>): Record<string, unk
 export function jsonFileLayer(path: string | undefined, what: string): Record<string, unknown> {
   if (!path) return {};
   let raw: unknown;
-  try { raw = JSON.parse(readFileSync(path, 'utf8')); } catch (err) { throw new Error(`${what} ${path}: cannot read JSON: ${(err as Error).message}`); }
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new Error(`${what} ${path}: expected a JSON object of config keys`);
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new Error(`${what} ${path}: cannot read JSON: ${(err as Error).message}`);
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw new Error(`${what} ${path}: expected a JSON object of config keys`);
   return raw as Record<string, unknown>;
 }
 
@@ -45,32 +55,59 @@ export function renderGrpoEvent(e: GrpoRunEvent, label = 'grpo'): void {
   switch (e.type) {
     case 'start':
       for (const x of e.warnings) w(`warning: ${x}`);
-      w(`${label}: ${e.config.model}, ${(e.parameters / 1e6).toFixed(2)}M parameters, ${e.config.generation_batch_size / e.config.num_generations} prompts x ${e.config.num_generations} per step, ${e.config.max_steps} steps -> ${e.config.output_dir}${e.resumedFrom ? ` (resumed from ${e.resumedFrom} at step ${e.step})` : ''}`);
+      w(
+        `${label}: ${e.config.model}, ${(e.parameters / 1e6).toFixed(2)}M parameters, ${e.config.generation_batch_size / e.config.num_generations} prompts x ${e.config.num_generations} per step, ${e.config.max_steps} steps -> ${e.config.output_dir}${e.resumedFrom ? ` (resumed from ${e.resumedFrom} at step ${e.step})` : ''}`,
+      );
       break;
     case 'step': {
       const r = e.record;
-      w(`step ${e.step}/${e.maxSteps} reward ${f(r.reward)} acc ${f(r.accuracy)} len ${f(r.completion_length_mean, 1)} zero-spread ${f(r.zero_spread_share, 2)} kl ${f(r.kl, 4)} clip ${f(r.clip_ratio)} ent ${f(r.entropy)} reflect ${f(r.reflection_rate, 2)} | rollout ${f(r.rollout_tokens_per_sec, 0)} tok/s, update ${f(r.update_tokens_per_sec, 0)} tok/s | ETA ${Math.round(e.etaSec)} s`);
+      w(
+        `step ${e.step}/${e.maxSteps} reward ${f(r.reward)} acc ${f(r.accuracy)} len ${f(r.completion_length_mean, 1)} zero-spread ${f(r.zero_spread_share, 2)} kl ${f(r.kl, 4)} clip ${f(r.clip_ratio)} ent ${f(r.entropy)} reflect ${f(r.reflection_rate, 2)} | rollout ${f(r.rollout_tokens_per_sec, 0)} tok/s, update ${f(r.update_tokens_per_sec, 0)} tok/s | ETA ${Math.round(e.etaSec)} s`,
+      );
       break;
     }
     case 'completions':
-      for (const s of e.samples.slice(0, 2)) w(`  [${s.task}] reward ${f(s.reward, 2)}: ${JSON.stringify(s.response.slice(0, 300))}`);
+      for (const s of e.samples.slice(0, 2))
+        w(`  [${s.task}] reward ${f(s.reward, 2)}: ${JSON.stringify(s.response.slice(0, 300))}`);
       break;
-    case 'skip': w(`step ${e.step} skipped: ${e.reason}`); break;
-    case 'save': w(`saved ${e.path}`); break;
+    case 'skip':
+      w(`step ${e.step} skipped: ${e.reason}`);
+      break;
+    case 'save':
+      w(`saved ${e.path}`);
+      break;
   }
 }
 
 export function register(program: Command): void {
-  const cmd = program.command('grpo')
-    .description('GRPO with rule-based rewards (accuracy, format, language, tinyzero) on the task mix, from a base or chat checkpoint')
+  const cmd = program
+    .command('grpo')
+    .description(
+      'GRPO with rule-based rewards (accuracy, format, language, tinyzero) on the task mix, from a base or chat checkpoint',
+    )
     .argument('[config]', 'GRPO config JSON (TRL GRPOConfig names; unknown keys are errors)')
-    .option('--resume [path]', 'resume from a checkpoint folder or an output_dir (its `latest`); default: the output_dir');
-  for (const key of GRPO_CONFIG_KEYS) cmd.addOption(new Option(`--${flagName(key)} <value>`, GrpoConfigSchema.shape[key].description ?? key));
-  cmd.addHelpText('after', '\nExamples:\n  deepseek-ts grpo --model runs/tiny --output-dir runs/grpo --tasks \'{"countdown": 1}\' --reward-weights \'{"tinyzero": 1}\'\n  deepseek-ts grpo run.json --beta 0 --loss-type dr_grpo --scale-rewards none\n  deepseek-ts grpo --resume runs/grpo --max-steps 400');
+    .option(
+      '--resume [path]',
+      'resume from a checkpoint folder or an output_dir (its `latest`); default: the output_dir',
+    );
+  for (const key of GRPO_CONFIG_KEYS)
+    cmd.addOption(new Option(`--${flagName(key)} <value>`, GrpoConfigSchema.shape[key].description ?? key));
+  cmd.addHelpText(
+    'after',
+    '\nExamples:\n  deepseek-ts grpo --model runs/tiny --output-dir runs/grpo --tasks \'{"countdown": 1}\' --reward-weights \'{"tinyzero": 1}\'\n  deepseek-ts grpo run.json --beta 0 --loss-type dr_grpo --scale-rewards none\n  deepseek-ts grpo --resume runs/grpo --max-steps 400',
+  );
   cmd.action(async (config: string | undefined, opts: Record<string, unknown>) => {
-    const file = jsonFileLayer(config, 'grpo config'), flags = grpoFlagLayer(opts);
-    const resume = opts.resume === true ? String(flags.output_dir ?? file.output_dir ?? 'runs/grpo') : (opts.resume as string | undefined);
-    const r = await runGrpo({ layers: [file, flags], ...(resume ? { resume } : {}), onEvent: (e) => renderGrpoEvent(e) });
+    const file = jsonFileLayer(config, 'grpo config'),
+      flags = grpoFlagLayer(opts);
+    const resume =
+      opts.resume === true
+        ? String(flags.output_dir ?? file.output_dir ?? 'runs/grpo')
+        : (opts.resume as string | undefined);
+    const r = await runGrpo({
+      layers: [file, flags],
+      ...(resume ? { resume } : {}),
+      onEvent: (e) => renderGrpoEvent(e),
+    });
     process.stdout.write(JSON.stringify({ output_dir: r.outputDir, ...(r.last ?? {}) }) + '\n');
   });
 }

@@ -18,15 +18,31 @@ export function renderPipelineEvent(e: PipelineEvent): void {
 }
 
 export function register(program: Command): void {
-  const cmd = program.command('pipeline').description('the DeepSeek-R1 pipeline: cold start, reasoning RL, rejection sampling, SFT, final RL, distillation, evaluation');
-  cmd.command('run')
+  const cmd = program
+    .command('pipeline')
+    .description(
+      'the DeepSeek-R1 pipeline: cold start, reasoning RL, rejection sampling, SFT, final RL, distillation, evaluation',
+    );
+  cmd
+    .command('run')
     .description('run (or finish) every stage of a pipeline config (YAML or JSON)')
     .argument('<config>', 'pipeline config: output_dir, dataset_dir, base, stages (see docs/results/r1-pipeline.md)')
     .option('--until <stage>', 'stop after this stage')
-    .addHelpText('after', '\nExample:\n  deepseek-ts pipeline run docs/results/r1-pipeline.yaml\n  deepseek-ts pipeline run docs/results/r1-pipeline.yaml --until rl-reasoning')
+    .addHelpText(
+      'after',
+      '\nExample:\n  deepseek-ts pipeline run docs/results/r1-pipeline.yaml\n  deepseek-ts pipeline run docs/results/r1-pipeline.yaml --until rl-reasoning',
+    )
     .action(async (path: string, o: { until?: string }) => {
       const c = readPipelineConfig(path);
-      const ms = await runPipeline(c, STAGE_RUNNERS, { ...(o.until ? { until: o.until } : {}), onEvent: renderPipelineEvent });
-      process.stdout.write(JSON.stringify({ output_dir: c.output_dir, stages: ms.map((m) => ({ name: m.name, status: m.status, seconds: Math.round(m.seconds) })) }) + '\n');
+      const ms = await runPipeline(c, STAGE_RUNNERS, {
+        ...(o.until ? { until: o.until } : {}),
+        onEvent: renderPipelineEvent,
+      });
+      process.stdout.write(
+        JSON.stringify({
+          output_dir: c.output_dir,
+          stages: ms.map((m) => ({ name: m.name, status: m.status, seconds: Math.round(m.seconds) })),
+        }) + '\n',
+      );
     });
 }

@@ -7,10 +7,11 @@ import { readMetrics } from '../../train/metrics.js';
 import { metricsCharts } from '../../train/plot.js';
 
 export function register(program: Command): void {
-  program.command('plot')
+  program
+    .command('plot')
     .description('render SVG charts (loss, learning rate, MaxVio, MTP loss) from a metrics.jsonl of pretrain/sft')
     .argument('<metrics>', 'metrics.jsonl written beside the checkpoints')
-    .option('--out <dir>', 'output folder (default: the metrics file\'s folder)')
+    .option('--out <dir>', "output folder (default: the metrics file's folder)")
     .option('--title <name>', 'run name in the chart titles (default: the folder name)')
     .action(async (path: string, o: { out?: string; title?: string }) => {
       const records = readMetrics(path, true);

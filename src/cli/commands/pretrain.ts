@@ -17,8 +17,12 @@ const camel = (key: string) => key.replace(/_([a-z0-9])/g, (_, c: string) => c.t
 
 /** Adds --config, --resume and one flag per run-config key. */
 export function addRunOptions(cmd: Command): Command {
-  cmd.option('--config <file>', 'run config JSON (TrainingArguments names; unknown keys are errors)')
-    .option('--resume [path]', 'resume from a checkpoint folder or an output_dir (its `latest`); default: --output-dir');
+  cmd
+    .option('--config <file>', 'run config JSON (TrainingArguments names; unknown keys are errors)')
+    .option(
+      '--resume [path]',
+      'resume from a checkpoint folder or an output_dir (its `latest`); default: --output-dir',
+    );
   for (const key of RUN_CONFIG_KEYS) {
     const field = RunConfigSchema.shape[key];
     cmd.addOption(new Option(`--${flagName(key)} <value>`, field.description ?? key));
@@ -41,36 +45,74 @@ export function flagLayer(opts: Record<string, unknown>): Record<string, unknown
 function fileLayer(path: string | undefined): Record<string, unknown> {
   if (!path) return {};
   let raw: unknown;
-  try { raw = JSON.parse(readFileSync(path, 'utf8')); } catch (err) { throw new Error(`--config ${path}: cannot read JSON: ${(err as Error).message}`); }
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new Error(`--config ${path}: expected a JSON object of run-config keys`);
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new Error(`--config ${path}: cannot read JSON: ${(err as Error).message}`);
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw new Error(`--config ${path}: expected a JSON object of run-config keys`);
   return raw as Record<string, unknown>;
 }
 
-const fmt = (x: unknown): string => (typeof x === 'number' ? (Math.abs(x) >= 100 ? x.toFixed(0) : x.toPrecision(4)) : Array.isArray(x) ? `[${x.map(fmt).join(' ')}]` : String(x));
+const fmt = (x: unknown): string =>
+  typeof x === 'number'
+    ? Math.abs(x) >= 100
+      ? x.toFixed(0)
+      : x.toPrecision(4)
+    : Array.isArray(x)
+      ? `[${x.map(fmt).join(' ')}]`
+      : String(x);
 
 /** Runs a training job with terminal progress; `defaults` sit under the preset/file/flags layers. */
-export async function runWithProgress(kind: RunKind, opts: Record<string, unknown>, defaults: Record<string, unknown> = {}): Promise<void> {
+export async function runWithProgress(
+  kind: RunKind,
+  opts: Record<string, unknown>,
+  defaults: Record<string, unknown> = {},
+): Promise<void> {
   const flags = flagLayer(opts);
   const outDir = (flags.output_dir ?? fileLayer(opts.config as string | undefined).output_dir) as string | undefined;
   const resume = opts.resume === true ? (outDir ?? 'runs/tiny') : (opts.resume as string | undefined);
-  const bar = new SingleBar({ format: `  ${kind} {value}/{total} |{bar}| loss {loss} | lr {lr} | {tps} tok/s | ETA {eta_formatted}`, hideCursor: true, noTTYOutput: false, etaBuffer: 50 });
-  const log = (s: string) => { if (process.stderr.isTTY) bar.updateETA(); process.stderr.write((process.stderr.isTTY ? '\r\x1b[K' : '') + s + '\n'); };
+  const bar = new SingleBar({
+    format: `  ${kind} {value}/{total} |{bar}| loss {loss} | lr {lr} | {tps} tok/s | ETA {eta_formatted}`,
+    hideCursor: true,
+    noTTYOutput: false,
+    etaBuffer: 50,
+  });
+  const log = (s: string) => {
+    if (process.stderr.isTTY) bar.updateETA();
+    process.stderr.write((process.stderr.isTTY ? '\r\x1b[K' : '') + s + '\n');
+  };
   let started = false;
   const onEvent: RunRequest['onEvent'] = (e) => {
     switch (e.type) {
       case 'start':
         for (const w of e.warnings) process.stderr.write(`warning: ${w}\n`);
-        process.stderr.write(`${kind}: ${e.config.model}, ${(e.parameters / 1e6).toFixed(2)}M parameters, ${e.config.precision}, ${e.config.max_steps} steps -> ${e.config.output_dir}${e.resumedFrom ? ` (resumed from ${e.resumedFrom} at step ${e.step})` : ''}\n`);
-        if (process.stderr.isTTY) { bar.start(e.config.max_steps, e.step, { loss: '-', lr: '-', tps: '-' }); started = true; }
+        process.stderr.write(
+          `${kind}: ${e.config.model}, ${(e.parameters / 1e6).toFixed(2)}M parameters, ${e.config.precision}, ${e.config.max_steps} steps -> ${e.config.output_dir}${e.resumedFrom ? ` (resumed from ${e.resumedFrom} at step ${e.step})` : ''}\n`,
+        );
+        if (process.stderr.isTTY) {
+          bar.start(e.config.max_steps, e.step, { loss: '-', lr: '-', tps: '-' });
+          started = true;
+        }
         break;
       case 'step':
-        if (started) bar.update(e.step, { loss: e.loss.toFixed(4), lr: e.lr.toExponential(2), tps: Math.round(e.tokensPerSec) });
+        if (started)
+          bar.update(e.step, { loss: e.loss.toFixed(4), lr: e.lr.toExponential(2), tps: Math.round(e.tokensPerSec) });
         break;
       case 'log':
-        if (!started) log(`step ${e.record.step} loss ${fmt(e.record.loss)} lr ${fmt(e.record.lr)} ${fmt(e.record.tokens_per_sec)} tok/s${e.record.maxvio_mean !== undefined ? ` maxvio ${fmt(e.record.maxvio_mean)}` : ''}${e.record.mtp_loss !== undefined ? ` mtp ${fmt(e.record.mtp_loss)}` : ''}`);
+        if (!started)
+          log(
+            `step ${e.record.step} loss ${fmt(e.record.loss)} lr ${fmt(e.record.lr)} ${fmt(e.record.tokens_per_sec)} tok/s${e.record.maxvio_mean !== undefined ? ` maxvio ${fmt(e.record.maxvio_mean)}` : ''}${e.record.mtp_loss !== undefined ? ` mtp ${fmt(e.record.mtp_loss)}` : ''}`,
+          );
         break;
       case 'eval':
-        log(`eval @ ${e.record.step}: ${Object.entries(e.record).filter(([k]) => k.startsWith('val_')).map(([k, v]) => `${k} ${fmt(v)}`).join(', ')}`);
+        log(
+          `eval @ ${e.record.step}: ${Object.entries(e.record)
+            .filter(([k]) => k.startsWith('val_'))
+            .map(([k, v]) => `${k} ${fmt(v)}`)
+            .join(', ')}`,
+        );
         break;
       case 'skip':
         log(`step ${e.step} skipped: non-finite ${e.reason} (${e.consecutive} in a row)`);
@@ -104,8 +146,14 @@ export async function runWithProgress(kind: RunKind, opts: Record<string, unknow
 }
 
 export function register(program: Command): void {
-  const cmd = program.command('pretrain')
-    .description(`train a DeepSeek-V3-architecture base model on the token shards of \`data build\` (presets: ${runPresetNames().join(', ')})`)
-    .addHelpText('after', '\nExamples:\n  deepseek-ts data build docs/results/configs/tiny-data.json\n  deepseek-ts pretrain --model tiny --dataset-dir data/tiny --output-dir runs/tiny\n  deepseek-ts pretrain --resume runs/tiny --max-steps 3000\n  deepseek-ts pretrain --config run.json --precision fp8');
+  const cmd = program
+    .command('pretrain')
+    .description(
+      `train a DeepSeek-V3-architecture base model on the token shards of \`data build\` (presets: ${runPresetNames().join(', ')})`,
+    )
+    .addHelpText(
+      'after',
+      '\nExamples:\n  deepseek-ts data build docs/results/configs/tiny-data.json\n  deepseek-ts pretrain --model tiny --dataset-dir data/tiny --output-dir runs/tiny\n  deepseek-ts pretrain --resume runs/tiny --max-steps 3000\n  deepseek-ts pretrain --config run.json --precision fp8',
+    );
   addRunOptions(cmd).action((opts: Record<string, unknown>) => runWithProgress('pretrain', opts));
 }

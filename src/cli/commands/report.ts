@@ -9,7 +9,8 @@ import { loadRun, runCharts, runPage } from '../../eval/pipeline-report.js';
 import { writeFileAtomic } from '../../io/atomic-write.js';
 
 export function register(program: Command): void {
-  program.command('report')
+  program
+    .command('report')
     .description('write a Markdown report with SVG charts comparing every checkpoint of a pipeline run')
     .argument('<run>', 'output_dir of `deepseek-ts pipeline run` (holds pipeline.json)')
     .option('--out <file>', 'the Markdown page (charts go to a folder of the same name without .md)', 'report.md')
@@ -21,7 +22,11 @@ export function register(program: Command): void {
       const chartDir = o.out.replace(/\.md$/, '');
       mkdirSync(chartDir, { recursive: true });
       for (const [name, svg] of runCharts(d)) await writeFileAtomic(join(chartDir, name), Buffer.from(svg));
-      const page = runPage(d, { chartDir: relative(dirname(o.out), chartDir) || '.', ...(o.command ? { command: o.command } : {}), ...(o.notes ? { notes: readFileSync(o.notes, 'utf8').trim() } : {}) });
+      const page = runPage(d, {
+        chartDir: relative(dirname(o.out), chartDir) || '.',
+        ...(o.command ? { command: o.command } : {}),
+        ...(o.notes ? { notes: readFileSync(o.notes, 'utf8').trim() } : {}),
+      });
       await writeFileAtomic(o.out, Buffer.from(page));
       process.stdout.write(`${o.out}\n`);
     });

@@ -10,14 +10,28 @@ import { startServer } from '../../serve/server.js';
 import { intOption } from '../options.js';
 
 interface ServeFlags {
-  model: string; host: string; port: number; apiKey?: string; modelName?: string; maxSlots: number;
-  maxContext?: number; maxBodyBytes: number; mtp: boolean; backend: BackendKind; threads?: number; quiet?: boolean;
+  model: string;
+  host: string;
+  port: number;
+  apiKey?: string;
+  modelName?: string;
+  maxSlots: number;
+  maxContext?: number;
+  maxBodyBytes: number;
+  mtp: boolean;
+  backend: BackendKind;
+  threads?: number;
+  quiet?: boolean;
 }
 
 export function register(program: Command): void {
-  program.command('serve')
+  program
+    .command('serve')
     .description('serve a model over an OpenAI-compatible HTTP API with a web chat page')
-    .requiredOption('--model <dir>', 'model folder: config.json, *.safetensors, tokenizer.json (+ tokenizer_config.json)')
+    .requiredOption(
+      '--model <dir>',
+      'model folder: config.json, *.safetensors, tokenizer.json (+ tokenizer_config.json)',
+    )
     .option('--host <host>', 'interface to bind (use 0.0.0.0 to expose it beyond this machine)', '127.0.0.1')
     .option('--port <n>', 'port (0 picks a free one)', intOption('--port'), 8000)
     .option('--api-key <key>', 'require "Authorization: Bearer <key>" on /v1/ (default: $DEEPSEEK_TS_API_KEY)')
@@ -31,16 +45,35 @@ export function register(program: Command): void {
     .option('--quiet', 'do not log requests')
     .action(async (o: ServeFlags) => {
       const apiKey = o.apiKey ?? process.env.DEEPSEEK_TS_API_KEY;
-      const m = await openChatModel(o.model, { backend: o.backend, threads: o.threads, maxSlots: o.maxSlots, maxContext: o.maxContext, mtp: o.mtp });
+      const m = await openChatModel(o.model, {
+        backend: o.backend,
+        threads: o.threads,
+        maxSlots: o.maxSlots,
+        maxContext: o.maxContext,
+        mtp: o.mtp,
+      });
       for (const w of m.warnings) process.stderr.write(`warning: ${w}\n`);
       const modelId = o.modelName ?? m.name;
       const server = await startServer(m.service, {
-        modelId, host: o.host, port: o.port, apiKey: apiKey || undefined, maxBodyBytes: o.maxBodyBytes,
+        modelId,
+        host: o.host,
+        port: o.port,
+        apiKey: apiKey || undefined,
+        maxBodyBytes: o.maxBodyBytes,
         log: o.quiet ? undefined : (line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`),
       });
-      process.stdout.write(`deepseek-ts serve: ${modelId} (context ${m.service.maxContext}, ${o.maxSlots} slots${m.hasMtp ? ', MTP speculation' : ''}${apiKey ? ', API key required' : ''})\n`);
-      process.stdout.write(`  web chat  ${server.url}/\n  API       ${server.url}/v1  (POST /v1/chat/completions, GET /v1/models)\n`);
-      const stop = () => { void server.close().then(() => { m.dispose(); process.exit(0); }); };
+      process.stdout.write(
+        `deepseek-ts serve: ${modelId} (context ${m.service.maxContext}, ${o.maxSlots} slots${m.hasMtp ? ', MTP speculation' : ''}${apiKey ? ', API key required' : ''})\n`,
+      );
+      process.stdout.write(
+        `  web chat  ${server.url}/\n  API       ${server.url}/v1  (POST /v1/chat/completions, GET /v1/models)\n`,
+      );
+      const stop = () => {
+        void server.close().then(() => {
+          m.dispose();
+          process.exit(0);
+        });
+      };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
     });

@@ -7,12 +7,23 @@ import type { Command } from 'commander';
 import { addRunOptions, runWithProgress } from './pretrain.js';
 
 /** SFT defaults under the preset/file/flags layers: a lower, decaying learning rate, fewer steps. */
-const SFT_DEFAULTS = { learning_rate: 5e-4, lr_scheduler_type: 'cosine', warmup_steps: 20, max_steps: 300, eval_steps: 50, save_steps: 100 };
+const SFT_DEFAULTS = {
+  learning_rate: 5e-4,
+  lr_scheduler_type: 'cosine',
+  warmup_steps: 20,
+  max_steps: 300,
+  eval_steps: 50,
+  save_steps: 100,
+};
 
 export function register(program: Command): void {
-  const cmd = program.command('sft')
+  const cmd = program
+    .command('sft')
     .description('fine-tune a checkpoint on chat records (loss on assistant tokens only, packed)')
-    .addHelpText('after', '\nExample:\n  deepseek-ts sft --init-from runs/tiny --dataset-dir runs/data-tiny --output-dir runs/tiny-sft --max-steps 300');
+    .addHelpText(
+      'after',
+      '\nExample:\n  deepseek-ts sft --init-from runs/tiny --dataset-dir runs/data-tiny --output-dir runs/tiny-sft --max-steps 300',
+    );
   addRunOptions(cmd).action((opts: Record<string, unknown>) => {
     if (opts.initFrom === undefined && opts.resume === undefined && opts.config === undefined) {
       throw new Error('sft: pass --init-from <checkpoint folder or output_dir> (the base model), or --resume');

@@ -20,49 +20,110 @@ export const SHIPPED_MODEL = `${ROOT}models/r1-tiny`;
 /** The exact commands that produced models/r1-tiny (run from the repository root). */
 export const RECIPE: readonly (readonly string[])[] = [
   ['data', 'build', 'recipes/r1-tiny-data.json'],
-  ['pretrain', '--model', 'tiny', '--dataset-dir', 'runs/r1-tiny/data', '--output-dir', 'runs/r1-tiny/base', '--max-steps', '6000', '--seed', '0'],
-  ['r1-zero', '--base', 'runs/r1-tiny/base', '--dataset', 'runs/r1-tiny/data', '--output-dir', 'runs/r1-tiny/r1-zero',
-    '--tasks', 'arithmetic,countdown', '--config', 'recipes/r1-tiny-grpo.json', '--results', 'docs/results/r1-tiny.md', '--notes', 'docs/results/r1-tiny-notes.md'],
-  ['export', 'runs/r1-tiny/r1-zero', '--format', 'hf', '--dtype', 'BF16', '--chat-template', 'r1-zero', '--out', 'models/r1-tiny'],
+  [
+    'pretrain',
+    '--model',
+    'tiny',
+    '--dataset-dir',
+    'runs/r1-tiny/data',
+    '--output-dir',
+    'runs/r1-tiny/base',
+    '--max-steps',
+    '6000',
+    '--seed',
+    '0',
+  ],
+  [
+    'r1-zero',
+    '--base',
+    'runs/r1-tiny/base',
+    '--dataset',
+    'runs/r1-tiny/data',
+    '--output-dir',
+    'runs/r1-tiny/r1-zero',
+    '--tasks',
+    'arithmetic,countdown',
+    '--config',
+    'recipes/r1-tiny-grpo.json',
+    '--results',
+    'docs/results/r1-tiny.md',
+    '--notes',
+    'docs/results/r1-tiny-notes.md',
+  ],
+  [
+    'export',
+    'runs/r1-tiny/r1-zero',
+    '--format',
+    'hf',
+    '--dtype',
+    'BF16',
+    '--chat-template',
+    'r1-zero',
+    '--out',
+    'models/r1-tiny',
+  ],
 ];
 
 function runRecipe(main: string, threads?: number): void {
   for (const args of RECIPE) {
-    const full = [...args, ...(threads !== undefined && !['data', 'export'].includes(args[0]!) ? ['--threads', String(threads)] : [])];
+    const full = [
+      ...args,
+      ...(threads !== undefined && !['data', 'export'].includes(args[0]!) ? ['--threads', String(threads)] : []),
+    ];
     process.stdout.write(`\n$ deepseek-ts ${full.join(' ')}\n`);
     const r = spawnSync(process.execPath, [main, ...full], { cwd: ROOT, stdio: 'inherit' });
-    if (r.status !== 0) throw new Error(`start --train: step "deepseek-ts ${args.slice(0, 2).join(' ')}" failed (exit ${r.status}); fix it and rerun: finished steps resume or are redone quickly`);
+    if (r.status !== 0)
+      throw new Error(
+        `start --train: step "deepseek-ts ${args.slice(0, 2).join(' ')}" failed (exit ${r.status}); fix it and rerun: finished steps resume or are redone quickly`,
+      );
   }
 }
 
 export function register(program: Command): void {
-  program.command('start')
+  program
+    .command('start')
     .description('serve the shipped tiny R1 model (web chat + OpenAI API); --train retrains it first')
     .option('--model <dir>', 'model folder to serve', SHIPPED_MODEL)
     .option('--host <host>', 'interface to bind', '127.0.0.1')
     .option('--port <n>', 'port (0 picks a free one)', intOption('--port'), 8000)
-    .option('--train', 'reproduce models/r1-tiny from scratch with the recipe (about 55 minutes on an idle 2-core machine), then serve it')
+    .option(
+      '--train',
+      'reproduce models/r1-tiny from scratch with the recipe (about 55 minutes on an idle 2-core machine), then serve it',
+    )
     .option('--threads <n>', 'worker threads (default: all cores)', intOption('--threads'))
     .action(async (o: { model: string; host: string; port: number; train?: boolean; threads?: number }) => {
       if (o.train) runRecipe(fileURLToPath(new URL('../main.js', import.meta.url)), o.threads);
       if (!existsSync(`${o.model}/config.json`)) {
-        throw new Error(`no model at ${o.model} (config.json missing); run \`npm start -- --train\` to train it, or pass --model <dir>`);
+        throw new Error(
+          `no model at ${o.model} (config.json missing); run \`npm start -- --train\` to train it, or pass --model <dir>`,
+        );
       }
       const m = await openChatModel(o.model, { threads: o.threads });
       for (const w of m.warnings) process.stderr.write(`warning: ${w}\n`);
       const server = await startServer(m.service, { modelId: m.name, host: o.host, port: o.port });
-      const card = existsSync(`${o.model}/README.md`) ? readFileSync(`${o.model}/README.md`, 'utf8').split('\n').find((l) => l.startsWith('> ')) : undefined;
-      process.stdout.write([
-        `deepseek-ts: serving ${m.name}${card ? ` (${card.slice(2)})` : ''}`,
-        `  web chat: ${server.url}/`,
-        `  API:      ${server.url}/v1  (OpenAI-compatible; the thinking comes back in reasoning_content)`,
-        '  try:',
-        `    curl -s ${server.url}/v1/chat/completions -H 'Content-Type: application/json' \\`,
-        `      -d '{"model":"${m.name}","messages":[{"role":"user","content":"Calculate 47 + 385."}]}'`,
-        '  Ctrl-C stops the server.',
-        '',
-      ].join('\n'));
-      const stop = () => { void server.close().then(() => { m.dispose(); process.exit(0); }); };
+      const card = existsSync(`${o.model}/README.md`)
+        ? readFileSync(`${o.model}/README.md`, 'utf8')
+            .split('\n')
+            .find((l) => l.startsWith('> '))
+        : undefined;
+      process.stdout.write(
+        [
+          `deepseek-ts: serving ${m.name}${card ? ` (${card.slice(2)})` : ''}`,
+          `  web chat: ${server.url}/`,
+          `  API:      ${server.url}/v1  (OpenAI-compatible; the thinking comes back in reasoning_content)`,
+          '  try:',
+          `    curl -s ${server.url}/v1/chat/completions -H 'Content-Type: application/json' \\`,
+          `      -d '{"model":"${m.name}","messages":[{"role":"user","content":"Calculate 47 + 385."}]}'`,
+          '  Ctrl-C stops the server.',
+          '',
+        ].join('\n'),
+      );
+      const stop = () => {
+        void server.close().then(() => {
+          m.dispose();
+          process.exit(0);
+        });
+      };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
     });

@@ -10,8 +10,13 @@ import { loadTokenizer } from '../../tokenizer/hf-tokenizer.js';
 export function register(program: Command): void {
   program
     .command('tokenize')
-    .description('encode texts with a Hugging Face tokenizer.json: one JSON string per input line, one JSON array of ids per output line')
-    .requiredOption('--tokenizer <path>', 'tokenizer.json (or its folder; tokenizer_config.json beside it is read if present)')
+    .description(
+      'encode texts with a Hugging Face tokenizer.json: one JSON string per input line, one JSON array of ids per output line',
+    )
+    .requiredOption(
+      '--tokenizer <path>',
+      'tokenizer.json (or its folder; tokenizer_config.json beside it is read if present)',
+    )
     .requiredOption('--jsonl <file>', 'input file, one JSON string per line ("-" for stdin)')
     .action((opts: { tokenizer: string; jsonl: string }) => {
       const tok = loadTokenizer(opts.tokenizer);
@@ -26,8 +31,15 @@ export function register(program: Command): void {
       const out: string[] = [];
       lines.forEach((line, i) => {
         let v: unknown;
-        try { v = JSON.parse(line); } catch (err) { throw new Error(`tokenize: ${opts.jsonl}:${i + 1}: invalid JSON: ${(err as Error).message}`); }
-        if (typeof v !== 'string') throw new Error(`tokenize: ${opts.jsonl}:${i + 1}: expected a JSON string, got ${Array.isArray(v) ? 'array' : typeof v}`);
+        try {
+          v = JSON.parse(line);
+        } catch (err) {
+          throw new Error(`tokenize: ${opts.jsonl}:${i + 1}: invalid JSON: ${(err as Error).message}`);
+        }
+        if (typeof v !== 'string')
+          throw new Error(
+            `tokenize: ${opts.jsonl}:${i + 1}: expected a JSON string, got ${Array.isArray(v) ? 'array' : typeof v}`,
+          );
         out.push(JSON.stringify(tok.encode(v, { allowSpecial: true })));
       });
       process.stdout.write(out.length ? out.join('\n') + '\n' : '');

@@ -30,8 +30,10 @@ function wasmBytes(file: string): Uint8Array<ArrayBuffer> {
   try {
     return new Uint8Array(readFileSync(url));
   } catch (err) {
-    throw new Error(`kernels: cannot read ${url.pathname} (${(err as Error).message}); ` +
-      'run `npm run build:kernels` to compile assembly/');
+    throw new Error(
+      `kernels: cannot read ${url.pathname} (${(err as Error).message}); ` +
+        'run `npm run build:kernels` to compile assembly/',
+    );
   }
 }
 
@@ -43,7 +45,9 @@ export function compileKernels(simd: SimdChoice): KernelModule {
       return { module: new WebAssembly.Module(wasmBytes('kernels-relaxed.wasm')), name: 'wasm-relaxed-simd' };
     } catch (err) {
       if (simd === 'relaxed') {
-        throw new Error(`kernels: simd 'relaxed' requested but this runtime rejects relaxed-SIMD: ${(err as Error).message}`);
+        throw new Error(
+          `kernels: simd 'relaxed' requested but this runtime rejects relaxed-SIMD: ${(err as Error).message}`,
+        );
       }
     }
   }
@@ -60,8 +64,11 @@ export interface LoadedKernels {
 }
 
 /** Compiles, instantiates on a fresh shared memory and starts `threads - 1` workers. */
-export async function loadKernels(opts: { threads?: number; simd?: SimdChoice; initialBytes?: number }):
-  Promise<LoadedKernels> {
+export async function loadKernels(opts: {
+  threads?: number;
+  simd?: SimdChoice;
+  initialBytes?: number;
+}): Promise<LoadedKernels> {
   const threads = opts.threads ?? availableParallelism();
   if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) {
     throw new Error(`kernels: threads must be an integer in 1..${MAX_THREADS}, got ${String(opts.threads)}`);
@@ -69,8 +76,9 @@ export async function loadKernels(opts: { threads?: number; simd?: SimdChoice; i
   const { module, name } = compileKernels(opts.simd ?? 'auto');
   // The static data is tiny; size the initial memory after instantiating once on a probe memory.
   const probe = new WebAssembly.Memory({ initial: 16, maximum: 65536, shared: true });
-  const staticEnd = (new WebAssembly.Instance(module, { env: { memory: probe } }).exports as unknown as
-    KernelExports).staticEnd();
+  const staticEnd = (
+    new WebAssembly.Instance(module, { env: { memory: probe } }).exports as unknown as KernelExports
+  ).staticEnd();
   const layout = computeLayout(staticEnd, threads);
   const initial = Math.ceil(Math.max(layout.heapBase + (opts.initialBytes ?? 1 << 20), 16 * PAGE) / PAGE);
   const memory = new WebAssembly.Memory({ initial, maximum: 65536, shared: true });

@@ -37,15 +37,24 @@ export class ThreadPool {
   private readonly errorText: Uint8Array;
   private disposed = false;
 
-  private constructor(memory: WebAssembly.Memory, layout: Layout, private readonly exec: RunFn,
-    private readonly workers: Worker[]) {
+  private constructor(
+    memory: WebAssembly.Memory,
+    layout: Layout,
+    private readonly exec: RunFn,
+    private readonly workers: Worker[],
+  ) {
     this.ctrl = new Int32Array(memory.buffer, layout.ctrlBase, 16);
     this.errorText = new Uint8Array(memory.buffer, layout.ctrlBase + ERROR_OFFSET, ERROR_BYTES);
   }
 
   /** Starts `threads - 1` workers on the module and memory and resolves once all are ready. */
-  static async start(module: WebAssembly.Module, memory: WebAssembly.Memory, layout: Layout,
-    threads: number, exec: RunFn): Promise<ThreadPool> {
+  static async start(
+    module: WebAssembly.Module,
+    memory: WebAssembly.Memory,
+    layout: Layout,
+    threads: number,
+    exec: RunFn,
+  ): Promise<ThreadPool> {
     const ctrl = new Int32Array(memory.buffer, layout.ctrlBase, 16);
     ctrl.fill(0);
     const url = new URL('./worker.js', import.meta.url);
@@ -56,11 +65,15 @@ export class ThreadPool {
       // execArgv []: the parent's `-e` / `--input-type` would make the worker entry fail to load
       const w = new Worker(url, { workerData: data, execArgv: [] });
       workers.push(w);
-      ready.push(new Promise((resolve, reject) => {
-        w.once('message', () => resolve());
-        w.once('error', reject);
-        w.once('exit', (code) => reject(new Error(`kernel worker ${tid} exited with code ${code} before it was ready`)));
-      }));
+      ready.push(
+        new Promise((resolve, reject) => {
+          w.once('message', () => resolve());
+          w.once('error', reject);
+          w.once('exit', (code) =>
+            reject(new Error(`kernel worker ${tid} exited with code ${code} before it was ready`)),
+          );
+        }),
+      );
     }
     try {
       await Promise.all(ready);
@@ -68,18 +81,27 @@ export class ThreadPool {
       for (const w of workers) void w.terminate();
       throw err;
     }
-    for (const w of workers) { w.removeAllListeners('exit'); w.unref(); }
+    for (const w of workers) {
+      w.removeAllListeners('exit');
+      w.unref();
+    }
     return new ThreadPool(memory, layout, exec, workers);
   }
 
-  get size(): number { return this.workers.length + 1; }
+  get size(): number {
+    return this.workers.length + 1;
+  }
 
   /** Runs `kernel` on min(nt, size) threads and returns when every share is done. */
   run(kernel: number, nt: number): void {
     const workers = this.workers.length;
-    if (nt <= 1 || workers === 0) { this.exec(kernel, 0, 1); return; }
+    if (nt <= 1 || workers === 0) {
+      this.exec(kernel, 0, 1);
+      return;
+    }
     if (this.disposed) throw new Error('thread pool: used after dispose()');
-    const c = this.ctrl, n = Math.min(nt, workers + 1);
+    const c = this.ctrl,
+      n = Math.min(nt, workers + 1);
     c[CTRL.KERNEL] = kernel;
     c[CTRL.NT] = n;
     Atomics.store(c, CTRL.PENDING, workers);
@@ -87,8 +109,13 @@ export class ThreadPool {
     Atomics.notify(c, CTRL.GEN);
     // A trap in the main share must not return before the workers are done with this job.
     let mainError: unknown = null;
-    try { this.exec(kernel, 0, n); } catch (err) { mainError = err; }
-    let spins = 0, deadline = 0;
+    try {
+      this.exec(kernel, 0, n);
+    } catch (err) {
+      mainError = err;
+    }
+    let spins = 0,
+      deadline = 0;
     for (let p = Atomics.load(c, CTRL.PENDING); p !== 0; p = Atomics.load(c, CTRL.PENDING)) {
       if ((++spins & 255) !== 0) continue;
       const now = performance.now();
@@ -96,7 +123,10 @@ export class ThreadPool {
       else if (now > deadline) Atomics.wait(c, CTRL.PENDING, p, MAIN_WAIT_SLICE_MS);
     }
     const errLen = c[CTRL.ERROR]!;
-    if (mainError !== null) { c[CTRL.ERROR] = 0; throw mainError; }
+    if (mainError !== null) {
+      c[CTRL.ERROR] = 0;
+      throw mainError;
+    }
     if (errLen !== 0) {
       c[CTRL.ERROR] = 0;
       const text = new TextDecoder().decode(this.errorText.slice(0, errLen));

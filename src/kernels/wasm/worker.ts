@@ -21,7 +21,8 @@ const ctrl = new Int32Array(data.memory.buffer, data.layout.ctrlBase, 16);
 let seen = Atomics.load(ctrl, CTRL.GEN);
 parentPort!.postMessage('ready');
 for (;;) {
-  let spins = 0, gen = Atomics.load(ctrl, CTRL.GEN);
+  let spins = 0,
+    gen = Atomics.load(ctrl, CTRL.GEN);
   const deadline = performance.now() + data.spinUs / 1000;
   while (gen === seen) {
     if ((++spins & 255) === 0 && performance.now() > deadline) Atomics.wait(ctrl, CTRL.GEN, seen);
@@ -36,7 +37,9 @@ for (;;) {
     } catch (err) {
       // report through the control block: the main thread is blocked and cannot take messages
       const msg = new TextEncoder().encode(`worker ${data.tid}: ${(err as Error).message}`.slice(0, ERROR_BYTES / 4));
-      new Uint8Array(data.memory.buffer, data.layout.ctrlBase + ERROR_OFFSET, ERROR_BYTES).set(msg.subarray(0, ERROR_BYTES - 1));
+      new Uint8Array(data.memory.buffer, data.layout.ctrlBase + ERROR_OFFSET, ERROR_BYTES).set(
+        msg.subarray(0, ERROR_BYTES - 1),
+      );
       Atomics.store(ctrl, CTRL.ERROR, msg.length);
     }
   }

@@ -20,7 +20,10 @@ export function addLoads(acc: LayerLoads, moe: readonly (MoeOutput | null)[], la
     if (!m) return;
     const layer = i + layerOffset;
     let a = acc.get(layer);
-    if (!a) { a = new Float64Array(m.load.length); acc.set(layer, a); }
+    if (!a) {
+      a = new Float64Array(m.load.length);
+      acc.set(layer, a);
+    }
     for (let e = 0; e < m.load.length; e++) a[e]! += m.load[e]!;
   });
   return acc;
@@ -28,8 +31,12 @@ export function addLoads(acc: LayerLoads, moe: readonly (MoeOutput | null)[], la
 
 /** MaxVio: max_i load_i / mean(load) - 1 (0 for a perfectly balanced or empty load). */
 export function maxVio(load: ArrayLike<number>): number {
-  let sum = 0, max = 0;
-  for (let i = 0; i < load.length; i++) { sum += load[i]!; max = Math.max(max, load[i]!); }
+  let sum = 0,
+    max = 0;
+  for (let i = 0; i < load.length; i++) {
+    sum += load[i]!;
+    max = Math.max(max, load[i]!);
+  }
   return sum === 0 ? 0 : max / (sum / load.length) - 1;
 }
 
@@ -37,11 +44,14 @@ export function maxVio(load: ArrayLike<number>): number {
 export function updateBalanceBias(bias: Tensor, load: ArrayLike<number>, gamma: number): void {
   if (!(gamma >= 0)) throw new Error(`updateBalanceBias: gamma must be a non-negative number, got ${gamma}`);
   if (bias.size !== load.length || !bias.isContiguous) {
-    throw new Error(`updateBalanceBias: bias [${bias.shape.join(', ')}] must be a contiguous vector of ${load.length} (one per expert load)`);
+    throw new Error(
+      `updateBalanceBias: bias [${bias.shape.join(', ')}] must be a contiguous vector of ${load.length} (one per expert load)`,
+    );
   }
   let mean = 0;
   for (let e = 0; e < load.length; e++) mean += load[e]! / load.length;
-  const mem = bias.engine.backend.f32(), at = bias.ptr >>> 2;
+  const mem = bias.engine.backend.f32(),
+    at = bias.ptr >>> 2;
   for (let e = 0; e < load.length; e++) mem[at + e]! -= gamma * Math.sign(load[e]! - mean);
 }
 
@@ -49,7 +59,12 @@ export function updateBalanceBias(bias: Tensor, load: ArrayLike<number>, gamma: 
  * updateBalanceBias for every MoE layer in `loads` (its e_score_correction_bias; layers without
  * one, topk_method other than noaux_tc, are skipped). Returns MaxVio per layer.
  */
-export function updateBalanceBiases(params: Params, config: DeepseekV3Config, loads: LayerLoads, gamma = 0.001): Map<number, number> {
+export function updateBalanceBiases(
+  params: Params,
+  config: DeepseekV3Config,
+  loads: LayerLoads,
+  gamma = 0.001,
+): Map<number, number> {
   const vio = new Map<number, number>();
   for (const [layer, load] of loads) {
     if (!isMoeLayer(config, layer)) throw new Error(`updateBalanceBiases: layer ${layer} is not an MoE layer`);

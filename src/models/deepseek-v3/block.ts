@@ -29,8 +29,15 @@ export interface BlockOutput {
 }
 
 /** Block `layer` (its weights under `model.layers.{layer}`) on x (B, T, D). */
-export function blockForward(x: Tensor, params: Params, layer: number, ctx: AttnContext, opts: BlockOptions = {}): BlockOutput {
-  const c = ctx.config, p = `model.layers.${layer}`;
+export function blockForward(
+  x: Tensor,
+  params: Params,
+  layer: number,
+  ctx: AttnContext,
+  opts: BlockOptions = {},
+): BlockOutput {
+  const c = ctx.config,
+    p = `model.layers.${layer}`;
   const a = rmsNorm(x, param(params, `${p}.input_layernorm.weight`), c.rms_norm_eps);
   const attn = opts.cache
     ? mlaAbsorbed(a, params, `${p}.self_attn`, ctx, opts.cache.cache, opts.cache.layer, opts.cache.batch)

@@ -39,8 +39,19 @@ export class LatentCache {
   /** Tokens cached in each slot. */
   readonly lengths: Int32Array;
 
-  constructor(readonly engine: Engine, numLayers: number, readonly slots: number, readonly maxLen: number, readonly width: number) {
-    for (const [name, v] of [['numLayers', numLayers], ['slots', slots], ['maxLen', maxLen], ['width', width]] as const) {
+  constructor(
+    readonly engine: Engine,
+    numLayers: number,
+    readonly slots: number,
+    readonly maxLen: number,
+    readonly width: number,
+  ) {
+    for (const [name, v] of [
+      ['numLayers', numLayers],
+      ['slots', slots],
+      ['maxLen', maxLen],
+      ['width', width],
+    ] as const) {
       if (!Number.isInteger(v) || v < 1) throw new Error(`LatentCache: ${name} must be a positive integer, got ${v}`);
     }
     this.layers = Array.from({ length: numLayers }, () => engine.keep(engine.zeros([slots, maxLen, width])));
@@ -48,12 +59,15 @@ export class LatentCache {
   }
 
   /** Bytes held (float32). */
-  get bytes(): number { return this.layers.length * this.slots * this.maxLen * this.width * 4; }
+  get bytes(): number {
+    return this.layers.length * this.slots * this.maxLen * this.width * 4;
+  }
 
   /** The common length of every slot (an error when slots differ). */
   get length(): number {
     const l = this.lengths[0]!;
-    if (this.lengths.some((x) => x !== l)) throw new Error(`LatentCache.length: slots hold different lengths [${this.lengths.join(', ')}]`);
+    if (this.lengths.some((x) => x !== l))
+      throw new Error(`LatentCache.length: slots hold different lengths [${this.lengths.join(', ')}]`);
     return l;
   }
 
@@ -63,10 +77,14 @@ export class LatentCache {
     const seen = new Set<number>();
     let total = 0;
     slots.forEach((slot, i) => {
-      const count = counts[i]!, start = this.lengths[slot]!;
-      if (!Number.isInteger(slot) || slot < 0 || slot >= this.slots || seen.has(slot)) throw new Error(`LatentCache.pack: slot ${slot} is out of range [0, ${this.slots}) or repeated`);
+      const count = counts[i]!,
+        start = this.lengths[slot]!;
+      if (!Number.isInteger(slot) || slot < 0 || slot >= this.slots || seen.has(slot))
+        throw new Error(`LatentCache.pack: slot ${slot} is out of range [0, ${this.slots}) or repeated`);
       if (!Number.isInteger(count) || count < 1 || start + count > this.maxLen) {
-        throw new Error(`LatentCache.pack: ${count} tokens for slot ${slot} (holding ${start}) overflow the cache of ${this.maxLen}`);
+        throw new Error(
+          `LatentCache.pack: ${count} tokens for slot ${slot} (holding ${start}) overflow the cache of ${this.maxLen}`,
+        );
       }
       seen.add(slot);
       rows.push({ slot, start, count, offset: total });
@@ -81,14 +99,25 @@ export class LatentCache {
 
   /** Stores the packed rows [total, width] of `layer` at their slots and positions (no gradient). */
   write(layer: number, batch: PackedBatch, rows: Tensor): void {
-    const src = this.engine.contiguous(rows), dst = this.layers[layer]!, be = this.engine.backend, W = this.width;
-    if (batch.uniform) { // one strided copy: (R, n, W) into slots 0..R-1 at the shared start
+    const src = this.engine.contiguous(rows),
+      dst = this.layers[layer]!,
+      be = this.engine.backend,
+      W = this.width;
+    if (batch.uniform) {
+      // one strided copy: (R, n, W) into slots 0..R-1 at the shared start
       const { start, count } = batch.rows[0]!;
-      be.copy(src.ptr, [count * W, W, 1], dst.ptr + start * W * 4, [this.maxLen * W, W, 1], [batch.rows.length, count, W]);
+      be.copy(
+        src.ptr,
+        [count * W, W, 1],
+        dst.ptr + start * W * 4,
+        [this.maxLen * W, W, 1],
+        [batch.rows.length, count, W],
+      );
       return;
     }
     for (const r of batch.rows) {
-      const from = src.ptr + r.offset * this.width * 4, to = dst.ptr + (r.slot * this.maxLen + r.start) * this.width * 4;
+      const from = src.ptr + r.offset * this.width * 4,
+        to = dst.ptr + (r.slot * this.maxLen + r.start) * this.width * 4;
       be.copy(from, [this.width, 1], to, [this.width, 1], [r.count, this.width]);
     }
   }
@@ -97,11 +126,15 @@ export class LatentCache {
   keys(layer: number, rows: readonly RowSpan[]): Tensor {
     let L = 0;
     for (const r of rows) L = Math.max(L, r.start + r.count);
-    const R = rows.length, inOrder = rows.every((r, i) => r.slot === i);
-    const src = this.layers[layer]!, W = this.width;
+    const R = rows.length,
+      inOrder = rows.every((r, i) => r.slot === i);
+    const src = this.layers[layer]!,
+      W = this.width;
     if (inOrder) return this.engine.noGrad(() => reshape(slice(slice(src, 1, 0, L), 0, 0, R), [R, 1, L, W])); // (R, 1, L, W)
     const out = this.engine.empty([R, 1, L, W]); // gather each row's slot: one block copy per row
-    rows.forEach((r, i) => this.engine.backend.copy(src.ptr + r.slot * this.maxLen * W * 4, [W, 1], out.ptr + i * L * W * 4, [W, 1], [L, W]));
+    rows.forEach((r, i) =>
+      this.engine.backend.copy(src.ptr + r.slot * this.maxLen * W * 4, [W, 1], out.ptr + i * L * W * 4, [W, 1], [L, W]),
+    );
     return out;
   }
 

@@ -46,14 +46,29 @@ function maxAbs(a: ArrayLike<number>): number {
   return m;
 }
 
-const item = (name: string, diff: number, tolerance: number): CheckItem => ({ name, diff, tolerance, pass: diff <= tolerance });
+const item = (name: string, diff: number, tolerance: number): CheckItem => ({
+  name,
+  diff,
+  tolerance,
+  pass: diff <= tolerance,
+});
 
 /** Routing sets (sorted per token) and weights in the same order, compared with the reference. */
-function compareRoutes(layer: number, experts: Int32Array, weights: Float32Array, k: number, ref: Map<string, StoredTensor>): CheckItem[] {
-  const re = ref.get(`route.${layer}.experts`), rw = ref.get(`route.${layer}.weights`);
+function compareRoutes(
+  layer: number,
+  experts: Int32Array,
+  weights: Float32Array,
+  k: number,
+  ref: Map<string, StoredTensor>,
+): CheckItem[] {
+  const re = ref.get(`route.${layer}.experts`),
+    rw = ref.get(`route.${layer}.weights`);
   if (!re || !rw) return [];
-  const refE = re.data as Int32Array, refW = tensorToFloat32(rw), n = experts.length / k;
-  let wrong = 0, wDiff = 0;
+  const refE = re.data as Int32Array,
+    refW = tensorToFloat32(rw),
+    n = experts.length / k;
+  let wrong = 0,
+    wDiff = 0;
   for (let t = 0; t < n; t++) {
     const order = Array.from({ length: k }, (_, j) => j).sort((a, b) => experts[t * k + a]! - experts[t * k + b]!);
     let same = true;
@@ -69,7 +84,8 @@ function compareRoutes(layer: number, experts: Int32Array, weights: Float32Array
 /** Runs every comparison for the reference folder `dir` on `engine`. */
 export async function checkReference(engine: Engine, dir: string): Promise<CheckReport> {
   const parsed = await readDeepseekV3Config(join(dir, 'config.json'));
-  const config = parsed.config, warnings = [...parsed.warnings];
+  const config = parsed.config,
+    warnings = [...parsed.warnings];
   const { tensors: ref, metadata: meta } = await readSafetensors(join(dir, 'reference.safetensors'));
   const loaded = await loadParams(engine, config, join(dir, 'model.safetensors'));
   warnings.push(...loaded.warnings);
@@ -93,7 +109,10 @@ export async function checkReference(engine: Engine, dir: string): Promise<Check
       items.push(item('logits', maxAbsDiff(logits, tensorToFloat32(need('logits'))), 1e-4));
       items.push(item('loss', Math.abs(out.loss.item() - tensorToFloat32(need('loss'))[0]!), 1e-5));
       out.moe.forEach((m, layer) => {
-        if (m) items.push(...compareRoutes(layer, m.experts, engine.read(m.weights) as Float32Array, config.num_experts_per_tok, ref));
+        if (m)
+          items.push(
+            ...compareRoutes(layer, m.experts, engine.read(m.weights) as Float32Array, config.num_experts_per_tok, ref),
+          );
       });
       out.loss.backward();
     });
@@ -121,8 +140,16 @@ export async function checkReference(engine: Engine, dir: string): Promise<Check
 }
 
 /** Prefill tokens[:, :P] on the latent cache, then feed P..S-2 one at a time: (B, S-P, V) logits. */
-export function decodeLogits(engine: Engine, model: DeepseekV3, tokens: Int32Array, B: number, S: number, P: number): Float32Array {
-  const V = model.config.vocab_size, rows = S - P;
+export function decodeLogits(
+  engine: Engine,
+  model: DeepseekV3,
+  tokens: Int32Array,
+  B: number,
+  S: number,
+  P: number,
+): Float32Array {
+  const V = model.config.vocab_size,
+    rows = S - P;
   const out = new Float32Array(B * rows * V);
   const cache = model.createCache(B, S);
   const put = (logits: Tensor, j: number): void => {

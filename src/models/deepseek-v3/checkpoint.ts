@@ -44,7 +44,9 @@ export function initParams(engine: Engine, config: DeepseekV3Config, rng: Rng): 
   const out = new Map<string, Tensor>();
   const std = config.initializer_range;
   for (const s of parameterSpecs(config)) {
-    const n = s.shape.reduce((a, b) => a * b, 1), data = new Float32Array(n), how = initValue(s);
+    const n = s.shape.reduce((a, b) => a * b, 1),
+      data = new Float32Array(n),
+      how = initValue(s);
     if (how === 'normal') for (let i = 0; i < n; i++) data[i] = std * rng.normal();
     else data.fill(how);
     out.set(s.name, makeParam(engine, s.name, data, s.shape));
@@ -57,10 +59,16 @@ export function initParams(engine: Engine, config: DeepseekV3Config, rng: Rng): 
  * errors name the key, the expected shape and what the file holds. Returns warnings for tensors
  * the model does not use (for the caller to show). FP8 weights are dequantised (weightValues).
  */
-export function paramsFromContents(engine: Engine, config: DeepseekV3Config, contents: SafetensorsContents, source: string): { params: Map<string, Tensor>; warnings: string[] } {
+export function paramsFromContents(
+  engine: Engine,
+  config: DeepseekV3Config,
+  contents: SafetensorsContents,
+  source: string,
+): { params: Map<string, Tensor>; warnings: string[] } {
   const warnings = checkCheckpointTensors(config, contents.tensors, source);
   const params = new Map<string, Tensor>();
-  for (const s of parameterSpecs(config)) params.set(s.name, makeParam(engine, s.name, weightValues(config, contents, s, source), s.shape));
+  for (const s of parameterSpecs(config))
+    params.set(s.name, makeParam(engine, s.name, weightValues(config, contents, s, source), s.shape));
   return { params, warnings };
 }
 
@@ -69,23 +77,43 @@ export function paramsFromContents(engine: Engine, config: DeepseekV3Config, con
  * float32 `weight_scale_inv` per weight_block_size block) are dequantised as e4m3 * scale, as
  * DeepSeek's `weight_dequant` does; an E4M3 weight without its scales is an error.
  */
-function weightValues(config: DeepseekV3Config, contents: SafetensorsContents, s: TensorSpec, source: string): Float32Array {
+function weightValues(
+  config: DeepseekV3Config,
+  contents: SafetensorsContents,
+  s: TensorSpec,
+  source: string,
+): Float32Array {
   const t = contents.tensors.get(s.name)!;
   if (t.dtype !== 'F8_E4M3') return tensorToFloat32(t);
-  const scale = contents.tensors.get(`${s.name}_scale_inv`), block = config.quantization_config?.weight_block_size;
+  const scale = contents.tensors.get(`${s.name}_scale_inv`),
+    block = config.quantization_config?.weight_block_size;
   if (!scale || !block || s.shape.length !== 2) {
-    throw new Error(`${source}: tensor "${s.name}" is F8_E4M3 but ${!scale ? `"${s.name}_scale_inv" is missing` : 'config.json has no quantization_config.weight_block_size'}; expected DeepSeek's FP8 layout (per-block float32 scales)`);
+    throw new Error(
+      `${source}: tensor "${s.name}" is F8_E4M3 but ${!scale ? `"${s.name}_scale_inv" is missing` : 'config.json has no quantization_config.weight_block_size'}; expected DeepSeek's FP8 layout (per-block float32 scales)`,
+    );
   }
-  return dequantizeFp8Blocks({ weight: t.data as Uint8Array, scaleInv: tensorToFloat32(scale), shape: s.shape as [number, number], block });
+  return dequantizeFp8Blocks({
+    weight: t.data as Uint8Array,
+    scaleInv: tensorToFloat32(scale),
+    shape: s.shape as [number, number],
+    block,
+  });
 }
 
 /** Loads a checkpoint (a folder, model.safetensors or a shard index) into a parameter map. */
-export async function loadParams(engine: Engine, config: DeepseekV3Config, path: string): Promise<{ params: Map<string, Tensor>; warnings: string[] }> {
+export async function loadParams(
+  engine: Engine,
+  config: DeepseekV3Config,
+  path: string,
+): Promise<{ params: Map<string, Tensor>; warnings: string[] }> {
   return paramsFromContents(engine, config, await readSafetensorsCheckpoint(path), path);
 }
 
 /** The parameters as float32 stored tensors, by key, in checkpoint order. */
-export function paramsToStored(config: DeepseekV3Config, params: ReadonlyMap<string, Tensor>): Map<string, StoredTensor> {
+export function paramsToStored(
+  config: DeepseekV3Config,
+  params: ReadonlyMap<string, Tensor>,
+): Map<string, StoredTensor> {
   const out = new Map<string, StoredTensor>();
   for (const s of parameterSpecs(config)) {
     const t = params.get(s.name);
@@ -96,12 +124,19 @@ export function paramsToStored(config: DeepseekV3Config, params: ReadonlyMap<str
 }
 
 /** Writes config.json and model.safetensors (sharded past 5 GB) into folder `dir`, atomically per file. */
-export async function saveCheckpoint(dir: string, config: DeepseekV3Config, params: ReadonlyMap<string, Tensor>): Promise<void> {
+export async function saveCheckpoint(
+  dir: string,
+  config: DeepseekV3Config,
+  params: ReadonlyMap<string, Tensor>,
+): Promise<void> {
   await writeSafetensorsCheckpoint(dir, paramsToStored(config, params));
   await writeDeepseekV3Config(join(dir, 'config.json'), config);
 }
 
 /** Frees every parameter (and its gradient). */
 export function disposeParams(params: ReadonlyMap<string, Tensor>): void {
-  for (const t of params.values()) { t.grad?.dispose(); t.dispose(); }
+  for (const t of params.values()) {
+    t.grad?.dispose();
+    t.dispose();
+  }
 }

@@ -36,11 +36,21 @@ export interface FieldSpec {
 }
 
 const req = (key: string, kind: FieldKind, doc: string): FieldSpec => ({ key, kind, required: true, doc });
-const opt = (key: string, kind: FieldKind, def: unknown, doc: string): FieldSpec => ({ key, kind, required: false, default: def, doc });
+const opt = (key: string, kind: FieldKind, def: unknown, doc: string): FieldSpec => ({
+  key,
+  kind,
+  required: false,
+  default: def,
+  doc,
+});
 
 /** Every key the parser reads, in config.json order of importance. */
 export const CONFIG_FIELDS: readonly FieldSpec[] = Object.freeze([
-  req('model_type', ['deepseek_v3', 'deepseek_v2'], 'architecture family; V2 checkpoints share the MLA + DeepSeekMoE layout'),
+  req(
+    'model_type',
+    ['deepseek_v3', 'deepseek_v2'],
+    'architecture family; V2 checkpoints share the MLA + DeepSeekMoE layout',
+  ),
   req('vocab_size', 'posInt', 'number of token ids (rows of embed_tokens and lm_head)'),
   req('hidden_size', 'posInt', 'model width'),
   req('intermediate_size', 'posInt', 'hidden width of the dense SwiGLU MLP layers'),
@@ -51,7 +61,7 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = Object.freeze([
   opt('num_key_value_heads', 'posInt', undefined, 'unused by MLA; defaults to num_attention_heads'),
   req('n_shared_experts', 'nonNegInt', 'shared experts per MoE layer (0 for none)'),
   req('n_routed_experts', 'posInt', 'routed experts per MoE layer'),
-  opt('routed_scaling_factor', 'posNumber', 2.5, 'multiplier of the routed experts\' combined output'),
+  opt('routed_scaling_factor', 'posNumber', 2.5, "multiplier of the routed experts' combined output"),
   req('kv_lora_rank', 'posInt', 'rank of the compressed KV latent c (MLA)'),
   req('q_lora_rank', 'nullablePosInt', 'rank of the compressed query, or null for a plain q_proj'),
   req('qk_rope_head_dim', 'posInt', 'per-head query/key dims that carry RoPE'),
@@ -63,7 +73,7 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = Object.freeze([
   req('num_experts_per_tok', 'posInt', 'routed experts active per token'),
   opt('moe_layer_freq', 'posInt', 1, 'every moe_layer_freq-th layer from first_k_dense_replace is MoE'),
   req('first_k_dense_replace', 'nonNegInt', 'number of leading dense (non-MoE) layers'),
-  opt('norm_topk_prob', 'bool', true, 'normalise the selected experts\' weights to sum 1'),
+  opt('norm_topk_prob', 'bool', true, "normalise the selected experts' weights to sum 1"),
   opt('scoring_func', ['sigmoid', 'softmax'], 'sigmoid', 'gate score function'),
   opt('aux_loss_alpha', 'nonNegNumber', 0.001, 'sequence-wise balance loss weight (training)'),
   opt('seq_aux', 'bool', true, 'compute the balance loss per sequence (training)'),
@@ -77,7 +87,12 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = Object.freeze([
   opt('eos_token_id', 'tokenIds', 1, 'end-of-sequence token id(s)'),
   opt('tie_word_embeddings', 'bool', false, 'share lm_head with embed_tokens'),
   opt('rope_theta', 'posNumber', 10000, 'RoPE base'),
-  opt('attention_bias', 'bool', false, 'biases on q_a_proj, kv_a_proj_with_mqa and o_proj (never q_proj, q_b_proj, kv_b_proj)'),
+  opt(
+    'attention_bias',
+    'bool',
+    false,
+    'biases on q_a_proj, kv_a_proj_with_mqa and o_proj (never q_proj, q_b_proj, kv_b_proj)',
+  ),
   opt('attention_dropout', 'nonNegNumber', 0, 'attention dropout probability'),
   opt('torch_dtype', 'string', undefined, 'dtype the checkpoint was saved in'),
 ]);
@@ -97,23 +112,44 @@ export const YARN_FIELDS: readonly FieldSpec[] = Object.freeze([
  * plumbing, parallelism settings, transformers-v5 renames); they produce no warning.
  */
 export const IGNORED_KEYS: ReadonlySet<string> = new Set([
-  'architectures', 'auto_map', 'transformers_version', 'dtype', '_name_or_path', 'ep_size', 'pretraining_tp',
-  'rope_interleave', 'head_dim', 'qk_head_dim', 'mlp_bias', 'rope_scaling', 'rope_parameters', 'quantization_config',
+  'architectures',
+  'auto_map',
+  'transformers_version',
+  'dtype',
+  '_name_or_path',
+  'ep_size',
+  'pretraining_tp',
+  'rope_interleave',
+  'head_dim',
+  'qk_head_dim',
+  'mlp_bias',
+  'rope_scaling',
+  'rope_parameters',
+  'quantization_config',
 ]);
 
 /** The phrase an error uses for what a kind of field expects. */
 export function expectation(kind: FieldKind): string {
   if (Array.isArray(kind)) return `one of ${kind.map((v) => JSON.stringify(v)).join(', ')}`;
   switch (kind) {
-    case 'posInt': return 'a positive integer';
-    case 'nonNegInt': return 'a non-negative integer';
-    case 'posNumber': return 'a positive finite number';
-    case 'nonNegNumber': return 'a non-negative finite number';
-    case 'bool': return 'true or false';
-    case 'nullablePosInt': return 'a positive integer or null';
-    case 'tokenId': return 'a non-negative integer or null';
-    case 'tokenIds': return 'a non-negative integer, a list of them, or null';
-    default: return 'a string';
+    case 'posInt':
+      return 'a positive integer';
+    case 'nonNegInt':
+      return 'a non-negative integer';
+    case 'posNumber':
+      return 'a positive finite number';
+    case 'nonNegNumber':
+      return 'a non-negative finite number';
+    case 'bool':
+      return 'true or false';
+    case 'nullablePosInt':
+      return 'a positive integer or null';
+    case 'tokenId':
+      return 'a non-negative integer or null';
+    case 'tokenIds':
+      return 'a non-negative integer, a list of them, or null';
+    default:
+      return 'a string';
   }
 }
 
@@ -123,14 +159,25 @@ const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isSaf
 export function matchesKind(kind: FieldKind, v: unknown): boolean {
   if (Array.isArray(kind)) return typeof v === 'string' && kind.includes(v);
   switch (kind) {
-    case 'posInt': return isInt(v) && v > 0;
-    case 'nonNegInt': return isInt(v) && v >= 0;
-    case 'posNumber': return typeof v === 'number' && Number.isFinite(v) && v > 0;
-    case 'nonNegNumber': return typeof v === 'number' && Number.isFinite(v) && v >= 0;
-    case 'bool': return typeof v === 'boolean';
-    case 'nullablePosInt': return v === null || (isInt(v) && v > 0);
-    case 'tokenId': return v === null || (isInt(v) && v >= 0);
-    case 'tokenIds': return v === null || (isInt(v) && v >= 0) || (Array.isArray(v) && v.length > 0 && v.every((x) => isInt(x) && x >= 0));
-    default: return typeof v === 'string';
+    case 'posInt':
+      return isInt(v) && v > 0;
+    case 'nonNegInt':
+      return isInt(v) && v >= 0;
+    case 'posNumber':
+      return typeof v === 'number' && Number.isFinite(v) && v > 0;
+    case 'nonNegNumber':
+      return typeof v === 'number' && Number.isFinite(v) && v >= 0;
+    case 'bool':
+      return typeof v === 'boolean';
+    case 'nullablePosInt':
+      return v === null || (isInt(v) && v > 0);
+    case 'tokenId':
+      return v === null || (isInt(v) && v >= 0);
+    case 'tokenIds':
+      return (
+        v === null || (isInt(v) && v >= 0) || (Array.isArray(v) && v.length > 0 && v.every((x) => isInt(x) && x >= 0))
+      );
+    default:
+      return typeof v === 'string';
   }
 }

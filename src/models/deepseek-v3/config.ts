@@ -87,7 +87,12 @@ export interface ParsedConfig {
 
 const show = (v: unknown): string => (v === undefined ? 'missing' : `${JSON.stringify(v)}`);
 
-function readFields(obj: Record<string, unknown>, fields: readonly FieldSpec[], prefix: string, issues: string[]): Record<string, unknown> {
+function readFields(
+  obj: Record<string, unknown>,
+  fields: readonly FieldSpec[],
+  prefix: string,
+  issues: string[],
+): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const f of fields) {
     const v = obj[f.key];
@@ -109,7 +114,11 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function readRopeScaling(raw: Record<string, unknown>, issues: string[], unknown: string[]): { scaling: YarnRopeScaling | null; theta?: unknown } {
+function readRopeScaling(
+  raw: Record<string, unknown>,
+  issues: string[],
+  unknown: string[],
+): { scaling: YarnRopeScaling | null; theta?: unknown } {
   let rs = raw['rope_scaling'];
   let key = 'rope_scaling';
   let theta: unknown;
@@ -126,15 +135,26 @@ function readRopeScaling(raw: Record<string, unknown>, issues: string[], unknown
     return { scaling: null };
   }
   const type = rs['type'] ?? rs['rope_type'];
-  if (type !== 'yarn' || (rs['type'] !== undefined && rs['rope_type'] !== undefined && rs['type'] !== rs['rope_type'])) {
-    issues.push(`"${key}.type" is ${show(rs['type'] ?? rs['rope_type'])}; expected "yarn" (the only RoPE scaling DeepSeek-V3 uses) or rope_scaling null`);
+  if (
+    type !== 'yarn' ||
+    (rs['type'] !== undefined && rs['rope_type'] !== undefined && rs['type'] !== rs['rope_type'])
+  ) {
+    issues.push(
+      `"${key}.type" is ${show(rs['type'] ?? rs['rope_type'])}; expected "yarn" (the only RoPE scaling DeepSeek-V3 uses) or rope_scaling null`,
+    );
     return { scaling: null };
   }
   const known = new Set([...YARN_FIELDS.map((f) => f.key), 'type', 'rope_type', 'rope_theta']);
   for (const k of Object.keys(rs)) if (!known.has(k)) unknown.push(`${key}.${k}`);
   const fields = readFields(rs, YARN_FIELDS, `${key}.`, issues);
-  if (typeof fields['beta_fast'] === 'number' && typeof fields['beta_slow'] === 'number' && fields['beta_fast'] < fields['beta_slow']) {
-    issues.push(`"${key}.beta_fast" is ${fields['beta_fast']} but beta_slow is ${fields['beta_slow']}; expected beta_fast >= beta_slow`);
+  if (
+    typeof fields['beta_fast'] === 'number' &&
+    typeof fields['beta_slow'] === 'number' &&
+    fields['beta_fast'] < fields['beta_slow']
+  ) {
+    issues.push(
+      `"${key}.beta_fast" is ${fields['beta_fast']} but beta_slow is ${fields['beta_slow']}; expected beta_fast >= beta_slow`,
+    );
   }
   return { scaling: { type: 'yarn', ...fields } as YarnRopeScaling, theta };
 }
@@ -145,28 +165,42 @@ function readQuantization(raw: unknown, issues: string[]): Fp8QuantizationConfig
   const block = q['weight_block_size'];
   const blockOk = Array.isArray(block) && block.length === 2 && block.every((b) => matchesKind('posInt', b));
   if (q['quant_method'] !== 'fp8' || (q['fmt'] ?? 'e4m3') !== 'e4m3' || !blockOk) {
-    issues.push(`"quantization_config" is ${show(raw)}; expected {"quant_method": "fp8", "fmt": "e4m3", "weight_block_size": [rows, cols]}`);
+    issues.push(
+      `"quantization_config" is ${show(raw)}; expected {"quant_method": "fp8", "fmt": "e4m3", "weight_block_size": [rows, cols]}`,
+    );
     return undefined;
   }
-  return { quant_method: 'fp8', fmt: 'e4m3', activation_scheme: String(q['activation_scheme'] ?? 'dynamic'), weight_block_size: [block[0], block[1]] };
+  return {
+    quant_method: 'fp8',
+    fmt: 'e4m3',
+    activation_scheme: String(q['activation_scheme'] ?? 'dynamic'),
+    weight_block_size: [block[0], block[1]],
+  };
 }
 
 function checkConsistency(c: DeepseekV3Config, issues: string[]): void {
   const { n_routed_experts: n, num_experts_per_tok: k, n_group: g, topk_group: tg } = c;
   if (k > n) issues.push(`"num_experts_per_tok" is ${k}; expected at most n_routed_experts (${n})`);
-  if (n % g !== 0) issues.push(`"n_routed_experts" is ${n}; expected a multiple of n_group (${g}) so experts split into equal groups`);
+  if (n % g !== 0)
+    issues.push(`"n_routed_experts" is ${n}; expected a multiple of n_group (${g}) so experts split into equal groups`);
   if (tg > g) issues.push(`"topk_group" is ${tg}; expected at most n_group (${g})`);
   if (n % g === 0 && tg <= g && k > tg * (n / g)) {
-    issues.push(`"num_experts_per_tok" is ${k}; expected at most topk_group x experts per group = ${tg} x ${n / g} = ${tg * (n / g)}`);
+    issues.push(
+      `"num_experts_per_tok" is ${k}; expected at most topk_group x experts per group = ${tg} x ${n / g} = ${tg * (n / g)}`,
+    );
   }
   if (c.topk_method === 'noaux_tc' && g > 1 && n / g < 2) {
-    issues.push(`"n_group" is ${g} with ${n} routed experts; noaux_tc ranks groups by their top-2 scores, so expected at least 2 experts per group`);
+    issues.push(
+      `"n_group" is ${g} with ${n} routed experts; noaux_tc ranks groups by their top-2 scores, so expected at least 2 experts per group`,
+    );
   }
   for (const key of ['pad_token_id', 'bos_token_id', 'eos_token_id'] as const) {
     const ids = c[key] === null ? [] : Array.isArray(c[key]) ? (c[key] as number[]) : [c[key] as number];
-    for (const id of ids) if (id >= c.vocab_size) issues.push(`"${key}" is ${id}; expected a token id below vocab_size (${c.vocab_size})`);
+    for (const id of ids)
+      if (id >= c.vocab_size) issues.push(`"${key}" is ${id}; expected a token id below vocab_size (${c.vocab_size})`);
   }
-  if (c.attention_dropout >= 1) issues.push(`"attention_dropout" is ${c.attention_dropout}; expected a probability below 1`);
+  if (c.attention_dropout >= 1)
+    issues.push(`"attention_dropout" is ${c.attention_dropout}; expected a probability below 1`);
 }
 
 /**
@@ -187,10 +221,17 @@ export function parseDeepseekV3Config(raw: unknown, source = 'config.json'): Par
   const quantization = readQuantization(raw['quantization_config'], issues);
   if (issues.length === 0) {
     fields['num_key_value_heads'] ??= fields['num_attention_heads'];
-    const config = { ...fields, rope_scaling: scaling, ...(quantization ? { quantization_config: quantization } : {}) } as unknown as DeepseekV3Config;
+    const config = {
+      ...fields,
+      rope_scaling: scaling,
+      ...(quantization ? { quantization_config: quantization } : {}),
+    } as unknown as DeepseekV3Config;
     checkConsistency(config, issues);
     if (issues.length === 0) {
-      const warnings = unknown.length > 0 ? [`${source}: ignoring ${unknown.length} unknown key${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}`] : [];
+      const warnings =
+        unknown.length > 0
+          ? [`${source}: ignoring ${unknown.length} unknown key${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}`]
+          : [];
       return { config, warnings };
     }
   }

@@ -35,13 +35,21 @@ export interface Routing {
 /** Indices of the k largest values of v[0..n) (descending; ties to the lower index; NaN ranks last). */
 function topIndices(v: Float32Array | Float64Array, n: number, k: number, out: Int32Array, outAt: number): void {
   for (let j = 0; j < k; j++) {
-    let best = -1, bestV = -Infinity;
+    let best = -1,
+      bestV = -Infinity;
     for (let i = 0; i < n; i++) {
       const x = v[i]! === v[i]! ? v[i]! : -Infinity; // NaN scores (a diverging run) never win
       if (x > bestV || (best < 0 && x === bestV)) {
         let taken = false;
-        for (let q = 0; q < j; q++) if (out[outAt + q] === i) { taken = true; break; }
-        if (!taken) { best = i; bestV = x; }
+        for (let q = 0; q < j; q++)
+          if (out[outAt + q] === i) {
+            taken = true;
+            break;
+          }
+        if (!taken) {
+          best = i;
+          bestV = x;
+        }
       }
     }
     out[outAt + j] = best;
@@ -49,19 +57,33 @@ function topIndices(v: Float32Array | Float64Array, n: number, k: number, out: I
 }
 
 /** Picks each token's experts from its scores [N, E] (row-major) and the optional bias [E]. */
-export function selectExperts(scores: Float32Array, bias: Float32Array | null, n: number, config: DeepseekV3Config): Int32Array {
-  const E = config.n_routed_experts, k = config.num_experts_per_tok;
-  const G = config.n_group, per = E / G;
+export function selectExperts(
+  scores: Float32Array,
+  bias: Float32Array | null,
+  n: number,
+  config: DeepseekV3Config,
+): Int32Array {
+  const E = config.n_routed_experts,
+    k = config.num_experts_per_tok;
+  const G = config.n_group,
+    per = E / G;
   const out = new Int32Array(n * k);
-  const biased = new Float32Array(E), groupScore = new Float64Array(G), keptGroups = new Int32Array(config.topk_group);
+  const biased = new Float32Array(E),
+    groupScore = new Float64Array(G),
+    keptGroups = new Int32Array(config.topk_group);
   const top2 = new Int32Array(2);
   for (let t = 0; t < n; t++) {
     for (let e = 0; e < E; e++) biased[e] = scores[t * E + e]! + (bias ? bias[e]! : 0);
     if (G > 1) {
       for (let g = 0; g < G; g++) {
         const grp = biased.subarray(g * per, (g + 1) * per);
-        if (bias) { topIndices(grp, per, 2, top2, 0); groupScore[g] = grp[top2[0]!]! + grp[top2[1]!]!; }
-        else { topIndices(grp, per, 1, top2, 0); groupScore[g] = grp[top2[0]!]!; }
+        if (bias) {
+          topIndices(grp, per, 2, top2, 0);
+          groupScore[g] = grp[top2[0]!]! + grp[top2[1]!]!;
+        } else {
+          topIndices(grp, per, 1, top2, 0);
+          groupScore[g] = grp[top2[0]!]!;
+        }
       }
       topIndices(groupScore, G, config.topk_group, keptGroups, 0);
       for (let g = 0; g < G; g++) {
@@ -75,7 +97,10 @@ export function selectExperts(scores: Float32Array, bias: Float32Array | null, n
 
 /** Routes x (N, D) through the gate whose weights sit under `prefix` (`model.layers.i.mlp.gate`). */
 export function route(x: Tensor, params: Params, prefix: string, config: DeepseekV3Config): Routing {
-  const e = x.engine, N = x.shape[0]!, E = config.n_routed_experts, k = config.num_experts_per_tok;
+  const e = x.engine,
+    N = x.shape[0]!,
+    E = config.n_routed_experts,
+    k = config.num_experts_per_tok;
   const logits = linearP(x, params, prefix); // (N, D) @ (D, E) -> (N, E)
   const scores = config.scoring_func === 'softmax' ? softmax(logits) : sigmoid(logits);
   const biasT = params.get(`${prefix}.e_score_correction_bias`);

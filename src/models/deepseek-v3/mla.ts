@@ -16,7 +16,22 @@
  * start_pos 0 for multi-token calls).
  */
 import type { Tensor } from '../../tensor/index.js';
-import { add, attention, concat, expand, indexSelect, matmul, mul, permute, reshape, rmsNorm, slice, softmax, split, transpose } from '../../tensor/index.js';
+import {
+  add,
+  attention,
+  concat,
+  expand,
+  indexSelect,
+  matmul,
+  mul,
+  permute,
+  reshape,
+  rmsNorm,
+  slice,
+  softmax,
+  split,
+  transpose,
+} from '../../tensor/index.js';
 import type { LatentCache, PackedBatch, RowSpan } from './cache.js';
 import type { DeepseekV3Config } from './config.js';
 import type { Rope } from './rope.js';
@@ -38,8 +53,11 @@ export interface AttnContext {
 
 /** Causal attention of q (B, H, Tq, Dk) over k (B, Hk, Tk, Dk), v (B, Hk, Tk, Dv) -> (B, H, Tq, Dv). */
 function attend(q: Tensor, k: Tensor, v: Tensor, ctx: AttnContext): Tensor {
-  if (ctx.attention === 'fused' || q.shape[1] !== k.shape[1]) return attention(q, k, v, { scale: ctx.scale, causal: true });
-  const e = q.engine, Tq = q.shape[2]!, Tk = k.shape[2]!;
+  if (ctx.attention === 'fused' || q.shape[1] !== k.shape[1])
+    return attention(q, k, v, { scale: ctx.scale, causal: true });
+  const e = q.engine,
+    Tq = q.shape[2]!,
+    Tk = k.shape[2]!;
   const mask = new Float32Array(Tq * Tk); // query i sits at position i + Tk - Tq
   for (let i = 0; i < Tq; i++) mask.fill(-Infinity, i * Tk + i + Tk - Tq + 1, (i + 1) * Tk);
   const s = add(matmul(mul(q, ctx.scale), transpose(k)), e.tensor(mask, [Tq, Tk])); // (B, H, Tq, Dk) @ (B, H, Dk, Tk) -> (B, H, Tq, Tk)
@@ -47,20 +65,45 @@ function attend(q: Tensor, k: Tensor, v: Tensor, ctx: AttnContext): Tensor {
 }
 
 /** Queries split into their no-rope part and rotated rope part, both (B, T, H, .). */
-function queries(x: Tensor, params: Params, prefix: string, ctx: AttnContext, start: number | Int32Array): [Tensor, Tensor] {
-  const c = ctx.config, [B, T] = x.shape as [number, number, number];
-  const H = c.num_attention_heads, Dn = c.qk_nope_head_dim, R = c.qk_rope_head_dim;
-  const q = c.q_lora_rank === null
-    ? linearP(x, params, `${prefix}.q_proj`, ctx.linear) // (B, T, H*Dq)
-    : linearP(rmsNorm(linearP(x, params, `${prefix}.q_a_proj`, ctx.linear), param(params, `${prefix}.q_a_layernorm.weight`), c.rms_norm_eps),
-      params, `${prefix}.q_b_proj`, ctx.linear); // (B, T, q_lora) -> (B, T, H*Dq)
+function queries(
+  x: Tensor,
+  params: Params,
+  prefix: string,
+  ctx: AttnContext,
+  start: number | Int32Array,
+): [Tensor, Tensor] {
+  const c = ctx.config,
+    [B, T] = x.shape as [number, number, number];
+  const H = c.num_attention_heads,
+    Dn = c.qk_nope_head_dim,
+    R = c.qk_rope_head_dim;
+  const q =
+    c.q_lora_rank === null
+      ? linearP(x, params, `${prefix}.q_proj`, ctx.linear) // (B, T, H*Dq)
+      : linearP(
+          rmsNorm(
+            linearP(x, params, `${prefix}.q_a_proj`, ctx.linear),
+            param(params, `${prefix}.q_a_layernorm.weight`),
+            c.rms_norm_eps,
+          ),
+          params,
+          `${prefix}.q_b_proj`,
+          ctx.linear,
+        ); // (B, T, q_lora) -> (B, T, H*Dq)
   const [qNope, qPe] = split(reshape(q, [B, T, H, Dn + R]), [Dn, R], 3); // (B, T, H, Dn), (B, T, H, R)
   return [qNope!, ctx.rope.apply(qPe!, start)];
 }
 
 /** The normalised latent (B, T, C) and the rotated shared k_pe (B, T, 1, R). */
-function latent(x: Tensor, params: Params, prefix: string, ctx: AttnContext, start: number | Int32Array): [Tensor, Tensor] {
-  const c = ctx.config, [B, T] = x.shape as [number, number, number];
+function latent(
+  x: Tensor,
+  params: Params,
+  prefix: string,
+  ctx: AttnContext,
+  start: number | Int32Array,
+): [Tensor, Tensor] {
+  const c = ctx.config,
+    [B, T] = x.shape as [number, number, number];
   const kv = linearP(x, params, `${prefix}.kv_a_proj_with_mqa`, ctx.linear); // (B, T, C + R)
   const [lat, kPe] = split(kv, [c.kv_lora_rank, c.qk_rope_head_dim], 2);
   const latN = rmsNorm(lat!, param(params, `${prefix}.kv_a_layernorm.weight`), c.rms_norm_eps); // (B, T, C)
@@ -77,8 +120,12 @@ function output(o: Tensor, params: Params, prefix: string, ctx: AttnContext): Te
 
 /** Training-path MLA over a whole causal sequence x (B, T, D) starting at position `start` -> (B, T, D). */
 export function mlaTrain(x: Tensor, params: Params, prefix: string, ctx: AttnContext, start = 0): Tensor {
-  const c = ctx.config, [B, T] = x.shape as [number, number, number];
-  const H = c.num_attention_heads, Dn = c.qk_nope_head_dim, R = c.qk_rope_head_dim, Dv = c.v_head_dim;
+  const c = ctx.config,
+    [B, T] = x.shape as [number, number, number];
+  const H = c.num_attention_heads,
+    Dn = c.qk_nope_head_dim,
+    R = c.qk_rope_head_dim,
+    Dv = c.v_head_dim;
   const [qNope, qPe] = queries(x, params, prefix, ctx, start);
   const [latN, kPe] = latent(x, params, prefix, ctx, start);
   const kv = reshape(linearP(latN, params, `${prefix}.kv_b_proj`, ctx.linear), [B, T, H, Dn + Dv]); // (B, T, H, Dn+Dv)
@@ -97,28 +144,48 @@ export function mlaTrain(x: Tensor, params: Params, prefix: string, ctx: AttnCon
  * `cache` layer `layer` and each token attends to its own slot's rows up to its position. The caller
  * advances the cache after all layers ran. Returns the same shape as x.
  */
-export function mlaAbsorbed(x: Tensor, params: Params, prefix: string, ctx: AttnContext, cache: LatentCache, layer: number, batch: PackedBatch): Tensor {
-  const c = ctx.config, [B, T] = x.shape as [number, number, number], N = batch.total;
-  const H = c.num_attention_heads, Dn = c.qk_nope_head_dim, R = c.qk_rope_head_dim, Dv = c.v_head_dim, C = c.kv_lora_rank;
+export function mlaAbsorbed(
+  x: Tensor,
+  params: Params,
+  prefix: string,
+  ctx: AttnContext,
+  cache: LatentCache,
+  layer: number,
+  batch: PackedBatch,
+): Tensor {
+  const c = ctx.config,
+    [B, T] = x.shape as [number, number, number],
+    N = batch.total;
+  const H = c.num_attention_heads,
+    Dn = c.qk_nope_head_dim,
+    R = c.qk_rope_head_dim,
+    Dv = c.v_head_dim,
+    C = c.kv_lora_rank;
   if (B * T !== N) throw new Error(`mlaAbsorbed: x [${x.shape.join(', ')}] does not hold the batch's ${N} tokens`);
   const pos = batch.uniform ? batch.rows[0]!.start : batch.positions;
   const [qNope, qPe] = queries(x, params, prefix, ctx, pos);
   const [latN, kPe] = latent(x, params, prefix, ctx, pos);
   cache.write(layer, batch, reshape(concat([latN, reshape(kPe, [B, T, R])], 2), [N, C + R])); // (N, C + R)
   const wkv = reshape(param(params, `${prefix}.kv_b_proj.weight`), [H, Dn + Dv, C]); // (H, Dn+Dv, C)
-  const wUk = slice(wkv, 1, 0, Dn), wUv = slice(wkv, 1, Dn, Dn + Dv); // (H, Dn, C), (H, Dv, C)
+  const wUk = slice(wkv, 1, 0, Dn),
+    wUv = slice(wkv, 1, Dn, Dn + Dv); // (H, Dn, C), (H, Dv, C)
   const qLat = matmul(transpose(reshape(qNope, [N, H, Dn]), 0, 1), wUk); // (H, N, Dn) @ (H, Dn, C) -> (H, N, C)
   const q = concat([transpose(qLat, 0, 1), reshape(qPe, [N, H, R])], 2); // (N, H, C + R)
   // The cached rows are both key and value: attending with v = keys (C + R wide) and dropping the
   // last R output columns avoids copying a strided value slice of the whole cache.
-  const o = batch.uniform ? attendUniform(q, cache.keys(layer, batch.rows), batch, ctx) : attendRagged(q, cache, layer, batch, ctx); // (N, H, C)
+  const o = batch.uniform
+    ? attendUniform(q, cache.keys(layer, batch.rows), batch, ctx)
+    : attendRagged(q, cache, layer, batch, ctx); // (N, H, C)
   const out = matmul(transpose(o, 0, 1), transpose(wUv)); // (H, N, C) @ (H, C, Dv) -> (H, N, Dv)
   return linearP(reshape(transpose(out, 0, 1), [B, T, H * Dv]), params, `${prefix}.o_proj`, ctx.linear); // (B, T, D)
 }
 
 /** Dense batch: rows are slots 0..R-1 with n tokens each at the same start; causal mask by offset. */
 function attendUniform(q: Tensor, keys: Tensor, batch: PackedBatch, ctx: AttnContext): Tensor {
-  const R = batch.rows.length, n = batch.rows[0]!.count, [N, H, W] = q.shape as [number, number, number], C = ctx.config.kv_lora_rank;
+  const R = batch.rows.length,
+    n = batch.rows[0]!.count,
+    [N, H, W] = q.shape as [number, number, number],
+    C = ctx.config.kv_lora_rank;
   const qb = permute(reshape(q, [R, n, H, W]), [0, 2, 1, 3]); // (R, H, n, C + R)
   const o = attention(qb, keys, keys, { scale: ctx.scale, causal: true }); // (R, H, n, C + R)
   return slice(reshape(permute(o, [0, 2, 1, 3]), [N, H, W]), 2, 0, C); // (R, n, H, C + R) -> (N, H, C) view
@@ -130,15 +197,21 @@ function attendUniform(q: Tensor, keys: Tensor, batch: PackedBatch, ctx: AttnCon
  * chunk next to one-token decode rows costs no padding. Outputs return to packed order at the end.
  */
 function attendRagged(q: Tensor, cache: LatentCache, layer: number, batch: PackedBatch, ctx: AttnContext): Tensor {
-  const e = q.engine, [N, H, W] = q.shape as [number, number, number], C = ctx.config.kv_lora_rank;
+  const e = q.engine,
+    [N, H, W] = q.shape as [number, number, number],
+    C = ctx.config.kv_lora_rank;
   const groups = new Map<number, RowSpan[]>();
   for (const r of batch.rows) groups.set(r.count, [...(groups.get(r.count) ?? []), r]);
   const q2 = reshape(q, [N, H * W]); // (N, H*W)
-  const outs: Tensor[] = [], order = new Int32Array(N);
+  const outs: Tensor[] = [],
+    order = new Int32Array(N);
   let at = 0;
   for (const [n, rows] of groups) {
     const keys = cache.keys(layer, rows); // (G, 1, L, W)
-    const G = rows.length, L = keys.shape[2]!, idx = new Int32Array(G * n), mask = new Float32Array(G * n * L).fill(-Infinity);
+    const G = rows.length,
+      L = keys.shape[2]!,
+      idx = new Int32Array(G * n),
+      mask = new Float32Array(G * n * L).fill(-Infinity);
     rows.forEach((r, i) => {
       for (let t = 0; t < n; t++) {
         idx[i * n + t] = r.offset + t;

@@ -67,9 +67,20 @@ export class DeepseekV3 {
   readonly ctx: AttnContext;
 
   /** `params` holds every weight by HF key (see checkpoint.ts to create or load them). */
-  constructor(readonly engine: Engine, readonly config: DeepseekV3Config, readonly params: Params, readonly opts: ModelOptions = {}) {
+  constructor(
+    readonly engine: Engine,
+    readonly config: DeepseekV3Config,
+    readonly params: Params,
+    readonly opts: ModelOptions = {},
+  ) {
     this.rope = new Rope(engine, config, opts.maxLen ?? config.max_position_embeddings);
-    this.ctx = { config, rope: this.rope, scale: softmaxScale(config), attention: opts.attention ?? 'fused', linear: opts.linear ?? plainLinear };
+    this.ctx = {
+      config,
+      rope: this.rope,
+      scale: softmaxScale(config),
+      attention: opts.attention ?? 'fused',
+      linear: opts.linear ?? plainLinear,
+    };
   }
 
   /** Checks token ids (B, T) int32 against the vocabulary. */
@@ -77,10 +88,15 @@ export class DeepseekV3 {
     if (tokens.dtype !== 'i32' || tokens.rank !== 2) {
       throw new Error(`tokens: expected an i32 tensor [batch, seq], got ${tokens.dtype} [${tokens.shape.join(', ')}]`);
     }
-    const V = this.config.vocab_size, T = tokens.shape[1]!, ids = this.engine.read(tokens);
+    const V = this.config.vocab_size,
+      T = tokens.shape[1]!,
+      ids = this.engine.read(tokens);
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i]!;
-      if (!(id >= 0 && id < V)) throw new Error(`tokens: id ${id} at [${Math.floor(i / T)}, ${i % T}] is out of range; expected 0 <= id < vocab_size (${V})`);
+      if (!(id >= 0 && id < V))
+        throw new Error(
+          `tokens: id ${id} at [${Math.floor(i / T)}, ${i % T}] is out of range; expected 0 <= id < vocab_size (${V})`,
+        );
     }
   }
 
@@ -99,7 +115,9 @@ export class DeepseekV3 {
   forward(tokens: Tensor): ForwardOutput {
     this.checkTokens(tokens);
     if (tokens.shape[1]! > this.rope.maxLen) {
-      throw new Error(`tokens: ${tokens.shape[1]} positions exceed the model's maxLen ${this.rope.maxLen} (max_position_embeddings or ModelOptions.maxLen)`);
+      throw new Error(
+        `tokens: ${tokens.shape[1]} positions exceed the model's maxLen ${this.rope.maxLen} (max_position_embeddings or ModelOptions.maxLen)`,
+      );
     }
     let h = this.embed(tokens); // (B, T, D)
     const moe: (MoeOutput | null)[] = [];
@@ -117,15 +135,20 @@ export class DeepseekV3 {
     if (T < 2) throw new Error(`loss: sequences need at least 2 tokens, got [${B}, ${T}]`);
     const f = this.forward(tokens);
     const lmLoss = crossEntropy(slice(f.logits, 1, 0, T - 1), slice(tokens, 1, 1, T)); // (B, T-1, V) vs (B, T-1)
-    let loss = lmLoss, balanceLoss: Tensor | null = null, mtpLoss: Tensor | null = null;
-    for (const m of f.moe) if (m?.balanceLoss) balanceLoss = balanceLoss ? add(balanceLoss, m.balanceLoss) : m.balanceLoss;
+    let loss = lmLoss,
+      balanceLoss: Tensor | null = null,
+      mtpLoss: Tensor | null = null;
+    for (const m of f.moe)
+      if (m?.balanceLoss) balanceLoss = balanceLoss ? add(balanceLoss, m.balanceLoss) : m.balanceLoss;
     const D = this.config.num_nextn_predict_layers;
-    let mtpModuleLosses: Tensor[] = [], mtpMoe: (MoeOutput | null)[] = [];
+    let mtpModuleLosses: Tensor[] = [],
+      mtpMoe: (MoeOutput | null)[] = [];
     if (D > 0) {
       const m = mtpLosses(this, f.hidden, tokens, this.opts.seqAuxAlpha ?? 0);
       mtpModuleLosses = m.losses;
       mtpMoe = m.moe;
-      for (const x of m.moe) if (x?.balanceLoss) balanceLoss = balanceLoss ? add(balanceLoss, x.balanceLoss) : x.balanceLoss;
+      for (const x of m.moe)
+        if (x?.balanceLoss) balanceLoss = balanceLoss ? add(balanceLoss, x.balanceLoss) : x.balanceLoss;
       if (mtpModuleLosses.length > 0) {
         const total = mtpModuleLosses.reduce((s, l) => add(s, l));
         mtpLoss = mul(total, (this.opts.mtpLambda ?? 0.3) / D);
@@ -138,8 +161,15 @@ export class DeepseekV3 {
 
   /** A latent cache for `slots` sequences of up to `maxLen` tokens each (main-model layers). */
   createCache(slots: number, maxLen = this.rope.maxLen): LatentCache {
-    if (maxLen > this.rope.maxLen) throw new Error(`createCache: maxLen ${maxLen} exceeds the model's ${this.rope.maxLen} positions`);
-    return new LatentCache(this.engine, this.config.num_hidden_layers, slots, maxLen, this.config.kv_lora_rank + this.config.qk_rope_head_dim);
+    if (maxLen > this.rope.maxLen)
+      throw new Error(`createCache: maxLen ${maxLen} exceeds the model's ${this.rope.maxLen} positions`);
+    return new LatentCache(
+      this.engine,
+      this.config.num_hidden_layers,
+      slots,
+      maxLen,
+      this.config.kv_lora_rank + this.config.qk_rope_head_dim,
+    );
   }
 
   /**
@@ -149,8 +179,14 @@ export class DeepseekV3 {
    */
   step(cache: LatentCache, tokens: Tensor): { logits: Tensor; hidden: Tensor } {
     const [B, Tn] = tokens.shape as [number, number];
-    const batch = cache.pack(Array.from({ length: B }, (_, i) => i), new Array<number>(B).fill(Tn));
-    if (!batch.uniform) throw new Error(`step: slots 0..${B - 1} hold different lengths [${cache.lengths.slice(0, B).join(', ')}]; use stepRows`);
+    const batch = cache.pack(
+      Array.from({ length: B }, (_, i) => i),
+      new Array<number>(B).fill(Tn),
+    );
+    if (!batch.uniform)
+      throw new Error(
+        `step: slots 0..${B - 1} hold different lengths [${cache.lengths.slice(0, B).join(', ')}]; use stepRows`,
+      );
     return this.runCached(cache, batch, tokens);
   }
 
@@ -159,10 +195,23 @@ export class DeepseekV3 {
    * batching, chunked prefill). Returns logits (1, N, V) and hidden states (1, N, D) of the N
    * tokens packed row after row, and the batch layout (row offsets). Use inside engine.noGrad.
    */
-  stepRows(cache: LatentCache, rows: readonly { slot: number; tokens: readonly number[] }[]): { logits: Tensor; hidden: Tensor; batch: PackedBatch } {
-    const batch = cache.pack(rows.map((r) => r.slot), rows.map((r) => r.tokens.length));
-    const ids = this.engine.tensor(rows.flatMap((r) => [...r.tokens]), [1, batch.total], 'i32');
-    return { ...this.runCached(cache, batch, batch.uniform ? reshape(ids, [rows.length, rows[0]!.tokens.length]) : ids), batch };
+  stepRows(
+    cache: LatentCache,
+    rows: readonly { slot: number; tokens: readonly number[] }[],
+  ): { logits: Tensor; hidden: Tensor; batch: PackedBatch } {
+    const batch = cache.pack(
+      rows.map((r) => r.slot),
+      rows.map((r) => r.tokens.length),
+    );
+    const ids = this.engine.tensor(
+      rows.flatMap((r) => [...r.tokens]),
+      [1, batch.total],
+      'i32',
+    );
+    return {
+      ...this.runCached(cache, batch, batch.uniform ? reshape(ids, [rows.length, rows[0]!.tokens.length]) : ids),
+      batch,
+    };
   }
 
   private runCached(cache: LatentCache, batch: PackedBatch, tokens: Tensor): { logits: Tensor; hidden: Tensor } {

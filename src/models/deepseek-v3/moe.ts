@@ -44,11 +44,17 @@ export interface MoeOutput {
 }
 
 /** Sorts the N*k assignments by expert: returns token ids in expert order, each slot's rank, offsets. */
-export function groupByExpert(experts: Int32Array, k: number, numExperts: number): { tokens: Int32Array; rank: Int32Array; offsets: Int32Array } {
+export function groupByExpert(
+  experts: Int32Array,
+  k: number,
+  numExperts: number,
+): { tokens: Int32Array; rank: Int32Array; offsets: Int32Array } {
   const offsets = new Int32Array(numExperts + 1);
   for (const e of experts) offsets[e + 1]!++;
   for (let e = 0; e < numExperts; e++) offsets[e + 1]! += offsets[e]!;
-  const fill = offsets.slice(0, numExperts), tokens = new Int32Array(experts.length), rank = new Int32Array(experts.length);
+  const fill = offsets.slice(0, numExperts),
+    tokens = new Int32Array(experts.length),
+    rank = new Int32Array(experts.length);
   for (let s = 0; s < experts.length; s++) {
     const at = fill[experts[s]!]!++;
     tokens[at] = Math.floor(s / k);
@@ -58,16 +64,26 @@ export function groupByExpert(experts: Int32Array, k: number, numExperts: number
 }
 
 /** The MoE layer under `prefix` (`model.layers.i.mlp`) on x (B, T, D). */
-export function moeForward(x: Tensor, params: Params, prefix: string, config: DeepseekV3Config, opts: MoeOptions = {}): MoeOutput {
-  const e = x.engine, [B, T, D] = x.shape as [number, number, number];
-  const N = B * T, k = config.num_experts_per_tok, E = config.n_routed_experts;
+export function moeForward(
+  x: Tensor,
+  params: Params,
+  prefix: string,
+  config: DeepseekV3Config,
+  opts: MoeOptions = {},
+): MoeOutput {
+  const e = x.engine,
+    [B, T, D] = x.shape as [number, number, number];
+  const N = B * T,
+    k = config.num_experts_per_tok,
+    E = config.n_routed_experts;
   const x2 = reshape(x, [N, D]); // (N, D)
   const r = route(x2, params, `${prefix}.gate`, config);
   const g = groupByExpert(r.experts, k, E);
   const xs = indexSelect(x2, 0, e.tensor(g.tokens, [N * k], 'i32')); // (N*k, D), grouped by expert
   const outs: Tensor[] = [];
   for (let ex = 0; ex < E; ex++) {
-    const a = g.offsets[ex]!, b = g.offsets[ex + 1]!;
+    const a = g.offsets[ex]!,
+      b = g.offsets[ex + 1]!;
     if (b > a) outs.push(mlpForward(slice(xs, 0, a, b), params, `${prefix}.experts.${ex}`, opts.linear)); // (n_e, D)
   }
   const ysSorted = outs.length === 1 ? outs[0]! : concat(outs, 0); // (N*k, D), expert order
@@ -76,15 +92,30 @@ export function moeForward(x: Tensor, params: Params, prefix: string, config: De
   if (config.n_shared_experts > 0) y = add(y, mlpForward(x2, params, `${prefix}.shared_experts`, opts.linear));
   const alpha = opts.seqAuxAlpha ?? 0;
   const balanceLoss = alpha > 0 ? sequenceBalanceLoss(r.scores, r.experts, B, T, config, alpha) : null;
-  return { y: reshape(y, [B, T, D]), load: r.load, experts: r.experts, weights: r.weights, scores: r.scores, balanceLoss };
+  return {
+    y: reshape(y, [B, T, D]),
+    load: r.load,
+    experts: r.experts,
+    weights: r.weights,
+    scores: r.scores,
+    balanceLoss,
+  };
 }
 
 /**
  * V3 eq. 17-20 per sequence: f_i = E / (k T) * (tokens of the sequence routed to i),
  * P_i = mean over the sequence of s_i / sum_j s_j; loss = alpha * mean_b sum_i f_i P_i.
  */
-function sequenceBalanceLoss(scores: Tensor, experts: Int32Array, B: number, T: number, config: DeepseekV3Config, alpha: number): Tensor {
-  const E = config.n_routed_experts, k = config.num_experts_per_tok;
+function sequenceBalanceLoss(
+  scores: Tensor,
+  experts: Int32Array,
+  B: number,
+  T: number,
+  config: DeepseekV3Config,
+  alpha: number,
+): Tensor {
+  const E = config.n_routed_experts,
+    k = config.num_experts_per_tok;
   const f = new Float32Array(B * E);
   for (let s = 0; s < experts.length; s++) f[Math.floor(s / (k * T)) * E + experts[s]!]! += E / (k * T);
   const sn = div(scores, sum(scores, 1, { keepdim: true })); // (N, E) normalised affinities

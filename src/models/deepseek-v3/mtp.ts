@@ -27,12 +27,15 @@ export function mtpPrefix(numHiddenLayers: number, k: number): string {
 
 function checkModule(model: DeepseekV3, k: number): void {
   const D = model.config.num_nextn_predict_layers;
-  if (!(Number.isInteger(k) && k >= 1 && k <= D)) throw new Error(`mtp: module ${k} does not exist (num_nextn_predict_layers = ${D})`);
+  if (!(Number.isInteger(k) && k >= 1 && k <= D))
+    throw new Error(`mtp: module ${k} does not exist (num_nextn_predict_layers = ${D})`);
 }
 
 /** h' of module k: eh_proj([enorm(emb) ; hnorm(h)]) for h (B, T', D) and tokens (B, T'). */
 function combine(model: DeepseekV3, k: number, h: Tensor, tokens: Tensor): Tensor {
-  const c = model.config, p = mtpPrefix(c.num_hidden_layers, k), eps = c.rms_norm_eps;
+  const c = model.config,
+    p = mtpPrefix(c.num_hidden_layers, k),
+    eps = c.rms_norm_eps;
   const e = rmsNorm(model.embed(tokens), param(model.params, `${p}.enorm.weight`), eps); // (B, T', D)
   const hn = rmsNorm(h, param(model.params, `${p}.hnorm.weight`), eps); // (B, T', D)
   return linearP(concat([e, hn], 2), model.params, `${p}.eh_proj`, model.ctx.linear); // (B, T', 2D) -> (B, T', D)
@@ -43,9 +46,17 @@ function combine(model: DeepseekV3, k: number, h: Tensor, tokens: Tensor): Tenso
  * Module k predicts t_{i+k+1} at positions i < T - k - 1; depths with no target are left out.
  * `moe[k-1]` is module k's MoE routing and load (layer num_hidden_layers + k - 1), or null.
  */
-export function mtpLosses(model: DeepseekV3, hidden: Tensor, tokens: Tensor, seqAuxAlpha = 0): { losses: Tensor[]; hiddens: Tensor[]; moe: (MoeOutput | null)[] } {
-  const c = model.config, T = tokens.shape[1]!;
-  const losses: Tensor[] = [], hiddens: Tensor[] = [], moe: (MoeOutput | null)[] = [];
+export function mtpLosses(
+  model: DeepseekV3,
+  hidden: Tensor,
+  tokens: Tensor,
+  seqAuxAlpha = 0,
+): { losses: Tensor[]; hiddens: Tensor[]; moe: (MoeOutput | null)[] } {
+  const c = model.config,
+    T = tokens.shape[1]!;
+  const losses: Tensor[] = [],
+    hiddens: Tensor[] = [],
+    moe: (MoeOutput | null)[] = [];
   let h = hidden; // h^{k-1}: (B, T - k + 1, D)
   for (let k = 1; k <= c.num_nextn_predict_layers && T - k - 1 > 0; k++) {
     const L = T - k;
@@ -66,20 +77,38 @@ export function mtpLosses(model: DeepseekV3, hidden: Tensor, tokens: Tensor, seq
  * ((R, n, .) uniform or (1, N, .)). Returns the module's logits (its guess of the token after each
  * of `tokens`) and h^k, same layout. Use inside engine.noGrad.
  */
-export function mtpStep(model: DeepseekV3, k: number, cache: LatentCache, batch: PackedBatch, h: Tensor, tokens: Tensor): { logits: Tensor; hidden: Tensor } {
+export function mtpStep(
+  model: DeepseekV3,
+  k: number,
+  cache: LatentCache,
+  batch: PackedBatch,
+  h: Tensor,
+  tokens: Tensor,
+): { logits: Tensor; hidden: Tensor } {
   const c = model.config;
   checkModule(model, k);
   model.checkTokens(tokens);
-  const out = blockForward(combine(model, k, h, tokens), model.params, c.num_hidden_layers + k - 1, model.ctx, { cache: { cache, layer: 0, batch } }).h;
+  const out = blockForward(combine(model, k, h, tokens), model.params, c.num_hidden_layers + k - 1, model.ctx, {
+    cache: { cache, layer: 0, batch },
+  }).h;
   cache.advance(batch);
   return { logits: model.head(out, `${mtpPrefix(c.num_hidden_layers, k)}.shared_head.norm.weight`), hidden: out };
 }
 
 /** mtpStep for a dense batch: h (B, Tn, D) and tokens (B, Tn) appended to MTP cache slots 0..B-1. */
-export function mtpDraft(model: DeepseekV3, k: number, cache: LatentCache, h: Tensor, tokens: Tensor): { logits: Tensor; hidden: Tensor } {
+export function mtpDraft(
+  model: DeepseekV3,
+  k: number,
+  cache: LatentCache,
+  h: Tensor,
+  tokens: Tensor,
+): { logits: Tensor; hidden: Tensor } {
   checkModule(model, k);
   const [B, Tn] = tokens.shape as [number, number];
-  const batch = cache.pack(Array.from({ length: B }, (_, i) => i), new Array<number>(B).fill(Tn));
+  const batch = cache.pack(
+    Array.from({ length: B }, (_, i) => i),
+    new Array<number>(B).fill(Tn),
+  );
   if (!batch.uniform) throw new Error(`mtpDraft: slots 0..${B - 1} of the MTP cache hold different lengths`);
   return mtpStep(model, k, cache, batch, h, tokens);
 }

@@ -18,7 +18,16 @@
 import { DeepseekV3Config, isMoeLayer, qkHeadDim } from './config.js';
 
 /** What a tensor is, for accounting. */
-export type TensorRole = 'embedding' | 'head' | 'norm' | 'attention' | 'dense_mlp' | 'gate' | 'routed_expert' | 'shared_expert' | 'mtp_proj';
+export type TensorRole =
+  | 'embedding'
+  | 'head'
+  | 'norm'
+  | 'attention'
+  | 'dense_mlp'
+  | 'gate'
+  | 'routed_expert'
+  | 'shared_expert'
+  | 'mtp_proj';
 
 /** One checkpoint tensor: HF key, shape, role, block index and MTP membership. */
 export interface TensorSpec {
@@ -56,7 +65,9 @@ function attentionTensors(c: DeepseekV3Config, p: string, ctx: Ctx): TensorSpec[
     out.push(spec(`${p}.q_a_layernorm.weight`, [c.q_lora_rank], 'norm', ctx));
     out.push(spec(`${p}.q_b_proj.weight`, [h * qkHeadDim(c), c.q_lora_rank], 'attention', ctx));
   }
-  out.push(spec(`${p}.kv_a_proj_with_mqa.weight`, [c.kv_lora_rank + c.qk_rope_head_dim, c.hidden_size], 'attention', ctx));
+  out.push(
+    spec(`${p}.kv_a_proj_with_mqa.weight`, [c.kv_lora_rank + c.qk_rope_head_dim, c.hidden_size], 'attention', ctx),
+  );
   bias('kv_a_proj_with_mqa', c.kv_lora_rank + c.qk_rope_head_dim);
   out.push(spec(`${p}.kv_a_layernorm.weight`, [c.kv_lora_rank], 'norm', ctx));
   out.push(spec(`${p}.kv_b_proj.weight`, [h * (c.qk_nope_head_dim + c.v_head_dim), c.kv_lora_rank], 'attention', ctx));
@@ -65,7 +76,14 @@ function attentionTensors(c: DeepseekV3Config, p: string, ctx: Ctx): TensorSpec[
   return out;
 }
 
-function swiglu(p: string, hidden: number, inner: number, role: TensorRole, ctx: Ctx, extra: Partial<TensorSpec> = {}): TensorSpec[] {
+function swiglu(
+  p: string,
+  hidden: number,
+  inner: number,
+  role: TensorRole,
+  ctx: Ctx,
+  extra: Partial<TensorSpec> = {},
+): TensorSpec[] {
   return [
     spec(`${p}.gate_proj.weight`, [inner, hidden], role, ctx, extra),
     spec(`${p}.up_proj.weight`, [inner, hidden], role, ctx, extra),
@@ -77,12 +95,23 @@ function swiglu(p: string, hidden: number, inner: number, role: TensorRole, ctx:
 function mlpTensors(c: DeepseekV3Config, p: string, ctx: Ctx): TensorSpec[] {
   if (!isMoeLayer(c, ctx.layer)) return swiglu(p, c.hidden_size, c.intermediate_size, 'dense_mlp', ctx);
   const out = [spec(`${p}.gate.weight`, [c.n_routed_experts, c.hidden_size], 'gate', ctx)];
-  if (c.topk_method === 'noaux_tc') out.push(spec(`${p}.gate.e_score_correction_bias`, [c.n_routed_experts], 'gate', ctx));
+  if (c.topk_method === 'noaux_tc')
+    out.push(spec(`${p}.gate.e_score_correction_bias`, [c.n_routed_experts], 'gate', ctx));
   for (let e = 0; e < c.n_routed_experts; e++) {
-    out.push(...swiglu(`${p}.experts.${e}`, c.hidden_size, c.moe_intermediate_size, 'routed_expert', ctx, { expert: e }));
+    out.push(
+      ...swiglu(`${p}.experts.${e}`, c.hidden_size, c.moe_intermediate_size, 'routed_expert', ctx, { expert: e }),
+    );
   }
   if (c.n_shared_experts > 0) {
-    out.push(...swiglu(`${p}.shared_experts`, c.hidden_size, c.n_shared_experts * c.moe_intermediate_size, 'shared_expert', ctx));
+    out.push(
+      ...swiglu(
+        `${p}.shared_experts`,
+        c.hidden_size,
+        c.n_shared_experts * c.moe_intermediate_size,
+        'shared_expert',
+        ctx,
+      ),
+    );
   }
   return out;
 }
@@ -126,7 +155,12 @@ export function checkpointTensors(c: DeepseekV3Config): TensorSpec[] {
   const out: TensorSpec[] = [{ name: 'model.embed_tokens.weight', shape: [c.vocab_size, d], role: 'embedding' }];
   for (let l = 0; l < c.num_hidden_layers; l++) out.push(...blockTensors(c, l));
   out.push({ name: 'model.norm.weight', shape: [d], role: 'norm' });
-  out.push({ name: 'lm_head.weight', shape: [c.vocab_size, d], role: 'head', ...(c.tie_word_embeddings ? { sharedWith: 'model.embed_tokens.weight' } : {}) });
+  out.push({
+    name: 'lm_head.weight',
+    shape: [c.vocab_size, d],
+    role: 'head',
+    ...(c.tie_word_embeddings ? { sharedWith: 'model.embed_tokens.weight' } : {}),
+  });
   for (let k = 0; k < c.num_nextn_predict_layers; k++) out.push(...mtpTensors(c, k));
   return out;
 }
@@ -155,7 +189,13 @@ const numel = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
 
 /** Counts parameters and cache sizes exactly from the tensor list. */
 export function modelFigures(c: DeepseekV3Config, bytesPerValue = 2): ModelFigures {
-  let total = 0, active = 0, mtp = 0, mtpActive = 0, stored = 0, embedding = 0, head = 0;
+  let total = 0,
+    active = 0,
+    mtp = 0,
+    mtpActive = 0,
+    stored = 0,
+    embedding = 0,
+    head = 0;
   for (const t of checkpointTensors(c)) {
     const n = numel(t.shape);
     stored += n;
@@ -190,7 +230,8 @@ export interface FoundTensor {
   readonly shape: readonly number[];
 }
 
-const listSome = (xs: string[], n = 8): string => (xs.length <= n ? xs.join(', ') : `${xs.slice(0, n).join(', ')} and ${xs.length - n} more`);
+const listSome = (xs: string[], n = 8): string =>
+  xs.length <= n ? xs.join(', ') : `${xs.slice(0, n).join(', ')} and ${xs.length - n} more`;
 const fmt = (s: readonly number[]): string => `[${s.join(', ')}]`;
 
 /**
@@ -200,7 +241,11 @@ const fmt = (s: readonly number[]): string => `[${s.join(', ')}]`;
  * tensors are accepted next to 2-D weights when the config has a quantization_config, and their
  * block-grid shape is checked.
  */
-export function checkCheckpointTensors(c: DeepseekV3Config, found: ReadonlyMap<string, FoundTensor>, source = 'checkpoint'): string[] {
+export function checkCheckpointTensors(
+  c: DeepseekV3Config,
+  found: ReadonlyMap<string, FoundTensor>,
+  source = 'checkpoint',
+): string[] {
   const problems: string[] = [];
   const expected = new Map(checkpointTensors(c).map((t) => [t.name, t]));
   for (const t of expected.values()) {
@@ -215,16 +260,27 @@ export function checkCheckpointTensors(c: DeepseekV3Config, found: ReadonlyMap<s
   const block = c.quantization_config?.weight_block_size;
   for (const [name, f] of found) {
     if (expected.has(name)) continue;
-    const base = name.endsWith('.weight_scale_inv') ? expected.get(`${name.slice(0, -'_scale_inv'.length)}`) : undefined;
+    const base = name.endsWith('.weight_scale_inv')
+      ? expected.get(`${name.slice(0, -'_scale_inv'.length)}`)
+      : undefined;
     if (!base || !block || base.shape.length !== 2) {
       unexpected.push(name);
       continue;
     }
     const want = [Math.ceil(base.shape[0]! / block[0]), Math.ceil(base.shape[1]! / block[1])];
-    if (fmt(f.shape) !== fmt(want)) problems.push(`"${name}" has shape ${fmt(f.shape)}; expected ${fmt(want)} (one scale per ${block[0]}x${block[1]} block of ${fmt(base.shape)})`);
+    if (fmt(f.shape) !== fmt(want))
+      problems.push(
+        `"${name}" has shape ${fmt(f.shape)}; expected ${fmt(want)} (one scale per ${block[0]}x${block[1]} block of ${fmt(base.shape)})`,
+      );
   }
   if (problems.length > 0) {
-    throw new Error(`${source}: ${problems.length} tensor${problems.length > 1 ? 's do' : ' does'} not match the config: ${listSome(problems)}`);
+    throw new Error(
+      `${source}: ${problems.length} tensor${problems.length > 1 ? 's do' : ' does'} not match the config: ${listSome(problems)}`,
+    );
   }
-  return unexpected.length > 0 ? [`${source}: ignoring ${unexpected.length} tensor${unexpected.length > 1 ? 's' : ''} the config does not use: ${listSome(unexpected)}`] : [];
+  return unexpected.length > 0
+    ? [
+        `${source}: ignoring ${unexpected.length} tensor${unexpected.length > 1 ? 's' : ''} the config does not use: ${listSome(unexpected)}`,
+      ]
+    : [];
 }

@@ -43,9 +43,22 @@ const DEEPSEEK_V3 = {
   q_lora_rank: 1536,
   qk_nope_head_dim: 128,
   qk_rope_head_dim: 64,
-  quantization_config: { activation_scheme: 'dynamic', fmt: 'e4m3', quant_method: 'fp8', weight_block_size: [128, 128] },
+  quantization_config: {
+    activation_scheme: 'dynamic',
+    fmt: 'e4m3',
+    quant_method: 'fp8',
+    weight_block_size: [128, 128],
+  },
   rms_norm_eps: 1e-6,
-  rope_scaling: { beta_fast: 32, beta_slow: 1, factor: 40, mscale: 1.0, mscale_all_dim: 1.0, original_max_position_embeddings: 4096, type: 'yarn' },
+  rope_scaling: {
+    beta_fast: 32,
+    beta_slow: 1,
+    factor: 40,
+    mscale: 1.0,
+    mscale_all_dim: 1.0,
+    original_max_position_embeddings: 4096,
+    type: 'yarn',
+  },
   rope_theta: 10000,
   routed_scaling_factor: 2.5,
   scoring_func: 'sigmoid',
@@ -89,7 +102,15 @@ const DEEPSEEK_V2_LITE = {
   qk_nope_head_dim: 128,
   qk_rope_head_dim: 64,
   rms_norm_eps: 1e-6,
-  rope_scaling: { beta_fast: 32, beta_slow: 1, factor: 40, mscale: 0.707, mscale_all_dim: 0.707, original_max_position_embeddings: 4096, type: 'yarn' },
+  rope_scaling: {
+    beta_fast: 32,
+    beta_slow: 1,
+    factor: 40,
+    mscale: 0.707,
+    mscale_all_dim: 0.707,
+    original_max_position_embeddings: 4096,
+    type: 'yarn',
+  },
   rope_theta: 10000,
   routed_scaling_factor: 1.0,
   scoring_func: 'softmax',
@@ -172,6 +193,9 @@ export function getPreset(name: string): DeepseekV3Config {
 export async function resolveConfig(arg: string): Promise<ParsedConfig> {
   if (presetConfigJson(arg)) return { config: getPreset(arg), warnings: [] };
   const info = await stat(arg).catch(() => undefined);
-  if (!info) throw new Error(`"${arg}" is neither a preset (${presetNames().join(', ')}) nor an existing config.json or checkpoint folder`);
+  if (!info)
+    throw new Error(
+      `"${arg}" is neither a preset (${presetNames().join(', ')}) nor an existing config.json or checkpoint folder`,
+    );
   return readDeepseekV3Config(info.isDirectory() ? join(arg, 'config.json') : arg);
 }

@@ -21,14 +21,17 @@ import type { DeepseekV3Config } from './config.js';
 
 /** Inverse frequencies of the rope slice's qk_rope_head_dim / 2 pairs, YaRN-blended when configured. */
 export function ropeInvFreq(config: DeepseekV3Config): Float64Array {
-  const dim = config.qk_rope_head_dim, base = config.rope_theta, half = dim >> 1;
+  const dim = config.qk_rope_head_dim,
+    base = config.rope_theta,
+    half = dim >> 1;
   const freqs = new Float64Array(half);
   for (let i = 0; i < half; i++) freqs[i] = 1 / Math.pow(base, (2 * i) / dim);
   const ys = config.rope_scaling;
   if (ys === null) return freqs;
   // Pair dims whose wavelength fits beta rotations into the original context keep freq; long ones
   // get freq / factor; a linear ramp blends the two in between.
-  const corr = (rot: number): number => (dim * Math.log(ys.original_max_position_embeddings / (rot * 2 * Math.PI))) / (2 * Math.log(base));
+  const corr = (rot: number): number =>
+    (dim * Math.log(ys.original_max_position_embeddings / (rot * 2 * Math.PI))) / (2 * Math.log(base));
   const low = Math.max(Math.floor(corr(ys.beta_fast)), 0);
   let high = Math.min(Math.ceil(corr(ys.beta_slow)), dim - 1);
   if (low === high) high += 0.001;
@@ -61,10 +64,17 @@ export class Rope {
   readonly swap: Tensor;
   readonly dim: number;
 
-  constructor(engine: Engine, config: DeepseekV3Config, readonly maxLen: number) {
-    const inv = ropeInvFreq(config), R = 2 * inv.length;
+  constructor(
+    engine: Engine,
+    config: DeepseekV3Config,
+    readonly maxLen: number,
+  ) {
+    const inv = ropeInvFreq(config),
+      R = 2 * inv.length;
     this.dim = R;
-    const c = new Float32Array(maxLen * R), s = new Float32Array(maxLen * R), p = new Float32Array(R * R);
+    const c = new Float32Array(maxLen * R),
+      s = new Float32Array(maxLen * R),
+      p = new Float32Array(R * R);
     for (let t = 0; t < maxLen; t++) {
       for (let i = 0; i < inv.length; i++) {
         const a = t * inv[i]!;
@@ -72,7 +82,10 @@ export class Rope {
         s[t * R + 2 * i] = s[t * R + 2 * i + 1] = Math.sin(a);
       }
     }
-    for (let i = 0; i < inv.length; i++) { p[(2 * i + 1) * R + 2 * i] = -1; p[2 * i * R + 2 * i + 1] = 1; }
+    for (let i = 0; i < inv.length; i++) {
+      p[(2 * i + 1) * R + 2 * i] = -1;
+      p[2 * i * R + 2 * i + 1] = 1;
+    }
     this.cos = engine.keep(engine.tensor(c, [maxLen, R]));
     this.sin = engine.keep(engine.tensor(s, [maxLen, R]));
     this.swap = engine.keep(engine.tensor(p, [R, R]));
@@ -87,11 +100,17 @@ export class Rope {
     const [, T, , R] = x.shape as [number, number, number, number];
     const last = typeof pos === 'number' ? pos + T - 1 : pos.reduce((m, p) => Math.max(m, p), -1);
     if (R !== this.dim || last >= this.maxLen || (typeof pos !== 'number' && pos.length !== T)) {
-      throw new Error(`Rope.apply: x [${x.shape.join(', ')}] needs R = ${this.dim}, ${T} positions, all below ${this.maxLen} (last ${last})`);
+      throw new Error(
+        `Rope.apply: x [${x.shape.join(', ')}] needs R = ${this.dim}, ${T} positions, all below ${this.maxLen} (last ${last})`,
+      );
     }
-    const rows = (table: Tensor): Tensor => reshape(typeof pos === 'number'
-      ? slice(table, 0, pos, pos + T)
-      : indexSelect(table, 0, x.engine.tensor(pos, [T], 'i32')), [T, 1, R]); // (T, 1, R)
+    const rows = (table: Tensor): Tensor =>
+      reshape(
+        typeof pos === 'number'
+          ? slice(table, 0, pos, pos + T)
+          : indexSelect(table, 0, x.engine.tensor(pos, [T], 'i32')),
+        [T, 1, R],
+      ); // (T, 1, R)
     return add(mul(x, rows(this.cos)), mul(matmul(x, this.swap), rows(this.sin))); // (B, T, H, R) @ (R, R) -> (B, T, H, R)
   }
 

@@ -20,7 +20,8 @@ export const plainLinear: LinearFn = linear;
 /** The parameter `key`, or an error naming it. */
 export function param(params: Params, key: string): Tensor {
   const t = params.get(key);
-  if (t === undefined) throw new Error(`parameter "${key}" is missing from the model's parameters (${params.size} present)`);
+  if (t === undefined)
+    throw new Error(`parameter "${key}" is missing from the model's parameters (${params.size} present)`);
   return t;
 }
 

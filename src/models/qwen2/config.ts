@@ -30,22 +30,53 @@ export interface DenseConfig {
   torch_dtype: string;
 }
 
-const REQUIRED = ['vocab_size', 'hidden_size', 'intermediate_size', 'num_hidden_layers', 'num_attention_heads'] as const;
-const KNOWN = new Set<string>([...REQUIRED, 'model_type', 'architectures', 'num_key_value_heads', 'head_dim', 'max_position_embeddings',
-  'rms_norm_eps', 'rope_theta', 'tie_word_embeddings', 'attention_bias', 'hidden_act', 'initializer_range', 'bos_token_id',
-  'eos_token_id', 'torch_dtype', 'rope_scaling', 'use_cache', 'attention_dropout', 'sliding_window', 'use_sliding_window',
-  'max_window_layers', 'transformers_version', 'mlp_bias', 'pretraining_tp', 'pad_token_id']);
+const REQUIRED = [
+  'vocab_size',
+  'hidden_size',
+  'intermediate_size',
+  'num_hidden_layers',
+  'num_attention_heads',
+] as const;
+const KNOWN = new Set<string>([
+  ...REQUIRED,
+  'model_type',
+  'architectures',
+  'num_key_value_heads',
+  'head_dim',
+  'max_position_embeddings',
+  'rms_norm_eps',
+  'rope_theta',
+  'tie_word_embeddings',
+  'attention_bias',
+  'hidden_act',
+  'initializer_range',
+  'bos_token_id',
+  'eos_token_id',
+  'torch_dtype',
+  'rope_scaling',
+  'use_cache',
+  'attention_dropout',
+  'sliding_window',
+  'use_sliding_window',
+  'max_window_layers',
+  'transformers_version',
+  'mlp_bias',
+  'pretraining_tp',
+  'pad_token_id',
+]);
 
 function posInt(raw: Record<string, unknown>, key: string, fallback?: number): number {
   const v = raw[key] ?? fallback;
   if (v === undefined) throw new Error(`config: required key "${key}" is missing (expected a positive integer)`);
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new Error(`config: "${key}" must be a positive integer, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1)
+    throw new Error(`config: "${key}" must be a positive integer, got ${JSON.stringify(v)}`);
   return v;
 }
 
 function num(raw: Record<string, unknown>, key: string, fallback: number): number {
   const v = raw[key] ?? fallback;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw new Error(`config: "${key}" must be a positive number, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0)
+    throw new Error(`config: "${key}" must be a positive number, got ${JSON.stringify(v)}`);
   return v;
 }
 
@@ -57,14 +88,24 @@ function bool(raw: Record<string, unknown>, key: string, fallback: boolean): boo
 
 /** Validates a parsed config.json of a Qwen2 or Llama model. */
 export function parseDenseConfig(raw: unknown, source = 'config.json'): { config: DenseConfig; warnings: string[] } {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new Error(`${source}: expected a JSON object`);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw new Error(`${source}: expected a JSON object`);
   const r = raw as Record<string, unknown>;
   const mt = r.model_type;
-  if (mt !== 'qwen2' && mt !== 'llama') throw new Error(`${source}: "model_type" must be "qwen2" or "llama", got ${JSON.stringify(mt)}`);
-  if ((r.hidden_act ?? 'silu') !== 'silu') throw new Error(`${source}: "hidden_act" ${JSON.stringify(r.hidden_act)} is not supported (expected "silu")`);
-  if (r.rope_scaling !== undefined && r.rope_scaling !== null) throw new Error(`${source}: "rope_scaling" is not supported for dense students (expected null)`);
+  if (mt !== 'qwen2' && mt !== 'llama')
+    throw new Error(`${source}: "model_type" must be "qwen2" or "llama", got ${JSON.stringify(mt)}`);
+  if ((r.hidden_act ?? 'silu') !== 'silu')
+    throw new Error(`${source}: "hidden_act" ${JSON.stringify(r.hidden_act)} is not supported (expected "silu")`);
+  if (r.rope_scaling !== undefined && r.rope_scaling !== null)
+    throw new Error(`${source}: "rope_scaling" is not supported for dense students (expected null)`);
   if (r.mlp_bias === true) throw new Error(`${source}: "mlp_bias": true is not supported`);
-  const wrap = <T>(f: () => T): T => { try { return f(); } catch (e) { throw new Error(`${source}: ${(e as Error).message.replace(/^config: /, '')}`); } };
+  const wrap = <T>(f: () => T): T => {
+    try {
+      return f();
+    } catch (e) {
+      throw new Error(`${source}: ${(e as Error).message.replace(/^config: /, '')}`);
+    }
+  };
   const heads = wrap(() => posInt(r, 'num_attention_heads'));
   const hidden = wrap(() => posInt(r, 'hidden_size'));
   const config: DenseConfig = wrap(() => ({
@@ -89,7 +130,9 @@ export function parseDenseConfig(raw: unknown, source = 'config.json'): { config
     torch_dtype: typeof r.torch_dtype === 'string' ? r.torch_dtype : 'float32',
   }));
   if (config.num_attention_heads % config.num_key_value_heads !== 0) {
-    throw new Error(`${source}: "num_attention_heads" (${config.num_attention_heads}) must be a multiple of "num_key_value_heads" (${config.num_key_value_heads})`);
+    throw new Error(
+      `${source}: "num_attention_heads" (${config.num_attention_heads}) must be a multiple of "num_key_value_heads" (${config.num_key_value_heads})`,
+    );
   }
   if (config.head_dim % 2 !== 0) throw new Error(`${source}: "head_dim" must be even for RoPE, got ${config.head_dim}`);
   const unknown = Object.keys(r).filter((k) => !KNOWN.has(k));
@@ -98,11 +141,19 @@ export function parseDenseConfig(raw: unknown, source = 'config.json'): { config
 
 export async function readDenseConfig(path: string): Promise<{ config: DenseConfig; warnings: string[] }> {
   let raw: unknown;
-  try { raw = JSON.parse(await readFile(path, 'utf8')); } catch (e) { throw new Error(`${path}: cannot read config (${(e as Error).message})`); }
+  try {
+    raw = JSON.parse(await readFile(path, 'utf8'));
+  } catch (e) {
+    throw new Error(`${path}: cannot read config (${(e as Error).message})`);
+  }
   return parseDenseConfig(raw, path);
 }
 
 export async function writeDenseConfig(path: string, config: DenseConfig): Promise<void> {
-  const json = { ...config, ...(config.model_type === 'qwen2' ? { attention_bias: undefined } : {}), rope_scaling: null };
+  const json = {
+    ...config,
+    ...(config.model_type === 'qwen2' ? { attention_bias: undefined } : {}),
+    rope_scaling: null,
+  };
   await writeFileAtomic(path, new TextEncoder().encode(`${JSON.stringify(json, null, 2)}\n`));
 }

@@ -10,24 +10,41 @@ export class RotateHalfRope {
   private readonly cos: Tensor;
   private readonly sin: Tensor;
 
-  constructor(engine: Engine, headDim: number, theta: number, readonly maxLen: number) {
-    const half = headDim / 2, cos = new Float32Array(maxLen * half), sin = new Float32Array(maxLen * half);
-    for (let t = 0; t < maxLen; t++) for (let i = 0; i < half; i++) {
-      const a = t * theta ** (-(2 * i) / headDim);
-      cos[t * half + i] = Math.cos(a); sin[t * half + i] = Math.sin(a);
-    }
+  constructor(
+    engine: Engine,
+    headDim: number,
+    theta: number,
+    readonly maxLen: number,
+  ) {
+    const half = headDim / 2,
+      cos = new Float32Array(maxLen * half),
+      sin = new Float32Array(maxLen * half);
+    for (let t = 0; t < maxLen; t++)
+      for (let i = 0; i < half; i++) {
+        const a = t * theta ** (-(2 * i) / headDim);
+        cos[t * half + i] = Math.cos(a);
+        sin[t * half + i] = Math.sin(a);
+      }
     this.cos = engine.keep(engine.tensor(cos, [maxLen, half]));
     this.sin = engine.keep(engine.tensor(sin, [maxLen, half]));
   }
 
   /** Rotates x [B, H, T, d] whose tokens sit at positions start..start+T. */
   apply(x: Tensor, start: number): Tensor {
-    const T = x.shape[2]!, d = x.shape[3]!, half = d / 2;
-    if (start + T > this.maxLen) throw new Error(`rope: positions ${start}..${start + T - 1} exceed maxLen ${this.maxLen}`);
-    const cos = slice(this.cos, 0, start, start + T), sin = slice(this.sin, 0, start, start + T); // (T, d/2)
-    const x1 = slice(x, 3, 0, half), x2 = slice(x, 3, half, d); // (B, H, T, d/2) each
+    const T = x.shape[2]!,
+      d = x.shape[3]!,
+      half = d / 2;
+    if (start + T > this.maxLen)
+      throw new Error(`rope: positions ${start}..${start + T - 1} exceed maxLen ${this.maxLen}`);
+    const cos = slice(this.cos, 0, start, start + T),
+      sin = slice(this.sin, 0, start, start + T); // (T, d/2)
+    const x1 = slice(x, 3, 0, half),
+      x2 = slice(x, 3, half, d); // (B, H, T, d/2) each
     return concat([sub(mul(x1, cos), mul(x2, sin)), add(mul(x2, cos), mul(x1, sin))], 3); // (B, H, T, d)
   }
 
-  dispose(): void { this.cos.dispose(); this.sin.dispose(); }
+  dispose(): void {
+    this.cos.dispose();
+    this.sin.dispose();
+  }
 }

@@ -41,7 +41,10 @@ function bubble(role) {
   return el;
 }
 
-function scrollDown() { const c = $('conversation'); c.scrollTop = c.scrollHeight; }
+function scrollDown() {
+  const c = $('conversation');
+  c.scrollTop = c.scrollHeight;
+}
 
 function setBusy(busy) {
   $('send').hidden = busy;
@@ -113,9 +116,17 @@ async function send(text) {
   state.controller = controller;
   setBusy(true);
   const t0 = performance.now();
-  let tThinkEnd = 0, usage = null, finish = null, firstToken = 0;
+  let tThinkEnd = 0,
+    usage = null,
+    finish = null,
+    firstToken = 0;
   try {
-    const res = await fetch('/v1/chat/completions', { method: 'POST', headers: headers(), body: JSON.stringify(requestBody()), signal: controller.signal });
+    const res = await fetch('/v1/chat/completions', {
+      method: 'POST',
+      headers: headers(),
+      body: JSON.stringify(requestBody()),
+      signal: controller.signal,
+    });
     if (!res.ok) {
       const j = await res.json().catch(() => ({}));
       throw new Error(j.error?.message ?? `HTTP ${res.status}`);
@@ -145,7 +156,11 @@ async function send(text) {
     if (!tThinkEnd && !thinking.hidden) summary.textContent = 'Thinking (no answer yet)';
     const secs = (performance.now() - (firstToken || t0)) / 1000;
     const parts = [];
-    if (usage) parts.push(`${usage.completion_tokens} tokens`, `${(usage.completion_tokens / Math.max(secs, 1e-3)).toFixed(1)} tokens/s`);
+    if (usage)
+      parts.push(
+        `${usage.completion_tokens} tokens`,
+        `${(usage.completion_tokens / Math.max(secs, 1e-3)).toFixed(1)} tokens/s`,
+      );
     if (finish) parts.push(`finish: ${finish}`);
     meta.textContent = parts.join(' · ');
   } catch (err) {
@@ -185,7 +200,10 @@ $('composer').addEventListener('submit', (e) => {
   void send(text);
 });
 $('input').addEventListener('keydown', (e) => {
-  if (e.key === 'Enter' && !e.shiftKey) { e.preventDefault(); $('composer').requestSubmit(); }
+  if (e.key === 'Enter' && !e.shiftKey) {
+    e.preventDefault();
+    $('composer').requestSubmit();
+  }
 });
 $('stop').addEventListener('click', () => state.controller?.abort());
 $('new-chat').addEventListener('click', newChat);

@@ -6,8 +6,7 @@ import { needsGrad } from '../engine.js';
 import { fmtShape, type GradNode, type Tensor } from '../tensor.js';
 
 /** Attaches a grad node to `out` when grad mode is on and an input needs grad. Returns `out`. */
-export function record(out: Tensor, op: string, inputs: readonly Tensor[],
-  backward: GradNode['backward']): Tensor {
+export function record(out: Tensor, op: string, inputs: readonly Tensor[], backward: GradNode['backward']): Tensor {
   if (out.engine.isGradEnabled && inputs.some(needsGrad)) out.node = { op, inputs, backward };
   return out;
 }
@@ -19,12 +18,14 @@ export function wantsGrad(...inputs: Tensor[]): boolean {
 
 export function checkF32(op: string, arg: string, t: Tensor): void {
   t.assertAlive(op, arg);
-  if (t.dtype !== 'f32') throw new Error(`${op}: argument ${arg} must be f32, got ${t.dtype} tensor of shape ${fmtShape(t.shape)}`);
+  if (t.dtype !== 'f32')
+    throw new Error(`${op}: argument ${arg} must be f32, got ${t.dtype} tensor of shape ${fmtShape(t.shape)}`);
 }
 
 export function checkI32(op: string, arg: string, t: Tensor): void {
   t.assertAlive(op, arg);
-  if (t.dtype !== 'i32') throw new Error(`${op}: argument ${arg} must be an i32 index tensor, got ${t.dtype} of shape ${fmtShape(t.shape)}`);
+  if (t.dtype !== 'i32')
+    throw new Error(`${op}: argument ${arg} must be an i32 index tensor, got ${t.dtype} of shape ${fmtShape(t.shape)}`);
 }
 
 export function checkSameEngine(op: string, a: Tensor, b: Tensor): void {
@@ -45,7 +46,8 @@ export function broadcastShapes(op: string, a: readonly number[], b: readonly nu
   const rank = Math.max(a.length, b.length);
   const out = new Array<number>(rank);
   for (let i = 0; i < rank; i++) {
-    const da = a[a.length - rank + i] ?? 1, db = b[b.length - rank + i] ?? 1;
+    const da = a[a.length - rank + i] ?? 1,
+      db = b[b.length - rank + i] ?? 1;
     if (da !== db && da !== 1 && db !== 1) {
       throw new Error(`${op}: shapes ${fmtShape(a)} and ${fmtShape(b)} do not broadcast (dim ${i}: ${da} vs ${db})`);
     }
@@ -56,7 +58,8 @@ export function broadcastShapes(op: string, a: readonly number[], b: readonly nu
 
 /** Strides that read `t` broadcast to `shape` (0 on broadcast dims). */
 export function broadcastStrides(t: Tensor, shape: readonly number[]): number[] {
-  const rank = shape.length, off = rank - t.rank;
+  const rank = shape.length,
+    off = rank - t.rank;
   const s = new Array<number>(rank).fill(0);
   for (let i = 0; i < t.rank; i++) s[off + i] = t.shape[i] === 1 && shape[off + i] !== 1 ? 0 : t.strides[i]!;
   return s;
@@ -66,8 +69,10 @@ export function broadcastStrides(t: Tensor, shape: readonly number[]): number[] 
  * Merges adjacent dims that every operand walks contiguously and drops size-1 dims, so strided
  * kernels see the lowest rank that describes the same walk (often rank 1).
  */
-export function coalesce(shape: readonly number[], strides: readonly (readonly number[])[]):
-  { shape: number[]; strides: number[][] } {
+export function coalesce(
+  shape: readonly number[],
+  strides: readonly (readonly number[])[],
+): { shape: number[]; strides: number[][] } {
   const outShape: number[] = [];
   const outStrides: number[][] = strides.map(() => []);
   for (let d = 0; d < shape.length; d++) {
@@ -75,7 +80,9 @@ export function coalesce(shape: readonly number[], strides: readonly (readonly n
     const last = outShape.length - 1;
     if (last >= 0 && strides.every((s, k) => outStrides[k]![last] === s[d]! * shape[d]!)) {
       outShape[last]! *= shape[d]!;
-      strides.forEach((s, k) => { outStrides[k]![last] = s[d]!; });
+      strides.forEach((s, k) => {
+        outStrides[k]![last] = s[d]!;
+      });
     } else {
       outShape.push(shape[d]!);
       strides.forEach((s, k) => outStrides[k]!.push(s[d]!));

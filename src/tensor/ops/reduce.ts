@@ -9,7 +9,9 @@ import { checkF32, normAxis, prod, record } from './common.js';
 import { div, eq, exp, mul, sub } from './elementwise.js';
 import { expand, reshape } from './views.js';
 
-export interface ReduceOptions { keepdim?: boolean }
+export interface ReduceOptions {
+  keepdim?: boolean;
+}
 
 /** Reduces one axis (or all when axis is undefined) with a kernel op; no grad recorded here. */
 function reduceRaw(name: string, op: ReduceOp, x: Tensor, axis: number | undefined, keepdim: boolean): Tensor {
@@ -19,13 +21,18 @@ function reduceRaw(name: string, op: ReduceOp, x: Tensor, axis: number | undefin
   const dtype = op === ReduceOp.ARGMAX || op === ReduceOp.ARGMIN ? 'i32' : 'f32';
   let outer: number, len: number, inner: number, shape: number[];
   if (axis === undefined) {
-    outer = 1; len = x.size; inner = 1;
+    outer = 1;
+    len = x.size;
+    inner = 1;
     shape = keepdim ? x.shape.map(() => 1) : [];
   } else {
     const a = normAxis(name, axis, x.rank, x.shape);
-    outer = prod(x.shape, 0, a); len = x.shape[a]!; inner = prod(x.shape, a + 1);
+    outer = prod(x.shape, 0, a);
+    len = x.shape[a]!;
+    inner = prod(x.shape, a + 1);
     shape = [...x.shape];
-    if (keepdim) shape[a] = 1; else shape.splice(a, 1);
+    if (keepdim) shape[a] = 1;
+    else shape.splice(a, 1);
   }
   const out = x.engine.empty(shape, dtype);
   x.engine.backend.reduce(op, src.ptr, out.ptr, outer, len, inner);
@@ -62,8 +69,10 @@ function extreme(name: string, op: ReduceOp, x: Tensor, axis: number | undefined
   });
 }
 
-export const max = (x: Tensor, axis?: number, opts: ReduceOptions = {}): Tensor => extreme('max', ReduceOp.MAX, x, axis, opts);
-export const min = (x: Tensor, axis?: number, opts: ReduceOptions = {}): Tensor => extreme('min', ReduceOp.MIN, x, axis, opts);
+export const max = (x: Tensor, axis?: number, opts: ReduceOptions = {}): Tensor =>
+  extreme('max', ReduceOp.MAX, x, axis, opts);
+export const min = (x: Tensor, axis?: number, opts: ReduceOptions = {}): Tensor =>
+  extreme('min', ReduceOp.MIN, x, axis, opts);
 
 /** log(sum(exp(x))) over an axis, computed stably. */
 export function logsumexp(x: Tensor, axis?: number, opts: ReduceOptions = {}): Tensor {
@@ -89,7 +98,8 @@ export function sumTo(g: Tensor, shape: readonly number[]): Tensor {
   if (lead > 0) r = sum(reshape(r, [prod(g.shape, 0, lead), ...g.shape.slice(lead)]), 0);
   for (let i = 0; i < shape.length; i++) {
     if (shape[i] === 1 && r.shape[i] !== 1) r = sum(r, i, { keepdim: true });
-    else if (shape[i] !== r.shape[i]) throw new Error(`sumTo: dim ${i} of ${fmtShape(g.shape)} cannot reduce to ${fmtShape(shape)}`);
+    else if (shape[i] !== r.shape[i])
+      throw new Error(`sumTo: dim ${i} of ${fmtShape(g.shape)} cannot reduce to ${fmtShape(shape)}`);
   }
   return r;
 }

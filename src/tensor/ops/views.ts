@@ -22,7 +22,8 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   const infer = target.indexOf(-1);
   if (infer >= 0) {
     const rest = shapeSize(target.filter((_, i) => i !== infer));
-    if (rest === 0 || x.size % rest !== 0) throw new Error(`reshape: cannot infer -1 in ${fmtShape(shape)} for ${x.size} elements`);
+    if (rest === 0 || x.size % rest !== 0)
+      throw new Error(`reshape: cannot infer -1 in ${fmtShape(shape)} for ${x.size} elements`);
     target[infer] = x.size / rest;
   }
   if (shapeSize(target) !== x.size || target.some((d) => !Number.isInteger(d) || d < 0)) {
@@ -32,7 +33,10 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   const src = contiguous(x);
   const strides = new Array<number>(target.length);
   let acc = 1;
-  for (let d = target.length - 1; d >= 0; d--) { strides[d] = acc; acc *= target[d]!; }
+  for (let d = target.length - 1; d >= 0; d--) {
+    strides[d] = acc;
+    acc *= target[d]!;
+  }
   const out = x.engine.view(src, target, strides, src.offset);
   const inShape = x.shape;
   return record(out, 'reshape', [src], (g) => [reshape(g, inShape)]);
@@ -45,17 +49,26 @@ export function permute(x: Tensor, perm: readonly number[]): Tensor {
   if (p.length !== x.rank || new Set(p).size !== p.length) {
     throw new Error(`permute: [${perm.join(', ')}] is not a permutation of the ${x.rank} dims of ${fmtShape(x.shape)}`);
   }
-  const out = x.engine.view(x, p.map((a) => x.shape[a]!), p.map((a) => x.strides[a]!), x.offset);
+  const out = x.engine.view(
+    x,
+    p.map((a) => x.shape[a]!),
+    p.map((a) => x.strides[a]!),
+    x.offset,
+  );
   const inv = new Array<number>(p.length);
-  p.forEach((a, i) => { inv[a] = i; });
+  p.forEach((a, i) => {
+    inv[a] = i;
+  });
   return record(out, 'permute', [x], (g) => [permute(g, inv)]);
 }
 
 /** Swaps two dims (a view). */
 export function transpose(x: Tensor, d0 = -2, d1 = -1): Tensor {
-  const a = normAxis('transpose', d0, x.rank, x.shape), b = normAxis('transpose', d1, x.rank, x.shape);
+  const a = normAxis('transpose', d0, x.rank, x.shape),
+    b = normAxis('transpose', d1, x.rank, x.shape);
   const perm = x.shape.map((_, i) => i);
-  perm[a] = b; perm[b] = a;
+  perm[a] = b;
+  perm[b] = a;
   return permute(x, perm);
 }
 
@@ -86,8 +99,10 @@ export function expand(x: Tensor, shape: readonly number[]): Tensor {
   if (off < 0) throw new Error(`expand: cannot expand ${fmtShape(x.shape)} to fewer dims ${fmtShape(shape)}`);
   const strides = new Array<number>(shape.length).fill(0);
   for (let i = 0; i < x.rank; i++) {
-    const d = x.shape[i]!, t = shape[off + i]!;
-    if (d !== t && d !== 1) throw new Error(`expand: dim ${i} of ${fmtShape(x.shape)} is ${d}, cannot expand to ${t} in ${fmtShape(shape)}`);
+    const d = x.shape[i]!,
+      t = shape[off + i]!;
+    if (d !== t && d !== 1)
+      throw new Error(`expand: dim ${i} of ${fmtShape(x.shape)} is ${d}, cannot expand to ${t} in ${fmtShape(shape)}`);
     strides[off + i] = d === t ? x.strides[i]! : 0;
   }
   if (sameShape(shape, x.shape)) return x;
@@ -106,7 +121,8 @@ export function unsqueeze(x: Tensor, axis: number): Tensor {
 
 export function squeeze(x: Tensor, axis: number): Tensor {
   const a = normAxis('squeeze', axis, x.rank, x.shape);
-  if (x.shape[a] !== 1) throw new Error(`squeeze: axis ${a} of ${fmtShape(x.shape)} has size ${x.shape[a]}, expected 1`);
+  if (x.shape[a] !== 1)
+    throw new Error(`squeeze: axis ${a} of ${fmtShape(x.shape)} has size ${x.shape[a]}, expected 1`);
   const shape = x.shape.filter((_, i) => i !== a);
   return reshapeView(x, shape, 'squeeze');
 }
@@ -131,7 +147,9 @@ export function concat(xs: readonly Tensor[], axis: number): Tensor {
   xs.forEach((x, i) => {
     x.assertAlive('concat', `xs[${i}]`);
     if (x.dtype !== first.dtype || x.rank !== first.rank || x.shape.some((d, k) => k !== a && d !== first.shape[k])) {
-      throw new Error(`concat: xs[${i}] has shape ${fmtShape(x.shape)} (${x.dtype}), incompatible with ${fmtShape(first.shape)} (${first.dtype}) along axis ${a}`);
+      throw new Error(
+        `concat: xs[${i}] has shape ${fmtShape(x.shape)} (${x.dtype}), incompatible with ${fmtShape(first.shape)} (${first.dtype}) along axis ${a}`,
+      );
     }
   });
   const shape = [...first.shape];
@@ -152,20 +170,31 @@ export function concat(xs: readonly Tensor[], axis: number): Tensor {
 export function split(x: Tensor, sizes: readonly number[], axis: number): Tensor[] {
   const a = normAxis('split', axis, x.rank, x.shape);
   const total = sizes.reduce((s, n) => s + n, 0);
-  if (total !== x.shape[a]) throw new Error(`split: sizes [${sizes.join(', ')}] sum to ${total}, but axis ${a} of ${fmtShape(x.shape)} has ${x.shape[a]}`);
+  if (total !== x.shape[a])
+    throw new Error(
+      `split: sizes [${sizes.join(', ')}] sum to ${total}, but axis ${a} of ${fmtShape(x.shape)} has ${x.shape[a]}`,
+    );
   let at = 0;
-  return sizes.map((n) => { const s = slice(x, a, at, at + n); at += n; return s; });
+  return sizes.map((n) => {
+    const s = slice(x, a, at, at + n);
+    at += n;
+    return s;
+  });
 }
 
 /** Stacks same-shape tensors along a new axis. */
 export function stack(xs: readonly Tensor[], axis = 0): Tensor {
   if (xs.length === 0) throw new Error('stack: needs at least one tensor');
-  return concat(xs.map((x) => unsqueeze(x, axis)), axis);
+  return concat(
+    xs.map((x) => unsqueeze(x, axis)),
+    axis,
+  );
 }
 
 /** Collapses dims [from, to] into one. */
 export function flatten(x: Tensor, from = 0, to = -1): Tensor {
-  const a = normAxis('flatten', from, x.rank, x.shape), b = normAxis('flatten', to, x.rank, x.shape);
+  const a = normAxis('flatten', from, x.rank, x.shape),
+    b = normAxis('flatten', to, x.rank, x.shape);
   return reshape(x, [...x.shape.slice(0, a), prod(x.shape, a, b + 1), ...x.shape.slice(b + 1)]);
 }
 
