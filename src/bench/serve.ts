@@ -88,7 +88,7 @@ async function streamOnce(
     const { value, done } = await reader.read();
     if (done) break;
     buf += dec.decode(value, { stream: true });
-    let cut;
+    let cut: number;
     while ((cut = buf.indexOf('\n\n')) >= 0) {
       const data = buf.slice(6, cut);
       buf = buf.slice(cut + 2);

@@ -8,7 +8,7 @@ export function writeJsonl(path: string, rows: Iterable<unknown>): number {
   const parts: string[] = [];
   for (const r of rows) parts.push(JSON.stringify(r));
   const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, parts.length ? parts.join('\n') + '\n' : '');
+  writeFileSync(tmp, parts.length ? `${parts.join('\n')}\n` : '');
   renameSync(tmp, path);
   return parts.length;
 }

@@ -92,7 +92,7 @@ export class ShardWriter {
       vocab_size: this.vocabSize,
       shards: this.entries,
     };
-    writeAtomic(join(this.dir, 'index.json'), JSON.stringify(index, null, 1) + '\n');
+    writeAtomic(join(this.dir, 'index.json'), `${JSON.stringify(index, null, 1)}\n`);
     return index;
   }
 }

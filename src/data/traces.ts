@@ -44,7 +44,7 @@ export function perturbNumber(s: string, rng: Rng): string {
 export function perturbAnswer(answer: string, rng: Rng): string {
   if (/^-?\d+(\/\d+)?$/.test(answer)) return perturbNumber(answer, rng);
   const ops = [...answer.matchAll(/ [-+*/] /g)];
-  if (ops.length === 0) return answer + ' + 1';
+  if (ops.length === 0) return `${answer} + 1`;
   const m = rng.pick(ops);
   const swap: Record<string, string> = { ' + ': ' - ', ' - ': ' + ', ' * ': ' + ', ' / ': ' * ' };
   return answer.slice(0, m.index) + swap[m[0]]! + answer.slice(m.index! + 3);

@@ -32,7 +32,7 @@ import type { Tokenizer } from '../tokenizer/types.js';
 import { PretrainSource, SftSource } from '../train/data.js';
 import { MetricsLog } from '../train/metrics.js';
 import type { StageConfig } from '../pipeline/config.js';
-import { sampleModel, trainProblems, writeSftFolder } from '../pipeline/data-stages.js';
+import { byTask, sampleModel, trainProblems, writeSftFolder } from '../pipeline/data-stages.js';
 import type { StageContext, StageOutputs } from '../pipeline/runner.js';
 import { GRPO_STAGE_DEFAULTS } from '../pipeline/train-stages.js';
 import { grpoDenseStudent } from './dense-grpo.js';
@@ -85,7 +85,7 @@ async function saveStudent(
   await saveDenseCheckpoint(dir, c, params);
   for (const f of ['tokenizer.json', 'tokenizer_config.json'])
     if (existsSync(join(tokDir, f))) copyFileSync(join(tokDir, f), join(dir, f));
-  writeFileSync(join(dir, 'train.json'), JSON.stringify(info, null, 2) + '\n');
+  writeFileSync(join(dir, 'train.json'), `${JSON.stringify(info, null, 2)}\n`);
 }
 
 const trained = (dir: string) => existsSync(join(dir, 'train.json'));
@@ -112,7 +112,7 @@ export async function runDistillStage(ctx: StageContext): Promise<StageOutputs> 
     );
     dataDir = await writeSftFolder(ctx, r.records, {
       records: r.records.length,
-      by_task: r.records.reduce<Record<string, number>>((m, x) => ({ ...m, [x.task]: (m[x.task] ?? 0) + 1 }), {}),
+      by_task: byTask(r.records),
       teacher: r.stats,
     });
   }
@@ -213,7 +213,7 @@ export async function runDistillStage(ctx: StageContext): Promise<StageOutputs> 
             });
             for (const f of ['tokenizer.json', 'tokenizer_config.json'])
               if (existsSync(join(tokDir, f))) copyFileSync(join(tokDir, f), join(dirs.rl, f));
-            writeFileSync(join(dirs.rl, 'train.json'), JSON.stringify({ ...r, budget_sec: budget }, null, 2) + '\n');
+            writeFileSync(join(dirs.rl, 'train.json'), `${JSON.stringify({ ...r, budget_sec: budget }, null, 2)}\n`);
           } finally {
             dispose(params);
           }

@@ -71,5 +71,5 @@ export function barChartSvg(spec: BarSpec): string {
     ),
   );
   o.push('</svg>');
-  return o.join('\n') + '\n';
+  return `${o.join('\n')}\n`;
 }

@@ -105,7 +105,7 @@ export function r1ZeroPage(o: {
     '',
     'GRPO with rule-based rewards only (accuracy from the exact task verifiers + strict format), no SFT, starting from the `tiny` base model',
     `pretrained by \`deepseek-ts pretrain\`, with the R1-Zero template (R1 paper Table 1) on ${tasks}.`,
-    `Held-out evaluation: the first ${o.before.options.limit} problems of each task\'s fixed test split, k = ${k} samples per problem at temperature`,
+    `Held-out evaluation: the first ${o.before.options.limit} problems of each task's fixed test split, k = ${k} samples per problem at temperature`,
     `${o.before.options.temperature} / top-p ${o.before.options.topP}; pass@1 is the mean correctness over the ${k} samples, cons@${k} the majority vote.`,
     '',
     'Reproduce (one command; it resumes where it stopped):',

@@ -38,5 +38,5 @@ export function evalTable(rows: readonly EvalRow[], k: number): string {
       ...COLUMNS.map((c) => format(c.cell(r), c.fmt).padStart(c.width)),
     ].join('  '),
   );
-  return [head, ...lines].join('\n') + '\n';
+  return `${[head, ...lines].join('\n')}\n`;
 }

@@ -76,10 +76,10 @@ export async function readCheckpointConfig(
 export function parseFp8QuantizationConfig(raw: unknown, source: string): Fp8QuantizationConfig | undefined {
   if (raw === undefined || raw === null) return undefined;
   const q = (typeof raw === 'object' && !Array.isArray(raw) ? raw : {}) as Record<string, unknown>;
-  const block = q['weight_block_size'];
+  const block = q.weight_block_size;
   const blockOk =
     Array.isArray(block) && block.length === 2 && block.every((b) => Number.isInteger(b) && (b as number) > 0);
-  if (q['quant_method'] !== 'fp8' || (q['fmt'] ?? 'e4m3') !== 'e4m3' || !blockOk) {
+  if (q.quant_method !== 'fp8' || (q.fmt ?? 'e4m3') !== 'e4m3' || !blockOk) {
     throw new Error(
       `${source}: "quantization_config" is ${JSON.stringify(raw)}; expected {"quant_method": "fp8", "fmt": "e4m3", "weight_block_size": [rows, cols]}`,
     );
@@ -87,7 +87,7 @@ export function parseFp8QuantizationConfig(raw: unknown, source: string): Fp8Qua
   return {
     quant_method: 'fp8',
     fmt: 'e4m3',
-    activation_scheme: String(q['activation_scheme'] ?? 'dynamic'),
+    activation_scheme: String(q.activation_scheme ?? 'dynamic'),
     weight_block_size: [block[0] as number, block[1] as number],
   };
 }
@@ -155,7 +155,7 @@ export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
 /** Loads a DeepSeek-V3 or dense (model_type qwen2 / llama) checkpoint folder, dequantising FP8 weights. */
 export async function loadAnyCheckpoint(dir: string): Promise<AnyCheckpoint> {
   const { path, raw } = await readRawConfig(dir);
-  if (raw['model_type'] !== 'qwen2' && raw['model_type'] !== 'llama') return loadCheckpoint(dir);
+  if (raw.model_type !== 'qwen2' && raw.model_type !== 'llama') return loadCheckpoint(dir);
   const { quantization_config: q, ...rest } = raw;
   const quantization = parseFp8QuantizationConfig(q, path);
   const { config, warnings } = parseDenseConfig(rest, path);

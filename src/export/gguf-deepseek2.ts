@@ -22,7 +22,7 @@
  * BF16, or Q8_0 where rows are whole 32-blocks, else F16).
  */
 import { toFloat32 } from '../io/dtypes.js';
-import { commonMetadata, gguf, GgmlType, GgufValue, Q8_0_BLOCK } from '../io/gguf-format.js';
+import { commonMetadata, gguf, type GgmlType, type GgufValue, Q8_0_BLOCK } from '../io/gguf-format.js';
 import { encodeGgufData } from '../io/gguf-encode.js';
 import type { GgufTensor } from '../io/gguf.js';
 import type { StoredTensor } from '../io/safetensors.js';

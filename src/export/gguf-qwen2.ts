@@ -7,7 +7,7 @@
  * hidden_size; configs that break this, or have an o_proj bias, are refused with the reason.
  */
 import { toFloat32 } from '../io/dtypes.js';
-import { commonMetadata, gguf, GgmlType, GgufValue, Q8_0_BLOCK } from '../io/gguf-format.js';
+import { commonMetadata, type GgmlType, type GgufValue, Q8_0_BLOCK } from '../io/gguf-format.js';
 import { encodeGgufData } from '../io/gguf-encode.js';
 import type { GgufTensor } from '../io/gguf.js';
 import type { StoredTensor } from '../io/safetensors.js';

@@ -9,7 +9,7 @@
  * Split regexes (llama.cpp's LLAMA_VOCAB_PRE_TYPE_DEEPSEEK3_LLM holds the same three), "gpt-2"
  * for a plain ByteLevel pre-tokenizer with its own regex.
  */
-import { gguf, GgufValue } from '../io/gguf-format.js';
+import { gguf, type GgufValue } from '../io/gguf-format.js';
 import { DEEPSEEK_SPLIT_PATTERNS } from '../tokenizer/pretokenize.js';
 
 const TOKEN_NORMAL = 1,
@@ -28,15 +28,15 @@ function asObject(v: unknown, what: string): Json {
 /** The Split regexes a tokenizer.json pre_tokenizer declares, and whether it ends in ByteLevel. */
 function splitPatterns(pre: unknown): { patterns: string[]; byteLevelRegex: boolean } {
   const p = pre as Json | null;
-  const list = p?.['type'] === 'Sequence' ? ((p['pretokenizers'] as Json[]) ?? []) : p ? [p] : [];
+  const list = p?.type === 'Sequence' ? ((p.pretokenizers as Json[]) ?? []) : p ? [p] : [];
   const patterns: string[] = [];
   let byteLevelRegex = false;
   for (const item of list) {
-    if (item['type'] === 'Split') {
-      const pat = item['pattern'] as Json;
-      patterns.push(String(pat['Regex'] ?? pat['String']));
-    } else if (item['type'] === 'ByteLevel') {
-      byteLevelRegex = item['use_regex'] !== false;
+    if (item.type === 'Split') {
+      const pat = item.pattern as Json;
+      patterns.push(String(pat.Regex ?? pat.String));
+    } else if (item.type === 'ByteLevel') {
+      byteLevelRegex = item.use_regex !== false;
     }
   }
   return { patterns, byteLevelRegex };
@@ -44,7 +44,7 @@ function splitPatterns(pre: unknown): { patterns: string[]; byteLevelRegex: bool
 
 /** llama.cpp's `tokenizer.ggml.pre` name for a tokenizer.json pre_tokenizer; throws for unknown ones. */
 export function preTokenizerName(tokenizerJson: Json): string {
-  const { patterns, byteLevelRegex } = splitPatterns(tokenizerJson['pre_tokenizer']);
+  const { patterns, byteLevelRegex } = splitPatterns(tokenizerJson.pre_tokenizer);
   const same = (a: readonly string[]): boolean => a.length === patterns.length && a.every((x, i) => x === patterns[i]);
   if (same(DEEPSEEK_SPLIT_PATTERNS) && !byteLevelRegex) return 'deepseek-v3';
   if (patterns.length === 0 && byteLevelRegex) return 'gpt-2';
@@ -55,7 +55,7 @@ export function preTokenizerName(tokenizerJson: Json): string {
 
 /** Token ids for a tokenizer_config entry such as `bos_token` (string or {content}). */
 function idOf(entry: unknown, ids: ReadonlyMap<string, number>): number | undefined {
-  const content = typeof entry === 'string' ? entry : (entry as Json | null)?.['content'];
+  const content = typeof entry === 'string' ? entry : (entry as Json | null)?.content;
   return typeof content === 'string' ? ids.get(content) : undefined;
 }
 
@@ -76,10 +76,10 @@ export function ggufTokenizerMetadata(
   fallback: SpecialIds = {},
 ): Map<string, GgufValue> {
   const tj = asObject(tokenizerJson, 'the file');
-  const model = asObject(tj['model'], '"model"');
-  if (model['type'] !== 'BPE')
+  const model = asObject(tj.model, '"model"');
+  if (model.type !== 'BPE')
     throw new Error(
-      `tokenizer.json: model.type is ${JSON.stringify(model['type'])}; expected "BPE" (byte-level BPE, llama.cpp "gpt2")`,
+      `tokenizer.json: model.type is ${JSON.stringify(model.type)}; expected "BPE" (byte-level BPE, llama.cpp "gpt2")`,
     );
   const tokens: (string | undefined)[] = new Array(vocabSize).fill(undefined);
   const types = new Array<number>(vocabSize).fill(TOKEN_UNUSED);
@@ -94,11 +94,11 @@ export function ggufTokenizerMetadata(
     types[id] = type;
     ids.set(content, id);
   };
-  for (const [content, id] of Object.entries(asObject(model['vocab'], 'model.vocab')))
+  for (const [content, id] of Object.entries(asObject(model.vocab, 'model.vocab')))
     put(content, Number(id), TOKEN_NORMAL);
-  for (const t of (tj['added_tokens'] as Json[] | undefined) ?? [])
-    put(String(t['content']), Number(t['id']), t['special'] ? TOKEN_CONTROL : TOKEN_USER_DEFINED);
-  const merges = ((model['merges'] as unknown[]) ?? []).map((m) => (Array.isArray(m) ? `${m[0]} ${m[1]}` : String(m)));
+  for (const t of (tj.added_tokens as Json[] | undefined) ?? [])
+    put(String(t.content), Number(t.id), t.special ? TOKEN_CONTROL : TOKEN_USER_DEFINED);
+  const merges = ((model.merges as unknown[]) ?? []).map((m) => (Array.isArray(m) ? `${m[0]} ${m[1]}` : String(m)));
   const cfg = (tokenizerConfig ?? {}) as Json;
   const meta = new Map<string, GgufValue>([
     ['tokenizer.ggml.model', gguf.str('gpt2')],
@@ -115,14 +115,14 @@ export function ggufTokenizerMetadata(
   ]);
   const firstId = (v: number | readonly number[] | null | undefined): number | undefined =>
     Array.isArray(v) ? v[0] : ((v as number | null | undefined) ?? undefined);
-  const bos = idOf(cfg['bos_token'], ids) ?? firstId(fallback.bos);
-  const eos = idOf(cfg['eos_token'], ids) ?? firstId(fallback.eos);
-  const pad = idOf(cfg['pad_token'], ids);
+  const bos = idOf(cfg.bos_token, ids) ?? firstId(fallback.bos);
+  const eos = idOf(cfg.eos_token, ids) ?? firstId(fallback.eos);
+  const pad = idOf(cfg.pad_token, ids);
   if (bos !== undefined) meta.set('tokenizer.ggml.bos_token_id', gguf.u32(bos));
   if (eos !== undefined) meta.set('tokenizer.ggml.eos_token_id', gguf.u32(eos));
   if (pad !== undefined) meta.set('tokenizer.ggml.padding_token_id', gguf.u32(pad));
-  meta.set('tokenizer.ggml.add_bos_token', gguf.bool(cfg['add_bos_token'] === true));
-  meta.set('tokenizer.ggml.add_eos_token', gguf.bool(cfg['add_eos_token'] === true));
-  if (typeof cfg['chat_template'] === 'string') meta.set('tokenizer.chat_template', gguf.str(cfg['chat_template']));
+  meta.set('tokenizer.ggml.add_bos_token', gguf.bool(cfg.add_bos_token === true));
+  meta.set('tokenizer.ggml.add_eos_token', gguf.bool(cfg.add_eos_token === true));
+  if (typeof cfg.chat_template === 'string') meta.set('tokenizer.chat_template', gguf.str(cfg.chat_template));
   return meta;
 }

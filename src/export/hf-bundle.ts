@@ -21,7 +21,7 @@ import type { AnyCheckpoint } from './checkpoint.js';
 import {
   DEEPSEEK_FP8_CONFIG,
   denseFp8TensorNames,
-  Fp8Report,
+  type Fp8Report,
   fp8TensorNames,
   quantizeCheckpointFp8,
 } from './fp8-checkpoint.js';
@@ -105,9 +105,9 @@ async function writeTokenizerFiles(
   const cfg: Record<string, unknown> = (await exists(cfgPath))
     ? JSON.parse(await readFile(cfgPath, 'utf8'))
     : { tokenizer_class: 'PreTrainedTokenizerFast' };
-  if (chatTemplate !== undefined) cfg['chat_template'] = chatTemplate;
-  else if (typeof cfg['chat_template'] !== 'string') {
-    cfg['chat_template'] = R1_CHAT_TEMPLATE;
+  if (chatTemplate !== undefined) cfg.chat_template = chatTemplate;
+  else if (typeof cfg.chat_template !== 'string') {
+    cfg.chat_template = R1_CHAT_TEMPLATE;
     warnings.push('tokenizer_config.json had no chat_template; added the R1 chat template');
   }
   await writeJson(join(outDir, 'tokenizer_config.json'), cfg);
@@ -141,7 +141,7 @@ export async function writeHfBundle(
     const q = quantizeCheckpointFp8(targets, tensors, DEEPSEEK_FP8_CONFIG.weight_block_size);
     tensors = q.tensors;
     fp8 = q.report;
-    configJson['quantization_config'] = {
+    configJson.quantization_config = {
       ...DEEPSEEK_FP8_CONFIG,
       weight_block_size: [...DEEPSEEK_FP8_CONFIG.weight_block_size],
     };
@@ -149,7 +149,7 @@ export async function writeHfBundle(
   const floatType = [...tensors.values()].find(
     (t) => t.dtype === 'F32' || t.dtype === 'F16' || t.dtype === 'BF16',
   )?.dtype;
-  configJson['torch_dtype'] = floatType === 'BF16' ? 'bfloat16' : floatType === 'F16' ? 'float16' : 'float32';
+  configJson.torch_dtype = floatType === 'BF16' ? 'bfloat16' : floatType === 'F16' ? 'float16' : 'float32';
   await mkdir(outDir, { recursive: true });
   const files = ['config.json'];
   await writeJson(join(outDir, 'config.json'), configJson);

@@ -74,7 +74,7 @@ export async function loadLlamaCpp(
   const llama = await nlc.getLlama({
     gpu: false,
     build: 'never',
-    logLevel: nlc.LlamaLogLevel['error'],
+    logLevel: nlc.LlamaLogLevel.error,
     ...(opts.threads ? { maxThreads: opts.threads } : {}),
   });
   const model = await llama.loadModel({ modelPath: path });
@@ -111,7 +111,7 @@ export async function loadLlamaCppTokenizer(
       `node-llama-cpp is not installed (${err.message}); install it with: npm install --save-dev node-llama-cpp@3.21.1`,
     );
   });
-  const llama = await nlc.getLlama({ gpu: false, build: 'never', logLevel: nlc.LlamaLogLevel['disabled'] });
+  const llama = await nlc.getLlama({ gpu: false, build: 'never', logLevel: nlc.LlamaLogLevel.disabled });
   const model = await llama.loadModel({ modelPath: path, vocabOnly: true });
   return {
     tokenize: (text: string, special = false) => [...model.tokenize(text, special)],

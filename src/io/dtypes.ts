@@ -46,7 +46,7 @@ export const DTYPE_NAMES: readonly Dtype[] = Object.freeze(Object.keys(DTYPES) a
 
 /** True when `name` is a supported safetensors dtype. */
 export function isDtype(name: unknown): name is Dtype {
-  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(DTYPES, name);
+  return typeof name === 'string' && Object.hasOwn(DTYPES, name);
 }
 
 /** Bytes per element of `dtype`. */

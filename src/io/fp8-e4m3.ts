@@ -10,7 +10,7 @@
  * +-Infinity) into NaN; here they become +-448, which is what a scaled quantiser (scale = amax/448)
  * wants and what the brief for this module asks for. NaN encodes as 0x7f.
  */
-import { MiniFloatFormat, packMagnitude, roundMagnitude, unpackMagnitude } from './float-round.js';
+import { type MiniFloatFormat, packMagnitude, roundMagnitude, unpackMagnitude } from './float-round.js';
 
 /** The E4M3 field layout; saturating, since the format has no infinity. */
 export const E4M3: MiniFloatFormat = Object.freeze({

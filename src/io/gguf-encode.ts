@@ -5,7 +5,7 @@
  * from zero, computed in float32).
  */
 import { encodeBF16Array, encodeF16Array, encodeF16 } from './half-float.js';
-import { GgmlType, Q8_0_BLOCK, Q8_0_BLOCK_BYTES } from './gguf-format.js';
+import { type GgmlType, Q8_0_BLOCK, Q8_0_BLOCK_BYTES } from './gguf-format.js';
 
 function bytesOf(a: Float32Array | Uint16Array): Uint8Array {
   return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);

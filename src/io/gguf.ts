@@ -15,14 +15,14 @@ import { writeFileAtomic } from './atomic-write.js';
 import { decodeBF16Array, decodeF16, decodeF16Array } from './half-float.js';
 import {
   GGML_TYPES,
-  GgmlType,
+  type GgmlType,
   ggmlTensorBytes,
   ggmlTypeName,
   GGUF_DEFAULT_ALIGNMENT,
   GGUF_MAGIC,
   GGUF_VERSION,
-  GgufScalarType,
-  GgufValue,
+  type GgufScalarType,
+  type GgufValue,
   Q8_0_BLOCK,
   Q8_0_BLOCK_BYTES,
   VALUE_TYPES,

@@ -8,7 +8,7 @@
  * Bulk bfloat16 encoding of a Float32Array uses the float32 bit pattern directly, which is exact
  * because the input is already float32.
  */
-import { MiniFloatFormat, packMagnitude, roundMagnitude, unpackMagnitude } from './float-round.js';
+import { type MiniFloatFormat, packMagnitude, roundMagnitude, unpackMagnitude } from './float-round.js';
 
 /** binary16: 5 exponent bits (bias 15), 10 mantissa bits, max 65504. */
 export const F16: MiniFloatFormat = Object.freeze({

@@ -13,16 +13,16 @@
  */
 import { mkdir, readFile, readdir, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { Dtype } from './dtypes.js';
+import type { Dtype } from './dtypes.js';
 import { writeFileAtomic } from './atomic-write.js';
 import {
   readSafetensors,
   readSafetensorsHeader,
-  SafetensorsContents,
-  StoredTensor,
-  TensorMap,
+  type SafetensorsContents,
+  type StoredTensor,
+  type TensorMap,
   writeSafetensors,
-  ReadOptions,
+  type ReadOptions,
 } from './safetensors.js';
 
 /** File name of a single-file checkpoint. */

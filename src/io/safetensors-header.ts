@@ -9,7 +9,7 @@
  * exactly (no gap, no overlap, nothing left over). A file breaking any rule is rejected here with
  * an error naming the file and the tensor, before any tensor byte is read.
  */
-import { Dtype, DTYPE_NAMES, isDtype, itemSize, numel } from './dtypes.js';
+import { type Dtype, DTYPE_NAMES, isDtype, itemSize, numel } from './dtypes.js';
 
 /** One tensor's header entry; begin/end are byte offsets into the data section. */
 export interface TensorEntry {
@@ -176,7 +176,7 @@ export function parseHeader(headerBytes: Uint8Array, dataLength: number, source:
  */
 export function buildHeader(entries: readonly TensorEntry[], metadata: Readonly<Record<string, string>>): Uint8Array {
   const obj: Record<string, unknown> = {};
-  if (Object.keys(metadata).length > 0) obj['__metadata__'] = metadata;
+  if (Object.keys(metadata).length > 0) obj.__metadata__ = metadata;
   for (const e of entries) obj[e.name] = { dtype: e.dtype, shape: e.shape, data_offsets: [e.begin, e.end] };
   const json = new TextEncoder().encode(JSON.stringify(obj));
   const padded = Math.ceil(json.length / 8) * 8;

@@ -10,8 +10,23 @@
  */
 import { open } from 'node:fs/promises';
 import { endianness } from 'node:os';
-import { allocData, dataMatchesDtype, Dtype, itemSize, numel, TensorData, toFloat32, arrayNameOf } from './dtypes.js';
-import { buildHeader, parseHeader, readHeaderLength, SafetensorsHeader, TensorEntry } from './safetensors-header.js';
+import {
+  allocData,
+  dataMatchesDtype,
+  type Dtype,
+  itemSize,
+  numel,
+  type TensorData,
+  toFloat32,
+  arrayNameOf,
+} from './dtypes.js';
+import {
+  buildHeader,
+  parseHeader,
+  readHeaderLength,
+  type SafetensorsHeader,
+  type TensorEntry,
+} from './safetensors-header.js';
 import { writeFileAtomic } from './atomic-write.js';
 
 /** A tensor as stored: dtype name, shape and raw little-endian elements. */

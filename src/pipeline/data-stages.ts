@@ -105,12 +105,16 @@ export async function writeSftFolder(
     cpSync(src, join(out, sub), { recursive: true });
   }
   writeJsonl(join(out, 'sft.jsonl'), records);
-  await writeFileAtomic(join(out, 'stats.json'), Buffer.from(JSON.stringify(stats, null, 2) + '\n'));
+  await writeFileAtomic(join(out, 'stats.json'), Buffer.from(`${JSON.stringify(stats, null, 2)}\n`));
   return out;
 }
 
-const byTask = (records: readonly SftRecord[]) =>
-  records.reduce<Record<string, number>>((m, r) => ({ ...m, [r.task]: (m[r.task] ?? 0) + 1 }), {});
+/** Record counts per task, for a stage's summary. */
+export function byTask(records: readonly SftRecord[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const r of records) counts[r.task] = (counts[r.task] ?? 0) + 1;
+  return counts;
+}
 
 /** Samples a model with the stage's settings and filters; the engine lives for this call only. */
 export async function sampleModel(

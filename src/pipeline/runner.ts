@@ -76,7 +76,7 @@ export function readManifest(dir: string): StageManifest | undefined {
 }
 
 async function writeJson(path: string, value: unknown): Promise<void> {
-  await writeFileAtomic(path, Buffer.from(JSON.stringify(value, null, 2) + '\n'));
+  await writeFileAtomic(path, Buffer.from(`${JSON.stringify(value, null, 2)}\n`));
 }
 
 /** Options of a pipeline run. */

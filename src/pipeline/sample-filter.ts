@@ -88,7 +88,7 @@ export function sampleAndFilter(o: SampleFilterOptions): { records: SftRecord[];
   const done = readProgress(o.progressPath);
   if (existsSync(o.progressPath)) {
     // drop a torn tail before appending
-    writeFileSync(`${o.progressPath}.tmp`, done.map((l) => JSON.stringify(l) + '\n').join(''));
+    writeFileSync(`${o.progressPath}.tmp`, done.map((l) => `${JSON.stringify(l)}\n`).join(''));
     renameSync(`${o.progressPath}.tmp`, o.progressPath);
   }
   const records: SftRecord[] = [],
@@ -130,7 +130,7 @@ export function sampleAndFilter(o: SampleFilterOptions): { records: SftRecord[];
       });
     });
     line.rng = rng.state();
-    appendFileSync(o.progressPath, JSON.stringify(line) + '\n');
+    appendFileSync(o.progressPath, `${JSON.stringify(line)}\n`);
     records.push(...line.records);
     start = line.end;
     o.onProgress?.(start, o.problems.length, stats);

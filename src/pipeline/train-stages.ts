@@ -145,7 +145,7 @@ export async function runEvalStage(ctx: StageContext): Promise<StageOutputs> {
       ...(s.general ? { general: s.general } : {}),
       ...(ctx.pipeline.threads ? { threads: ctx.pipeline.threads } : {}),
     });
-    await writeFileAtomic(path, Buffer.from(JSON.stringify({ label: m.label, ...r }) + '\n'));
+    await writeFileAtomic(path, Buffer.from(`${JSON.stringify({ label: m.label, ...r })}\n`));
     const all = r.rows.find((x) => x.task === 'all')!;
     ctx.log(
       `${m.label}: pass@1 ${(100 * all.pass_at_1).toFixed(1)}% greedy ${(100 * all.greedy_accuracy).toFixed(1)}% format violations ${(100 * all.format_violation_rate).toFixed(1)}% mixing ${(100 * all.language_mixing_rate).toFixed(1)}%`,

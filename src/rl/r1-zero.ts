@@ -69,7 +69,7 @@ async function cachedEval(path: string, o: CheckpointEvalOptions): Promise<Check
     if (cached.model === o.model) return cached;
   }
   const r = await evaluateCheckpoint(o);
-  await writeFileAtomic(path, Buffer.from(JSON.stringify(r) + '\n'));
+  await writeFileAtomic(path, Buffer.from(`${JSON.stringify(r)}\n`));
   return r;
 }
 
@@ -137,7 +137,7 @@ export async function runR1Zero(o: R1ZeroOptions, onEvent: (e: R1ZeroEvent) => v
   await writeFileAtomic(
     join(o.outputDir, 'results.json'),
     Buffer.from(
-      JSON.stringify({ before: before.reports, after: after.reports, steps: records.length }, null, 2) + '\n',
+      `${JSON.stringify({ before: before.reports, after: after.reports, steps: records.length }, null, 2)}\n`,
     ),
   );
   return o.results;

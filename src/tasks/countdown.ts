@@ -93,7 +93,7 @@ export const countdown: Task = {
     const spec = SPEC[difficulty]!;
     for (;;) {
       const nums = Array.from({ length: spec.count }, () => rng.int(1, spec.max));
-      let items: Item[] = nums.map((n) => ({ v: rat(n), e: String(n), leaf: true }));
+      const items: Item[] = nums.map((n) => ({ v: rat(n), e: String(n), leaf: true }));
       while (items.length > 1) {
         rng.shuffle(items);
         const [a, b] = [items.pop()!, items.pop()!];

@@ -16,10 +16,10 @@ function unsupported(what: string, value: unknown): never {
 
 function splitPatternsOf(pre: unknown): string[] {
   const p = pre as Json | null;
-  if (!p || p.type !== 'Sequence' || !Array.isArray(p.pretokenizers)) unsupported('pre_tokenizer', pre);
+  if (p?.type !== 'Sequence' || !Array.isArray(p.pretokenizers)) unsupported('pre_tokenizer', pre);
   const parts = p.pretokenizers as Json[];
   const last = parts[parts.length - 1];
-  if (!last || last.type !== 'ByteLevel' || last.use_regex !== false || last.add_prefix_space)
+  if (last?.type !== 'ByteLevel' || last.use_regex !== false || last.add_prefix_space)
     unsupported('pre_tokenizer (last must be ByteLevel without regex/prefix space)', last);
   return parts.slice(0, -1).map((s) => {
     const pat = s.pattern as Json | undefined;

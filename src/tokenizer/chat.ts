@@ -80,7 +80,7 @@ export function renderR1(messages: readonly ChatMessage[], options: RenderOption
     if (m.role === 'user') out += USER + m.content;
     else if (m.role === 'assistant') out += ASSISTANT + m.content + eos;
   }
-  if (options.addGenerationPrompt) out += ASSISTANT + THINK_OPEN + '\n';
+  if (options.addGenerationPrompt) out += `${ASSISTANT + THINK_OPEN}\n`;
   return out;
 }
 

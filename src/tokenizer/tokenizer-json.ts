@@ -75,7 +75,7 @@ export function buildTokenizerConfig(modelMaxLength: number): Record<string, unk
 /** Writes `value` as JSON to `path` atomically (temp file + rename). */
 export function writeJsonAtomic(path: string, value: unknown): void {
   const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, JSON.stringify(value, null, 1) + '\n');
+  writeFileSync(tmp, `${JSON.stringify(value, null, 1)}\n`);
   renameSync(tmp, path);
 }
 

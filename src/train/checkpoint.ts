@@ -117,12 +117,12 @@ export async function saveTrainCheckpoint(outDir: string, input: SaveInput, hook
           await copyFile(src, join(tmp, f));
       }
     }
-    await writeFileAtomic(join(tmp, 'run_config.json'), Buffer.from(JSON.stringify(input.runConfig, null, 2) + '\n'));
+    await writeFileAtomic(join(tmp, 'run_config.json'), Buffer.from(`${JSON.stringify(input.runConfig, null, 2)}\n`));
     const files: Record<string, string> = {};
     for (const f of (await readdir(tmp)).sort()) if (!f.startsWith('.')) files[f] = await sha256File(join(tmp, f));
     await writeFileAtomic(
       join(tmp, TRAINER_STATE),
-      Buffer.from(JSON.stringify({ ...input.state, files }, null, 2) + '\n'),
+      Buffer.from(`${JSON.stringify({ ...input.state, files }, null, 2)}\n`),
     );
     await fsyncDir(tmp);
     await hooks.beforeCommit?.(tmp);
@@ -141,7 +141,7 @@ export async function saveTrainCheckpoint(outDir: string, input: SaveInput, hook
       await rename(tmp, final);
     }
     await fsyncDir(outDir);
-    await writeFileAtomic(join(outDir, LATEST), Buffer.from(name + '\n'));
+    await writeFileAtomic(join(outDir, LATEST), Buffer.from(`${name}\n`));
     return final;
   } catch (err) {
     await rm(tmp, { recursive: true, force: true });

@@ -114,7 +114,7 @@ export async function runExperiment(
   }
   const summary = name === 'fp8' ? relativeCurveDiff(runs[0]!.records, runs[1]!.records) : {};
   const result: ExperimentResult = { experiment: name, claim: exp.claim, base, arms, summary };
-  await writeFileAtomic(join(dir, 'results.json'), Buffer.from(JSON.stringify(result, null, 2) + '\n'));
+  await writeFileAtomic(join(dir, 'results.json'), Buffer.from(`${JSON.stringify(result, null, 2)}\n`));
   return result;
 }
 
@@ -177,7 +177,7 @@ export async function baseModelReport(
       max_new_tokens: maxNewTokens,
       eval_seconds: (performance.now() - t0) / 1000,
     };
-    await writeFileAtomic(join(dir, 'results.json'), Buffer.from(JSON.stringify(result, null, 2) + '\n'));
+    await writeFileAtomic(join(dir, 'results.json'), Buffer.from(`${JSON.stringify(result, null, 2)}\n`));
     model.dispose();
     return result;
   } finally {

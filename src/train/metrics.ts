@@ -19,7 +19,7 @@ export class MetricsLog {
   }
 
   append(record: MetricsRecord): void {
-    appendFileSync(this.path, JSON.stringify(record) + '\n');
+    appendFileSync(this.path, `${JSON.stringify(record)}\n`);
   }
 
   /** Keeps only records with step <= `step` (a torn last line is dropped too). */
@@ -27,7 +27,7 @@ export class MetricsLog {
     if (!existsSync(this.path)) return;
     const kept = readMetrics(this.path, true).filter((r) => r.step <= step);
     const tmp = `${this.path}.tmp-${process.pid}`;
-    writeFileSync(tmp, kept.map((r) => JSON.stringify(r) + '\n').join(''));
+    writeFileSync(tmp, kept.map((r) => `${JSON.stringify(r)}\n`).join(''));
     renameSync(tmp, this.path);
   }
 }

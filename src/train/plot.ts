@@ -88,7 +88,7 @@ export function lineChartSvg(spec: ChartSpec): string {
     );
   });
   o.push('</svg>');
-  return o.join('\n') + '\n';
+  return `${o.join('\n')}\n`;
 }
 
 /** Points (step, record[key]) of the records of `type` that have a numeric `key`. */

@@ -108,7 +108,7 @@ const PRESETS: Readonly<Record<string, RunPreset>> = {
 
 /** The run preset called `name`, or undefined. */
 export function runPreset(name: string): RunPreset | undefined {
-  return Object.prototype.hasOwnProperty.call(PRESETS, name) ? structuredClone(PRESETS[name]) : undefined;
+  return Object.hasOwn(PRESETS, name) ? structuredClone(PRESETS[name]) : undefined;
 }
 
 export function runPresetNames(): string[] {

@@ -9,7 +9,7 @@
  * checkpoints every save_steps and at the end; metrics go to JSONL, progress to `onEvent`.
  * Every random draw is seeded, so a run is reproducible and a resume continues exactly.
  */
-import { AdamW } from '../nn/adamw.js';
+import type { AdamW } from '../nn/adamw.js';
 import { clipGradNorm } from '../nn/clip.js';
 import { learningRate } from '../nn/schedule.js';
 import { argmax, type Engine, type Rng, type Tensor } from '../tensor/index.js';

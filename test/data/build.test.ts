@@ -32,7 +32,7 @@ test('data build writes splits, corpus, SFT, tokenizer and shards; test split is
     const s1 = buildDataset(
       parseDataConfig({ out: join(dir, 'a'), seed: 5, tasks, tokenizer: { train: { vocab_size: 800 } } }),
     );
-    const s2 = buildDataset(
+    buildDataset(
       parseDataConfig({ out: join(dir, 'b'), seed: 5, tasks: { ...tasks, countdown: { train: 50, test: 100 } } }),
     );
     assert.equal(s1.corpus.clean + s1.corpus.corrected + s1.corpus.wrong, 1200);
@@ -73,10 +73,10 @@ test('CLI: tokenize prints the ids; help and errors are clear', () => {
     const texts = ['hello world 123', '<think>\n2 + 2 = 4\n</think>', '你好', 'multi\nline', ''];
     writeFileSync(
       join(dir, 'train.jsonl'),
-      texts
+      `${texts
         .concat(texts)
         .map((t) => JSON.stringify(t))
-        .join('\n') + '\n',
+        .join('\n')}\n`,
     );
     const tr = cli(
       'tokenizer',

@@ -43,9 +43,9 @@ export function toyDataset(dir: string, perTask: number): Tokenizer {
   for (const task of ['arithmetic', 'countdown'])
     writeFileSync(
       join(dir, 'test', `${task}.jsonl`),
-      someProblems(task, perTask, 11)
+      `${someProblems(task, perTask, 11)
         .map((p) => JSON.stringify(p))
-        .join('\n') + '\n',
+        .join('\n')}\n`,
     );
   return tok;
 }

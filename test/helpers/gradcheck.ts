@@ -7,7 +7,7 @@
  * (1e-2 by default) for the float32 rounding of f to stay well under the tolerance.
  */
 import assert from 'node:assert/strict';
-import { Engine, Rng, Tensor } from '../../src/tensor/index.js';
+import { type Engine, Rng, type Tensor } from '../../src/tensor/index.js';
 
 export interface GradInput {
   shape: number[];

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { gguf, GgufValue } from '../../src/io/gguf-format.js';
+import { gguf, type GgufValue } from '../../src/io/gguf-format.js';
 import { encodeGgufData, quantizeQ8_0 } from '../../src/io/gguf-encode.js';
 import { ggufTensorToFloat32, layoutGguf, parseGguf, type GgufTensor } from '../../src/io/gguf.js';
 

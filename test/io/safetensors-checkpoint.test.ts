@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { StoredTensor } from '../../src/io/safetensors.js';
+import type { StoredTensor } from '../../src/io/safetensors.js';
 import {
   INDEX_FILE,
   listCheckpointTensors,
@@ -119,8 +119,8 @@ test('inconsistent indexes and missing files are clear errors', async () => {
     /the index lists tensor "ghost" in this shard but the shard does not hold it/,
   );
 
-  const escape = { weight_map: { 'model.layers.0.w': '../evil.safetensors' } };
-  await writeFile(indexPath, JSON.stringify(escape));
+  const escaping = { weight_map: { 'model.layers.0.w': '../evil.safetensors' } };
+  await writeFile(indexPath, JSON.stringify(escaping));
   await assert.rejects(
     readSafetensorsCheckpoint(dir),
     /weight_map\["model\.layers\.0\.w"\] is "\.\.\/evil\.safetensors"; expected a file name/,

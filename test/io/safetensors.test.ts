@@ -10,14 +10,14 @@ import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
-import { Dtype, fromNumbers, numel } from '../../src/io/dtypes.js';
+import { type Dtype, fromNumbers, numel } from '../../src/io/dtypes.js';
 import { assertSameTensors, sampleTensors } from './st-fixtures.js';
 import {
   parseSafetensors,
   readSafetensors,
   readSafetensorsHeader,
   serializeSafetensors,
-  StoredTensor,
+  type StoredTensor,
   tensorToFloat32,
   writeSafetensors,
 } from '../../src/io/safetensors.js';

@@ -1,7 +1,7 @@
 /** Shared fixtures for the safetensors tests: one tensor of every dtype, and a deep comparison. */
 import assert from 'node:assert/strict';
-import { DTYPE_NAMES, Dtype, fromNumbers } from '../../src/io/dtypes.js';
-import { StoredTensor } from '../../src/io/safetensors.js';
+import { DTYPE_NAMES, type Dtype, fromNumbers } from '../../src/io/dtypes.js';
+import type { StoredTensor } from '../../src/io/safetensors.js';
 
 /** One tensor per dtype, with values that exercise each dtype's range. */
 export function sampleTensors(): Map<string, StoredTensor> {

@@ -152,6 +152,6 @@ it("dequantises weights stored in DeepSeek's FP8 layout (E4M3 + per-block weight
 
 it('a config without kv_lora_rank is rejected naming the key', () => {
   const raw: Record<string, unknown> = { ...BASE_CONFIG };
-  delete raw['kv_lora_rank'];
+  delete raw.kv_lora_rank;
   assert.throws(() => parseDeepseekV3Config(raw, 'cfg.json'), /"kv_lora_rank" is missing/);
 });

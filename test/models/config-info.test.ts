@@ -62,7 +62,7 @@ test('config arguments: preset, folder, file; unknown names are errors', { skip:
     'kv_cache_bytes_per_token',
     'mha_kv_cache_bytes_per_token',
   ]);
-  assert.equal(json['kv_cache_bytes_per_token'], 3 * (16 + 8) * 2);
+  assert.equal(json.kv_cache_bytes_per_token, 3 * (16 + 8) * 2);
   await assert.rejects(
     resolveConfig('no-such-model'),
     /"no-such-model" is neither a preset \(deepseek-v3, deepseek-v2-lite, bench-small\) nor an existing/,

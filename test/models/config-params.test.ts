@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { join, resolve } from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
-import { DeepseekV3Config, parseDeepseekV3Config } from '../../src/models/deepseek-v3/config.js';
+import { type DeepseekV3Config, parseDeepseekV3Config } from '../../src/models/deepseek-v3/config.js';
 import { checkCheckpointTensors, checkpointTensors, modelFigures } from '../../src/models/deepseek-v3/params.js';
 import { getPreset, presetConfigJson, presetNames } from '../../src/models/deepseek-v3/presets.js';
 import { readSafetensorsHeader } from '../../src/io/safetensors.js';
@@ -74,7 +74,7 @@ test('presets are the shipped config.json values and bench-small matches shared/
     /preset "gpt-5" is unknown; expected one of deepseek-v3, deepseek-v2-lite, bench-small/,
   );
   // Fresh copies: mutating one does not change the next.
-  presetConfigJson('bench-small')!['hidden_size'] = 1;
+  presetConfigJson('bench-small')!.hidden_size = 1;
   assert.equal(getPreset('bench-small').hidden_size, 256);
   if (existsSync(BENCH)) {
     const file = JSON.parse(readFileSync(BENCH, 'utf8')) as Record<string, unknown>;

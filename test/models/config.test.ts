@@ -118,13 +118,13 @@ test('missing optional keys take the DeepSeek defaults', () => {
 
 test('missing or wrongly typed required keys name the key, the value and the expectation', () => {
   const noKv = minimal();
-  delete noKv['kv_lora_rank'];
+  delete noKv.kv_lora_rank;
   assert.match(
     errorOf(noKv),
     /^cfg\.json: invalid DeepSeek-V3 config: "kv_lora_rank" is missing; expected a positive integer \(rank of the compressed KV latent c/,
   );
   const noQ = minimal();
-  delete noQ['q_lora_rank'];
+  delete noQ.q_lora_rank;
   assert.match(errorOf(noQ), /"q_lora_rank" is missing; expected a positive integer or null/);
   assert.match(errorOf({ ...minimal(), hidden_size: '32' }), /"hidden_size" is "32"; expected a positive integer/);
   assert.match(errorOf({ ...minimal(), hidden_size: 32.5 }), /"hidden_size" is 32\.5; expected a positive integer/);
@@ -204,7 +204,7 @@ test('inconsistent values are errors', () => {
 
 test('all problems are reported together', () => {
   const raw = { ...minimal(), scoring_func: 'x', hidden_size: -1 };
-  delete (raw as Record<string, unknown>)['v_head_dim'];
+  delete (raw as Record<string, unknown>).v_head_dim;
   const msg = errorOf(raw);
   for (const key of ['"scoring_func"', '"hidden_size"', '"v_head_dim"'])
     assert.ok(msg.includes(key), `${key} in ${msg}`);
@@ -260,7 +260,7 @@ test('config.json round trip through toConfigJson and a file', async () => {
     rope_scaling: { type: 'yarn', factor: 4 },
   }).config;
   const json = toConfigJson(c);
-  assert.deepEqual(json['architectures'], ['DeepseekV3ForCausalLM']);
+  assert.deepEqual(json.architectures, ['DeepseekV3ForCausalLM']);
   assert.deepEqual(parseDeepseekV3Config(json).config, c);
   const dir = await mkdtemp(join(tmpdir(), 'cfg-'));
   await writeDeepseekV3Config(join(dir, 'config.json'), c);

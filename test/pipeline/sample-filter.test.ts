@@ -63,7 +63,7 @@ test('an interrupted sampling run resumes at the next batch and writes the same 
     );
     // Interrupt: keep the first two batches and a torn third line, then run again.
     const lines = readFileSync(join(dir, 'a.jsonl'), 'utf8').split('\n');
-    writeFileSync(join(dir, 'b.jsonl'), lines.slice(0, 2).join('\n') + '\n' + lines[2]!.slice(0, 20));
+    writeFileSync(join(dir, 'b.jsonl'), `${lines.slice(0, 2).join('\n')}\n${lines[2]!.slice(0, 20)}`);
     const resumed = sampleAndFilter(o(join(dir, 'b.jsonl')));
     assert.deepEqual(resumed, whole);
     assert.deepEqual(

@@ -33,7 +33,7 @@ const arithmeticZh: Problem = {
 };
 
 const EOS = '<｜end▁of▁sentence｜>';
-const huge = '<think>' + 'wait let me check 3 * 5 = 15. '.repeat(40000) + '</think> <answer>3 * 5 + 7</answer>';
+const huge = `<think>${'wait let me check 3 * 5 = 15. '.repeat(40000)}</think> <answer>3 * 5 + 7</answer>`;
 
 // [label, problem, response, accuracy, format, language, tinyzero]
 const TABLE: [string, Problem, string, number, number, number, number][] = [
@@ -50,7 +50,7 @@ const TABLE: [string, Problem, string, number, number, number, number][] = [
   [
     'right with EOS and newlines',
     countdown,
-    '\n<think>\nfive times three then add seven\n</think>\n<answer> (3 * 5) + 7 </answer>\n' + EOS,
+    `\n<think>\nfive times three then add seven\n</think>\n<answer> (3 * 5) + 7 </answer>\n${EOS}`,
     1,
     1,
     1,
@@ -191,7 +191,7 @@ describe("rewards on chat prompts (the final RL stage's general scenario)", () =
   // [label, problem, response, accuracy, format, language]
   const CHAT: [string, Problem, string, number, number, number][] = [
     ['empty think, plain reply', chat, '<think>\n\n</think>\n\nHello! How can I help?', 0, 1, 1],
-    ['short thought, plain reply, EOS', chat, '<think>a greeting</think> Hi! What shall we solve?' + EOS, 0, 1, 1],
+    ['short thought, plain reply, EOS', chat, `<think>a greeting</think> Hi! What shall we solve?${EOS}`, 0, 1, 1],
     ['answer tags are wrong here', chat, '<think></think><answer>Hello</answer>', 0, 0, 1],
     ['no reply after think', chat, '<think>hello</think>\n', 0, 0, 1],
     ['no think block (the reply still speaks English)', chat, 'Hello there!', 0, 0, 1],

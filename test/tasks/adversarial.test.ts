@@ -11,10 +11,10 @@ import { generateProblems } from '../../src/tasks/splits.js';
 
 const HOSTILE = [
   '9'.repeat(10_000),
-  '1' + '0'.repeat(10_000) + '/1',
-  '('.repeat(5000) + '1' + ')'.repeat(5000),
-  '('.repeat(30) + '1' + ')'.repeat(30),
-  '-'.repeat(5000) + '1',
+  `1${'0'.repeat(10_000)}/1`,
+  `${'('.repeat(5000)}1${')'.repeat(5000)}`,
+  `${'('.repeat(30)}1${')'.repeat(30)}`,
+  `${'-'.repeat(5000)}1`,
   'process.exit()',
   'require("child_process").execSync("rm -rf /")',
   '(() => { while (true) {} })()',
@@ -35,7 +35,7 @@ const HOSTILE = [
   '1 2',
   Array(15).fill('99999999999999999999').join(' * '),
   '((((((((((((((((((((((((((1))))))))))))))))))))))))))',
-  '1' + '*1'.repeat(2000),
+  `1${'*1'.repeat(2000)}`,
 ];
 
 test('every verifier rejects hostile answers without throwing, in well under a second', () => {

@@ -31,7 +31,7 @@ test('direct: every kind verifies its solver answer, in both languages, determin
     const s = direct.solve(p);
     assert.ok(direct.verify(p, s.answer), `${p.key}: ${s.answer}`);
     assert.ok(isCorrect(p, assistantBody(s.steps.join('\n'), s.answer)));
-    assert.equal(direct.verify(p, s.answer + '0'), false);
+    assert.equal(direct.verify(p, `${s.answer}0`), false);
     if (p.lang === 'zh') assert.match(p.prompt, /[\u4e00-\u9fff]/);
   }
   assert.deepEqual(kinds, new Set(['max', 'sort', 'letters']));

@@ -19,8 +19,8 @@ function mutations(answer: string, rng: Rng): string[] {
     out.add(answer.slice(0, i) + String((d + 1 + rng.int(0, 7)) % 10) + answer.slice(i + 1));
   }
   if (digits.length > 1) out.add(answer.slice(0, digits[0]!) + answer.slice(digits[0]! + 1));
-  out.add(answer + '0');
-  out.add(answer + '1');
+  out.add(`${answer}0`);
+  out.add(`${answer}1`);
   out.add(`${answer} + 1`);
   out.add('');
   return [...out].filter(

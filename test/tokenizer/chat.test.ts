@@ -53,7 +53,7 @@ test("DeepSeek-V3's own chat_template renders the same layout (without <think>)"
     ),
   );
   const out = renderChat(conv, { chatTemplate: cfg.chat_template, addGenerationPrompt: true });
-  assert.equal(out, renderR1(conv) + '<｜Assistant｜>');
+  assert.equal(out, `${renderR1(conv)}<｜Assistant｜>`);
 });
 
 test('R1-Zero template', () => {

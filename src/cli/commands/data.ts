@@ -40,6 +40,6 @@ export function register(program: Command): void {
       const config = parseDataConfig(merged, configPath);
       const t0 = Date.now();
       const summary = buildDataset(config, (e) => process.stderr.write(`[${e.stage}] ${e.detail}\n`));
-      process.stdout.write(JSON.stringify({ ...summary, seconds: (Date.now() - t0) / 1000 }, null, 2) + '\n');
+      process.stdout.write(`${JSON.stringify({ ...summary, seconds: (Date.now() - t0) / 1000 }, null, 2)}\n`);
     });
 }

@@ -78,6 +78,6 @@ export function register(program: Command): void {
         o.config ? `distill config ${o.config}` : 'distill config',
       );
       const [m] = await runPipeline(c, STAGE_RUNNERS, { onEvent: renderPipelineEvent });
-      process.stdout.write(JSON.stringify({ output_dir: o.outputDir, models: m?.outputs?.models ?? {} }) + '\n');
+      process.stdout.write(`${JSON.stringify({ output_dir: o.outputDir, models: m?.outputs?.models ?? {} })}\n`);
     });
 }

@@ -124,10 +124,10 @@ export function register(program: Command): void {
       if (o.json) {
         process.stderr.write(table);
         const { results: _r, greedy: _g, generalResults: _gr, ...report } = r;
-        process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+        process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       } else {
         process.stdout.write(table);
       }
-      if (o.out) await writeFileAtomic(o.out, Buffer.from(JSON.stringify(r, null, 2) + '\n'));
+      if (o.out) await writeFileAtomic(o.out, Buffer.from(`${JSON.stringify(r, null, 2)}\n`));
     });
 }

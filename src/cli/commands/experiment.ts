@@ -51,7 +51,7 @@ export function register(program: Command): void {
         Number(opts.maxNewTokens),
         base.threads as number | undefined,
       );
-      process.stdout.write(JSON.stringify(r, null, 2) + '\n');
+      process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
       return;
     }
     const r = await runExperiment(name, base, opts.runsDir as string, opts.resultsDir as string, (e) => {
@@ -61,6 +61,6 @@ export function register(program: Command): void {
           `  eval @ ${e.record.step}: val_loss ${Number(e.record.val_loss).toFixed(4)}${e.record.val_maxvio_mean !== undefined ? ` maxvio ${Number(e.record.val_maxvio_mean).toFixed(3)}` : ''}\n`,
         );
     });
-    process.stdout.write(JSON.stringify(r, null, 2) + '\n');
+    process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
   });
 }

@@ -51,7 +51,7 @@ const f = (x: unknown, d = 3) => (typeof x === 'number' ? x.toFixed(d) : '-');
 
 /** Renders run events on stderr. */
 export function renderGrpoEvent(e: GrpoRunEvent, label = 'grpo'): void {
-  const w = (s: string) => process.stderr.write(s + '\n');
+  const w = (s: string) => process.stderr.write(`${s}\n`);
   switch (e.type) {
     case 'start':
       for (const x of e.warnings) w(`warning: ${x}`);
@@ -108,6 +108,6 @@ export function register(program: Command): void {
       ...(resume ? { resume } : {}),
       onEvent: (e) => renderGrpoEvent(e),
     });
-    process.stdout.write(JSON.stringify({ output_dir: r.outputDir, ...(r.last ?? {}) }) + '\n');
+    process.stdout.write(`${JSON.stringify({ output_dir: r.outputDir, ...(r.last ?? {}) })}\n`);
   });
 }

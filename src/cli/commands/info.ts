@@ -7,8 +7,8 @@
 import { createBackend, wasmThreadsAvailable } from '../../kernels/index.js';
 import { intOption } from '../options.js';
 import type { Command } from 'commander';
-import { DeepseekV3Config, qkHeadDim } from '../../models/deepseek-v3/config.js';
-import { modelFigures, ModelFigures } from '../../models/deepseek-v3/params.js';
+import { type DeepseekV3Config, qkHeadDim } from '../../models/deepseek-v3/config.js';
+import { modelFigures, type ModelFigures } from '../../models/deepseek-v3/params.js';
 import { presetNames, resolveConfig } from '../../models/deepseek-v3/presets.js';
 
 /** The --json object: exactly these keys, in this order. */

@@ -10,7 +10,7 @@ import { STAGE_RUNNERS } from '../../pipeline/stages.js';
 
 /** Renders pipeline events on stderr. */
 export function renderPipelineEvent(e: PipelineEvent): void {
-  const w = (s: string) => process.stderr.write(s + '\n');
+  const w = (s: string) => process.stderr.write(`${s}\n`);
   if (e.type === 'stage-skip') w(`== ${e.stage}: skipped (${e.reason})`);
   else if (e.type === 'stage-start') w(`== ${e.stage} (${e.kind})${e.resume ? ': resuming an interrupted run' : ''}`);
   else if (e.type === 'stage-done') w(`== ${e.stage}: done in ${e.seconds.toFixed(0)} s`);
@@ -39,10 +39,10 @@ export function register(program: Command): void {
         onEvent: renderPipelineEvent,
       });
       process.stdout.write(
-        JSON.stringify({
+        `${JSON.stringify({
           output_dir: c.output_dir,
           stages: ms.map((m) => ({ name: m.name, status: m.status, seconds: Math.round(m.seconds) })),
-        }) + '\n',
+        })}\n`,
       );
     });
 }

@@ -81,7 +81,7 @@ export async function runWithProgress(
   });
   const log = (s: string) => {
     if (process.stderr.isTTY) bar.updateETA();
-    process.stderr.write((process.stderr.isTTY ? '\r\x1b[K' : '') + s + '\n');
+    process.stderr.write(`${(process.stderr.isTTY ? '\r\x1b[K' : '') + s}\n`);
   };
   let started = false;
   const onEvent: RunRequest['onEvent'] = (e) => {
@@ -138,7 +138,7 @@ export async function runWithProgress(
     const r = await runTraining({ kind, layers, ...(resume ? { resume } : {}), onEvent, stopRequested: () => stop });
     process.off('SIGINT', onSigint);
     if (started) bar.stop();
-    process.stdout.write(JSON.stringify({ output_dir: r.outputDir, ...r.final }) + '\n');
+    process.stdout.write(`${JSON.stringify({ output_dir: r.outputDir, ...r.final })}\n`);
   } catch (err) {
     if (started) bar.stop();
     throw err;

@@ -42,6 +42,6 @@ export function register(program: Command): void {
           );
         out.push(JSON.stringify(tok.encode(v, { allowSpecial: true })));
       });
-      process.stdout.write(out.length ? out.join('\n') + '\n' : '');
+      process.stdout.write(out.length ? `${out.join('\n')}\n` : '');
     });
 }

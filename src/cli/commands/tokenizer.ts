@@ -66,6 +66,6 @@ export function register(program: Command): void {
       });
       process.stderr.write('\n');
       saveTokenizer(opts.out, r.tokenizerJson, r.tokenizerConfig);
-      process.stdout.write(JSON.stringify({ out: opts.out, ...r.stats, seconds: (Date.now() - t0) / 1000 }) + '\n');
+      process.stdout.write(`${JSON.stringify({ out: opts.out, ...r.stats, seconds: (Date.now() - t0) / 1000 })}\n`);
     });
 }

@@ -6,14 +6,14 @@
  * module's limits (attention tk > 48000, cumsum inner > 48000, more than 16 dims after coalescing,
  * top-k with k > cols) fall back to the reference loops on the same memory.
  */
-import {
-  type AdamWArgs,
-  type AttentionArgs,
-  type AttentionBackwardArgs,
-  type BinaryOp,
-  type GemmArgs,
-  type ReduceOp,
-  type UnaryOp,
+import type {
+  AdamWArgs,
+  AttentionArgs,
+  AttentionBackwardArgs,
+  BinaryOp,
+  GemmArgs,
+  ReduceOp,
+  UnaryOp,
 } from '../backend.js';
 import { ReferenceBackend } from '../reference.js';
 import {

@@ -126,7 +126,7 @@ export async function checkReference(engine: Engine, dir: string): Promise<Check
         items.push(item(`grad.${key} (none expected)`, maxAbs(g), 0));
       }
     }
-    const P = Number(meta['prefill'] ?? NaN);
+    const P = Number(meta.prefill ?? NaN);
     const dref = ref.get('decode_logits');
     if (dref && Number.isInteger(P)) {
       const dec = engine.noGrad(() => decodeLogits(engine, model, tokData, B, S, P));

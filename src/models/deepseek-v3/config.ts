@@ -12,7 +12,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from '../../io/atomic-write.js';
-import { CONFIG_FIELDS, expectation, FieldSpec, IGNORED_KEYS, matchesKind, YARN_FIELDS } from './config-fields.js';
+import { CONFIG_FIELDS, expectation, type FieldSpec, IGNORED_KEYS, matchesKind, YARN_FIELDS } from './config-fields.js';
 
 /** YaRN RoPE scaling parameters (HF `rope_scaling` with type "yarn"). */
 export interface YarnRopeScaling {
@@ -119,28 +119,25 @@ function readRopeScaling(
   issues: string[],
   unknown: string[],
 ): { scaling: YarnRopeScaling | null; theta?: unknown } {
-  let rs = raw['rope_scaling'];
+  let rs = raw.rope_scaling;
   let key = 'rope_scaling';
   let theta: unknown;
-  const params = raw['rope_parameters'];
+  const params = raw.rope_parameters;
   if (rs === undefined && isObject(params)) {
     key = 'rope_parameters';
     rs = params;
-    theta = params['rope_theta'];
-    if (params['rope_type'] === 'default' || params['type'] === 'default') return { scaling: null, theta };
+    theta = params.rope_theta;
+    if (params.rope_type === 'default' || params.type === 'default') return { scaling: null, theta };
   }
   if (rs === undefined || rs === null) return { scaling: null, theta };
   if (!isObject(rs)) {
     issues.push(`"${key}" is ${show(rs)}; expected null or an object with type "yarn"`);
     return { scaling: null };
   }
-  const type = rs['type'] ?? rs['rope_type'];
-  if (
-    type !== 'yarn' ||
-    (rs['type'] !== undefined && rs['rope_type'] !== undefined && rs['type'] !== rs['rope_type'])
-  ) {
+  const type = rs.type ?? rs.rope_type;
+  if (type !== 'yarn' || (rs.type !== undefined && rs.rope_type !== undefined && rs.type !== rs.rope_type)) {
     issues.push(
-      `"${key}.type" is ${show(rs['type'] ?? rs['rope_type'])}; expected "yarn" (the only RoPE scaling DeepSeek-V3 uses) or rope_scaling null`,
+      `"${key}.type" is ${show(rs.type ?? rs.rope_type)}; expected "yarn" (the only RoPE scaling DeepSeek-V3 uses) or rope_scaling null`,
     );
     return { scaling: null };
   }
@@ -148,12 +145,12 @@ function readRopeScaling(
   for (const k of Object.keys(rs)) if (!known.has(k)) unknown.push(`${key}.${k}`);
   const fields = readFields(rs, YARN_FIELDS, `${key}.`, issues);
   if (
-    typeof fields['beta_fast'] === 'number' &&
-    typeof fields['beta_slow'] === 'number' &&
-    fields['beta_fast'] < fields['beta_slow']
+    typeof fields.beta_fast === 'number' &&
+    typeof fields.beta_slow === 'number' &&
+    fields.beta_fast < fields.beta_slow
   ) {
     issues.push(
-      `"${key}.beta_fast" is ${fields['beta_fast']} but beta_slow is ${fields['beta_slow']}; expected beta_fast >= beta_slow`,
+      `"${key}.beta_fast" is ${fields.beta_fast} but beta_slow is ${fields.beta_slow}; expected beta_fast >= beta_slow`,
     );
   }
   return { scaling: { type: 'yarn', ...fields } as YarnRopeScaling, theta };
@@ -162,9 +159,9 @@ function readRopeScaling(
 function readQuantization(raw: unknown, issues: string[]): Fp8QuantizationConfig | undefined {
   if (raw === undefined || raw === null) return undefined;
   const q = isObject(raw) ? raw : {};
-  const block = q['weight_block_size'];
+  const block = q.weight_block_size;
   const blockOk = Array.isArray(block) && block.length === 2 && block.every((b) => matchesKind('posInt', b));
-  if (q['quant_method'] !== 'fp8' || (q['fmt'] ?? 'e4m3') !== 'e4m3' || !blockOk) {
+  if (q.quant_method !== 'fp8' || (q.fmt ?? 'e4m3') !== 'e4m3' || !blockOk) {
     issues.push(
       `"quantization_config" is ${show(raw)}; expected {"quant_method": "fp8", "fmt": "e4m3", "weight_block_size": [rows, cols]}`,
     );
@@ -173,7 +170,7 @@ function readQuantization(raw: unknown, issues: string[]): Fp8QuantizationConfig
   return {
     quant_method: 'fp8',
     fmt: 'e4m3',
-    activation_scheme: String(q['activation_scheme'] ?? 'dynamic'),
+    activation_scheme: String(q.activation_scheme ?? 'dynamic'),
     weight_block_size: [block[0], block[1]],
   };
 }
@@ -214,13 +211,13 @@ export function parseDeepseekV3Config(raw: unknown, source = 'config.json'): Par
   const unknown = Object.keys(raw).filter((k) => !IGNORED_KEYS.has(k) && !CONFIG_FIELDS.some((f) => f.key === k));
   const fields = readFields(raw, CONFIG_FIELDS, '', issues);
   const { scaling, theta } = readRopeScaling(raw, issues, unknown);
-  if (raw['rope_theta'] === undefined && theta !== undefined) {
-    if (matchesKind('posNumber', theta)) fields['rope_theta'] = theta;
+  if (raw.rope_theta === undefined && theta !== undefined) {
+    if (matchesKind('posNumber', theta)) fields.rope_theta = theta;
     else issues.push(`"rope_parameters.rope_theta" is ${show(theta)}; expected a positive finite number`);
   }
-  const quantization = readQuantization(raw['quantization_config'], issues);
+  const quantization = readQuantization(raw.quantization_config, issues);
   if (issues.length === 0) {
-    fields['num_key_value_heads'] ??= fields['num_attention_heads'];
+    fields.num_key_value_heads ??= fields.num_attention_heads;
     const config = {
       ...fields,
       rope_scaling: scaling,

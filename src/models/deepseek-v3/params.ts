@@ -15,7 +15,7 @@
  * embedding table and the routed experts a token does not use (num_experts_per_tok of
  * n_routed_experts). MTP parameters are reported separately, without the shared embedding and head.
  */
-import { DeepseekV3Config, isMoeLayer, qkHeadDim } from './config.js';
+import { type DeepseekV3Config, isMoeLayer, qkHeadDim } from './config.js';
 
 /** What a tensor is, for accounting. */
 export type TensorRole =

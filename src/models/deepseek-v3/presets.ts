@@ -10,7 +10,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DeepseekV3Config, ParsedConfig, parseDeepseekV3Config, readDeepseekV3Config } from './config.js';
+import { type DeepseekV3Config, type ParsedConfig, parseDeepseekV3Config, readDeepseekV3Config } from './config.js';
 
 const DEEPSEEK_V3 = {
   architectures: ['DeepseekV3ForCausalLM'],
@@ -175,7 +175,7 @@ export function presetNames(): string[] {
 
 /** The raw config.json object of a preset (a fresh copy), or undefined for an unknown name. */
 export function presetConfigJson(name: string): Record<string, unknown> | undefined {
-  const p = Object.prototype.hasOwnProperty.call(PRESETS, name) ? PRESETS[name] : undefined;
+  const p = Object.hasOwn(PRESETS, name) ? PRESETS[name] : undefined;
   return p === undefined ? undefined : (structuredClone(p) as Record<string, unknown>);
 }
 

@@ -25,7 +25,7 @@ export function ropeInvFreq(config: DeepseekV3Config): Float64Array {
     base = config.rope_theta,
     half = dim >> 1;
   const freqs = new Float64Array(half);
-  for (let i = 0; i < half; i++) freqs[i] = 1 / Math.pow(base, (2 * i) / dim);
+  for (let i = 0; i < half; i++) freqs[i] = 1 / base ** ((2 * i) / dim);
   const ys = config.rope_scaling;
   if (ys === null) return freqs;
   // Pair dims whose wavelength fits beta rotations into the original context keep freq; long ones

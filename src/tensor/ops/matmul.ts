@@ -58,7 +58,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
 function batchStrides(t: Tensor, batchShape: readonly number[]): number[] {
   const nb = t.rank - 2,
     off = batchShape.length - nb;
-  return batchShape.map((d, i) => (i < off || t.shape[i - off] === 1 ? 0 : t.strides[i - off]!));
+  return batchShape.map((_d, i) => (i < off || t.shape[i - off] === 1 ? 0 : t.strides[i - off]!));
 }
 
 function gemmBatched(
