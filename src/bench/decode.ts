@@ -1,14 +1,18 @@
 /**
- * `bench decode`: greedy DeepSeek-V3 decoding throughput on the absorbed MLA latent cache
- * (shared/bench/bench-small.json by default): a batch of equal-length random prompts is prefilled,
- * then `tokens` new tokens per sequence are generated one step at a time (argmax of the last
- * logits). tokens/s counts generated tokens over the decode phase only (prefill reported apart).
- * Weights are seeded random.
+ * `bench decode`: greedy DeepSeek-V3 decoding throughput on the generation engine (the Scheduler
+ * over the DeepseekV3LM adapter and its absorbed MLA latent cache; shared/bench/bench-small.json by
+ * default): a batch of equal-length random prompts is prefilled in one step, then `tokens` new
+ * tokens per sequence are generated one step at a time. tokens/s counts generated tokens over the
+ * decode phase only (prefill reported apart). Weights are seeded random. `greedyDecode` is the same
+ * timed run over any CausalLM (export --verify uses it for its side of the llama.cpp comparison).
  */
+import type { CausalLM } from '../inference/causal-lm.js';
+import { DeepseekV3LM } from '../inference/deepseek-adapter.js';
+import { Scheduler } from '../inference/scheduler.js';
 import type { DeepseekV3Config } from '../models/deepseek-v3/config.js';
 import { disposeParams, initParams } from '../models/deepseek-v3/checkpoint.js';
 import { DeepseekV3 } from '../models/deepseek-v3/model.js';
-import { argmax, Rng, type Engine, type Tensor } from '../tensor/index.js';
+import { Rng, type Engine } from '../tensor/index.js';
 
 export interface DecodeBenchOptions {
   readonly batch?: number;
@@ -26,12 +30,46 @@ export interface DecodeBenchResult {
   readonly prefill_ms: number;
 }
 
+/** A timed greedy run: ids per prompt, the prefill step's time and the decode steps' time. */
+export interface GreedyRun {
+  ids: number[][];
+  prefillMs: number;
+  decodeMs: number;
+}
+
+/**
+ * Greedy continuations of `n` tokens of equal-length `prompts`, all in one batch on the Scheduler
+ * (the prompts are prefilled in one step, which yields every first token; n - 1 decode steps follow).
+ */
+export async function greedyDecode(
+  lm: CausalLM,
+  prompts: readonly (readonly number[])[],
+  n: number,
+): Promise<GreedyRun> {
+  const P = Math.max(...prompts.map((p) => p.length));
+  const scheduler = new Scheduler(lm, { maxBatch: prompts.length, prefillChunk: P, speculative: false });
+  const t0 = performance.now();
+  let firsts = 0,
+    t1 = t0;
+  const ids = await Promise.all(
+    prompts.map(async (p) => {
+      const out: number[] = [];
+      for await (const { token } of scheduler.submit(p, { temperature: 0, maxNewTokens: n })) {
+        out.push(token);
+        if (out.length === 1 && ++firsts === prompts.length) t1 = performance.now();
+      }
+      return out;
+    }),
+  );
+  return { ids, prefillMs: t1 - t0, decodeMs: performance.now() - t1 };
+}
+
 /** Prefills `prompt` tokens then decodes `tokens` greedily for `batch` sequences. */
-export function benchDecode(
+export async function benchDecode(
   engine: Engine,
   config: DeepseekV3Config,
   opts: DecodeBenchOptions = {},
-): DecodeBenchResult {
+): Promise<DecodeBenchResult> {
   const B = opts.batch ?? 16,
     P = opts.prompt ?? 32,
     N = opts.tokens ?? 128;
@@ -42,26 +80,13 @@ export function benchDecode(
   const rng = new Rng(opts.seed ?? 1);
   const params = initParams(engine, config, rng);
   const model = new DeepseekV3(engine, config, params);
-  const cache = model.createCache(B, P + N);
-  const prompt = Array.from({ length: B * P }, () => rng.int(config.vocab_size));
-  let prefillMs = 0,
-    decodeMs = 0;
+  const lm = new DeepseekV3LM(model, { maxSlots: B, maxContext: P + N, mtp: false });
+  const prompts = Array.from({ length: B }, () => Array.from({ length: P }, () => rng.int(config.vocab_size)));
+  let run: GreedyRun;
   try {
-    engine.noGrad(() => {
-      const greedy = (logits: Tensor): Int32Array =>
-        engine.read(argmax(DeepseekV3.lastLogits(logits), 1)) as Int32Array; // (B,)
-      const t0 = performance.now();
-      let next = engine.scope(() => greedy(model.step(cache, engine.tensor(prompt, [B, P], 'i32')).logits));
-      const t1 = performance.now();
-      for (let i = 1; i < N; i++) {
-        const ids = next;
-        next = engine.scope(() => greedy(model.step(cache, engine.tensor(ids, [B, 1], 'i32')).logits));
-      }
-      prefillMs = t1 - t0;
-      decodeMs = performance.now() - t1;
-    });
+    run = await greedyDecode(lm, prompts, N);
   } finally {
-    cache.dispose();
+    lm.dispose();
     model.dispose();
     disposeParams(params);
   }
@@ -69,10 +94,10 @@ export function benchDecode(
   const steps = Math.max(N - 1, 1);
   return {
     batch: B,
-    tokens_per_s: (B * steps) / (decodeMs / 1000),
+    tokens_per_s: (B * steps) / (run.decodeMs / 1000),
     prompt: P,
     new_tokens: N,
-    ms_per_step: decodeMs / steps,
-    prefill_ms: prefillMs,
+    ms_per_step: run.decodeMs / steps,
+    prefill_ms: run.prefillMs,
   };
 }

@@ -2,8 +2,8 @@
  * Evaluation of a policy on held-out problems by sampling (R1 paper 3): k samples per problem,
  * scored by the task's exact verifier; per task pass@1 (mean over the k samples), pass@k and cons@k
  * (majority vote), plus the strict-format rate, mean response length and reflection-phrase rate.
- * The sampler is any function with the rollout contract of src/rl/rollout.ts, so the same code
- * evaluates a DeepSeek-V3 checkpoint directly or any model behind a CausalLM.
+ * The sampler is any function with the rollout contract of src/rl/rollout.ts (the Scheduler over a
+ * CausalLM adapter), so the same code evaluates a DeepSeek-V3 checkpoint or a dense student.
  */
 import { formatReward } from '../rewards/format.js';
 import type { PromptTemplate } from '../rl/prompts.js';
@@ -22,7 +22,7 @@ export type GroupSampler = (
   n: number,
   s: SampleSettings,
   rng: Rng,
-) => GroupRollout[];
+) => Promise<GroupRollout[]>;
 
 export interface EvalOptions {
   k: number;
@@ -65,7 +65,11 @@ export interface TaskReport {
 }
 
 /** Samples and scores every problem (k samples each). */
-export function sampleAndScore(sampler: GroupSampler, problems: readonly Problem[], o: EvalOptions): ProblemResult[] {
+export async function sampleAndScore(
+  sampler: GroupSampler,
+  problems: readonly Problem[],
+  o: EvalOptions,
+): Promise<ProblemResult[]> {
   const tok = o.tokenizer,
     per = o.promptsPerBatch ?? 4,
     out: ProblemResult[] = [];
@@ -78,7 +82,7 @@ export function sampleAndScore(sampler: GroupSampler, problems: readonly Problem
   };
   for (let i = 0; i < problems.length; i += per) {
     const batch = problems.slice(i, i + per);
-    const groups = sampler(
+    const groups = await sampler(
       batch.map((p) => tok.encode(o.template.render(p), { allowSpecial: true })),
       o.k,
       settings,

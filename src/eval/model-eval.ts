@@ -85,17 +85,17 @@ export function evalRows(
 }
 
 /** Evaluates a sampler on problems (grouped by task in the order given). */
-export function evaluateSampler(
+export async function evaluateSampler(
   sampler: GroupSampler,
   problems: readonly Problem[],
   s: ModelEvalSettings,
   tokenizer: Pick<Tokenizer, 'encode' | 'decode' | 'eosId'>,
   onProgress?: (phase: string, done: number, total: number) => void,
-): { rows: EvalRow[]; results: ProblemResult[]; greedy: ProblemResult[] } {
+): Promise<{ rows: EvalRow[]; results: ProblemResult[]; greedy: ProblemResult[] }> {
   const template = TEMPLATES[s.template],
     per = s.promptsPerBatch ?? 4;
   if (!Number.isInteger(per) || per < 1) throw new Error(`promptsPerBatch must be a positive integer, got ${per}`);
-  const results = sampleAndScore(sampler, problems, {
+  const results = await sampleAndScore(sampler, problems, {
     k: s.k,
     temperature: s.temperature,
     topP: s.topP,
@@ -109,7 +109,7 @@ export function evaluateSampler(
   const greedy =
     s.greedy === false
       ? []
-      : sampleAndScore(sampler, problems, {
+      : await sampleAndScore(sampler, problems, {
           k: 1,
           temperature: 0,
           topP: 1,
@@ -171,11 +171,11 @@ export async function evaluateModel(o: ModelEvalOptions): Promise<ModelEval> {
         ...(o.promptsPerBatch ? { promptsPerBatch: o.promptsPerBatch } : {}),
       };
       const tokenizer = loadTokenizer(evalTokenizerDir(m.dir, o.datasetDir, o.tokenizer));
-      const r = evaluateSampler(m.sampler, problems, settings, tokenizer, o.onProgress);
+      const r = await evaluateSampler(m.sampler, problems, settings, tokenizer, o.onProgress);
       const general = o.general ? generalProblems(o.general, settings.seed) : [];
       if (general.length === 0)
         return { model: m.dir, modelType: m.modelType, parameters: m.parameters, settings, ...r };
-      const g = evaluateSampler(m.sampler, general, settings, tokenizer, (phase, done, total) =>
+      const g = await evaluateSampler(m.sampler, general, settings, tokenizer, (phase, done, total) =>
         o.onProgress?.(`general ${phase}`, done, total),
       );
       return {

@@ -3,15 +3,20 @@
  * both: next-token log-probabilities on a prompt (max |difference|), a greedy continuation
  * (identical or the first differing step), and greedy decode tokens/s at several batch sizes on
  * the same weights (prefill of `prompt` random tokens, then `tokens` decode steps per sequence;
- * only the decode phase is timed; our model runs the absorbed MLA latent cache).
+ * only the decode phase is timed; our side runs on the generation engine: the Scheduler over the
+ * model's CausalLM adapter).
  */
+import { greedyDecode } from '../bench/decode.js';
+import type { CausalLM } from '../inference/causal-lm.js';
+import { DeepseekV3LM } from '../inference/deepseek-adapter.js';
+import { DenseLM } from '../inference/dense-adapter.js';
 import { createBackend } from '../kernels/index.js';
 import { disposeParams, paramsFromContents } from '../models/deepseek-v3/checkpoint.js';
 import { DeepseekV3 } from '../models/deepseek-v3/model.js';
 import { DenseModel } from '../models/qwen2/model.js';
 import { denseTensors } from '../models/qwen2/params.js';
 import { tensorToFloat32 } from '../io/safetensors.js';
-import { argmax, Engine, type Tensor } from '../tensor/index.js';
+import { Engine, type Tensor } from '../tensor/index.js';
 import type { AnyCheckpoint } from './checkpoint.js';
 import { llamaDecodeTokensPerSecond, llamaGreedy, llamaLogProbs, loadLlamaCpp } from './llama-cpp.js';
 
@@ -50,16 +55,16 @@ function logSoftmaxMaxDiff(ours: Float32Array, theirs: Float32Array): number {
   return d;
 }
 
-/** What the comparison needs from a model: full-pass logits and cached greedy steps. */
-interface DecodeModel {
+/** What the comparison needs from a model: full-pass logits and the generation engine's adapter. */
+interface VerifyModel {
   forward(tokens: Tensor): Tensor;
-  createCache(batch: number, maxLen: number): { dispose(): void };
-  step(cache: { dispose(): void }, tokens: Tensor): Tensor;
+  /** The model behind the CausalLM seam, with `slots` sequences of up to `maxContext` tokens. */
+  lm(slots: number, maxContext: number): CausalLM & { dispose(): void };
   dispose(): void;
 }
 
-/** Builds our model of a checkpoint behind the DecodeModel seam. */
-function buildModel(engine: Engine, ck: AnyCheckpoint): DecodeModel {
+/** Builds our model of a checkpoint behind the VerifyModel seam. */
+function buildModel(engine: Engine, ck: AnyCheckpoint): VerifyModel {
   if (ck.kind === 'dense') {
     const params = new Map(
       denseTensors(ck.config).map((s) => [s.name, engine.parameter(tensorToFloat32(ck.tensors.get(s.name)!), s.shape)]),
@@ -67,8 +72,7 @@ function buildModel(engine: Engine, ck: AnyCheckpoint): DecodeModel {
     const m = new DenseModel(engine, ck.config, params);
     return {
       forward: (t) => m.forward(t),
-      createCache: (b, len) => m.createCache(b, len),
-      step: (cache, t) => m.step(cache as ReturnType<DenseModel['createCache']>, t),
+      lm: (maxSlots, maxContext) => new DenseLM(m, { maxSlots, maxContext }),
       dispose: () => {
         m.dispose();
         disposeParams(params);
@@ -79,8 +83,7 @@ function buildModel(engine: Engine, ck: AnyCheckpoint): DecodeModel {
   const m = new DeepseekV3(engine, ck.config, params);
   return {
     forward: (t) => m.forward(t).logits,
-    createCache: (b, len) => m.createCache(b, len),
-    step: (cache, t) => m.step(cache as ReturnType<DeepseekV3['createCache']>, t).logits,
+    lm: (maxSlots, maxContext) => new DeepseekV3LM(m, { maxSlots, maxContext, mtp: false }),
     dispose: () => {
       m.dispose();
       disposeParams(params);
@@ -88,36 +91,19 @@ function buildModel(engine: Engine, ck: AnyCheckpoint): DecodeModel {
   };
 }
 
-/** Our greedy decoding of `B` prompts: returns the generated ids per row and decode tokens/s. */
-function oursDecode(
-  engine: Engine,
-  model: DecodeModel,
+/** Our greedy decoding of equal-length prompts on the engine: ids per row and decode tokens/s. */
+async function oursDecode(
+  model: VerifyModel,
   prompts: number[][],
   n: number,
-): { ids: number[][]; tokensPerS: number } {
-  const B = prompts.length,
-    P = prompts[0]!.length;
-  const cache = model.createCache(B, P + n);
-  const ids: number[][] = prompts.map(() => []);
-  let decodeMs = 0;
+): Promise<{ ids: number[][]; tokensPerS: number }> {
+  const lm = model.lm(prompts.length, prompts[0]!.length + n);
   try {
-    engine.noGrad(() => {
-      const greedy = (logits: Tensor): Int32Array =>
-        engine.read(argmax(DeepseekV3.lastLogits(logits), 1)) as Int32Array;
-      let next = engine.scope(() => greedy(model.step(cache, engine.tensor(prompts.flat(), [B, P], 'i32'))));
-      next.forEach((t, b) => ids[b]!.push(t));
-      const t0 = performance.now();
-      for (let i = 1; i < n; i++) {
-        const step = next;
-        next = engine.scope(() => greedy(model.step(cache, engine.tensor(step, [B, 1], 'i32'))));
-        next.forEach((t, b) => ids[b]!.push(t));
-      }
-      decodeMs = performance.now() - t0;
-    });
+    const run = await greedyDecode(lm, prompts, n);
+    return { ids: run.ids, tokensPerS: (prompts.length * (n - 1)) / (run.decodeMs / 1000) };
   } finally {
-    cache.dispose();
+    lm.dispose();
   }
-  return { ids, tokensPerS: (B * (n - 1)) / (decodeMs / 1000) };
 }
 
 /** Runs the comparison and the benchmark for checkpoint `ck` exported to `ggufPath`. */
@@ -154,13 +140,13 @@ export async function verifyWithLlamaCpp(
         maxDiff,
         logSoftmaxMaxDiff(ours.subarray(s * c.vocab_size, (s + 1) * c.vocab_size), theirs[s]!),
       );
-    const oursGreedy = oursDecode(engine, model, [prompt], N).ids[0]!;
+    const oursGreedy = (await oursDecode(model, [prompt], N)).ids[0]!;
     const llamaIds = await llamaGreedy(llama, prompt, N);
     const mismatch = oursGreedy.findIndex((t, i) => t !== llamaIds[i]);
     const bench: VerifyResult['bench'] = [];
     for (const B of batches) {
       const prompts = Array.from({ length: B }, (_, b) => randomTokens(P, c.vocab_size, 100 + b));
-      const o = oursDecode(engine, model, prompts, N);
+      const o = await oursDecode(model, prompts, N);
       const l = await llamaDecodeTokensPerSecond({ ...llama, sequences: llama.sequences.slice(0, B) }, prompts, N);
       bench.push({ batch: B, oursTokensPerS: o.tokensPerS, llamaTokensPerS: l.tokensPerS });
     }

@@ -43,6 +43,11 @@ export interface CausalLM {
    * position. Valid right after a forward (and possibly a truncate) that covered that position.
    */
   draft?(slots: readonly number[], next: readonly number[]): Float32Array[];
+  /**
+   * Takes a free slot holding a copy of `slot`'s cache (and drafting state), so n sequences that
+   * share a prompt prefill it once (the Scheduler's `submitGroup`); throws when no slot is free.
+   */
+  fork?(slot: number): number;
 }
 
 /**

@@ -83,6 +83,36 @@ export class DeepseekV3LM implements CausalLM {
     this.slots[slot] = undefined;
   }
 
+  /** A new slot with `slot`'s latent rows, MTP rows and last hidden state (what drafting reads). */
+  fork(slot: number): number {
+    const s = this.slot(slot),
+      e = this.model.engine;
+    const i = this.allocSlot(),
+      child = this.slots[i]!;
+    this.cache.copySlot(slot, i);
+    if (s.mtpCache && child.mtpCache) {
+      const n = s.mtpCache.lengths[0]!,
+        W = this.width;
+      if (n > 0)
+        s.mtpCache.layers.forEach((from, l) =>
+          e.backend.copy(from.ptr, [W, 1], child.mtpCache!.layers[l]!.ptr, [W, 1], [n, W]),
+        ); // (n, W)
+      child.mtpCache.lengths[0] = n;
+    }
+    if (s.hidden) {
+      const h = s.hidden,
+        Tn = h.shape[1]!;
+      e.scope(() => {
+        const last = slice(h, 1, Tn - 1, Tn), // (1, 1, D)
+          copy = e.keep(e.empty(last.shape));
+        e.backend.copy(last.ptr, last.strides, copy.ptr, copy.strides, last.shape);
+        child.hidden = copy;
+      });
+      child.hiddenStart = s.hiddenStart + Tn - 1;
+    }
+    return i;
+  }
+
   length(slot: number): number {
     this.slot(slot);
     return this.cache.lengths[slot]!;

@@ -45,6 +45,25 @@ export class DenseLM implements CausalLM {
     this.caches[slot] = undefined;
   }
 
+  /** A new slot whose K/V cache is a copy of `slot`'s first `length` rows. */
+  fork(slot: number): number {
+    const from = this.cache(slot),
+      i = this.allocSlot(),
+      to = this.caches[i]!,
+      be = this.model.engine.backend;
+    to.length = from.length;
+    if (from.length > 0)
+      this.model.engine.scope(() => {
+        for (const kind of ['k', 'v'] as const)
+          from[kind].forEach((store, l) => {
+            const src = slice(store, 2, 0, from.length), // (1, Hk, length, hd)
+              dst = slice(to[kind][l]!, 2, 0, from.length);
+            be.copy(src.ptr, src.strides, dst.ptr, dst.strides, src.shape);
+          });
+      });
+    return i;
+  }
+
   length(slot: number): number {
     return this.cache(slot).length;
   }

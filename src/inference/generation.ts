@@ -27,6 +27,8 @@ export interface Generation extends AsyncIterable<TokenOut> {
   readonly completionTokens: number;
   /** Set when the stream has ended. */
   readonly finishReason: FinishReason | undefined;
+  /** The stop token that ended it, when finishReason is `stop` (stop tokens are not streamed). */
+  readonly stopToken: number | undefined;
   /** Ends the generation now and frees its slot (also what breaking out of the iteration does). */
   cancel(): void;
 }
@@ -42,6 +44,7 @@ export class Sequence implements Generation {
   draft: number | undefined = undefined;
   completionTokens = 0;
   finishReason: FinishReason | undefined = undefined;
+  stopToken: number | undefined = undefined;
   readonly queue: AsyncQueue<TokenOut>;
 
   constructor(

@@ -9,6 +9,11 @@
  * the draft, the second position's logits give one more token in the same step, else the draft is
  * dropped from the cache. Each request draws from its own Rng in the same order either way, so the
  * output (greedy or seeded) is identical with and without speculation; only the step count drops.
+ *
+ * Groups (GRPO's n completions of one prompt, eval's k samples): `submitGroup` prefills the prompt
+ * once in one slot and, when its last chunk is in, forks that slot into one per generation
+ * (CausalLM.fork), each of which samples its first token from the same prompt logits with its own
+ * Rng. This is nanochat's engine ("prefill once, clone the KV cache") on the serving scheduler.
  */
 import type { CausalLM, ForwardRow } from './causal-lm.js';
 import { Sequence, type Generation } from './generation.js';
@@ -78,22 +83,52 @@ export class Scheduler {
    * @example for await (const { token } of scheduler.submit(ids, { temperature: 0 })) out.push(token);
    */
   submit(prompt: readonly number[], params: Partial<SamplingParams> = {}): Generation {
-    const p: SamplingParams = { ...R1_SAMPLING, ...params };
-    checkSamplingParams(p);
-    const { vocabSize, maxContext } = this.model;
-    if (prompt.length === 0) throw new Error('Scheduler.submit: prompt is empty; expected at least one token id');
-    if (prompt.length >= maxContext)
-      throw new Error(
-        `Scheduler.submit: prompt has ${prompt.length} tokens; the context holds ${maxContext}, so it must be shorter`,
-      );
-    prompt.forEach((t, i) => {
-      if (!(Number.isInteger(t) && t >= 0 && t < vocabSize))
-        throw new Error(`Scheduler.submit: prompt[${i}] = ${t} is not a token id in [0, ${vocabSize})`);
-    });
-    const seq = new Sequence([...prompt], p, makeSampler(p), requestRng(p.seed), (s) => this.remove(s));
+    const seq = this.sequence('Scheduler.submit', prompt, params);
     this.waiting.push(seq);
     this.kick();
     return seq;
+  }
+
+  /**
+   * Queues `params.length` generations of one prompt that share its prefill: generation i samples
+   * with `params[i]` (its seed above all). All of them run in one batch, so there must be at most
+   * maxBatch. Models without `fork` prefill each generation on its own (same tokens, more work).
+   */
+  submitGroup(prompt: readonly number[], params: readonly Partial<SamplingParams>[]): Generation[] {
+    if (params.length === 0) throw new Error('Scheduler.submitGroup: no generations asked for (params is empty)');
+    if (params.length > this.maxBatch)
+      throw new Error(
+        `Scheduler.submitGroup: a group of ${params.length} does not fit in one batch of at most ${this.maxBatch}`,
+      );
+    if (params.length === 1 || this.model.fork === undefined) return params.map((p) => this.submit(prompt, p));
+    const children = params.map((p) => this.sequence('Scheduler.submitGroup', prompt, p));
+    this.waiting.push(new GroupPrefill(children));
+    this.kick();
+    return children;
+  }
+
+  /** A checked, not yet queued request. */
+  private sequence(who: string, prompt: readonly number[], params: Partial<SamplingParams>): Sequence {
+    const p: SamplingParams = { ...R1_SAMPLING, ...params };
+    checkSamplingParams(p);
+    const { vocabSize, maxContext } = this.model;
+    if (prompt.length === 0) throw new Error(`${who}: prompt is empty; expected at least one token id`);
+    if (prompt.length >= maxContext)
+      throw new Error(
+        `${who}: prompt has ${prompt.length} tokens; the context holds ${maxContext}, so it must be shorter`,
+      );
+    prompt.forEach((t, i) => {
+      if (!(Number.isInteger(t) && t >= 0 && t < vocabSize))
+        throw new Error(`${who}: prompt[${i}] = ${t} is not a token id in [0, ${vocabSize})`);
+    });
+    return new Sequence([...prompt], p, makeSampler(p), requestRng(p.seed), (s) => this.remove(s));
+  }
+
+  /** Batch rows taken by the running sequences, a group's prefill counting its whole group. */
+  private get occupied(): number {
+    let n = 0;
+    for (const s of this.running) n += s instanceof GroupPrefill ? s.children.length : 1;
+    return n;
   }
 
   private kick(): void {
@@ -116,7 +151,9 @@ export class Scheduler {
   }
 
   private admit(): void {
-    while (this.waiting.length > 0 && this.running.length < this.maxBatch) {
+    while (this.waiting.length > 0) {
+      const head = this.waiting[0]!;
+      if (this.occupied + (head instanceof GroupPrefill ? head.children.length : 1) > this.maxBatch) break;
       const seq = this.waiting.shift()!;
       try {
         seq.slot = this.model.allocSlot();
@@ -156,7 +193,9 @@ export class Scheduler {
       return;
     }
     this.stats.steps++;
-    batch.forEach((seq, i) => this.advance(seq, rows[i]!, out[i]!));
+    batch.forEach((seq, i) =>
+      seq instanceof GroupPrefill ? this.fork(seq, rows[i]!, out[i]!) : this.advance(seq, rows[i]!, out[i]!),
+    );
     for (const s of batch) if (s.done) this.remove(s);
     const drafting = this.running.filter((s) => this.wantsDraft(s));
     if (drafting.length === 0) return;
@@ -177,6 +216,37 @@ export class Scheduler {
       s.draft = argmax(drafts[i]!);
     });
     this.stats.draftsProposed += drafting.length;
+  }
+
+  /**
+   * A group's prefill step: once the prompt is in, its slot goes to the first live generation and
+   * is forked for the others; each then samples its first token from the prompt's last logits.
+   */
+  private fork(group: GroupPrefill, row: ForwardRow, logits: Float32Array[]): void {
+    group.prefilled += row.tokens.length;
+    if (group.prefilled < group.prompt.length) return;
+    this.running.splice(this.running.indexOf(group), 1);
+    const live = group.children.filter((c) => !c.done);
+    try {
+      live.forEach((child, i) => {
+        child.slot = i === 0 ? group.slot : this.model.fork!(group.slot);
+        child.prefilled = child.prompt.length;
+        this.running.push(child);
+      });
+    } catch (err) {
+      for (const child of live) {
+        child.fail(err);
+        this.remove(child);
+      }
+      return;
+    } finally {
+      if (live.length === 0) this.model.freeSlot(group.slot);
+      group.slot = -1;
+    }
+    for (const child of live) {
+      this.advance(child, row, logits);
+      if (child.done) this.remove(child);
+    }
   }
 
   private advance(seq: Sequence, row: ForwardRow, logits: Float32Array[]): void {
@@ -206,6 +276,7 @@ export class Scheduler {
     this.stats.generatedTokens++;
     const p = seq.params;
     if (p.stopTokens.includes(token)) {
+      seq.stopToken = token;
       seq.finish('stop');
       return token;
     }
@@ -234,5 +305,21 @@ export class Scheduler {
       seq.slot = -1;
       this.model.freeSlot(slot);
     }
+  }
+}
+
+/**
+ * The shared prefill of a group (never streamed to a client): it holds the prompt's slot until the
+ * prompt is in, then hands it to its children. A failure before that fails every child.
+ */
+class GroupPrefill extends Sequence {
+  constructor(readonly children: readonly Sequence[]) {
+    const first = children[0]!;
+    super(first.prompt, first.params, first.sampler, first.rng, () => {});
+  }
+
+  override fail(error: unknown): void {
+    super.fail(error);
+    for (const child of this.children) child.fail(error);
   }
 }

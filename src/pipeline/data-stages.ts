@@ -141,7 +141,7 @@ export async function sampleModel(
   try {
     const m = await openModel(engine, ctx.model(modelRef));
     try {
-      return sampleAndFilter({
+      return await sampleAndFilter({
         progressPath: join(ctx.dir, progressFile),
         problems,
         sampler: m.sampler,

@@ -82,7 +82,7 @@ function readProgress(path: string): ProgressLine[] {
 }
 
 /** Runs (or finishes) the loop; returns every kept record and the statistics. */
-export function sampleAndFilter(o: SampleFilterOptions): { records: SftRecord[]; stats: FilterStats } {
+export async function sampleAndFilter(o: SampleFilterOptions): Promise<{ records: SftRecord[]; stats: FilterStats }> {
   if (!(o.keepPerPrompt >= 1)) throw new Error(`keep_per_prompt must be at least 1, got ${o.keepPerPrompt}`);
   mkdirSync(dirname(o.progressPath), { recursive: true });
   const done = readProgress(o.progressPath);
@@ -107,7 +107,7 @@ export function sampleAndFilter(o: SampleFilterOptions): { records: SftRecord[];
   };
   while (start < o.problems.length) {
     const batch = o.problems.slice(start, start + o.promptsPerBatch);
-    const groups = o.sampler(
+    const groups = await o.sampler(
       batch.map((p) => o.tokenizer.encode(o.render(p), { allowSpecial: true })),
       o.n,
       settings,

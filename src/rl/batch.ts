@@ -1,7 +1,8 @@
 /**
  * Packing rollouts into update micro-batches. A sequence is prompt + completion; the model reads
  * inputs = seq[0 .. n-2] and predicts targets = seq[1 .. n-1], so completion token j sits at target
- * position promptLength - 1 + j. Rows are right-padded to the longest in the micro-batch (causal
+ * position promptLength - 1 + j. A micro-batch is [rows, T] with T + 1 its longest sequence: rows
+ * are right-padded to it (causal
  * attention: padding after a row's end never changes its earlier logits) and the loss mask is 1
  * exactly on completion targets (0 on prompt, padding, and masked truncated completions).
  * Stored per-token values (old and reference log-probs) are laid out the same way.
@@ -33,20 +34,11 @@ export interface PackedBatch {
   refLogp?: Float32Array;
 }
 
-/**
- * Packs samples; `pad` fills positions past a row's end. `shape` fixes the batch to [rows, T]
- * (extra rows are all padding with mask 0): the engine's heap reuses freed blocks of exactly the
- * same size only, so a training loop whose shapes changed every step would keep reserving memory.
- */
-export function packBatch(samples: readonly Sample[], pad = 0, shape?: { rows: number; T: number }): PackedBatch {
+/** Packs samples into [samples, longest sequence - 1]; `pad` fills positions past a row's end. */
+export function packBatch(samples: readonly Sample[], pad = 0): PackedBatch {
   if (samples.length === 0) throw new Error('packBatch: no samples');
-  const need = Math.max(...samples.map((s) => s.prompt.length + s.completion.length)) - 1;
-  if (shape && (need > shape.T || samples.length > shape.rows))
-    throw new Error(
-      `packBatch: ${samples.length} samples of up to ${need + 1} tokens do not fit the fixed shape [${shape.rows}, ${shape.T + 1}]`,
-    );
-  const B = shape?.rows ?? samples.length,
-    T = shape?.T ?? need;
+  const B = samples.length,
+    T = Math.max(...samples.map((s) => s.prompt.length + s.completion.length)) - 1;
   for (const s of samples)
     if (s.prompt.length === 0 || s.completion.length === 0)
       throw new Error(`packBatch: a sample has an empty ${s.prompt.length === 0 ? 'prompt' : 'completion'}`);
@@ -77,7 +69,7 @@ export function packBatch(samples: readonly Sample[], pad = 0, shape?: { rows: n
     inputs,
     targets,
     mask,
-    advantages: Float32Array.from({ length: B }, (_, b) => samples[b]?.advantage ?? 0),
+    advantages: Float32Array.from(samples, (s) => s.advantage),
     ...(oldLogp ? { oldLogp } : {}),
     ...(refLogp ? { refLogp } : {}),
   };

@@ -1,6 +1,7 @@
 /**
  * The policy GRPO trains and the frozen reference it is held to, over a DeepSeek-V3 parameter map:
- * full-sequence logits with gradient (the update), group sampling without (the rollout), a frozen
+ * full-sequence logits with gradient (the update), group sampling on the generation engine without
+ * (the rollout: src/rl/rollout.ts over the model's CausalLM adapter), a frozen
  * copy of the parameters for pi_ref, and TRL's reference refresh (`sync_ref_model`: every
  * `ref_model_sync_steps`, ref <- alpha * policy + (1 - alpha) * ref, alpha = ref_model_mixup_alpha).
  */
@@ -8,6 +9,7 @@ import type { DeepseekV3Config } from '../models/deepseek-v3/config.js';
 import { DeepseekV3 } from '../models/deepseek-v3/model.js';
 import type { Engine, Rng, Tensor } from '../tensor/index.js';
 import { BinaryOp } from '../kernels/backend.js';
+import { DeepseekV3LM } from '../inference/deepseek-adapter.js';
 import { sampleGroups, type GroupRollout, type SampleSettings } from './rollout.js';
 
 /** What the GRPO trainer needs from a model. */
@@ -19,7 +21,12 @@ export interface Policy {
   /** Logits (B, T, V) of int32 tokens (B, T), recording the graph when grad mode is on. */
   logits(tokens: Tensor): Tensor;
   /** n sampled completions of each prompt, one group per prompt (no gradient). */
-  sampleGroups(prompts: readonly (readonly number[])[], n: number, s: SampleSettings, rng: Rng): GroupRollout[];
+  sampleGroups(
+    prompts: readonly (readonly number[])[],
+    n: number,
+    s: SampleSettings,
+    rng: Rng,
+  ): Promise<GroupRollout[]>;
   dispose(): void;
 }
 
@@ -36,7 +43,15 @@ export function deepseekPolicy(
     vocabSize: config.vocab_size,
     maxContext: maxLen,
     logits: (tokens) => model.forward(tokens).logits,
-    sampleGroups: (prompts, n, s, rng) => sampleGroups(model, prompts, n, s, rng),
+    sampleGroups: async (prompts, n, s, rng) => {
+      // One slot per completion, so every group of the batch decodes together (as one GRPO step's rollout).
+      const lm = new DeepseekV3LM(model, { maxSlots: Math.max(n, prompts.length * n), mtp: false });
+      try {
+        return await sampleGroups(lm, prompts, n, s, rng);
+      } finally {
+        lm.dispose();
+      }
+    },
     dispose: () => model.dispose(),
   };
 }

@@ -21,7 +21,6 @@ export function storedLogProbs(
     const packed = packBatch(
       chunk.map((s) => ({ prompt: s.prompt, completion: s.completion, advantage: 0, inLoss: true })),
       pad,
-      { rows: batchSize, T: policy.maxContext - 1 },
     );
     const values = e.noGrad(() =>
       e.scope(() => {

@@ -1,11 +1,13 @@
 /**
  * The GRPO loop (DeepSeekMath 4.1; R1 paper 2.2): per step, a batch of prompts from the task mix;
- * num_generations completions of each from the current policy; rule-based rewards; group-relative
+ * num_generations completions of each from the current policy (on the generation engine, each
+ * prompt prefilled once and forked, src/rl/rollout.ts); rule-based rewards; group-relative
  * advantages; then num_iterations AdamW updates of the clipped-surrogate + beta * KL objective over
- * the batch (micro-batched, gradients accumulated), with pi_old and pi_ref log-probs stored before
- * the first update. Optional reference refresh (TRL sync_ref_model). Metrics each logging step
+ * the batch (micro-batches as long as their longest sequence, gradients accumulated), with pi_old
+ * and pi_ref log-probs stored before the first update. Optional reference refresh (TRL sync_ref_model). Metrics each logging step
  * (rewards per function, accuracy, lengths, zero-spread groups, KL, clip fractions, entropy,
- * reflection-phrase rate, rollout and update tokens/s) go to JSONL and to `onEvent`; sample
+ * reflection-phrase rate, rollout and update tokens/s, seconds per phase: rollout_sec, old_logp_sec,
+ * ref_logp_sec, update_sec) go to JSONL and to `onEvent`; sample
  * completions to completions.jsonl; checkpoints through the caller's `save`.
  */
 import type { AdamW } from '../nn/adamw.js';
@@ -15,13 +17,14 @@ import { scoreResponses, type WeightedReward } from '../rewards/combine.js';
 import type { RewardInput } from '../rewards/types.js';
 import { CHAT_TASK } from '../tasks/chat.js';
 import type { Problem } from '../tasks/types.js';
-import { detach, type Engine, type Rng } from '../tensor/index.js';
+import { detach, type Engine, type Rng, type Tensor } from '../tensor/index.js';
 import type { TrainerState } from '../train/checkpoint.js';
 import type { MetricsLog, MetricsRecord } from '../train/metrics.js';
 import type { Tokenizer } from '../tokenizer/types.js';
 import { advantageFunction, zeroSpreadShare, type ScaleRewards } from './advantages.js';
 import { aggregator, type LossType } from './aggregate.js';
-import { packBatch, type Sample } from './batch.js';
+import type { BatchTotals } from './aggregate.js';
+import { packBatch, type PackedBatch, type Sample } from './batch.js';
 import type { GrpoConfig } from './config.js';
 import { tokenEntropies, tokenLogProbs } from './logprobs.js';
 import { clipFractions, grpoTokenLoss } from './objective.js';
@@ -62,9 +65,9 @@ export interface CompletionSample {
 export interface GrpoDeps {
   engine: Engine;
   policy: Policy;
-  params: ReadonlyMap<string, import('../tensor/index.js').Tensor>;
+  params: ReadonlyMap<string, Tensor>;
   /** Frozen reference (required when beta > 0). */
-  reference?: { policy: Policy; params: ReadonlyMap<string, import('../tensor/index.js').Tensor> };
+  reference?: { policy: Policy; params: ReadonlyMap<string, Tensor> };
   optimizer: AdamW;
   tokenizer: Pick<Tokenizer, 'encode' | 'decode' | 'eosId'>;
   template: PromptTemplate;
@@ -76,6 +79,41 @@ export interface GrpoDeps {
   completions?: MetricsLog;
   save: (state: TrainerState) => Promise<string>;
   onEvent?: (e: GrpoEvent) => void;
+}
+
+/** One micro-batch's loss and the tensors its statistics read. */
+interface MicroBatchLoss {
+  /** This micro-batch's share of the batch loss (a scalar with gradient). */
+  loss: Tensor;
+  /** (B, T, V) */
+  logits: Tensor;
+  /** log pi of each target, (B, T). */
+  logp: Tensor;
+}
+
+/** What one step's update did: loss, gradient norm, statistics and times. */
+export interface UpdateStats {
+  /** Mean over iterations of the batch loss. */
+  loss: number;
+  /** k3 KL(pi || pi_ref) of each completion token (every iteration). */
+  kl: number[];
+  /** Entropy of each completion token (every iteration). */
+  entropy: number[];
+  /** Clip fractions summed over micro-batches (divide by microBatches). */
+  clipLow: number;
+  clipHigh: number;
+  clipRegion: number;
+  microBatches: number;
+  /** Sequence positions the update's forward passes ran (padding left out). */
+  tokens: number;
+  /** Gradient norm before clipping, of the last iteration. */
+  gradNorm: number;
+  /** False when a loss or gradient was not finite (the step is skipped). */
+  finite: boolean;
+  /** Seconds spent on pi_old and pi_ref log-probs (before the updates) and on the updates. */
+  oldLogpSec: number;
+  refLogpSec: number;
+  sec: number;
 }
 
 const avg = (xs: ArrayLike<number>): number => {
@@ -113,7 +151,7 @@ export class GrpoTrainer {
   }
 
   /** Samples the batch and scores it: samples with advantages, plus what the metrics need. */
-  private rollout() {
+  private async rollout() {
     const { config: c, tokenizer: tok, template, problems, policy, rng } = this.d;
     const G = c.num_generations,
       P = c.generation_batch_size / G;
@@ -139,7 +177,7 @@ export class GrpoTrainer {
         );
       return ids;
     });
-    policy.sampleGroups(prompts, G, settings, rng).forEach((g, k) => {
+    (await policy.sampleGroups(prompts, G, settings, rng)).forEach((g, k) => {
       g.completions.forEach((ids, i) => {
         tokens += ids.length;
         const text = tok.decode(g.finished[i] ? ids.slice(0, -1) : ids);
@@ -167,91 +205,120 @@ export class GrpoTrainer {
     return { samples, inputs, finished, scores, rolloutTokens: tokens, rolloutSec };
   }
 
-  /** num_iterations updates over the batch; returns the update statistics. */
-  private update(samples: Sample[], lr: number) {
-    const { engine: e, policy, optimizer, config: c } = this.d;
+  /**
+   * The GRPO loss of one micro-batch (DeepSeekMath 4.1.1, R1 paper eq. 1-3): the clipped surrogate
+   * of ratio = pi / pi_old times the group-relative advantage, plus beta * KL(pi || pi_ref),
+   * aggregated by loss_type over the whole batch's totals (so micro-batch gradients add up).
+   */
+  private microBatchLoss(p: PackedBatch, totals: BatchTotals): MicroBatchLoss {
+    const { engine: e, policy, config: c } = this.d;
+    const logits = policy.logits(e.tensor(p.inputs, [p.B, p.T], 'i32')); // (B, T, V)
+    const logp = tokenLogProbs(logits, e.tensor(p.targets, [p.B, p.T], 'i32'), c.temperature); // (B, T)
+    // pi_old is pi itself when each batch is used once (num_iterations 1): the ratio is 1, the gradient is not.
+    const oldLogp = p.oldLogp ? e.tensor(p.oldLogp, [p.B, p.T]) : detach(logp);
+    const refLogp = p.refLogp ? e.tensor(p.refLogp, [p.B, p.T]) : undefined;
+    const advantage = e.tensor(p.advantages, [p.B, 1]);
+    const perToken = grpoTokenLoss({
+      logp,
+      oldLogp,
+      ...(refLogp ? { refLogp } : {}),
+      advantages: advantage,
+      epsilon: c.epsilon,
+      epsilonHigh: c.epsilon_high ?? c.epsilon,
+      beta: c.beta,
+    }); // (B, T)
+    const loss = this.aggregate(perToken, e.tensor(p.mask, [p.B, p.T]), totals);
+    return { loss, logits, logp };
+  }
+
+  /** Clip fractions, entropies and KL of one micro-batch (no gradient), added to `st`. */
+  private microBatchStats(p: PackedBatch, m: MicroBatchLoss, st: UpdateStats): void {
+    const c = this.d.config;
+    const logp = this.d.engine.read(m.logp),
+      entropy = tokenEntropies(m.logits, c.temperature);
+    const ratio = p.oldLogp ? logp.map((x, k) => Math.exp(x - p.oldLogp![k]!)) : new Float32Array(logp.length).fill(1);
+    const clip = clipFractions(ratio, p.advantages, p.mask, p.T, c.epsilon, c.epsilon_high ?? c.epsilon);
+    st.clipLow += clip.low;
+    st.clipHigh += clip.high;
+    st.clipRegion += clip.region;
+    st.microBatches++;
+    for (let k = 0; k < logp.length; k++) {
+      if (!p.mask[k]) continue;
+      st.entropy.push(entropy[k]!);
+      if (p.refLogp) {
+        const d = p.refLogp[k]! - logp[k]!; // log(pi_ref / pi)
+        st.kl.push(Math.exp(d) - d - 1);
+      }
+    }
+  }
+
+  /** pi_old (num_iterations > 1) and pi_ref (beta > 0) log-probs, stored on the samples; their seconds. */
+  private storeLogProbs(samples: Sample[]): { oldSec: number; refSec: number } {
+    const { policy, config: c } = this.d;
     const pad = this.d.tokenizer.eosId ?? 0,
       mb = c.per_device_train_batch_size;
+    const t0 = performance.now();
     if (c.num_iterations > 1)
       storedLogProbs(policy, samples, mb, c.temperature, pad).forEach((v, i) => {
         samples[i]!.oldLogp = v;
       });
+    const t1 = performance.now();
     if (c.beta > 0)
       storedLogProbs(this.d.reference!.policy, samples, mb, c.temperature, pad).forEach((v, i) => {
         samples[i]!.refLogp = v;
       });
-    const totals = {
+    return { oldSec: (t1 - t0) / 1000, refSec: (performance.now() - t1) / 1000 };
+  }
+
+  /** num_iterations AdamW updates over the batch, in micro-batches; returns the update statistics. */
+  private update(samples: Sample[], lr: number): UpdateStats {
+    const { engine: e, optimizer, config: c } = this.d;
+    const pad = this.d.tokenizer.eosId ?? 0,
+      mb = c.per_device_train_batch_size;
+    const stored = this.storeLogProbs(samples);
+    const totals: BatchTotals = {
       sequences: samples.length,
       tokens: samples.reduce((s, x) => s + (x.inLoss ? x.completion.length : 0), 0),
       maxCompletionLength: c.max_completion_length,
     };
-    const st = {
+    const st: UpdateStats = {
       loss: 0,
-      kl: [] as number[],
-      entropy: [] as number[],
+      kl: [],
+      entropy: [],
       clipLow: 0,
       clipHigh: 0,
       clipRegion: 0,
-      parts: 0,
+      microBatches: 0,
       tokens: 0,
       gradNorm: 0,
       finite: true,
+      oldLogpSec: stored.oldSec,
+      refLogpSec: stored.refSec,
       sec: 0,
     };
     const t0 = performance.now();
     for (let it = 0; it < c.num_iterations && st.finite; it++) {
       let lossSum = 0;
-      for (let i = 0; i < samples.length; i += mb) {
-        const p = packBatch(samples.slice(i, i + mb), pad, { rows: mb, T: policy.maxContext - 1 });
-        for (const x of samples.slice(i, i + mb)) st.tokens += x.prompt.length + x.completion.length - 1;
+      for (let i = 0; i < samples.length && st.finite; i += mb) {
+        const part = samples.slice(i, i + mb),
+          p = packBatch(part, pad); // [rows, longest sequence - 1]
+        for (const x of part) st.tokens += x.prompt.length + x.completion.length - 1;
         e.scope(() => {
-          const logits = policy.logits(e.tensor(p.inputs, [p.B, p.T], 'i32')); // (B, T, V)
-          const logp = tokenLogProbs(logits, e.tensor(p.targets, [p.B, p.T], 'i32'), c.temperature); // (B, T)
-          const oldLogp = p.oldLogp ? e.tensor(p.oldLogp, [p.B, p.T]) : detach(logp);
-          const refLogp = p.refLogp ? e.tensor(p.refLogp, [p.B, p.T]) : undefined;
-          const per = grpoTokenLoss({
-            logp,
-            oldLogp,
-            ...(refLogp ? { refLogp } : {}),
-            advantages: e.tensor(p.advantages, [p.B, 1]),
-            epsilon: c.epsilon,
-            epsilonHigh: c.epsilon_high ?? c.epsilon,
-            beta: c.beta,
-          });
-          const loss = this.aggregate(per, e.tensor(p.mask, [p.B, p.T]), totals);
-          const value = loss.item();
+          const m = this.microBatchLoss(p, totals);
+          const value = m.loss.item();
           if (!Number.isFinite(value)) {
             st.finite = false;
             return;
           }
           lossSum += value;
-          loss.backward();
-          const lp = e.read(logp),
-            ent = tokenEntropies(logits, c.temperature);
-          const ratio = p.oldLogp
-            ? lp.map((x, k) => Math.exp(x - p.oldLogp![k]!))
-            : new Float32Array(lp.length).fill(1);
-          const cf = clipFractions(ratio, p.advantages, p.mask, p.T, c.epsilon, c.epsilon_high ?? c.epsilon);
-          st.clipLow += cf.low;
-          st.clipHigh += cf.high;
-          st.clipRegion += cf.region;
-          st.parts++;
-          for (let k = 0; k < lp.length; k++) {
-            if (!p.mask[k]) continue;
-            st.entropy.push(ent[k]!);
-            if (p.refLogp) {
-              const dd = p.refLogp[k]! - lp[k]!;
-              st.kl.push(Math.exp(dd) - dd - 1);
-            }
-          }
+          m.loss.backward();
+          this.microBatchStats(p, m, st);
         });
-        if (!st.finite) break;
       }
-      st.loss += lossSum / c.num_iterations;
       if (!st.finite) break;
-      const norm = clipGradNorm(this.d.params.values(), c.max_grad_norm);
-      st.gradNorm = norm;
-      if (!Number.isFinite(norm)) {
+      st.loss += lossSum / c.num_iterations;
+      st.gradNorm = clipGradNorm(this.d.params.values(), c.max_grad_norm);
+      if (!Number.isFinite(st.gradNorm)) {
         st.finite = false;
         break;
       }
@@ -274,7 +341,7 @@ export class GrpoTrainer {
     while (this.state.step < end) {
       const step = this.state.step,
         lr = this.lr(step);
-      const r = this.rollout();
+      const r = await this.rollout();
       const u = this.update(r.samples, lr);
       this.state.step++;
       this.state.tokens_seen += r.rolloutTokens;
@@ -318,8 +385,8 @@ export class GrpoTrainer {
   }
 
   private record(
-    r: ReturnType<GrpoTrainer['rollout']>,
-    u: ReturnType<GrpoTrainer['update']>,
+    r: Awaited<ReturnType<GrpoTrainer['rollout']>>,
+    u: UpdateStats,
     lr: number,
     elapsed: number,
   ): MetricsRecord {
@@ -349,19 +416,23 @@ export class GrpoTrainer {
       lr,
       entropy: avg(u.entropy),
       ...(u.kl.length ? { kl: avg(u.kl) } : {}),
-      clip_ratio_low: u.clipLow / Math.max(1, u.parts),
-      clip_ratio_high: u.clipHigh / Math.max(1, u.parts),
-      clip_ratio: u.clipRegion / Math.max(1, u.parts),
+      clip_ratio_low: u.clipLow / Math.max(1, u.microBatches),
+      clip_ratio_high: u.clipHigh / Math.max(1, u.microBatches),
+      clip_ratio: u.clipRegion / Math.max(1, u.microBatches),
       reflection_rate: avg(r.inputs.map((x) => reflectionCount(x.response))),
       rollout_tokens_per_sec: r.rolloutTokens / r.rolloutSec,
       update_tokens_per_sec: u.tokens / u.sec,
       elapsed_sec: elapsed,
-      step_sec: r.rolloutSec + u.sec,
+      rollout_sec: r.rolloutSec,
+      old_logp_sec: u.oldLogpSec,
+      ref_logp_sec: u.refLogpSec,
+      update_sec: u.sec,
+      step_sec: r.rolloutSec + u.oldLogpSec + u.refLogpSec + u.sec,
       heap_reserved_mb: this.d.engine.heap.reservedBytes / 2 ** 20,
     };
   }
 
-  private logCompletions(r: ReturnType<GrpoTrainer['rollout']>): void {
+  private logCompletions(r: Awaited<ReturnType<GrpoTrainer['rollout']>>): void {
     const n = Math.min(this.d.config.num_completions_to_print, r.inputs.length);
     const samples: CompletionSample[] = [];
     for (let i = 0; i < n; i++) {

@@ -13,6 +13,9 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic-write.js';
+import type { Policy } from '../rl/policy.js';
+import type { Problem } from '../tasks/types.js';
+import type { Tokenizer } from '../tokenizer/types.js';
 import { readMetrics, type MetricsRecord } from './metrics.js';
 import { compareChart } from './plot.js';
 import { runTraining, type RunRequest } from './session.js';
@@ -149,18 +152,23 @@ export async function baseModelReport(
 ): Promise<Record<string, unknown>> {
   const { createBackend } = await import('../kernels/index.js');
   const { Engine } = await import('../tensor/index.js');
-  const { DeepseekV3 } = await import('../models/deepseek-v3/model.js');
+  const { deepseekPolicy } = await import('../rl/policy.js');
   const { loadTokenizer } = await import('../tokenizer/hf-tokenizer.js');
   const { loadTrainCheckpoint } = await import('./checkpoint.js');
   const { readTestProblems } = await import('./data.js');
-  const { greedyAccuracy } = await import('./greedy-eval.js');
   const { metricsCharts } = await import('./plot.js');
   const engine = new Engine(await createBackend(threads ? { threads } : {}));
   try {
     const ck = await loadTrainCheckpoint(engine, runDir);
-    const model = new DeepseekV3(engine, ck.config, ck.params);
+    const policy = deepseekPolicy(engine, ck.config, ck.params);
     const t0 = performance.now();
-    const accuracy = greedyAccuracy(model, loadTokenizer(ck.dir), readTestProblems(datasetDir), perTask, maxNewTokens);
+    const accuracy = await greedyAccuracy(
+      policy,
+      loadTokenizer(ck.dir),
+      readTestProblems(datasetDir),
+      perTask,
+      maxNewTokens,
+    );
     const dir = join(resultsDir, 'base-model');
     mkdirSync(dir, { recursive: true });
     const records = readMetrics(join(runDir, 'metrics.jsonl'), true);
@@ -178,9 +186,59 @@ export async function baseModelReport(
       eval_seconds: (performance.now() - t0) / 1000,
     };
     await writeFileAtomic(join(dir, 'results.json'), Buffer.from(`${JSON.stringify(result, null, 2)}\n`));
-    model.dispose();
+    policy.dispose();
     return result;
   } finally {
     engine.backend.dispose();
   }
+}
+
+/** Greedy accuracy of one task on held-out problems (experiment 4). */
+export interface TaskAccuracy {
+  task: string;
+  correct: number;
+  total: number;
+  accuracy: number;
+  example?: { prompt: string; completion: string; ok: boolean };
+}
+
+/**
+ * Greedy held-out accuracy per task (at most `perTask` problems each): every prompt in the R1-Zero
+ * layout the corpus uses (`renderR1Zero`), continued greedily on the generation engine until EOS or
+ * `maxNewTokens`, scored by the task's exact verifier.
+ */
+async function greedyAccuracy(
+  policy: Policy,
+  tok: Tokenizer,
+  tests: ReadonlyMap<string, readonly Problem[]>,
+  perTask: number,
+  maxNewTokens: number,
+): Promise<TaskAccuracy[]> {
+  const { isCorrect } = await import('../tasks/registry.js');
+  const { renderR1Zero } = await import('../tokenizer/chat.js');
+  const { Rng } = await import('../tensor/index.js');
+  const stopTokens = tok.eosId === undefined ? [] : [tok.eosId];
+  const results: TaskAccuracy[] = [];
+  for (const [task, problems] of tests) {
+    const ps = problems.slice(0, perTask);
+    // The template's tags are tokens, encoded as the pretraining corpus encoded them (allowSpecial).
+    const prompts = ps.map((p) => tok.encode(renderR1Zero(p.prompt), { allowSpecial: true }));
+    const groups = await policy.sampleGroups(
+      prompts,
+      1,
+      { temperature: 0, topP: 1, topK: 0, maxNewTokens, stopTokens },
+      new Rng(0),
+    );
+    const completions = groups.map((g) => tok.decode(g.completions[0]!));
+    const oks = ps.map((p, i) => isCorrect(p, completions[i]!));
+    const correct = oks.filter(Boolean).length;
+    results.push({
+      task,
+      correct,
+      total: ps.length,
+      accuracy: ps.length ? correct / ps.length : 0,
+      ...(ps.length ? { example: { prompt: ps[0]!.prompt, completion: completions[0]!, ok: oks[0]! } } : {}),
+    });
+  }
+  return results;
 }

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { denseSampleGroups } from '../../src/distill/dense-policy.js';
+import { densePolicy } from '../../src/distill/dense-policy.js';
 import { denseBatchLoss, parseDenseArgs, trainDense } from '../../src/distill/dense-train.js';
 import { DenseLM } from '../../src/inference/dense-adapter.js';
 import { createWasmBackend } from '../../src/kernels/wasm/index.js';
@@ -107,39 +107,25 @@ describe('dense students', () => {
     free(params);
   });
 
-  it('group sampling is deterministic for a seed; greedy rows agree; stop tokens end rows', () => {
+  it('group sampling on the engine is deterministic for a seed; greedy rows agree; stop tokens end rows', async () => {
     const params = initDenseParams(e, config, new Rng(3));
-    const model = new DenseModel(e, config, params);
+    const policy = densePolicy(e, config, params);
     const s = { temperature: 1, topP: 1, topK: 0, maxNewTokens: 12, stopTokens: [1] };
-    const a = denseSampleGroups(
-        model,
-        [
-          [0, 4, 5],
-          [0, 6],
-        ],
-        3,
-        s,
-        new Rng(7),
-      ),
-      b = denseSampleGroups(
-        model,
-        [
-          [0, 4, 5],
-          [0, 6],
-        ],
-        3,
-        s,
-        new Rng(7),
-      );
+    const prompts = [
+      [0, 4, 5],
+      [0, 6],
+    ];
+    const a = await policy.sampleGroups(prompts, 3, s, new Rng(7)),
+      b = await policy.sampleGroups(prompts, 3, s, new Rng(7));
     assert.deepEqual(a, b);
     for (const g of a)
       g.completions.forEach((c, i) => {
         assert.equal(g.finished[i], c.at(-1) === 1);
         assert.ok(c.length <= 12);
       });
-    const g = denseSampleGroups(model, [[0, 4, 5]], 3, { ...s, temperature: 0 }, new Rng(1))[0]!;
+    const g = (await policy.sampleGroups([[0, 4, 5]], 3, { ...s, temperature: 0 }, new Rng(1)))[0]!;
     assert.deepEqual(g.completions[1], g.completions[0]);
-    model.dispose();
+    policy.dispose();
     free(params);
   });
 });

@@ -71,7 +71,7 @@ describe('evaluation over a scripted sampler', () => {
     encode: (text: string) => [...text].map((c) => c.charCodeAt(0)),
     decode: (ids: ArrayLike<number>) => Array.from(ids, (i) => TEXTS[i]!).join(''),
   };
-  const sampler: GroupSampler = (prompts, n) =>
+  const sampler: GroupSampler = async (prompts, n) =>
     prompts.map((ids) => {
       const text = String.fromCharCode(...ids);
       const script = SCRIPT[text]!;
@@ -79,8 +79,8 @@ describe('evaluation over a scripted sampler', () => {
       return { completions: script.map((i) => [i, 99]), finished: script.map(() => true) };
     });
 
-  test('per-task pass@1, pass@k, cons@k, format rate and lengths', () => {
-    const results = sampleAndScore(sampler, [arith(10, 20), arith(12, 13), cd], {
+  test('per-task pass@1, pass@k, cons@k, format rate and lengths', async () => {
+    const results = await sampleAndScore(sampler, [arith(10, 20), arith(12, 13), cd], {
       k: 4,
       temperature: 0.6,
       topP: 0.95,
@@ -163,7 +163,7 @@ describe('the one evaluator on fixed fake completions', () => {
       encode: (s: string) => [problems.findIndex((p) => TEMPLATES['r1-zero'].render(p) === s)],
       decode: (ids: ArrayLike<number>) => Array.from(ids, (i) => texts[i - 1]!).join(''),
     };
-    const sampler: GroupSampler = (prompts, n, st, rng) => {
+    const sampler: GroupSampler = async (prompts, n, st, rng) => {
       calls.push({ prompts: prompts.length, n, temperature: st.temperature });
       return prompts.map(([i]) => {
         const p = problems[i!]!;
@@ -187,9 +187,9 @@ describe('the one evaluator on fixed fake completions', () => {
     return { sampler, tokenizer, calls };
   }
 
-  test('every column per task and "all", by hand', () => {
+  test('every column per task and "all", by hand', async () => {
     const { sampler, tokenizer } = fake();
-    const { rows, results, greedy } = evaluateSampler(sampler, problems, settings, tokenizer);
+    const { rows, results, greedy } = await evaluateSampler(sampler, problems, settings, tokenizer);
     assert.deepEqual(
       rows.map((r) => r.task),
       ['arithmetic', 'countdown', 'all'],
@@ -222,9 +222,14 @@ describe('the one evaluator on fixed fake completions', () => {
     assert.ok(Math.abs(all.reflection_rate - 2 / 9) < 1e-12);
   });
 
-  test('--no-greedy leaves the greedy pass out (NaN, "-" in the table); the greedy pass batches promptsPerBatch * k prompts', () => {
+  test('--no-greedy leaves the greedy pass out (NaN, "-" in the table); the greedy pass batches promptsPerBatch * k prompts', async () => {
     const off = fake();
-    const r = evaluateSampler(off.sampler, problems, { ...settings, greedy: false, promptsPerBatch: 1 }, off.tokenizer);
+    const r = await evaluateSampler(
+      off.sampler,
+      problems,
+      { ...settings, greedy: false, promptsPerBatch: 1 },
+      off.tokenizer,
+    );
     assert.ok(off.calls.every((x) => x.temperature > 0) && off.calls.length === 3, JSON.stringify(off.calls));
     assert.equal(r.greedy.length, 0);
     assert.ok(r.rows.every((x) => Number.isNaN(x.greedy_accuracy)));
@@ -236,19 +241,20 @@ describe('the one evaluator on fixed fake completions', () => {
     );
     assert.match(table[3]!, /^all\s+3\s+66\.7%\s+100\.0%\s+100\.0%\s+-\s+1\.9\s+11\.1%\s+\d+\.\d%\s+0\.22$/);
     const on = fake();
-    evaluateSampler(on.sampler, problems, { ...settings, promptsPerBatch: 1 }, on.tokenizer);
+    await evaluateSampler(on.sampler, problems, { ...settings, promptsPerBatch: 1 }, on.tokenizer);
     assert.deepEqual(
       on.calls.filter((x) => x.temperature === 0).map((x) => [x.prompts, x.n]),
       [[3, 1]],
     ); // 1 * k = 3 prompts at once
   });
 
-  test('deterministic for a seed; another seed draws other samples', () => {
-    const run = (seed: number) => {
+  test('deterministic for a seed; another seed draws other samples', async () => {
+    const run = async (seed: number) => {
       const f = fake(true);
-      return evaluateSampler(f.sampler, problems, { ...settings, seed }, f.tokenizer).results.map((x) => x.responses);
+      const r = await evaluateSampler(f.sampler, problems, { ...settings, seed }, f.tokenizer);
+      return r.results.map((x) => x.responses);
     };
-    assert.deepEqual(run(5), run(5));
-    assert.notDeepEqual(run(5), run(6));
+    assert.deepEqual(await run(5), await run(5));
+    assert.notDeepEqual(await run(5), await run(6));
   });
 });

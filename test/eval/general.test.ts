@@ -24,7 +24,7 @@ test('general prompts: counts, held-out direct queries, English, deterministic; 
   assert.throws(() => generalProblems({ chat: -1 }, 1), /general.chat: expected a non-negative integer, got -1/);
 });
 
-test('general rows: direct accuracy and format, chat layout violations and no accuracy', () => {
+test('general rows: direct accuracy and format, chat layout violations and no accuracy', async () => {
   const problems = generalProblems({ chat: 2, direct: 2 }, 3);
   const [d1, d2] = problems;
   // per prompt, 2 samples: the first direct query answered right then wrong-format; the second right twice;
@@ -47,7 +47,7 @@ test('general rows: direct accuracy and format, chat layout violations and no ac
     encode: (t: string) => [...t].map((c) => c.codePointAt(0)!),
     decode: (ids: ArrayLike<number>) => Array.from(ids, (i) => texts[i - 1]!).join(''),
   };
-  const sampler: GroupSampler = (prompts, n) =>
+  const sampler: GroupSampler = async (prompts, n) =>
     prompts.map((ids) => {
       const prompt = String.fromCodePoint(...ids);
       const hit = [...replies.keys()].find((q) => prompt.includes(q));
@@ -61,7 +61,7 @@ test('general rows: direct accuracy and format, chat layout violations and no ac
         finished: rs.map(() => false),
       };
     });
-  const r = evaluateSampler(
+  const r = await evaluateSampler(
     sampler,
     problems,
     { k: 2, temperature: 0.6, topP: 0.95, maxNewTokens: 32, template: 'r1-zero', seed: 1, limit: 2, greedy: false },

@@ -42,14 +42,14 @@ const GREEDY: Record<string, string> = {
   [cd.key]: good('(3 + 5) * 2'),
 };
 
-test('pass@1, cons@k, greedy accuracy, length, format violations and language mixing on fixed completions', () => {
+test('pass@1, cons@k, greedy accuracy, length, format violations and language mixing on fixed completions', async () => {
   const texts: string[] = [];
   const tok = {
     eosId: 0 as number | undefined,
     encode: (s: string) => [problems.findIndex((p) => TEMPLATES['r1-zero'].render(p) === s)],
     decode: (ids: ArrayLike<number>) => Array.from(ids, (i) => texts[i - 1]!).join(''),
   };
-  const sampler: GroupSampler = (prompts, n, s) =>
+  const sampler: GroupSampler = async (prompts, n, s) =>
     prompts.map(([i]) => {
       const p = problems[i!]!,
         rs = s.temperature === 0 ? [GREEDY[p.key]!] : SAMPLED[p.key]!;
@@ -62,7 +62,7 @@ test('pass@1, cons@k, greedy accuracy, length, format violations and language mi
         finished: rs.map(() => true),
       };
     });
-  const { rows } = evaluateSampler(
+  const { rows } = await evaluateSampler(
     sampler,
     problems,
     { k: 4, temperature: 0.6, topP: 0.95, maxNewTokens: 50, template: 'r1-zero', seed: 1, limit: 10 },

@@ -26,7 +26,7 @@ const tok = {
     Array.from(ids, (i) => `<think>\ncompute\n</think>\n<answer>${i}</answer>`).join(''),
 };
 // Each sample answers prompt + 1 (correct) or prompt + 2 (wrong) at random; some are cut before EOS.
-const sampler: GroupSampler = (prompts, n, _s, rng) =>
+const sampler: GroupSampler = async (prompts, n, _s, rng) =>
   prompts.map(([a]) => {
     const completions = Array.from({ length: n }, () => [
       a! + 1 + (rng.uniform() < 0.5 ? 0 : 1),
@@ -35,7 +35,7 @@ const sampler: GroupSampler = (prompts, n, _s, rng) =>
     return { completions, finished: completions.map((c) => c.at(-1) === 99) };
   });
 
-test('an interrupted sampling run resumes at the next batch and writes the same set', () => {
+test('an interrupted sampling run resumes at the next batch and writes the same set', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'rs-'));
   try {
     const o = (path: string): SampleFilterOptions => ({
@@ -52,7 +52,7 @@ test('an interrupted sampling run resumes at the next batch and writes the same 
       keepPerPrompt: 1,
       promptsPerBatch: 3,
     });
-    const whole = sampleAndFilter(o(join(dir, 'a.jsonl')));
+    const whole = await sampleAndFilter(o(join(dir, 'a.jsonl')));
     assert.equal(whole.stats.candidates, 40);
     assert.equal(whole.stats.kept + Object.values(whole.stats.rejected).reduce((s, x) => s + x, 0), 40);
     assert.ok(whole.stats.rejected.incorrect > 0 && whole.stats.rejected.truncated > 0 && whole.stats.kept > 0);
@@ -64,14 +64,14 @@ test('an interrupted sampling run resumes at the next batch and writes the same 
     // Interrupt: keep the first two batches and a torn third line, then run again.
     const lines = readFileSync(join(dir, 'a.jsonl'), 'utf8').split('\n');
     writeFileSync(join(dir, 'b.jsonl'), `${lines.slice(0, 2).join('\n')}\n${lines[2]!.slice(0, 20)}`);
-    const resumed = sampleAndFilter(o(join(dir, 'b.jsonl')));
+    const resumed = await sampleAndFilter(o(join(dir, 'b.jsonl')));
     assert.deepEqual(resumed, whole);
     assert.deepEqual(
       readFileSync(join(dir, 'b.jsonl'), 'utf8'),
       readFileSync(join(dir, 'a.jsonl'), 'utf8'),
       'the torn line is gone',
     );
-    assert.deepEqual(sampleAndFilter(o(join(dir, 'b.jsonl'))), whole, 'a finished run reads back the same set');
+    assert.deepEqual(await sampleAndFilter(o(join(dir, 'b.jsonl'))), whole, 'a finished run reads back the same set');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

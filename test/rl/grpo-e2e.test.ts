@@ -128,9 +128,10 @@ test('the length reward reaches the trainer with token counts: GRPO learns to st
       paramSeed: 7,
       rngSeed: 3,
     });
-    const r0 = mean(recs.slice(0, 4).map((r) => r['rewards/length/mean'] as number)),
+    // The first step's rollout is the untrained policy's (it learns within a few steps at this rate).
+    const r0 = recs[0]!['rewards/length/mean'] as number,
       r1 = mean(recs.slice(-4).map((r) => r['rewards/length/mean'] as number));
-    const l0 = mean(recs.slice(0, 4).map((r) => r.completion_length_mean as number)),
+    const l0 = recs[0]!.completion_length_mean as number,
       l1 = mean(recs.slice(-4).map((r) => r.completion_length_mean as number));
     assert.ok(r0 < -0.3, `an untrained policy runs into the limit (length reward ${r0.toFixed(3)})`);
     assert.ok(

@@ -1,16 +1,19 @@
 /**
- * Group rollouts on the latent cache: greedy completions equal step-by-step argmax of the full
- * (training-path) forward over the growing sequence, for several prompts of different lengths at
- * once (this checks the prefill copy into the group's slots and the per-slot decode); seeded
- * sampling is reproducible; stop tokens end a row and are kept; packing lays completions where the
- * stored log-probs expect them.
+ * Group rollouts on the generation engine (src/rl/rollout.ts: the Scheduler over a CausalLM):
+ * greedy completions equal step-by-step argmax of the full (training-path) forward over the growing
+ * sequence, for several prompts of different lengths at once (this checks the forked slots and the
+ * per-slot decode); seeded sampling is reproducible and pinned; stop tokens end a row and are kept;
+ * repeated rollouts reserve no new memory (the heap coalesces); packing lays completions where the
+ * stored log-probs expect them, in micro-batches as long as their longest sequence.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { DeepseekV3LM } from '../../src/inference/deepseek-adapter.js';
 import { createReferenceBackend } from '../../src/kernels/index.js';
 import { initParams } from '../../src/models/deepseek-v3/checkpoint.js';
 import { DeepseekV3 } from '../../src/models/deepseek-v3/model.js';
 import { completionValues, packBatch } from '../../src/rl/batch.js';
+import { deepseekPolicy } from '../../src/rl/policy.js';
 import { sampleGroups } from '../../src/rl/rollout.js';
 import { argmax, Engine, Rng } from '../../src/tensor/index.js';
 import { EOS_ID, toyConfig } from './toy.js';
@@ -19,6 +22,7 @@ const e = new Engine(createReferenceBackend(1 << 24));
 const config = toyConfig();
 const params = initParams(e, config, new Rng(3));
 const model = new DeepseekV3(e, config, params);
+const policy = deepseekPolicy(e, config, params);
 
 function greedyByForward(prompt: number[], steps: number): number[] {
   const seq = [...prompt],
@@ -41,8 +45,8 @@ describe('sampleGroups', () => {
   const prompts = [[1, 2, 3], [4], [5, 6, 7, 0, 2]];
   const settings = { temperature: 0, topP: 1, topK: 0, maxNewTokens: 6, stopTokens: [EOS_ID] };
 
-  test('greedy groups equal argmax decoding with the full forward, for prompts of different lengths', () => {
-    const groups = sampleGroups(model, prompts, 3, settings, new Rng(1));
+  test('greedy groups equal argmax decoding with the full forward, for prompts of different lengths', async () => {
+    const groups = await policy.sampleGroups(prompts, 3, settings, new Rng(1));
     assert.equal(groups.length, 3);
     prompts.forEach((p, k) => {
       const want = greedyByForward(p, 6);
@@ -51,13 +55,18 @@ describe('sampleGroups', () => {
     });
   });
 
-  test('chunked prefill (chunks of 4, then single tokens) gives the same greedy completions', () => {
-    const long = [[1, 2, 3, 4, 5, 6, 7, 0, 1], [2, 3, 4, 5], [6]];
-    const groups = sampleGroups(model, long, 2, settings, new Rng(1), 4);
-    long.forEach((p, k) => assert.deepEqual(groups[k]!.completions[1], greedyByForward(p, 6), `prompt ${k}`));
+  test('fewer slots than completions: groups wait for slots and give the same completions', async () => {
+    const s = { ...settings, temperature: 1.5, maxNewTokens: 8 };
+    const lm = new DeepseekV3LM(model, { maxSlots: 3, mtp: false });
+    try {
+      const few = await sampleGroups(lm, prompts, 3, s, new Rng(9));
+      assert.deepEqual(few, await policy.sampleGroups(prompts, 3, s, new Rng(9)));
+    } finally {
+      lm.dispose();
+    }
   });
 
-  test('repeated rollouts with other prompt lengths reserve no new memory once warm', () => {
+  test('repeated rollouts with other prompt lengths reserve no new memory once warm', async () => {
     const s = { ...settings, temperature: 1, maxNewTokens: 10 };
     const r = new Rng(4),
       lens = [
@@ -68,26 +77,28 @@ describe('sampleGroups', () => {
         [8, 10, 3],
       ];
     const run = (ls: number[]) =>
-      sampleGroups(
-        model,
+      policy.sampleGroups(
         ls.map((L) => Array.from({ length: L }, (_, i) => (i * 3 + L) % 8)),
         3,
         s,
         r,
-        4,
       );
-    run(lens[0]!);
-    run(lens[1]!);
+    await run(lens[0]!);
+    await run(lens[1]!);
     const warm = e.heap.reservedBytes;
-    for (const ls of lens.slice(2)) run(ls);
+    for (const ls of lens.slice(2)) await run(ls);
     assert.ok(e.heap.reservedBytes <= warm * 1.1, `reserved ${warm} -> ${e.heap.reservedBytes} bytes`);
   });
 
-  test('seeded sampling is reproducible and rows of a group differ', () => {
+  test('seeded sampling is reproducible, pinned, and rows of a group differ', async () => {
     const s = { ...settings, temperature: 1.5, maxNewTokens: 8 };
-    const a = sampleGroups(model, prompts, 4, s, new Rng(9)),
-      b = sampleGroups(model, prompts, 4, s, new Rng(9));
+    const a = await policy.sampleGroups(prompts, 4, s, new Rng(9)),
+      b = await policy.sampleGroups(prompts, 4, s, new Rng(9));
     assert.deepEqual(a, b);
+    assert.deepEqual(
+      a.map((g) => g.completions),
+      PINNED,
+    );
     assert.ok(new Set(a[0]!.completions.map((c) => c.join(','))).size > 1);
     for (const g of a)
       g.completions.forEach((c, i) => {
@@ -96,13 +107,30 @@ describe('sampleGroups', () => {
       });
   });
 
-  test('a prompt that fills the context is an error naming the sizes', () => {
-    assert.throws(
-      () => sampleGroups(model, [new Array(32).fill(1)], 2, settings, new Rng(1)),
+  test('a prompt that fills the context is an error naming the sizes', async () => {
+    await assert.rejects(
+      () => policy.sampleGroups([new Array(32).fill(1)], 2, settings, new Rng(1)),
       /prompt of 32 tokens leaves no room in the model's 32-token context/,
     );
   });
 });
+
+/** The four completions of each prompt at temperature 1.5 from Rng(9): the engine's seeded output. */
+const PINNED: number[][][] = [
+  [[8], [8], [8], [0, 2, 7, 6, 0, 3, 6, 2]],
+  [
+    [3, 4, 5, 6, 6, 0, 8],
+    [3, 6, 8],
+    [1, 8],
+    [0, 5, 5, 8],
+  ],
+  [
+    [4, 8],
+    [0, 1, 6, 2, 3, 6, 6, 8],
+    [4, 6, 3, 3, 5, 6, 3, 4],
+    [5, 8],
+  ],
+];
 
 describe('packBatch', () => {
   test('inputs, targets, mask and stored values line up with completion positions', () => {

@@ -104,7 +104,7 @@ export function registerModelBenches(bench: Command): void {
       try {
         const t0 = performance.now();
         for (const batch of batches) {
-          const r = benchDecode(engine, config, { batch, prompt: o.prompt, tokens: o.tokens });
+          const r = await benchDecode(engine, config, { batch, prompt: o.prompt, tokens: o.tokens });
           process.stdout.write(
             o.json
               ? `${JSON.stringify({ ...r, backend: backend.name, threads: backend.threads })}\n`

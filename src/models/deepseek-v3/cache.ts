@@ -143,6 +143,19 @@ export class LatentCache {
     for (const r of batch.rows) this.lengths[r.slot] = r.start + r.count;
   }
 
+  /** Copies the cached rows of slot `from` into slot `to` (its length becomes `from`'s). */
+  copySlot(from: number, to: number): void {
+    if (!(from >= 0 && from < this.slots && to >= 0 && to < this.slots && from !== to))
+      throw new Error(`LatentCache.copySlot: slots ${from} -> ${to} must be distinct and in [0, ${this.slots})`);
+    const n = this.lengths[from]!,
+      W = this.width,
+      slotBytes = this.maxLen * W * 4;
+    if (n > 0)
+      for (const layer of this.layers)
+        this.engine.backend.copy(layer.ptr + from * slotBytes, [W, 1], layer.ptr + to * slotBytes, [W, 1], [n, W]); // (n, W)
+    this.lengths[to] = n;
+  }
+
   /** Keeps the first `length` tokens of `slot`. */
   truncate(slot: number, length: number): void {
     if (!(slot >= 0 && slot < this.slots) || !(length >= 0 && length <= this.lengths[slot]!)) {
