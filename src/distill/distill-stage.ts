@@ -206,7 +206,7 @@ export async function runDistillStage(ctx: StageContext): Promise<StageOutputs> 
               tokenizer: tok,
               outputDir: dirs.rl,
               timeBudgetSec: budget,
-              layers: [{ ...GRPO_STAGE_DEFAULTS, engine_segment_steps: 0 }, s.rl_args],
+              layers: [GRPO_STAGE_DEFAULTS, s.rl_args],
               onStep: (step, reward, acc) =>
                 ctx.log(`${st.name} rl step ${step} reward ${reward.toFixed(3)} acc ${acc.toFixed(3)}`),
               onResume: (step, dir) => ctx.log(`${st.name} rl resumes at step ${step} from ${dir}`),

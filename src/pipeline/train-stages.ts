@@ -45,7 +45,6 @@ export const GRPO_STAGE_DEFAULTS: Readonly<Record<string, unknown>> = Object.fre
   max_steps: 20,
   save_steps: 5,
   log_completions_steps: 5,
-  engine_segment_steps: 10,
   seed: 42,
 });
 

@@ -130,14 +130,6 @@ export const GrpoConfigSchema = z.strictObject({
   save_steps: z.number().int().min(0).default(50).describe('steps between checkpoints (0: only at the end)'),
   save_total_limit: z.number().int().min(0).default(2).describe('checkpoints kept (0: all)'),
   seed: z.number().int().default(42).describe('seed of the prompt stream and the sampling'),
-  engine_segment_steps: z
-    .number()
-    .int()
-    .min(0)
-    .default(0)
-    .describe(
-      'steps per fresh engine, resumed from a checkpoint saved at each segment end (0: one engine for the whole run); a bound on memory for very long runs',
-    ),
   threads: z.number().int().positive().optional().describe('compute threads (default: all cores)'),
 });
 

@@ -3,8 +3,7 @@
  * accuracy + format rewards and the R1-Zero template on countdown and arithmetic, evaluation of the
  * result, then the results page and its charts. Each stage leaves its output in output_dir
  * (eval-before.json, checkpoints + metrics.jsonl, eval-after.json), and a rerun skips finished stages
- * and resumes an interrupted GRPO run, so one command reproduces the whole experiment. GRPO runs
- * in segments of engine_segment_steps steps (src/rl/config.ts) to bound memory.
+ * and resumes an interrupted GRPO run, so one command reproduces the whole experiment.
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';

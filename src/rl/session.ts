@@ -80,29 +80,8 @@ async function resolved(req: GrpoRequest): Promise<{ resumed: string | undefined
   };
 }
 
-/**
- * Runs a GRPO job; resolves with the last metrics record and the output folder. With
- * engine_segment_steps > 0 the steps run in segments, each in a fresh engine resumed from the
- * checkpoint the previous one saved (see the config key): the result is that of one continuous run.
- */
+/** Runs a GRPO job; resolves with the last metrics record and the output folder. */
 export async function runGrpo(req: GrpoRequest): Promise<GrpoResult> {
-  const { resumed, c } = await resolved(req);
-  const seg = c.engine_segment_steps;
-  if (seg === 0) return runSegment(req, Infinity);
-  const stepOf = async (path: string) =>
-    (JSON.parse(readFileSync(join(await resolveCheckpoint(path), 'trainer_state.json'), 'utf8')) as { step: number })
-      .step;
-  let resume = resumed,
-    result: GrpoResult = { last: null, outputDir: c.output_dir, config: c };
-  for (let step = resume ? await stepOf(resume) : 0; step < c.max_steps; step = await stepOf(c.output_dir)) {
-    result = await runSegment({ ...req, ...(resume ? { resume } : {}) }, Math.min(step + seg, c.max_steps));
-    resume = c.output_dir;
-  }
-  return result;
-}
-
-/** One engine's part of a run: from the current step to `stopAt`. */
-async function runSegment(req: GrpoRequest, stopAt: number): Promise<GrpoResult> {
   const { resumed, c } = await resolved(req);
   const warnings: string[] = [];
   let state: TrainerState;
@@ -224,7 +203,7 @@ async function runSegment(req: GrpoRequest, stopAt: number): Promise<GrpoResult>
     state,
   );
   try {
-    const last = await trainer.run(stopAt);
+    const last = await trainer.run();
     return { last, outputDir: c.output_dir, config: c };
   } finally {
     policy.dispose();
