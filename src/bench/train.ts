@@ -3,16 +3,18 @@
  * default): tokens/s of full steps (forward, loss, backward, AdamW, aux-loss-free bias update) at
  * batch x seq tokens, and model FLOPs utilisation MFU = 6 x active params x tokens/s / peak, with
  * peak 157 GFLOPS (FP32 AVX2 FMA on the project's 2-core machine, shared/bench/README.md).
+ * The loss is the training objective itself (src/train/objective.ts, which runs DeepseekV3.loss:
+ * the function pretrain and sft differentiate and check-reference verifies).
  * Weights are seeded random, tokens uniform; the first steps are warm-up and not timed. Optional
  * per-phase timings (forward, backward, optimizer) show where a step's time goes.
  */
 import type { DeepseekV3Config } from '../models/deepseek-v3/config.js';
-import { addLoads, updateBalanceBiases, type LayerLoads } from '../models/deepseek-v3/balance.js';
+import { updateBalanceBiases, type LayerLoads } from '../models/deepseek-v3/balance.js';
 import { disposeParams, initParams } from '../models/deepseek-v3/checkpoint.js';
-import { DeepseekV3 } from '../models/deepseek-v3/model.js';
 import { modelFigures } from '../models/deepseek-v3/params.js';
 import { AdamW } from '../nn/index.js';
 import { Rng, type Engine } from '../tensor/index.js';
+import { Objective } from '../train/objective.js';
 
 /** FP32 peak of the reference machine (2 cores, AVX2 FMA), FLOP/s. */
 export const PEAK_FLOPS = 157e9;
@@ -51,15 +53,19 @@ export function benchTrain(engine: Engine, config: DeepseekV3Config, opts: Train
     throw new Error(`bench train: seq ${T} exceeds max_position_embeddings ${config.max_position_embeddings}`);
   const rng = new Rng(opts.seed ?? 1);
   const params = initParams(engine, config, rng);
-  const model = new DeepseekV3(engine, config, params, { attention: opts.attention ?? 'fused' });
+  const objective = new Objective(engine, config, params, {
+    seqAuxAlpha: 0,
+    auxLossAlpha: 0,
+    mtpLambda: 0.3,
+    precision: 'fp32',
+    attention: opts.attention ?? 'fused',
+  });
   const opt = new AdamW(params, { lr: 1e-3, weightDecay: 0.1 });
-  const tokens = engine.keep(
-    engine.tensor(
-      Array.from({ length: B * T }, () => rng.int(config.vocab_size)),
-      [B, T],
-      'i32',
-    ),
-  );
+  const batch = {
+    batchSize: B,
+    seqLen: T,
+    tokens: Int32Array.from({ length: B * T }, () => rng.int(config.vocab_size)),
+  };
   let fwd = 0,
     bwd = 0,
     upd = 0,
@@ -69,12 +75,11 @@ export function benchTrain(engine: Engine, config: DeepseekV3Config, opts: Train
     for (let s = 0; s < warmup + steps; s++) {
       const timed = s >= warmup;
       const t0 = now();
-      const loads: LayerLoads = new Map();
-      let t1 = 0;
+      let t1 = 0,
+        loads: LayerLoads = new Map();
       engine.scope(() => {
-        const out = model.loss(tokens);
-        addLoads(loads, out.moe);
-        addLoads(loads, out.mtpMoe, config.num_hidden_layers);
+        const out = objective.losses(batch);
+        loads = out.loads;
         loss = out.loss.item();
         t1 = now();
         out.loss.backward();
@@ -91,9 +96,8 @@ export function benchTrain(engine: Engine, config: DeepseekV3Config, opts: Train
       }
     }
   } finally {
-    tokens.dispose();
     opt.dispose();
-    model.dispose();
+    objective.dispose();
     disposeParams(params);
   }
   const ms = (fwd + bwd + upd) / steps;

@@ -1,18 +1,20 @@
 /**
  * The training objective of a DeepSeek-V3 model on one micro-batch (V3 paper 2.1.2, 2.2, 3.3):
  *   loss = CE(main head) + (lambda / D) * sum_k CE(MTP module k)
- *        + sequence-wise balance loss (alpha, in the model) + classic batch-wise aux loss (optional).
- * Targets are the next tokens, with -100 where the loss mask is 0 (SFT trains on assistant tokens
- * only). The MTP loss is computed on unmasked streams only (pretraining); SFT with a mask skips it.
- * In FP8 mode every block Linear runs through fp8Linear (the model's `linear` option); the wrapper
- * counts its calls so a model that ignored the option is an error, never a silent FP32 run.
+ *        + sequence-wise balance loss (alpha) + classic batch-wise aux loss (optional).
+ * Everything but the classic aux loss is DeepseekV3.loss, the function check-reference verifies
+ * against DeepSeek's code and bench train times; this file adds the aux loss (the balance ablation's
+ * baseline) and the FP8 mode. Targets are the next tokens where the loss mask is 1 (SFT trains on
+ * assistant tokens only; the MTP loss is then skipped). In FP8 mode every block Linear runs through
+ * fp8Linear (the model's `linear` option); the wrapper counts its calls so a model that ignored the
+ * option is an error, never a silent FP32 run.
  */
+import type { LayerLoads } from '../models/deepseek-v3/balance.js';
 import type { DeepseekV3Config } from '../models/deepseek-v3/config.js';
 import { DeepseekV3, type ModelOptions } from '../models/deepseek-v3/model.js';
-import { mtpLosses } from '../models/deepseek-v3/mtp.js';
 import { fp8Linear } from '../nn/fp8.js';
 import type { Engine, Tensor } from '../tensor/index.js';
-import { add, crossEntropy, mul, slice } from '../tensor/index.js';
+import { add } from '../tensor/index.js';
 import { auxBalanceLoss } from './balance.js';
 
 /** One micro-batch: tokens [B*T] row-major and an optional loss mask over the same positions. */
@@ -31,8 +33,8 @@ export interface BatchLosses {
   mtp: Tensor | null;
   balance: Tensor | null;
   aux: Tensor | null;
-  /** Tokens routed to each expert, per MoE layer of the main model (in layer order). */
-  loads: Int32Array[];
+  /** Tokens routed to each expert, per MoE layer (main model and MTP blocks). */
+  loads: LayerLoads;
   /** Number of predicted (unmasked) targets. */
   targets: number;
   /** Main-head logits (B, T, V) and next-token targets [B * (T-1)] (-100 = not a target), for accuracy. */
@@ -45,6 +47,8 @@ export interface ObjectiveOptions {
   auxLossAlpha: number;
   mtpLambda: number;
   precision: 'fp32' | 'fp8';
+  /** Training attention path (ModelOptions.attention; default 'fused'). */
+  attention?: 'fused' | 'matmul';
 }
 
 /** A model plus its loss; built once per run. */
@@ -62,6 +66,7 @@ export class Objective {
       seqAuxAlpha: opts.seqAuxAlpha,
       mtpLambda: opts.mtpLambda,
       maxLen: config.max_position_embeddings,
+      ...(opts.attention ? { attention: opts.attention } : {}),
       ...(opts.precision === 'fp8'
         ? {
             linear: (x: Tensor, w: Tensor) => {
@@ -76,60 +81,29 @@ export class Objective {
 
   /** Losses of a micro-batch (records the graph when grad mode is on). */
   losses(batch: TokenBatch): BatchLosses {
-    const e = this.engine,
-      { batchSize: B, seqLen: T } = batch;
-    const tokens = e.tensor(batch.tokens, [B, T], 'i32');
-    const tgt = new Int32Array(B * (T - 1));
-    let targets = 0;
-    for (let b = 0; b < B; b++) {
-      for (let t = 0; t < T - 1; t++) {
-        const on = !batch.mask || batch.mask[b * T + t + 1] === 1;
-        tgt[b * (T - 1) + t] = on ? batch.tokens[b * T + t + 1]! : -100;
-        if (on) targets++;
-      }
-    }
+    const { batchSize: B, seqLen: T } = batch;
     const calls = this.fp8Calls;
-    const f = this.model.forward(tokens);
-    if (this.opts.precision === 'fp8' && this.fp8Calls === calls) {
-      throw new Error(
-        'precision fp8: the model did not call the FP8 linear (ModelOptions.linear is not supported by src/models/deepseek-v3 yet; see /work/notes/model-requests.md)',
-      );
-    }
-    const lm = crossEntropy(slice(f.logits, 1, 0, T - 1), e.tensor(tgt, [B, T - 1], 'i32')); // (B, T-1, V) vs (B, T-1)
-    let loss = lm,
-      mtp: Tensor | null = null,
-      balance: Tensor | null = null,
-      aux: Tensor | null = null;
-    const D = this.config.num_nextn_predict_layers;
-    if (D > 0 && !batch.mask && this.opts.mtpLambda > 0) {
-      const ls = mtpLosses(this.model, f.hidden, tokens).losses;
-      if (ls.length > 0) {
-        mtp = mul(
-          ls.reduce((s, l) => add(s, l)),
-          this.opts.mtpLambda / D,
-        );
-        loss = add(loss, mtp);
-      }
-    }
-    const loads: Int32Array[] = [];
-    const k = this.config.num_experts_per_tok;
-    for (const m of f.moe) {
-      if (!m) continue;
-      loads.push(m.load);
-      if (m.balanceLoss) balance = balance ? add(balance, m.balanceLoss) : m.balanceLoss;
-      if (this.opts.auxLossAlpha > 0) {
-        const scores = (m as { scores?: Tensor }).scores;
-        if (!scores)
-          throw new Error(
-            'aux_loss_alpha: the model does not expose the gate scores (MoeOutput.scores; see /work/notes/model-requests.md)',
-          );
-        const a = auxBalanceLoss(scores, m.experts, k, this.opts.auxLossAlpha);
+    const out = this.model.loss(this.engine.tensor(batch.tokens, [B, T], 'i32'), batch.mask);
+    if (this.opts.precision === 'fp8' && this.fp8Calls === calls)
+      throw new Error('precision fp8: no block Linear of the model ran through the FP8 GEMM (ModelOptions.linear)');
+    let aux: Tensor | null = null;
+    if (this.opts.auxLossAlpha > 0)
+      for (const m of [...out.moe, ...out.mtpMoe]) {
+        if (!m) continue;
+        const a = auxBalanceLoss(m.scores, m.experts, this.config.num_experts_per_tok, this.opts.auxLossAlpha);
         aux = aux ? add(aux, a) : a;
       }
-    }
-    if (balance) loss = add(loss, balance);
-    if (aux) loss = add(loss, aux);
-    return { loss, lm, mtp, balance, aux, loads, targets, logits: f.logits, targetIds: tgt };
+    return {
+      loss: aux ? add(out.loss, aux) : out.loss,
+      lm: out.lmLoss,
+      mtp: out.mtpLoss,
+      balance: out.balanceLoss,
+      aux,
+      loads: out.loads,
+      targets: out.targets,
+      logits: out.logits,
+      targetIds: out.targetIds,
+    };
   }
 
   /** Frees the model's own tables (parameters belong to the caller). */

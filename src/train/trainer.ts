@@ -13,7 +13,8 @@ import type { AdamW } from '../nn/adamw.js';
 import { clipGradNorm } from '../nn/clip.js';
 import { learningRate } from '../nn/schedule.js';
 import { argmax, type Engine, type Rng, type Tensor } from '../tensor/index.js';
-import { maxVio, updateBalanceBias } from './balance.js';
+import { updateBalanceBiases, type LayerLoads } from '../models/deepseek-v3/balance.js';
+import { maxVio } from './balance.js';
 import type { RunConfig } from './config.js';
 import type { BatchSource } from './data.js';
 import type { MetricsLog, MetricsRecord } from './metrics.js';
@@ -61,6 +62,14 @@ export function scheduledLr(c: RunConfig, step: number): number {
   });
 }
 
+/** MaxVio of each main-model MoE layer, in layer order (MTP blocks' loads feed the bias update only). */
+function mainMaxVio(loads: LayerLoads, numHiddenLayers: number): number[] {
+  return [...loads]
+    .filter(([layer]) => layer < numHiddenLayers)
+    .sort(([a], [b]) => a - b)
+    .map(([, load]) => maxVio(load));
+}
+
 /** The routing-bias tensors of the main model's MoE layers, in layer order. */
 export function balanceBiases(params: ReadonlyMap<string, Tensor>, numHiddenLayers: number): Tensor[] {
   const out: Tensor[] = [];
@@ -71,6 +80,15 @@ export function balanceBiases(params: ReadonlyMap<string, Tensor>, numHiddenLaye
   return out;
 }
 
+/** Adds one micro-batch's loads into `acc` (per layer, elementwise). */
+function addLayerLoads(acc: LayerLoads, loads: LayerLoads): void {
+  for (const [layer, load] of loads) {
+    const a = acc.get(layer) ?? new Float64Array(load.length);
+    for (let i = 0; i < load.length; i++) a[i]! += load[i]!;
+    acc.set(layer, a);
+  }
+}
+
 /** Mean values of one step's micro-batches. */
 interface StepResult {
   loss: number;
@@ -78,7 +96,8 @@ interface StepResult {
   mtp: number | null;
   balance: number | null;
   aux: number | null;
-  loads: Int32Array[];
+  /** Expert loads of the step, summed over its micro-batches. */
+  loads: LayerLoads;
   tokens: number;
   finite: boolean;
 }
@@ -97,7 +116,16 @@ export class Trainer {
   private step(lr: number): { r: StepResult; gradNorm: number } {
     const { engine: e, objective, optimizer, source, config: c } = this.d;
     const accum = c.gradient_accumulation_steps;
-    const r: StepResult = { loss: 0, lm: 0, mtp: null, balance: null, aux: null, loads: [], tokens: 0, finite: true };
+    const r: StepResult = {
+      loss: 0,
+      lm: 0,
+      mtp: null,
+      balance: null,
+      aux: null,
+      loads: new Map(),
+      tokens: 0,
+      finite: true,
+    };
     const add = (k: 'mtp' | 'balance' | 'aux', v: Tensor | null) => {
       if (v) r[k] = (r[k] ?? 0) + v.item() / accum;
     };
@@ -112,10 +140,7 @@ export class Trainer {
         add('mtp', out.mtp);
         add('balance', out.balance);
         add('aux', out.aux);
-        out.loads.forEach((l, i) => {
-          const acc = (r.loads[i] ??= new Int32Array(l.length));
-          for (let j = 0; j < l.length; j++) acc[j]! += l[j]!;
-        });
+        addLayerLoads(r.loads, out.loads);
         if (!Number.isFinite(loss)) {
           r.finite = false;
           return;
@@ -133,12 +158,7 @@ export class Trainer {
     optimizer.lr = lr;
     optimizer.step();
     optimizer.zeroGrad();
-    if (c.bias_update_speed > 0) {
-      const biases = balanceBiases(objective.params, objective.config.num_hidden_layers);
-      biases.forEach((b, i) => {
-        if (r.loads[i]) updateBalanceBias(b, r.loads[i]!, c.bias_update_speed);
-      });
-    }
+    if (c.bias_update_speed > 0) updateBalanceBiases(objective.params, objective.config, r.loads, c.bias_update_speed);
     return { r, gradNorm };
   }
 
@@ -150,7 +170,7 @@ export class Trainer {
       hasMtp = false,
       correct = 0,
       count = 0;
-    const loads: Int32Array[] = [];
+    const loads: LayerLoads = new Map();
     e.noGrad(() => {
       for (const b of evalBatches) {
         e.scope(() => {
@@ -168,14 +188,11 @@ export class Trainer {
               const y = out.targetIds[i * (T - 1) + t]!;
               if (y !== -100 && pred[i * T + t] === y) correct++;
             }
-          out.loads.forEach((l, i) => {
-            const acc = (loads[i] ??= new Int32Array(l.length));
-            for (let j = 0; j < l.length; j++) acc[j]! += l[j]!;
-          });
+          addLayerLoads(loads, out.loads);
         });
       }
     });
-    const vio = loads.map(maxVio);
+    const vio = mainMaxVio(loads, objective.config.num_hidden_layers);
     return {
       type: 'eval',
       step: this.state.step,
@@ -235,7 +252,7 @@ export class Trainer {
         etaSec: (perStep * (c.max_steps - this.state.step)) / 1000,
       });
       if (last && (this.state.step % c.logging_steps === 0 || this.state.step === c.max_steps)) {
-        const vio = last.loads.map(maxVio);
+        const vio = mainMaxVio(last.loads, this.d.objective.config.num_hidden_layers);
         const rec: MetricsRecord = {
           type: 'train',
           step: this.state.step,

@@ -10,6 +10,7 @@
  */
 import type { Engine, Tensor } from '../../tensor/index.js';
 import { add, crossEntropy, embedding, mul, reshape, rmsNorm, slice } from '../../tensor/index.js';
+import { addLoads, type LayerLoads } from './balance.js';
 import { blockForward } from './block.js';
 import { LatentCache, type PackedBatch } from './cache.js';
 import type { DeepseekV3Config } from './config.js';
@@ -48,9 +49,13 @@ export interface ForwardOutput {
 export interface LossOutput {
   /** lm + mtp + balance: what training back-propagates. */
   readonly loss: Tensor;
-  /** Mean next-token cross-entropy of the main model. */
+  /** Mean next-token cross-entropy of the main model over the targets. */
   readonly lmLoss: Tensor;
-  /** (lambda / D) * sum of the MTP modules' losses, or null without MTP modules. */
+  /** Number of targets (unmasked next-token positions). */
+  readonly targets: number;
+  /** Next-token target of every position but the last, [B * (T-1)], -100 where masked out. */
+  readonly targetIds: Int32Array;
+  /** (lambda / D) * sum of the MTP modules' losses, or null without MTP modules (or with a mask). */
   readonly mtpLoss: Tensor | null;
   readonly mtpModuleLosses: Tensor[];
   /** Sum over MoE layers (MTP blocks included) of the sequence-wise balance loss, or null when alpha is 0. */
@@ -60,6 +65,8 @@ export interface LossOutput {
   readonly mtpMoe: (MoeOutput | null)[];
   /** The main model's logits (B, T, V). */
   readonly logits: Tensor;
+  /** Tokens routed to each expert, per MoE layer (main model and MTP blocks), for the bias update. */
+  readonly loads: LayerLoads;
 }
 
 export class DeepseekV3 {
@@ -129,21 +136,40 @@ export class DeepseekV3 {
     return { logits: this.head(h), hidden: h, moe };
   }
 
-  /** Mean next-token cross-entropy of tokens (B, T), plus MTP and balance losses when enabled. */
-  loss(tokens: Tensor): LossOutput {
+  /**
+   * The training objective of tokens (B, T) (V3 paper 2.1.2, 2.2): mean next-token cross-entropy
+   * over the targets `mask` selects (mask[b * T + t] = 1 when token t is a target, predicted from
+   * token t - 1; absent: every next token), plus (lambda / D) * the MTP modules' losses (unmasked
+   * batches only: SFT trains the main head) and the sequence-wise balance loss of every MoE layer,
+   * MTP blocks included. This is the one loss: pretraining and SFT differentiate it (through
+   * src/train/objective.ts), check-reference verifies it against DeepSeek's code, bench train times it.
+   */
+  loss(tokens: Tensor, mask?: ArrayLike<number>): LossOutput {
     const [B, T] = tokens.shape as [number, number];
     if (T < 2) throw new Error(`loss: sequences need at least 2 tokens, got [${B}, ${T}]`);
+    if (mask && mask.length !== B * T)
+      throw new Error(`loss: the mask has ${mask.length} entries; tokens [${B}, ${T}] need ${B * T}`);
+    const ids = this.engine.read(tokens),
+      targetIds = new Int32Array(B * (T - 1));
+    let targets = 0;
+    for (let b = 0; b < B; b++)
+      for (let t = 0; t < T - 1; t++) {
+        const on = !mask || mask[b * T + t + 1] === 1;
+        targetIds[b * (T - 1) + t] = on ? ids[b * T + t + 1]! : -100;
+        if (on) targets++;
+      }
     const f = this.forward(tokens);
-    const lmLoss = crossEntropy(slice(f.logits, 1, 0, T - 1), slice(tokens, 1, 1, T)); // (B, T-1, V) vs (B, T-1)
+    const lmLoss = crossEntropy(slice(f.logits, 1, 0, T - 1), this.engine.tensor(targetIds, [B, T - 1], 'i32')); // (B, T-1, V) vs (B, T-1)
     let loss = lmLoss,
       balanceLoss: Tensor | null = null,
       mtpLoss: Tensor | null = null;
     for (const m of f.moe)
       if (m?.balanceLoss) balanceLoss = balanceLoss ? add(balanceLoss, m.balanceLoss) : m.balanceLoss;
-    const D = this.config.num_nextn_predict_layers;
+    const D = this.config.num_nextn_predict_layers,
+      lambda = this.opts.mtpLambda ?? 0.3;
     let mtpModuleLosses: Tensor[] = [],
       mtpMoe: (MoeOutput | null)[] = [];
-    if (D > 0) {
+    if (D > 0 && !mask && lambda > 0) {
       const m = mtpLosses(this, f.hidden, tokens, this.opts.seqAuxAlpha ?? 0);
       mtpModuleLosses = m.losses;
       mtpMoe = m.moe;
@@ -151,12 +177,25 @@ export class DeepseekV3 {
         if (x?.balanceLoss) balanceLoss = balanceLoss ? add(balanceLoss, x.balanceLoss) : x.balanceLoss;
       if (mtpModuleLosses.length > 0) {
         const total = mtpModuleLosses.reduce((s, l) => add(s, l));
-        mtpLoss = mul(total, (this.opts.mtpLambda ?? 0.3) / D);
+        mtpLoss = mul(total, lambda / D);
         loss = add(loss, mtpLoss);
       }
     }
     if (balanceLoss) loss = add(loss, balanceLoss);
-    return { loss, lmLoss, mtpLoss, mtpModuleLosses, balanceLoss, moe: f.moe, mtpMoe, logits: f.logits };
+    const loads = addLoads(addLoads(new Map(), f.moe), mtpMoe, this.config.num_hidden_layers);
+    return {
+      loss,
+      lmLoss,
+      targets,
+      targetIds,
+      mtpLoss,
+      mtpModuleLosses,
+      balanceLoss,
+      moe: f.moe,
+      mtpMoe,
+      logits: f.logits,
+      loads,
+    };
   }
 
   /** A latent cache for `slots` sequences of up to `maxLen` tokens each (main-model layers). */
