@@ -74,6 +74,8 @@ async function resolved(req: GrpoRequest): Promise<{ resumed: string | undefined
   const saved = resumed
     ? (JSON.parse(readFileSync(join(resumed, 'run_config.json'), 'utf8')) as Record<string, unknown>)
     : {};
+  // Checkpoints saved before engine_segment_steps was removed still name it (with its default); it means nothing now.
+  delete saved.engine_segment_steps;
   return {
     resumed,
     c: resolveGrpoConfig([saved, ...req.layers], resumed ? `grpo config (resumed from ${resumed})` : 'grpo config'),
