@@ -34,7 +34,6 @@ import { MetricsLog } from '../train/metrics.js';
 import type { StageConfig } from '../pipeline/config.js';
 import { byTask, sampleModel, trainProblems, writeSftFolder } from '../pipeline/data-stages.js';
 import type { StageContext, StageOutputs } from '../pipeline/runner.js';
-import { GRPO_STAGE_DEFAULTS } from '../pipeline/train-stages.js';
 import { grpoDenseStudent } from './dense-grpo.js';
 import { parseDenseArgs, trainDense, type DenseArgs } from './dense-train.js';
 
@@ -206,7 +205,7 @@ export async function runDistillStage(ctx: StageContext): Promise<StageOutputs> 
               tokenizer: tok,
               outputDir: dirs.rl,
               timeBudgetSec: budget,
-              layers: [{ ...GRPO_STAGE_DEFAULTS, engine_segment_steps: 0 }, s.rl_args],
+              layers: [s.rl_args],
               onStep: (step, reward, acc) =>
                 ctx.log(`${st.name} rl step ${step} reward ${reward.toFixed(3)} acc ${acc.toFixed(3)}`),
               onResume: (step, dir) => ctx.log(`${st.name} rl resumes at step ${step} from ${dir}`),

@@ -5,8 +5,9 @@
  * (with the same config; a changed config is an error, not a silent reuse) and calls a `running`
  * stage again with `resume: true`, so each stage kind continues from its own checkpoints or
  * progress files. `<output_dir>/pipeline.json` lists every stage's status for the report.
+ * This skip/resume is the only one: `r1-zero`, `start --train` and `distill` are recipes run here.
  * The runners of the stage kinds are passed in (src/pipeline/stages.ts), which keeps this file
- * free of models and testable with fake stages.
+ * free of models and testable with fake stages. The recipe format is in src/pipeline/config.ts.
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -49,6 +50,7 @@ export interface StageContext<S extends StageConfig = StageConfig> {
   stage: S;
   /** The stage's own folder. */
   dir: string;
+  /** The recipe, with `base` and `dataset_dir` references resolved (reading one before its stage ran throws). */
   pipeline: PipelineConfig;
   /** True when an earlier attempt of this stage was interrupted. */
   resume: boolean;
@@ -56,6 +58,8 @@ export interface StageContext<S extends StageConfig = StageConfig> {
   model(ref: string): string;
   /** A data reference (`@stage` of a data stage, or a path) as a dataset folder. */
   data(ref: string): string;
+  /** The manifest of an earlier, finished stage (`@<stage>`): its config and outputs. */
+  stageOf(ref: string): StageManifest;
   log(message: string): void;
 }
 
@@ -100,14 +104,20 @@ export async function runPipeline(
   mkdirSync(c.output_dir, { recursive: true });
   const done = new Map<string, StageManifest>();
   const manifests: StageManifest[] = [];
+  const stageOf = (ref: string): StageManifest => {
+    const m = done.get(ref.slice(1).split(':')[0]!);
+    if (!ref.startsWith('@') || !m) throw new Error(`${ref} is not a finished stage`);
+    return m;
+  };
   const output = (ref: string, what: 'checkpoint' | 'dataset_dir'): string => {
     if (!ref.startsWith('@')) return ref;
     if (ref === '@base') {
-      if (what === 'checkpoint') return c.base;
+      if (what === 'checkpoint') return output(c.base, 'checkpoint');
       throw new Error('@base is a model, not a data set');
     }
     const [name, key] = ref.slice(1).split(':') as [string, string | undefined];
     const m = done.get(name);
+    if (!m) throw new Error(`${ref} is used before its stage has run`);
     const v =
       key === undefined ? m?.outputs?.[what] : (m?.outputs?.models as Record<string, string> | undefined)?.[key];
     if (typeof v !== 'string')
@@ -155,10 +165,18 @@ export async function runPipeline(
       await writeJson(manifestPath(dir), m);
       o.onEvent?.({ type: 'stage-start', stage: stage.name, kind: stage.kind, resume });
       const t0 = performance.now();
+      const pipeline = Object.defineProperties(
+        { ...c },
+        {
+          base: { get: () => output(c.base, 'checkpoint'), enumerable: true },
+          dataset_dir: { get: () => output(c.dataset_dir, 'dataset_dir'), enumerable: true },
+        },
+      );
       const outputs = await runners[stage.kind]!({
         stage,
         dir,
-        pipeline: c,
+        pipeline,
+        stageOf,
         resume,
         model: (ref) => output(ref, 'checkpoint'),
         data: (ref) => output(ref, 'dataset_dir'),

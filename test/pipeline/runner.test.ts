@@ -1,8 +1,12 @@
-/** The pipeline runner with fake stages: manifests, skip of finished stages, resume of an interrupted one, references, config errors. */
+/**
+ * The pipeline runner with fake stages: manifests, skip of finished stages, resume of an interrupted
+ * one, references, config errors (stage args included, at parse time), and the shipped recipes.
+ */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { parsePipelineConfig, readPipelineConfig } from '../../src/pipeline/config.js';
 import { readManifest, runPipeline, type StageContext, type StageRunners } from '../../src/pipeline/runner.js';
@@ -142,5 +146,107 @@ test('config errors: unknown keys, forward references, duplicate names; YAML fil
     assert.deepEqual(c.stages[0], { name: 'rl', kind: 'grpo', model: '@base', args: { max_steps: 3 } });
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a typo in a stage arg fails when the recipe is parsed, naming the stage and the key', () => {
+  const base = { output_dir: 'o', dataset_dir: 'd', base: 'b' };
+  const stages = [
+    { name: 'sft1', kind: 'sft', model: '@base', data: 'd', args: { max_steps: 5 } },
+    { name: 'rl', kind: 'grpo', model: '@sft1', args: { learning_rat: 1e-5 } },
+  ];
+  assert.throws(
+    () => parsePipelineConfig({ ...base, stages }),
+    (e: Error) =>
+      /stage rl \(grpo\)/.test(e.message) && /stages\.1\.args/.test(e.message) && /learning_rat/.test(e.message),
+  );
+  // A bad value of a known key is caught as early, and args stay as written (no defaults filled in).
+  assert.throws(
+    () => parsePipelineConfig({ ...base, stages: [{ ...stages[0]!, args: { max_steps: 'many' } }] }),
+    /stage sft1 \(sft\)[\s\S]*max_steps/,
+  );
+  assert.deepEqual((parsePipelineConfig({ ...base, stages: [stages[0]!] }).stages[0] as { args: unknown }).args, {
+    max_steps: 5,
+  });
+});
+
+test('top-level base and dataset_dir may name stages; their outputs are what stages read', async () => {
+  const out = mkdtempSync(join(tmpdir(), 'pipe-refs-'));
+  try {
+    const c = parsePipelineConfig({
+      output_dir: out,
+      dataset_dir: '@data',
+      base: '@pre',
+      stages: [
+        { name: 'data', kind: 'data', config: join(out, 'data.json') },
+        { name: 'pre', kind: 'pretrain', args: { max_steps: 2 } },
+        { name: 'rl', kind: 'grpo', model: '@base' },
+      ],
+    });
+    assert.fail(`a missing data config file is an error at parse time, got ${JSON.stringify(c)}`);
+  } catch (err) {
+    assert.match((err as Error).message, /stage data: cannot read config .*data\.json/);
+  }
+  try {
+    writeFileSync(join(out, 'data.json'), '{"tasks": {"arithmetic": {"train": 1, "test": 1}}}');
+    const c = parsePipelineConfig({
+      output_dir: out,
+      dataset_dir: '@data',
+      base: '@pre',
+      stages: [
+        { name: 'data', kind: 'data', config: join(out, 'data.json') },
+        { name: 'pre', kind: 'pretrain', args: { max_steps: 2 } },
+        { name: 'rl', kind: 'grpo', model: '@base' },
+      ],
+    });
+    const seen: string[] = [];
+    await runPipeline(c, {
+      data: async (ctx) => {
+        assert.throws(() => ctx.pipeline.dataset_dir, /@data is used before its stage has run/);
+        return { dataset_dir: join(ctx.dir, 'set') };
+      },
+      pretrain: async (ctx) => {
+        seen.push(ctx.pipeline.dataset_dir);
+        return { checkpoint: join(ctx.dir, 'ck') };
+      },
+      grpo: async (ctx) => {
+        seen.push(ctx.model((ctx.stage as { model: string }).model), ctx.stageOf('@pre').kind);
+        return { checkpoint: join(ctx.dir, 'ck') };
+      },
+    });
+    assert.deepEqual(seen, [join(out, 'data', 'set'), join(out, 'pre', 'ck'), 'pretrain']);
+    assert.throws(
+      () => parsePipelineConfig({ output_dir: out, dataset_dir: '@nope', base: 'b', stages: c.stages }),
+      /dataset_dir @nope is not a stage/,
+    );
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+});
+
+test('the shipped recipes parse and validate', () => {
+  const root = fileURLToPath(new URL('../../../', import.meta.url));
+  const cwd = process.cwd();
+  process.chdir(root); // recipe paths are relative to the repository root
+  try {
+    for (const name of readdirSync('recipes').filter((f) => f.endsWith('.yaml'))) {
+      const c = readPipelineConfig(join('recipes', name));
+      assert.ok(c.stages.length > 0, name);
+    }
+    const tiny = readPipelineConfig('recipes/r1-tiny.yaml');
+    assert.deepEqual(
+      tiny.stages.map((s) => s.kind),
+      ['data', 'pretrain', 'eval', 'grpo', 'eval', 'r1_zero_report', 'export'],
+    );
+    const pre = tiny.stages[1] as { args: Record<string, unknown> };
+    assert.deepEqual(pre.args, { model: 'tiny', max_steps: 6000, seed: 0 });
+    // The YAML merge key carries the reasoning-RL settings into the later RL runs.
+    const r1 = readPipelineConfig('recipes/r1-pipeline.yaml');
+    const final = r1.stages.find((s) => s.name === 'rl-final') as { args: Record<string, unknown> };
+    assert.equal(final.args.template, 'r1');
+    assert.equal(final.args.max_steps, 60);
+    assert.deepEqual(final.args.reward_weights, { accuracy: 1, format: 1, language: 1, length: 1 });
+  } finally {
+    process.chdir(cwd);
   }
 });

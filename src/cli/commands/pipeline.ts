@@ -30,7 +30,7 @@ export function register(program: Command): void {
     .option('--until <stage>', 'stop after this stage')
     .addHelpText(
       'after',
-      '\nExample:\n  deepseek-ts pipeline run docs/results/r1-pipeline.yaml\n  deepseek-ts pipeline run docs/results/r1-pipeline.yaml --until rl-reasoning',
+      '\nExample:\n  deepseek-ts pipeline run recipes/r1-pipeline.yaml\n  deepseek-ts pipeline run recipes/r1-pipeline.yaml --until rl-reasoning',
     )
     .action(async (path: string, o: { until?: string }) => {
       const c = readPipelineConfig(path);
