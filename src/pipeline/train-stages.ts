@@ -118,6 +118,11 @@ export async function runEvalStage(ctx: StageContext): Promise<StageOutputs> {
       greedy: s.greedy,
       ...(s.general ? { general: s.general } : {}),
       ...threadsLayer(ctx),
+      // A line at each quarter of a phase: long evaluations show they are moving.
+      onProgress: (phase, done, total) => {
+        if (done === total || done % Math.max(1, Math.ceil(total / 4)) === 0)
+          ctx.log(`${m.label}: ${phase} ${done}/${total}`);
+      },
     });
     await writeFileAtomic(path, Buffer.from(`${JSON.stringify({ label: m.label, ...r })}\n`));
     const all = r.rows.find((x) => x.task === 'all')!;

@@ -18,8 +18,9 @@ export interface R1ZeroOptions {
   tasks?: readonly string[];
   /** GRPO config layers (a --config file, flags) over the recipe's GRPO args, in order. */
   layers: Record<string, unknown>[];
-  evalLimit: number;
-  k: number;
+  /** Held-out problems per task and samples per problem of both evaluations (default: the recipe's). */
+  evalLimit?: number;
+  k?: number;
   threads?: number;
   /** The command line to print on the page. */
   command: string;
@@ -46,8 +47,8 @@ export function r1ZeroRecipe(o: R1ZeroOptions): PipelineConfig {
   const grpoArgs = r.stages.find((s) => s.name === 'grpo')!.args as Record<string, unknown>;
   for (const name of ['eval-before', 'eval-after'])
     patchStage(r, name, {
-      limit: o.evalLimit,
-      k: o.k,
+      ...(o.evalLimit !== undefined ? { limit: o.evalLimit } : {}),
+      ...(o.k !== undefined ? { k: o.k } : {}),
       tasks: Object.keys(grpoArgs.tasks as object),
       ...(grpoArgs.max_completion_length !== undefined ? { max_new_tokens: grpoArgs.max_completion_length } : {}),
     });

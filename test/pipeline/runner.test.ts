@@ -238,8 +238,14 @@ test('the shipped recipes parse and validate', () => {
       tiny.stages.map((s) => s.kind),
       ['data', 'pretrain', 'eval', 'grpo', 'eval', 'r1_zero_report', 'export'],
     );
+    // The settings the shipped model was made with (the RECIPE list and recipes/r1-tiny-grpo.json before).
     const pre = tiny.stages[1] as { args: Record<string, unknown> };
     assert.deepEqual(pre.args, { model: 'tiny', max_steps: 6000, seed: 0 });
+    const rl = tiny.stages[3] as { args: Record<string, unknown> };
+    assert.deepEqual(
+      [rl.args.tasks, rl.args.difficulties, rl.args.generation_batch_size, rl.args.max_steps, rl.args.learning_rate],
+      [{ arithmetic: 1, countdown: 1 }, { arithmetic: [1], countdown: [1] }, 64, 200, 1e-4],
+    );
     // The YAML merge key carries the reasoning-RL settings into the later RL runs.
     const r1 = readPipelineConfig('recipes/r1-pipeline.yaml');
     const final = r1.stages.find((s) => s.name === 'rl-final') as { args: Record<string, unknown> };

@@ -5,7 +5,8 @@
  * Rerunning it skips finished stages and resumes GRPO; extra GRPO keys come from --config.
  */
 import type { Command } from 'commander';
-import { readConfigFile } from '../../config/layers.js';
+import { describeKey, readConfigFile } from '../../config/layers.js';
+import { GrpoConfigSchema } from '../../rl/config.js';
 import { runPipeline } from '../../pipeline/runner.js';
 import { STAGE_RUNNERS } from '../../pipeline/stages.js';
 import { r1ZeroRecipe } from '../../rl/r1-zero.js';
@@ -21,8 +22,8 @@ interface R1ZeroFlags {
   notes?: string;
   config?: string;
   maxSteps?: number;
-  evalLimit: number;
-  k: number;
+  evalLimit?: number;
+  k?: number;
   threads?: number;
   until?: string;
 }
@@ -39,8 +40,8 @@ function commandLine(o: R1ZeroFlags): string {
     ...(o.notes ? [`--notes ${o.notes}`] : []),
     ...(o.config ? [`--config ${o.config}`] : []),
     ...(o.maxSteps !== undefined ? [`--max-steps ${o.maxSteps}`] : []),
-    `--eval-limit ${o.evalLimit}`,
-    `--k ${o.k}`,
+    ...(o.evalLimit !== undefined ? [`--eval-limit ${o.evalLimit}`] : []),
+    ...(o.k !== undefined ? [`--k ${o.k}`] : []),
   ].join(' ');
 }
 
@@ -63,10 +64,14 @@ export function register(program: Command): void {
     )
     .option('--notes <file>', 'markdown file whose text goes above the results table')
     .option('--config <file>', 'GRPO config keys (JSON or YAML) over the recipe\'s (e.g. {"max_steps": 120})')
-    .option('--max-steps <n>', 'GRPO steps (overrides the config)', intOption('--max-steps'))
-    .option('--eval-limit <n>', 'held-out problems per task', intOption('--eval-limit'), 40)
-    .option('--k <n>', 'samples per problem (pass@1 over k, cons@k)', intOption('--k'), 8)
-    .option('--threads <n>', 'compute threads', intOption('--threads'))
+    .option(
+      '--max-steps <n>',
+      `${describeKey(GrpoConfigSchema, 'max_steps')} (over --config)`,
+      intOption('--max-steps'),
+    )
+    .option('--eval-limit <n>', "held-out problems per task (default: the recipe's, 40)", intOption('--eval-limit'))
+    .option('--k <n>', "samples per problem, pass@1 over k and cons@k (default: the recipe's, 8)", intOption('--k'))
+    .option('--threads <n>', describeKey(GrpoConfigSchema, 'threads'), intOption('--threads'))
     .option('--until <stage>', 'stop after this stage (eval-before, grpo, eval-after, report)')
     .addHelpText(
       'after',
@@ -90,8 +95,8 @@ export function register(program: Command): void {
           readConfigFile(o.config, '--config'),
           ...(o.maxSteps !== undefined ? [{ max_steps: o.maxSteps }] : []),
         ],
-        evalLimit: o.evalLimit,
-        k: o.k,
+        ...(o.evalLimit !== undefined ? { evalLimit: o.evalLimit } : {}),
+        ...(o.k !== undefined ? { k: o.k } : {}),
         command: commandLine(o),
         ...(o.notes ? { notes: o.notes } : {}),
         ...(o.threads ? { threads: o.threads } : {}),
