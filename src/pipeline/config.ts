@@ -34,6 +34,8 @@ import { argsSchema, formatZodError, readConfigFile } from '../config/layers.js'
 import { parseDataConfig } from '../data/config.js';
 import { DenseArgsSchema } from '../distill/dense-train.js';
 import { GrpoConfigSchema } from '../rl/config.js';
+import { CHAT_TASK } from '../tasks/chat.js';
+import { getTask } from '../tasks/registry.js';
 import { RunConfigSchema } from '../train/config.js';
 import { DEFAULT_FILTERS } from './filters.js';
 
@@ -233,6 +235,7 @@ export function parsePipelineConfig(raw: unknown, source = 'pipeline config'): P
         );
     }
     if (s.kind === 'data') parseDataConfig(readConfigFile(s.config, `stage ${s.name}`), s.config);
+    checkTasks(s, source);
     seen.add(s.name);
   }
   return c;
@@ -244,6 +247,42 @@ function stageNamed(raw: unknown, source: string, e: z.ZodError): string {
   if (p?.[0] !== 'stages' || typeof p[1] !== 'number') return source;
   const s = (raw as { stages: { name?: unknown; kind?: unknown }[] }).stages[p[1]];
   return `${source}, stage ${String(s?.name ?? p[1])} (${String(s?.kind ?? 'no kind')})`;
+}
+
+/** Every task name a stage uses is a task of the registry (chat prompts: a GRPO scenario too). */
+function checkTasks(s: StageConfig, source: string): void {
+  for (const [key, names] of Object.entries(stageTasks(s)))
+    for (const t of names) {
+      if (t === CHAT_TASK && key.includes('args.')) continue;
+      try {
+        getTask(t);
+      } catch (err) {
+        throw new Error(`${source}: stage ${s.name}: ${key}: ${(err as Error).message}`);
+      }
+    }
+}
+
+/** The task names a stage uses, by key. */
+function stageTasks(s: StageConfig): Record<string, string[]> {
+  const keys = (o: unknown) => Object.keys((o as object | undefined) ?? {});
+  switch (s.kind) {
+    case 'grpo':
+      return { 'args.tasks': keys(s.args.tasks), 'args.difficulties': keys(s.args.difficulties) };
+    case 'eval':
+      return { tasks: s.tasks ?? [] };
+    case 'cold_start':
+    case 'rejection_sampling':
+      return { tasks: keys(s.tasks), solver_traces: keys(s.solver_traces), difficulties: keys(s.difficulties) };
+    case 'distill':
+      return {
+        tasks: keys(s.tasks),
+        difficulties: keys(s.difficulties),
+        'rl_args.tasks': keys(s.rl_args.tasks),
+        'rl_args.difficulties': keys(s.rl_args.difficulties),
+      };
+    default:
+      return {};
+  }
 }
 
 /** Every model / data reference of a stage. */

@@ -165,6 +165,12 @@ test('a typo in a stage arg fails when the recipe is parsed, naming the stage an
     () => parsePipelineConfig({ ...base, stages: [{ ...stages[0]!, args: { max_steps: 'many' } }] }),
     /stage sft1 \(sft\)[\s\S]*max_steps/,
   );
+  // Task names too: an unknown task is an error before anything runs.
+  assert.throws(
+    () =>
+      parsePipelineConfig({ ...base, stages: [{ ...stages[1]!, model: '@base', args: { tasks: { countdwn: 1 } } }] }),
+    /stage rl: args\.tasks: unknown task "countdwn"/,
+  );
   assert.deepEqual((parsePipelineConfig({ ...base, stages: [stages[0]!] }).stages[0] as { args: unknown }).args, {
     max_steps: 5,
   });
