@@ -1,13 +1,30 @@
 /**
- * Runs the stages of a pipeline config in order, each in `<output_dir>/<stage name>/`, with a
- * manifest.json that records its status, its config, its outputs (checkpoint, SFT data folder,
- * metrics, statistics, evaluations) and its time. A rerun skips stages whose manifest says `done`
- * (with the same config; a changed config is an error, not a silent reuse) and calls a `running`
- * stage again with `resume: true`, so each stage kind continues from its own checkpoints or
- * progress files. `<output_dir>/pipeline.json` lists every stage's status for the report.
+ * The one orchestrator: runs the stages of a recipe in order, each in `<output_dir>/<stage name>/`,
+ * with a manifest.json that records its status, its config, its outputs (checkpoint, SFT data
+ * folder, metrics, statistics, evaluations) and its time. A rerun skips stages whose manifest says
+ * `done` (with the same config; a changed config is an error, not a silent reuse) and calls a
+ * `running` stage again with `resume: true`, so each stage kind continues from its own checkpoints
+ * or progress files. `<output_dir>/pipeline.json` lists every stage's status for the report.
  * This skip/resume is the only one: `r1-zero`, `start --train` and `distill` are recipes run here.
+ *
+ * Recipe format (YAML or JSON; every key, stage kind and its keys: src/pipeline/config.ts):
+ *
+ *   output_dir: runs/my-run            # stage folders go here
+ *   dataset_dir: "@data"               # a `data build` folder, or a data stage's output
+ *   base: "@pretrain"                  # the base model: a checkpoint path, or a stage's output
+ *   stages:
+ *     - {name: data, kind: data, config: recipes/my-data.json}
+ *     - {name: pretrain, kind: pretrain, args: {model: tiny, max_steps: 2000}}
+ *     - name: rl
+ *       kind: grpo
+ *       model: "@base"                 # or "@<earlier stage>", "@<stage>:<model name>", a path
+ *       args: {template: r1-zero, max_steps: 80}   # the `grpo` command's keys (src/rl/config.ts)
+ *
+ * A new multi-stage job is a new YAML file in recipes/, run by `deepseek-ts pipeline run`; a command
+ * that wraps one (src/rl/r1-zero.ts) reads it with readRecipe, sets keys from its flags with
+ * patchStage (src/pipeline/recipe.ts) and parses it, so every key is checked before a stage runs.
  * The runners of the stage kinds are passed in (src/pipeline/stages.ts), which keeps this file
- * free of models and testable with fake stages. The recipe format is in src/pipeline/config.ts.
+ * free of models and testable with fake stages.
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
