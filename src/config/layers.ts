@@ -86,6 +86,23 @@ export function describeKey(schema: z.ZodObject<Shape>, key: string): string {
   return inner(schema.shape[key]!).description ?? key;
 }
 
+/**
+ * Where `--resume` points: its value; for a bare `--resume`, the output_dir of the merged layers
+ * (else the schema's default); undefined without the flag. pretrain, sft and grpo share it.
+ */
+export function resumeTarget(
+  resume: unknown,
+  schema: z.ZodObject<Shape>,
+  layers: readonly Layer[],
+): string | undefined {
+  if (typeof resume === 'string') return resume;
+  if (resume !== true) return undefined;
+  const field = schema.shape.output_dir as (z.ZodType & { def: { defaultValue?: unknown } }) | undefined;
+  const out = mergeLayers(layers).output_dir ?? field?.def.defaultValue;
+  if (typeof out !== 'string') throw new Error('--resume: no output_dir to resume from; pass --resume <path>');
+  return out;
+}
+
 /** Adds one `--kebab-name <value>` flag per schema key (except `skip`), its help the key's doc string. */
 export function addSchemaOptions(cmd: Command, schema: z.ZodObject<Shape>, skip: readonly string[] = []): Command {
   for (const key of Object.keys(schema.shape)) {

@@ -13,6 +13,7 @@ import { writeFileAtomic } from '../io/atomic-write.js';
 import { readMetrics } from '../train/metrics.js';
 import type { StageConfig } from './config.js';
 import type { StageContext, StageOutputs } from './runner.js';
+import { evalSettings } from './train-stages.js';
 
 type EvalStage = Extract<StageConfig, { kind: 'eval' }>;
 
@@ -27,19 +28,7 @@ function evalOf(ctx: StageContext, ref: string): CheckpointEval {
   const r = JSON.parse(readFileSync(path, 'utf8')) as ModelEval;
   return {
     model: r.model,
-    options: {
-      model: r.model,
-      datasetDir: ctx.pipeline.dataset_dir,
-      ...(s.tasks ? { tasks: s.tasks } : {}),
-      limit: s.limit,
-      k: s.k,
-      temperature: s.temperature,
-      topP: s.top_p,
-      maxNewTokens: s.max_new_tokens,
-      template: s.models[0]!.template,
-      seed: s.seed,
-      greedy: s.greedy,
-    },
+    options: { model: r.model, datasetDir: ctx.pipeline.dataset_dir, ...evalSettings(s, s.models[0]!.template) },
     reports: r.rows,
     results: r.results,
     ...(r.greedy.length ? { greedy: r.greedy } : {}),

@@ -91,9 +91,26 @@ export async function runGrpoStage(ctx: StageContext): Promise<StageOutputs> {
   };
 }
 
+type EvalStage = Extract<StageConfig, { kind: 'eval' }>;
+
+/** The evaluator's settings (src/eval/model-eval.ts) of an eval stage, for one model's template. */
+export function evalSettings(s: EvalStage, template: 'r1-zero' | 'r1') {
+  return {
+    ...(s.tasks ? { tasks: s.tasks } : {}),
+    limit: s.limit,
+    k: s.k,
+    temperature: s.temperature,
+    topP: s.top_p,
+    maxNewTokens: s.max_new_tokens,
+    template,
+    seed: s.seed,
+    greedy: s.greedy,
+  };
+}
+
 /** Stage eval. */
 export async function runEvalStage(ctx: StageContext): Promise<StageOutputs> {
-  const s = ctx.stage as Extract<StageConfig, { kind: 'eval' }>;
+  const s = ctx.stage as EvalStage;
   const evals: Record<string, string> = {};
   mkdirSync(join(ctx.dir, 'evals'), { recursive: true });
   for (const m of s.models) {
@@ -107,15 +124,7 @@ export async function runEvalStage(ctx: StageContext): Promise<StageOutputs> {
     const r = await evaluateModel({
       model: ctx.model(m.model),
       datasetDir: ctx.pipeline.dataset_dir,
-      ...(s.tasks ? { tasks: s.tasks } : {}),
-      limit: s.limit,
-      k: s.k,
-      temperature: s.temperature,
-      topP: s.top_p,
-      maxNewTokens: s.max_new_tokens,
-      template: m.template,
-      seed: s.seed,
-      greedy: s.greedy,
+      ...evalSettings(s, m.template),
       ...(s.general ? { general: s.general } : {}),
       ...threadsLayer(ctx),
       // A line at each quarter of a phase: long evaluations show they are moving.

@@ -17,6 +17,7 @@ import {
   flagLayer,
   readConfigFile,
   resolveLayers,
+  resumeTarget,
 } from '../../src/config/layers.js';
 import { GrpoConfigSchema, resolveGrpoConfig } from '../../src/rl/config.js';
 import { resolveRunConfig, RunConfigSchema } from '../../src/train/config.js';
@@ -105,4 +106,12 @@ test("--help shows each key's doc string, the same text as the schema's", () => 
     assert.equal(opt.description, describeKey(RunConfigSchema, key));
   }
   assert.equal(describeKey(Schema, 'steps'), 'optimizer steps');
+});
+
+test('a bare --resume means the output_dir of the layers, else the default one', () => {
+  assert.equal(resumeTarget(undefined, RunConfigSchema, []), undefined);
+  assert.equal(resumeTarget('ck/x', RunConfigSchema, [{ output_dir: 'runs/a' }]), 'ck/x');
+  assert.equal(resumeTarget(true, RunConfigSchema, [{ output_dir: 'runs/a' }, { output_dir: 'runs/b' }]), 'runs/b');
+  assert.equal(resumeTarget(true, RunConfigSchema, []), 'runs/tiny');
+  assert.equal(resumeTarget(true, GrpoConfigSchema, []), 'runs/grpo');
 });

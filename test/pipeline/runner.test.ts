@@ -178,8 +178,8 @@ test('a typo in a stage arg fails when the recipe is parsed, naming the stage an
 
 test('top-level base and dataset_dir may name stages; their outputs are what stages read', async () => {
   const out = mkdtempSync(join(tmpdir(), 'pipe-refs-'));
-  try {
-    const c = parsePipelineConfig({
+  const recipe = () =>
+    parsePipelineConfig({
       output_dir: out,
       dataset_dir: '@data',
       base: '@pre',
@@ -189,22 +189,10 @@ test('top-level base and dataset_dir may name stages; their outputs are what sta
         { name: 'rl', kind: 'grpo', model: '@base' },
       ],
     });
-    assert.fail(`a missing data config file is an error at parse time, got ${JSON.stringify(c)}`);
-  } catch (err) {
-    assert.match((err as Error).message, /stage data: cannot read config .*data\.json/);
-  }
   try {
+    assert.throws(recipe, /stage data: cannot read config .*data\.json/, 'a missing data config fails at parse time');
     writeFileSync(join(out, 'data.json'), '{"tasks": {"arithmetic": {"train": 1, "test": 1}}}');
-    const c = parsePipelineConfig({
-      output_dir: out,
-      dataset_dir: '@data',
-      base: '@pre',
-      stages: [
-        { name: 'data', kind: 'data', config: join(out, 'data.json') },
-        { name: 'pre', kind: 'pretrain', args: { max_steps: 2 } },
-        { name: 'rl', kind: 'grpo', model: '@base' },
-      ],
-    });
+    const c = recipe();
     const seen: string[] = [];
     await runPipeline(c, {
       data: async (ctx) => {

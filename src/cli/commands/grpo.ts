@@ -5,7 +5,7 @@
  * metrics go to <output_dir>/metrics.jsonl, completions to completions.jsonl.
  */
 import type { Command } from 'commander';
-import { addSchemaOptions, flagLayer, readConfigFile } from '../../config/layers.js';
+import { addSchemaOptions, flagLayer, readConfigFile, resumeTarget } from '../../config/layers.js';
 import { GrpoConfigSchema } from '../../rl/config.js';
 import { runGrpo, type GrpoRunEvent } from '../../rl/session.js';
 
@@ -62,10 +62,7 @@ export function register(program: Command): void {
     if (config && opts.config) throw new Error('grpo: pass the config file once (as the argument or as --config)');
     const file = readConfigFile(config ?? (opts.config as string | undefined), 'grpo'),
       flags = flagLayer(GrpoConfigSchema, opts);
-    const resume =
-      opts.resume === true
-        ? String(flags.output_dir ?? file.output_dir ?? 'runs/grpo')
-        : (opts.resume as string | undefined);
+    const resume = resumeTarget(opts.resume, GrpoConfigSchema, [file, flags]);
     const r = await runGrpo({
       layers: [file, flags],
       ...(resume ? { resume } : {}),

@@ -7,7 +7,7 @@
  */
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
-import { addSchemaOptions, flagLayer, readConfigFile } from '../../config/layers.js';
+import { addSchemaOptions, flagLayer, readConfigFile, resumeTarget } from '../../config/layers.js';
 import { RunConfigSchema } from '../../train/config.js';
 import { runPresetNames } from '../../train/presets.js';
 import { runTraining, type RunKind, type RunRequest } from '../../train/session.js';
@@ -44,8 +44,7 @@ export async function runWithProgress(
   defaults: Readonly<Record<string, unknown>> = {},
 ): Promise<void> {
   const [file, flags] = runLayers(opts);
-  const outDir = (flags.output_dir ?? file.output_dir) as string | undefined;
-  const resume = opts.resume === true ? (outDir ?? 'runs/tiny') : (opts.resume as string | undefined);
+  const resume = resumeTarget(opts.resume, RunConfigSchema, [defaults, file, flags]);
   const bar = new SingleBar({
     format: `  ${kind} {value}/{total} |{bar}| loss {loss} | lr {lr} | {tps} tok/s | ETA {eta_formatted}`,
     hideCursor: true,
