@@ -33,6 +33,7 @@ import { z } from 'zod';
 import { argsSchema, formatZodError, readConfigFile } from '../config/layers.js';
 import { parseDataConfig } from '../data/config.js';
 import { DenseArgsSchema } from '../distill/dense-train.js';
+import { studentConfig } from '../distill/student-config.js';
 import { GrpoConfigSchema } from '../rl/config.js';
 import { CHAT_TASK } from '../tasks/chat.js';
 import { getTask } from '../tasks/registry.js';
@@ -236,6 +237,13 @@ export function parsePipelineConfig(raw: unknown, source = 'pipeline config'): P
     }
     if (s.kind === 'data') parseDataConfig(readConfigFile(s.config, `stage ${s.name}`), s.config);
     checkTasks(s, source);
+    if (s.kind === 'distill')
+      for (const st of s.students)
+        studentConfig(
+          st.config,
+          { vocabSize: 2, bosId: 0, eosId: 1 },
+          `${source}: stage ${s.name}: students.${st.name}.config`,
+        );
     seen.add(s.name);
   }
   return c;

@@ -171,6 +171,24 @@ test('a typo in a stage arg fails when the recipe is parsed, naming the stage an
       parsePipelineConfig({ ...base, stages: [{ ...stages[1]!, model: '@base', args: { tasks: { countdwn: 1 } } }] }),
     /stage rl: args\.tasks: unknown task "countdwn"/,
   );
+  // And a student's model config.
+  const student = (config: Record<string, unknown>) => ({
+    name: 'd',
+    kind: 'distill',
+    teacher: '@base',
+    tasks: { arithmetic: 2 },
+    students: [{ name: 's', config }],
+    base_args: { max_steps: 1 },
+  });
+  assert.doesNotThrow(() => parsePipelineConfig({ ...base, stages: [student({ hidden_size: 32 })] }));
+  assert.throws(
+    () => parsePipelineConfig({ ...base, stages: [student({ hiden_size: 32 })] }),
+    /stage d: students\.s\.config: unknown keys hiden_size/,
+  );
+  assert.throws(
+    () => parsePipelineConfig({ ...base, stages: [{ ...student({}), base_args: { max_step: 1 } }] }),
+    /stage d \(distill\)[\s\S]*base_args[\s\S]*max_step/,
+  );
   assert.deepEqual((parsePipelineConfig({ ...base, stages: [stages[0]!] }).stages[0] as { args: unknown }).args, {
     max_steps: 5,
   });
