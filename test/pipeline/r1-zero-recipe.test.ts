@@ -119,16 +119,13 @@ test('the R1-Zero recipe runs through the runner; an interrupted GRPO stage resu
   const step1 = readdirSync(ck).find((d) => d.endsWith('000001'))!;
   writeFileSync(join(ck, 'latest'), step1);
   rmSync(join(ck, 'checkpoint-000002'), { recursive: true });
-  for (const name of ['grpo', 'eval-after', 'report']) {
-    const m = readManifest(join(out, name))!;
-    if (name === 'grpo')
-      writeFileSync(
-        join(out, name, 'manifest.json'),
-        JSON.stringify({ ...m, status: 'running' } satisfies StageManifest),
-      );
-    else rmSync(join(out, name), { recursive: true });
-  }
+  const m = readManifest(join(out, 'grpo'))!;
+  writeFileSync(
+    join(out, 'grpo', 'manifest.json'),
+    JSON.stringify({ ...m, status: 'running' } satisfies StageManifest),
+  );
   const second = await run();
+  // The evaluation after GRPO and the page were made from the old run: they are stale and run again.
   assert.deepEqual(started(second.events), ['grpo (resume)', 'eval-after', 'report']);
   assert.ok(
     second.events.some((e) => e.type === 'stage-skip' && e.stage === 'eval-before'),
@@ -140,6 +137,14 @@ test('the R1-Zero recipe runs through the runner; an interrupted GRPO stage resu
 
   const third = await run();
   assert.deepEqual(started(third.events), [], 'a finished run reruns nothing');
+
+  // `--max-steps 3` on the finished run continues GRPO from its checkpoint; what follows it runs again.
+  const longer = r1ZeroRecipe({ ...options, layers: [...options.layers, { max_steps: 3 }] });
+  const events: PipelineEvent[] = [];
+  await runPipeline(longer, STAGE_RUNNERS, { onEvent: (e) => events.push(e) });
+  assert.deepEqual(started(events), ['grpo (resume)', 'eval-after', 'report']);
+  assert.ok(events.some((e) => e.type === 'log' && e.message === 'resuming at step 2'));
+  assert.equal(readFileSync(join(ck, 'latest'), 'utf8').trim(), 'checkpoint-000003');
 
   // --config keys are the grpo stage's args: a typo fails before any stage runs.
   assert.throws(

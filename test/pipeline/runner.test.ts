@@ -115,6 +115,37 @@ test('a finished stage whose config changed is an error that says what to do', a
   }
 });
 
+test('a training stage run longer continues; the stages after a stage that ran again run again', async () => {
+  const out = mkdtempSync(join(tmpdir(), 'pipe-longer-'));
+  const recipe = (steps: number) =>
+    parsePipelineConfig({
+      output_dir: out,
+      dataset_dir: 'data',
+      base: 'b',
+      stages: [
+        { name: 'rl', kind: 'grpo', model: '@base', args: { max_steps: steps } },
+        { name: 'eval', kind: 'eval', models: [{ label: 'rl', model: '@rl', template: 'r1' }] },
+      ],
+    });
+  try {
+    await runPipeline(recipe(10), fakes([]));
+    const calls: string[] = [];
+    await runPipeline(recipe(20), fakes(calls));
+    assert.deepEqual(calls, ['grpo resume=true model=false', 'eval rl/ck'], 'more steps: GRPO continues, eval reruns');
+    assert.equal(readManifest(join(out, 'rl'))!.attempts, 2);
+    const again: string[] = [];
+    await runPipeline(recipe(20), fakes(again));
+    assert.deepEqual(again, []);
+    await assert.rejects(
+      runPipeline(recipe(5), fakes([])),
+      /rl.*different config/,
+      'fewer steps is not a continuation',
+    );
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+});
+
 test('config errors: unknown keys, forward references, duplicate names; YAML files parse', () => {
   const base = { output_dir: 'o', dataset_dir: 'd', base: 'b' };
   assert.throws(
