@@ -3,6 +3,7 @@
  * so `{}` builds a small corpus of every task in both languages.
  */
 import { z } from 'zod';
+import { parseWith } from '../config/layers.js';
 import { TASKS } from '../tasks/registry.js';
 
 const taskSpec = z.strictObject({
@@ -59,11 +60,7 @@ export type DataConfig = z.infer<typeof DataConfigSchema>;
 
 /** Validates a parsed config object; errors list each bad field by path. */
 export function parseDataConfig(raw: unknown, source = 'config'): DataConfig {
-  const r = DataConfigSchema.safeParse(raw);
-  if (!r.success) {
-    const lines = r.error.issues.map((i) => `  ${i.path.join('.') || '(top level)'}: ${i.message}`);
-    throw new Error(`${source} is invalid:\n${lines.join('\n')}`);
-  }
+  const r = { data: parseWith(DataConfigSchema, raw, source) };
   for (const name of Object.keys(r.data.tasks)) {
     if (!TASKS.some((t) => t.name === name))
       throw new Error(`${source}: tasks.${name}: unknown task; expected one of ${TASKS.map((t) => t.name).join(', ')}`);

@@ -8,6 +8,7 @@
  * its student again), no MoE or MTP terms.
  */
 import { z } from 'zod';
+import { resolveLayers } from '../config/layers.js';
 import { DenseModel } from '../models/qwen2/model.js';
 import type { DenseConfig } from '../models/qwen2/config.js';
 import { AdamW } from '../nn/adamw.js';
@@ -47,12 +48,7 @@ export type DenseArgs = z.infer<typeof DenseArgsSchema>;
 
 /** Validates a student run's keys over the defaults. */
 export function parseDenseArgs(raw: Record<string, unknown>, source: string): DenseArgs {
-  const r = DenseArgsSchema.safeParse(raw);
-  if (!r.success)
-    throw new Error(
-      `${source} is invalid:\n${r.error.issues.map((i) => `  ${i.path.join('.') || '(top level)'}: ${i.message}`).join('\n')}\n(keys: ${Object.keys(DenseArgsSchema.shape).join(', ')})`,
-    );
-  return r.data;
+  return resolveLayers(DenseArgsSchema, [raw], source);
 }
 
 /** Next-token targets (B, T): token t+1 where the mask allows it, else -100; the last column is -100. */

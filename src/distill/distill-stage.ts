@@ -18,55 +18,20 @@ import { join } from 'node:path';
 import { readJsonl } from '../data/jsonl.js';
 import type { SftRecord } from '../data/sft.js';
 import { createBackend } from '../kernels/index.js';
-import {
-  initDenseParams,
-  loadDenseParams,
-  parseDenseConfig,
-  saveDenseCheckpoint,
-  type DenseConfig,
-} from '../models/qwen2/index.js';
+import { initDenseParams, loadDenseParams, saveDenseCheckpoint, type DenseConfig } from '../models/qwen2/index.js';
 import { TEMPLATES } from '../rl/prompts.js';
 import { Engine, Rng, type Tensor } from '../tensor/index.js';
 import { loadTokenizer } from '../tokenizer/hf-tokenizer.js';
-import type { Tokenizer } from '../tokenizer/types.js';
 import { PretrainSource, SftSource } from '../train/data.js';
 import { MetricsLog } from '../train/metrics.js';
 import type { StageConfig } from '../pipeline/config.js';
 import { byTask, sampleModel, trainProblems, writeSftFolder } from '../pipeline/data-stages.js';
 import type { StageContext, StageOutputs } from '../pipeline/runner.js';
-import { GRPO_STAGE_DEFAULTS } from '../pipeline/train-stages.js';
 import { grpoDenseStudent } from './dense-grpo.js';
 import { parseDenseArgs, trainDense, type DenseArgs } from './dense-train.js';
+import { studentConfig } from './student-config.js';
 
 type Distill = Extract<StageConfig, { kind: 'distill' }>;
-
-/** A student's Qwen2 config: its keys over small defaults, vocabulary and special ids from the tokenizer. */
-export function studentConfig(
-  keys: Record<string, unknown>,
-  tok: Pick<Tokenizer, 'vocabSize' | 'bosId' | 'eosId'>,
-  source: string,
-): DenseConfig {
-  return parseDenseConfig(
-    {
-      model_type: 'qwen2',
-      hidden_size: 64,
-      intermediate_size: 192,
-      num_hidden_layers: 2,
-      num_attention_heads: 4,
-      num_key_value_heads: 2,
-      max_position_embeddings: 512,
-      tie_word_embeddings: true,
-      rope_theta: 10000,
-      rms_norm_eps: 1e-6,
-      initializer_range: 0.02,
-      ...keys,
-      vocab_size: tok.vocabSize,
-      bos_token_id: tok.bosId ?? null,
-      eos_token_id: tok.eosId ?? null,
-    },
-    source,
-  ).config;
-}
 
 const dispose = (ps: ReadonlyMap<string, Tensor>) => {
   for (const p of ps.values()) {
@@ -206,7 +171,7 @@ export async function runDistillStage(ctx: StageContext): Promise<StageOutputs> 
               tokenizer: tok,
               outputDir: dirs.rl,
               timeBudgetSec: budget,
-              layers: [GRPO_STAGE_DEFAULTS, s.rl_args],
+              layers: [s.rl_args],
               onStep: (step, reward, acc) =>
                 ctx.log(`${st.name} rl step ${step} reward ${reward.toFixed(3)} acc ${acc.toFixed(3)}`),
               onResume: (step, dir) => ctx.log(`${st.name} rl resumes at step ${step} from ${dir}`),

@@ -1,17 +1,37 @@
 /**
- * Runs the stages of a pipeline config in order, each in `<output_dir>/<stage name>/`, with a
- * manifest.json that records its status, its config, its outputs (checkpoint, SFT data folder,
- * metrics, statistics, evaluations) and its time. A rerun skips stages whose manifest says `done`
- * (with the same config; a changed config is an error, not a silent reuse) and calls a `running`
- * stage again with `resume: true`, so each stage kind continues from its own checkpoints or
- * progress files. `<output_dir>/pipeline.json` lists every stage's status for the report.
+ * The one orchestrator: runs the stages of a recipe in order, each in `<output_dir>/<stage name>/`,
+ * with a manifest.json that records its status, its config, its outputs (checkpoint, SFT data
+ * folder, metrics, statistics, evaluations) and its time. A rerun skips stages whose manifest says
+ * `done` (with the same config; a changed config is an error, not a silent reuse) and calls a
+ * `running` stage again with `resume: true`, so each stage kind continues from its own checkpoints
+ * or progress files. A training stage (pretrain, sft, grpo) whose only change is a larger
+ * `args.max_steps` is resumed too (the run continues); a finished stage whose inputs were made
+ * again since (the manifest records when each stage it read from finished) runs again from scratch. `<output_dir>/pipeline.json` lists every stage's status for the report.
+ * This skip/resume is the only one: `r1-zero`, `start --train` and `distill` are recipes run here.
+ *
+ * Recipe format (YAML or JSON; every key, stage kind and its keys: src/pipeline/config.ts):
+ *
+ *   output_dir: runs/my-run            # stage folders go here
+ *   dataset_dir: "@data"               # a `data build` folder, or a data stage's output
+ *   base: "@pretrain"                  # the base model: a checkpoint path, or a stage's output
+ *   stages:
+ *     - {name: data, kind: data, config: recipes/my-data.json}
+ *     - {name: pretrain, kind: pretrain, args: {model: tiny, max_steps: 2000}}
+ *     - name: rl
+ *       kind: grpo
+ *       model: "@base"                 # or "@<earlier stage>", "@<stage>:<model name>", a path
+ *       args: {template: r1-zero, max_steps: 80}   # the `grpo` command's keys (src/rl/config.ts)
+ *
+ * A new multi-stage job is a new YAML file in recipes/, run by `deepseek-ts pipeline run`; a command
+ * that wraps one (src/rl/r1-zero.ts) reads it with readRecipe, sets keys from its flags with
+ * patchStage (src/pipeline/recipe.ts) and parses it, so every key is checked before a stage runs.
  * The runners of the stage kinds are passed in (src/pipeline/stages.ts), which keeps this file
  * free of models and testable with fake stages.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic-write.js';
-import type { PipelineConfig, StageConfig, StageKind } from './config.js';
+import { stageRefs, type PipelineConfig, type StageConfig, type StageKind } from './config.js';
 
 /** What a stage leaves for later stages and the report (paths relative to nothing: as given). */
 export interface StageOutputs {
@@ -37,6 +57,8 @@ export interface StageManifest {
   seconds: number;
   attempts: number;
   outputs?: StageOutputs;
+  /** When each stage this one read from finished (a later rerun of one makes this stage stale). */
+  inputs?: Record<string, string>;
 }
 
 export type PipelineEvent =
@@ -49,6 +71,7 @@ export interface StageContext<S extends StageConfig = StageConfig> {
   stage: S;
   /** The stage's own folder. */
   dir: string;
+  /** The recipe, with `base` and `dataset_dir` references resolved (reading one before its stage ran throws). */
   pipeline: PipelineConfig;
   /** True when an earlier attempt of this stage was interrupted. */
   resume: boolean;
@@ -56,6 +79,8 @@ export interface StageContext<S extends StageConfig = StageConfig> {
   model(ref: string): string;
   /** A data reference (`@stage` of a data stage, or a path) as a dataset folder. */
   data(ref: string): string;
+  /** The manifest of an earlier, finished stage (`@<stage>`): its config and outputs. */
+  stageOf(ref: string): StageManifest;
   log(message: string): void;
 }
 
@@ -63,6 +88,21 @@ export type StageRunner = (ctx: StageContext) => Promise<StageOutputs>;
 export type StageRunners = { [K in StageKind]?: StageRunner };
 
 const manifestPath = (dir: string) => join(dir, 'manifest.json');
+
+/** The config of a stage without its step count (a training stage run longer is the same run, continued). */
+function withoutSteps(s: StageConfig): string {
+  const args = 'args' in s ? { ...s.args, max_steps: undefined } : undefined;
+  return JSON.stringify(args ? { ...s, args } : s);
+}
+
+/** True when `next` is `prev` with more training steps: the stage continues from its checkpoint. */
+function runsLonger(prev: StageConfig, next: StageConfig): boolean {
+  if (!['pretrain', 'sft', 'grpo'].includes(next.kind) || withoutSteps(prev) !== withoutSteps(next)) return false;
+  const steps = (s: StageConfig) => ('args' in s ? (s.args as { max_steps?: number }).max_steps : undefined);
+  const a = steps(prev),
+    b = steps(next);
+  return a !== undefined && b !== undefined && b > a;
+}
 
 /** The manifest of a stage folder, or undefined. */
 export function readManifest(dir: string): StageManifest | undefined {
@@ -100,14 +140,20 @@ export async function runPipeline(
   mkdirSync(c.output_dir, { recursive: true });
   const done = new Map<string, StageManifest>();
   const manifests: StageManifest[] = [];
+  const stageOf = (ref: string): StageManifest => {
+    const m = done.get(ref.slice(1).split(':')[0]!);
+    if (!ref.startsWith('@') || !m) throw new Error(`${ref} is not a finished stage`);
+    return m;
+  };
   const output = (ref: string, what: 'checkpoint' | 'dataset_dir'): string => {
     if (!ref.startsWith('@')) return ref;
     if (ref === '@base') {
-      if (what === 'checkpoint') return c.base;
+      if (what === 'checkpoint') return output(c.base, 'checkpoint');
       throw new Error('@base is a model, not a data set');
     }
     const [name, key] = ref.slice(1).split(':') as [string, string | undefined];
     const m = done.get(name);
+    if (!m) throw new Error(`${ref} is used before its stage has run`);
     const v =
       key === undefined ? m?.outputs?.[what] : (m?.outputs?.models as Record<string, string> | undefined)?.[key];
     if (typeof v !== 'string')
@@ -127,21 +173,38 @@ export async function runPipeline(
         dir: join(c.output_dir, m.name),
       })),
     });
+  /** The stages a stage reads from (its references, and the recipe's base / dataset_dir stages). */
+  const upstream = (stage: StageConfig): Record<string, string> => {
+    const names = [...stageRefs(stage), c.base, c.dataset_dir]
+      .filter((r) => r.startsWith('@') && r !== '@base')
+      .map((r) => r.slice(1).split(':')[0]!);
+    return Object.fromEntries(
+      [...new Set(names)].filter((n) => done.has(n)).map((n) => [n, done.get(n)!.finished_at ?? '']),
+    );
+  };
   for (const stage of c.stages) {
     const dir = join(c.output_dir, stage.name);
-    const prev = readManifest(dir);
+    let prev = readManifest(dir);
+    const inputs = upstream(stage);
     const sameConfig = prev !== undefined && JSON.stringify(prev.config) === JSON.stringify(stage);
-    if (prev && !sameConfig) {
+    const longer = prev !== undefined && !sameConfig && runsLonger(prev.config, stage);
+    if (prev && !sameConfig && !longer) {
       throw new Error(
-        `stage ${stage.name}: ${manifestPath(dir)} was written for a different config; delete ${dir} to rerun the stage with the new one (later stages that used it too)`,
+        `stage ${stage.name}: ${manifestPath(dir)} was written for a different config; delete ${dir} to rerun the stage with the new one`,
       );
     }
-    if (prev?.status === 'done') {
+    // A stage whose inputs were made again since it finished is stale: it runs again from scratch.
+    if (prev?.status === 'done' && prev.inputs && JSON.stringify(prev.inputs) !== JSON.stringify(inputs)) {
+      o.onEvent?.({ type: 'log', stage: stage.name, message: 'an earlier stage ran again since; rerunning this one' });
+      rmSync(dir, { recursive: true, force: true });
+      prev = undefined;
+    }
+    if (prev?.status === 'done' && !longer) {
       o.onEvent?.({ type: 'stage-skip', stage: stage.name, reason: 'finished earlier' });
       done.set(stage.name, prev);
       manifests.push(prev);
     } else {
-      const resume = prev?.status === 'running';
+      const resume = prev !== undefined;
       mkdirSync(dir, { recursive: true });
       const m: StageManifest = {
         name: stage.name,
@@ -151,14 +214,23 @@ export async function runPipeline(
         started_at: prev?.started_at ?? new Date().toISOString(),
         seconds: prev?.seconds ?? 0,
         attempts: (prev?.attempts ?? 0) + 1,
+        inputs,
       };
       await writeJson(manifestPath(dir), m);
       o.onEvent?.({ type: 'stage-start', stage: stage.name, kind: stage.kind, resume });
       const t0 = performance.now();
+      const pipeline = Object.defineProperties(
+        { ...c },
+        {
+          base: { get: () => output(c.base, 'checkpoint'), enumerable: true },
+          dataset_dir: { get: () => output(c.dataset_dir, 'dataset_dir'), enumerable: true },
+        },
+      );
       const outputs = await runners[stage.kind]!({
         stage,
         dir,
-        pipeline: c,
+        pipeline,
+        stageOf,
         resume,
         model: (ref) => output(ref, 'checkpoint'),
         data: (ref) => output(ref, 'dataset_dir'),

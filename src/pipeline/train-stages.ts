@@ -1,52 +1,21 @@
 /**
- * The training and evaluation stages of the R1 pipeline (paper 2.3): `sft` runs src/train's SFT
- * loop from a model on a data stage's folder, `grpo` runs src/rl's GRPO session, both in
- * `<stage>/checkpoints` and resumed from there when the stage was interrupted; `eval` evaluates
- * each listed checkpoint (src/eval/model-eval.ts) into `<stage>/evals/<label>.json`, skipping
- * those already written. Stage defaults are the recipe scaled to the tiny model; `args` override.
+ * The training and evaluation stages of a recipe (V3 pretraining, R1 paper 2.2-2.3): `pretrain`
+ * and `sft` run src/train's loop (a base on the data set's shards; SFT from a model on a data
+ * stage's folder), `grpo` runs src/rl's GRPO session, each in `<stage>/checkpoints` and resumed
+ * from there when the stage was interrupted; `eval` evaluates each listed checkpoint
+ * (src/eval/model-eval.ts) into `<stage>/evals/<label>.json`, skipping those already written.
+ * Each kind has the defaults of its command (pretrain and grpo: their schemas'; sft: SFT_DEFAULTS);
+ * the recipe's `args` sit over them.
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { evaluateModel } from '../eval/model-eval.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { runGrpo } from '../rl/session.js';
-import { runTraining } from '../train/session.js';
+import { SFT_DEFAULTS } from '../train/config.js';
+import { runTraining, type RunKind } from '../train/session.js';
 import type { StageConfig } from './config.js';
 import type { StageContext, StageOutputs } from './runner.js';
-
-/** SFT defaults (R1 fine-tunes for 2 epochs; here: steps, a decaying learning rate). */
-export const SFT_STAGE_DEFAULTS: Readonly<Record<string, unknown>> = Object.freeze({
-  learning_rate: 5e-4,
-  lr_scheduler_type: 'cosine',
-  warmup_steps: 10,
-  max_steps: 150,
-  eval_steps: 50,
-  eval_batches: 2,
-  save_steps: 50,
-  save_total_limit: 1,
-  logging_steps: 5,
-});
-
-/** GRPO defaults of the reasoning-RL stages: the chat layout and R1's reward sum (accuracy + format + language consistency). */
-export const GRPO_STAGE_DEFAULTS: Readonly<Record<string, unknown>> = Object.freeze({
-  template: 'r1',
-  tasks: { countdown: 1, arithmetic: 1 },
-  difficulties: { countdown: [1, 2], arithmetic: [1, 2] },
-  languages: ['en'],
-  reward_weights: { accuracy: 1, format: 1, language: 1 },
-  num_generations: 8,
-  generation_batch_size: 32,
-  per_device_train_batch_size: 16,
-  max_completion_length: 200,
-  temperature: 1.0,
-  beta: 0.001,
-  learning_rate: 2e-5,
-  warmup_steps: 2,
-  max_steps: 20,
-  save_steps: 5,
-  log_completions_steps: 5,
-  seed: 42,
-});
 
 const step = (dir: string): number => {
   const latest = join(dir, 'latest');
@@ -58,25 +27,17 @@ const step = (dir: string): number => {
   ).step;
 };
 
-/** Stage sft. */
-export async function runSftStage(ctx: StageContext): Promise<StageOutputs> {
-  const s = ctx.stage as Extract<StageConfig, { kind: 'sft' }>;
+/** The pipeline's threads, as a config layer. */
+const threadsLayer = (ctx: StageContext) => (ctx.pipeline.threads ? { threads: ctx.pipeline.threads } : {});
+
+/** One training run (pretrain or sft) in `<stage>/checkpoints`, resumed from there after an interruption. */
+async function train(ctx: StageContext, kind: RunKind, layers: Record<string, unknown>[]): Promise<StageOutputs> {
   const out = join(ctx.dir, 'checkpoints');
-  const layers = [
-    { ...SFT_STAGE_DEFAULTS },
-    {
-      init_from: ctx.model(s.model),
-      dataset_dir: ctx.data(s.data),
-      output_dir: out,
-      ...(ctx.pipeline.threads ? { threads: ctx.pipeline.threads } : {}),
-    },
-    s.args,
-  ];
   const resume = existsSync(join(out, 'latest')) ? out : undefined;
   if (resume) ctx.log(`resuming at step ${step(out)}`);
   const r = await runTraining({
-    kind: 'sft',
-    layers,
+    kind,
+    layers: [...layers.slice(0, -1), { output_dir: out, ...threadsLayer(ctx) }, layers.at(-1)!],
     ...(resume ? { resume } : {}),
     onEvent: (e) => {
       if (e.type === 'log') ctx.log(`step ${e.record.step} loss ${Number(e.record.loss).toFixed(4)}`);
@@ -87,15 +48,27 @@ export async function runSftStage(ctx: StageContext): Promise<StageOutputs> {
   return { checkpoint: out, metrics: join(out, 'metrics.jsonl'), final: r.final, steps: r.config.max_steps };
 }
 
+/** Stage pretrain: a base model on the shards of a data set. */
+export function runPretrainStage(ctx: StageContext): Promise<StageOutputs> {
+  const s = ctx.stage as Extract<StageConfig, { kind: 'pretrain' }>;
+  return train(ctx, 'pretrain', [{ dataset_dir: s.data ? ctx.data(s.data) : ctx.pipeline.dataset_dir }, s.args]);
+}
+
+/** Stage sft. */
+export function runSftStage(ctx: StageContext): Promise<StageOutputs> {
+  const s = ctx.stage as Extract<StageConfig, { kind: 'sft' }>;
+  return train(ctx, 'sft', [
+    { ...SFT_DEFAULTS },
+    { init_from: ctx.model(s.model), dataset_dir: ctx.data(s.data) },
+    s.args,
+  ]);
+}
+
 /** Stage grpo. */
 export async function runGrpoStage(ctx: StageContext): Promise<StageOutputs> {
   const s = ctx.stage as Extract<StageConfig, { kind: 'grpo' }>;
   const out = join(ctx.dir, 'checkpoints');
-  const layers = [
-    { ...GRPO_STAGE_DEFAULTS },
-    { model: ctx.model(s.model), output_dir: out, ...(ctx.pipeline.threads ? { threads: ctx.pipeline.threads } : {}) },
-    s.args,
-  ];
+  const layers = [{ model: ctx.model(s.model), output_dir: out, ...threadsLayer(ctx) }, s.args];
   const resume = existsSync(join(out, 'latest')) ? out : undefined;
   if (resume) ctx.log(`resuming at step ${step(out)}`);
   const r = await runGrpo({
@@ -114,12 +87,30 @@ export async function runGrpoStage(ctx: StageContext): Promise<StageOutputs> {
     completions: join(out, 'completions.jsonl'),
     steps: r.config.max_steps,
     last: r.last,
+    config: r.config,
+  };
+}
+
+type EvalStage = Extract<StageConfig, { kind: 'eval' }>;
+
+/** The evaluator's settings (src/eval/model-eval.ts) of an eval stage, for one model's template. */
+export function evalSettings(s: EvalStage, template: 'r1-zero' | 'r1') {
+  return {
+    ...(s.tasks ? { tasks: s.tasks } : {}),
+    limit: s.limit,
+    k: s.k,
+    temperature: s.temperature,
+    topP: s.top_p,
+    maxNewTokens: s.max_new_tokens,
+    template,
+    seed: s.seed,
+    greedy: s.greedy,
   };
 }
 
 /** Stage eval. */
 export async function runEvalStage(ctx: StageContext): Promise<StageOutputs> {
-  const s = ctx.stage as Extract<StageConfig, { kind: 'eval' }>;
+  const s = ctx.stage as EvalStage;
   const evals: Record<string, string> = {};
   mkdirSync(join(ctx.dir, 'evals'), { recursive: true });
   for (const m of s.models) {
@@ -133,21 +124,19 @@ export async function runEvalStage(ctx: StageContext): Promise<StageOutputs> {
     const r = await evaluateModel({
       model: ctx.model(m.model),
       datasetDir: ctx.pipeline.dataset_dir,
-      ...(s.tasks ? { tasks: s.tasks } : {}),
-      limit: s.limit,
-      k: s.k,
-      temperature: s.temperature,
-      topP: s.top_p,
-      maxNewTokens: s.max_new_tokens,
-      template: m.template,
-      seed: s.seed,
+      ...evalSettings(s, m.template),
       ...(s.general ? { general: s.general } : {}),
-      ...(ctx.pipeline.threads ? { threads: ctx.pipeline.threads } : {}),
+      ...threadsLayer(ctx),
+      // A line at each quarter of a phase: long evaluations show they are moving.
+      onProgress: (phase, done, total) => {
+        if (done === total || done % Math.max(1, Math.ceil(total / 4)) === 0)
+          ctx.log(`${m.label}: ${phase} ${done}/${total}`);
+      },
     });
     await writeFileAtomic(path, Buffer.from(`${JSON.stringify({ label: m.label, ...r })}\n`));
     const all = r.rows.find((x) => x.task === 'all')!;
     ctx.log(
-      `${m.label}: pass@1 ${(100 * all.pass_at_1).toFixed(1)}% greedy ${(100 * all.greedy_accuracy).toFixed(1)}% format violations ${(100 * all.format_violation_rate).toFixed(1)}% mixing ${(100 * all.language_mixing_rate).toFixed(1)}%`,
+      `${m.label}: pass@1 ${(100 * all.pass_at_1).toFixed(1)}% cons@${s.k} ${(100 * all.cons_at_k).toFixed(1)}% greedy ${(100 * all.greedy_accuracy).toFixed(1)}% format violations ${(100 * all.format_violation_rate).toFixed(1)}% mixing ${(100 * all.language_mixing_rate).toFixed(1)}%`,
     );
     for (const g of r.general ?? [])
       ctx.log(

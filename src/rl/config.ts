@@ -10,6 +10,7 @@
  * keys are errors.
  */
 import { z } from 'zod';
+import { resolveLayers } from '../config/layers.js';
 import { LOSS_TYPES } from './aggregate.js';
 import { SCALE_REWARDS } from './advantages.js';
 
@@ -138,14 +139,7 @@ export const GRPO_CONFIG_KEYS = Object.keys(GrpoConfigSchema.shape) as (keyof Gr
 
 /** Validates config layers merged in order (later wins). Errors list every bad key. */
 export function resolveGrpoConfig(layers: readonly Record<string, unknown>[], source = 'grpo config'): GrpoConfig {
-  const merged: Record<string, unknown> = {};
-  for (const l of layers) for (const [k, v] of Object.entries(l)) if (v !== undefined) merged[k] = v;
-  const r = GrpoConfigSchema.safeParse(merged);
-  if (!r.success) {
-    const lines = r.error.issues.map((i) => `  ${i.path.join('.') || '(top level)'}: ${i.message}`);
-    throw new Error(`${source} is invalid:\n${lines.join('\n')}\n(keys: ${GRPO_CONFIG_KEYS.join(', ')})`);
-  }
-  const c = r.data;
+  const c = resolveLayers(GrpoConfigSchema, layers, source);
   if (c.generation_batch_size % c.num_generations !== 0) {
     throw new Error(
       `${source}: generation_batch_size ${c.generation_batch_size} must be a multiple of num_generations ${c.num_generations}`,

@@ -8,6 +8,7 @@
  * Precedence: defaults < config file < flags; unknown keys are errors.
  */
 import { z } from 'zod';
+import { resolveLayers } from '../config/layers.js';
 
 export const RunConfigSchema = z.strictObject({
   model: z
@@ -91,6 +92,22 @@ export const RunConfigSchema = z.strictObject({
 
 export type RunConfig = z.infer<typeof RunConfigSchema>;
 
+/**
+ * The defaults of every SFT run (`deepseek-ts sft` and the pipeline's `sft` stage), over the schema's:
+ * R1 fine-tunes for 2 epochs; here a number of steps with a lower, decaying learning rate.
+ */
+export const SFT_DEFAULTS: Readonly<Partial<RunConfig>> = Object.freeze({
+  learning_rate: 5e-4,
+  lr_scheduler_type: 'cosine',
+  warmup_steps: 10,
+  max_steps: 150,
+  eval_steps: 50,
+  eval_batches: 2,
+  save_steps: 50,
+  save_total_limit: 1,
+  logging_steps: 5,
+});
+
 /** Names of every run-config key (for flag mapping and help). */
 export const RUN_CONFIG_KEYS = Object.keys(RunConfigSchema.shape) as (keyof RunConfig)[];
 
@@ -99,12 +116,5 @@ export const RUN_CONFIG_KEYS = Object.keys(RunConfigSchema.shape) as (keyof RunC
  * Errors list each bad key with what was expected; `source` names where the values came from.
  */
 export function resolveRunConfig(layers: readonly Record<string, unknown>[], source = 'run config'): RunConfig {
-  const merged: Record<string, unknown> = {};
-  for (const l of layers) for (const [k, v] of Object.entries(l)) if (v !== undefined) merged[k] = v;
-  const r = RunConfigSchema.safeParse(merged);
-  if (!r.success) {
-    const lines = r.error.issues.map((i) => `  ${i.path.join('.') || '(top level)'}: ${i.message}`);
-    throw new Error(`${source} is invalid:\n${lines.join('\n')}\n(keys: ${RUN_CONFIG_KEYS.join(', ')})`);
-  }
-  return r.data;
+  return resolveLayers(RunConfigSchema, layers, source);
 }

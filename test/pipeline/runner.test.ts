@@ -1,8 +1,12 @@
-/** The pipeline runner with fake stages: manifests, skip of finished stages, resume of an interrupted one, references, config errors. */
+/**
+ * The pipeline runner with fake stages: manifests, skip of finished stages, resume of an interrupted
+ * one, references, config errors (stage args included, at parse time), and the shipped recipes.
+ */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { parsePipelineConfig, readPipelineConfig } from '../../src/pipeline/config.js';
 import { readManifest, runPipeline, type StageContext, type StageRunners } from '../../src/pipeline/runner.js';
@@ -111,6 +115,37 @@ test('a finished stage whose config changed is an error that says what to do', a
   }
 });
 
+test('a training stage run longer continues; the stages after a stage that ran again run again', async () => {
+  const out = mkdtempSync(join(tmpdir(), 'pipe-longer-'));
+  const recipe = (steps: number) =>
+    parsePipelineConfig({
+      output_dir: out,
+      dataset_dir: 'data',
+      base: 'b',
+      stages: [
+        { name: 'rl', kind: 'grpo', model: '@base', args: { max_steps: steps } },
+        { name: 'eval', kind: 'eval', models: [{ label: 'rl', model: '@rl', template: 'r1' }] },
+      ],
+    });
+  try {
+    await runPipeline(recipe(10), fakes([]));
+    const calls: string[] = [];
+    await runPipeline(recipe(20), fakes(calls));
+    assert.deepEqual(calls, ['grpo resume=true model=false', 'eval rl/ck'], 'more steps: GRPO continues, eval reruns');
+    assert.equal(readManifest(join(out, 'rl'))!.attempts, 2);
+    const again: string[] = [];
+    await runPipeline(recipe(20), fakes(again));
+    assert.deepEqual(again, []);
+    await assert.rejects(
+      runPipeline(recipe(5), fakes([])),
+      /rl.*different config/,
+      'fewer steps is not a continuation',
+    );
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+});
+
 test('config errors: unknown keys, forward references, duplicate names; YAML files parse', () => {
   const base = { output_dir: 'o', dataset_dir: 'd', base: 'b' };
   assert.throws(
@@ -142,5 +177,125 @@ test('config errors: unknown keys, forward references, duplicate names; YAML fil
     assert.deepEqual(c.stages[0], { name: 'rl', kind: 'grpo', model: '@base', args: { max_steps: 3 } });
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a typo in a stage arg fails when the recipe is parsed, naming the stage and the key', () => {
+  const base = { output_dir: 'o', dataset_dir: 'd', base: 'b' };
+  const stages = [
+    { name: 'sft1', kind: 'sft', model: '@base', data: 'd', args: { max_steps: 5 } },
+    { name: 'rl', kind: 'grpo', model: '@sft1', args: { learning_rat: 1e-5 } },
+  ];
+  assert.throws(
+    () => parsePipelineConfig({ ...base, stages }),
+    (e: Error) =>
+      /stage rl \(grpo\)/.test(e.message) && /stages\.1\.args/.test(e.message) && /learning_rat/.test(e.message),
+  );
+  // A bad value of a known key is caught as early, and args stay as written (no defaults filled in).
+  assert.throws(
+    () => parsePipelineConfig({ ...base, stages: [{ ...stages[0]!, args: { max_steps: 'many' } }] }),
+    /stage sft1 \(sft\)[\s\S]*max_steps/,
+  );
+  // Task names too: an unknown task is an error before anything runs.
+  assert.throws(
+    () =>
+      parsePipelineConfig({ ...base, stages: [{ ...stages[1]!, model: '@base', args: { tasks: { countdwn: 1 } } }] }),
+    /stage rl: args\.tasks: unknown task "countdwn"/,
+  );
+  // And a student's model config.
+  const student = (config: Record<string, unknown>) => ({
+    name: 'd',
+    kind: 'distill',
+    teacher: '@base',
+    tasks: { arithmetic: 2 },
+    students: [{ name: 's', config }],
+    base_args: { max_steps: 1 },
+  });
+  assert.doesNotThrow(() => parsePipelineConfig({ ...base, stages: [student({ hidden_size: 32 })] }));
+  assert.throws(
+    () => parsePipelineConfig({ ...base, stages: [student({ hiden_size: 32 })] }),
+    /stage d: students\.s\.config: unknown keys hiden_size/,
+  );
+  assert.throws(
+    () => parsePipelineConfig({ ...base, stages: [{ ...student({}), base_args: { max_step: 1 } }] }),
+    /stage d \(distill\)[\s\S]*base_args[\s\S]*max_step/,
+  );
+  assert.deepEqual((parsePipelineConfig({ ...base, stages: [stages[0]!] }).stages[0] as { args: unknown }).args, {
+    max_steps: 5,
+  });
+});
+
+test('top-level base and dataset_dir may name stages; their outputs are what stages read', async () => {
+  const out = mkdtempSync(join(tmpdir(), 'pipe-refs-'));
+  const recipe = () =>
+    parsePipelineConfig({
+      output_dir: out,
+      dataset_dir: '@data',
+      base: '@pre',
+      stages: [
+        { name: 'data', kind: 'data', config: join(out, 'data.json') },
+        { name: 'pre', kind: 'pretrain', args: { max_steps: 2 } },
+        { name: 'rl', kind: 'grpo', model: '@base' },
+      ],
+    });
+  try {
+    assert.throws(recipe, /stage data: cannot read config .*data\.json/, 'a missing data config fails at parse time');
+    writeFileSync(join(out, 'data.json'), '{"tasks": {"arithmetic": {"train": 1, "test": 1}}}');
+    const c = recipe();
+    const seen: string[] = [];
+    await runPipeline(c, {
+      data: async (ctx) => {
+        assert.throws(() => ctx.pipeline.dataset_dir, /@data is used before its stage has run/);
+        return { dataset_dir: join(ctx.dir, 'set') };
+      },
+      pretrain: async (ctx) => {
+        seen.push(ctx.pipeline.dataset_dir);
+        return { checkpoint: join(ctx.dir, 'ck') };
+      },
+      grpo: async (ctx) => {
+        seen.push(ctx.model((ctx.stage as { model: string }).model), ctx.stageOf('@pre').kind);
+        return { checkpoint: join(ctx.dir, 'ck') };
+      },
+    });
+    assert.deepEqual(seen, [join(out, 'data', 'set'), join(out, 'pre', 'ck'), 'pretrain']);
+    assert.throws(
+      () => parsePipelineConfig({ output_dir: out, dataset_dir: '@nope', base: 'b', stages: c.stages }),
+      /dataset_dir @nope is not a stage/,
+    );
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+});
+
+test('the shipped recipes parse and validate', () => {
+  const root = fileURLToPath(new URL('../../../', import.meta.url));
+  const cwd = process.cwd();
+  process.chdir(root); // recipe paths are relative to the repository root
+  try {
+    for (const name of readdirSync('recipes').filter((f) => f.endsWith('.yaml'))) {
+      const c = readPipelineConfig(join('recipes', name));
+      assert.ok(c.stages.length > 0, name);
+    }
+    const tiny = readPipelineConfig('recipes/r1-tiny.yaml');
+    assert.deepEqual(
+      tiny.stages.map((s) => s.kind),
+      ['data', 'pretrain', 'eval', 'grpo', 'eval', 'r1_zero_report', 'export'],
+    );
+    // The settings the shipped model was made with (the RECIPE list and recipes/r1-tiny-grpo.json before).
+    const pre = tiny.stages[1] as { args: Record<string, unknown> };
+    assert.deepEqual(pre.args, { model: 'tiny', max_steps: 6000, seed: 0 });
+    const rl = tiny.stages[3] as { args: Record<string, unknown> };
+    assert.deepEqual(
+      [rl.args.tasks, rl.args.difficulties, rl.args.generation_batch_size, rl.args.max_steps, rl.args.learning_rate],
+      [{ arithmetic: 1, countdown: 1 }, { arithmetic: [1], countdown: [1] }, 64, 200, 1e-4],
+    );
+    // The YAML merge key carries the reasoning-RL settings into the later RL runs.
+    const r1 = readPipelineConfig('recipes/r1-pipeline.yaml');
+    const final = r1.stages.find((s) => s.name === 'rl-final') as { args: Record<string, unknown> };
+    assert.equal(final.args.template, 'r1');
+    assert.equal(final.args.max_steps, 60);
+    assert.deepEqual(final.args.reward_weights, { accuracy: 1, format: 1, language: 1, length: 1 });
+  } finally {
+    process.chdir(cwd);
   }
 });

@@ -1,6 +1,6 @@
 /** `deepseek-ts data build <config>`: problems, held-out splits, corpus, SFT records, token shards. */
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { mergeLayers, readConfigFile } from '../../config/layers.js';
 import { buildDataset } from '../../data/build.js';
 import { parseDataConfig } from '../../data/config.js';
 
@@ -13,7 +13,7 @@ export function register(program: Command): void {
     )
     .argument(
       '<config>',
-      'JSON config: {out, seed, languages, tasks: {countdown: {train, test, difficulties}, ...}, mix, sft_fraction, tokenizer: {path} | {train: {vocab_size}}, shard_tokens}',
+      'JSON or YAML config: {out, seed, languages, tasks: {countdown: {train, test, difficulties}, ...}, mix, sft_fraction, tokenizer: {path} | {train: {vocab_size}}, shard_tokens}',
     )
     .option('--out <dir>', 'output folder (overrides the config)')
     .option('--seed <n>', 'seed (overrides the config)')
@@ -22,22 +22,11 @@ export function register(program: Command): void {
       '\nExample config:\n  {"out": "data/small", "seed": 1, "tasks": {"countdown": {"train": 5000, "test": 500}, "linear": {"train": 2000}},\n   "tokenizer": {"train": {"vocab_size": 4096}}}',
     )
     .action((configPath: string, opts: { out?: string; seed?: string }) => {
-      let raw: unknown;
-      try {
-        raw = JSON.parse(readFileSync(configPath, 'utf8'));
-      } catch (err) {
-        throw new Error(`data build: cannot read config ${configPath}: ${(err as Error).message}`);
-      }
-      if (typeof raw !== 'object' || raw === null) throw new Error(`data build: ${configPath} must hold a JSON object`);
-      const merged: Record<string, unknown> = { ...(raw as Record<string, unknown>) };
-      if (opts.out !== undefined) merged.out = opts.out;
-      if (opts.seed !== undefined) {
-        const seed = Number(opts.seed);
-        if (!Number.isInteger(seed))
-          throw new Error(`data build: --seed must be an integer, got ${JSON.stringify(opts.seed)}`);
-        merged.seed = seed;
-      }
-      const config = parseDataConfig(merged, configPath);
+      const seed = opts.seed === undefined ? undefined : Number(opts.seed);
+      if (seed !== undefined && !Number.isInteger(seed))
+        throw new Error(`data build: --seed must be an integer, got ${JSON.stringify(opts.seed)}`);
+      const file = readConfigFile(configPath, 'data build');
+      const config = parseDataConfig(mergeLayers([file, { out: opts.out, seed }]), configPath);
       const t0 = Date.now();
       const summary = buildDataset(config, (e) => process.stderr.write(`[${e.stage}] ${e.detail}\n`));
       process.stdout.write(`${JSON.stringify({ ...summary, seconds: (Date.now() - t0) / 1000 }, null, 2)}\n`);

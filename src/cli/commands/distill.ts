@@ -5,8 +5,7 @@
  * same wall-clock time. Reruns skip what is done. Keys of the distill stage come from --config.
  */
 import type { Command } from 'commander';
-import { parse as parseYaml } from 'yaml';
-import { readFileSync } from 'node:fs';
+import { readConfigFile } from '../../config/layers.js';
 import { parsePipelineConfig } from '../../pipeline/config.js';
 import { runPipeline } from '../../pipeline/runner.js';
 import { STAGE_RUNNERS } from '../../pipeline/stages.js';
@@ -37,6 +36,22 @@ export const DEFAULT_STUDENTS = [
   },
 ];
 
+/** GRPO keys of the RL student over the grpo defaults: the reasoning RL of recipes (R1 paper 2.3) at tiny scale. */
+export const DEFAULT_RL_ARGS = {
+  template: 'r1',
+  tasks: { countdown: 1, arithmetic: 1 },
+  difficulties: { countdown: [1, 2], arithmetic: [1, 2] },
+  reward_weights: { accuracy: 1, format: 1, language: 1 },
+  num_generations: 8,
+  generation_batch_size: 32,
+  max_completion_length: 200,
+  learning_rate: 2e-5,
+  warmup_steps: 2,
+  max_steps: 20,
+  save_steps: 5,
+  log_completions_steps: 5,
+};
+
 export function register(program: Command): void {
   program
     .command('distill')
@@ -56,7 +71,7 @@ export function register(program: Command): void {
       '\nExample:\n  deepseek-ts distill --teacher runs/r1/rl-final/checkpoints --dataset runs/data-tiny --output-dir runs/distill',
     )
     .action(async (o: { teacher: string; dataset: string; outputDir: string; config?: string; threads?: number }) => {
-      const keys = o.config ? (parseYaml(readFileSync(o.config, 'utf8')) as Record<string, unknown>) : {};
+      const keys = readConfigFile(o.config, 'distill --config');
       const c = parsePipelineConfig(
         {
           output_dir: o.outputDir,
@@ -72,6 +87,7 @@ export function register(program: Command): void {
               students: DEFAULT_STUDENTS,
               rl_student: 'qwen2-s',
               ...keys,
+              rl_args: { ...DEFAULT_RL_ARGS, ...(keys.rl_args as object | undefined) },
             },
           ],
         },

@@ -5,8 +5,7 @@
  */
 import type { Command } from 'commander';
 import { baseModelReport, EXPERIMENTS, runExperiment } from '../../train/experiments.js';
-import { addRunOptions, flagLayer } from './pretrain.js';
-import { readFileSync } from 'node:fs';
+import { addRunOptions, runLayers } from './pretrain.js';
 
 /** A few minutes per arm on the 2-core machine. */
 const EXPERIMENT_DEFAULTS = {
@@ -39,9 +38,8 @@ export function register(program: Command): void {
     .option('--runs-dir <dir>', "where the arms' checkpoints and metrics go", 'runs/experiments')
     .option('--results-dir <dir>', 'where charts and results.json go', 'docs/results');
   addRunOptions(cmd).action(async (name: string, opts: Record<string, unknown>) => {
-    const file =
-      typeof opts.config === 'string' ? (JSON.parse(readFileSync(opts.config, 'utf8')) as Record<string, unknown>) : {};
-    const base: Record<string, unknown> = { ...EXPERIMENT_DEFAULTS, ...file, ...flagLayer(opts) };
+    const [file, flags] = runLayers(opts);
+    const base: Record<string, unknown> = { ...EXPERIMENT_DEFAULTS, ...file, ...flags };
     if (name === 'base-model') {
       const r = await baseModelReport(
         String(base.output_dir ?? 'runs/tiny'),

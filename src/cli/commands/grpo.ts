@@ -1,51 +1,13 @@
 /**
  * `deepseek-ts grpo [config.json]`: GRPO with rule-based rewards on a base or chat model (R1 paper
  * 2.2; names of TRL's GRPOConfig). Every config key is also a flag (`--num-generations`, `--beta`,
- * ...); precedence: defaults < config file < flags. Prints one line per step and sample completions;
+ * ...); precedence: defaults < config file < flags (src/config/layers.ts, as for every command). Prints one line per step and sample completions;
  * metrics go to <output_dir>/metrics.jsonl, completions to completions.jsonl.
  */
-import { readFileSync } from 'node:fs';
-import { Option, type Command } from 'commander';
-import { GRPO_CONFIG_KEYS, GrpoConfigSchema } from '../../rl/config.js';
+import type { Command } from 'commander';
+import { addSchemaOptions, flagLayer, readConfigFile, resumeTarget } from '../../config/layers.js';
+import { GrpoConfigSchema } from '../../rl/config.js';
 import { runGrpo, type GrpoRunEvent } from '../../rl/session.js';
-
-const flagName = (key: string) => key.replace(/_/g, '-');
-const camel = (key: string) => key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
-
-/** Flag values as a config layer: numbers, booleans and JSON objects parsed; zod checks the rest. */
-export function grpoFlagLayer(opts: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const key of GRPO_CONFIG_KEYS) {
-    const v = opts[camel(key)];
-    if (typeof v !== 'string') continue;
-    const t = v.trim(),
-      n = Number(t);
-    if (t !== '' && Number.isFinite(n)) out[key] = n;
-    else if (t === 'true' || t === 'false') out[key] = t === 'true';
-    else if (t.startsWith('{') || t.startsWith('[')) {
-      try {
-        out[key] = JSON.parse(t);
-      } catch {
-        throw new Error(`--${flagName(key)}: ${JSON.stringify(v)} is not valid JSON`);
-      }
-    } else out[key] = v;
-  }
-  return out;
-}
-
-/** A JSON config file as a layer. */
-export function jsonFileLayer(path: string | undefined, what: string): Record<string, unknown> {
-  if (!path) return {};
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (err) {
-    throw new Error(`${what} ${path}: cannot read JSON: ${(err as Error).message}`);
-  }
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
-    throw new Error(`${what} ${path}: expected a JSON object of config keys`);
-  return raw as Record<string, unknown>;
-}
 
 const f = (x: unknown, d = 3) => (typeof x === 'number' ? x.toFixed(d) : '-');
 
@@ -85,24 +47,22 @@ export function register(program: Command): void {
     .description(
       'GRPO with rule-based rewards (accuracy, format, language, tinyzero) on the task mix, from a base or chat checkpoint',
     )
-    .argument('[config]', 'GRPO config JSON (TRL GRPOConfig names; unknown keys are errors)')
+    .argument('[config]', 'GRPO config JSON or YAML (TRL GRPOConfig names; unknown keys are errors)')
+    .option('--config <file>', 'the same config file as a flag (as for pretrain and sft)')
     .option(
       '--resume [path]',
       'resume from a checkpoint folder or an output_dir (its `latest`); default: the output_dir',
     );
-  for (const key of GRPO_CONFIG_KEYS)
-    cmd.addOption(new Option(`--${flagName(key)} <value>`, GrpoConfigSchema.shape[key].description ?? key));
+  addSchemaOptions(cmd, GrpoConfigSchema);
   cmd.addHelpText(
     'after',
     '\nExamples:\n  deepseek-ts grpo --model runs/tiny --output-dir runs/grpo --tasks \'{"countdown": 1}\' --reward-weights \'{"tinyzero": 1}\'\n  deepseek-ts grpo run.json --beta 0 --loss-type dr_grpo --scale-rewards none\n  deepseek-ts grpo --resume runs/grpo --max-steps 400',
   );
   cmd.action(async (config: string | undefined, opts: Record<string, unknown>) => {
-    const file = jsonFileLayer(config, 'grpo config'),
-      flags = grpoFlagLayer(opts);
-    const resume =
-      opts.resume === true
-        ? String(flags.output_dir ?? file.output_dir ?? 'runs/grpo')
-        : (opts.resume as string | undefined);
+    if (config && opts.config) throw new Error('grpo: pass the config file once (as the argument or as --config)');
+    const file = readConfigFile(config ?? (opts.config as string | undefined), 'grpo'),
+      flags = flagLayer(GrpoConfigSchema, opts);
+    const resume = resumeTarget(opts.resume, GrpoConfigSchema, [file, flags]);
     const r = await runGrpo({
       layers: [file, flags],
       ...(resume ? { resume } : {}),

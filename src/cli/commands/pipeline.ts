@@ -1,6 +1,7 @@
 /**
- * `deepseek-ts pipeline run <r1.yaml>`: the five-stage DeepSeek-R1 recipe (src/pipeline) from one
- * declarative config; a rerun skips finished stages and resumes an interrupted one.
+ * `deepseek-ts pipeline run <recipe.yaml>`: any recipe of the one pipeline runner (src/pipeline; the
+ * format is in src/pipeline/config.ts, the shipped recipes in recipes/), e.g. the five-stage
+ * DeepSeek-R1 recipe; a rerun skips finished stages and resumes an interrupted one.
  * One checkpoint of any kind (a stage's, a student's) is evaluated with `deepseek-ts eval`.
  */
 import type { Command } from 'commander';
@@ -26,11 +27,11 @@ export function register(program: Command): void {
   cmd
     .command('run')
     .description('run (or finish) every stage of a pipeline config (YAML or JSON)')
-    .argument('<config>', 'pipeline config: output_dir, dataset_dir, base, stages (see docs/results/r1-pipeline.md)')
+    .argument('<recipe>', 'a recipe (YAML or JSON): output_dir, dataset_dir, base, stages (examples in recipes/)')
     .option('--until <stage>', 'stop after this stage')
     .addHelpText(
       'after',
-      '\nExample:\n  deepseek-ts pipeline run docs/results/r1-pipeline.yaml\n  deepseek-ts pipeline run docs/results/r1-pipeline.yaml --until rl-reasoning',
+      '\nExample:\n  deepseek-ts pipeline run recipes/r1-pipeline.yaml\n  deepseek-ts pipeline run recipes/r1-pipeline.yaml --until rl-reasoning',
     )
     .action(async (path: string, o: { until?: string }) => {
       const c = readPipelineConfig(path);

@@ -5,54 +5,27 @@
  * `--max-steps`, ...); precedence: defaults < preset < --config file < flags. Also exports the
  * option wiring and the progress rendering that `sft` shares.
  */
-import { readFileSync } from 'node:fs';
-import { Option, type Command } from 'commander';
 import { SingleBar } from 'cli-progress';
-import { RUN_CONFIG_KEYS, RunConfigSchema } from '../../train/config.js';
+import type { Command } from 'commander';
+import { addSchemaOptions, flagLayer, readConfigFile, resumeTarget } from '../../config/layers.js';
+import { RunConfigSchema } from '../../train/config.js';
 import { runPresetNames } from '../../train/presets.js';
 import { runTraining, type RunKind, type RunRequest } from '../../train/session.js';
 
-const flagName = (key: string) => key.replace(/_/g, '-');
-const camel = (key: string) => key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
-
-/** Adds --config, --resume and one flag per run-config key. */
+/** Adds --config, --resume and one flag per run-config key (src/config/layers.ts). */
 export function addRunOptions(cmd: Command): Command {
   cmd
-    .option('--config <file>', 'run config JSON (TrainingArguments names; unknown keys are errors)')
+    .option('--config <file>', 'run config JSON or YAML (TrainingArguments names; unknown keys are errors)')
     .option(
       '--resume [path]',
       'resume from a checkpoint folder or an output_dir (its `latest`); default: --output-dir',
     );
-  for (const key of RUN_CONFIG_KEYS) {
-    const field = RunConfigSchema.shape[key];
-    cmd.addOption(new Option(`--${flagName(key)} <value>`, field.description ?? key));
-  }
-  return cmd;
+  return addSchemaOptions(cmd, RunConfigSchema);
 }
 
-/** Flag values as a config layer (numbers parsed; zod checks the rest). */
-export function flagLayer(opts: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const key of RUN_CONFIG_KEYS) {
-    const v = opts[camel(key)];
-    if (typeof v !== 'string') continue;
-    const n = Number(v);
-    out[key] = v.trim() !== '' && Number.isFinite(n) ? n : v;
-  }
-  return out;
-}
-
-function fileLayer(path: string | undefined): Record<string, unknown> {
-  if (!path) return {};
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (err) {
-    throw new Error(`--config ${path}: cannot read JSON: ${(err as Error).message}`);
-  }
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
-    throw new Error(`--config ${path}: expected a JSON object of run-config keys`);
-  return raw as Record<string, unknown>;
+/** The --config file and the flags as the two top config layers (defaults < file < flags). */
+export function runLayers(opts: Record<string, unknown>): [Record<string, unknown>, Record<string, unknown>] {
+  return [readConfigFile(opts.config as string | undefined, '--config'), flagLayer(RunConfigSchema, opts)];
 }
 
 const fmt = (x: unknown): string =>
@@ -68,11 +41,10 @@ const fmt = (x: unknown): string =>
 export async function runWithProgress(
   kind: RunKind,
   opts: Record<string, unknown>,
-  defaults: Record<string, unknown> = {},
+  defaults: Readonly<Record<string, unknown>> = {},
 ): Promise<void> {
-  const flags = flagLayer(opts);
-  const outDir = (flags.output_dir ?? fileLayer(opts.config as string | undefined).output_dir) as string | undefined;
-  const resume = opts.resume === true ? (outDir ?? 'runs/tiny') : (opts.resume as string | undefined);
+  const [file, flags] = runLayers(opts);
+  const resume = resumeTarget(opts.resume, RunConfigSchema, [defaults, file, flags]);
   const bar = new SingleBar({
     format: `  ${kind} {value}/{total} |{bar}| loss {loss} | lr {lr} | {tps} tok/s | ETA {eta_formatted}`,
     hideCursor: true,
@@ -133,7 +105,7 @@ export async function runWithProgress(
     log('Ctrl-C: saving a checkpoint after this step (press again to quit without saving)');
   };
   process.on('SIGINT', onSigint);
-  const layers = [defaults, fileLayer(opts.config as string | undefined), flags];
+  const layers = [defaults, file, flags];
   try {
     const r = await runTraining({ kind, layers, ...(resume ? { resume } : {}), onEvent, stopRequested: () => stop });
     process.off('SIGINT', onSigint);

@@ -1,20 +1,12 @@
 /**
  * `deepseek-ts sft`: supervised fine-tuning (R1 paper 2.3) of a checkpoint on the chat records of
  * `data build` (sft.jsonl): R1 layout, loss only on assistant tokens, records packed into rows.
- * Same loop, checkpoints, metrics and flags as `pretrain`; starts from --init-from.
+ * Same loop, checkpoints, metrics and flags as `pretrain`; starts from --init-from. Defaults:
+ * SFT_DEFAULTS (src/train/config.ts), the same as the pipeline's `sft` stage.
  */
 import type { Command } from 'commander';
+import { SFT_DEFAULTS } from '../../train/config.js';
 import { addRunOptions, runWithProgress } from './pretrain.js';
-
-/** SFT defaults under the preset/file/flags layers: a lower, decaying learning rate, fewer steps. */
-const SFT_DEFAULTS = {
-  learning_rate: 5e-4,
-  lr_scheduler_type: 'cosine',
-  warmup_steps: 20,
-  max_steps: 300,
-  eval_steps: 50,
-  save_steps: 100,
-};
 
 export function register(program: Command): void {
   const cmd = program

@@ -1,82 +1,33 @@
 /**
  * `deepseek-ts start` (what `npm start` runs): serves the shipped tiny R1-style reasoning model
  * (models/r1-tiny) with the web chat and the OpenAI-compatible API on loopback, and prints the URL
- * and an example request. `--train` first reproduces that model from scratch with the project's own
- * commands (the recipe below: data, tokenizer, base pretraining, R1-Zero GRPO, export), each showing
- * its own progress, then serves the result.
+ * and an example request. `--train` first reproduces that model from scratch: the recipe
+ * recipes/r1-tiny.yaml (data, tokenizer, base pretraining, R1-Zero GRPO, evals and results page,
+ * export) on the pipeline runner, which skips finished stages on a rerun; then serves the result.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { parsePipelineConfig } from '../../pipeline/config.js';
+import { PACKAGE_ROOT, readRecipe, recipePath } from '../../pipeline/recipe.js';
+import { runPipeline } from '../../pipeline/runner.js';
+import { STAGE_RUNNERS } from '../../pipeline/stages.js';
 import { openChatModel } from '../../serve/load-model.js';
 import { startServer } from '../../serve/server.js';
 import { intOption } from '../options.js';
+import { renderPipelineEvent } from './pipeline.js';
 
-const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
-/** The model `npm start` serves: trained by RECIPE, committed to the repository. */
-export const SHIPPED_MODEL = `${ROOT}models/r1-tiny`;
+/** The model `npm start` serves: made by recipes/r1-tiny.yaml (its export stage), committed to the repository. */
+export const SHIPPED_MODEL = `${PACKAGE_ROOT}models/r1-tiny`;
 
-/** The exact commands that produced models/r1-tiny (run from the repository root). */
-export const RECIPE: readonly (readonly string[])[] = [
-  ['data', 'build', 'recipes/r1-tiny-data.json'],
-  [
-    'pretrain',
-    '--model',
-    'tiny',
-    '--dataset-dir',
-    'runs/r1-tiny/data',
-    '--output-dir',
-    'runs/r1-tiny/base',
-    '--max-steps',
-    '6000',
-    '--seed',
-    '0',
-  ],
-  [
-    'r1-zero',
-    '--base',
-    'runs/r1-tiny/base',
-    '--dataset',
-    'runs/r1-tiny/data',
-    '--output-dir',
-    'runs/r1-tiny/r1-zero',
-    '--tasks',
-    'arithmetic,countdown',
-    '--config',
-    'recipes/r1-tiny-grpo.json',
-    '--results',
-    'docs/results/r1-tiny.md',
-    '--notes',
-    'docs/results/r1-tiny-notes.md',
-  ],
-  [
-    'export',
-    'runs/r1-tiny/r1-zero',
-    '--format',
-    'hf',
-    '--dtype',
-    'BF16',
-    '--chat-template',
-    'r1-zero',
-    '--out',
-    'models/r1-tiny',
-  ],
-];
-
-function runRecipe(main: string, threads?: number): void {
-  for (const args of RECIPE) {
-    const full = [
-      ...args,
-      ...(threads !== undefined && !['data', 'export'].includes(args[0]!) ? ['--threads', String(threads)] : []),
-    ];
-    process.stdout.write(`\n$ deepseek-ts ${full.join(' ')}\n`);
-    const r = spawnSync(process.execPath, [main, ...full], { cwd: ROOT, stdio: 'inherit' });
-    if (r.status !== 0)
-      throw new Error(
-        `start --train: step "deepseek-ts ${args.slice(0, 2).join(' ')}" failed (exit ${r.status}); fix it and rerun: finished steps resume or are redone quickly`,
-      );
-  }
+/** Runs recipes/r1-tiny.yaml from the repository root (its paths are relative to it). */
+async function train(threads?: number): Promise<void> {
+  const path = recipePath('r1-tiny');
+  process.chdir(PACKAGE_ROOT);
+  const r = readRecipe(path);
+  if (threads !== undefined) r.threads = threads;
+  process.stdout.write(`deepseek-ts pipeline run recipes/r1-tiny.yaml${threads ? ` (threads ${threads})` : ''}\n`);
+  await runPipeline(parsePipelineConfig(r, `recipe ${path}`), STAGE_RUNNERS, { onEvent: renderPipelineEvent });
 }
 
 export function register(program: Command): void {
@@ -88,11 +39,12 @@ export function register(program: Command): void {
     .option('--port <n>', 'port (0 picks a free one)', intOption('--port'), 8000)
     .option(
       '--train',
-      'reproduce models/r1-tiny from scratch with the recipe (about 55 minutes on an idle 2-core machine), then serve it',
+      'reproduce models/r1-tiny from scratch with recipes/r1-tiny.yaml (about 55 minutes on an idle 2-core machine), then serve it',
     )
     .option('--threads <n>', 'worker threads (default: all cores)', intOption('--threads'))
     .action(async (o: { model: string; host: string; port: number; train?: boolean; threads?: number }) => {
-      if (o.train) runRecipe(fileURLToPath(new URL('../main.js', import.meta.url)), o.threads);
+      o.model = resolve(o.model);
+      if (o.train) await train(o.threads);
       if (!existsSync(`${o.model}/config.json`)) {
         throw new Error(
           `no model at ${o.model} (config.json missing); run \`npm start -- --train\` to train it, or pass --model <dir>`,
