@@ -7,7 +7,7 @@
  * hidden_size; configs that break this, or have an o_proj bias, are refused with the reason.
  */
 import { toFloat32 } from '../io/dtypes.js';
-import { commonMetadata, type GgmlType, type GgufValue, Q8_0_BLOCK } from '../io/gguf-format.js';
+import { commonMetadata, type GgmlType, type GgufValue, storableType } from '../io/gguf-format.js';
 import { encodeGgufData } from '../io/gguf-encode.js';
 import type { GgufTensor } from '../io/gguf.js';
 import type { StoredTensor } from '../io/safetensors.js';
@@ -50,7 +50,7 @@ export function qwen2TensorName(hf: string): string {
   throw new Error(`gguf export: no qwen2 GGUF name for tensor "${hf}"`);
 }
 
-/** Every GGUF tensor of a qwen2 file; matrices take `type` (Q8_0 where rows are whole 32-blocks, else F16). */
+/** Every GGUF tensor of a qwen2 file; matrices take `type` where rows are whole blocks (else storableType's fallback). */
 export function qwen2Tensors(c: DenseConfig, tensors: ReadonlyMap<string, StoredTensor>, type: GgmlType): GgufTensor[] {
   return denseTensors(c).map((s) => {
     const t = tensors.get(s.name);
@@ -59,8 +59,7 @@ export function qwen2Tensors(c: DenseConfig, tensors: ReadonlyMap<string, Stored
       throw new Error(
         `gguf export: tensor "${s.name}" has shape [${t.shape.join(', ')}]; expected [${s.shape.join(', ')}]`,
       );
-    let stored: GgmlType = s.shape.length < 2 ? 'F32' : type;
-    if (stored === 'Q8_0' && s.shape[1]! % Q8_0_BLOCK !== 0) stored = 'F16';
+    const stored: GgmlType = s.shape.length < 2 ? 'F32' : storableType(type, s.shape[1]!);
     return {
       name: qwen2TensorName(s.name),
       type: stored,
