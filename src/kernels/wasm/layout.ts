@@ -58,6 +58,7 @@ export const Kernel = {
   ADAMW: 24,
   TOPK: 25,
   CUMSUM: 26,
+  QMATMUL: 27,
 } as const;
 export type Kernel = (typeof Kernel)[keyof typeof Kernel];
 

@@ -1,0 +1,282 @@
+// Matrix products against weights kept in their compact storage format (F32, F16, BF16 and
+// llama.cpp's block formats Q8_0, Q4_0, Q4_K, Q6_K; layouts in src/io/quant-blocks.ts):
+// y[m, n] = x[m, k] W[n, k]^T with x and y float32. Nothing is unpacked ahead of time.
+// - m = 1 (decoding): each weight row is decoded in registers and multiplied into x as it streams
+//   from memory, one pass over the weights (batch-1 decode is bound by that read).
+// - m > 1 (prefill, batched decode): a panel of up to 32 weight rows is decoded to float32 in this
+//   thread's scratch and multiplied into the m rows 4 at a time (gemm-small), so each weight is
+//   decoded once per call, not once per row of x.
+// Threads split the n output rows. Args: 0 ggml type code, 1 m, 2 n, 3 k, 4 x, 5 w, 6 y.
+import { argi, argp, rng, scratch } from './args';
+import { smallRowsBT } from './gemm-small';
+import { fma } from './simd';
+
+const F32: i32 = 0, F16: i32 = 1, Q4_0: i32 = 2, Q8_0: i32 = 8, Q4_K: i32 = 12, Q6_K: i32 = 14, BF16: i32 = 30;
+const PANEL_BYTES: i32 = 1536 * 1024;
+
+// @ts-ignore: decorator
+@inline function hsum(v: v128): f32 {
+  return (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
+}
+
+/** An IEEE half to float32: the magnitude's bits shifted into place, rescaled by 2^112, sign or'ed in. */
+// @ts-ignore: decorator
+@inline function half(h: u32): f32 {
+  const mag = reinterpret<f32>((h & 0x7fff) << 13) * 5.192296858534828e33;
+  return reinterpret<f32>(reinterpret<u32>(mag) | ((h & 0x8000) << 16));
+}
+
+/** Four halves (u32 lanes) to float32 lanes, as half() does. */
+// @ts-ignore: decorator
+@inline function half4(h: v128): v128 {
+  const mag = f32x4.mul(i32x4.shl(v128.and(h, i32x4.splat(0x7fff)), 13), f32x4.splat(5.192296858534828e33));
+  return v128.or(mag, i32x4.shl(v128.and(h, i32x4.splat(0x8000)), 16));
+}
+
+/** Bytes per row of k elements. */
+function rowBytes(type: i32, k: i32): i32 {
+  switch (type) {
+    case F32: return k << 2;
+    case F16: case BF16: return k << 1;
+    case Q8_0: return (k >> 5) * 34;
+    case Q4_0: return (k >> 5) * 18;
+    case Q4_K: return (k >> 8) * 144;
+    case Q6_K: return (k >> 8) * 210;
+    default: return 0;
+  }
+}
+
+/** sum_p x[p] * (16 signed bytes at q, as float) for p < 16: the shared inner step of the int8 formats. */
+// @ts-ignore: decorator
+@inline function dot16(q: v128, x: usize, s0: v128, s1: v128): v128 {
+  const lo = i16x8.extend_low_i8x16_s(q), hi = i16x8.extend_high_i8x16_s(q);
+  let a = fma(f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_s(lo)), v128.load(x), s0);
+  let b = fma(f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_s(lo)), v128.load(x, 16), s1);
+  a = fma(f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_s(hi)), v128.load(x, 32), a);
+  b = fma(f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_s(hi)), v128.load(x, 48), b);
+  return f32x4.add(a, b);
+}
+
+function dotF32(w: usize, x: usize, k: i32): f32 {
+  let s0 = f32x4.splat(0), s1 = f32x4.splat(0);
+  let p = 0;
+  for (; p + 8 <= k; p += 8) {
+    const o = <usize>p << 2;
+    s0 = fma(v128.load(w + o), v128.load(x + o), s0);
+    s1 = fma(v128.load(w + o, 16), v128.load(x + o, 16), s1);
+  }
+  let t = hsum(f32x4.add(s0, s1));
+  for (; p < k; p++) t += load<f32>(w + (<usize>p << 2)) * load<f32>(x + (<usize>p << 2));
+  return t;
+}
+
+function dotHalf(w: usize, x: usize, k: i32, bf: bool): f32 {
+  let s0 = f32x4.splat(0), s1 = f32x4.splat(0);
+  let p = 0;
+  for (; p + 8 <= k; p += 8) {
+    const h = v128.load(w + (<usize>p << 1)), xo = x + (<usize>p << 2);
+    const lo = i32x4.extend_low_i16x8_u(h), hi = i32x4.extend_high_i16x8_u(h);
+    if (bf) {
+      s0 = fma(i32x4.shl(lo, 16), v128.load(xo), s0);
+      s1 = fma(i32x4.shl(hi, 16), v128.load(xo, 16), s1);
+    } else {
+      s0 = fma(half4(lo), v128.load(xo), s0);
+      s1 = fma(half4(hi), v128.load(xo, 16), s1);
+    }
+  }
+  let t = hsum(f32x4.add(s0, s1));
+  for (; p < k; p++) {
+    const h = <u32>load<u16>(w + (<usize>p << 1));
+    t += (bf ? reinterpret<f32>(h << 16) : half(h)) * load<f32>(x + (<usize>p << 2));
+  }
+  return t;
+}
+
+function dotQ8_0(w: usize, x: usize, k: i32): f32 {
+  let acc = f32x4.splat(0);
+  for (let b = 0; b < k >> 5; b++) {
+    const blk = w + <usize>b * 34, xb = x + (<usize>b << 7);
+    const z = f32x4.splat(0);
+    const s = f32x4.add(dot16(v128.load(blk, 2), xb, z, z), dot16(v128.load(blk, 18), xb + 64, z, z));
+    acc = fma(f32x4.splat(half(<u32>load<u16>(blk))), s, acc);
+  }
+  return hsum(acc);
+}
+
+function dotQ4_0(w: usize, x: usize, k: i32): f32 {
+  let acc = f32x4.splat(0);
+  const mask = i8x16.splat(15), eight = i8x16.splat(8);
+  for (let b = 0; b < k >> 5; b++) {
+    const blk = w + <usize>b * 18, xb = x + (<usize>b << 7);
+    const q = v128.load(blk, 2);
+    const lo = i8x16.sub(v128.and(q, mask), eight), hi = i8x16.sub(i8x16.shr_u(q, 4), eight);
+    const z = f32x4.splat(0);
+    const s = f32x4.add(dot16(lo, xb, z, z), dot16(hi, xb + 64, z, z));
+    acc = fma(f32x4.splat(half(<u32>load<u16>(blk))), s, acc);
+  }
+  return hsum(acc);
+}
+
+/** Sum of 32 floats at x. */
+// @ts-ignore: decorator
+@inline function sum32(x: usize): v128 {
+  const a = f32x4.add(f32x4.add(v128.load(x), v128.load(x, 16)), f32x4.add(v128.load(x, 32), v128.load(x, 48)));
+  const b = f32x4.add(f32x4.add(v128.load(x, 64), v128.load(x, 80)), f32x4.add(v128.load(x, 96), v128.load(x, 112)));
+  return f32x4.add(a, b);
+}
+
+function dotQ4_K(w: usize, x: usize, k: i32): f32 {
+  let acc = f32x4.splat(0);
+  const mask = i8x16.splat(15);
+  for (let b = 0; b < k >> 8; b++) {
+    const blk = w + <usize>b * 144, xb = x + (<usize>b << 10), sc = blk + 4;
+    const d = half(<u32>load<u16>(blk)), dmin = half(<u32>load<u16>(blk, 2));
+    for (let c = 0; c < 4; c++) {
+      // scales and mins of sub-blocks s0 = 2c and s1 = 2c + 1 (6-bit codes, see quant-blocks.ts)
+      const s0 = 2 * c, s1 = s0 + 1;
+      let sc0: u32, m0: u32, sc1: u32, m1: u32;
+      if (c < 2) {
+        sc0 = load<u8>(sc + s0) & 63; m0 = load<u8>(sc + s0 + 4) & 63;
+        sc1 = load<u8>(sc + s1) & 63; m1 = load<u8>(sc + s1 + 4) & 63;
+      } else {
+        sc0 = (load<u8>(sc + s0 + 4) & 15) | ((load<u8>(sc + s0 - 4) >> 6) << 4);
+        m0 = (load<u8>(sc + s0 + 4) >> 4) | ((load<u8>(sc + s0) >> 6) << 4);
+        sc1 = (load<u8>(sc + s1 + 4) & 15) | ((load<u8>(sc + s1 - 4) >> 6) << 4);
+        m1 = (load<u8>(sc + s1 + 4) >> 4) | ((load<u8>(sc + s1) >> 6) << 4);
+      }
+      const qp = blk + 16 + (<usize>c << 5), x0 = xb + (<usize>c << 8), x1 = x0 + 128;
+      const qa = v128.load(qp), qb = v128.load(qp, 16);
+      const z = f32x4.splat(0);
+      const lo = f32x4.add(dot16(v128.and(qa, mask), x0, z, z), dot16(v128.and(qb, mask), x0 + 64, z, z));
+      const hi = f32x4.add(dot16(i8x16.shr_u(qa, 4), x1, z, z), dot16(i8x16.shr_u(qb, 4), x1 + 64, z, z));
+      acc = fma(f32x4.splat(d * <f32>sc0), lo, acc);
+      acc = fma(f32x4.splat(d * <f32>sc1), hi, acc);
+      acc = fma(f32x4.splat(-dmin * <f32>m0), sum32(x0), acc);
+      acc = fma(f32x4.splat(-dmin * <f32>m1), sum32(x1), acc);
+    }
+  }
+  return hsum(acc);
+}
+
+function dotQ6_K(w: usize, x: usize, k: i32): f32 {
+  let acc = f32x4.splat(0);
+  const mask = i8x16.splat(15), three = i8x16.splat(3), off = i8x16.splat(32);
+  for (let b = 0; b < k >> 8; b++) {
+    const blk = w + <usize>b * 210, xb = x + (<usize>b << 10);
+    const d = half(<u32>load<u16>(blk, 208));
+    for (let h = 0; h < 2; h++) {
+      const ql = blk + (<usize>h << 6), qh = blk + 128 + (<usize>h << 5);
+      for (let lc = 0; lc < 2; lc++) {
+        const hb = v128.load(qh + (<usize>lc << 4));
+        const la = v128.load(ql + (<usize>lc << 4)), lb = v128.load(ql + 32 + (<usize>lc << 4));
+        for (let g = 0; g < 4; g++) {
+          const low = g == 0 ? v128.and(la, mask) : g == 1 ? v128.and(lb, mask) : g == 2 ? i8x16.shr_u(la, 4) : i8x16.shr_u(lb, 4);
+          const high = i8x16.shl(v128.and(i8x16.shr_u(hb, <u32>(2 * g)), three), 4);
+          const q = i8x16.sub(v128.or(low, high), off);
+          const i = (h << 7) + (g << 5) + (lc << 4); // first element of this 16-element group
+          const z = f32x4.splat(0);
+          const s = dot16(q, xb + (<usize>i << 2), z, z);
+          acc = fma(f32x4.splat(d * <f32>load<i8>(blk + 192 + (i >> 4))), s, acc);
+        }
+      }
+    }
+  }
+  return hsum(acc);
+}
+
+/** x . row for a row of `type` at w (k elements). */
+function dotRow(type: i32, w: usize, x: usize, k: i32): f32 {
+  switch (type) {
+    case F32: return dotF32(w, x, k);
+    case F16: return dotHalf(w, x, k, false);
+    case BF16: return dotHalf(w, x, k, true);
+    case Q8_0: return dotQ8_0(w, x, k);
+    case Q4_0: return dotQ4_0(w, x, k);
+    case Q4_K: return dotQ4_K(w, x, k);
+    case Q6_K: return dotQ6_K(w, x, k);
+    default: return 0;
+  }
+}
+
+/** Decodes one row of `type` (k elements) at w into float32 at out. */
+function decodeRow(type: i32, w: usize, out: usize, k: i32): void {
+  switch (type) {
+    case F32: memory.copy(out, w, <usize>k << 2); return;
+    case F16: case BF16: {
+      for (let p = 0; p < k; p++) {
+        const h = <u32>load<u16>(w + (<usize>p << 1));
+        store<f32>(out + (<usize>p << 2), type == BF16 ? reinterpret<f32>(h << 16) : half(h));
+      }
+      return;
+    }
+    case Q8_0: {
+      for (let b = 0; b < k >> 5; b++) {
+        const blk = w + <usize>b * 34, d = half(<u32>load<u16>(blk)), o = out + (<usize>b << 7);
+        for (let j = 0; j < 32; j++) store<f32>(o + (<usize>j << 2), d * <f32>load<i8>(blk + 2 + j));
+      }
+      return;
+    }
+    case Q4_0: {
+      for (let b = 0; b < k >> 5; b++) {
+        const blk = w + <usize>b * 18, d = half(<u32>load<u16>(blk)), o = out + (<usize>b << 7);
+        for (let j = 0; j < 16; j++) {
+          const q = <i32>load<u8>(blk + 2 + j);
+          store<f32>(o + (<usize>j << 2), d * <f32>((q & 15) - 8));
+          store<f32>(o + (<usize>(j + 16) << 2), d * <f32>((q >> 4) - 8));
+        }
+      }
+      return;
+    }
+    case Q4_K: {
+      for (let b = 0; b < k >> 8; b++) {
+        const blk = w + <usize>b * 144, sc = blk + 4, o = out + (<usize>b << 10);
+        const d = half(<u32>load<u16>(blk)), dmin = half(<u32>load<u16>(blk, 2));
+        for (let s = 0; s < 8; s++) {
+          let scv: u32, mv: u32;
+          if (s < 4) { scv = load<u8>(sc + s) & 63; mv = load<u8>(sc + s + 4) & 63; }
+          else {
+            scv = (load<u8>(sc + s + 4) & 15) | ((load<u8>(sc + s - 4) >> 6) << 4);
+            mv = (load<u8>(sc + s + 4) >> 4) | ((load<u8>(sc + s) >> 6) << 4);
+          }
+          const ds = d * <f32>scv, ms = dmin * <f32>mv, qp = blk + 16 + (<usize>(s >> 1) << 5);
+          for (let l = 0; l < 32; l++) {
+            const q = <u32>load<u8>(qp + l), v = s & 1 ? q >> 4 : q & 15;
+            store<f32>(o + (<usize>(s * 32 + l) << 2), ds * <f32>v - ms);
+          }
+        }
+      }
+      return;
+    }
+    case Q6_K: {
+      for (let b = 0; b < k >> 8; b++) {
+        const blk = w + <usize>b * 210, o = out + (<usize>b << 10), d = half(<u32>load<u16>(blk, 208));
+        for (let i = 0; i < 256; i++) {
+          const h = i >> 7, g = (i >> 5) & 3, l = i & 31;
+          const lo = <u32>load<u8>(blk + (h << 6) + l + ((g & 1) << 5)), hi = <u32>load<u8>(blk + 128 + (h << 5) + l);
+          const q = <i32>((g < 2 ? lo & 15 : lo >> 4) | (((hi >> (2 * g)) & 3) << 4)) - 32;
+          store<f32>(o + (<usize>i << 2), d * <f32>load<i8>(blk + 192 + (i >> 4)) * <f32>q);
+        }
+      }
+      return;
+    }
+    default: return;
+  }
+}
+
+export function qmatmulJob(tid: i32, nt: i32): void {
+  const type = argi(0), m = argi(1), n = argi(2), k = argi(3);
+  const x = argp(4), w = argp(5), y = argp(6);
+  const n0 = rng(n, tid, nt, 4), n1 = rng(n, tid + 1, nt, 4);
+  const rb = <usize>rowBytes(type, k);
+  if (m == 1) {
+    for (let j = n0; j < n1; j++) store<f32>(y + (<usize>j << 2), dotRow(type, w + <usize>j * rb, x, k));
+    return;
+  }
+  const panel = scratch(tid), rows = max(1, min(32, PANEL_BYTES / (k << 2)));
+  for (let j0 = n0; j0 < n1; j0 += rows) {
+    const p = min(rows, n1 - j0);
+    for (let r = 0; r < p; r++) decodeRow(type, w + <usize>(j0 + r) * rb, panel + (<usize>(r * k) << 2), k);
+    for (let i = 0; i < m; i += 4)
+      smallRowsBT(x, k, panel, k, y + (<usize>j0 << 2), n, i, min(4, m - i), 0, p, k, false);
+  }
+}
