@@ -7,7 +7,8 @@
 //   thread's scratch and multiplied into the m rows 4 at a time (gemm-small), so each weight is
 //   decoded once per call, not once per row of x.
 // Threads split the n output rows. Args: 0 ggml type code, 1 m, 2 n, 3 k, 4 x, 5 w, 6 y.
-import { argi, argp, rng, scratch } from './args';
+// qrowsJob decodes selected rows (embedding lookups from a compact table).
+import { argi, argp, at, rng, scratch } from './args';
 import { smallRowsBT } from './gemm-small';
 import { fma } from './simd';
 
@@ -279,4 +280,11 @@ export function qmatmulJob(tid: i32, nt: i32): void {
     for (let i = 0; i < m; i += 4)
       smallRowsBT(x, k, panel, k, y + (<usize>j0 << 2), n, i, min(4, m - i), 0, p, k, false);
   }
+}
+
+/** Rows idx[i] of W (type, k columns) decoded to out[i, k]: embedding lookups. Args: 0 type, 1 k, 2 w, 3 idx, 4 count, 5 out. */
+export function qrowsJob(tid: i32, nt: i32): void {
+  const type = argi(0), k = argi(1), w = argp(2), idx = argp(3), count = argi(4), out = argp(5);
+  const i0 = rng(count, tid, nt, 1), i1 = rng(count, tid + 1, nt, 1), rb = <usize>rowBytes(type, k);
+  for (let i = i0; i < i1; i++) decodeRow(type, w + <usize>load<i32>(at(idx, i)) * rb, at(out, i * k), k);
 }

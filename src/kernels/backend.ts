@@ -273,4 +273,6 @@ export interface Backend {
   adamw(args: AdamWArgs): void;
   /** Product with a compact (quantized or half-precision) weight matrix; see QuantMatmulArgs. */
   quantMatmul(args: QuantMatmulArgs): void;
+  /** out[i, 0..k) = row idx[i] of the compact matrix w (ggml type code `type`, k columns), decoded to float32. */
+  quantRows(type: number, k: number, w: number, idx: number, count: number, out: number): void;
 }

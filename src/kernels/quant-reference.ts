@@ -4,18 +4,22 @@
  * once) and multiplied into every row of x with float64 accumulation. The oracle of the WASM
  * kernel (assembly/qmatmul.ts) and the fallback where WASM is unavailable.
  */
-import { GGML_BLOCKS, ggmlTypeName } from '../io/gguf-format.js';
+import { GGML_BLOCKS, type GgmlType, ggmlTypeName } from '../io/gguf-format.js';
 import { dequantize } from '../io/quant-blocks.js';
 import type { QuantMatmulArgs } from './backend.js';
 
+function format(code: number, k: number, who: string): { type: GgmlType; rowBytes: number } {
+  const type = ggmlTypeName(code);
+  if (type === undefined) throw new Error(`${who}: unknown ggml type code ${code}`);
+  const blk = GGML_BLOCKS[type];
+  if (k % blk.elems !== 0)
+    throw new Error(`${who}: k = ${k} is not a whole number of ${type} blocks (${blk.elems} elements)`);
+  return { type, rowBytes: (k / blk.elems) * blk.bytes };
+}
+
 /** y[m, n] = x[m, k] W[n, k]^T on `memory`, W decoded row by row. */
 export function quantMatmulReference(memory: WebAssembly.Memory, a: QuantMatmulArgs): void {
-  const type = ggmlTypeName(a.type);
-  if (type === undefined) throw new Error(`quantMatmul: unknown ggml type code ${a.type}`);
-  const blk = GGML_BLOCKS[type];
-  if (a.k % blk.elems !== 0)
-    throw new Error(`quantMatmul: k = ${a.k} is not a whole number of ${type} blocks (${blk.elems} elements)`);
-  const rowBytes = (a.k / blk.elems) * blk.bytes;
+  const { type, rowBytes } = format(a.type, a.k, 'quantMatmul');
   const bytes = new Uint8Array(memory.buffer),
     f = new Float32Array(memory.buffer);
   const X = a.x >>> 2,
@@ -28,5 +32,25 @@ export function quantMatmulReference(memory: WebAssembly.Memory, a: QuantMatmulA
       for (let p = 0; p < a.k; p++) s += f[X + i * a.k + p]! * row[p]!;
       f[Y + i * a.n + j] = s;
     }
+  }
+}
+
+/** out[i] = decoded row idx[i] of w (k columns). */
+export function quantRowsReference(
+  memory: WebAssembly.Memory,
+  code: number,
+  k: number,
+  w: number,
+  idx: number,
+  count: number,
+  out: number,
+): void {
+  const { type, rowBytes } = format(code, k, 'quantRows');
+  const bytes = new Uint8Array(memory.buffer),
+    f = new Float32Array(memory.buffer),
+    ids = new Int32Array(memory.buffer);
+  for (let i = 0; i < count; i++) {
+    const start = w + ids[(idx >>> 2) + i]! * rowBytes;
+    f.set(dequantize(type, bytes.subarray(start, start + rowBytes), k), (out >>> 2) + i * k);
   }
 }

@@ -17,7 +17,7 @@ import {
   type GemmArgs,
   type QuantMatmulArgs,
 } from './backend.js';
-import { quantMatmulReference } from './quant-reference.js';
+import { quantMatmulReference, quantRowsReference } from './quant-reference.js';
 import { forEachIndex } from './strided.js';
 
 const WASM_PAGE = 65536;
@@ -684,5 +684,9 @@ export class ReferenceBackend implements Backend {
 
   quantMatmul(a: QuantMatmulArgs): void {
     quantMatmulReference(this.memory, a);
+  }
+
+  quantRows(type: number, k: number, w: number, idx: number, count: number, out: number): void {
+    quantRowsReference(this.memory, type, k, w, idx, count, out);
   }
 }

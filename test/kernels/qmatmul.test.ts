@@ -69,3 +69,23 @@ describe('quantMatmul reference', () => {
     assert.throws(() => ref.quantMatmul({ type: 3, m: 1, n: 1, k: 32, x, w, y }), /unknown ggml type code 3/);
   });
 });
+
+function qrowsCase(type: GgmlType, rows: number, k: number, ids: number[]) {
+  return (be: Backend, arena: Arena, r: () => number) => {
+    const values = Float32Array.from({ length: rows * k }, () => r() * 2 - 1);
+    const w = putBytes(arena, encodeGgufData(type, values));
+    const idx = arena.ints(ids);
+    const out = arena.floats(ids.length * k, r);
+    be.quantRows(GGML_TYPES[type], k, w, idx, ids.length, out);
+    return [{ ptr: out, n: ids.length * k }];
+  };
+}
+
+describe('quantRows: WASM row decoding against the reference', () => {
+  for (const type of Object.keys(GGML_TYPES) as GgmlType[]) {
+    const k = GGML_BLOCKS[type].elems === 256 ? 512 : 64;
+    it(`${type} rows 5, 0, 5, 6 of 7`, () => {
+      check(`quantRows ${type}`, ref, variants, qrowsCase(type, 7, k, [5, 0, 5, 6]), 0);
+    });
+  }
+});

@@ -537,6 +537,18 @@ export class WasmBackend extends ReferenceBackend {
     this.pool.run(Kernel.QMATMUL, this.nt(q.m * q.n * q.k, this.parFlops));
   }
 
+  override quantRows(type: number, k: number, w: number, idx: number, count: number, out: number): void {
+    if (count <= 0) return;
+    const a = this.args;
+    a[0] = type;
+    a[1] = k;
+    a[2] = w;
+    a[3] = idx;
+    a[4] = count;
+    a[5] = out;
+    this.pool.run(Kernel.QROWS, this.nt(count * k, this.parElems));
+  }
+
   override topk(x: number, values: number, indices: number, rows: number, cols: number, k: number): void {
     if (k > cols || k <= 0) {
       super.topk(x, values, indices, rows, cols, k);

@@ -59,6 +59,7 @@ export const Kernel = {
   TOPK: 25,
   CUMSUM: 26,
   QMATMUL: 27,
+  QROWS: 28,
 } as const;
 export type Kernel = (typeof Kernel)[keyof typeof Kernel];
 
