@@ -12,6 +12,7 @@ import { encodeGgufData } from '../io/gguf-encode.js';
 import type { GgufTensor } from '../io/gguf.js';
 import type { StoredTensor } from '../io/safetensors.js';
 import type { DenseConfig } from '../models/qwen2/config.js';
+import { qwen2TensorName } from '../models/qwen2/gguf-names.js';
 import { denseTensors } from '../models/qwen2/params.js';
 
 /** Reasons llama.cpp cannot run `c` as qwen2 (empty when it can). */
@@ -33,22 +34,7 @@ export function qwen2Metadata(c: DenseConfig, type: GgmlType, name: string): Map
   return new Map<string, GgufValue>([...commonMetadata(a, c, c.num_key_value_heads, type, name)]);
 }
 
-const NAMES: readonly [RegExp, string][] = [
-  [/^model\.embed_tokens\.weight$/, 'token_embd.weight'],
-  [/^model\.norm\.weight$/, 'output_norm.weight'],
-  [/^lm_head\.weight$/, 'output.weight'],
-  [/^model\.layers\.(\d+)\.input_layernorm\.weight$/, 'blk.$1.attn_norm.weight'],
-  [/^model\.layers\.(\d+)\.post_attention_layernorm\.weight$/, 'blk.$1.ffn_norm.weight'],
-  [/^model\.layers\.(\d+)\.self_attn\.([qkv])_proj\.(weight|bias)$/, 'blk.$1.attn_$2.$3'],
-  [/^model\.layers\.(\d+)\.self_attn\.o_proj\.weight$/, 'blk.$1.attn_output.weight'],
-  [/^model\.layers\.(\d+)\.mlp\.(gate|up|down)_proj\.weight$/, 'blk.$1.ffn_$2.weight'],
-];
-
-/** The GGUF name of a dense HF key. */
-export function qwen2TensorName(hf: string): string {
-  for (const [re, to] of NAMES) if (re.test(hf)) return hf.replace(re, to);
-  throw new Error(`gguf export: no qwen2 GGUF name for tensor "${hf}"`);
-}
+export { qwen2TensorName };
 
 /** Every GGUF tensor of a qwen2 file; matrices take `type` where rows are whole blocks (else storableType's fallback). */
 export function qwen2Tensors(c: DenseConfig, tensors: ReadonlyMap<string, StoredTensor>, type: GgmlType): GgufTensor[] {

@@ -26,7 +26,14 @@ export class CompactWeight {
   ) {}
 
   /** A heap block for `bytes` bytes of weight data; fill it through `view()`. */
-  static alloc(engine: Engine, code: number, typeName: string, rows: number, cols: number, bytes: number): CompactWeight {
+  static alloc(
+    engine: Engine,
+    code: number,
+    typeName: string,
+    rows: number,
+    cols: number,
+    bytes: number,
+  ): CompactWeight {
     return new CompactWeight(engine, code, typeName, rows, cols, engine.heap.alloc(bytes), bytes);
   }
 
@@ -50,7 +57,9 @@ export class CompactWeight {
 export function compactLinear(x: Tensor, w: CompactWeight): Tensor {
   const k = x.shape[x.rank - 1]!;
   if (k !== w.cols)
-    throw new Error(`compactLinear: x [${x.shape.join(', ')}] does not match weight [${w.rows}, ${w.cols}] (${w.typeName})`);
+    throw new Error(
+      `compactLinear: x [${x.shape.join(', ')}] does not match weight [${w.rows}, ${w.cols}] (${w.typeName})`,
+    );
   const e = x.engine,
     X = e.contiguous(x),
     m = x.size / k;

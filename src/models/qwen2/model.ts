@@ -117,7 +117,9 @@ export class DenseModel {
     this.checkTokens(tokens, start);
     const c = this.config;
     const table = this.compact.get('model.embed_tokens.weight');
-    let h = table ? compactEmbedding(table, tokens) : embedding(param(this.params, 'model.embed_tokens.weight'), tokens); // (B, T, D)
+    let h = table
+      ? compactEmbedding(table, tokens)
+      : embedding(param(this.params, 'model.embed_tokens.weight'), tokens); // (B, T, D)
     for (let l = 0; l < c.num_hidden_layers; l++) {
       const p = `model.layers.${l}`;
       h = add(
