@@ -1,14 +1,15 @@
 /**
- * Reading a safetensors checkpoint (one file, or shards listed by model.safetensors.index.json)
- * one tensor at a time, into buffers the caller owns (such as a view of WASM memory), so a
+ * Streaming safetensors: reading a checkpoint (one file, or shards listed by
+ * model.safetensors.index.json) one tensor at a time, into buffers the caller owns (such as a view of WASM memory), so a
  * checkpoint larger than the JS heap loads without a whole-file read or a second copy. Headers
  * are read and cross-checked up front (safetensors-checkpoint.ts); shard files stay open until
- * close().
+ * close(). And writing a file whose tensors are produced one at a time.
  */
-import { open } from 'node:fs/promises';
+import { open, rename, unlink } from 'node:fs/promises';
 import type { Dtype } from './dtypes.js';
 import { listCheckpointTensors } from './safetensors-checkpoint.js';
 import { readSafetensorsHeader } from './safetensors.js';
+import { buildHeader } from './safetensors-header.js';
 
 /** One tensor of the checkpoint: dtype, shape, its file and absolute byte range. */
 export interface StreamEntry {
@@ -84,5 +85,51 @@ export class CheckpointStream {
   async close(): Promise<void> {
     for (const fh of this.handles.values()) await fh.close();
     this.handles.clear();
+  }
+}
+
+/** A tensor to write by streaming: its header fields and a producer of its bytes, called once, in order. */
+export interface StreamedTensor {
+  readonly name: string;
+  readonly dtype: Dtype;
+  readonly shape: readonly number[];
+  readonly bytes: number;
+  produce(): Uint8Array;
+}
+
+/**
+ * Writes a safetensors file whose tensors are produced one at a time (the header is laid out
+ * from the sizes first), so a multi-GB checkpoint never sits in memory whole. Atomic: a temp
+ * file renamed into place.
+ */
+export async function writeSafetensorsStream(
+  path: string,
+  tensors: readonly StreamedTensor[],
+  metadata: Readonly<Record<string, string>> = { format: 'pt' },
+): Promise<void> {
+  let at = 0;
+  const entries = tensors.map((t) => {
+    const e = { name: t.name, dtype: t.dtype, shape: [...t.shape], begin: at, end: at + t.bytes };
+    at += t.bytes;
+    return e;
+  });
+  const tmp = `${path}.tmp-${process.pid}`;
+  const fh = await open(tmp, 'w');
+  try {
+    await fh.write(buildHeader(entries, metadata));
+    for (const t of tensors) {
+      const data = t.produce();
+      if (data.byteLength !== t.bytes)
+        throw new Error(
+          `writeSafetensorsStream: tensor "${t.name}" produced ${data.byteLength} bytes; expected ${t.bytes}`,
+        );
+      await fh.write(data);
+    }
+    await fh.close();
+    await rename(tmp, path);
+  } catch (err) {
+    await fh.close().catch(() => undefined);
+    await unlink(tmp).catch(() => undefined);
+    throw err;
   }
 }

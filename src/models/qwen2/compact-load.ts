@@ -34,7 +34,7 @@ export interface CompactLoadOptions {
   /** Quantize float matrices at load (block formats of the file are kept as they are). */
   quantize?: LoadQuantization;
   /** Memory the caller will add on top of the weights (KV cache, RoPE tables), for the fit check. */
-  runtimeBytes?: number;
+  runtimeBytes?: number | ((config: DenseConfig) => number);
 }
 
 /** A dense model's weights, loaded. */
@@ -78,6 +78,7 @@ function targetType(src: GgmlType, cols: number, quantize: LoadQuantization | un
 }
 
 function plan(
+  c: DenseConfig,
   specs: readonly DenseTensorSpec[],
   sources: ReadonlyMap<string, Source>,
   o: CompactLoadOptions,
@@ -89,7 +90,8 @@ function plan(
       weightBytes += s.shape[0]! * ggmlRowBytes(targetType(src.type, s.shape[1]!, o.quantize), s.shape[1]!);
     else weightBytes += 4 * s.shape[0]!;
   }
-  return { weightBytes, runtimeBytes: o.runtimeBytes ?? 0 };
+  const rt = o.runtimeBytes;
+  return { weightBytes, runtimeBytes: typeof rt === 'function' ? rt(c) : (rt ?? 0) };
 }
 
 /** Reads every spec'd tensor from `sources` into engine memory (after the fit check). */
@@ -115,9 +117,9 @@ async function materialize(
     throw new Error(
       `${source}: the weights do not match the config: ${problems.slice(0, 4).join('; ')}${problems.length > 4 ? `; and ${problems.length - 4} more` : ''}`,
     );
-  const memory = plan(specs, sources, options);
+  const memory = plan(config, specs, sources, options);
   assertModelFits(memory, `${source} (${options.quantize ?? 'weights as stored'})`, LOAD_QUANTIZATIONS, (q) =>
-    plan(specs, sources, { ...options, quantize: q as LoadQuantization }),
+    plan(config, specs, sources, { ...options, quantize: q as LoadQuantization }),
   );
   const params = new Map<string, Tensor>(),
     compact = new Map<string, CompactWeight>();
