@@ -30,6 +30,14 @@ import { type DenseTensorSpec, denseTensors } from './params.js';
 export const LOAD_QUANTIZATIONS = ['Q8_0', 'Q4_0'] as const;
 export type LoadQuantization = (typeof LOAD_QUANTIZATIONS)[number];
 
+/** Parses a --quantize value (q8_0, Q4_0, ...); the error names the flag and the choices. */
+export function loadQuantization(value: string, flag = '--quantize'): LoadQuantization {
+  const q = value.toUpperCase();
+  if (!(LOAD_QUANTIZATIONS as readonly string[]).includes(q))
+    throw new Error(`${flag} is '${value}'; expected one of ${LOAD_QUANTIZATIONS.join(', ').toLowerCase()}`);
+  return q as LoadQuantization;
+}
+
 export interface CompactLoadOptions {
   /** Quantize float matrices at load (block formats of the file are kept as they are). */
   quantize?: LoadQuantization;
