@@ -1,7 +1,9 @@
 /**
  * The reference of the compact-weight product (Backend.quantMatmul): each weight row decoded by
  * the format's reference dequantizer (src/io/quant-blocks.ts, where the block layouts are defined
- * once) and multiplied into every row of x with float64 accumulation. The oracle of the WASM
+ * once) and multiplied into every row of x with float64 accumulation. At m = 1 with a block format,
+ * x is first rounded to 8 bits per 32-element block (float32 scale amax / 127, ties to even), as
+ * the decode kernel (and llama.cpp) does. The oracle of the WASM
  * kernel (assembly/qmatmul.ts) and the fallback where WASM is unavailable.
  */
 import { GGML_BLOCKS, type GgmlType, ggmlTypeName } from '../io/gguf-format.js';
@@ -20,16 +22,19 @@ function format(code: number, k: number, who: string): { type: GgmlType; rowByte
 /** y[m, n] = x[m, k] W[n, k]^T on `memory`, W decoded row by row. */
 export function quantMatmulReference(memory: WebAssembly.Memory, a: QuantMatmulArgs): void {
   const { type, rowBytes } = format(a.type, a.k, 'quantMatmul');
+  const blk = GGML_BLOCKS[type];
   const bytes = new Uint8Array(memory.buffer),
     f = new Float32Array(memory.buffer);
   const X = a.x >>> 2,
     Y = a.y >>> 2;
+  const xs = a.m === 1 && blk.elems > 1 ? roundX(f.subarray(X, X + a.k)) : undefined;
   for (let j = 0; j < a.n; j++) {
     const start = a.w + j * rowBytes;
     const row = dequantize(type, bytes.subarray(start, start + rowBytes), a.k);
     for (let i = 0; i < a.m; i++) {
       let s = 0;
-      for (let p = 0; p < a.k; p++) s += f[X + i * a.k + p]! * row[p]!;
+      if (xs) for (let p = 0; p < a.k; p++) s += xs[p]! * row[p]!;
+      else for (let p = 0; p < a.k; p++) s += f[X + i * a.k + p]! * row[p]!;
       f[Y + i * a.n + j] = s;
     }
   }
@@ -53,4 +58,24 @@ export function quantRowsReference(
     const start = w + ids[(idx >>> 2) + i]! * rowBytes;
     f.set(dequantize(type, bytes.subarray(start, start + rowBytes), k), (out >>> 2) + i * k);
   }
+}
+
+function roundEven(v: number): number {
+  const r = Math.round(v);
+  return Math.abs(v % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+/** x rounded to int8 codes per 32-block and scaled back (float64 of scale * code). */
+export function roundX(x: Float32Array): Float64Array {
+  const f = Math.fround,
+    out = new Float64Array(x.length);
+  for (let b = 0; b < x.length / 32; b++) {
+    let amax = 0;
+    for (let j = 0; j < 32; j++) amax = Math.max(amax, Math.abs(x[32 * b + j]!));
+    const scale = f(amax / 127),
+      inv = scale !== 0 ? f(1 / scale) : 0;
+    for (let j = 0; j < 32; j++)
+      out[32 * b + j] = scale * Math.max(-128, Math.min(127, roundEven(f(x[32 * b + j]! * inv))));
+  }
+  return out;
 }

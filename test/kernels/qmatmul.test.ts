@@ -63,9 +63,15 @@ describe('quantMatmul reference', () => {
       x = base + 64,
       y = base + 256;
     new Uint8Array(mem.buffer).set(block, w);
-    for (let p = 0; p < 32; p++) mem[(x >>> 2) + p] = p + 1; // x = 1..32
+    // x = 127 at 0, 2 at 16, else 0: its 8-bit rounding (scale 127 / 127 = 1) is exact
+    for (let p = 0; p < 32; p++) mem[(x >>> 2) + p] = p === 0 ? 127 : p === 16 ? 2 : 0;
     ref.quantMatmul({ type: GGML_TYPES.Q4_0, m: 1, n: 1, k: 32, x, w, y });
-    assert.equal(mem[y >>> 2], 3.5 * 1 + 0.5 * 17);
+    assert.equal(mem[y >>> 2], 3.5 * 127 + 0.5 * 2);
+    // at m = 1 x is rounded to 8 bits per block: 1..32 becomes round(p * 127 / 32) * 32 / 127
+    for (let p = 0; p < 32; p++) mem[(x >>> 2) + p] = p + 1;
+    ref.quantMatmul({ type: GGML_TYPES.Q4_0, m: 1, n: 1, k: 32, x, w, y });
+    const s = Math.fround(32 / 127);
+    assert.ok(Math.abs(mem[y >>> 2]! - (3.5 * Math.round(1 / s) * s + 0.5 * Math.round(17 / s) * s)) < 1e-5);
     assert.throws(() => ref.quantMatmul({ type: 3, m: 1, n: 1, k: 32, x, w, y }), /unknown ggml type code 3/);
   });
 });
