@@ -15,13 +15,7 @@ import { llamaDecodeTokensPerSecond, loadLlamaCpp } from '../export/llama-cpp.js
 import { kvRuntimeBytes } from '../inference/memory-estimate.js';
 import { createBackend, type BackendKind } from '../kernels/index.js';
 import { CompactWeight } from '../nn/compact-linear.js';
-import {
-  type CompactDense,
-  type CompactLoadOptions,
-  type LoadQuantization,
-  loadDenseFolder,
-  loadDenseGguf,
-} from '../models/qwen2/compact-load.js';
+import { type CompactDense, type LoadQuantization, loadDenseWeights } from '../models/qwen2/compact-load.js';
 import { DenseModel } from '../models/qwen2/model.js';
 import { argmax, Engine, Rng, type Tensor } from '../tensor/index.js';
 
@@ -98,11 +92,6 @@ function weightsSummary(loaded: CompactDense): string {
   return [...count].map(([t, n]) => `${t} x${n}`).join(', ');
 }
 
-/** Opens a folder or a .gguf file as compact dense weights. */
-export function openDenseWeights(engine: Engine, path: string, o: CompactLoadOptions): Promise<CompactDense> {
-  return path.endsWith('.gguf') ? loadDenseGguf(engine, path, o) : loadDenseFolder(engine, path, o);
-}
-
 /** Runs the benchmark (and llama.cpp after it when asked). */
 export async function benchDecodeModel(o: ModelDecodeOptions): Promise<ModelDecodeResult> {
   const B = o.batch ?? 1,
@@ -121,7 +110,7 @@ export async function benchDecodeModel(o: ModelDecodeOptions): Promise<ModelDeco
   try {
     const probe = probeBandwidth(engine);
     const t0 = performance.now();
-    const loaded = await openDenseWeights(engine, o.model, {
+    const loaded = await loadDenseWeights(engine, o.model, {
       ...(o.quantize ? { quantize: o.quantize } : {}),
       runtimeBytes: (c) =>
         kvRuntimeBytes({

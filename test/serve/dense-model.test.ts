@@ -5,7 +5,7 @@
  * behind the same scheduler and API as DeepSeek-V3. The official openai client gets streaming and
  * non-streaming replies; the R1 template opens `<think>` in the prompt, so the (random) reply is
  * reasoning_content. The split at a real `</think>` is tested with a scripted model in
- * openai-client.test.ts.
+ * openai-client.test.ts. `eval` opens the same folder and file with compact weights.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -20,6 +20,9 @@ import { denseInitSpecs, writeByteLevelTokenizer, writeRandomWeights } from '../
 import { openChatModel } from '../../src/serve/load-model.js';
 import { startServer } from '../../src/serve/server.js';
 import { writeFileSync } from 'node:fs';
+import { openModel } from '../../src/eval/open-model.js';
+import { createBackend } from '../../src/kernels/index.js';
+import { Engine, Rng } from '../../src/tensor/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dense-serve-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -85,6 +88,31 @@ describe('serving a Qwen2 model', () => {
       } finally {
         await server.close();
         m.dispose();
+      }
+    });
+  }
+});
+
+describe('eval opens real Qwen2 models with compact weights', () => {
+  for (const [label, path] of [
+    ['BF16 folder', folder],
+    ['Q8_0 GGUF', gguf],
+  ] as const) {
+    it(`${label}: greedy groups are identical rows of the requested length`, async () => {
+      const engine = new Engine(await createBackend({ threads: 1 }));
+      const m = await openModel(engine, path);
+      try {
+        assert.equal(m.modelType, 'qwen2');
+        assert.equal(m.maxContext, 256);
+        const s = { temperature: 0, topP: 1, topK: 0, maxNewTokens: 5, stopTokens: [] };
+        const [g] = m.sampler([[257, 40, 41, 42]], 2, s, new Rng(1));
+        assert.equal(g!.completions.length, 2);
+        assert.equal(g!.completions[0]!.length, 5);
+        assert.deepEqual(g!.completions[0], g!.completions[1]);
+      } finally {
+        m.dispose();
+        assert.equal(engine.liveBytes, 0);
+        engine.backend.dispose();
       }
     });
   }

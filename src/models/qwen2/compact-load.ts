@@ -265,3 +265,8 @@ export async function loadDenseGguf(
     await file.close();
   }
 }
+
+/** Opens a folder or a .gguf file as compact dense weights. */
+export function loadDenseWeights(engine: Engine, path: string, o: CompactLoadOptions = {}): Promise<CompactDense> {
+  return path.endsWith('.gguf') ? loadDenseGguf(engine, path, o) : loadDenseFolder(engine, path, o);
+}
