@@ -2,9 +2,10 @@
 // llama.cpp's block formats Q8_0, Q4_0, Q4_K, Q6_K; layouts in src/io/quant-blocks.ts):
 // y[m, n] = x[m, k] W[n, k]^T with x and y float32. Nothing is unpacked ahead of time.
 // - m = 1 (decoding): one pass over the weights (batch-1 decode is bound by that read). For the
-//   block formats x is first rounded to 8 bits per 32-element block (scale amax / 127, ties to
-//   even), as llama.cpp does, and each block is an integer dot product (i16 dot products of the
-//   widened codes; offsets and mins are corrected with the block sums of x) times the two scales.
+//   block formats x is first rounded to 8 bits per block (scale amax / 127, ties to even) of 32
+//   elements for Q8_0/Q4_0 and 256 for the K formats, as llama.cpp does (Q8_0 / Q8_K), and each block is an integer dot product (int8 x int8 products summed
+//   in int16 lanes, then int32; offsets and mins are corrected with the block sums of x) times the
+//   two scales.
 //   Relaxed-SIMD's i8 x i7 dot gave wrong sums on Node 20 (V8 11.3) in either operand order, so it
 //   is not used. F32/F16/BF16 rows are decoded to float in registers.
 // - m > 1 (prefill, batched decode): a panel of up to 32 weight rows is decoded to float32 in this
@@ -191,51 +192,65 @@ function dotQ6_K(w: usize, x: usize, k: i32): f32 {
   return hsum(acc);
 }
 
-/** x (k floats, k a multiple of 32) rounded to int8 codes per 32-block: codes at q, scales at d, per-16 code sums at sums. */
-function quantizeX(x: usize, k: i32, q: usize, d: usize, sums: usize): void {
-  for (let b = 0; b < k >> 5; b++) {
-    const xb = x + (<usize>b << 7);
+/**
+ * x (k floats) rounded to int8 codes per block of `block` (32 or 256) elements: codes at q, one
+ * float scale per block at d, per-16 code sums (int32) at sums.
+ */
+function quantizeX(x: usize, k: i32, block: i32, q: usize, d: usize, sums: usize): void {
+  for (let b = 0; b < k / block; b++) {
+    const xb = x + (<usize>(b * block) << 2);
     let mx = f32x4.splat(0);
-    for (let j = 0; j < 8; j++) mx = f32x4.max(mx, f32x4.abs(v128.load(xb + (<usize>j << 4))));
+    for (let j = 0; j < block >> 2; j++) mx = f32x4.max(mx, f32x4.abs(v128.load(xb + (<usize>j << 4))));
     const amax = max(max(f32x4.extract_lane(mx, 0), f32x4.extract_lane(mx, 1)), max(f32x4.extract_lane(mx, 2), f32x4.extract_lane(mx, 3)));
     const scale: f32 = amax / 127, inv = f32x4.splat(scale != 0 ? <f32>1 / scale : 0);
     store<f32>(d + (<usize>b << 2), scale);
-    for (let h = 0; h < 2; h++) {
+    for (let h = 0; h < block >> 4; h++) {
       const xh = xb + (<usize>h << 6);
       const i0 = i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(v128.load(xh), inv)));
       const i1 = i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(v128.load(xh, 16), inv)));
       const i2 = i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(v128.load(xh, 32), inv)));
       const i3 = i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(v128.load(xh, 48), inv)));
       const codes = i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(i0, i1), i16x8.narrow_i32x4_s(i2, i3));
-      v128.store(q + (<usize>(2 * b + h) << 4), codes);
+      const g16 = (b * block >> 4) + h; // index of this 16-element group in x
+      v128.store(q + (<usize>g16 << 4), codes);
       const t = i32x4.add(i32x4.add(i0, i1), i32x4.add(i2, i3));
-      store<i32>(sums + (<usize>(2 * b + h) << 2), i32x4.extract_lane(t, 0) + i32x4.extract_lane(t, 1) + i32x4.extract_lane(t, 2) + i32x4.extract_lane(t, 3));
+      store<i32>(sums + (<usize>g16 << 2), i32x4.extract_lane(t, 0) + i32x4.extract_lane(t, 1) + i32x4.extract_lane(t, 2) + i32x4.extract_lane(t, 3));
     }
   }
 }
 
-/** acc + dot of 16 signed x codes with 16 weight codes in [0, 127], in int32 lanes. */
+/**
+ * Products of 16 signed x codes (|x| <= 127) with 16 signed weight codes, pairs summed into int16
+ * lanes (<= 2 * 127 * 128: no overflow), widened to int32 after.
+ */
 // @ts-ignore: decorator
-@inline function dotU(xq: v128, w: v128, acc: v128): v128 {
-  const lo = i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(xq), i16x8.extend_low_i8x16_u(w));
-  const hi = i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(xq), i16x8.extend_high_i8x16_u(w));
-  return i32x4.add(acc, i32x4.add(lo, hi));
+@inline function mul16s(xq: v128, w: v128): v128 {
+  return i16x8.add(i16x8.extmul_low_i8x16_s(xq, w), i16x8.extmul_high_i8x16_s(xq, w));
 }
 
-/** acc + dot of 16 signed x codes with 16 signed weight codes, in int32 lanes. */
+/**
+ * The same for weight codes in [0, 63] (Q4 nibbles, Q6 codes): one relaxed-SIMD i8 x i7 dot where
+ * compiled in (exact: the codes have no top bit). Sums formed from it stay in int16: 4 products of
+ * 4-bit codes (<= 4 * 127 * 15) or 2 of 6-bit codes (<= 2 * 127 * 63) per lane. (The int32 form,
+ * i32x4.relaxed_dot_i8x16_i7x16_add_s, returned twice the dot product on Node 20 / V8 11.3, so it
+ * is not used.)
+ */
 // @ts-ignore: decorator
-@inline function dotS(xq: v128, w: v128, acc: v128): v128 {
-  const lo = i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(xq), i16x8.extend_low_i8x16_s(w));
-  const hi = i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(xq), i16x8.extend_high_i8x16_s(w));
-  return i32x4.add(acc, i32x4.add(lo, hi));
+@inline function mul16(xq: v128, w: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return i16x8.relaxed_dot_i8x16_i7x16_s(xq, w);
+  return mul16s(xq, w);
+}
+
+// @ts-ignore: decorator
+@inline function widen(v: v128): v128 {
+  return i32x4.extadd_pairwise_i16x8_s(v);
 }
 
 function dotQ8_0q(w: usize, q: usize, d: usize, k: i32): f32 {
   let acc = f32x4.splat(0);
   for (let b = 0; b < k >> 5; b++) {
     const blk = w + <usize>b * 34, qb = q + (<usize>b << 5);
-    const z = i32x4.splat(0);
-    const s = dotS(v128.load(qb, 16), v128.load(blk, 18), dotS(v128.load(qb), v128.load(blk, 2), z));
+    const s = i32x4.add(widen(mul16s(v128.load(qb), v128.load(blk, 2))), widen(mul16s(v128.load(qb, 16), v128.load(blk, 18))));
     acc = fma(f32x4.splat(half(<u32>load<u16>(blk)) * load<f32>(d + (<usize>b << 2))), f32x4.convert_i32x4_s(s), acc);
   }
   return hsum(acc);
@@ -248,8 +263,7 @@ function dotQ4_0q(w: usize, q: usize, d: usize, sums: usize, k: i32): f32 {
   for (let b = 0; b < k >> 5; b++) {
     const blk = w + <usize>b * 18, qb = q + (<usize>b << 5);
     const codes = v128.load(blk, 2);
-    const z = i32x4.splat(0);
-    const s = dotU(v128.load(qb, 16), i8x16.shr_u(codes, 4), dotU(v128.load(qb), v128.and(codes, mask), z));
+    const s = widen(i16x8.add(mul16(v128.load(qb), v128.and(codes, mask)), mul16(v128.load(qb, 16), i8x16.shr_u(codes, 4))));
     const scale = half(<u32>load<u16>(blk)) * load<f32>(d + (<usize>b << 2));
     acc = fma(f32x4.splat(scale), f32x4.convert_i32x4_s(s), acc);
     const xsum: i32 = load<i32>(sums + (<usize>(2 * b) << 2)) + load<i32>(sums + (<usize>(2 * b + 1) << 2));
@@ -258,48 +272,54 @@ function dotQ4_0q(w: usize, q: usize, d: usize, sums: usize, k: i32): f32 {
   return hsum(acc) - corr;
 }
 
-function dotQ4_Kq(w: usize, q: usize, d: usize, sums: usize, k: i32): f32 {
-  let acc = f32x4.splat(0);
-  let corr: f32 = 0;
-  const mask = i8x16.splat(15);
-  for (let b = 0; b < k >> 8; b++) {
-    const blk = w + <usize>b * 144, sc = blk + 4;
-    const dd = half(<u32>load<u16>(blk)), dmin = half(<u32>load<u16>(blk, 2));
-    for (let c = 0; c < 4; c++) {
-      const s0 = 2 * c, s1 = s0 + 1;
-      let sc0: u32, m0: u32, sc1: u32, m1: u32;
-      if (c < 2) {
-        sc0 = load<u8>(sc + s0) & 63; m0 = load<u8>(sc + s0 + 4) & 63;
-        sc1 = load<u8>(sc + s1) & 63; m1 = load<u8>(sc + s1 + 4) & 63;
-      } else {
-        sc0 = (load<u8>(sc + s0 + 4) & 15) | ((load<u8>(sc + s0 - 4) >> 6) << 4);
-        m0 = (load<u8>(sc + s0 + 4) >> 4) | ((load<u8>(sc + s0) >> 6) << 4);
-        sc1 = (load<u8>(sc + s1 + 4) & 15) | ((load<u8>(sc + s1 - 4) >> 6) << 4);
-        m1 = (load<u8>(sc + s1 + 4) >> 4) | ((load<u8>(sc + s1) >> 6) << 4);
-      }
-      const xb0 = 8 * b + s0, xb1 = xb0 + 1; // 32-blocks of x under sub-blocks s0, s1
-      const qp = blk + 16 + (<usize>c << 5), qa = v128.load(qp), qb = v128.load(qp, 16);
-      const x0 = q + (<usize>xb0 << 5), x1 = q + (<usize>xb1 << 5);
-      const z = i32x4.splat(0);
-      const lo = dotU(v128.load(x0, 16), v128.and(qb, mask), dotU(v128.load(x0), v128.and(qa, mask), z));
-      const hi = dotU(v128.load(x1, 16), i8x16.shr_u(qb, 4), dotU(v128.load(x1), i8x16.shr_u(qa, 4), z));
-      const dx0 = load<f32>(d + (<usize>xb0 << 2)), dx1 = load<f32>(d + (<usize>xb1 << 2));
-      acc = fma(f32x4.splat(dd * <f32>sc0 * dx0), f32x4.convert_i32x4_s(lo), acc);
-      acc = fma(f32x4.splat(dd * <f32>sc1 * dx1), f32x4.convert_i32x4_s(hi), acc);
-      const sum0 = load<i32>(sums + (<usize>(2 * xb0) << 2)) + load<i32>(sums + (<usize>(2 * xb0 + 1) << 2));
-      const sum1 = load<i32>(sums + (<usize>(2 * xb1) << 2)) + load<i32>(sums + (<usize>(2 * xb1 + 1) << 2));
-      corr += dmin * (<f32>m0 * dx0 * <f32>sum0 + <f32>m1 * dx1 * <f32>sum1);
-    }
-  }
-  return hsum(acc) - corr;
+// @ts-ignore: decorator
+@inline function isum4(v: v128): i32 {
+  return i32x4.extract_lane(v, 0) + i32x4.extract_lane(v, 1) + i32x4.extract_lane(v, 2) + i32x4.extract_lane(v, 3);
 }
 
+/** The 6-bit scale (lo 6 bits of the result) and min (next 6 bits) of sub-block j of a Q4_K block. */
+// @ts-ignore: decorator
+@inline function scaleMin(sc: usize, j: i32): u32 {
+  if (j < 4) return (<u32>load<u8>(sc + j) & 63) | ((<u32>load<u8>(sc + j + 4) & 63) << 6);
+  const s = (<u32>load<u8>(sc + j + 4) & 15) | ((<u32>load<u8>(sc + j - 4) >> 6) << 4);
+  const m = (<u32>load<u8>(sc + j + 4) >> 4) | ((<u32>load<u8>(sc + j) >> 6) << 4);
+  return s | (m << 6);
+}
+
+/** Q4_K rows against x rounded per 256 (as llama.cpp's Q8_K): integer sums weighted by the 6-bit scales per super-block. */
+function dotQ4_Kq(w: usize, q: usize, d: usize, sums: usize, k: i32): f32 {
+  let acc: f32 = 0;
+  const mask = i8x16.splat(15);
+  for (let b = 0; b < k >> 8; b++) {
+    const blk = w + <usize>b * 144, sc = blk + 4, xb = q + (<usize>b << 8), sb = sums + (<usize>b << 6);
+    let isum = i32x4.splat(0);
+    let msum: i32 = 0;
+    for (let c = 0; c < 4; c++) {
+      const p0 = scaleMin(sc, 2 * c), p1 = scaleMin(sc, 2 * c + 1);
+      const qp = blk + 16 + (<usize>c << 5), qa = v128.load(qp), qb = v128.load(qp, 16);
+      const x0 = xb + (<usize>c << 6), x1 = x0 + 32;
+      const lo = i16x8.add(mul16(v128.load(x0), v128.and(qa, mask)), mul16(v128.load(x0, 16), v128.and(qb, mask)));
+      const hi = i16x8.add(mul16(v128.load(x1), i8x16.shr_u(qa, 4)), mul16(v128.load(x1, 16), i8x16.shr_u(qb, 4)));
+      // int16 sums times the 6-bit scales, pairs summed into int32: one dot each
+      isum = i32x4.add(isum, i32x4.add(i32x4.dot_i16x8_s(lo, i16x8.splat(<i16>(p0 & 63))), i32x4.dot_i16x8_s(hi, i16x8.splat(<i16>(p1 & 63)))));
+      const g = sb + (<usize>c << 4); // four 16-sums: sub-block 2c then 2c + 1
+      msum += <i32>(p0 >> 6) * (load<i32>(g) + load<i32>(g, 4)) + <i32>(p1 >> 6) * (load<i32>(g, 8) + load<i32>(g, 12));
+    }
+    const dx = load<f32>(d + (<usize>b << 2));
+    const total = isum4(isum);
+    acc += half(<u32>load<u16>(blk)) * dx * <f32>total - half(<u32>load<u16>(blk, 2)) * dx * <f32>msum;
+  }
+  return acc;
+}
+
+/** Q6_K rows against x rounded per 256: integer sums weighted by the int8 scales per super-block. */
 function dotQ6_Kq(w: usize, q: usize, d: usize, sums: usize, k: i32): f32 {
-  let acc = f32x4.splat(0);
-  let corr: f32 = 0;
+  let acc: f32 = 0;
   const mask = i8x16.splat(15), three = i8x16.splat(3);
   for (let b = 0; b < k >> 8; b++) {
-    const blk = w + <usize>b * 210, dd = half(<u32>load<u16>(blk, 208));
+    const blk = w + <usize>b * 210, xb = q + (<usize>b << 8), sb = sums + (<usize>b << 6);
+    let isum = i32x4.splat(0);
+    let csum: i32 = 0;
     for (let h = 0; h < 2; h++) {
       const ql = blk + (<usize>h << 6), qh = blk + 128 + (<usize>h << 5);
       for (let lc = 0; lc < 2; lc++) {
@@ -308,17 +328,17 @@ function dotQ6_Kq(w: usize, q: usize, d: usize, sums: usize, k: i32): f32 {
         for (let g = 0; g < 4; g++) {
           const low = g == 0 ? v128.and(la, mask) : g == 1 ? v128.and(lb, mask) : g == 2 ? i8x16.shr_u(la, 4) : i8x16.shr_u(lb, 4);
           const codes = v128.or(low, i8x16.shl(v128.and(i8x16.shr_u(hb, <u32>(2 * g)), three), 4)); // 0..63
-          const i = (b << 8) + (h << 7) + (g << 5) + (lc << 4); // first element of this 16-element group
-          const s = dotU(v128.load(q + <usize>i), codes, i32x4.splat(0));
-          const scale = dd * <f32>load<i8>(blk + 192 + ((i & 255) >> 4)) * load<f32>(d + (<usize>(i >> 5) << 2));
-          acc = fma(f32x4.splat(scale), f32x4.convert_i32x4_s(s), acc);
-          const xsum: i32 = load<i32>(sums + (<usize>(i >> 4) << 2));
-          corr += scale * (<f32>xsum * 32);
+          const i = (h << 3) + (g << 1) + lc; // 16-element group within the super-block
+          const scale = <i32>load<i8>(blk + 192 + i);
+          isum = i32x4.add(isum, i32x4.dot_i16x8_s(mul16(v128.load(xb + (<usize>i << 4)), codes), i16x8.splat(<i16>scale)));
+          csum += scale * load<i32>(sb + (<usize>i << 2));
         }
       }
     }
+    const total = isum4(isum) - 32 * csum;
+    acc += half(<u32>load<u16>(blk, 208)) * load<f32>(d + (<usize>b << 2)) * <f32>total;
   }
-  return hsum(acc) - corr;
+  return acc;
 }
 
 /** x . row for a row of `type` at w (k elements). */
@@ -408,7 +428,7 @@ export function qmatmulJob(tid: i32, nt: i32): void {
   if (m == 1) {
     if (type == Q8_0 || type == Q4_0 || type == Q4_K || type == Q6_K) {
       const q = scratch(tid), d = q + <usize>XQ_MAX, sums = d + (<usize>XQ_MAX >> 3);
-      quantizeX(x, k, q, d, sums);
+      quantizeX(x, k, type == Q4_K || type == Q6_K ? 256 : 32, q, d, sums);
       for (let j = n0; j < n1; j++) {
         const row = w + <usize>j * rb;
         const v = type == Q8_0 ? dotQ8_0q(row, q, d, k) : type == Q4_0 ? dotQ4_0q(row, q, d, sums, k)

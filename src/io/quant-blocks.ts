@@ -22,20 +22,18 @@
  * Q6_K use a plain max-based choice of scales (llama.cpp searches for better scales with an
  * iterative fit): the bytes differ from llama-quantize's, the format and what it decodes to do not.
  */
-import { decodeBF16, decodeF16, encodeF16 } from './half-float.js';
+import { decodeF16, encodeF16 } from './half-float.js';
 import { GGML_BLOCKS, type GgmlType } from './gguf-format.js';
 
 const f = Math.fround;
+
+/** Every float16 bit pattern's value (a constant table: decoding F16 rows is a lookup). */
+const F16_VALUES: Float32Array = Float32Array.from({ length: 65536 }, (_, bits) => decodeF16(bits));
 
 function blocksOf(type: GgmlType, n: number, who: string): number {
   const b = GGML_BLOCKS[type];
   if (n % b.elems !== 0) throw new Error(`${who}: ${n} values; ${type} needs a multiple of ${b.elems}`);
   return n / b.elems;
-}
-
-/** roundf: nearest, ties away from zero. */
-function roundAway(x: number): number {
-  return Math.sign(x) * Math.round(Math.abs(x));
 }
 
 /** The 6-bit scale and min of sub-block s of a Q4_K block (scales at byte offset `o`). */
@@ -57,11 +55,13 @@ export function dequantize(type: GgmlType, bytes: Uint8Array, n: number): Float3
       for (let i = 0; i < n; i++) out[i] = v.getFloat32(4 * i, true);
       return out;
     case 'F16':
-      for (let i = 0; i < n; i++) out[i] = decodeF16(v.getUint16(2 * i, true));
+      for (let i = 0; i < n; i++) out[i] = F16_VALUES[v.getUint16(2 * i, true)]!;
       return out;
-    case 'BF16':
-      for (let i = 0; i < n; i++) out[i] = decodeBF16(v.getUint16(2 * i, true));
+    case 'BF16': {
+      const bits = new Uint32Array(out.buffer);
+      for (let i = 0; i < n; i++) bits[i] = v.getUint16(2 * i, true) << 16;
       return out;
+    }
     case 'Q8_0':
       for (let b = 0; b < nb; b++) {
         const o = 34 * b,
@@ -122,14 +122,23 @@ export function dequantize(type: GgmlType, bytes: Uint8Array, n: number): Float3
 export function quantizeQ8_0(x: Float32Array): Uint8Array {
   const nb = blocksOf('Q8_0', x.length, 'quantizeQ8_0'),
     out = new Uint8Array(34 * nb),
-    v = new DataView(out.buffer);
+    q = new Int8Array(out.buffer);
   for (let b = 0; b < nb; b++) {
+    const o = 32 * b;
     let amax = 0;
-    for (let j = 0; j < 32; j++) amax = Math.max(amax, Math.abs(x[32 * b + j]!));
+    for (let j = 0; j < 32; j++) {
+      const a = Math.abs(x[o + j]!);
+      if (a > amax) amax = a;
+    }
     const d = f(amax / 127),
-      id = d !== 0 ? f(1 / d) : 0;
-    v.setUint16(34 * b, encodeF16(d), true);
-    for (let j = 0; j < 32; j++) v.setInt8(34 * b + 2 + j, roundAway(f(x[32 * b + j]! * id)));
+      id = d !== 0 ? f(1 / d) : 0,
+      h = encodeF16(d);
+    out[34 * b] = h & 255;
+    out[34 * b + 1] = h >> 8;
+    for (let j = 0; j < 32; j++) {
+      const t = f(x[o + j]! * id);
+      q[34 * b + 2 + j] = t < 0 ? -Math.round(-t) : Math.round(t);
+    }
   }
   return out;
 }

@@ -2,8 +2,8 @@
  * The reference of the compact-weight product (Backend.quantMatmul): each weight row decoded by
  * the format's reference dequantizer (src/io/quant-blocks.ts, where the block layouts are defined
  * once) and multiplied into every row of x with float64 accumulation. At m = 1 with a block format,
- * x is first rounded to 8 bits per 32-element block (float32 scale amax / 127, ties to even), as
- * the decode kernel (and llama.cpp) does. The oracle of the WASM
+ * x is first rounded to 8 bits per block (float32 scale amax / 127, ties to even) of 32 elements,
+ * or 256 for the K formats, as the decode kernel (and llama.cpp: Q8_0 / Q8_K) does. The oracle of the WASM
  * kernel (assembly/qmatmul.ts) and the fallback where WASM is unavailable.
  */
 import { GGML_BLOCKS, type GgmlType, ggmlTypeName } from '../io/gguf-format.js';
@@ -27,7 +27,7 @@ export function quantMatmulReference(memory: WebAssembly.Memory, a: QuantMatmulA
     f = new Float32Array(memory.buffer);
   const X = a.x >>> 2,
     Y = a.y >>> 2;
-  const xs = a.m === 1 && blk.elems > 1 ? roundX(f.subarray(X, X + a.k)) : undefined;
+  const xs = a.m === 1 && blk.elems > 1 ? roundX(f.subarray(X, X + a.k), blk.elems === 256 ? 256 : 32) : undefined;
   for (let j = 0; j < a.n; j++) {
     const start = a.w + j * rowBytes;
     const row = dequantize(type, bytes.subarray(start, start + rowBytes), a.k);
@@ -65,17 +65,17 @@ function roundEven(v: number): number {
   return Math.abs(v % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
-/** x rounded to int8 codes per 32-block and scaled back (float64 of scale * code). */
-export function roundX(x: Float32Array): Float64Array {
+/** x rounded to int8 codes per block of `block` elements and scaled back (float64 of scale * code). */
+export function roundX(x: Float32Array, block: number): Float64Array {
   const f = Math.fround,
     out = new Float64Array(x.length);
-  for (let b = 0; b < x.length / 32; b++) {
+  for (let b = 0; b < x.length / block; b++) {
     let amax = 0;
-    for (let j = 0; j < 32; j++) amax = Math.max(amax, Math.abs(x[32 * b + j]!));
+    for (let j = 0; j < block; j++) amax = Math.max(amax, Math.abs(x[block * b + j]!));
     const scale = f(amax / 127),
       inv = scale !== 0 ? f(1 / scale) : 0;
-    for (let j = 0; j < 32; j++)
-      out[32 * b + j] = scale * Math.max(-128, Math.min(127, roundEven(f(x[32 * b + j]! * inv))));
+    for (let j = 0; j < block; j++)
+      out[block * b + j] = scale * Math.max(-128, Math.min(127, roundEven(f(x[block * b + j]! * inv))));
   }
   return out;
 }
