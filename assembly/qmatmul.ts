@@ -8,17 +8,22 @@
 //   two scales.
 //   Relaxed-SIMD's i8 x i7 dot gave wrong sums on Node 20 (V8 11.3) in either operand order, so it
 //   is not used. F32/F16/BF16 rows are decoded to float in registers.
-// - m > 1 (prefill, batched decode): a panel of up to 32 weight rows is decoded to float32 in this
-//   thread's scratch and multiplied into the m rows 4 at a time (gemm-small), so each weight is
-//   decoded once per call, not once per row of x.
+// - m > 1 (prefill, batched decode): a panel of up to 64 weight rows is decoded to float32 in this
+//   thread's scratch and multiplied into the m rows (the packed GEMM above 8 rows, the 4-row
+//   kernels below), so each weight is decoded once per call, not once per row of x.
 // Threads split the n output rows. Args: 0 ggml type code, 1 m, 2 n, 3 k, 4 x, 5 w, 6 y.
 // qrowsJob decodes selected rows (embedding lookups from a compact table).
 import { argi, argp, at, rng, scratch } from './args';
+import { gemmRange, PACK_A_BYTES, PACK_B_BYTES } from './gemm';
 import { smallRowsBT } from './gemm-small';
 import { fma } from './simd';
 
 const F32: i32 = 0, F16: i32 = 1, Q4_0: i32 = 2, Q8_0: i32 = 8, Q4_K: i32 = 12, Q6_K: i32 = 14, BF16: i32 = 30;
-const PANEL_BYTES: i32 = 1536 * 1024;
+/** The decoded panel sits after the packed-GEMM buffers of this thread's scratch (A, B, edge tile). */
+const PANEL_OFFSET: usize = PACK_A_BYTES + PACK_B_BYTES + 4096;
+const PANEL_BYTES: i32 = 1400 * 1024;
+/** Above this many rows of x a decoded panel goes through the packed GEMM, below through the 4-row kernels. */
+const PACKED_M: i32 = 8;
 /** Scratch layout of the rounded x at m = 1: int8 codes, then a float scale per 32, then int sums per 16. */
 const XQ_MAX: i32 = 1 << 20;
 
@@ -440,12 +445,14 @@ export function qmatmulJob(tid: i32, nt: i32): void {
     for (let j = n0; j < n1; j++) store<f32>(y + (<usize>j << 2), dotRow(type, w + <usize>j * rb, x, k));
     return;
   }
-  const panel = scratch(tid), rows = max(1, min(32, PANEL_BYTES / (k << 2)));
+  const pa = scratch(tid), pb = pa + PACK_A_BYTES, tile = pb + PACK_B_BYTES, panel = pa + PANEL_OFFSET;
+  const rows = max(1, min(64, PANEL_BYTES / (k << 2)));
   for (let j0 = n0; j0 < n1; j0 += rows) {
     const p = min(rows, n1 - j0);
     for (let r = 0; r < p; r++) decodeRow(type, w + <usize>(j0 + r) * rb, panel + (<usize>(r * k) << 2), k);
-    for (let i = 0; i < m; i += 4)
-      smallRowsBT(x, k, panel, k, y + (<usize>j0 << 2), n, i, min(4, m - i), 0, p, k, false);
+    const yj = y + (<usize>j0 << 2);
+    if (m > PACKED_M) gemmRange(x, k, false, panel, k, true, yj, n, 0, m, 0, p, k, false, pa, pb, tile);
+    else for (let i = 0; i < m; i += 4) smallRowsBT(x, k, panel, k, yj, n, i, min(4, m - i), 0, p, k, false);
   }
 }
 

@@ -1,7 +1,7 @@
 // Compact-weight products (Backend.quantMatmul): the WASM kernels (fused decode-and-dot at m = 1,
 // decoded panels at m > 1) against the reference (the format's TS dequantizer, float64 sums), for
-// every storage format, on shapes with odd row counts, several blocks per row and row tails for the
-// plain formats; plus one case checked by hand.
+// every storage format, on shapes with odd row counts, several blocks per row, several decoded panels
+// (packed GEMM above 8 rows of x) and row tails for the plain formats; plus one case checked by hand.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Backend } from '../../src/kernels/backend.js';
@@ -44,6 +44,7 @@ describe('quantMatmul: WASM kernels against the reference', () => {
         [2, 7],
         [5, 37],
         [9, 4],
+        [17, 131],
       ] as const)
         it(`${type} m=${m} n=${n} k=${k}`, () => {
           check(`quantMatmul ${type}`, ref, variants, qmatmulCase(type, m, n, k), 2e-5);
