@@ -320,7 +320,7 @@ function dotQ4_Kq(w: usize, q: usize, d: usize, sums: usize, k: i32): f32 {
 /** Q6_K rows against x rounded per 256: integer sums weighted by the int8 scales per super-block. */
 function dotQ6_Kq(w: usize, q: usize, d: usize, sums: usize, k: i32): f32 {
   let acc: f32 = 0;
-  const mask = i8x16.splat(15), three = i8x16.splat(3);
+  const mask = i8x16.splat(15), hi2 = i8x16.splat(0x30);
   for (let b = 0; b < k >> 8; b++) {
     const blk = w + <usize>b * 210, xb = q + (<usize>b << 8), sb = sums + (<usize>b << 6);
     let isum = i32x4.splat(0);
@@ -330,9 +330,13 @@ function dotQ6_Kq(w: usize, q: usize, d: usize, sums: usize, k: i32): f32 {
       for (let lc = 0; lc < 2; lc++) {
         const hb = v128.load(qh + (<usize>lc << 4));
         const la = v128.load(ql + (<usize>lc << 4)), lb = v128.load(ql + 32 + (<usize>lc << 4));
+        // the 6-bit codes of the four 16-element groups g = 0..3 (high bits 2g..2g+1 of qh moved to bits 4..5)
+        const c0 = v128.or(v128.and(la, mask), v128.and(i8x16.shl(hb, 4), hi2));
+        const c1 = v128.or(v128.and(lb, mask), v128.and(i8x16.shl(hb, 2), hi2));
+        const c2 = v128.or(i8x16.shr_u(la, 4), v128.and(hb, hi2));
+        const c3 = v128.or(i8x16.shr_u(lb, 4), v128.and(i8x16.shr_u(hb, 2), hi2));
         for (let g = 0; g < 4; g++) {
-          const low = g == 0 ? v128.and(la, mask) : g == 1 ? v128.and(lb, mask) : g == 2 ? i8x16.shr_u(la, 4) : i8x16.shr_u(lb, 4);
-          const codes = v128.or(low, i8x16.shl(v128.and(i8x16.shr_u(hb, <u32>(2 * g)), three), 4)); // 0..63
+          const codes = g == 0 ? c0 : g == 1 ? c1 : g == 2 ? c2 : c3; // 0..63
           const i = (h << 3) + (g << 1) + lc; // 16-element group within the super-block
           const scale = <i32>load<i8>(blk + 192 + i);
           isum = i32x4.add(isum, i32x4.dot_i16x8_s(mul16(v128.load(xb + (<usize>i << 4)), codes), i16x8.splat(<i16>scale)));
