@@ -1,7 +1,7 @@
 // Matrix products against weights kept in their compact storage format (F32, F16, BF16 and
 // llama.cpp's block formats Q8_0, Q4_0, Q4_K, Q6_K; layouts in src/io/quant-blocks.ts):
 // y[m, n] = x[m, k] W[n, k]^T with x and y float32. Nothing is unpacked ahead of time.
-// - m = 1 (decoding): one pass over the weights (batch-1 decode is bound by that read). For the
+// - m <= 8 (decoding): one pass over the weights (batch-1 decode is bound by that read). For the
 //   block formats x is first rounded to 8 bits per block (scale amax / 127, ties to even) of 32
 //   elements for Q8_0/Q4_0 and 256 for the K formats, as llama.cpp does (Q8_0 / Q8_K), and each block is an integer dot product (int8 x int8 products summed
 //   in int16 lanes, then int32; offsets and mins are corrected with the block sums of x) times the
@@ -26,6 +26,8 @@ const PANEL_BYTES: i32 = 1400 * 1024;
 const PACKED_M: i32 = 8;
 /** Scratch layout of the rounded x at m = 1: int8 codes, then a float scale per 32, then int sums per 16. */
 const XQ_MAX: i32 = 1 << 20;
+/** Up to this many rows of x, block formats take the integer path (each weight row read once for all rows). */
+const INT_M: i32 = 8;
 
 // @ts-ignore: decorator
 @inline function hsum(v: v128): f32 {
@@ -434,18 +436,25 @@ export function qmatmulJob(tid: i32, nt: i32): void {
   const x = argp(4), w = argp(5), y = argp(6);
   const n0 = rng(n, tid, nt, 4), n1 = rng(n, tid + 1, nt, 4);
   const rb = <usize>rowBytes(type, k);
-  if (m == 1) {
-    if (type == Q8_0 || type == Q4_0 || type == Q4_K || type == Q6_K) {
-      const q = scratch(tid), d = q + <usize>XQ_MAX, sums = d + (<usize>XQ_MAX >> 3);
-      quantizeX(x, k, type == Q4_K || type == Q6_K ? 256 : 32, q, d, sums);
-      for (let j = n0; j < n1; j++) {
-        const row = w + <usize>j * rb;
-        const v = type == Q8_0 ? dotQ8_0q(row, q, d, k) : type == Q4_0 ? dotQ4_0q(row, q, d, sums, k)
-          : type == Q4_K ? dotQ4_Kq(row, q, d, sums, k) : dotQ6_Kq(row, q, d, sums, k);
-        store<f32>(y + (<usize>j << 2), v);
+  const blockType = type == Q8_0 || type == Q4_0 || type == Q4_K || type == Q6_K;
+  if (blockType && m <= INT_M && m * k <= XQ_MAX) {
+    // rows of x rounded to int8 (row i: codes at q + i k, scales at d + i k / 8, 16-sums at sums + i k / 4)
+    const q = scratch(tid), d = q + <usize>XQ_MAX, sums = d + (<usize>XQ_MAX >> 3);
+    for (let i = 0; i < m; i++)
+      quantizeX(x + (<usize>(i * k) << 2), k, type == Q4_K || type == Q6_K ? 256 : 32, q + <usize>(i * k),
+        d + (<usize>(i * k) >> 3), sums + (<usize>(i * k) >> 2));
+    for (let j = n0; j < n1; j++) {
+      const row = w + <usize>j * rb;
+      for (let i = 0; i < m; i++) {
+        const qi = q + <usize>(i * k), di = d + (<usize>(i * k) >> 3), si = sums + (<usize>(i * k) >> 2);
+        const v = type == Q8_0 ? dotQ8_0q(row, qi, di, k) : type == Q4_0 ? dotQ4_0q(row, qi, di, si, k)
+          : type == Q4_K ? dotQ4_Kq(row, qi, di, si, k) : dotQ6_Kq(row, qi, di, si, k);
+        store<f32>(y + (<usize>(i * n + j) << 2), v);
       }
-      return;
     }
+    return;
+  }
+  if (m == 1) {
     for (let j = n0; j < n1; j++) store<f32>(y + (<usize>j << 2), dotRow(type, w + <usize>j * rb, x, k));
     return;
   }

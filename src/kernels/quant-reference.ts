@@ -1,7 +1,7 @@
 /**
  * The reference of the compact-weight product (Backend.quantMatmul): each weight row decoded by
  * the format's reference dequantizer (src/io/quant-blocks.ts, where the block layouts are defined
- * once) and multiplied into every row of x with float64 accumulation. At m = 1 with a block format,
+ * once) and multiplied into every row of x with float64 accumulation. At m <= 8 with a block format,
  * x is first rounded to 8 bits per block (float32 scale amax / 127, ties to even) of 32 elements,
  * or 256 for the K formats, as the decode kernel (and llama.cpp: Q8_0 / Q8_K) does. The oracle of the WASM
  * kernel (assembly/qmatmul.ts) and the fallback where WASM is unavailable.
@@ -27,12 +27,19 @@ export function quantMatmulReference(memory: WebAssembly.Memory, a: QuantMatmulA
     f = new Float32Array(memory.buffer);
   const X = a.x >>> 2,
     Y = a.y >>> 2;
-  const xs = a.m === 1 && blk.elems > 1 ? roundX(f.subarray(X, X + a.k), blk.elems === 256 ? 256 : 32) : undefined;
+  // the decode kernel's integer path: up to 8 rows of x, rounded per block
+  const rounded =
+    a.m <= 8 && a.m * a.k <= 1 << 20 && blk.elems > 1
+      ? Array.from({ length: a.m }, (_, i) =>
+          roundX(f.subarray(X + i * a.k, X + (i + 1) * a.k), blk.elems === 256 ? 256 : 32),
+        )
+      : undefined;
   for (let j = 0; j < a.n; j++) {
     const start = a.w + j * rowBytes;
     const row = dequantize(type, bytes.subarray(start, start + rowBytes), a.k);
     for (let i = 0; i < a.m; i++) {
       let s = 0;
+      const xs = rounded?.[i];
       if (xs) for (let p = 0; p < a.k; p++) s += xs[p]! * row[p]!;
       else for (let p = 0; p < a.k; p++) s += f[X + i * a.k + p]! * row[p]!;
       f[Y + i * a.n + j] = s;
