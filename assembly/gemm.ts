@@ -52,7 +52,7 @@ export function gemmJob(tid: i32, nt: i32): void {
   }
 }
 
-function gemmRange(a: usize, lda: i32, tA: bool, b: usize, ldb: i32, tB: bool, c: usize, ldc: i32,
+export function gemmRange(a: usize, lda: i32, tA: bool, b: usize, ldb: i32, tB: bool, c: usize, ldc: i32,
   m0: i32, m1: i32, n0: i32, n1: i32, k: i32, acc: bool, pa: usize, pb: usize, tile: usize): void {
   if (k == 0) {
     if (!acc) for (let i = m0; i < m1; i++) memory.fill(c + ((<usize>i * ldc + n0) << 2), 0, <usize>(n1 - n0) << 2);

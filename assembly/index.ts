@@ -12,6 +12,7 @@ import {
 import { attentionBwdJob, attentionJob } from './attention';
 import { gatherJob, indexAddJob, indexSelectJob, scatterAddJob } from './index-ops';
 import { cumsumJob, topkJob } from './select';
+import { qmatmulJob, qrowsJob } from './qmatmul';
 
 /** End of this module's static data: the host places its control block and scratch above it. */
 export function staticEnd(): usize { return __heap_base; }
@@ -53,6 +54,8 @@ export function run(kernel: i32, tid: i32, nt: i32): void {
     case 24: adamwJob(tid, nt); break;
     case 25: topkJob(tid, nt); break;
     case 26: cumsumJob(tid, nt); break;
+    case 27: qmatmulJob(tid, nt); break;
+    case 28: qrowsJob(tid, nt); break;
     default: break;
   }
 }

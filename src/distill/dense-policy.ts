@@ -24,14 +24,20 @@ export function densePolicy(
     vocabSize: config.vocab_size,
     maxContext: model.rope.maxLen,
     logits: (tokens) => model.forward(tokens),
-    sampleGroups: async (prompts, n, s, rng) => {
-      const lm = new DenseLM(model, { maxSlots: Math.max(n, prompts.length * n) });
-      try {
-        return await sampleGroups(lm, prompts, n, s, rng);
-      } finally {
-        lm.dispose();
-      }
-    },
+    sampleGroups: (prompts, n, s, rng) => denseSampleGroups(model, prompts, n, s, rng),
     dispose: () => model.dispose(),
   };
+}
+
+/** Samples `n` completions of each prompt from a dense model on the one generation engine. */
+export async function denseSampleGroups(
+  model: DenseModel,
+  ...[prompts, n, s, rng]: Parameters<Policy['sampleGroups']>
+): ReturnType<Policy['sampleGroups']> {
+  const lm = new DenseLM(model, { maxSlots: Math.max(n, prompts.length * n) });
+  try {
+    return await sampleGroups(lm, prompts, n, s, rng);
+  } finally {
+    lm.dispose();
+  }
 }

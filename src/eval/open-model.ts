@@ -1,12 +1,18 @@
 /**
  * Opens any checkpoint this project writes for sampling: a DeepSeek-V3 folder (pretraining, SFT,
  * GRPO: config.json `model_type: deepseek_v3`) or a dense Qwen2 / Llama student (`qwen2`,
- * `llama`), given as the folder itself or as an output_dir with a `latest` pointer. Returns the
+ * `llama`), given as the folder itself or as an output_dir with a `latest` pointer; and real
+ * Qwen2 / Llama checkpoints (BF16/F16 folders such as R1-Distill, or GGUF files) with compact
+ * weights. Returns the
  * rollout-contract sampler the evaluation uses and a dispose that frees the weights.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { densePolicy } from '../distill/dense-policy.js';
+import { densePolicy, denseSampleGroups } from '../distill/dense-policy.js';
+import { DENSE_DEFAULT_CONTEXT } from '../inference/dense-open.js';
+import { listCheckpointTensors } from '../io/safetensors-checkpoint.js';
+import { loadDenseWeights } from '../models/qwen2/compact-load.js';
+import { DenseModel } from '../models/qwen2/model.js';
 import { disposeParams } from '../models/deepseek-v3/checkpoint.js';
 import { loadDenseParams, readDenseConfig } from '../models/qwen2/index.js';
 import { deepseekPolicy } from '../rl/policy.js';
@@ -33,6 +39,7 @@ export async function modelDir(path: string): Promise<string> {
 
 /** Loads the checkpoint at `path` into `engine`. */
 export async function openModel(engine: Engine, path: string): Promise<OpenModel> {
+  if (path.endsWith('.gguf') || (await isHalfPrecisionDense(path))) return openCompactDense(engine, path);
   const dir = await modelDir(path);
   let raw: { model_type?: unknown };
   try {
@@ -79,4 +86,45 @@ export async function openModel(engine: Engine, path: string): Promise<OpenModel
   throw new Error(
     `model ${path}: config.json model_type is ${JSON.stringify(raw.model_type)}; expected deepseek_v3, qwen2 or llama`,
   );
+}
+
+/** True for a Qwen2 / Llama folder with BF16/F16 weights (a real checkpoint such as R1-Distill). */
+async function isHalfPrecisionDense(path: string): Promise<boolean> {
+  if (!existsSync(join(path, 'config.json'))) return false;
+  try {
+    const mt = (JSON.parse(readFileSync(join(path, 'config.json'), 'utf8')) as { model_type?: unknown }).model_type;
+    if (mt !== 'qwen2' && mt !== 'llama') return false;
+    for (const e of (await listCheckpointTensors(path)).values())
+      if (e.dtype === 'BF16' || e.dtype === 'F16') return true;
+  } catch {
+    return false;
+  }
+  return false;
+}
+
+/** A real dense checkpoint (BF16/F16 folder or GGUF) with compact weights (src/models/qwen2/compact-load.ts). */
+async function openCompactDense(engine: Engine, path: string): Promise<OpenModel> {
+  const loaded = await loadDenseWeights(engine, path, {});
+  const c = loaded.config;
+  const model = new DenseModel(
+    engine,
+    c,
+    loaded.params,
+    Math.min(c.max_position_embeddings, DENSE_DEFAULT_CONTEXT),
+    loaded.compact,
+  );
+  let parameters = 0;
+  for (const w of loaded.compact.values()) parameters += w.rows * w.cols;
+  for (const p of loaded.params.values()) parameters += p.size;
+  return {
+    dir: path,
+    modelType: c.model_type,
+    parameters,
+    maxContext: model.rope.maxLen,
+    sampler: (prompts, n, s, rng) => denseSampleGroups(model, prompts, n, s, rng),
+    dispose: () => {
+      model.dispose();
+      loaded.dispose();
+    },
+  };
 }

@@ -22,7 +22,7 @@
  * BF16, or Q8_0 where rows are whole 32-blocks, else F16).
  */
 import { toFloat32 } from '../io/dtypes.js';
-import { commonMetadata, gguf, type GgmlType, type GgufValue, Q8_0_BLOCK } from '../io/gguf-format.js';
+import { commonMetadata, gguf, type GgmlType, type GgufValue, storableType } from '../io/gguf-format.js';
 import { encodeGgufData } from '../io/gguf-encode.js';
 import type { GgufTensor } from '../io/gguf.js';
 import type { StoredTensor } from '../io/safetensors.js';
@@ -128,11 +128,10 @@ export function splitKvB(
   return { kB, vB };
 }
 
-/** The stored type of a tensor: 1-D tensors and the router stay F32; Q8_0 needs whole 32-blocks. */
+/** The stored type of a tensor: 1-D tensors and the router stay F32; block types need whole blocks. */
 function storedType(type: GgmlType, shape: readonly number[], isRouter: boolean): GgmlType {
   if (shape.length < 2 || isRouter) return 'F32';
-  if (type === 'Q8_0' && shape[shape.length - 1]! % Q8_0_BLOCK !== 0) return 'F16';
-  return type;
+  return storableType(type, shape[shape.length - 1]!);
 }
 
 /** Every GGUF tensor of a deepseek2 file (MTP layers left out), in llama.cpp's order. */

@@ -7,11 +7,12 @@
  * hidden_size; configs that break this, or have an o_proj bias, are refused with the reason.
  */
 import { toFloat32 } from '../io/dtypes.js';
-import { commonMetadata, type GgmlType, type GgufValue, Q8_0_BLOCK } from '../io/gguf-format.js';
+import { commonMetadata, type GgmlType, type GgufValue, storableType } from '../io/gguf-format.js';
 import { encodeGgufData } from '../io/gguf-encode.js';
 import type { GgufTensor } from '../io/gguf.js';
 import type { StoredTensor } from '../io/safetensors.js';
 import type { DenseConfig } from '../models/qwen2/config.js';
+import { qwen2TensorName } from '../models/qwen2/gguf-names.js';
 import { denseTensors } from '../models/qwen2/params.js';
 
 /** Reasons llama.cpp cannot run `c` as qwen2 (empty when it can). */
@@ -33,24 +34,9 @@ export function qwen2Metadata(c: DenseConfig, type: GgmlType, name: string): Map
   return new Map<string, GgufValue>([...commonMetadata(a, c, c.num_key_value_heads, type, name)]);
 }
 
-const NAMES: readonly [RegExp, string][] = [
-  [/^model\.embed_tokens\.weight$/, 'token_embd.weight'],
-  [/^model\.norm\.weight$/, 'output_norm.weight'],
-  [/^lm_head\.weight$/, 'output.weight'],
-  [/^model\.layers\.(\d+)\.input_layernorm\.weight$/, 'blk.$1.attn_norm.weight'],
-  [/^model\.layers\.(\d+)\.post_attention_layernorm\.weight$/, 'blk.$1.ffn_norm.weight'],
-  [/^model\.layers\.(\d+)\.self_attn\.([qkv])_proj\.(weight|bias)$/, 'blk.$1.attn_$2.$3'],
-  [/^model\.layers\.(\d+)\.self_attn\.o_proj\.weight$/, 'blk.$1.attn_output.weight'],
-  [/^model\.layers\.(\d+)\.mlp\.(gate|up|down)_proj\.weight$/, 'blk.$1.ffn_$2.weight'],
-];
+export { qwen2TensorName };
 
-/** The GGUF name of a dense HF key. */
-export function qwen2TensorName(hf: string): string {
-  for (const [re, to] of NAMES) if (re.test(hf)) return hf.replace(re, to);
-  throw new Error(`gguf export: no qwen2 GGUF name for tensor "${hf}"`);
-}
-
-/** Every GGUF tensor of a qwen2 file; matrices take `type` (Q8_0 where rows are whole 32-blocks, else F16). */
+/** Every GGUF tensor of a qwen2 file; matrices take `type` where rows are whole blocks (else storableType's fallback). */
 export function qwen2Tensors(c: DenseConfig, tensors: ReadonlyMap<string, StoredTensor>, type: GgmlType): GgufTensor[] {
   return denseTensors(c).map((s) => {
     const t = tensors.get(s.name);
@@ -59,8 +45,7 @@ export function qwen2Tensors(c: DenseConfig, tensors: ReadonlyMap<string, Stored
       throw new Error(
         `gguf export: tensor "${s.name}" has shape [${t.shape.join(', ')}]; expected [${s.shape.join(', ')}]`,
       );
-    let stored: GgmlType = s.shape.length < 2 ? 'F32' : type;
-    if (stored === 'Q8_0' && s.shape[1]! % Q8_0_BLOCK !== 0) stored = 'F16';
+    const stored: GgmlType = s.shape.length < 2 ? 'F32' : storableType(type, s.shape[1]!);
     return {
       name: qwen2TensorName(s.name),
       type: stored,

@@ -5,12 +5,11 @@
  * define, up to the model's vocab_size, become "[PAD{id}]" of type UNUSED), `token_type`
  * (1 normal, 3 control for special added tokens, 4 user-defined for other added tokens),
  * `merges` as "a b" strings, the bos/eos/pad ids and `tokenizer.ggml.pre`, the pre-tokenizer
- * llama.cpp applies before BPE: "deepseek-v3" when tokenizer.json declares DeepSeek-V3's three
- * Split regexes (llama.cpp's LLAMA_VOCAB_PRE_TYPE_DEEPSEEK3_LLM holds the same three), "gpt-2"
- * for a plain ByteLevel pre-tokenizer with its own regex.
+ * llama.cpp applies before BPE, matched from the tokenizer.json pre_tokenizer by
+ * src/tokenizer/gguf-vocab.ts ("deepseek-v3", "qwen2", "llama-bpe", "gpt-2").
  */
 import { gguf, type GgufValue } from '../io/gguf-format.js';
-import { DEEPSEEK_SPLIT_PATTERNS } from '../tokenizer/pretokenize.js';
+import { preTokenizerName } from '../tokenizer/gguf-vocab.js';
 
 const TOKEN_NORMAL = 1,
   TOKEN_CONTROL = 3,
@@ -25,33 +24,7 @@ function asObject(v: unknown, what: string): Json {
   return v as Json;
 }
 
-/** The Split regexes a tokenizer.json pre_tokenizer declares, and whether it ends in ByteLevel. */
-function splitPatterns(pre: unknown): { patterns: string[]; byteLevelRegex: boolean } {
-  const p = pre as Json | null;
-  const list = p?.type === 'Sequence' ? ((p.pretokenizers as Json[]) ?? []) : p ? [p] : [];
-  const patterns: string[] = [];
-  let byteLevelRegex = false;
-  for (const item of list) {
-    if (item.type === 'Split') {
-      const pat = item.pattern as Json;
-      patterns.push(String(pat.Regex ?? pat.String));
-    } else if (item.type === 'ByteLevel') {
-      byteLevelRegex = item.use_regex !== false;
-    }
-  }
-  return { patterns, byteLevelRegex };
-}
-
-/** llama.cpp's `tokenizer.ggml.pre` name for a tokenizer.json pre_tokenizer; throws for unknown ones. */
-export function preTokenizerName(tokenizerJson: Json): string {
-  const { patterns, byteLevelRegex } = splitPatterns(tokenizerJson.pre_tokenizer);
-  const same = (a: readonly string[]): boolean => a.length === patterns.length && a.every((x, i) => x === patterns[i]);
-  if (same(DEEPSEEK_SPLIT_PATTERNS) && !byteLevelRegex) return 'deepseek-v3';
-  if (patterns.length === 0 && byteLevelRegex) return 'gpt-2';
-  throw new Error(
-    `tokenizer.json: pre_tokenizer (${patterns.length} Split patterns, ByteLevel regex ${byteLevelRegex}) matches no llama.cpp pre-tokenizer this exporter knows; expected DeepSeek-V3's Split patterns or a plain ByteLevel`,
-  );
-}
+export { preTokenizerName };
 
 /** Token ids for a tokenizer_config entry such as `bos_token` (string or {content}). */
 function idOf(entry: unknown, ids: ReadonlyMap<string, number>): number | undefined {

@@ -86,8 +86,9 @@ export class DenseLM implements CausalLM {
         throw new Error(`DenseLM.forward: a row of ${Tn} tokens asks for ${want} logits`);
       return e.noGrad(() =>
         e.scope(() => {
-          const logits = this.model.step(cache, e.tensor(r.tokens, [1, Tn], 'i32')); // (1, Tn, V)
-          const flat = want > 0 ? (e.read(slice(logits, 1, Tn - want, Tn)) as Float32Array) : new Float32Array(0); // (want * V)
+          const last = Math.max(want, 1);
+          const logits = this.model.step(cache, e.tensor(r.tokens, [1, Tn], 'i32'), last); // (1, last, V)
+          const flat = want > 0 ? (e.read(slice(logits, 1, last - want, last)) as Float32Array) : new Float32Array(0); // (want * V)
           return Array.from({ length: want }, (_, k) => flat.slice(k * V, (k + 1) * V));
         }),
       );

@@ -61,8 +61,11 @@ export const gguf = Object.freeze({
   }),
 });
 
-/** ggml tensor types handled here, with their ggml_type codes. */
-export const GGML_TYPES = Object.freeze({ F32: 0, F16: 1, Q8_0: 8, BF16: 30 } as const);
+/**
+ * ggml tensor types handled here, with their ggml_type codes (ggml.h). Q4_0/Q8_0 are blocks of 32
+ * elements, Q4_K/Q6_K super-blocks of 256 (the "k-quants"); layouts in src/io/quant-blocks.ts.
+ */
+export const GGML_TYPES = Object.freeze({ F32: 0, F16: 1, Q4_0: 2, Q8_0: 8, Q4_K: 12, Q6_K: 14, BF16: 30 } as const);
 /** A ggml tensor type name handled here. */
 export type GgmlType = keyof typeof GGML_TYPES;
 
@@ -70,33 +73,67 @@ export type GgmlType = keyof typeof GGML_TYPES;
 export const Q8_0_BLOCK = 32;
 export const Q8_0_BLOCK_BYTES = 34;
 
+/** Elements per block and bytes per block of each type (a plain type is a "block" of one element). */
+export const GGML_BLOCKS: Readonly<Record<GgmlType, { readonly elems: number; readonly bytes: number }>> =
+  Object.freeze({
+    F32: { elems: 1, bytes: 4 },
+    F16: { elems: 1, bytes: 2 },
+    BF16: { elems: 1, bytes: 2 },
+    Q4_0: { elems: 32, bytes: 18 },
+    Q8_0: { elems: 32, bytes: 34 },
+    Q4_K: { elems: 256, bytes: 144 },
+    Q6_K: { elems: 256, bytes: 210 },
+  });
+
 /** The ggml type name for a code, or undefined for a type this project does not handle. */
 export function ggmlTypeName(code: number): GgmlType | undefined {
   return (Object.keys(GGML_TYPES) as GgmlType[]).find((k) => GGML_TYPES[k] === code);
 }
 
-/** Bytes a tensor of `type` and row-major `shape` occupies; throws when Q8_0 rows are not whole blocks. */
-export function ggmlTensorBytes(type: GgmlType, shape: readonly number[], name = 'tensor'): number {
-  const n = shape.reduce((a, b) => a * b, 1);
-  switch (type) {
-    case 'F32':
-      return 4 * n;
-    case 'F16':
-    case 'BF16':
-      return 2 * n;
-    case 'Q8_0': {
-      const inner = shape.length === 0 ? 1 : shape[shape.length - 1]!;
-      if (inner % Q8_0_BLOCK !== 0)
-        throw new Error(
-          `${name}: Q8_0 needs rows of a multiple of ${Q8_0_BLOCK} elements; the innermost dimension is ${inner}`,
-        );
-      return (n / Q8_0_BLOCK) * Q8_0_BLOCK_BYTES;
-    }
-  }
+/** True for the block-quantized types (rows must be whole blocks). */
+export function isBlockType(type: GgmlType): boolean {
+  return GGML_BLOCKS[type].elems > 1;
 }
 
-/** `general.file_type` (llama_ftype) for a file whose large tensors are all `type`. */
-export const FILE_TYPES: Readonly<Record<GgmlType, number>> = Object.freeze({ F32: 0, F16: 1, Q8_0: 7, BF16: 32 });
+/** Bytes of one row of `cols` elements of `type`; throws when the row is not whole blocks. */
+export function ggmlRowBytes(type: GgmlType, cols: number, name = 'tensor'): number {
+  const b = GGML_BLOCKS[type];
+  if (cols % b.elems !== 0)
+    throw new Error(
+      `${name}: ${type} needs rows of a multiple of ${b.elems} elements; the innermost dimension is ${cols}`,
+    );
+  return (cols / b.elems) * b.bytes;
+}
+
+/**
+ * The type a matrix with rows of `cols` elements is stored as when `type` is asked for: `type` when
+ * rows are whole blocks, else Q8_0 for a block type whose rows are whole 32-blocks, else F16.
+ */
+export function storableType(type: GgmlType, cols: number): GgmlType {
+  if (cols % GGML_BLOCKS[type].elems === 0) return type;
+  return cols % 32 === 0 ? 'Q8_0' : 'F16';
+}
+
+/** Bytes a tensor of `type` and row-major `shape` occupies; throws when rows are not whole blocks. */
+export function ggmlTensorBytes(type: GgmlType, shape: readonly number[], name = 'tensor'): number {
+  const inner = shape.length === 0 ? 1 : shape[shape.length - 1]!;
+  const rows = shape.slice(0, -1).reduce((a, b) => a * b, 1);
+  return rows * ggmlRowBytes(type, inner, name);
+}
+
+/**
+ * `general.file_type` (llama_ftype) for a file whose large tensors are all `type` (all-Q4_K is
+ * llama.cpp's MOSTLY_Q4_K_S).
+ */
+export const FILE_TYPES: Readonly<Record<GgmlType, number>> = Object.freeze({
+  F32: 0,
+  F16: 1,
+  Q4_0: 2,
+  Q8_0: 7,
+  Q4_K: 14,
+  Q6_K: 18,
+  BF16: 32,
+});
 
 /** The HF config fields every GGUF transformer architecture records the same way. */
 export interface CommonDims {

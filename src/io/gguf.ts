@@ -12,21 +12,18 @@
  */
 import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from './atomic-write.js';
-import { decodeBF16Array, decodeF16, decodeF16Array } from './half-float.js';
 import {
   GGML_TYPES,
   type GgmlType,
   ggmlTensorBytes,
-  ggmlTypeName,
-  GGUF_DEFAULT_ALIGNMENT,
   GGUF_MAGIC,
   GGUF_VERSION,
   type GgufScalarType,
   type GgufValue,
-  Q8_0_BLOCK,
-  Q8_0_BLOCK_BYTES,
   VALUE_TYPES,
 } from './gguf-format.js';
+import { alignmentOf, alignUp, parseGgufHeader } from './gguf-reader.js';
+import { dequantize } from './quant-blocks.js';
 
 /** A tensor to write or as read: ggml type, row-major shape and its raw little-endian bytes. */
 export interface GgufTensor {
@@ -172,22 +169,6 @@ function writeScalar(s: ByteSink, type: GgufScalarType, v: number | bigint | boo
   }
 }
 
-function alignUp(n: number, a: number): number {
-  return Math.ceil(n / a) * a;
-}
-
-/** The alignment a metadata map asks for (`general.alignment`, a u32 power of two), or 32. */
-function alignmentOf(metadata: ReadonlyMap<string, GgufValue>, source: string): number {
-  const a = metadata.get('general.alignment');
-  if (a === undefined) return GGUF_DEFAULT_ALIGNMENT;
-  if (a.type !== 'u32' || a.value <= 0 || (a.value & (a.value - 1)) !== 0) {
-    throw new Error(
-      `${source}: "general.alignment" is ${JSON.stringify(a.value)} (${a.type}); expected a u32 power of two`,
-    );
-  }
-  return a.value;
-}
-
 /**
  * Lays out a GGUF file: the header bytes (up to the aligned data start) and the data chunks
  * (each tensor followed by its padding), in the given tensor order.
@@ -251,187 +232,32 @@ export async function writeGguf(
   await writeFileAtomic(path, layoutGguf(metadata, tensors));
 }
 
-/** A bounds-checked little-endian reader that names what it was reading when the file ends. */
-class ByteSource {
-  private readonly view: DataView;
-  pos = 0;
-  constructor(
-    private readonly bytes: Uint8Array,
-    private readonly source: string,
-  ) {
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  }
-  need(n: number, what: string): void {
-    if (this.pos + n > this.bytes.length) {
-      throw new Error(
-        `${this.source}: file ends at byte ${this.bytes.length} while reading ${what} (${n} bytes at ${this.pos}); the GGUF file is truncated or corrupt`,
-      );
-    }
-  }
-  u32(what: string): number {
-    this.need(4, what);
-    const v = this.view.getUint32(this.pos, true);
-    this.pos += 4;
-    return v;
-  }
-  u64(what: string): number {
-    this.need(8, what);
-    const v = this.view.getBigUint64(this.pos, true);
-    this.pos += 8;
-    if (v > BigInt(Number.MAX_SAFE_INTEGER))
-      throw new Error(`${this.source}: ${what} is ${v}; too large for this reader`);
-    return Number(v);
-  }
-  str(what: string): string {
-    const n = this.u64(`the length of ${what}`);
-    this.need(n, what);
-    const s = new TextDecoder('utf-8', { fatal: false }).decode(this.bytes.subarray(this.pos, this.pos + n));
-    this.pos += n;
-    return s;
-  }
-  scalar(type: GgufScalarType, what: string): number | bigint | boolean | string {
-    const v = this.view;
-    const at = (n: number): number => {
-      this.need(n, what);
-      const p = this.pos;
-      this.pos += n;
-      return p;
-    };
-    switch (type) {
-      case 'u8':
-        return v.getUint8(at(1));
-      case 'i8':
-        return v.getInt8(at(1));
-      case 'u16':
-        return v.getUint16(at(2), true);
-      case 'i16':
-        return v.getInt16(at(2), true);
-      case 'u32':
-        return v.getUint32(at(4), true);
-      case 'i32':
-        return v.getInt32(at(4), true);
-      case 'f32':
-        return v.getFloat32(at(4), true);
-      case 'f64':
-        return v.getFloat64(at(8), true);
-      case 'u64':
-        return v.getBigUint64(at(8), true);
-      case 'i64':
-        return v.getBigInt64(at(8), true);
-      case 'bool':
-        return v.getUint8(at(1)) !== 0;
-      case 'string':
-        return this.str(what);
-    }
-  }
-}
-
-const TYPE_BY_CODE = new Map<number, keyof typeof VALUE_TYPES>(
-  Object.entries(VALUE_TYPES).map(([k, v]) => [v, k as keyof typeof VALUE_TYPES]),
-);
-
-function valueType(code: number, what: string, source: string): keyof typeof VALUE_TYPES {
-  const t = TYPE_BY_CODE.get(code);
-  if (t === undefined) throw new Error(`${source}: ${what} has value type ${code}; expected one of 0..12 (gguf.md)`);
-  return t;
-}
-
-function readValue(r: ByteSource, key: string, source: string): GgufValue {
-  const type = valueType(r.u32(`the type of "${key}"`), `metadata "${key}"`, source);
-  if (type !== 'array') return { type, value: r.scalar(type, `metadata "${key}"`) } as GgufValue;
-  const itemType = valueType(r.u32(`the item type of "${key}"`), `array "${key}"`, source);
-  if (itemType === 'array')
-    throw new Error(`${source}: metadata "${key}" is an array of arrays; this reader does not support nested arrays`);
-  const n = r.u64(`the length of array "${key}"`);
-  const value: (number | bigint | boolean | string)[] = [];
-  for (let i = 0; i < n; i++) value.push(r.scalar(itemType, `item ${i} of "${key}"`));
-  return { type: 'array', itemType, value };
-}
-
 /** Parses a whole GGUF file held in memory (version 2 or 3), validating it completely. */
 export function parseGguf(bytes: Uint8Array, source = '<buffer>'): GgufContents {
-  const r = new ByteSource(bytes, source);
-  const magic = r.u32('the magic number');
-  if (magic !== GGUF_MAGIC)
-    throw new Error(`${source}: starts with 0x${magic.toString(16)}; expected the GGUF magic "GGUF" (not a GGUF file)`);
-  const version = r.u32('the version');
-  if (version !== 2 && version !== 3) throw new Error(`${source}: GGUF version ${version}; expected 2 or 3`);
-  const nTensors = r.u64('the tensor count');
-  const nKv = r.u64('the metadata count');
-  if (nKv > bytes.length || nTensors > bytes.length)
-    throw new Error(
-      `${source}: header claims ${nTensors} tensors and ${nKv} metadata entries in a ${bytes.length}-byte file; the file is corrupt`,
-    );
-  const metadata = new Map<string, GgufValue>();
-  for (let i = 0; i < nKv; i++) {
-    const key = r.str(`metadata key ${i}`);
-    if (metadata.has(key)) throw new Error(`${source}: metadata key "${key}" appears twice`);
-    metadata.set(key, readValue(r, key, source));
-  }
-  const alignment = alignmentOf(metadata, source);
-  const infos: { name: string; type: GgmlType; shape: number[]; offset: number }[] = [];
-  for (let i = 0; i < nTensors; i++) {
-    const name = r.str(`the name of tensor ${i}`);
-    const rank = r.u32(`the rank of tensor "${name}"`);
-    if (rank > 4) throw new Error(`${source}: tensor "${name}" has rank ${rank}; expected at most 4 (GGML_MAX_DIMS)`);
-    const ne: number[] = [];
-    for (let d = 0; d < rank; d++) ne.push(r.u64(`dimension ${d} of tensor "${name}"`));
-    const code = r.u32(`the type of tensor "${name}"`);
-    const type = ggmlTypeName(code);
-    if (type === undefined)
-      throw new Error(
-        `${source}: tensor "${name}" has ggml type ${code}; this reader handles ${Object.keys(GGML_TYPES).join(', ')}`,
-      );
-    const offset = r.u64(`the offset of tensor "${name}"`);
-    if (offset % alignment !== 0)
-      throw new Error(
-        `${source}: tensor "${name}" starts at data offset ${offset}, not a multiple of the alignment ${alignment}`,
-      );
-    infos.push({ name, type, shape: ne.reverse(), offset });
-  }
-  const dataStart = alignUp(r.pos, alignment);
+  const h = parseGgufHeader(bytes, bytes.length, source);
   const tensors = new Map<string, GgufTensor>();
-  for (const t of infos) {
-    const n = ggmlTensorBytes(t.type, t.shape, `${source}: tensor "${t.name}"`);
-    const begin = dataStart + t.offset;
-    if (begin + n > bytes.length) {
-      throw new Error(
-        `${source}: tensor "${t.name}" (${t.type} [${t.shape.join(', ')}]) needs bytes ${begin}..${begin + n} but the file has ${bytes.length}; the GGUF file is truncated`,
-      );
-    }
-    if (tensors.has(t.name)) throw new Error(`${source}: tensor "${t.name}" appears twice`);
-    tensors.set(t.name, { name: t.name, type: t.type, shape: t.shape, data: bytes.slice(begin, begin + n) });
-  }
-  return { version, metadata, tensors, alignment };
+  for (const t of h.tensors.values())
+    tensors.set(t.name, {
+      name: t.name,
+      type: t.type,
+      shape: t.shape,
+      data: bytes.slice(t.offset, t.offset + t.bytes),
+    });
+  return { version: h.version, metadata: h.metadata, tensors, alignment: h.alignment };
 }
 
-/** Reads and validates a GGUF file (whole file in memory: meant for verification and tests). */
+/** Reads and validates a GGUF file (whole file in memory: meant for verification and tests; see GgufFile). */
 export async function readGguf(path: string): Promise<GgufContents> {
   return parseGguf(new Uint8Array(await readFile(path)), path);
 }
 
-/** Decodes a GGUF tensor's elements to float32 (F16/BF16 exact, Q8_0 dequantised as ggml does). */
+/** Decodes a GGUF tensor's elements to float32 (F16/BF16 exact, block formats dequantised as ggml does). */
 export function ggufTensorToFloat32(t: GgufTensor): Float32Array {
-  const d = t.data;
-  switch (t.type) {
-    case 'F32':
-      return new Float32Array(d.buffer.slice(d.byteOffset, d.byteOffset + d.byteLength));
-    case 'F16':
-      return decodeF16Array(new Uint16Array(d.buffer.slice(d.byteOffset, d.byteOffset + d.byteLength)));
-    case 'BF16':
-      return decodeBF16Array(new Uint16Array(d.buffer.slice(d.byteOffset, d.byteOffset + d.byteLength)));
-    case 'Q8_0': {
-      const blocks = d.byteLength / Q8_0_BLOCK_BYTES;
-      const out = new Float32Array(blocks * Q8_0_BLOCK);
-      const view = new DataView(d.buffer, d.byteOffset, d.byteLength);
-      for (let b = 0; b < blocks; b++) {
-        const scale = decodeF16(view.getUint16(b * Q8_0_BLOCK_BYTES, true));
-        for (let j = 0; j < Q8_0_BLOCK; j++)
-          out[b * Q8_0_BLOCK + j] = scale * view.getInt8(b * Q8_0_BLOCK_BYTES + 2 + j);
-      }
-      return out;
-    }
-  }
+  return dequantize(
+    t.type,
+    t.data,
+    t.shape.reduce((a, b) => a * b, 1),
+  );
 }
 
 /** A metadata value as a plain JS value (bigint for u64/i64), or undefined when absent. */

@@ -122,6 +122,21 @@ export interface AttentionBackwardArgs extends AttentionArgs {
   gradV: number;
 }
 
+/**
+ * y[m, n] = x[m, k] W[n, k]^T with W in a compact storage format, decoded on the fly: x and y are
+ * float32, W's rows are `type` (a ggml type code: 0 F32, 1 F16, 30 BF16, 8 Q8_0, 2 Q4_0, 12 Q4_K,
+ * 14 Q6_K; layouts in src/io/quant-blocks.ts), k a whole number of the format's blocks.
+ */
+export interface QuantMatmulArgs {
+  type: number;
+  m: number;
+  n: number;
+  k: number;
+  x: number;
+  w: number;
+  y: number;
+}
+
 export interface AdamWArgs {
   param: number;
   grad: number;
@@ -256,4 +271,8 @@ export interface Backend {
   cumsum(x: number, out: number, outer: number, len: number, inner: number, reverse: boolean): void;
   /** One AdamW step in place on param, m, v (decoupled weight decay: p -= lr * wd * p). */
   adamw(args: AdamWArgs): void;
+  /** Product with a compact (quantized or half-precision) weight matrix; see QuantMatmulArgs. */
+  quantMatmul(args: QuantMatmulArgs): void;
+  /** out[i, 0..k) = row idx[i] of the compact matrix w (ggml type code `type`, k columns), decoded to float32. */
+  quantRows(type: number, k: number, w: number, idx: number, count: number, out: number): void;
 }

@@ -15,7 +15,9 @@ import {
   type AttentionBackwardArgs,
   type Backend,
   type GemmArgs,
+  type QuantMatmulArgs,
 } from './backend.js';
+import { quantMatmulReference, quantRowsReference } from './quant-reference.js';
 import { forEachIndex } from './strided.js';
 
 const WASM_PAGE = 65536;
@@ -678,5 +680,13 @@ export class ReferenceBackend implements Backend {
       const p = f[P + i]! * (1 - a.lr * a.weightDecay);
       f[P + i] = p - (a.lr * (m / bc1)) / (Math.sqrt(v / bc2) + a.eps);
     }
+  }
+
+  quantMatmul(a: QuantMatmulArgs): void {
+    quantMatmulReference(this.memory, a);
+  }
+
+  quantRows(type: number, k: number, w: number, idx: number, count: number, out: number): void {
+    quantRowsReference(this.memory, type, k, w, idx, count, out);
   }
 }

@@ -1,6 +1,6 @@
 /**
  * Opens a Hugging Face style model folder for chat: config.json + safetensors weights (DeepSeek-V3
- * layout), tokenizer.json (+ tokenizer_config.json with the chat template), and optionally
+ * layout, or a Qwen2 / Llama causal LM such as DeepSeek-R1-Distill-Qwen; those also as a GGUF file), tokenizer.json (+ tokenizer_config.json with the chat template), and optionally
  * generation_config.json, whose eos_token_id joins the tokenizer's EOS as stop tokens. Returns the
  * chat service (engine -> scheduler -> text layer) that `serve`, `chat` and `bench serve` share.
  */
@@ -11,6 +11,8 @@ import { disposeParams, loadParams } from '../models/deepseek-v3/checkpoint.js';
 import { readDeepseekV3Config } from '../models/deepseek-v3/config.js';
 import { DeepseekV3 } from '../models/deepseek-v3/model.js';
 import { DeepseekV3LM } from '../inference/deepseek-adapter.js';
+import { isDenseModelPath, openDenseLM } from '../inference/dense-open.js';
+import type { LoadQuantization } from '../models/qwen2/compact-load.js';
 import { Scheduler } from '../inference/scheduler.js';
 import { Engine } from '../tensor/index.js';
 import { loadTokenizer } from '../tokenizer/hf-tokenizer.js';
@@ -27,6 +29,8 @@ export interface OpenModelOptions {
   maxContext?: number;
   /** MTP speculative decoding when the checkpoint has an MTP module (default true). */
   mtp?: boolean;
+  /** Qwen2 / Llama models: quantize float weights at load. */
+  quantize?: LoadQuantization;
 }
 
 /** A loaded model ready to chat. */
@@ -71,9 +75,32 @@ export function stopTokensOf(tokenizer: Tokenizer, dir: string): number[] {
   return [...ids];
 }
 
-/** Loads weights, tokenizer and settings from `dir`. */
+/**
+ * Loads weights, tokenizer and settings from `dir`: a DeepSeek-V3 folder, or a Qwen2 / Llama
+ * folder or GGUF file (compact weights, src/inference/dense-open.ts) behind the same engine.
+ */
 export async function openChatModel(dir: string, options: OpenModelOptions = {}): Promise<ChatModel> {
   const root = resolve(dir);
+  if (isDenseModelPath(root)) {
+    const d = await openDenseLM(root, {
+      backend: options.backend,
+      threads: options.threads,
+      maxSlots: options.maxSlots,
+      maxContext: options.maxContext,
+      ...(options.quantize ? { quantize: options.quantize } : {}),
+    });
+    const stops = root.endsWith('.gguf')
+      ? [...new Set([...d.fileStopIds, ...(d.tokenizer.eosId !== undefined ? [d.tokenizer.eosId] : [])])]
+      : stopTokensOf(d.tokenizer, root);
+    if (stops.length === 0) throw new Error(`${dir}: no EOS token in the GGUF metadata; generation could never stop`);
+    return {
+      service: new ChatService(new Scheduler(d.lm), d.tokenizer, stops),
+      name: d.name,
+      warnings: d.warnings,
+      hasMtp: false,
+      dispose: d.dispose,
+    };
+  }
   if (!existsSync(join(root, 'config.json')))
     throw new Error(
       `--model ${dir}: no config.json there; expected a Hugging Face style folder (config.json, *.safetensors, tokenizer.json)`,

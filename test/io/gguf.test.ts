@@ -184,7 +184,10 @@ describe('GGUF errors', () => {
     assert.throws(() => parseGguf(bad(24 + 8 + 12, 99), 'x'), /value type 99/);
     const layout = concat(layoutGguf(new Map(), [f32Tensor('w', [1], [1])]));
     const v = new DataView(layout.buffer);
-    v.setUint32(24 + 8 + 1 + 4 + 8, 2, true); // header 24, name len 8 + 'w', rank 4, ne[0] 8: ggml type 2 = Q4_0, not handled
-    assert.throws(() => parseGguf(layout, 'x'), /ggml type 2; this reader handles F32, F16, Q8_0, BF16/);
+    v.setUint32(24 + 8 + 1 + 4 + 8, 3, true); // header 24, name len 8 + 'w', rank 4, ne[0] 8: ggml type 3 = Q4_1, not handled
+    assert.throws(
+      () => parseGguf(layout, 'x'),
+      /tensor "w" has ggml type 3, a quantization this reader does not handle; supported: F32 \(0\), F16 \(1\), Q4_0 \(2\)/,
+    );
   });
 });

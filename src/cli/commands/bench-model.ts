@@ -7,6 +7,8 @@
  */
 import type { Command } from 'commander';
 import { benchDecode } from '../../bench/decode.js';
+import { benchDecodeModel } from '../../bench/decode-model.js';
+import { LOAD_QUANTIZATIONS, type LoadQuantization } from '../../models/qwen2/compact-load.js';
 import { profiledBackend, type KernelStat } from '../../bench/profile.js';
 import { benchTrain } from '../../bench/train.js';
 import { createBackend, type Backend, type BackendKind } from '../../kernels/index.js';
@@ -91,29 +93,79 @@ export function registerModelBenches(bench: Command): void {
         }
       },
     );
-  common(bench.command('decode').description('DeepSeek-V3 greedy decode tokens/s on the absorbed latent cache'))
+  common(
+    bench
+      .command('decode')
+      .description(
+        'greedy decode tokens/s: DeepSeek-V3 on the absorbed latent cache, or --model a Qwen2/Llama folder or GGUF',
+      ),
+  )
     .option('--batch <list>', 'batch sizes, comma-separated', '1,16')
     .option('--prompt <n>', 'prompt tokens per sequence', intOption('--prompt'), 32)
     .option('--tokens <n>', 'new tokens per sequence', intOption('--tokens'), 128)
-    .action(async (o: CommonOptions & { batch: string; prompt: number; tokens: number }) => {
-      const batches = o.batch.split(',').map((b) => Number(b));
-      if (batches.some((b) => !Number.isInteger(b) || b < 1))
-        throw new Error(`--batch is '${o.batch}'; expected positive integers separated by commas`);
-      const { config } = await resolveConfig(o.config);
-      const { backend, engine, stats } = await setup(o);
-      try {
-        const t0 = performance.now();
-        for (const batch of batches) {
-          const r = await benchDecode(engine, config, { batch, prompt: o.prompt, tokens: o.tokens });
-          process.stdout.write(
-            o.json
-              ? `${JSON.stringify({ ...r, backend: backend.name, threads: backend.threads })}\n`
-              : `decode ${o.config}, batch ${r.batch}, ${backend.name} x${backend.threads}: ${r.tokens_per_s.toFixed(0)} tokens/s (${r.ms_per_step.toFixed(2)} ms/step, prompt ${r.prompt} prefilled in ${r.prefill_ms.toFixed(0)} ms, ${r.new_tokens} new tokens)\n`,
-          );
+    .option('--model <path>', 'a Qwen2 / Llama HF folder or .gguf file (compact weights) instead of --config')
+    .option('--quantize <type>', `with --model: quantize float weights at load (${LOAD_QUANTIZATIONS.join(', ')})`)
+    .option('--vs-llama', 'with --model x.gguf: run node-llama-cpp on the same file, prompts and threads; print ratios')
+    .action(
+      async (
+        o: CommonOptions & {
+          batch: string;
+          prompt: number;
+          tokens: number;
+          model?: string;
+          quantize?: string;
+          vsLlama?: boolean;
+        },
+      ) => {
+        const batches = o.batch.split(',').map((b) => Number(b));
+        if (batches.some((b) => !Number.isInteger(b) || b < 1))
+          throw new Error(`--batch is '${o.batch}'; expected positive integers separated by commas`);
+        if (o.model !== undefined) {
+          const quantize = o.quantize?.toUpperCase();
+          if (quantize !== undefined && !(LOAD_QUANTIZATIONS as readonly string[]).includes(quantize))
+            throw new Error(
+              `--quantize is '${o.quantize}'; expected one of ${LOAD_QUANTIZATIONS.join(', ').toLowerCase()}`,
+            );
+          for (const batch of batches) {
+            const r = await benchDecodeModel({
+              model: o.model,
+              batch,
+              prompt: o.prompt,
+              tokens: o.tokens,
+              backend: o.backend as BackendKind,
+              ...(o.threads ? { threads: o.threads } : {}),
+              ...(quantize ? { quantize: quantize as LoadQuantization } : {}),
+              ...(o.vsLlama ? { vsLlama: true } : {}),
+            });
+            process.stdout.write(
+              o.json
+                ? `${JSON.stringify(r)}\n`
+                : `decode ${r.model} (${r.weights}), batch ${r.batch}, ${r.backend} x${r.threads}: ${r.tokens_per_s.toFixed(2)} tokens/s, prefill ${r.prefill_tokens_per_s.toFixed(1)} tokens/s, ` +
+                    `${r.weight_gb_per_s.toFixed(2)} GB/s of weights (probe ${r.bandwidth_probe_gb_per_s.toFixed(2)} GB/s), RSS ${r.rss_mb} MB (peak ${r.peak_rss_mb} MB)` +
+                    (r.llama
+                      ? `; llama.cpp ${r.llama.tokens_per_s.toFixed(2)} tokens/s, prefill ${r.llama.prefill_tokens_per_s.toFixed(1)}: ratio ${r.ratio}, prefill ratio ${r.prefill_ratio}`
+                      : '') +
+                    '\n',
+            );
+          }
+          return;
         }
-        if (o.profile) process.stderr.write(`${profileTable(stats(), performance.now() - t0)}\n`);
-      } finally {
-        backend.dispose();
-      }
-    });
+        const { config } = await resolveConfig(o.config);
+        const { backend, engine, stats } = await setup(o);
+        try {
+          const t0 = performance.now();
+          for (const batch of batches) {
+            const r = await benchDecode(engine, config, { batch, prompt: o.prompt, tokens: o.tokens });
+            process.stdout.write(
+              o.json
+                ? `${JSON.stringify({ ...r, backend: backend.name, threads: backend.threads })}\n`
+                : `decode ${o.config}, batch ${r.batch}, ${backend.name} x${backend.threads}: ${r.tokens_per_s.toFixed(0)} tokens/s (${r.ms_per_step.toFixed(2)} ms/step, prompt ${r.prompt} prefilled in ${r.prefill_ms.toFixed(0)} ms, ${r.new_tokens} new tokens)\n`,
+            );
+          }
+          if (o.profile) process.stderr.write(`${profileTable(stats(), performance.now() - t0)}\n`);
+        } finally {
+          backend.dispose();
+        }
+      },
+    );
 }

@@ -8,6 +8,7 @@ import type { Command } from 'commander';
 import type { BackendKind } from '../../kernels/index.js';
 import type { ChatMessage } from '../../tokenizer/chat.js';
 import { R1_SAMPLING } from '../../inference/sampling.js';
+import { loadQuantization } from '../../models/qwen2/compact-load.js';
 import { openChatModel } from '../../serve/load-model.js';
 import { intOption, numberOption } from '../options.js';
 
@@ -22,6 +23,7 @@ interface ChatFlags {
   mtp: boolean;
   backend: BackendKind;
   threads?: number;
+  quantize?: string;
 }
 
 export function register(program: Command): void {
@@ -29,9 +31,10 @@ export function register(program: Command): void {
     .command('chat')
     .description('chat with a model in the terminal (streaming, thinking shown dimmed)')
     .requiredOption(
-      '--model <dir>',
-      'model folder: config.json, *.safetensors, tokenizer.json (+ tokenizer_config.json)',
+      '--model <path>',
+      'model folder (config.json, *.safetensors, tokenizer.json + tokenizer_config.json) or a Qwen2/Llama .gguf file',
     )
+    .option('--quantize <type>', 'Qwen2/Llama models: quantize BF16/F16/F32 weights at load (q8_0 or q4_0)')
     .option('--hide-thinking', 'do not show the reasoning, only the answer')
     .option(
       '--temperature <t>',
@@ -47,7 +50,13 @@ export function register(program: Command): void {
     .option('--backend <kind>', 'auto, wasm or reference', 'auto')
     .option('--threads <n>', 'worker threads (default: all cores)', intOption('--threads'))
     .action(async (o: ChatFlags) => {
-      const m = await openChatModel(o.model, { backend: o.backend, threads: o.threads, maxSlots: 1, mtp: o.mtp });
+      const m = await openChatModel(o.model, {
+        backend: o.backend,
+        threads: o.threads,
+        maxSlots: 1,
+        mtp: o.mtp,
+        ...(o.quantize ? { quantize: loadQuantization(o.quantize) } : {}),
+      });
       for (const w of m.warnings) process.stderr.write(`warning: ${w}\n`);
       const out = process.stdout;
       const tty = out.isTTY === true;

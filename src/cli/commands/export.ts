@@ -17,7 +17,7 @@ import { verifyWithLlamaCpp } from '../../export/verify-llama.js';
 import { intOption } from '../options.js';
 
 const FORMATS = ['hf', 'gguf', 'fp8'] as const;
-const GGUF_TYPES: readonly GgmlType[] = ['F32', 'F16', 'BF16', 'Q8_0'];
+const GGUF_TYPES: readonly GgmlType[] = ['F32', 'F16', 'BF16', 'Q8_0', 'Q4_0', 'Q4_K', 'Q6_K'];
 
 function choice<T extends string>(
   flag: string,

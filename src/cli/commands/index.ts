@@ -6,6 +6,7 @@ import { register as data } from './data.js';
 import { register as tokenizer } from './tokenizer.js';
 import { register as tokenize } from './tokenize.js';
 import { register as info } from './info.js';
+import { register as initModel } from './init-model.js';
 import { register as exportCmd } from './export.js';
 import { register as checkReference } from './check-reference.js';
 import { register as pretrain } from './pretrain.js';
@@ -29,6 +30,7 @@ export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   tokenizer,
   tokenize,
   info,
+  initModel,
   checkReference,
   exportCmd,
   pretrain,

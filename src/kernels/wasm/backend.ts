@@ -12,6 +12,7 @@ import type {
   AttentionBackwardArgs,
   BinaryOp,
   GemmArgs,
+  QuantMatmulArgs,
   ReduceOp,
   UnaryOp,
 } from '../backend.js';
@@ -521,6 +522,31 @@ export class WasmBackend extends ReferenceBackend {
     a[9] = t.weightDecay;
     a[10] = t.step;
     this.pool.run(Kernel.ADAMW, this.nt(t.n, this.parElems));
+  }
+
+  override quantMatmul(q: QuantMatmulArgs): void {
+    if (q.m <= 0 || q.n <= 0) return;
+    const a = this.args;
+    a[0] = q.type;
+    a[1] = q.m;
+    a[2] = q.n;
+    a[3] = q.k;
+    a[4] = q.x;
+    a[5] = q.w;
+    a[6] = q.y;
+    this.pool.run(Kernel.QMATMUL, this.nt(q.m * q.n * q.k, this.parFlops));
+  }
+
+  override quantRows(type: number, k: number, w: number, idx: number, count: number, out: number): void {
+    if (count <= 0) return;
+    const a = this.args;
+    a[0] = type;
+    a[1] = k;
+    a[2] = w;
+    a[3] = idx;
+    a[4] = count;
+    a[5] = out;
+    this.pool.run(Kernel.QROWS, this.nt(count * k, this.parElems));
   }
 
   override topk(x: number, values: number, indices: number, rows: number, cols: number, k: number): void {

@@ -58,6 +58,8 @@ export const Kernel = {
   ADAMW: 24,
   TOPK: 25,
   CUMSUM: 26,
+  QMATMUL: 27,
+  QROWS: 28,
 } as const;
 export type Kernel = (typeof Kernel)[keyof typeof Kernel];
 

@@ -3,8 +3,12 @@
  * Face's Qwen2ForCausalLM / LlamaForCausalLM compute them: pre-norm blocks of grouped-query
  * attention with rotate-half RoPE and a SwiGLU MLP, RMSNorm, and an (optionally tied) lm_head.
  * Parameters are a Map keyed by HF safetensors names. A per-layer K/V cache serves decoding.
+ * For inference on real checkpoints the matrices may instead be compact weights (BF16/F16 or
+ * llama.cpp block quantizations, src/nn/compact-linear.ts) under the same keys: a key found in
+ * `compact` is used through the decode-on-the-fly kernels, every other key from `params`.
  */
 import { linearP, param, type Params } from '../deepseek-v3/weights.js';
+import { type CompactWeight, compactEmbedding, compactLinear } from '../../nn/compact-linear.js';
 import {
   add,
   attention,
@@ -57,6 +61,8 @@ export class DenseModel {
     readonly config: DenseConfig,
     readonly params: Params,
     maxLen = config.max_position_embeddings,
+    /** Matrices held compact, by HF key (`<prefix>.weight`); inference only. */
+    readonly compact: ReadonlyMap<string, CompactWeight> = new Map(),
   ) {
     this.rope = new RotateHalfRope(
       engine,
@@ -79,13 +85,22 @@ export class DenseModel {
       throw new Error(`tokens: positions up to ${start + tokens.shape[1]! - 1} exceed maxLen ${this.rope.maxLen}`);
   }
 
+  /** x @ W^T (+ bias) for the Linear at `prefix`, compact when its weight is. */
+  private linear(x: Tensor, prefix: string): Tensor {
+    const w = this.compact.get(`${prefix}.weight`);
+    if (w === undefined) return linearP(x, this.params, prefix);
+    const y = compactLinear(x, w); // (..., in) -> (..., out)
+    const b = this.params.get(`${prefix}.bias`);
+    return b === undefined ? y : add(y, b);
+  }
+
   private attn(x: Tensor, l: number, start: number, cache?: DenseKvCache): Tensor {
     const c = this.config,
       [B, T] = x.shape as [number, number],
       hd = c.head_dim,
       p = `model.layers.${l}.self_attn`;
     const heads = (name: string, n: number) =>
-      permute(reshape(linearP(x, this.params, `${p}.${name}`), [B, T, n, hd]), [0, 2, 1, 3]); // (B, n, T, hd)
+      permute(reshape(this.linear(x, `${p}.${name}`), [B, T, n, hd]), [0, 2, 1, 3]); // (B, n, T, hd)
     let q = this.rope.apply(heads('q_proj', c.num_attention_heads), start);
     let k = this.rope.apply(heads('k_proj', c.num_key_value_heads), start);
     let v = heads('v_proj', c.num_key_value_heads);
@@ -94,13 +109,17 @@ export class DenseModel {
       v = cache.append('v', l, v, start);
     }
     q = attention(q, k, v, { causal: true }); // (B, H, T, hd); Hk heads shared by groups
-    return linearP(reshape(permute(q, [0, 2, 1, 3]), [B, T, c.num_attention_heads * hd]), this.params, `${p}.o_proj`); // (B, T, D)
+    return this.linear(reshape(permute(q, [0, 2, 1, 3]), [B, T, c.num_attention_heads * hd]), `${p}.o_proj`); // (B, T, D)
   }
 
-  private run(tokens: Tensor, start: number, cache?: DenseKvCache): Tensor {
+  /** Logits of the last `last` positions (default all): decoding needs only the final one. */
+  private run(tokens: Tensor, start: number, cache?: DenseKvCache, last = tokens.shape[1]!): Tensor {
     this.checkTokens(tokens, start);
     const c = this.config;
-    let h = embedding(param(this.params, 'model.embed_tokens.weight'), tokens); // (B, T, D)
+    const table = this.compact.get('model.embed_tokens.weight');
+    let h = table
+      ? compactEmbedding(table, tokens)
+      : embedding(param(this.params, 'model.embed_tokens.weight'), tokens); // (B, T, D)
     for (let l = 0; l < c.num_hidden_layers; l++) {
       const p = `model.layers.${l}`;
       h = add(
@@ -108,11 +127,13 @@ export class DenseModel {
         this.attn(rmsNorm(h, param(this.params, `${p}.input_layernorm.weight`), c.rms_norm_eps), l, start, cache),
       );
       const y = rmsNorm(h, param(this.params, `${p}.post_attention_layernorm.weight`), c.rms_norm_eps);
-      const m = swiglu(linearP(y, this.params, `${p}.mlp.gate_proj`), linearP(y, this.params, `${p}.mlp.up_proj`)); // (B, T, I)
-      h = add(h, linearP(m, this.params, `${p}.mlp.down_proj`));
+      const m = swiglu(this.linear(y, `${p}.mlp.gate_proj`), this.linear(y, `${p}.mlp.up_proj`)); // (B, T, I)
+      h = add(h, this.linear(m, `${p}.mlp.down_proj`));
     }
-    const head = c.tie_word_embeddings ? 'model.embed_tokens' : 'lm_head';
-    return linearP(rmsNorm(h, param(this.params, 'model.norm.weight'), c.rms_norm_eps), this.params, head); // (B, T, V)
+    const head = c.tie_word_embeddings ? 'model.embed_tokens' : 'lm_head',
+      T = tokens.shape[1]!;
+    if (last < T) h = slice(h, 1, T - last, T); // (B, last, D)
+    return this.linear(rmsNorm(h, param(this.params, 'model.norm.weight'), c.rms_norm_eps), head); // (B, last, V)
   }
 
   /** Logits (B, T, V) of a full causal pass over tokens (B, T). */
@@ -132,13 +153,18 @@ export class DenseModel {
     return new DenseKvCache(this.engine, this.config, batch, maxLen);
   }
 
-  /** Appends tokens (B, Tn) to the cache and returns their logits (B, Tn, V). Use inside noGrad. */
-  step(cache: DenseKvCache, tokens: Tensor): Tensor {
+  /**
+   * Appends tokens (B, Tn) to the cache and returns the logits of their last `last` positions
+   * (B, last, V; default all Tn). Use inside noGrad.
+   */
+  step(cache: DenseKvCache, tokens: Tensor, last = tokens.shape[1]!): Tensor {
+    if (!(Number.isInteger(last) && last >= 1 && last <= tokens.shape[1]!))
+      throw new Error(`step: last must be an integer in [1, ${tokens.shape[1]}], got ${last}`);
     if (cache.length + tokens.shape[1]! > cache.maxLen)
       throw new Error(
         `step: ${tokens.shape[1]} more tokens overflow the cache (${cache.length} of ${cache.maxLen} used)`,
       );
-    const logits = this.run(tokens, cache.length, cache);
+    const logits = this.run(tokens, cache.length, cache, last);
     cache.length += tokens.shape[1]!;
     return logits;
   }
