@@ -161,7 +161,10 @@ export const countdown: Task = {
   solve(problem: Problem): Solution {
     // The search traces are English; a Chinese prompt of a search tier gets the first corpus's trace.
     if (SPEC[problem.difficulty]?.search && problem.lang === 'en') {
-      const t = searchTrace(problem.data.numbers as number[], problem.data.target as number, { mode: 'full' });
+      const t = searchTrace(problem.data.numbers as number[], problem.data.target as number, {
+        mode: 'full',
+        budget: Number.MAX_SAFE_INTEGER,
+      });
       if (!t.found) throw new Error(`countdown: the full search found no solution for ${problem.key}`);
       return { steps: t.lines, answer: t.answer };
     }
