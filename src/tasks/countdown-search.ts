@@ -7,7 +7,8 @@
  * - `quick`:    hasty: the numbers in the order given (no heuristic), a budget of 1-2 candidate checks (the
  *               caller draws it), no final check, then a guess;
  * - `bounded`:  forward DFS with a budget of 8 checks, verified success or a guess;
- * - `full`:     forward DFS until verified (a cap of 48 checks bounds the 4-number tier's traces);
+ * - `full`:     forward DFS until verified or 20 checks (the cap keeps the longest 4-number trace inside a
+ *               1024-token context: docs/results/r1-zero/protocol.md; 3-number searches rarely reach it);
  * - `backward`: works back from the target (subgoals "need 57 from 36 55") with the same cap;
  * - `optimal`:  Stream of Search's optimal path: the solution's steps only, no search, no check.
  * Every step is small for a small model: results above 999 and products of two numbers >= 10 are
@@ -26,8 +27,8 @@ export const SEARCH_MODES: readonly SearchMode[] = ['quick', 'bounded', 'full', 
 export const MODE_BUDGET: Readonly<Record<SearchMode, number>> = {
   quick: 2,
   bounded: 8,
-  full: 48,
-  backward: 48,
+  full: 20,
+  backward: 20,
   optimal: 0,
 };
 
