@@ -53,6 +53,19 @@ export function problemGroup(p: Problem): string {
   return `${p.task}/${p.difficulty}`;
 }
 
+/**
+ * Where a document's reasoning starts and ends (characters): inside the response's <think>, not
+ * the template's or the prompt's mentions of the tags. Tokens from `end` on are the answer.
+ */
+export function responseSpan(text: string): { start: number; end: number } {
+  const response = text.lastIndexOf(' Assistant:');
+  const open = text.indexOf(THINK_OPEN, Math.max(0, response));
+  if (response < 0 || open < 0) throw new Error('step accuracy: the document has no "Assistant: <think>" response');
+  const start = open + THINK_OPEN.length;
+  const close = text.indexOf(THINK_CLOSE, start);
+  return { start, end: close < 0 ? text.length : close };
+}
+
 /** Step accuracy per document group and line kind. */
 export function stepAccuracy(
   model: DeepseekV3,
@@ -75,8 +88,7 @@ export function stepAccuracy(
         cache.dispose();
       }
     }); // (T): prediction of token t+1 at position t
-    const start = text.indexOf(THINK_OPEN) + THINK_OPEN.length;
-    const end = text.indexOf(THINK_CLOSE);
+    const { start, end } = responseSpan(text);
     const group = (out[problemGroup(p)] ??= {});
     const lineOk = new Map<number, boolean>();
     const lineKindAt = new Map<number, string>();

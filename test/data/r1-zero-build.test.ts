@@ -13,7 +13,8 @@ import { buildDataset, type CorpusDoc } from '../../src/data/build.js';
 import { parseDataConfig } from '../../src/data/config.js';
 import { readJsonl } from '../../src/data/jsonl.js';
 import { corpusLengths, lengthStats } from '../../src/data/lengths.js';
-import { lineKind } from '../../src/eval/step-accuracy.js';
+import { lineKind, responseSpan } from '../../src/eval/step-accuracy.js';
+import { renderR1Zero } from '../../src/tokenizer/chat.js';
 import { OFF_TASK_REPLY } from '../../src/tasks/off-task.js';
 import { ASSISTANT, BOS, EOS } from '../../src/tokenizer/special-tokens.js';
 import type { Problem } from '../../src/tasks/types.js';
@@ -117,4 +118,12 @@ test('step kinds of trace lines', () => {
     ['Goal 74 from 36 55 17.', 'other'],
   ];
   for (const [line, kind] of cases) assert.equal(lineKind(line), kind, line);
+});
+
+test('the scored span is the reasoning of the response, not the tags the template and prompt mention', () => {
+  const prompt =
+    'Calculate 1 + 2. Show your work in <think> </think> tags and give the final number in <answer> </answer> tags.';
+  const text = `${renderR1Zero(prompt)} <think>\nSo 1 + 2 = 3.\n</think> <answer>3</answer>`;
+  const { start, end } = responseSpan(text);
+  assert.equal(text.slice(start, end), '\nSo 1 + 2 = 3.\n');
 });
