@@ -5,6 +5,8 @@
 //     token lengths of corpus.jsonl with the dataset's tokenizer, per task, tier and solver mode
 //   node scripts/r1-zero-corpus.mjs steps <checkpoint|output_dir> <dataset> [--per-group N] [--out file.json]
 //     teacher-forced step accuracy of a base on held-out traces, per operation / tier and line kind
+//   node scripts/r1-zero-corpus.mjs behaviours <eval --out report> <dataset> [--max-new-tokens N] [--out file.json]
+//     behaviour counters, solver modes and lengths per task tier of an evaluation's sampled responses
 import { writeFileSync, renameSync } from 'node:fs';
 
 const [cmd, ...rest] = process.argv.slice(2);
@@ -63,10 +65,21 @@ if (cmd === 'lengths' && positional.length === 1) {
       ]),
     ),
   });
+} else if (cmd === 'behaviours' && positional.length === 2) {
+  const [reportPath, dataset] = positional;
+  const { readFileSync } = await import('node:fs');
+  const { behaviourReport } = await import('../dist/src/eval/behaviours.js');
+  const { readTestProblems } = await import('../dist/src/train/data.js');
+  const report = JSON.parse(readFileSync(reportPath, 'utf8'));
+  const problems = new Map();
+  for (const ps of readTestProblems(dataset).values()) for (const p of ps) problems.set(p.key, p);
+  const max = flag('--max-new-tokens');
+  write({ report: reportPath, groups: behaviourReport(report.results, problems, max ? Number(max) : undefined) });
 } else {
   process.stderr.write(
     'usage: node scripts/r1-zero-corpus.mjs lengths <dataset> [--out f]\n' +
-      '       node scripts/r1-zero-corpus.mjs steps <checkpoint> <dataset> [--per-group N] [--out f]\n',
+      '       node scripts/r1-zero-corpus.mjs steps <checkpoint> <dataset> [--per-group N] [--out f]\n' +
+      '       node scripts/r1-zero-corpus.mjs behaviours <eval-report.json> <dataset> [--max-new-tokens N] [--out f]\n',
   );
   process.exit(2);
 }

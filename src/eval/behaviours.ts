@@ -180,3 +180,53 @@ export function summariseBehaviours(all: readonly Behaviours[]): BehaviourSummar
     modes,
   };
 }
+
+/** One problem's scored samples, as the evaluator's full report holds them (src/eval/evaluate.ts). */
+export interface ScoredSamples {
+  key: string;
+  responses: readonly string[];
+  lengths: readonly number[];
+}
+
+/** Behaviours and lengths of one group of responses (a task tier). */
+export interface BehaviourGroup extends BehaviourSummary {
+  group: string;
+  meanLength: number;
+  meanLengthCorrect: number;
+  meanLengthWrong: number;
+  /** Share of responses at the token limit (truncated), when the limit is given. */
+  truncated?: number;
+}
+
+/**
+ * Behaviour summaries per task tier ("countdown/4", ...) and over everything ("all") of an
+ * evaluation's samples; `problems` gives each key its problem (the held-out split files).
+ */
+export function behaviourReport(
+  results: readonly ScoredSamples[],
+  problems: ReadonlyMap<string, Problem>,
+  maxNewTokens?: number,
+): BehaviourGroup[] {
+  const groups = new Map<string, Array<{ b: Behaviours; length: number }>>();
+  for (const r of results) {
+    const p = problems.get(r.key);
+    if (!p) throw new Error(`behaviour report: no held-out problem has the key ${JSON.stringify(r.key)}`);
+    r.responses.forEach((text, i) => {
+      const row = { b: countBehaviours(p, text), length: r.lengths[i] ?? 0 };
+      for (const g of ['all', `${p.task}/${p.difficulty}`]) {
+        const list = groups.get(g) ?? [];
+        list.push(row);
+        groups.set(g, list);
+      }
+    });
+  }
+  const mean = (xs: readonly number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
+  return [...groups.entries()].map(([group, rows]) => ({
+    group,
+    ...summariseBehaviours(rows.map((r) => r.b)),
+    meanLength: mean(rows.map((r) => r.length)),
+    meanLengthCorrect: mean(rows.filter((r) => r.b.correct).map((r) => r.length)),
+    meanLengthWrong: mean(rows.filter((r) => !r.b.correct).map((r) => r.length)),
+    ...(maxNewTokens ? { truncated: rows.filter((r) => r.length >= maxNewTokens).length / rows.length } : {}),
+  }));
+}

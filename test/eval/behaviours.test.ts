@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { countBehaviours, summariseBehaviours } from '../../src/eval/behaviours.js';
+import { behaviourReport, countBehaviours, summariseBehaviours } from '../../src/eval/behaviours.js';
 import type { Problem } from '../../src/tasks/types.js';
 
 const cd = (numbers: number[], target: number): Problem => ({
@@ -201,4 +201,33 @@ test('off-task replies are classified; the summary gives shares and per-mode acc
   assert.equal(s.falseClaimShare, 0.5);
   assert.deepEqual(s.modes.unchecked, { share: 2 / 3, accuracy: 0.5 });
   assert.deepEqual(s.modes['guess-quick'], { share: 1 / 3, accuracy: 0 });
+});
+
+test('behaviour report: groups by tier, lengths by correctness, truncation at the limit', () => {
+  const a = cd([36, 55, 17], 74),
+    b = { ...cd([1, 2, 3, 4], 10), difficulty: 5 };
+  const problems = new Map([
+    [a.key, a],
+    [b.key, b],
+  ]);
+  const good = reply(['91 - 17 = 74, equals 74!'], '(36 + 55) - 17');
+  const bad = reply(['No more tries.'], '36 + 55 + 17');
+  const rows = behaviourReport(
+    [
+      { key: a.key, responses: [good, bad], lengths: [30, 10] },
+      { key: b.key, responses: [reply(['1 + 2 = 3, left 3 3 4.'], '1 + 2 + 3 + 4')], lengths: [64] },
+    ],
+    problems,
+    64,
+  );
+  const byGroup = new Map(rows.map((r) => [r.group, r]));
+  assert.deepEqual([...byGroup.keys()].sort(), ['all', 'countdown/4', 'countdown/5']);
+  const t4 = byGroup.get('countdown/4')!;
+  assert.deepEqual(
+    [t4.responses, t4.meanLength, t4.meanLengthCorrect, t4.meanLengthWrong, t4.truncated],
+    [2, 20, 30, 10, 0],
+  );
+  assert.equal(byGroup.get('countdown/5')!.truncated, 1);
+  assert.equal(byGroup.get('all')!.responses, 3);
+  assert.throws(() => behaviourReport([{ key: 'nope', responses: [], lengths: [] }], problems), /no held-out problem/);
 });
