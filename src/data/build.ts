@@ -80,7 +80,7 @@ export interface BuildSummary {
   test: Record<string, number>;
   train: Record<string, number>;
   corpus: Record<TraceKind, number>;
-  /** Mode traces by task and mode: documents and how many of them end in a right answer. */
+  /** Mode traces by task tier ("countdown/4") and mode: documents and how many end in a right answer. */
   modes?: Record<string, Record<string, { docs: number; correct: number }>>;
   /** Documents in R1's chat layout. */
   chat_layout?: number;
@@ -132,7 +132,7 @@ export function buildDataset(config: DataConfig, onEvent: (e: BuildEvent) => voi
         trace = t;
         mode = t.mode;
         summary.modes ??= {};
-        const byMode = (summary.modes[p.task] ??= {});
+        const byMode = (summary.modes[`${p.task}/${p.difficulty}`] ??= {});
         const m = (byMode[mode] ??= { docs: 0, correct: 0 });
         m.docs++;
         if (t.correct) m.correct++;

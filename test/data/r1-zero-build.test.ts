@@ -46,10 +46,11 @@ test('R1-Zero corpus: mode traces, chat layout share, bare prompts, off-task que
     // level-1 countdown keeps the first corpus' "Try ..." traces; levels 4-5 get modes
     const level1 = docs.filter((d) => d.task === 'countdown' && d.mode === undefined);
     assert.ok(level1.length > 50 && level1.every((d) => /Try /.test(d.text)));
-    assert.deepEqual(Object.keys(s.modes!.countdown!).sort(), ['backward', 'full', 'quick']);
-    assert.deepEqual(Object.keys(s.modes!.arithmetic!).sort(), ['checked', 'direct']);
-    const q = s.modes!.countdown!.quick!,
-      f = s.modes!.countdown!.full!;
+    assert.deepEqual(Object.keys(s.modes!).sort(), ['arithmetic/4', 'countdown/4', 'countdown/5']);
+    assert.deepEqual(Object.keys(s.modes!['countdown/5']!).sort(), ['backward', 'full', 'quick']);
+    assert.deepEqual(Object.keys(s.modes!['arithmetic/4']!).sort(), ['checked', 'direct']);
+    const q = s.modes!['countdown/5']!.quick!,
+      f = s.modes!['countdown/5']!.full!;
     assert.ok(q.correct / q.docs < f.correct / f.docs, 'quick traces are less often right than full ones');
     // chat layout: BOS, the user turn, the assistant turn; no EOS in the text (the shards add it)
     const chat = docs.filter((d) => d.layout === 'chat');
