@@ -2,7 +2,9 @@
  * `data build`: one command from a config to everything later stages read:
  *   test/<task>.jsonl      held-out problems (fixed by the seed; never in training)
  *   train/<task>.jsonl     training problems (prompts + ground truth, for RL)
- *   corpus.jsonl           pretraining documents: R1-Zero-template traces of mixed quality
+ *   corpus.jsonl           pretraining documents: R1-Zero-template traces of mixed quality (with `traces`: the
+ *                          solver-mode traces of the R1-Zero corpus; with `chat_layout`: a share in R1's chat layout)
+ *   test/off-task.jsonl    held-out off-task questions, with `off_task` (their training share is in the corpus)
  *   sft.jsonl              chat-form SFT records from clean and self-corrected traces
  *   tokenizer/             when the config asks to train one
  *   shards/pretrain/       token shards of the corpus, when a tokenizer is configured
@@ -14,9 +16,10 @@ import { getTask } from '../tasks/registry.js';
 import { Rng } from '../tasks/rng.js';
 import { generateProblems } from '../tasks/splits.js';
 import type { Problem } from '../tasks/types.js';
-import { renderR1Zero } from '../tokenizer/chat.js';
+import { OFF_TASK_REASONING, offTask } from '../tasks/off-task.js';
+import { assistantBody, renderR1, renderR1Zero } from '../tokenizer/chat.js';
 import { HfTokenizer, loadTokenizer } from '../tokenizer/hf-tokenizer.js';
-import { ANSWER_CLOSE, ANSWER_OPEN, THINK_CLOSE, THINK_OPEN } from '../tokenizer/special-tokens.js';
+import { ANSWER_CLOSE, ANSWER_OPEN, EOS, THINK_CLOSE, THINK_OPEN } from '../tokenizer/special-tokens.js';
 import { saveTokenizer, writeJsonAtomic } from '../tokenizer/tokenizer-json.js';
 import { trainTokenizer } from '../tokenizer/train.js';
 import { DEEPSEEK_SPLIT_PATTERNS, SINGLE_DIGIT_SPLIT_PATTERNS } from '../tokenizer/pretokenize.js';
@@ -25,7 +28,8 @@ import type { DataConfig } from './config.js';
 import { writeJsonl } from './jsonl.js';
 import { sftRecord, type SftRecord } from './sft.js';
 import { ShardWriter } from './shards.js';
-import { makeTrace, type TraceKind } from './traces.js';
+import { hasModeTrace, modeTrace } from './reasoning-traces.js';
+import { makeTrace, type Trace, type TraceKind } from './traces.js';
 
 /** One pretraining document. */
 export interface CorpusDoc {
@@ -33,12 +37,33 @@ export interface CorpusDoc {
   key: string;
   lang: string;
   kind: TraceKind;
+  /** The solver mode of a mode trace (src/data/reasoning-traces.ts). */
+  mode?: string;
+  /** The problem's difficulty level, for mode traces (the tier of the length tables). */
+  difficulty?: number;
+  /** 'chat' for R1's chat layout; absent for the R1-Zero template. */
+  layout?: 'chat';
   text: string;
 }
 
 /** A problem and its trace in the R1-Zero layout (the base model learns this format). */
 export function corpusText(problem: Problem, reasoning: string, answer: string): string {
   return `${renderR1Zero(problem.prompt)} ${THINK_OPEN}\n${reasoning}\n${THINK_CLOSE} ${ANSWER_OPEN}${answer}${ANSWER_CLOSE}`;
+}
+
+/** The same problem and trace in R1's chat layout, without the final EOS (the shard writer ends documents). */
+export function chatCorpusText(prompt: string, reasoning: string, answer: string): string {
+  const text = renderR1([
+    { role: 'user', content: prompt },
+    { role: 'assistant', content: assistantBody(reasoning, answer) },
+  ]);
+  return text.slice(0, -EOS.length);
+}
+
+/** The prompt as a user types it: the task prompt without its format instructions. */
+export function barePrompt(prompt: string): string {
+  const cut = prompt.indexOf(' Show your work');
+  return cut > 0 ? prompt.slice(0, cut) : prompt;
 }
 
 function pickKind(rng: Rng, mix: DataConfig['mix']): TraceKind {
@@ -55,6 +80,10 @@ export interface BuildSummary {
   test: Record<string, number>;
   train: Record<string, number>;
   corpus: Record<TraceKind, number>;
+  /** Mode traces by task tier ("countdown/4") and mode: documents and how many end in a right answer. */
+  modes?: Record<string, Record<string, { docs: number; correct: number }>>;
+  /** Documents in R1's chat layout. */
+  chat_layout?: number;
   sft: number;
   shards?: { dir: string; tokens: number; documents: number; vocab_size: number };
 }
@@ -67,6 +96,27 @@ export function buildDataset(config: DataConfig, onEvent: (e: BuildEvent) => voi
   const corpus: CorpusDoc[] = [];
   const sft: SftRecord[] = [];
   const rng = new Rng(config.seed).fork('corpus');
+  const push = (p: Problem, trace: Trace, mode?: string) => {
+    const chat = config.chat_layout > 0 && rng.chance(config.chat_layout);
+    const prompt =
+      config.bare_prompts > 0 && p.task === 'arithmetic' && rng.chance(config.bare_prompts)
+        ? barePrompt(p.prompt)
+        : p.prompt;
+    const text = chat
+      ? chatCorpusText(prompt, trace.reasoning, trace.answer)
+      : corpusText({ ...p, prompt }, trace.reasoning, trace.answer);
+    const doc: CorpusDoc = { task: p.task, key: p.key, lang: p.lang, kind: trace.kind, text };
+    if (mode !== undefined) {
+      doc.mode = mode;
+      doc.difficulty = p.difficulty;
+    }
+    if (chat) {
+      doc.layout = 'chat';
+      summary.chat_layout = (summary.chat_layout ?? 0) + 1;
+    }
+    corpus.push(doc);
+    summary.corpus[trace.kind]++;
+  };
   for (const [name, spec] of Object.entries(config.tasks)) {
     const task = getTask(name);
     const common = { task, seed: config.seed, difficulties: spec.difficulties, langs: config.languages };
@@ -76,18 +126,29 @@ export function buildDataset(config: DataConfig, onEvent: (e: BuildEvent) => voi
     summary.train[name] = writeJsonl(join(out, 'train', `${name}.jsonl`), train);
     onEvent({ stage: 'problems', detail: `${name}: ${train.length} train, ${test.length} test` });
     for (const p of train) {
-      const solution = task.solve(p);
-      const trace = makeTrace(solution, p.lang, pickKind(rng, config.mix), rng);
-      corpus.push({
-        task: p.task,
-        key: p.key,
-        lang: p.lang,
-        kind: trace.kind,
-        text: corpusText(p, trace.reasoning, trace.answer),
-      });
-      summary.corpus[trace.kind]++;
+      let trace: Trace, mode: string | undefined;
+      if (config.traces && hasModeTrace(p)) {
+        const t = modeTrace(p, config.traces, rng);
+        trace = t;
+        mode = t.mode;
+        summary.modes ??= {};
+        const byMode = (summary.modes[`${p.task}/${p.difficulty}`] ??= {});
+        const m = (byMode[mode] ??= { docs: 0, correct: 0 });
+        m.docs++;
+        if (t.correct) m.correct++;
+      } else trace = makeTrace(task.solve(p), p.lang, pickKind(rng, config.mix), rng);
+      push(p, trace, mode);
       if (trace.kind !== 'wrong' && rng.chance(config.sft_fraction)) sft.push(sftRecord(p, trace));
     }
+  }
+  if (config.off_task) {
+    const common = { task: offTask, seed: config.seed, unique: true };
+    const test = generateProblems({ ...common, split: 'test', count: config.off_task.test });
+    summary.test[offTask.name] = writeJsonl(join(out, 'test', `${offTask.name}.jsonl`), test);
+    const train = generateProblems({ ...common, split: 'train', count: config.off_task.train, unique: false });
+    summary.train[offTask.name] = train.length;
+    for (const p of train) push(p, { kind: 'clean', reasoning: OFF_TASK_REASONING, answer: p.answer });
+    onEvent({ stage: 'problems', detail: `off-task: ${train.length} train, ${test.length} test` });
   }
   rng.shuffle(corpus);
   writeJsonl(join(out, 'corpus.jsonl'), corpus);

@@ -2,13 +2,19 @@
  * Multi-digit arithmetic (addition, subtraction, multiplication) with exact BigInt ground truth.
  * The solver writes the schoolbook method: column addition with carries, column subtraction with
  * borrows, long multiplication by partial products; the verifier wants the exact integer.
+ * Level 4 (the R1-Zero corpus, issue 14): + and - of 2-3 digit operands, * of a 2-3 digit by a 1-2
+ * digit number, solved in the digit-by-digit column steps of src/tasks/arithmetic-steps.ts with a
+ * check by the inverse operation (English; a Chinese prompt gets the first corpus's steps).
  */
+import { arithmeticLines } from './arithmetic-steps.js';
 import { parseNumberAnswer } from './expr.js';
 import type { Rng } from './rng.js';
 import { checkDifficulty, type Lang, type Problem, type Solution, type Task } from './types.js';
 
-const LEVELS = [1, 2, 3] as const;
-const DIGITS: Record<number, [number, number]> = { 1: [2, 3], 2: [3, 5], 3: [5, 8] };
+const LEVELS = [1, 2, 3, 4] as const;
+const DIGITS: Record<number, [number, number]> = { 1: [2, 3], 2: [3, 5], 3: [5, 8], 4: [2, 3] };
+/** The level whose solutions are written in digit-by-digit column steps. */
+export const COLUMN_LEVEL = 4;
 const OPS = ['+', '-', '*'] as const;
 type Op = (typeof OPS)[number];
 
@@ -90,7 +96,13 @@ export const arithmetic: Task = {
     const [lo, hi] = DIGITS[difficulty]!;
     const op: Op = rng.pick(OPS);
     const a = randomDigits(rng, rng.int(lo, hi));
-    const b = randomDigits(rng, op === '*' ? rng.int(Math.max(1, lo - 1), Math.max(1, hi - 2)) : rng.int(lo, hi));
+    const bDigits =
+      op !== '*'
+        ? rng.int(lo, hi)
+        : difficulty === COLUMN_LEVEL
+          ? rng.int(1, 2)
+          : rng.int(Math.max(1, lo - 1), Math.max(1, hi - 2));
+    const b = randomDigits(rng, bDigits);
     const r = op === '+' ? a + b : op === '-' ? a - b : a * b;
     return {
       task: 'arithmetic',
@@ -109,6 +121,10 @@ export const arithmetic: Task = {
     const a = BigInt(problem.data.a as string),
       b = BigInt(problem.data.b as string),
       op = problem.data.op as Op;
+    if (problem.difficulty === COLUMN_LEVEL && lang === 'en') {
+      const lines = arithmeticLines(a, op, b, 'checked');
+      return { steps: lines, answer: (op === '+' ? a + b : op === '-' ? a - b : a * b).toString() };
+    }
     const steps: string[] = [];
     let r: bigint;
     if (op === '+') {

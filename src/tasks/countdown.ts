@@ -5,6 +5,7 @@
  * expression tree, so every problem has a solution; the solver searches pair combinations and
  * writes its attempts, failed ones included, as the reasoning.
  */
+import { moves, searchTrace } from './countdown-search.js';
 import { evalExpr } from './expr.js';
 import { add, div, eq, mul, rat, ratToString, sub, toNumber, type Rational } from './rational.js';
 import type { Rng } from './rng.js';
@@ -16,12 +17,20 @@ interface Item {
   leaf: boolean;
 }
 
-const LEVELS = [1, 2, 3] as const;
-const SPEC: Record<number, { count: number; max: number; maxTarget: number }> = {
+const LEVELS = [1, 2, 3, 4, 5] as const;
+/** Levels 1-3: the first corpus. Levels 4-5, the search tiers: 3 or 4 numbers from 1-99, targets 10-100, built
+ * with the step rules of the search traces (src/tasks/countdown-search.ts), which solve() writes. */
+const SPEC: Record<number, { count: number; max: number; maxTarget: number; search?: boolean }> = {
   1: { count: 3, max: 20, maxTarget: 100 },
   2: { count: 4, max: 50, maxTarget: 200 },
   3: { count: 4, max: 99, maxTarget: 1000 },
+  4: { count: 3, max: 99, maxTarget: 100, search: true },
+  5: { count: 4, max: 99, maxTarget: 100, search: true },
 };
+const MIN_SEARCH_TARGET = 10;
+
+/** Levels whose problems are solved by search traces. */
+export const SEARCH_LEVELS: readonly number[] = LEVELS.filter((l) => SPEC[l]!.search);
 
 /** Every way to combine two items: the new item and the step text "a op b" over their values. */
 function combos(a: Item, b: Item): Array<{ item: Item; step: string }> {
@@ -84,6 +93,40 @@ function search(
   return null;
 }
 
+/** A search-tier problem: a random expression tree under the search's step rules, target in range. */
+function searchProblem(
+  rng: Rng,
+  difficulty: number,
+  lang: Lang,
+  count: number,
+  max: number,
+  maxTarget: number,
+): Problem {
+  for (;;) {
+    const nums = Array.from({ length: count }, () => rng.int(1, max));
+    const items = nums.map((n) => ({ v: n, e: String(n), leaf: true }));
+    while (items.length > 1) {
+      rng.shuffle(items);
+      const [a, b] = [items.pop()!, items.pop()!];
+      const options = moves(a, b);
+      if (options.length === 0) break;
+      items.push(rng.pick(options).item);
+    }
+    if (items.length !== 1) continue;
+    const target = items[0]!.v;
+    if (target < MIN_SEARCH_TARGET || target > maxTarget) continue;
+    return {
+      task: 'countdown',
+      key: `countdown:${[...nums].sort((x, y) => x - y).join(',')}->${target}`,
+      lang,
+      difficulty,
+      prompt: TEXT[lang].prompt(nums, target),
+      answer: items[0]!.e,
+      data: { numbers: nums, target },
+    };
+  }
+}
+
 export const countdown: Task = {
   name: 'countdown',
   difficulties: LEVELS,
@@ -91,6 +134,7 @@ export const countdown: Task = {
   generate(rng: Rng, difficulty: number, lang: Lang): Problem {
     checkDifficulty('countdown', difficulty, LEVELS);
     const spec = SPEC[difficulty]!;
+    if (spec.search) return searchProblem(rng, difficulty, lang, spec.count, spec.max, spec.maxTarget);
     for (;;) {
       const nums = Array.from({ length: spec.count }, () => rng.int(1, spec.max));
       const items: Item[] = nums.map((n) => ({ v: rat(n), e: String(n), leaf: true }));
@@ -115,6 +159,15 @@ export const countdown: Task = {
   },
 
   solve(problem: Problem): Solution {
+    // The search traces are English; a Chinese prompt of a search tier gets the first corpus's trace.
+    if (SPEC[problem.difficulty]?.search && problem.lang === 'en') {
+      const t = searchTrace(problem.data.numbers as number[], problem.data.target as number, {
+        mode: 'full',
+        budget: Number.MAX_SAFE_INTEGER,
+      });
+      if (!t.found) throw new Error(`countdown: the full search found no solution for ${problem.key}`);
+      return { steps: t.lines, answer: t.answer };
+    }
     const nums = problem.data.numbers as number[];
     const target = problem.data.target as number;
     const t = TEXT[problem.lang];

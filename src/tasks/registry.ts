@@ -7,14 +7,18 @@ import { arithmetic } from './arithmetic.js';
 import { countdown } from './countdown.js';
 import { direct } from './direct.js';
 import { linear } from './linear.js';
+import { offTask } from './off-task.js';
 import type { Problem, Task } from './types.js';
 import { wordProblems } from './word-problems.js';
 
 /** The reasoning tasks (the corpus of `data build`, the held-out evaluations), in a fixed order. */
 export const TASKS: readonly Task[] = [countdown, arithmetic, linear, wordProblems];
 
-/** Verifiable tasks outside the reasoning corpus: the direct-answer queries of R1's general data. */
-export const GENERAL_TASKS: readonly Task[] = [direct];
+/**
+ * Tasks outside the reasoning corpus: the direct-answer queries of R1's general data, and the
+ * off-task questions whose one right answer is the honest "I only solve arithmetic and countdown".
+ */
+export const GENERAL_TASKS: readonly Task[] = [direct, offTask];
 
 /** The task named `name` (reasoning or general); throws with the list of known names otherwise. */
 export function getTask(name: string): Task {

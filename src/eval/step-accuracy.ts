@@ -1,0 +1,123 @@
+/**
+ * Teacher-forced step accuracy of a base model on held-out traces (issue 14: "report the arithmetic
+ * accuracy of the base on held-out traces, per operation and operand size"): each held-out problem's
+ * reference trace (the task's solve(), in the R1-Zero layout of the corpus) is run through the model
+ * in one prefill, and every token of the reasoning and the answer is scored by whether the model's
+ * greedy next-token prediction equals it. Tokens are grouped by the kind of line they sit on (a
+ * column addition, a digit product, a countdown candidate...) within a group of documents (an
+ * operation and operand sizes, or a countdown tier). `lines` counts lines whose every token is
+ * predicted: the chance the model writes that step right given a correct prefix.
+ */
+import type { DeepseekV3 } from '../models/deepseek-v3/model.js';
+import type { Problem } from '../tasks/types.js';
+import { argmax } from '../tensor/index.js';
+import { THINK_CLOSE, THINK_OPEN } from '../tokenizer/special-tokens.js';
+import type { Tokenizer } from '../tokenizer/types.js';
+import { buildDatasetDocText } from '../train/doc-text.js';
+
+/** Token and line counts of one kind of step. */
+export interface StepCounts {
+  tokens: number;
+  correct: number;
+  lines: number;
+  exactLines: number;
+}
+
+/** The kind of step a trace line is, or 'other'. */
+export function lineKind(line: string): string {
+  const rules: Array<[RegExp, string]> = [
+    [/^Place \d+: \d \+ \d \+ carry/, 'add-column'],
+    [/^Place \d+: \d - \d - \d/, 'sub-column'],
+    [/^Place \d+: \d \* \d \+ carry/, 'mul-digit'],
+    [/^Place \d+: write the carry/, 'carry'],
+    [/^\d+ \* \d = \d+\.$/, 'partial-product'],
+    [/^Shift by/, 'shift'],
+    [/^\d+ \+ \d+ = \d+\.$/, 'sum'],
+    [/^So /, 'result'],
+    [/^Check\b/, 'check'],
+    [/^\d+ [-+] \d+ = \d+\. Correct\.$/, 'check-result'],
+    [/^\d+ \+ \d+ = \d+, /, 'cd-add'],
+    [/^\d+ - \d+ = \d+, /, 'cd-sub'],
+    [/^\d+ \* \d+ = .*, /, 'cd-mul'],
+    [/^\d+ \/ \d+ = \d+, /, 'cd-div'],
+    [/^Back to\b/, 'cd-back'],
+    [/^Need \d+ from\b/, 'cd-subgoal'],
+  ];
+  for (const [re, kind] of rules) if (re.test(line)) return kind;
+  return 'other';
+}
+
+/** The document group of a held-out problem: an operation with operand digit counts, or a task tier. */
+export function problemGroup(p: Problem): string {
+  if (p.task === 'arithmetic') return `${p.data.op} ${String(p.data.a).length}x${String(p.data.b).length}`;
+  return `${p.task}/${p.difficulty}`;
+}
+
+/**
+ * Where a document's reasoning starts and ends (characters): inside the response's <think>, not
+ * the template's or the prompt's mentions of the tags. Tokens from `end` on are the answer.
+ */
+export function responseSpan(text: string): { start: number; end: number } {
+  const response = text.lastIndexOf(' Assistant:');
+  const open = text.indexOf(THINK_OPEN, Math.max(0, response));
+  if (response < 0 || open < 0) throw new Error('step accuracy: the document has no "Assistant: <think>" response');
+  const start = open + THINK_OPEN.length;
+  const close = text.indexOf(THINK_CLOSE, start);
+  return { start, end: close < 0 ? text.length : close };
+}
+
+/** Step accuracy per document group and line kind. */
+export function stepAccuracy(
+  model: DeepseekV3,
+  tok: Tokenizer,
+  problems: readonly Problem[],
+): Record<string, Record<string, StepCounts>> {
+  const e = model.engine,
+    out: Record<string, Record<string, StepCounts>> = {};
+  for (const p of problems) {
+    const text = buildDatasetDocText(p);
+    const ids = tok.encode(text, { allowSpecial: true }).slice(0, model.rope.maxLen);
+    const pieces = ids.map((id) => tok.decode([id]));
+    const pred = e.noGrad(() => {
+      const cache = model.createCache(1, ids.length);
+      try {
+        return e.scope(() =>
+          Array.from(e.read(argmax(model.step(cache, e.tensor(ids, [1, ids.length], 'i32')).logits, 2))),
+        );
+      } finally {
+        cache.dispose();
+      }
+    }); // (T): prediction of token t+1 at position t
+    const { start, end } = responseSpan(text);
+    const group = (out[problemGroup(p)] ??= {});
+    const lineOk = new Map<number, boolean>();
+    const lineKindAt = new Map<number, string>();
+    let pos = 0;
+    for (let t = 0; t < ids.length; t++) {
+      const at = pos;
+      pos += pieces[t]!.length;
+      if (t === 0 || at < start) continue;
+      let kind: string, line: number;
+      if (at >= end) {
+        kind = 'answer';
+        line = -1;
+      } else {
+        line = text.lastIndexOf('\n', at - 1) + 1;
+        const lineEnd = text.indexOf('\n', line);
+        kind = lineKind(text.slice(line, lineEnd < 0 ? undefined : lineEnd));
+      }
+      const c = (group[kind] ??= { tokens: 0, correct: 0, lines: 0, exactLines: 0 });
+      const ok = pred[t - 1] === ids[t];
+      c.tokens++;
+      if (ok) c.correct++;
+      lineKindAt.set(line, kind);
+      lineOk.set(line, (lineOk.get(line) ?? true) && ok);
+    }
+    for (const [line, ok] of lineOk) {
+      const c = group[lineKindAt.get(line)!]!;
+      c.lines++;
+      if (ok) c.exactLines++;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,308 @@
+/**
+ * Countdown search traces in the spirit of Stream of Search (Gandhi et al. 2024, arXiv 2404.03683):
+ * the solver writes every candidate it computes, compares it with the target, states failures and
+ * backs out of dead states, and only claims success for a candidate that really equals the target.
+ * How thorough it is comes from a fixed mode (Cognitive Behaviors, Gandhi et al. 2025: RL amplifies
+ * verification, backtracking and backward chaining that the base already shows):
+ * - `quick`:    hasty: the numbers in the order given (no heuristic), a budget of 1-2 candidate checks (the
+ *               caller draws it), no final check, then a guess;
+ * - `bounded`:  forward DFS with a budget of 8 checks, verified success or a guess;
+ * - `full`:     forward DFS until verified or 20 checks (the cap keeps the longest 4-number trace inside a
+ *               1024-token context: docs/results/r1-zero/protocol.md; 3-number searches rarely reach it);
+ * - `backward`: works back from the target (subgoals "need 57 from 36 55") with the same cap;
+ * - `optimal`:  Stream of Search's optimal path: the solution's steps only, no search, no check.
+ * Every step is small for a small model: results above 999 and products of two numbers >= 10 are
+ * never formed, a product with a one-digit factor is split by place ("47 * 6 = 240 + 42 = 282"),
+ * division is tried only when exact, subtraction is larger minus smaller. The generator of the
+ * search tiers (src/tasks/countdown.ts, levels 4-5) builds targets with the same rules, so the full
+ * search always has a solution to find. A "slip" (for the wrong-answer priming arm, and for the
+ * caught slips that teach a failing check) miscomputes one failing candidate as the target.
+ */
+import type { Rng } from './rng.js';
+
+export type SearchMode = 'quick' | 'bounded' | 'full' | 'backward' | 'optimal';
+export const SEARCH_MODES: readonly SearchMode[] = ['quick', 'bounded', 'full', 'backward', 'optimal'];
+
+/** Candidate checks each mode may make before it gives up (optimal makes none). */
+export const MODE_BUDGET: Readonly<Record<SearchMode, number>> = {
+  quick: 2,
+  bounded: 8,
+  full: 20,
+  backward: 20,
+  optimal: 0,
+};
+
+/** Modes that order children by the heuristic (closest to the goal first); quick takes them as they come. */
+const ORDERED: Readonly<Record<SearchMode, boolean>> = {
+  quick: false,
+  bounded: true,
+  full: true,
+  backward: true,
+  optimal: true,
+};
+
+/** Largest value a step may produce. */
+export const MAX_VALUE = 999;
+
+/** A number on the board: its value and the expression that made it. */
+export interface Item {
+  v: number;
+  e: string;
+  leaf: boolean;
+}
+
+/** One way to combine two items. */
+export interface Move {
+  item: Item;
+  /** The step as written, e.g. "47 * 6 = 240 + 42 = 282". */
+  text: string;
+}
+
+const wrap = (x: Item) => (x.leaf ? x.e : `(${x.e})`);
+
+/** "x * y = ..." with a one-digit factor split by place: 47 * 6 = 240 + 42 = 282. */
+export function productText(x: number, y: number, r: number): string {
+  const [big, small] = x >= y ? [x, y] : [y, x];
+  if (big < 10 || small < 2) return `${x} * ${y} = ${r}`;
+  const parts: number[] = [];
+  const digits = String(big);
+  for (let k = 0; k < digits.length; k++) {
+    const d = Number(digits[k]);
+    if (d !== 0) parts.push(d * 10 ** (digits.length - 1 - k) * small);
+  }
+  return parts.length === 1 ? `${x} * ${y} = ${r}` : `${x} * ${y} = ${parts.join(' + ')} = ${r}`;
+}
+
+/** Every allowed combination of a and b (in a fixed order: +, -, *, /). */
+export function moves(a: Item, b: Item): Move[] {
+  const [hi, lo] = a.v >= b.v ? [a, b] : [b, a];
+  const out: Move[] = [];
+  const make = (x: Item, op: string, y: Item, v: number, text: string) => {
+    if (v <= MAX_VALUE) out.push({ item: { v, e: `${wrap(x)} ${op} ${wrap(y)}`, leaf: false }, text });
+  };
+  make(a, '+', b, a.v + b.v, `${a.v} + ${b.v} = ${a.v + b.v}`);
+  if (hi.v > lo.v) make(hi, '-', lo, hi.v - lo.v, `${hi.v} - ${lo.v} = ${hi.v - lo.v}`);
+  if (lo.v < 10) make(a, '*', b, a.v * b.v, productText(a.v, b.v, a.v * b.v));
+  if (lo.v > 1 && hi.v % lo.v === 0) make(hi, '/', lo, hi.v / lo.v, `${hi.v} / ${lo.v} = ${hi.v / lo.v}`);
+  return out;
+}
+
+const list = (items: readonly Item[]) => items.map((x) => x.v).join(' ');
+
+/** How each item on the search path was made: its step text and its two operands. */
+class Steps {
+  private readonly made = new Map<string, { text: string; kids: readonly Item[] }>();
+  set(e: Item, text: string, kids: readonly Item[]): void {
+    this.made.set(e.e, { text, kids });
+  }
+  /** The steps that recompute `e`, innermost first (what the final check writes). */
+  recompute(e: Item): string[] {
+    const out: string[] = [];
+    const walk = (x: Item) => {
+      const m = this.made.get(x.e);
+      if (!m) return;
+      for (const k of m.kids) walk(k);
+      out.push(m.text);
+    };
+    walk(e);
+    return out;
+  }
+}
+
+/** Options of one trace. */
+export interface SearchOptions {
+  mode: SearchMode;
+  /** Override the mode's budget of candidate checks. */
+  budget?: number;
+  /** Miscompute one failing candidate as the target and claim it (the wrong-answer arm). */
+  slip?: boolean;
+  /** Miscompute one failing candidate, catch it in a check and search on (a caught slip). */
+  caughtSlip?: boolean;
+  /** Draws where the slips fall; needed when slip or caughtSlip is set. */
+  rng?: Rng;
+}
+
+/** A written trace: its lines, the answer expression, and what happened. */
+export interface SearchTrace {
+  lines: string[];
+  answer: string;
+  /** The trace claims a verified (or, in quick mode, an unchecked) solution. */
+  found: boolean;
+  /** The claimed solution really equals the target (false after a slip). */
+  correct: boolean;
+  /** Candidates compared with a goal. */
+  checks: number;
+}
+
+/** The search as a writer: lines, candidate checks, the closest candidate, planned slips. */
+class Writer {
+  lines: string[] = [];
+  checks = 0;
+  closest: { item: Item; d: number } | null = null;
+  steps = new Steps();
+  /** In backward chaining: the whole expression a sub-candidate would complete (for the guess). */
+  lift: ((x: Item) => Item) | null = null;
+  constructor(
+    readonly ordered: boolean,
+    readonly target: number,
+    readonly budget: number,
+    readonly slipAt = -1,
+    readonly caughtAt = -1,
+  ) {}
+  get out(): boolean {
+    return this.checks >= this.budget;
+  }
+  /** Compares a candidate with `goal`; true when it is claimed equal (really, or by a slip). */
+  compare(m: Move, goal: number, kids: readonly Item[]): boolean {
+    this.checks++;
+    const whole = this.lift ? this.lift(m.item) : m.item;
+    const d = Math.abs(whole.v - this.target);
+    if (this.closest === null || d < this.closest.d) this.closest = { item: whole, d };
+    if (m.item.v === goal) {
+      this.lines.push(`${m.text}, equals ${goal}!`);
+      return true;
+    }
+    if (this.checks === this.slipAt || this.checks === this.caughtAt) {
+      const slipped = m.text.replace(/= (\d+)$/, `= ${goal}`);
+      this.lines.push(`${slipped}, equals ${goal}!`);
+      if (this.checks === this.slipAt) {
+        this.steps.set(m.item, slipped, kids);
+        return true;
+      }
+      this.lines.push(`Check: ${m.text}, not ${goal}. Wrong, back.`);
+      return false;
+    }
+    this.lines.push(`${m.text}, not ${goal}.`);
+    return false;
+  }
+}
+
+/** Forward DFS over `items` for `goal`; the item claimed equal to it, or null. */
+function forward(w: Writer, items: Item[], goal: number): Item | null {
+  if (items.length === 2) {
+    const [a, b] = items as [Item, Item];
+    for (const m of moves(a, b)) {
+      if (w.out) return null;
+      w.steps.set(m.item, m.text, [a, b]);
+      if (w.compare(m, goal, [a, b])) return m.item;
+    }
+    return null;
+  }
+  const children: Array<{ m: Move; rest: Item[]; kids: [Item, Item] }> = [];
+  for (let i = 0; i < items.length; i++)
+    for (let j = i + 1; j < items.length; j++) {
+      const rest = items.filter((_, k) => k !== i && k !== j);
+      for (const m of moves(items[i]!, items[j]!)) children.push({ m, rest, kids: [items[i]!, items[j]!] });
+    }
+  // Heuristic order (Stream of Search's DFS orders children by a heuristic): closest to the goal first.
+  if (w.ordered) children.sort((x, y) => Math.abs(x.m.item.v - goal) - Math.abs(y.m.item.v - goal));
+  for (const c of children) {
+    if (w.out) return null;
+    const next = [c.m.item, ...c.rest];
+    w.lines.push(`${c.m.text}, left ${list(next)}.`);
+    w.steps.set(c.m.item, c.m.text, c.kids);
+    const r = forward(w, next, goal);
+    if (r) return r;
+    if (!w.out) w.lines.push(`Back to ${list(items)}.`);
+  }
+  return null;
+}
+
+/** A subgoal for the last operand n: the x that x op n = t (or n op x = t) needs. */
+interface Subgoal {
+  x: number;
+  /** Why, as an equation with x filled in. */
+  why: string;
+  /** The whole expression from an item standing for x (its value computed, not assumed). */
+  build: (x: Item) => Move;
+}
+
+function combine(x: Item, op: '+' | '-' | '*' | '/', y: Item): Move {
+  const v = op === '+' ? x.v + y.v : op === '-' ? x.v - y.v : op === '*' ? x.v * y.v : x.v / y.v;
+  const text = op === '*' ? productText(x.v, y.v, v) : `${x.v} ${op} ${y.v} = ${v}`;
+  return { item: { v, e: `${wrap(x)} ${op} ${wrap(y)}`, leaf: false }, text };
+}
+
+function subgoals(n: Item, t: number): Subgoal[] {
+  const v = n.v,
+    out: Subgoal[] = [];
+  if (t > v) out.push({ x: t - v, why: `${t - v} + ${v} = ${t}`, build: (x) => combine(x, '+', n) });
+  if (t + v <= MAX_VALUE) out.push({ x: t + v, why: `${t + v} - ${v} = ${t}`, build: (x) => combine(x, '-', n) });
+  if (v > t) out.push({ x: v - t, why: `${v} - ${v - t} = ${t}`, build: (x) => combine(n, '-', x) });
+  if (v > 1 && t % v === 0 && t / v > 1)
+    out.push({ x: t / v, why: productText(t / v, v, t), build: (x) => combine(x, '*', n) });
+  if (v > 1 && v < 10 && t * v <= MAX_VALUE)
+    out.push({ x: t * v, why: `${t * v} / ${v} = ${t}`, build: (x) => combine(x, '/', n) });
+  return out;
+}
+
+/** Backward chaining: pick the last operand, state the subgoal, solve the rest forward for it. */
+function backward(w: Writer, items: Item[], t: number): Item | null {
+  w.lines.push(`Work back from ${t}.`);
+  for (let i = 0; i < items.length; i++) {
+    const n = items[i]!;
+    const rest = items.filter((_, k) => k !== i);
+    for (const g of subgoals(n, t)) {
+      if (w.out) return null;
+      w.lines.push(`Need ${g.x} from ${list(rest)}, since ${g.why}.`);
+      w.lift = (x) => g.build(x).item;
+      const sub = forward(w, rest, g.x);
+      w.lift = null;
+      if (sub) {
+        const whole = g.build(sub);
+        // a slipped sub-result was claimed as the subgoal, so the whole is written as the target too
+        const claimed = sub.v === g.x ? whole.text : whole.text.replace(/= (-?[\d.]+)$/, `= ${t}`);
+        w.steps.set(whole.item, claimed, whole.item.e.startsWith(wrap(n)) ? [n, sub] : [sub, n]);
+        return { ...whole.item, v: sub.v === g.x ? whole.item.v : t };
+      }
+      if (!w.out) w.lines.push(`Back to ${t}.`);
+    }
+  }
+  return null;
+}
+
+function run(numbers: readonly number[], target: number, mode: SearchMode, budget: number, slipAt = -1, caughtAt = -1) {
+  const items: Item[] = numbers.map((n) => ({ v: n, e: String(n), leaf: true }));
+  const w = new Writer(ORDERED[mode], target, budget, slipAt, caughtAt);
+  const found = mode === 'backward' ? backward(w, items, target) : forward(w, items, target);
+  return { w, found };
+}
+
+/** The search trace of `numbers` -> `target` in the given mode. */
+export function searchTrace(numbers: readonly number[], target: number, o: SearchOptions): SearchTrace {
+  if (o.mode === 'optimal') {
+    const { w, found } = run(numbers, target, 'full', Number.MAX_SAFE_INTEGER);
+    if (!found) throw new Error(`countdown search: no solution for [${numbers.join(', ')}] -> ${target}`);
+    const lines = w.steps.recompute(found).map((s) => `${s}.`);
+    return { lines, answer: found.e, found: true, correct: true, checks: 0 };
+  }
+  const budget = o.budget ?? MODE_BUDGET[o.mode];
+  let slipAt = -1,
+    caughtAt = -1;
+  if (o.slip || o.caughtSlip) {
+    if (!o.rng) throw new Error('countdown search: slip and caughtSlip need an rng');
+    // The honest run says how many candidates fail before the solution; a slip lands on one of them.
+    const dry = run(numbers, target, o.mode, budget);
+    const failing = dry.found ? dry.w.checks - 1 : dry.w.checks;
+    if (failing >= 1) {
+      const at = o.rng.int(1, failing);
+      if (o.slip) slipAt = at;
+      else caughtAt = at;
+    }
+  }
+  const { w, found } = run(numbers, target, o.mode, budget, slipAt, caughtAt);
+  w.lines.unshift(`Goal ${target} from ${numbers.join(' ')}.`);
+  if (found) {
+    if (o.mode !== 'quick') w.lines.push(`Check ${found.e}: ${w.steps.recompute(found).join(', ')}. Correct.`);
+    return { lines: w.lines, answer: found.e, found: true, correct: slipAt < 0, checks: w.checks };
+  }
+  const c = w.closest!;
+  w.lines.push(`No more tries. Closest: ${c.item.e} = ${c.item.v}, not ${target}.`);
+  return { lines: w.lines, answer: c.item.e, found: false, correct: false, checks: w.checks };
+}
+
+/** Candidate checks the full forward search needs to find a solution, or null when it finds none. */
+export function searchCost(numbers: readonly number[], target: number, budget = 100_000): number | null {
+  const { w, found } = run(numbers, target, 'full', budget);
+  return found ? w.checks : null;
+}
