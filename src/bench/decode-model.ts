@@ -17,7 +17,9 @@ import { createBackend, type BackendKind } from '../kernels/index.js';
 import { CompactWeight } from '../nn/compact-linear.js';
 import { type CompactDense, type LoadQuantization, loadDenseWeights } from '../models/qwen2/compact-load.js';
 import { DenseModel } from '../models/qwen2/model.js';
-import { argmax, Engine, Rng, type Tensor } from '../tensor/index.js';
+import { Engine, Rng } from '../tensor/index.js';
+import { DenseLM } from '../inference/dense-adapter.js';
+import { greedyDecode } from './decode.js';
 
 export interface ModelDecodeOptions {
   model: string;
@@ -127,26 +129,15 @@ export async function benchDecodeModel(o: ModelDecodeOptions): Promise<ModelDeco
     if (P + N > c.max_position_embeddings)
       throw new Error(`--prompt ${P} + --tokens ${N} exceed max_position_embeddings ${c.max_position_embeddings}`);
     const model = new DenseModel(engine, c, loaded.params, P + N, loaded.compact);
-    const cache = model.createCache(B, P + N);
+    const lm = new DenseLM(model, { maxSlots: B, maxContext: P + N });
     const rng = new Rng(o.seed ?? 1);
     prompts = Array.from({ length: B }, () => Array.from({ length: P }, () => rng.int(c.vocab_size)));
     let prefillMs = 0,
       decodeMs = 0;
     try {
-      engine.noGrad(() => {
-        const greedy = (logits: Tensor): Int32Array => engine.read(argmax(logits, 2)) as Int32Array; // (B, 1, V) -> (B, 1)
-        const t1 = performance.now();
-        let next = engine.scope(() => greedy(model.step(cache, engine.tensor(prompts.flat(), [B, P], 'i32'), 1)));
-        const t2 = performance.now();
-        for (let i = 1; i < N; i++) {
-          const ids = next;
-          next = engine.scope(() => greedy(model.step(cache, engine.tensor(ids, [B, 1], 'i32'))));
-        }
-        prefillMs = t2 - t1;
-        decodeMs = performance.now() - t2;
-      });
+      ({ prefillMs, decodeMs } = await greedyDecode(lm, prompts, N));
     } finally {
-      cache.dispose();
+      lm.dispose();
       model.dispose();
     }
     const steps = N - 1,

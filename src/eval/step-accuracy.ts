@@ -78,16 +78,9 @@ export function stepAccuracy(
     const text = buildDatasetDocText(p);
     const ids = tok.encode(text, { allowSpecial: true }).slice(0, model.rope.maxLen);
     const pieces = ids.map((id) => tok.decode([id]));
-    const pred = e.noGrad(() => {
-      const cache = model.createCache(1, ids.length);
-      try {
-        return e.scope(() =>
-          Array.from(e.read(argmax(model.step(cache, e.tensor(ids, [1, ids.length], 'i32')).logits, 2))),
-        );
-      } finally {
-        cache.dispose();
-      }
-    }); // (T): prediction of token t+1 at position t
+    const pred = e.noGrad(() =>
+      e.scope(() => Array.from(e.read(argmax(model.forward(e.tensor(ids, [1, ids.length], 'i32')).logits, 2)))),
+    ); // (1, T, V) -> (T): teacher-forced prediction of token t+1 at position t
     const { start, end } = responseSpan(text);
     const group = (out[problemGroup(p)] ??= {});
     const lineOk = new Map<number, boolean>();
