@@ -5,6 +5,7 @@
  */
 import type { Command } from 'commander';
 import { baseModelReport, EXPERIMENTS, runExperiment } from '../../train/experiments.js';
+import { updateResultsPage } from '../../train/experiment-page.js';
 import { addRunOptions, flagLayer } from './pretrain.js';
 import { readFileSync } from 'node:fs';
 
@@ -32,7 +33,9 @@ export function register(program: Command): void {
       '<name>',
       `${Object.entries(EXPERIMENTS)
         .map(([k, e]) => `${k}: ${e.claim}`)
-        .join('; ')}; base-model: charts and greedy held-out accuracy per task of a trained run (--output-dir)`,
+        .join(
+          '; ',
+        )}; base-model: charts and greedy held-out accuracy per task of a trained run (--output-dir); page: regenerate the tables of <results-dir>/README.md from the committed results.json files`,
     )
     .option('--per-task <n>', 'base-model: held-out problems per task', '50')
     .option('--max-new-tokens <n>', 'base-model: greedy decoding budget', '256')
@@ -42,6 +45,13 @@ export function register(program: Command): void {
     const file =
       typeof opts.config === 'string' ? (JSON.parse(readFileSync(opts.config, 'utf8')) as Record<string, unknown>) : {};
     const base: Record<string, unknown> = { ...EXPERIMENT_DEFAULTS, ...file, ...flagLayer(opts) };
+    if (name === 'page') {
+      const changed = await updateResultsPage(opts.resultsDir as string);
+      process.stdout.write(
+        `${opts.resultsDir as string}/README.md ${changed ? 'regenerated' : 'already up to date'}\n`,
+      );
+      return;
+    }
     if (name === 'base-model') {
       const r = await baseModelReport(
         String(base.output_dir ?? 'runs/tiny'),
