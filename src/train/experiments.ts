@@ -12,7 +12,7 @@
  * Each results.json records its commit and command (provenance.ts); the tables of
  * docs/results/README.md are generated from them (experiment-page.ts).
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { readMetrics, type MetricsRecord } from './metrics.js';
@@ -103,6 +103,8 @@ export async function runExperiment(
   const runs: { name: string; records: MetricsRecord[] }[] = [];
   for (const arm of exp.arms) {
     const out = join(runsDir, name, arm.name);
+    // Every arm starts from scratch: a rerun replaces the arm's previous checkpoints and metrics.
+    rmSync(out, { recursive: true, force: true });
     const t0 = performance.now();
     const r = await runTraining({
       kind: 'pretrain',
