@@ -2,6 +2,7 @@
  * `deepseek-ts experiment <balance|mtp|fp8>`: runs the arms of one issue-5 experiment (same data,
  * seed and steps) and writes side-by-side SVG charts and results.json to docs/results/<name>/.
  * Run settings come from --config and the usual run-config flags (defaults: a short tiny run).
+ * `experiment page` regenerates the tables of docs/results/README.md from the committed results.
  */
 import type { Command } from 'commander';
 import { baseModelReport, EXPERIMENTS, runExperiment } from '../../train/experiments.js';
