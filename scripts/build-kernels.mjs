@@ -2,14 +2,15 @@
 // Compiles the AssemblyScript kernels (assembly/) into two WASM builds with the locally installed
 // asc (no network): dist/wasm/kernels-relaxed.wasm (relaxed-SIMD FMA) and dist/wasm/kernels-simd.wasm
 // (plain SIMD fallback). Flags per shared/DESIGN.md section 2: shared imported memory, threads, stub
-// runtime. The two builds compile in parallel worker threads; each file is written to a temp name
-// and renamed, so a failed build never leaves half a file.
+// runtime. Also the peak probe (assembly/peak.ts, no memory) in the same two flavours. The builds
+// compile in parallel worker threads; each file is written to a temp name and renamed, so a failed
+// build never leaves half a file.
 import asc from 'assemblyscript/asc';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 
 const OUT_DIR = 'dist/wasm';
-const COMMON = [
+const KERNELS = [
   'assembly/index.ts',
   '-O3',
   '--noAssert',
@@ -26,14 +27,17 @@ const COMMON = [
   '--maximumMemory',
   '65536',
 ];
+const PEAK = ['assembly/peak.ts', '-O3', '--noAssert', '--runtime', 'stub', '--enable', 'simd'];
 const BUILDS = [
-  { file: 'kernels-relaxed.wasm', extra: ['--enable', 'relaxed-simd'] },
-  { file: 'kernels-simd.wasm', extra: [] },
+  { file: 'kernels-relaxed.wasm', args: [...KERNELS, '--enable', 'relaxed-simd'] },
+  { file: 'kernels-simd.wasm', args: KERNELS },
+  { file: 'peak-relaxed.wasm', args: [...PEAK, '--enable', 'relaxed-simd'] },
+  { file: 'peak-simd.wasm', args: PEAK },
 ];
 
 async function compile(build) {
   let wasm;
-  const { error, stderr } = await asc.main([...COMMON, ...build.extra, '--outFile', 'out.wasm'], {
+  const { error, stderr } = await asc.main([...build.args, '--outFile', 'out.wasm'], {
     writeFile(name, contents) {
       if (name.endsWith('.wasm')) wasm = contents;
     },

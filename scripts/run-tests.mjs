@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Runs the compiled test files with node's test runner. Node 20's `--test` takes no globs, so
-// this lists dist/test/**/*.test.js itself. `--slow` adds the *.slow.test.js end-to-end runs.
+// this lists dist/test/**/*.test.js itself. `--slow` adds the *.slow.test.js files (tokenizer training, experiment reruns).
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';

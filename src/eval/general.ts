@@ -2,7 +2,7 @@
  * Held-out prompts of the general scenarios (R1 paper 2.3.3-2.3.4: besides reasoning, R1's
  * second SFT round and final RL cover simple queries and chat, which R1-Zero never saw): `direct`
  * queries from the test split of src/tasks/direct.ts (exactly verifiable) and `chat` greetings and
- * self-cognition questions from src/tasks/chat.ts (nothing to verify: their figures are the reply
+ * self-cognition questions from the held-out prompts of src/tasks/chat.ts (nothing to verify: their figures are the reply
  * layout, length and language). Deterministic for the seed; English, the language the project's
  * tiny tokenizers are trained on.
  */
@@ -26,6 +26,6 @@ export function generalProblems(counts: GeneralCounts, seed: number): Problem[] 
   }
   const out = generateProblems({ task: direct, split: 'test', count: counts.direct ?? 0, seed, langs: ['en'] });
   const rng = new Rng(seed).fork('chat-eval');
-  for (let i = 0; i < (counts.chat ?? 0); i++) out.push(chatProblem(rng, 'en'));
+  for (let i = 0; i < (counts.chat ?? 0); i++) out.push(chatProblem(rng, 'en', 'test'));
   return out;
 }

@@ -68,7 +68,7 @@ export async function loadLlamaCpp(
     nlc = await importNlc();
   } catch (err) {
     throw new Error(
-      `node-llama-cpp is not installed (${(err as Error).message}); install it with: npm install --save-dev node-llama-cpp@3.21.1`,
+      `node-llama-cpp is not installed (${(err as Error).message}); install it with: npm run tools (the pinned version, CPU build only)`,
     );
   }
   const llama = await nlc.getLlama({
@@ -108,7 +108,7 @@ export async function loadLlamaCppTokenizer(
 ): Promise<{ tokenize(text: string, special?: boolean): number[]; dispose(): Promise<void> }> {
   const nlc = await importNlc().catch((err: Error) => {
     throw new Error(
-      `node-llama-cpp is not installed (${err.message}); install it with: npm install --save-dev node-llama-cpp@3.21.1`,
+      `node-llama-cpp is not installed (${err.message}); install it with: npm run tools (the pinned version, CPU build only)`,
     );
   });
   const llama = await nlc.getLlama({ gpu: false, build: 'never', logLevel: nlc.LlamaLogLevel.disabled });

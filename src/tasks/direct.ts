@@ -3,13 +3,25 @@
  * no long chain of thought). Three kinds, each with an exact verifier so the final RL stage (paper
  * 2.3.4, "all scenarios") can still pay accuracy on them: which of two numbers is larger, a short
  * list sorted ascending, the number of letters of a word. Not a reasoning task of the corpus: it
- * lives in GENERAL_TASKS (src/tasks/registry.ts), outside `data build`'s task list.
+ * lives in GENERAL_TASKS (src/tasks/registry.ts), outside `data build`'s task list. Splits follow
+ * the hashed keys of src/tasks/splits.ts; the word list is long enough that some words' keys fall in
+ * the held-out bucket, so the test split has every kind (a test pins it).
  */
 import type { Rng } from './rng.js';
 import { checkDifficulty, type Lang, type Problem, type Solution, type Task } from './types.js';
 
 const LEVELS = [1] as const;
-const WORDS = ['apple', 'river', 'number', 'reason', 'answer', 'garden', 'window', 'planet', 'signal', 'bridge'];
+/** Words for the letter-count questions (72, of which 3 keys are held out: lemon, ocean, paper). */
+export const WORDS = [
+  ...['apple', 'river', 'number', 'reason', 'answer', 'garden', 'window', 'planet', 'signal', 'bridge'],
+  ...['orange', 'yellow', 'purple', 'silver', 'castle', 'forest', 'island', 'market', 'pencil', 'letter'],
+  ...['camera', 'guitar', 'rabbit', 'turtle', 'monkey', 'spider', 'circle', 'square', 'triangle', 'button'],
+  ...['candle', 'basket', 'bottle', 'carpet', 'dinner', 'doctor', 'engine', 'family', 'farmer', 'finger'],
+  ...['flower', 'friend', 'hammer', 'helmet', 'jacket', 'kitten', 'ladder', 'lemon', 'magnet', 'mirror'],
+  ...['needle', 'ocean', 'paper', 'pepper', 'pillow', 'pocket', 'puzzle', 'rocket', 'saddle', 'school'],
+  ...['shadow', 'summer', 'sunset', 'ticket', 'tomato', 'travel', 'valley', 'violin', 'wallet', 'winter'],
+  ...['wizard', 'zebra'],
+];
 
 const TEXT = {
   en: {

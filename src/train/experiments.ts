@@ -7,10 +7,12 @@
  *   expert-level loss, alpha 0.01, no bias) vs no balancing: held-out loss and MaxVio.
  * - mtp (V3 4.5.1): one MTP module (lambda 0.3) vs none: held-out loss and next-token accuracy of
  *   the main head.
- * - fp8 (V3 3.3): every block Linear in simulated FP8 vs FP32: relative difference of the
- *   training-loss curves (paper: < 0.25%).
+ * - fp8 (V3 3.3): every block Linear in simulated FP8 vs FP32: relative difference of the final
+ *   held-out loss (paper: < 0.25%), and of the training-loss curves along the run.
+ * Each results.json records its commit and command (provenance.ts); the tables of
+ * docs/results/README.md are generated from them (experiment-page.ts).
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import type { Policy } from '../rl/policy.js';
@@ -18,6 +20,7 @@ import type { Problem } from '../tasks/types.js';
 import type { Tokenizer } from '../tokenizer/types.js';
 import { readMetrics, type MetricsRecord } from './metrics.js';
 import { compareChart } from './plot.js';
+import { type Provenance, provenance } from './provenance.js';
 import { runTraining, type RunRequest } from './session.js';
 
 export interface ExperimentArm {
@@ -40,6 +43,7 @@ export const EXPERIMENTS: Readonly<Record<string, Experiment>> = {
       { name: 'aux-loss-free', overrides: { bias_update_speed: 0.001, seq_aux_alpha: 0 } },
       { name: 'aux-loss', overrides: { bias_update_speed: 0, seq_aux_alpha: 0.01 } },
       { name: 'none', overrides: { bias_update_speed: 0, seq_aux_alpha: 0 } },
+      { name: 'aux-loss-free-gamma0.01', overrides: { bias_update_speed: 0.01, seq_aux_alpha: 0 } },
     ],
     charts: [
       { key: 'val_loss', type: 'eval', title: 'held-out loss', yLabel: 'cross-entropy (nats)' },
@@ -79,6 +83,9 @@ export const EXPERIMENTS: Readonly<Record<string, Experiment>> = {
 export interface ExperimentResult {
   experiment: string;
   claim: string;
+  /** The commit and command that produced this file. */
+  /** Absent in files written before results recorded it. */
+  provenance?: Provenance;
   base: Record<string, unknown>;
   arms: { name: string; overrides: Record<string, unknown>; final: MetricsRecord; seconds: number }[];
   summary: Record<string, unknown>;
@@ -94,10 +101,13 @@ export async function runExperiment(
 ): Promise<ExperimentResult> {
   const exp = EXPERIMENTS[name];
   if (!exp) throw new Error(`experiment "${name}" is unknown; expected one of ${Object.keys(EXPERIMENTS).join(', ')}`);
+  const made = provenance();
   const arms: ExperimentResult['arms'] = [];
   const runs: { name: string; records: MetricsRecord[] }[] = [];
   for (const arm of exp.arms) {
     const out = join(runsDir, name, arm.name);
+    // Every arm starts from scratch: a rerun replaces the arm's previous checkpoints and metrics.
+    rmSync(out, { recursive: true, force: true });
     const t0 = performance.now();
     const r = await runTraining({
       kind: 'pretrain',
@@ -109,16 +119,50 @@ export async function runExperiment(
   }
   const dir = join(resultsDir, name);
   mkdirSync(dir, { recursive: true });
+  // The per-step metrics travel with the summary (a few kB per arm), so the charts can be redrawn.
+  for (const arm of exp.arms)
+    await writeFileAtomic(
+      join(dir, `${arm.name}.metrics.jsonl`),
+      readFileSync(join(runsDir, name, arm.name, 'metrics.jsonl')),
+    );
   for (const ch of exp.charts) {
     await writeFileAtomic(
       join(dir, `${ch.key}.svg`),
       Buffer.from(compareChart(runs, ch.type, ch.key, `${name}: ${ch.title}`, ch.yLabel)),
     );
   }
-  const summary = name === 'fp8' ? relativeCurveDiff(runs[0]!.records, runs[1]!.records) : {};
-  const result: ExperimentResult = { experiment: name, claim: exp.claim, base, arms, summary };
+  const summary = name === 'fp8' ? fp8Summary(arms[0]!.final, arms[1]!.final, runs[0]!.records, runs[1]!.records) : {};
+  const result: ExperimentResult = { experiment: name, claim: exp.claim, provenance: made, base, arms, summary };
   await writeFileAtomic(join(dir, 'results.json'), Buffer.from(`${JSON.stringify(result, null, 2)}\n`));
+  const { updateResultsPage } = await import('./experiment-page.js');
+  await updateResultsPage(resultsDir);
   return result;
+}
+
+/**
+ * FP8 vs FP32: the paper's figure is the relative difference of the loss at the end of training,
+ * compared here on the held-out loss of the final evaluation; the training-loss curves' relative
+ * differences along the run are reported beside it (they are not held-out numbers).
+ */
+export function fp8Summary(
+  fp32Final: MetricsRecord,
+  fp8Final: MetricsRecord,
+  fp32Records: readonly MetricsRecord[],
+  fp8Records: readonly MetricsRecord[],
+): { heldout_final_rel_diff: number; train_loss_curve: ReturnType<typeof relativeCurveDiff> } {
+  return {
+    heldout_final_rel_diff: heldoutRelDiff(fp32Final, fp8Final),
+    train_loss_curve: relativeCurveDiff(fp32Records, fp8Records),
+  };
+}
+
+/** |val_loss_b - val_loss_a| / val_loss_a of two final evaluation records. */
+export function heldoutRelDiff(a: MetricsRecord, b: MetricsRecord): number {
+  const va = a.val_loss,
+    vb = b.val_loss;
+  if (typeof va !== 'number' || typeof vb !== 'number')
+    throw new Error(`fp8: a final record has no val_loss (got ${String(va)} and ${String(vb)})`);
+  return Math.abs(vb - va) / va;
 }
 
 /** Mean and max over logged steps of |loss_b - loss_a| / loss_a (training loss curves). */
@@ -157,6 +201,7 @@ export async function baseModelReport(
   const { loadTrainCheckpoint } = await import('./checkpoint.js');
   const { readTestProblems } = await import('./data.js');
   const { metricsCharts } = await import('./plot.js');
+  const made = provenance();
   const engine = new Engine(await createBackend(threads ? { threads } : {}));
   try {
     const ck = await loadTrainCheckpoint(engine, runDir);
@@ -176,6 +221,7 @@ export async function baseModelReport(
       await writeFileAtomic(join(dir, `${stem}.svg`), Buffer.from(svg));
     const lastEval = [...records].reverse().find((r) => r.type === 'eval');
     const result = {
+      provenance: made,
       checkpoint: ck.dir,
       step: ck.state.step,
       tokens_seen: ck.state.tokens_seen,

@@ -1,6 +1,6 @@
 /**
  * The `deepseek-ts` command as a user runs it: `--help` lists the commands, `info --backend` names
- * the kernel build, and `demo` (what `npm start` runs) trains and prints what it learned.
+ * the kernel build, and `demo` (the engine learning to reverse digit strings) trains and prints what it learned.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';

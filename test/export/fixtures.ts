@@ -1,13 +1,12 @@
 /**
  * Fixtures for the export tests: checkpoint folders in a temp directory, built from the
- * shared tiny-v3 reference weights (DeepseekV3 with MoE, MLA, q LoRA, YaRN) or from random weights
+ * tiny-v3 reference weights (test/fixtures/reference) (DeepseekV3 with MoE, MLA, q LoRA, YaRN) or from random weights
  * of any config, each with a byte-level tokenizer.json matching the model's vocabulary (256 byte
  * tokens, then merge-free filler tokens when the vocabulary is larger).
  */
 import { mkdtemp, writeFile, copyFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { writeSafetensorsCheckpoint } from '../../src/io/safetensors-checkpoint.js';
 import type { StoredTensor } from '../../src/io/safetensors.js';
 import { toConfigJson, type DeepseekV3Config } from '../../src/models/deepseek-v3/config.js';
@@ -16,8 +15,10 @@ import { byteToUnicodeTable } from '../../src/tokenizer/byte-level.js';
 import { parseDenseConfig } from '../../src/models/qwen2/config.js';
 import { denseTensors } from '../../src/models/qwen2/params.js';
 
-/** shared/reference/deepseek-v3/tiny-v3, next to the repository (dist/test/export -> repo root -> ../shared). */
-export const TINY_V3_DIR = fileURLToPath(new URL('../../../../shared/reference/deepseek-v3/tiny-v3', import.meta.url));
+import { TINY_V3_DIR } from '../helpers/fixtures.js';
+
+/** test/fixtures/reference/deepseek-v3/tiny-v3 (DeepSeek's official code's weights and outputs). */
+export { TINY_V3_DIR };
 
 /** A byte-level BPE tokenizer.json of exactly `vocabSize` tokens (>= 256), no merges. */
 export function byteTokenizerJson(vocabSize: number): Record<string, unknown> {

@@ -1,6 +1,6 @@
 /**
  * llama.cpp agreement: GGUF exports loaded by llama.cpp itself (node-llama-cpp 3.21.1) against
- * (1) DeepSeek's official float64 outputs in shared/reference/deepseek-v3/tiny-v3 (MoE, MLA,
+ * (1) DeepSeek's official float64 outputs in test/fixtures/reference/deepseek-v3/tiny-v3 (MoE, MLA,
  * q LoRA, YaRN, sigmoid gate with bias and groups) and (2) this project's DeepseekV3 model on
  * random bench-small weights with a tokenizer trained here, and (3) a Qwen2 student (GQA, q/k/v
  * biases) and a bias-free Llama student as `qwen2`: next-token log-probabilities at every
@@ -26,6 +26,7 @@ import {
 import { ggufTokenizerMetadata } from '../../src/export/gguf-tokenizer.js';
 import { deepseek2Metadata } from '../../src/export/gguf-deepseek2.js';
 import { writeGguf } from '../../src/io/gguf.js';
+import { requires } from '../helpers/requires.js';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { readSafetensors, tensorToFloat32 } from '../../src/io/safetensors.js';
@@ -48,9 +49,7 @@ import {
 } from './fixtures.js';
 
 const available = await llamaCppAvailable();
-const skip = available
-  ? false
-  : 'node-llama-cpp is not installed (npm install --save-dev node-llama-cpp@3.21.1); skipping the llama.cpp agreement tests';
+const skip = requires('node-llama-cpp', available, 'npm run tools');
 
 /** Log-softmax of a row, in float64. */
 function logSoftmax(row: ArrayLike<number>): Float64Array {

@@ -1,15 +1,14 @@
 /**
  * safetensors read/write: round trips of every dtype through memory and disk, header layout
  * (8-byte aligned, tensors aligned to their item size), metadata, subsets, files written by the
- * Python library (shared/reference), conversions to float32, and atomic writes.
+ * Python library (test/fixtures/reference), conversions to float32, and atomic writes.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fileURLToPath } from 'node:url';
 import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { TINY_V3_DIR } from '../helpers/fixtures.js';
 import { type Dtype, fromNumbers, numel } from '../../src/io/dtypes.js';
 import { assertSameTensors, sampleTensors } from './st-fixtures.js';
 import {
@@ -23,9 +22,7 @@ import {
 } from '../../src/io/safetensors.js';
 import { writeFileAtomic } from '../../src/io/atomic-write.js';
 
-// dist/test/<area>/x.test.js -> repo root -> ../shared (the project's shared data folder)
-const SHARED = resolve(fileURLToPath(import.meta.url), '../../../..', '..', 'shared');
-const REF = join(SHARED, 'reference', 'deepseek-v3', 'tiny-v3');
+const REF = TINY_V3_DIR;
 
 async function tempDir(): Promise<string> {
   return mkdtemp(join(tmpdir(), 'st-test-'));
@@ -69,7 +66,7 @@ test('every dtype round-trips through a file; subsets load only what is asked', 
   assert.equal(header.entries.length, tensors.size);
 });
 
-test('reads the files the Python library wrote in shared/reference', { skip: !existsSync(REF) }, async () => {
+test('reads the files the Python library wrote in test/fixtures/reference', async () => {
   const model = await readSafetensors(join(REF, 'model.safetensors'));
   assert.deepEqual(model.metadata, { format: 'pt' });
   const q = model.tensors.get('model.layers.0.self_attn.q_b_proj.weight')!;

@@ -5,16 +5,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fileURLToPath } from 'node:url';
-import { join, resolve } from 'node:path';
-import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { TINY_V3_DIR } from '../helpers/fixtures.js';
 import { Command } from 'commander';
 import { register } from '../../src/cli/commands/info.js';
 import { resolveConfig } from '../../src/models/deepseek-v3/presets.js';
 
-// dist/test/<area>/x.test.js -> repo root -> ../shared (the project's shared data folder)
-const SHARED = resolve(fileURLToPath(import.meta.url), '../../../..', '..', 'shared');
-const TINY = join(SHARED, 'reference', 'deepseek-v3', 'tiny-v3');
+const TINY = TINY_V3_DIR;
 
 async function runInfo(args: string[]): Promise<string> {
   const program = new Command().exitOverride();
@@ -49,7 +46,7 @@ test('info prints a readable table', async () => {
   assert.match(out, /61 \(3 dense, then MoE\) \+ 1 MTP module/);
 });
 
-test('config arguments: preset, folder, file; unknown names are errors', { skip: !existsSync(TINY) }, async () => {
+test('config arguments: preset, folder, file; unknown names are errors', async () => {
   const fromDir = await resolveConfig(TINY);
   const fromFile = await resolveConfig(join(TINY, 'config.json'));
   assert.deepEqual(fromDir.config, fromFile.config);

@@ -1,23 +1,21 @@
 /**
  * Presets and parameter accounting: the key list against a checkpoint written by DeepSeek's code
- * (shared/reference tiny-v3), the published figures (V3: 671B total, 36.6B ~ 37B activated, 11.6B
+ * (test/fixtures/reference tiny-v3), the published figures (V3: 671B total, 36.6B ~ 37B activated, 11.6B
  * MTP, 70,272 cache bytes per token; V2-Lite: 15.7B / 2.4B; bench-small: 6.49M / 2.8M), and the
  * totals against closed-form formulas written independently of the tensor list.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fileURLToPath } from 'node:url';
-import { join, resolve } from 'node:path';
-import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { BENCH_SMALL_JSON, TINY_V3_DIR } from '../helpers/fixtures.js';
 import { type DeepseekV3Config, parseDeepseekV3Config } from '../../src/models/deepseek-v3/config.js';
 import { checkCheckpointTensors, checkpointTensors, modelFigures } from '../../src/models/deepseek-v3/params.js';
 import { getPreset, presetConfigJson, presetNames } from '../../src/models/deepseek-v3/presets.js';
 import { readSafetensorsHeader } from '../../src/io/safetensors.js';
 
-// dist/test/<area>/x.test.js -> repo root -> ../shared (the project's shared data folder)
-const SHARED = resolve(fileURLToPath(import.meta.url), '../../../..', '..', 'shared');
-const TINY = join(SHARED, 'reference', 'deepseek-v3', 'tiny-v3');
-const BENCH = join(SHARED, 'bench', 'bench-small.json');
+const TINY = TINY_V3_DIR;
+const BENCH = BENCH_SMALL_JSON;
 
 /** Total main-model parameters by formula (MLA + dense/MoE MLPs + embedding, norm, head). */
 function formulaTotal(c: DeepseekV3Config): number {
@@ -45,7 +43,7 @@ function formulaTotal(c: DeepseekV3Config): number {
   return blocks + c.vocab_size * d * (c.tie_word_embeddings ? 1 : 2) + d;
 }
 
-test('presets are the shipped config.json values and bench-small matches shared/bench', () => {
+test('presets are the shipped config.json values and bench-small matches test/fixtures/bench', () => {
   assert.deepEqual(presetNames(), ['deepseek-v3', 'deepseek-v2-lite', 'bench-small']);
   const v3 = getPreset('deepseek-v3');
   assert.equal(v3.num_hidden_layers, 61);
@@ -76,16 +74,12 @@ test('presets are the shipped config.json values and bench-small matches shared/
   // Fresh copies: mutating one does not change the next.
   presetConfigJson('bench-small')!.hidden_size = 1;
   assert.equal(getPreset('bench-small').hidden_size, 256);
-  if (existsSync(BENCH)) {
-    const file = JSON.parse(readFileSync(BENCH, 'utf8')) as Record<string, unknown>;
-    assert.deepEqual(presetConfigJson('bench-small'), file);
-    assert.deepEqual(getPreset('bench-small'), parseDeepseekV3Config(file).config);
-  }
+  const file = JSON.parse(readFileSync(BENCH, 'utf8')) as Record<string, unknown>;
+  assert.deepEqual(presetConfigJson('bench-small'), file);
+  assert.deepEqual(getPreset('bench-small'), parseDeepseekV3Config(file).config);
 });
 
-test('the tensor list equals the keys and shapes of the reference checkpoint', {
-  skip: !existsSync(TINY),
-}, async () => {
+test('the tensor list equals the keys and shapes of the reference checkpoint', async () => {
   const cfg = parseDeepseekV3Config(JSON.parse(readFileSync(join(TINY, 'config.json'), 'utf8'))).config;
   const header = await readSafetensorsHeader(join(TINY, 'model.safetensors'));
   const fromFile = header.entries.map((e) => `${e.name} ${e.shape.join('x')}`).sort();
@@ -117,7 +111,7 @@ test('DeepSeek-V2-Lite and bench-small figures', () => {
   assert.equal(lite.mtp_params, 0);
   assert.equal(lite.kv_cache_bytes_per_token, 27 * 576 * 2);
   const bench = modelFigures(getPreset('bench-small'));
-  assert.equal(Math.round(bench.total_params / 1e4) / 100, 6.49); // shared/bench/README.md: 6.49M
+  assert.equal(Math.round(bench.total_params / 1e4) / 100, 6.49); // the bench config README: 6.49M
   assert.equal(Math.round(bench.active_params / 1e5) / 10, 2.8); // about 2.8M active
 });
 
@@ -204,11 +198,9 @@ test('checkCheckpointTensors names missing tensors, wrong shapes, and warns abou
   ]);
 
   // The reference checkpoint passes as it is.
-  if (existsSync(TINY)) {
-    const tiny = parseDeepseekV3Config(JSON.parse(readFileSync(join(TINY, 'config.json'), 'utf8'))).config;
-    const header = await readSafetensorsHeader(join(TINY, 'model.safetensors'));
-    assert.deepEqual(checkCheckpointTensors(tiny, new Map(header.entries.map((e) => [e.name, e]))), []);
-  }
+  const tiny = parseDeepseekV3Config(JSON.parse(readFileSync(join(TINY, 'config.json'), 'utf8'))).config;
+  const tinyHeader = await readSafetensorsHeader(join(TINY, 'model.safetensors'));
+  assert.deepEqual(checkCheckpointTensors(tiny, new Map(tinyHeader.entries.map((e) => [e.name, e]))), []);
 
   // FP8 checkpoints: weight_scale_inv next to 2-D weights, one scale per block; MTP copies optional.
   const v3 = getPreset('deepseek-v3');

@@ -1,30 +1,27 @@
 /**
- * Every folder under shared/reference/deepseek-v3/ (DeepSeek's official code in float64) against
+ * Every folder under test/fixtures/reference/deepseek-v3/ (DeepSeek's official code in float64) against
  * this model on every backend: logits, prefill + one-token decode logits on the absorbed cache,
  * loss, every gradient and the routing sets, within the README's tolerances.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { it } from 'node:test';
 import { readSafetensors, writeSafetensors } from '../../src/io/safetensors.js';
 import { createReferenceBackend } from '../../src/kernels/index.js';
 import { checkReference } from '../../src/models/deepseek-v3/check-reference.js';
 import { Engine } from '../../src/tensor/index.js';
 import { forEachBackend } from '../helpers/backends.js';
+import { REFERENCE_ROOT, REPO_ROOT } from '../helpers/fixtures.js';
 
-// dist/test/models -> repo root -> ../shared
-const REPO = resolve(fileURLToPath(import.meta.url), '../../../..');
-const ROOT = join(REPO, '..', 'shared', 'reference', 'deepseek-v3');
-const CASES = existsSync(ROOT)
-  ? readdirSync(ROOT)
-      .filter((d) => statSync(join(ROOT, d)).isDirectory())
-      .sort()
-  : [];
+const REPO = REPO_ROOT;
+const ROOT = REFERENCE_ROOT;
+const CASES = readdirSync(ROOT)
+  .filter((d) => statSync(join(ROOT, d)).isDirectory())
+  .sort();
 
 it('finds reference cases', () => {
   assert.ok(CASES.length > 0, `no reference folders under ${ROOT}`);

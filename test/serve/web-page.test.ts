@@ -2,7 +2,7 @@
  * The web chat page in a real browser (playwright-core driving Debian's /usr/bin/chromium): send a
  * message, see the thinking panel fill while the answer is still empty, then the answer stream in;
  * stop a reply mid-stream (its slot is freed); start a new chat. A screenshot is kept under
- * runs/test-artifacts/serve/. Skips, saying why, when chromium is not installed.
+ * runs/test-artifacts/serve/. Skips, saying why, when chromium is not installed (fails instead under CI=true).
  */
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,10 +11,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { ANSWER, THINKING, startStack, type TestStack } from './fixture.js';
+import { requires } from '../helpers/requires.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = 'runs/test-artifacts/serve';
-const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is absent (install it with: apt-get install -y chromium)`;
+const skip = requires(CHROMIUM, existsSync(CHROMIUM), 'apt-get install -y chromium');
 
 let stack: TestStack, endless: TestStack, context: BrowserContext, page: Page, profile: string;
 

@@ -11,6 +11,7 @@ import { benchDecodeModel } from '../../bench/decode-model.js';
 import { LOAD_QUANTIZATIONS, type LoadQuantization } from '../../models/qwen2/compact-load.js';
 import { profiledBackend, type KernelStat } from '../../bench/profile.js';
 import { benchTrain } from '../../bench/train.js';
+import { measurePeak } from '../../bench/peak.js';
 import { createBackend, type Backend, type BackendKind } from '../../kernels/index.js';
 import { resolveConfig } from '../../models/deepseek-v3/presets.js';
 import { Engine } from '../../tensor/index.js';
@@ -70,8 +71,11 @@ export function registerModelBenches(bench: Command): void {
         const { config } = await resolveConfig(o.config);
         const { backend, engine, stats } = await setup(o);
         try {
+          // The peak MFU divides by: the WASM SIMD ceiling on the same threads, measured now.
+          const peak = await measurePeak(backend.threads);
           const t0 = performance.now();
           const r = benchTrain(engine, config, {
+            peakFlops: peak.gflops * 1e9,
             batch: o.batch,
             seq: o.seq,
             steps: o.steps,
@@ -83,7 +87,7 @@ export function registerModelBenches(bench: Command): void {
             process.stdout.write(`${JSON.stringify({ ...r, backend: backend.name, threads: backend.threads })}\n`);
           else {
             process.stdout.write(
-              `train ${o.config}, batch ${r.batch} x ${r.seq}, ${backend.name} x${backend.threads}: ${r.tokens_per_s.toFixed(0)} tokens/s, MFU ${(100 * r.mfu).toFixed(1)}% ` +
+              `train ${o.config}, batch ${r.batch} x ${r.seq}, ${backend.name} x${backend.threads}: ${r.tokens_per_s.toFixed(0)} tokens/s, MFU ${(100 * r.mfu).toFixed(1)}% of the measured ${peak.gflops} GFLOPS WASM SIMD peak ` +
                 `(${r.ms_per_step.toFixed(0)} ms/step: forward ${r.ms_forward.toFixed(0)}, backward ${r.ms_backward.toFixed(0)}, optimizer ${r.ms_optimizer.toFixed(0)}; loss ${r.final_loss.toFixed(3)})\n`,
             );
           }

@@ -67,23 +67,32 @@ export function register(program: Command): void {
       const history: ChatMessage[] = o.system ? [{ role: 'system', content: o.system }] : [];
       const rl = createInterface({ input: process.stdin, output: out, terminal: tty });
       let current: AbortController | undefined;
+      // Piped input ends (and closes the interface) while earlier lines are still being answered; the
+      // iterator still yields the buffered lines, but Node 24 throws on prompting a closed interface.
+      let closed = false;
+      rl.on('close', () => {
+        closed = true;
+      });
+      const prompt = () => {
+        if (!closed) rl.prompt();
+      };
       rl.on('SIGINT', () => {
         if (current) current.abort();
         else rl.close();
       });
       rl.setPrompt('> ');
-      rl.prompt();
+      prompt();
       for await (const raw of rl) {
         const line = raw.trim();
         if (line === '/exit' || line === '/quit') break;
         if (line === '/clear') {
           history.splice(o.system ? 1 : 0);
           out.write('(conversation cleared)\n');
-          rl.prompt();
+          prompt();
           continue;
         }
         if (line === '') {
-          rl.prompt();
+          prompt();
           continue;
         }
         history.push({ role: 'user', content: line });
@@ -103,7 +112,7 @@ export function register(program: Command): void {
             `(the conversation is ${prepared.prompt.ids.length} tokens, over the ${m.service.maxContext}-token context; /clear to start over)\n`,
           );
           history.pop();
-          rl.prompt();
+          prompt();
           continue;
         }
         current = new AbortController();
@@ -140,7 +149,7 @@ export function register(program: Command): void {
         );
         current = undefined;
         history.push({ role: 'assistant', content: answer });
-        rl.prompt();
+        prompt();
       }
       rl.close();
       m.dispose();

@@ -2,9 +2,11 @@
  * `deepseek-ts experiment <balance|mtp|fp8>`: runs the arms of one issue-5 experiment (same data,
  * seed and steps) and writes side-by-side SVG charts and results.json to docs/results/<name>/.
  * Run settings come from --config and the usual run-config flags (defaults: a short tiny run).
+ * `experiment page` regenerates the tables of docs/results/README.md from the committed results.
  */
 import type { Command } from 'commander';
 import { baseModelReport, EXPERIMENTS, runExperiment } from '../../train/experiments.js';
+import { updateResultsPage } from '../../train/experiment-page.js';
 import { addRunOptions, runLayers } from './pretrain.js';
 
 /** A few minutes per arm on the 2-core machine. */
@@ -31,7 +33,9 @@ export function register(program: Command): void {
       '<name>',
       `${Object.entries(EXPERIMENTS)
         .map(([k, e]) => `${k}: ${e.claim}`)
-        .join('; ')}; base-model: charts and greedy held-out accuracy per task of a trained run (--output-dir)`,
+        .join(
+          '; ',
+        )}; base-model: charts and greedy held-out accuracy per task of a trained run (--output-dir); page: regenerate the tables of <results-dir>/README.md from the committed results.json files`,
     )
     .option('--per-task <n>', 'base-model: held-out problems per task', '50')
     .option('--max-new-tokens <n>', 'base-model: greedy decoding budget', '256')
@@ -40,6 +44,13 @@ export function register(program: Command): void {
   addRunOptions(cmd).action(async (name: string, opts: Record<string, unknown>) => {
     const [file, flags] = runLayers(opts);
     const base: Record<string, unknown> = { ...EXPERIMENT_DEFAULTS, ...file, ...flags };
+    if (name === 'page') {
+      const changed = await updateResultsPage(opts.resultsDir as string);
+      process.stdout.write(
+        `${opts.resultsDir as string}/README.md ${changed ? 'regenerated' : 'already up to date'}\n`,
+      );
+      return;
+    }
     if (name === 'base-model') {
       const r = await baseModelReport(
         String(base.output_dir ?? 'runs/tiny'),

@@ -2,7 +2,9 @@
  * Loading the AssemblyScript kernels: compiles the relaxed-SIMD build (FMA) when the runtime accepts
  * it, else the plain-SIMD build, creates the shared memory, instantiates the module on the main
  * thread and starts the worker pool. Node 20 only validates relaxed-SIMD opcodes after
- * `--experimental-wasm-relaxed-simd` is set, which must happen before compiling (shared/DESIGN.md 2).
+ * `--experimental-wasm-relaxed-simd` is set, which must happen before compiling (shared/DESIGN.md 2);
+ * Node 22 and 24 accept them as standard, and Node 24 no longer knows the flag, so it is set only
+ * where the module does not validate without it.
  */
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -41,8 +43,11 @@ function wasmBytes(file: string): Uint8Array<ArrayBuffer> {
 export function compileKernels(simd: SimdChoice): KernelModule {
   if (simd !== 'plain') {
     try {
-      setFlagsFromString('--experimental-wasm-relaxed-simd');
-      return { module: new WebAssembly.Module(wasmBytes('kernels-relaxed.wasm')), name: 'wasm-relaxed-simd' };
+      const bytes = wasmBytes('kernels-relaxed.wasm');
+      // Relaxed SIMD is standard from V8 11.4 (Node 22); Node 20 validates it only behind the flag,
+      // which later V8s dropped (setting it there prints "unrecognized flag"), so set it only on need.
+      if (!WebAssembly.validate(bytes)) setFlagsFromString('--experimental-wasm-relaxed-simd');
+      return { module: new WebAssembly.Module(bytes), name: 'wasm-relaxed-simd' };
     } catch (err) {
       if (simd === 'relaxed') {
         throw new Error(
