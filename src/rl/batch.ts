@@ -40,7 +40,8 @@ export interface PackedBatch {
  */
 export function packBatch(samples: readonly Sample[], pad = 0, shape?: { rows: number; T: number }): PackedBatch {
   if (samples.length === 0) throw new Error('packBatch: no samples');
-  const need = Math.max(...samples.map((s) => s.prompt.length + s.completion.length)) - 1;
+  const need =
+    samples.map((s) => s.prompt.length + s.completion.length).reduce((a, b) => Math.max(a, b), -Infinity) - 1;
   if (shape && (need > shape.T || samples.length > shape.rows))
     throw new Error(
       `packBatch: ${samples.length} samples of up to ${need + 1} tokens do not fit the fixed shape [${shape.rows}, ${shape.T + 1}]`,

@@ -62,7 +62,7 @@ export function sampleGroups(
     maxLen = model.rope.maxLen;
   if (!(Number.isInteger(n) && n >= 1)) throw new Error(`sampleGroups: n must be a positive integer, got ${n}`);
   if (P === 0) return [];
-  const longest = Math.max(...prompts.map((p) => p.length));
+  const longest = prompts.map((p) => p.length).reduce((a, b) => Math.max(a, b), -Infinity);
   prompts.forEach((p, k) => {
     if (p.length === 0) throw new Error(`sampleGroups: prompts[${k}] is empty; expected at least one token id`);
   });

@@ -123,7 +123,7 @@ async function runSegment(req: GrpoRequest, stopAt: number): Promise<GrpoResult>
     const base = await loadModelFolder(engine, c.model);
     ({ config } = base);
     policyParams = base.params;
-    warnings.push(...base.warnings);
+    for (const item of base.warnings) warnings.push(item);
     const rng = new Rng(c.seed);
     state = {
       step: 0,

@@ -179,11 +179,11 @@ export async function runTraining(
       config = withMtpDepth(base, c);
       const loaded = await loadParams(engine, config, dir);
       params = loaded.params;
-      warnings.push(...loaded.warnings);
+      for (const item of loaded.warnings) warnings.push(item);
     } else {
       const r = await freshModelConfig(c, tok);
       config = r.config;
-      warnings.push(...r.warnings);
+      for (const item of r.warnings) warnings.push(item);
       params = initParams(engine, config, rngFresh);
     }
     if (existsSync(join(c.output_dir, 'latest'))) {
