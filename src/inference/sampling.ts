@@ -58,18 +58,35 @@ export function checkSamplingParams(p: SamplingParams): void {
     if (!(Number.isInteger(t) && t >= 0)) throw bad('stopTokens', t, 'non-negative integer ids');
 }
 
+/** Logits holding NaN or +Inf: the model's weights or activations went non-finite. */
+export class NonFiniteLogitsError extends Error {}
+
 /** Picks a token id from a logit vector. */
 export type Sampler = (logits: Float32Array, rng: Rng) => number;
 
-/** Index of the largest logit (the first one on ties). */
+/** Throws NonFiniteLogitsError when a logit is NaN or +Inf (-Inf is a mask and allowed). */
+export function checkLogits(logits: Float32Array): void {
+  for (let i = 0; i < logits.length; i++) {
+    const v = logits[i]!;
+    if (v !== v || v === Infinity)
+      throw new NonFiniteLogitsError(
+        `non-finite logits: ${v} at token id ${i} (of ${logits.length}); the model's weights may hold NaN/Inf (loading a checkpoint warns when they do)`,
+      );
+  }
+}
+
+/** Index of the largest logit (the first one on ties); NaN or +Inf logits are an error, not token 0. */
 export function argmax(logits: Float32Array): number {
   let best = 0,
     bestV = -Infinity;
-  for (let i = 0; i < logits.length; i++)
-    if (logits[i]! > bestV) {
-      bestV = logits[i]!;
+  for (let i = 0; i < logits.length; i++) {
+    const v = logits[i]!;
+    if (v !== v || v === Infinity) checkLogits(logits);
+    if (v > bestV) {
+      bestV = v;
       best = i;
     }
+  }
   return best;
 }
 
@@ -142,6 +159,7 @@ export const greedySampler: Sampler = (logits) => argmax(logits);
 /** Temperature, then top-k, then top-p, then a draw from what is left. */
 export function stochasticSampler(temperature: number, topK: number, topP: number): Sampler {
   return (logits, rng) => {
+    checkLogits(logits);
     const { ids, probs } = truncatedDistribution(logits, temperature, topK, topP);
     return ids[rng.categorical(probs)]!;
   };

@@ -99,7 +99,15 @@ export class Scheduler {
   private kick(): void {
     if (this.looping) return;
     this.looping = true;
-    setImmediate(() => void this.loop());
+    setImmediate(() => {
+      this.loop().catch((err: unknown) => {
+        // A bug in the loop itself: end every request with it rather than leave an unhandled rejection.
+        for (const s of [...this.waiting, ...this.running]) {
+          s.fail(err);
+          this.remove(s);
+        }
+      });
+    });
   }
 
   /** Steps while there is work, yielding to the event loop between steps (I/O, joins, cancels). */
@@ -156,7 +164,13 @@ export class Scheduler {
       return;
     }
     this.stats.steps++;
-    batch.forEach((seq, i) => this.advance(seq, rows[i]!, out[i]!));
+    batch.forEach((seq, i) => {
+      try {
+        this.advance(seq, rows[i]!, out[i]!);
+      } catch (err) {
+        seq.fail(err); // this request's step failed (e.g. non-finite logits); the others go on
+      }
+    });
     for (const s of batch) if (s.done) this.remove(s);
     const drafting = this.running.filter((s) => this.wantsDraft(s));
     if (drafting.length === 0) return;
@@ -174,7 +188,12 @@ export class Scheduler {
       return;
     }
     drafting.forEach((s, i) => {
-      s.draft = argmax(drafts[i]!);
+      try {
+        s.draft = argmax(drafts[i]!);
+      } catch (err) {
+        s.fail(err);
+        this.remove(s);
+      }
     });
     this.stats.draftsProposed += drafting.length;
   }

@@ -16,6 +16,7 @@ import { Engine } from '../tensor/index.js';
 import { loadTokenizer } from '../tokenizer/hf-tokenizer.js';
 import type { Tokenizer } from '../tokenizer/types.js';
 import { ChatService } from './chat-service.js';
+import { nonFiniteTensors, nonFiniteWarnings } from './check-weights.js';
 
 /** Options of openChatModel. */
 export interface OpenModelOptions {
@@ -27,6 +28,8 @@ export interface OpenModelOptions {
   maxContext?: number;
   /** MTP speculative decoding when the checkpoint has an MTP module (default true). */
   mtp?: boolean;
+  /** Scan the weights once for NaN/Inf and warn (default true). */
+  checkWeights?: boolean;
 }
 
 /** A loaded model ready to chat. */
@@ -87,6 +90,8 @@ export async function openChatModel(dir: string, options: OpenModelOptions = {})
   const backend = await createBackend({ kind: options.backend ?? 'auto', threads: options.threads });
   const engine = new Engine(backend);
   const loaded = await loadParams(engine, config, root);
+  const weightWarnings =
+    options.checkWeights === false ? [] : nonFiniteWarnings(nonFiniteTensors(engine, loaded.params));
   const model = new DeepseekV3(engine, config, loaded.params);
   const lm = new DeepseekV3LM(model, { maxSlots: options.maxSlots, maxContext: options.maxContext, mtp: options.mtp });
   const scheduler = new Scheduler(lm);
@@ -94,7 +99,7 @@ export async function openChatModel(dir: string, options: OpenModelOptions = {})
   return {
     service,
     name: basename(root),
-    warnings: [...warnings, ...loaded.warnings],
+    warnings: [...warnings, ...loaded.warnings, ...weightWarnings],
     hasMtp: lm.draft !== undefined,
     dispose: () => {
       lm.dispose();

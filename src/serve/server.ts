@@ -90,6 +90,16 @@ export function createHandler(
   const maxBody = options.maxBodyBytes ?? 1 << 20;
   const created = Math.floor(Date.now() / 1000);
 
+  /** A failure inside generation (a model step, non-finite logits): a 500 that names the model. */
+  const generationError = (err: unknown): ApiError =>
+    err instanceof ApiError
+      ? err
+      : new ApiError(
+          500,
+          `model '${options.modelId}' failed to generate: ${(err as Error)?.message ?? String(err)}`,
+          'server_error',
+        );
+
   async function chatCompletions(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const raw = await readBody(req, maxBody);
     let json: unknown;
@@ -151,14 +161,18 @@ export function createHandler(
       try {
         for await (const c of chunks) res.write(`data: ${JSON.stringify(c)}\n\n`);
       } catch (err) {
-        res.write(
-          `data: ${JSON.stringify(new ApiError(500, `generation failed: ${(err as Error).message}`, 'server_error').body())}\n\n`,
-        );
+        res.write(`data: ${JSON.stringify(generationError(err).body())}\n\n`);
       }
       res.end('data: [DONE]\n\n');
       return;
     }
-    sendJson(res, 200, await foldChunks(completionChunks(service, prepared, options.modelId, true, abort.signal)));
+    let folded: Awaited<ReturnType<typeof foldChunks>>;
+    try {
+      folded = await foldChunks(completionChunks(service, prepared, options.modelId, true, abort.signal));
+    } catch (err) {
+      throw generationError(err);
+    }
+    sendJson(res, 200, folded);
   }
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
