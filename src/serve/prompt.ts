@@ -42,7 +42,7 @@ export interface PromptPlan {
 }
 
 const placeholder = (i: number) => `\u0000\u0001msg${i}\u0001\u0000`;
-const MARKER = /\u0000\u0002(\d+)\u0002\u0000/g;
+const MARKER = /\uE000(\d+)\uE001/g;
 
 /** What an earlier turn contributes to the prompt: assistant turns lose their reasoning. */
 function visibleContent(m: ChatMessage): string {
@@ -129,7 +129,7 @@ function markedSegments(
       ? c
       : c.replace(pattern, (s) => {
           forged.push(s);
-          return `\u0000\u0002${forged.length - 1}\u0002\u0000`;
+          return `\uE000${forged.length - 1}\uE001`;
         }),
   );
   const text = renderChat(

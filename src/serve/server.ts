@@ -27,6 +27,13 @@ export interface ServeOptions {
   apiKey?: string;
   /** Largest accepted request body in bytes (default 1 MiB). */
   maxBodyBytes?: number;
+  /**
+   * Most sequences admitted at once, running or waiting for a slot (a request of `n` choices counts
+   * n); past it requests get 429 with Retry-After (default 4 x the model's slots).
+   */
+  maxQueue?: number;
+  /** A request still generating after this many ms is ended: 504, or an error event when streaming (default 10 min; 0: none). */
+  requestTimeoutMs?: number;
   /** Folder of the web page (default: src/serve/web). */
   webDir?: string;
   /** Receives one line per request (method, path, status, ms); the CLI prints it. */
@@ -45,6 +52,19 @@ function sendJson(res: ServerResponse, status: number, value: unknown, extra: Re
   const body = JSON.stringify(value);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...extra });
   res.end(body);
+}
+
+/** Resolves when `res` can take more writes (or is gone). */
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
 }
 
 /** Reads the body up to `limit` bytes; a larger one is drained and refused. */
@@ -88,7 +108,11 @@ export function createHandler(
   options: ServeOptions,
 ): (req: IncomingMessage, res: ServerResponse) => void {
   const maxBody = options.maxBodyBytes ?? 1 << 20;
+  const maxQueue = options.maxQueue ?? 4 * service.scheduler.model.maxSlots;
+  const timeoutMs = options.requestTimeoutMs ?? 600_000;
   const created = Math.floor(Date.now() / 1000);
+  /** Sequences of the requests accepted and not yet answered. */
+  let queued = 0;
 
   /** A failure inside generation (a model step, non-finite logits): a 500 that names the model. */
   const generationError = (err: unknown): ApiError =>
@@ -141,10 +165,40 @@ export function createHandler(
         'context_length_exceeded',
       );
     }
+    const n = request.n;
+    if (n > maxQueue)
+      throw badRequest(`n = ${n} is more than this server's queue of ${maxQueue} sequences`, 'n', 'invalid_value');
+    if (queued + n > maxQueue)
+      throw new ApiError(
+        429,
+        `The server is busy: its queue holds ${queued} of ${maxQueue} sequences and this request needs ${n}. Retry shortly.`,
+        'rate_limit_error',
+        null,
+        'queue_full',
+      );
+    queued += n;
     const abort = new AbortController();
+    let timedOut = false;
+    const timer =
+      timeoutMs > 0
+        ? setTimeout(() => {
+            timedOut = true;
+            abort.abort();
+          }, timeoutMs)
+        : undefined;
     res.on('close', () => {
+      queued -= n;
+      clearTimeout(timer);
       if (!res.writableFinished) abort.abort();
     });
+    const timeoutError = () =>
+      new ApiError(
+        504,
+        `The request ran past this server's timeout of ${timeoutMs / 1000} s; ask for fewer tokens (max_tokens) or retry`,
+        'timeout_error',
+        null,
+        'timeout',
+      );
     if (body.stream) {
       const chunks = completionChunks(
         service,
@@ -159,7 +213,9 @@ export function createHandler(
         connection: 'keep-alive',
       });
       try {
-        for await (const c of chunks) res.write(`data: ${JSON.stringify(c)}\n\n`);
+        // Backpressure: a reader that stops reading stops the writes, not just the socket.
+        for await (const c of chunks) if (!res.write(`data: ${JSON.stringify(c)}\n\n`)) await drained(res);
+        if (timedOut) throw timeoutError();
       } catch (err) {
         res.write(`data: ${JSON.stringify(generationError(err).body())}\n\n`);
       }
@@ -172,6 +228,8 @@ export function createHandler(
     } catch (err) {
       throw generationError(err);
     }
+    if (timedOut) throw timeoutError();
+    clearTimeout(timer);
     sendJson(res, 200, folded);
   }
 
@@ -235,7 +293,9 @@ export function createHandler(
         res.destroy();
         return;
       }
-      sendJson(res, e.status, e.body(), e.code === 'request_too_large' ? { connection: 'close' } : {});
+      const extra: Record<string, string> =
+        e.code === 'request_too_large' ? { connection: 'close' } : e.status === 429 ? { 'retry-after': '1' } : {};
+      sendJson(res, e.status, e.body(), extra);
     });
   };
 }
