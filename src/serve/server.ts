@@ -11,6 +11,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { ChatService } from './chat-service.js';
 import { completionChunks, foldChunks } from './completions.js';
 import { ApiError, badRequest } from './errors.js';
+import { corsOrigin, foreignOrigin, hostAllowed, hostnameOf, isJsonContentType, type OriginPolicy } from './origin.js';
 import { MessageContentError } from './prompt.js';
 import { parseChatBody, toChatRequest } from './schema.js';
 import { webFile, WEB_DIR } from './static.js';
@@ -34,6 +35,10 @@ export interface ServeOptions {
   maxQueue?: number;
   /** A request still generating after this many ms is ended: 504, or an error event when streaming (default 10 min; 0: none). */
   requestTimeoutMs?: number;
+  /** Host header names accepted besides the bound address and loopback names (`*`: any). */
+  allowedHosts?: readonly string[];
+  /** Origin allowed to call the API from a browser (CORS; `*`: any); absent: CORS off. */
+  cors?: string;
   /** Folder of the web page (default: src/serve/web). */
   webDir?: string;
   /** Receives one line per request (method, path, status, ms); the CLI prints it. */
@@ -124,7 +129,18 @@ export function createHandler(
           'server_error',
         );
 
-  async function chatCompletions(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /** The JSON body of an API POST: only application/json is read (a text/plain POST needs no preflight). */
+  async function readJsonBody(req: IncomingMessage): Promise<unknown> {
+    if (!isJsonContentType(req)) {
+      req.resume();
+      throw new ApiError(
+        415,
+        `Content-Type '${req.headers['content-type'] ?? ''}' is not accepted; send the body as JSON with Content-Type: application/json`,
+        'invalid_request_error',
+        null,
+        'unsupported_media_type',
+      );
+    }
     const raw = await readBody(req, maxBody);
     let json: unknown;
     try {
@@ -136,7 +152,11 @@ export function createHandler(
         'invalid_json',
       );
     }
-    const body = parseChatBody(json);
+    return json;
+  }
+
+  async function chatCompletions(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = parseChatBody(await readJsonBody(req));
     if (body instanceof ApiError) throw body;
     if (body.model !== options.modelId)
       throw badRequest(
@@ -233,8 +253,46 @@ export function createHandler(
     sendJson(res, 200, folded);
   }
 
+  const policy: OriginPolicy = {
+    host: options.host ?? '127.0.0.1',
+    allowedHosts: options.allowedHosts ?? [],
+    cors: options.cors,
+  };
+
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
+    if (!hostAllowed(req, policy))
+      throw new ApiError(
+        403,
+        `Host '${req.headers.host}' is not served here (a DNS rebinding guard); start the server with --allowed-hosts ${hostnameOf(req.headers.host ?? '')} to allow it`,
+        'invalid_request_error',
+        null,
+        'host_not_allowed',
+      );
+    const allowOrigin = corsOrigin(req, policy);
+    if (allowOrigin !== undefined) {
+      res.setHeader('access-control-allow-origin', allowOrigin);
+      res.setHeader('vary', 'Origin');
+      if (req.method === 'OPTIONS') {
+        res.writeHead(204, {
+          'access-control-allow-methods': 'GET, POST, OPTIONS',
+          'access-control-allow-headers':
+            req.headers['access-control-request-headers'] ?? 'authorization, content-type',
+          'access-control-max-age': '600',
+        });
+        res.end();
+        return;
+      }
+    }
+    const foreign = path.startsWith('/v1/') ? foreignOrigin(req, policy) : undefined;
+    if (foreign !== undefined)
+      throw new ApiError(
+        403,
+        `Requests from the web origin '${foreign}' are not allowed; start the server with --cors ${foreign} to allow it`,
+        'invalid_request_error',
+        null,
+        'origin_not_allowed',
+      );
     if (path.startsWith('/v1/') && !authorized(req, options.apiKey)) {
       throw new ApiError(
         401,

@@ -12,6 +12,7 @@ import type { Command } from 'commander';
 import { openChatModel } from '../../serve/load-model.js';
 import { startServer } from '../../serve/server.js';
 import { intOption } from '../options.js';
+import { addServerOptions, type ServerFlags, serverOptions } from '../serve-flags.js';
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 /** The model `npm start` serves: trained by RECIPE, committed to the repository. */
@@ -80,18 +81,17 @@ function runRecipe(main: string, threads?: number): void {
 }
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('start')
     .description('serve the shipped tiny R1 model (web chat + OpenAI API); --train retrains it first')
-    .option('--model <dir>', 'model folder to serve', SHIPPED_MODEL)
-    .option('--host <host>', 'interface to bind', '127.0.0.1')
-    .option('--port <n>', 'port (0 picks a free one)', intOption('--port'), 8000)
+    .option('--model <dir>', 'model folder to serve', SHIPPED_MODEL);
+  addServerOptions(cmd)
     .option(
       '--train',
       'reproduce models/r1-tiny from scratch with the recipe (about 55 minutes on an idle 2-core machine), then serve it',
     )
     .option('--threads <n>', 'worker threads (default: all cores)', intOption('--threads'))
-    .action(async (o: { model: string; host: string; port: number; train?: boolean; threads?: number }) => {
+    .action(async (o: ServerFlags & { model: string; train?: boolean; threads?: number }) => {
       if (o.train) runRecipe(fileURLToPath(new URL('../main.js', import.meta.url)), o.threads);
       if (!existsSync(`${o.model}/config.json`)) {
         throw new Error(
@@ -100,7 +100,8 @@ export function register(program: Command): void {
       }
       const m = await openChatModel(o.model, { threads: o.threads });
       for (const w of m.warnings) process.stderr.write(`warning: ${w}\n`);
-      const server = await startServer(m.service, { modelId: m.name, host: o.host, port: o.port });
+      const settings = serverOptions(o);
+      const server = await startServer(m.service, { modelId: m.name, ...settings });
       const card = existsSync(`${o.model}/README.md`)
         ? readFileSync(`${o.model}/README.md`, 'utf8')
             .split('\n')
@@ -108,7 +109,7 @@ export function register(program: Command): void {
         : undefined;
       process.stdout.write(
         [
-          `deepseek-ts: serving ${m.name}${card ? ` (${card.slice(2)})` : ''}`,
+          `deepseek-ts: serving ${m.name}${card ? ` (${card.slice(2)})` : ''}${settings.apiKey ? ', API key required' : ''}`,
           `  web chat: ${server.url}/`,
           `  API:      ${server.url}/v1  (OpenAI-compatible; the thinking comes back in reasoning_content)`,
           '  try:',
