@@ -20,6 +20,7 @@ import {
   R1_SAMPLING,
   requestRng,
   type SamplingParams,
+  topLogprobs,
 } from './sampling.js';
 
 /** Scheduler settings. */
@@ -228,7 +229,9 @@ export class Scheduler {
       seq.finish('stop');
       return token;
     }
-    seq.queue.push(p.logprobs ? { token, logprob: logprobOf(logits, token) } : { token });
+    if (!p.logprobs) seq.queue.push({ token });
+    else if (!p.topLogprobs) seq.queue.push({ token, logprob: logprobOf(logits, token) });
+    else seq.queue.push({ token, logprob: logprobOf(logits, token), top: topLogprobs(logits, p.topLogprobs) });
     if (seq.completionTokens >= p.maxNewTokens || seq.prompt.length + seq.completionTokens >= this.model.maxContext)
       seq.finish('length');
     return token;

@@ -26,8 +26,16 @@ export interface EncodedPrompt {
   startsInReasoning: boolean;
 }
 
-/** A message the chat template cannot encode safely (the API answers it with a 400). */
-export class MessageContentError extends Error {}
+/** A message the chat template cannot encode safely (the API answers it with a 400 naming `param`). */
+export class MessageContentError extends Error {
+  constructor(
+    message: string,
+    readonly param = 'messages',
+    readonly code = 'invalid_message_content',
+  ) {
+    super(message);
+  }
+}
 
 /** Text to encode: `plain` segments come from messages and never become added tokens. */
 export interface PromptSegment {
@@ -78,6 +86,14 @@ export function planChat(tokenizer: Tokenizer, messages: readonly ChatMessage[])
     messages.map((m, i) => ({ role: m.role, content: placeholder(i) })),
     options,
   );
+  messages.forEach((m, i) => {
+    if (m.role === 'system' && !rendered.includes(placeholder(i)))
+      throw new MessageContentError(
+        `messages[${i}] is a system message, but this model's chat template has no place for a system message (it would be dropped); put the instructions in the first user message instead`,
+        `messages[${i}]`,
+        'unsupported_system_message',
+      );
+  });
   // The placeholder rendering holds no user text, so a `<think>` typed by the user cannot flip this.
   const startsInReasoning = rendered.lastIndexOf('<think>') > rendered.lastIndexOf('</think>');
   const text = renderChat(

@@ -1,6 +1,6 @@
 /**
- * The HTTP server (node:http): the OpenAI-compatible API (`GET /v1/models`,
- * `POST /v1/chat/completions`), `GET /health`, and the web chat page at `/`. Every client mistake
+ * The HTTP server (node:http): the OpenAI-compatible API (`GET /v1/models[/{id}]`,
+ * `POST /v1/chat/completions`, the legacy `POST /v1/completions`), `GET /health`, and the web chat page at `/`. Every client mistake
  * is answered with OpenAI's error body; nothing a request sends can throw past its own handler.
  * Binds 127.0.0.1 unless told otherwise; with an API key, /v1/ routes need `Authorization: Bearer`.
  * A client that disconnects mid-generation has its generations cancelled (slots freed) at once.
@@ -13,7 +13,14 @@ import { completionChunks, foldChunks } from './completions.js';
 import { ApiError, badRequest } from './errors.js';
 import { corsOrigin, foreignOrigin, hostAllowed, hostnameOf, isJsonContentType, type OriginPolicy } from './origin.js';
 import { MessageContentError } from './prompt.js';
-import { parseChatBody, toChatRequest } from './schema.js';
+import { parseBody, parseChatBody, toChatRequest } from './schema.js';
+import {
+  foldTextChunks,
+  promptIds,
+  textCompletionBody,
+  textCompletionChunks,
+  textRequest,
+} from './text-completions.js';
 import { webFile, WEB_DIR } from './static.js';
 
 /** Server settings. */
@@ -155,21 +162,25 @@ export function createHandler(
     return json;
   }
 
-  async function chatCompletions(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const body = parseChatBody(await readJsonBody(req));
-    if (body instanceof ApiError) throw body;
-    if (body.model !== options.modelId)
+  function checkModel(model: string): void {
+    if (model !== options.modelId)
       throw badRequest(
-        `The model '${body.model}' does not exist; this server serves '${options.modelId}'`,
+        `The model '${model}' does not exist; this server serves '${options.modelId}'`,
         'model',
         'model_not_found',
       );
+  }
+
+  async function chatCompletions(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = parseChatBody(await readJsonBody(req));
+    if (body instanceof ApiError) throw body;
+    checkModel(body.model);
     const request = toChatRequest(body);
     let prepared: ReturnType<ChatService['prepare']>;
     try {
       prepared = service.prepare(request);
     } catch (err) {
-      if (err instanceof MessageContentError) throw badRequest(err.message, 'messages', 'invalid_message_content');
+      if (err instanceof MessageContentError) throw badRequest(err.message, err.param, err.code);
       throw err;
     }
     const promptLen = prepared.prompt.ids.length,
@@ -185,18 +196,60 @@ export function createHandler(
         'context_length_exceeded',
       );
     }
-    const n = request.n;
-    if (n > maxQueue)
-      throw badRequest(`n = ${n} is more than this server's queue of ${maxQueue} sequences`, 'n', 'invalid_value');
-    if (queued + n > maxQueue)
+    const usage = body.stream_options?.include_usage === true;
+    await generate(res, request.n, body.stream === true, {
+      stream: (signal) => completionChunks(service, prepared, options.modelId, usage, signal),
+      fold: (signal) => foldChunks(completionChunks(service, prepared, options.modelId, true, signal)),
+    });
+  }
+
+  async function textCompletions(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = parseBody(textCompletionBody, await readJsonBody(req));
+    if (body instanceof ApiError) throw body;
+    checkModel(body.model);
+    const request = textRequest(body);
+    const prompts = promptIds(service, body, request.maxTokens!);
+    const chunks = (includeUsage: boolean, signal: AbortSignal) =>
+      textCompletionChunks(
+        service,
+        request,
+        prompts,
+        options.modelId,
+        { echo: body.echo === true, includeUsage },
+        signal,
+      );
+    const usage = body.stream_options?.include_usage === true;
+    await generate(res, request.n * prompts.length, body.stream === true, {
+      stream: (signal) => chunks(usage, signal),
+      fold: (signal) => foldTextChunks(chunks(true, signal)),
+    });
+  }
+
+  /**
+   * Runs `sequences` generations under the queue bound and the timeout: streamed as server-sent
+   * events (writes wait for the reader), or folded into one JSON reply.
+   */
+  async function generate(
+    res: ServerResponse,
+    sequences: number,
+    stream: boolean,
+    make: { stream: (signal: AbortSignal) => AsyncIterable<unknown>; fold: (signal: AbortSignal) => Promise<unknown> },
+  ): Promise<void> {
+    if (sequences > maxQueue)
+      throw badRequest(
+        `This request needs ${sequences} sequences, more than this server's queue of ${maxQueue}; ask for a smaller n`,
+        'n',
+        'invalid_value',
+      );
+    if (queued + sequences > maxQueue)
       throw new ApiError(
         429,
-        `The server is busy: its queue holds ${queued} of ${maxQueue} sequences and this request needs ${n}. Retry shortly.`,
+        `The server is busy: its queue holds ${queued} of ${maxQueue} sequences and this request needs ${sequences}. Retry shortly.`,
         'rate_limit_error',
         null,
         'queue_full',
       );
-    queued += n;
+    queued += sequences;
     const abort = new AbortController();
     let timedOut = false;
     const timer =
@@ -207,7 +260,7 @@ export function createHandler(
           }, timeoutMs)
         : undefined;
     res.on('close', () => {
-      queued -= n;
+      queued -= sequences;
       clearTimeout(timer);
       if (!res.writableFinished) abort.abort();
     });
@@ -219,14 +272,7 @@ export function createHandler(
         null,
         'timeout',
       );
-    if (body.stream) {
-      const chunks = completionChunks(
-        service,
-        prepared,
-        options.modelId,
-        body.stream_options?.include_usage === true,
-        abort.signal,
-      );
+    if (stream) {
       res.writeHead(200, {
         'content-type': 'text/event-stream; charset=utf-8',
         'cache-control': 'no-cache',
@@ -234,7 +280,8 @@ export function createHandler(
       });
       try {
         // Backpressure: a reader that stops reading stops the writes, not just the socket.
-        for await (const c of chunks) if (!res.write(`data: ${JSON.stringify(c)}\n\n`)) await drained(res);
+        for await (const c of make.stream(abort.signal))
+          if (!res.write(`data: ${JSON.stringify(c)}\n\n`)) await drained(res);
         if (timedOut) throw timeoutError();
       } catch (err) {
         res.write(`data: ${JSON.stringify(generationError(err).body())}\n\n`);
@@ -242,9 +289,9 @@ export function createHandler(
       res.end('data: [DONE]\n\n');
       return;
     }
-    let folded: Awaited<ReturnType<typeof foldChunks>>;
+    let folded: unknown;
     try {
-      folded = await foldChunks(completionChunks(service, prepared, options.modelId, true, abort.signal));
+      folded = await make.fold(abort.signal);
     } catch (err) {
       throw generationError(err);
     }
@@ -316,6 +363,23 @@ export function createHandler(
     if (path === '/v1/chat/completions') {
       only('POST');
       return chatCompletions(req, res);
+    }
+    if (path === '/v1/completions') {
+      only('POST');
+      return textCompletions(req, res);
+    }
+    if (path.startsWith('/v1/models/')) {
+      only('GET');
+      const id = decodeURIComponent(path.slice('/v1/models/'.length));
+      if (id !== options.modelId)
+        throw new ApiError(
+          404,
+          `The model '${id}' does not exist; this server serves '${options.modelId}'`,
+          'invalid_request_error',
+          'model',
+          'model_not_found',
+        );
+      return sendJson(res, 200, { id, object: 'model', created, owned_by: 'deepseek-ts' });
     }
     if (path === '/v1/models') {
       only('GET');
