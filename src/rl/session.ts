@@ -18,6 +18,7 @@ import { Engine, Rng, type Tensor } from '../tensor/index.js';
 import { loadTokenizer } from '../tokenizer/hf-tokenizer.js';
 import {
   loadTrainCheckpoint,
+  cleanCheckpointLeftovers,
   pruneCheckpoints,
   resolveCheckpoint,
   restoreOptimizer,
@@ -104,7 +105,7 @@ export async function runGrpo(req: GrpoRequest): Promise<GrpoResult> {
 /** One engine's part of a run: from the current step to `stopAt`. */
 async function runSegment(req: GrpoRequest, stopAt: number): Promise<GrpoResult> {
   const { resumed, c } = await resolved(req);
-  const warnings: string[] = [];
+  const warnings: string[] = await cleanCheckpointLeftovers(c.output_dir); // crash leftovers, reported
   let state: TrainerState;
   let policyParams: Map<string, Tensor>,
     config: DeepseekV3Config,
