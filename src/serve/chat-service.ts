@@ -63,6 +63,28 @@ export class ChatService {
     readonly stopTokens: readonly number[],
   ) {}
 
+  private longestToken = 0;
+
+  /**
+   * A lower bound on the prompt tokens of `messages`, from cheap counts only (no rendering, no
+   * tokenizing): each user or assistant turn takes at least one token of the template, and no token
+   * covers more bytes than the vocabulary's longest (message texts counted trimmed, less a final
+   * period, as the R1-Zero template edits them). The server refuses a request over the context on
+   * this bound before the tokenizer blocks the event loop on it.
+   */
+  promptTokensAtLeast(messages: readonly ChatMessage[]): number {
+    if (this.longestToken === 0)
+      for (let id = 0; id < this.tokenizer.vocabSize; id++)
+        this.longestToken = Math.max(this.longestToken, this.tokenizer.decodeBytes([id]).length);
+    let turns = 0,
+      bytes = 0;
+    for (const m of messages) {
+      if (m.role !== 'system') turns++;
+      bytes += Math.max(0, Buffer.byteLength(m.content.trim(), 'utf8') - 1);
+    }
+    return Math.max(turns, Math.ceil(bytes / Math.max(1, this.longestToken)));
+  }
+
   get maxContext(): number {
     return this.scheduler.model.maxContext;
   }

@@ -176,6 +176,13 @@ export function createHandler(
     if (body instanceof ApiError) throw body;
     checkModel(body.model);
     const request = toChatRequest(body);
+    const atLeast = service.promptTokensAtLeast(request.messages);
+    if (atLeast >= service.maxContext)
+      throw badRequest(
+        `This model's maximum context length is ${service.maxContext} tokens. However, your messages hold at least ${atLeast} tokens. Please reduce the length of the messages.`,
+        'messages',
+        'context_length_exceeded',
+      );
     let prepared: ReturnType<ChatService['prepare']>;
     try {
       prepared = service.prepare(request);
