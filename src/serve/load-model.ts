@@ -11,6 +11,7 @@ import { disposeParams, loadParams } from '../models/deepseek-v3/checkpoint.js';
 import { readDeepseekV3Config } from '../models/deepseek-v3/config.js';
 import { DeepseekV3 } from '../models/deepseek-v3/model.js';
 import { DeepseekV3LM } from '../inference/deepseek-adapter.js';
+import { checkMemory, deepseekMemoryParts } from '../inference/memory-estimate.js';
 import { Scheduler } from '../inference/scheduler.js';
 import { Engine } from '../tensor/index.js';
 import { loadTokenizer } from '../tokenizer/hf-tokenizer.js';
@@ -87,12 +88,23 @@ export async function openChatModel(dir: string, options: OpenModelOptions = {})
     throw new Error(
       `${dir}: the tokenizer has ${tokenizer.vocabSize} ids but config.json vocab_size is ${config.vocab_size}`,
     );
+  // Sized before anything is allocated: weights, RoPE tables and KV cache for the context served.
+  const context = options.maxContext ?? config.max_position_embeddings;
+  checkMemory({
+    source: dir,
+    parts: deepseekMemoryParts(config, {
+      slots: options.maxSlots ?? 16,
+      context,
+      contextField:
+        options.maxContext === undefined ? 'max_position_embeddings (or pass --max-context)' : '--max-context',
+    }),
+  });
   const backend = await createBackend({ kind: options.backend ?? 'auto', threads: options.threads });
   const engine = new Engine(backend);
   const loaded = await loadParams(engine, config, root);
   const weightWarnings =
     options.checkWeights === false ? [] : nonFiniteWarnings(nonFiniteTensors(engine, loaded.params));
-  const model = new DeepseekV3(engine, config, loaded.params);
+  const model = new DeepseekV3(engine, config, loaded.params, { maxLen: context }); // RoPE for the served context
   const lm = new DeepseekV3LM(model, { maxSlots: options.maxSlots, maxContext: options.maxContext, mtp: options.mtp });
   const scheduler = new Scheduler(lm);
   const service = new ChatService(scheduler, tokenizer, stopTokensOf(tokenizer, root));
