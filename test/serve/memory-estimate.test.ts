@@ -42,8 +42,7 @@ test('num_hidden_layers 1e6 and n_routed_experts 1e6 are refused at once, naming
     const t0 = Date.now();
     assert.throws(
       () => checkMemory({ source: 'cfg', parts: deepseekMemoryParts(tinyConfig({ [field]: value }), serve) }),
-      (e: unknown) =>
-        e instanceof MemoryLimitError && new RegExp(`GiB.*reduce ${field}`).test((e as Error).message),
+      (e: unknown) => e instanceof MemoryLimitError && new RegExp(`GiB.*reduce ${field}`).test((e as Error).message),
     );
     assert.ok(Date.now() - t0 < 5000, `${field}: ${Date.now() - t0} ms`);
   }
