@@ -78,9 +78,9 @@ export async function runGemmBench(opts: GemmBenchOptions = {}): Promise<GemmBen
     const be = await createWasmBackend({ threads, simd: opts.simd });
     try {
       const peak = (await measurePeak(threads, { simd: be.name === 'wasm-relaxed-simd' ? 'relaxed' : 'plain' })).gflops;
-      const maxA = Math.max(...shapes.map(([m, , k]) => m * k)),
-        maxB = Math.max(...shapes.map(([, n, k]) => k * n));
-      const maxC = Math.max(...shapes.map(([m, n]) => m * n));
+      const maxA = shapes.map(([m, , k]) => m * k).reduce((a, b) => Math.max(a, b), -Infinity),
+        maxB = shapes.map(([, n, k]) => k * n).reduce((a, b) => Math.max(a, b), -Infinity);
+      const maxC = shapes.map(([m, n]) => m * n).reduce((a, b) => Math.max(a, b), -Infinity);
       const a = Math.ceil(be.heapBase / 64) * 64,
         b = a + maxA * 4,
         c = b + maxB * 4;

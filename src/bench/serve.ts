@@ -125,7 +125,7 @@ function randomBenchSmall(
 export async function benchServe(opts: ServeBenchOptions = {}): Promise<ServeBenchResult> {
   const clients = opts.clients ?? [1, 4, 16],
     maxTokens = opts.maxTokens ?? 64;
-  const maxSlots = Math.max(...clients);
+  const maxSlots = clients.reduce((a, b) => Math.max(a, b), -Infinity);
   let service: ChatService, name: string, dispose: () => void;
   if (opts.model) {
     const m = await openChatModel(opts.model, { backend: opts.backend, threads: opts.threads, maxSlots, mtp: false });

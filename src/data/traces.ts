@@ -70,7 +70,9 @@ export function makeTrace(solution: Solution, lang: Lang, kind: TraceKind, rng: 
   const wrongValue = perturbNumber(right, rng);
   steps[i] = steps[i]!.replace(RESULT, `= ${wrongValue}`);
   const tail = steps.slice(i + 1).map((s) => s.split(right).join(wrongValue));
-  steps.splice(i + 1, tail.length, ...tail);
+  tail.forEach((s, j) => {
+    steps[i + 1 + j] = s;
+  });
   const answer = solution.answer === right ? wrongValue : perturbAnswer(solution.answer, rng);
   return { kind, reasoning: steps.join('\n'), answer };
 }

@@ -33,7 +33,7 @@ function batchOf(rng: Rng, n: number, digits: number): { tokens: number[]; targe
   for (let b = 0; b < n; b++) {
     const d = Array.from({ length: digits }, () => rng.int(10));
     const seq = [...d, SEP, ...d.slice().reverse()];
-    tokens.push(...seq);
+    for (const item of seq) tokens.push(item);
     // position t predicts token t+1; only predictions of the reversed half count
     for (let t = 0; t < T; t++) targets.push(t >= digits && t < T - 1 ? seq[t + 1]! : -100);
   }

@@ -27,8 +27,8 @@ export function barChartSvg(spec: BarSpec): string {
     plotH = H - T - B;
   const finite = spec.series.flatMap((s) => s.values).filter(Number.isFinite);
   const top = spec.percent
-    ? Math.max(0.1, Math.min(1, Math.ceil(Math.max(0, ...finite) * 10) / 10))
-    : Math.max(1e-9, ...finite) * 1.1;
+    ? Math.max(0.1, Math.min(1, Math.ceil(finite.reduce((a, b) => Math.max(a, b), 0) * 10) / 10))
+    : finite.reduce((a, b) => Math.max(a, b), 1e-9) * 1.1;
   const y = (v: number) => T + plotH - (Math.max(0, v) / top) * plotH;
   const fmt = (v: number) =>
     !Number.isFinite(v) ? 'n/a' : spec.percent ? `${(100 * v).toFixed(0)}%` : String(Number(v.toPrecision(3)));

@@ -29,7 +29,7 @@ function format(x: number, how: 'pct' | 'len' | 'rate'): string {
 
 /** The table; `k` names the pass@k / cons@k columns. */
 export function evalTable(rows: readonly EvalRow[], k: number): string {
-  const w = Math.max(4, ...rows.map((r) => r.task.length));
+  const w = rows.map((r) => r.task.length).reduce((a, b) => Math.max(a, b), 4);
   const head = ['task'.padEnd(w), 'problems', ...COLUMNS.map((c) => c.head(k).padStart(c.width))].join('  ');
   const lines = rows.map((r) =>
     [

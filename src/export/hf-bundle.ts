@@ -154,7 +154,7 @@ export async function writeHfBundle(
   const files = ['config.json'];
   await writeJson(join(outDir, 'config.json'), configJson);
   const shardOpts = options.maxShardBytes !== undefined ? { maxShardBytes: options.maxShardBytes } : {};
-  files.push(...(await writeSafetensorsCheckpoint(outDir, tensors, shardOpts)));
+  for (const item of await writeSafetensorsCheckpoint(outDir, tensors, shardOpts)) files.push(item);
   await writeJson(
     join(outDir, 'generation_config.json'),
     generationConfig(ck.config.bos_token_id, ck.config.eos_token_id),

@@ -119,7 +119,7 @@ export async function verifyWithLlamaCpp(
     batches = opts.batches ?? [1];
   if (P + N > c.max_position_embeddings)
     throw new Error(`verify: prompt ${P} + tokens ${N} exceed max_position_embeddings ${c.max_position_embeddings}`);
-  const maxB = Math.max(...batches);
+  const maxB = batches.reduce((a, b) => Math.max(a, b), -Infinity);
   const engine = new Engine(await createBackend({ threads }));
   const model = buildModel(engine, ck);
   const llama = await loadLlamaCpp(ggufPath, {

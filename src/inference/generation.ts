@@ -18,6 +18,8 @@ export interface TokenOut {
   token: number;
   /** log p(token) under the model, when logprobs were asked for. */
   logprob?: number;
+  /** The most likely tokens at this position, when topLogprobs was asked for. */
+  top?: Array<{ token: number; logprob: number }>;
 }
 
 /** A running or finished request, consumed as an async iterator of tokens. */

@@ -24,6 +24,8 @@ export interface SamplingParams {
   stopTokens: readonly number[];
   /** Report each chosen token's log-probability. */
   logprobs: boolean;
+  /** With logprobs: also the this many most likely tokens at each position (0..20; default 0). */
+  topLogprobs?: number;
   /**
    * Sample only ids below this (checkpoints pad the embedding past the tokenizer: DeepSeek-V3 has
    * vocab_size 129,280 for a smaller tokenizer). Absent: the whole logit vector.
@@ -54,22 +56,41 @@ export function checkSamplingParams(p: SamplingParams): void {
   if (p.seed !== undefined && !Number.isFinite(p.seed)) throw bad('seed', p.seed, 'a finite number');
   if (p.vocabLimit !== undefined && !(Number.isInteger(p.vocabLimit) && p.vocabLimit >= 1))
     throw bad('vocabLimit', p.vocabLimit, 'an integer >= 1');
+  if (p.topLogprobs !== undefined && !(Number.isInteger(p.topLogprobs) && p.topLogprobs >= 0 && p.topLogprobs <= 20))
+    throw bad('topLogprobs', p.topLogprobs, 'an integer in [0, 20]');
   for (const t of p.stopTokens)
     if (!(Number.isInteger(t) && t >= 0)) throw bad('stopTokens', t, 'non-negative integer ids');
 }
 
+/** Logits holding NaN or +Inf: the model's weights or activations went non-finite. */
+export class NonFiniteLogitsError extends Error {}
+
 /** Picks a token id from a logit vector. */
 export type Sampler = (logits: Float32Array, rng: Rng) => number;
 
-/** Index of the largest logit (the first one on ties). */
+/** Throws NonFiniteLogitsError when a logit is NaN or +Inf (-Inf is a mask and allowed). */
+export function checkLogits(logits: Float32Array): void {
+  for (let i = 0; i < logits.length; i++) {
+    const v = logits[i]!;
+    if (v !== v || v === Infinity)
+      throw new NonFiniteLogitsError(
+        `non-finite logits: ${v} at token id ${i} (of ${logits.length}); the model's weights may hold NaN/Inf (loading a checkpoint warns when they do)`,
+      );
+  }
+}
+
+/** Index of the largest logit (the first one on ties); NaN or +Inf logits are an error, not token 0. */
 export function argmax(logits: Float32Array): number {
   let best = 0,
     bestV = -Infinity;
-  for (let i = 0; i < logits.length; i++)
-    if (logits[i]! > bestV) {
-      bestV = logits[i]!;
+  for (let i = 0; i < logits.length; i++) {
+    const v = logits[i]!;
+    if (v !== v || v === Infinity) checkLogits(logits);
+    if (v > bestV) {
+      bestV = v;
       best = i;
     }
+  }
   return best;
 }
 
@@ -80,6 +101,24 @@ export function logprobOf(logits: Float32Array, token: number): number {
   let sum = 0;
   for (let i = 0; i < logits.length; i++) sum += Math.exp(logits[i]! - max);
   return logits[token]! - max - Math.log(sum);
+}
+
+/** The `k` most likely tokens with their log-probabilities (model distribution), most likely first. */
+export function topLogprobs(logits: Float32Array, k: number): Array<{ token: number; logprob: number }> {
+  let max = -Infinity;
+  for (let i = 0; i < logits.length; i++) if (logits[i]! > max) max = logits[i]!;
+  let sum = 0;
+  for (let i = 0; i < logits.length; i++) sum += Math.exp(logits[i]! - max);
+  const logSum = Math.log(sum);
+  const best: number[] = []; // ids, descending logit (ties: lower id first)
+  for (let i = 0; i < logits.length; i++) {
+    if (best.length === k && !(logits[i]! > logits[best[k - 1]!]!)) continue;
+    let j = best.length < k ? best.length : k - 1;
+    while (j > 0 && logits[i]! > logits[best[j - 1]!]!) j--;
+    best.splice(j, 0, i);
+    if (best.length > k) best.pop();
+  }
+  return best.map((token) => ({ token, logprob: logits[token]! - max - logSum })); // as logprobOf computes it
 }
 
 /**
@@ -142,6 +181,7 @@ export const greedySampler: Sampler = (logits) => argmax(logits);
 /** Temperature, then top-k, then top-p, then a draw from what is left. */
 export function stochasticSampler(temperature: number, topK: number, topP: number): Sampler {
   return (logits, rng) => {
+    checkLogits(logits);
     const { ids, probs } = truncatedDistribution(logits, temperature, topK, topP);
     return ids[rng.categorical(probs)]!;
   };

@@ -25,6 +25,7 @@ import {
   R1_SAMPLING,
   requestRng,
   type SamplingParams,
+  topLogprobs,
 } from './sampling.js';
 
 /** Scheduler settings. */
@@ -134,7 +135,15 @@ export class Scheduler {
   private kick(): void {
     if (this.looping) return;
     this.looping = true;
-    setImmediate(() => void this.loop());
+    setImmediate(() => {
+      this.loop().catch((err: unknown) => {
+        // A bug in the loop itself: end every request with it rather than leave an unhandled rejection.
+        for (const s of [...this.waiting, ...this.running]) {
+          s.fail(err);
+          this.remove(s);
+        }
+      });
+    });
   }
 
   /** Steps while there is work, yielding to the event loop between steps (I/O, joins, cancels). */
@@ -193,9 +202,14 @@ export class Scheduler {
       return;
     }
     this.stats.steps++;
-    batch.forEach((seq, i) =>
-      seq instanceof GroupPrefill ? this.fork(seq, rows[i]!, out[i]!) : this.advance(seq, rows[i]!, out[i]!),
-    );
+    batch.forEach((seq, i) => {
+      try {
+        if (seq instanceof GroupPrefill) this.fork(seq, rows[i]!, out[i]!);
+        else this.advance(seq, rows[i]!, out[i]!);
+      } catch (err) {
+        seq.fail(err); // this request's step failed (e.g. non-finite logits); the others go on
+      }
+    });
     for (const s of batch) if (s.done) this.remove(s);
     const drafting = this.running.filter((s) => this.wantsDraft(s));
     if (drafting.length === 0) return;
@@ -213,7 +227,12 @@ export class Scheduler {
       return;
     }
     drafting.forEach((s, i) => {
-      s.draft = argmax(drafts[i]!);
+      try {
+        s.draft = argmax(drafts[i]!);
+      } catch (err) {
+        s.fail(err);
+        this.remove(s);
+      }
     });
     this.stats.draftsProposed += drafting.length;
   }
@@ -280,7 +299,9 @@ export class Scheduler {
       seq.finish('stop');
       return token;
     }
-    seq.queue.push(p.logprobs ? { token, logprob: logprobOf(logits, token) } : { token });
+    if (!p.logprobs) seq.queue.push({ token });
+    else if (!p.topLogprobs) seq.queue.push({ token, logprob: logprobOf(logits, token) });
+    else seq.queue.push({ token, logprob: logprobOf(logits, token), top: topLogprobs(logits, p.topLogprobs) });
     if (seq.completionTokens >= p.maxNewTokens || seq.prompt.length + seq.completionTokens >= this.model.maxContext)
       seq.finish('length');
     return token;

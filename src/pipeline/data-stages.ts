@@ -225,11 +225,11 @@ export async function runColdStart(ctx: StageContext): Promise<StageOutputs> {
       TEMPLATES['r1-zero'].responsePrefix,
       'model-samples.jsonl',
     );
-    records.push(...r.records);
+    for (const item of r.records) records.push(item);
     modelStats = r.stats;
   }
   const solver = solverTraces(s);
-  records.push(...solver.records);
+  for (const item of solver.records) records.push(item);
   const stats = {
     records: records.length,
     by_task: byTask(records),

@@ -95,7 +95,7 @@ export async function sampleAndFilter(o: SampleFilterOptions): Promise<{ records
     stats = emptyStats(),
     seen = new Set<string>();
   for (const l of done) {
-    records.push(...l.records);
+    for (const item of l.records) records.push(item);
     for (const r of l.outcomes) countOutcome(stats, r);
   }
   for (const r of records) seen.add(contentKey(r.key, r.messages[1]!.content));
@@ -131,7 +131,7 @@ export async function sampleAndFilter(o: SampleFilterOptions): Promise<{ records
     });
     line.rng = rng.state();
     appendFileSync(o.progressPath, `${JSON.stringify(line)}\n`);
-    records.push(...line.records);
+    for (const item of line.records) records.push(item);
     start = line.end;
     o.onProgress?.(start, o.problems.length, stats);
   }

@@ -38,7 +38,7 @@ export interface PackedBatch {
 export function packBatch(samples: readonly Sample[], pad = 0): PackedBatch {
   if (samples.length === 0) throw new Error('packBatch: no samples');
   const B = samples.length,
-    T = Math.max(...samples.map((s) => s.prompt.length + s.completion.length)) - 1;
+    T = samples.map((s) => s.prompt.length + s.completion.length).reduce((a, b) => Math.max(a, b), 0) - 1;
   for (const s of samples)
     if (s.prompt.length === 0 || s.completion.length === 0)
       throw new Error(`packBatch: a sample has an empty ${s.prompt.length === 0 ? 'prompt' : 'completion'}`);

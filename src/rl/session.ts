@@ -17,6 +17,7 @@ import { rewardsByName } from '../rewards/combine.js';
 import { Engine, Rng, type Tensor } from '../tensor/index.js';
 import { loadTokenizer } from '../tokenizer/hf-tokenizer.js';
 import {
+  cleanCheckpointLeftovers,
   loadTrainCheckpoint,
   pruneCheckpoints,
   resolveCheckpoint,
@@ -85,7 +86,7 @@ async function resolved(req: GrpoRequest): Promise<{ resumed: string | undefined
 /** Runs a GRPO job; resolves with the last metrics record and the output folder. */
 export async function runGrpo(req: GrpoRequest): Promise<GrpoResult> {
   const { resumed, c } = await resolved(req);
-  const warnings: string[] = [];
+  const warnings: string[] = await cleanCheckpointLeftovers(c.output_dir); // crash leftovers, reported
   let state: TrainerState;
   let policyParams: Map<string, Tensor>,
     config: DeepseekV3Config,
@@ -104,7 +105,7 @@ export async function runGrpo(req: GrpoRequest): Promise<GrpoResult> {
     const base = await loadModelFolder(engine, c.model);
     ({ config } = base);
     policyParams = base.params;
-    warnings.push(...base.warnings);
+    for (const w of base.warnings) warnings.push(w);
     const rng = new Rng(c.seed);
     state = {
       step: 0,

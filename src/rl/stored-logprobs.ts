@@ -28,7 +28,7 @@ export function storedLogProbs(
         return e.read(tokenLogProbs(logits, e.tensor(packed.targets, [packed.B, packed.T], 'i32'), temperature)); // (B, T)
       }),
     );
-    out.push(...completionValues(values, chunk, packed.T));
+    for (const item of completionValues(values, chunk, packed.T)) out.push(item);
   }
   return out;
 }

@@ -25,13 +25,20 @@ export interface ChatRequest {
   stop: readonly string[];
   n: number;
   logprobs: boolean;
+  /** With logprobs: the this many most likely tokens per position too (0 or absent: none). */
+  topLogprobs?: number;
 }
 
-/** One chosen token's log-probability, with its text. */
-export interface TokenLogprob {
+/** A token's log-probability, with its text. */
+export interface TokenText {
   token: string;
   logprob: number;
   bytes: number[];
+}
+
+/** One chosen token's log-probability, with the most likely alternatives (OpenAI's shape). */
+export interface TokenLogprob extends TokenText {
+  top_logprobs: TokenText[];
 }
 
 /** What the stream yields. */
@@ -43,6 +50,8 @@ export type ChatEvent =
 export interface PreparedChat {
   request: ChatRequest;
   prompt: EncodedPrompt;
+  /** Raw text out (the legacy completions endpoint): no reasoning split, no trimming. */
+  raw?: boolean;
 }
 
 /** Serves chat requests with one tokenizer and one scheduler. */
@@ -53,6 +62,28 @@ export class ChatService {
     /** Token ids that end a reply (the tokenizer's EOS, generation_config's eos_token_id). */
     readonly stopTokens: readonly number[],
   ) {}
+
+  private longestToken = 0;
+
+  /**
+   * A lower bound on the prompt tokens of `messages`, from cheap counts only (no rendering, no
+   * tokenizing): each user or assistant turn takes at least one token of the template, and no token
+   * covers more bytes than the vocabulary's longest (message texts counted trimmed, less a final
+   * period, as the R1-Zero template edits them). The server refuses a request over the context on
+   * this bound before the tokenizer blocks the event loop on it.
+   */
+  promptTokensAtLeast(messages: readonly ChatMessage[]): number {
+    if (this.longestToken === 0)
+      for (let id = 0; id < this.tokenizer.vocabSize; id++)
+        this.longestToken = Math.max(this.longestToken, this.tokenizer.decodeBytes([id]).length);
+    let turns = 0,
+      bytes = 0;
+    for (const m of messages) {
+      if (m.role !== 'system') turns++;
+      bytes += Math.max(0, Buffer.byteLength(m.content.trim(), 'utf8') - 1);
+    }
+    return Math.max(turns, Math.ceil(bytes / Math.max(1, this.longestToken)));
+  }
 
   get maxContext(): number {
     return this.scheduler.model.maxContext;
@@ -75,6 +106,7 @@ export class ChatService {
       topP: r.topP,
       topK: r.topK,
       logprobs: r.logprobs,
+      topLogprobs: r.topLogprobs,
       maxNewTokens: Math.min(r.maxTokens ?? room, room),
       stopTokens: this.stopTokens,
       vocabLimit: this.tokenizer.vocabSize,
@@ -90,7 +122,7 @@ export class ChatService {
     signal?.addEventListener('abort', cancelAll);
     let live = gens.length;
     gens.forEach((g, i) => {
-      this.pump(g, i, r, prompt.startsInReasoning, queue).then(
+      this.pump(g, i, r, prepared.raw ? 'raw' : prompt.startsInReasoning, queue).then(
         () => {
           if (--live === 0) queue.close();
         },
@@ -114,12 +146,19 @@ export class ChatService {
     g: Generation,
     index: number,
     r: ChatRequest,
-    startsInReasoning: boolean,
+    startsInReasoning: boolean | 'raw',
     out: AsyncQueue<ChatEvent>,
   ): Promise<void> {
     const decoder = new StreamDecoder(this.tokenizer);
     const stop = new StopMatcher(r.stop);
-    const split = new ReasoningSplitter(startsInReasoning);
+    const split: Pick<ReasoningSplitter, 'state' | 'push' | 'flush'> =
+      startsInReasoning === 'raw'
+        ? {
+            state: 'content',
+            push: (content) => ({ reasoning: '', content }),
+            flush: () => ({ reasoning: '', content: '' }),
+          }
+        : new ReasoningSplitter(startsInReasoning);
     let reasoningTokens = 0;
     const send = (reasoning: string, content: string, logprobs?: TokenLogprob[]) => {
       if (reasoning || content || logprobs)
@@ -128,7 +167,7 @@ export class ChatService {
     for await (const t of g) {
       if (split.state !== 'content') reasoningTokens++;
       const d = split.push(stop.push(decoder.push(t.token)));
-      const lp = t.logprob === undefined ? undefined : [this.tokenLogprob(t.token, t.logprob)];
+      const lp = t.logprob === undefined ? undefined : [this.tokenLogprob(t.token, t.logprob, t.top ?? [])];
       send(d.reasoning, d.content, lp);
       if (stop.stopped) {
         g.cancel();
@@ -144,8 +183,16 @@ export class ChatService {
     out.push({ type: 'finish', index, reason, completionTokens: g.completionTokens, reasoningTokens });
   }
 
-  private tokenLogprob(token: number, logprob: number): TokenLogprob {
+  private tokenText(token: number, logprob: number): TokenText {
     const bytes = Array.from(this.tokenizer.decodeBytes([token]));
     return { token: new TextDecoder().decode(Uint8Array.from(bytes)), logprob, bytes };
+  }
+
+  private tokenLogprob(
+    token: number,
+    logprob: number,
+    top: ReadonlyArray<{ token: number; logprob: number }>,
+  ): TokenLogprob {
+    return { ...this.tokenText(token, logprob), top_logprobs: top.map((t) => this.tokenText(t.token, t.logprob)) };
   }
 }

@@ -134,7 +134,10 @@ export async function foldChunks(chunks: AsyncIterable<CompletionChunk>): Promis
       if (ch.delta.content) acc.message.content += ch.delta.content;
       if (typeof ch.delta.reasoning_content === 'string')
         acc.message.reasoning_content = (acc.message.reasoning_content ?? '') + ch.delta.reasoning_content;
-      if (ch.logprobs) (acc.logprobs ??= { content: [] }).content.push(...ch.logprobs.content);
+      if (ch.logprobs) {
+        const into = (acc.logprobs ??= { content: [] }).content;
+        for (const lp of ch.logprobs.content) into.push(lp);
+      }
       if (ch.finish_reason) acc.finish_reason = ch.finish_reason;
     }
   }

@@ -13,11 +13,13 @@ import { DeepseekV3 } from '../models/deepseek-v3/model.js';
 import { DeepseekV3LM } from '../inference/deepseek-adapter.js';
 import { isDenseModelPath, openDenseLM } from '../inference/dense-open.js';
 import type { LoadQuantization } from '../models/qwen2/compact-load.js';
+import { checkMemory, deepseekMemoryParts } from '../inference/memory-estimate.js';
 import { Scheduler } from '../inference/scheduler.js';
 import { Engine } from '../tensor/index.js';
 import { loadTokenizer } from '../tokenizer/hf-tokenizer.js';
 import type { Tokenizer } from '../tokenizer/types.js';
 import { ChatService } from './chat-service.js';
+import { nonFiniteTensors, nonFiniteWarnings } from './check-weights.js';
 
 /** Options of openChatModel. */
 export interface OpenModelOptions {
@@ -31,6 +33,8 @@ export interface OpenModelOptions {
   mtp?: boolean;
   /** Qwen2 / Llama models: quantize float weights at load. */
   quantize?: LoadQuantization;
+  /** Scan the weights once for NaN/Inf and warn (default true). */
+  checkWeights?: boolean;
 }
 
 /** A loaded model ready to chat. */
@@ -111,17 +115,30 @@ export async function openChatModel(dir: string, options: OpenModelOptions = {})
     throw new Error(
       `${dir}: the tokenizer has ${tokenizer.vocabSize} ids but config.json vocab_size is ${config.vocab_size}`,
     );
+  // Sized before anything is allocated: weights, RoPE tables and KV cache for the context served.
+  const context = options.maxContext ?? config.max_position_embeddings;
+  checkMemory({
+    source: dir,
+    parts: deepseekMemoryParts(config, {
+      slots: options.maxSlots ?? 16,
+      context,
+      contextField:
+        options.maxContext === undefined ? 'max_position_embeddings (or pass --max-context)' : '--max-context',
+    }),
+  });
   const backend = await createBackend({ kind: options.backend ?? 'auto', threads: options.threads });
   const engine = new Engine(backend);
   const loaded = await loadParams(engine, config, root);
-  const model = new DeepseekV3(engine, config, loaded.params);
+  const weightWarnings =
+    options.checkWeights === false ? [] : nonFiniteWarnings(nonFiniteTensors(engine, loaded.params));
+  const model = new DeepseekV3(engine, config, loaded.params, { maxLen: context }); // RoPE for the served context
   const lm = new DeepseekV3LM(model, { maxSlots: options.maxSlots, maxContext: options.maxContext, mtp: options.mtp });
   const scheduler = new Scheduler(lm);
   const service = new ChatService(scheduler, tokenizer, stopTokensOf(tokenizer, root));
   return {
     service,
     name: basename(root),
-    warnings: [...warnings, ...loaded.warnings],
+    warnings: [...warnings, ...loaded.warnings, ...weightWarnings],
     hasMtp: lm.draft !== undefined,
     dispose: () => {
       lm.dispose();

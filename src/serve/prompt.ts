@@ -1,15 +1,20 @@
 /**
  * Chat messages to prompt token ids. The conversation is rendered with the tokenizer's chat template
  * (src/tokenizer/chat.ts: its Jinja template, or R1's layout, which ends with the forced `<think>\n`
- * opening). Message texts are encoded as plain text, never as control tokens, so a user cannot
- * forge `<｜Assistant｜>` or `</think>`: the template is rendered with a placeholder per message,
- * template pieces are encoded with special tokens allowed and message texts without. That split is
- * exact only when the template puts each text in verbatim between added tokens (R1's layout); a
- * template that edits the text or joins it to plain words (the R1-Zero template: " User: " + the
- * question without its final period + ".") is encoded as one rendered string instead, exactly as
- * the model saw it in training, and then a message may not contain a special token (BOS, EOS,
- * pad): that is an error. As in R1's released template, earlier assistant turns keep only their
- * answer (the text after `</think>`).
+ * opening). Message texts are always encoded as plain text, never as added or special tokens, under
+ * every template: a user cannot forge `<｜Assistant｜>` or `</think>`, and someone studying R1 who
+ * types `<think>` gets it back as text.
+ *
+ * Two plans, both a list of segments (template text, encoded with added tokens matched; message
+ * text, encoded plain):
+ * - exact split, when the template puts each text in verbatim between added tokens (R1's layout):
+ *   render with a placeholder per message; the pieces between placeholders are the template;
+ * - otherwise (a template that edits the text or joins it to plain words, such as R1-Zero's
+ *   " User: " + the question without its final period + "."), the conversation is rendered as one
+ *   string, as training saw it, after each added-token spelling inside a message was swapped for a
+ *   marker; the markers become plain-text segments. Text without such spellings encodes exactly as
+ *   the one rendered string.
+ * As in R1's released template, earlier assistant turns keep only their answer (after `</think>`).
  */
 import { renderChat, type ChatMessage } from '../tokenizer/chat.js';
 import type { Tokenizer } from '../tokenizer/types.js';
@@ -21,10 +26,31 @@ export interface EncodedPrompt {
   startsInReasoning: boolean;
 }
 
-/** A message the chat template cannot encode safely (the API answers it with a 400). */
-export class MessageContentError extends Error {}
+/** A message the chat template cannot encode safely (the API answers it with a 400 naming `param`). */
+export class MessageContentError extends Error {
+  constructor(
+    message: string,
+    readonly param = 'messages',
+    readonly code = 'invalid_message_content',
+  ) {
+    super(message);
+  }
+}
+
+/** Text to encode: `plain` segments come from messages and never become added tokens. */
+export interface PromptSegment {
+  text: string;
+  plain: boolean;
+}
+
+/** The segments of a conversation, before tokenizing. */
+export interface PromptPlan {
+  segments: PromptSegment[];
+  startsInReasoning: boolean;
+}
 
 const placeholder = (i: number) => `\u0000\u0001msg${i}\u0001\u0000`;
+const MARKER = /\uE000(\d+)\uE001/g;
 
 /** What an earlier turn contributes to the prompt: assistant turns lose their reasoning. */
 function visibleContent(m: ChatMessage): string {
@@ -39,8 +65,16 @@ function addedTokenEdge(tokenizer: Tokenizer, text: string, atStart: boolean): b
   return tokenizer.addedTokens.some((t) => (atStart ? text.startsWith(t.content) : text.endsWith(t.content)));
 }
 
-/** Encodes a conversation for generation (assistant turn opened). */
-export function encodeChat(tokenizer: Tokenizer, messages: readonly ChatMessage[]): EncodedPrompt {
+/** Matches any added token's spelling, longest first. */
+function addedTokenPattern(tokenizer: Tokenizer): RegExp | undefined {
+  const spellings = tokenizer.addedTokens.map((t) => t.content).filter((s) => s.length > 0);
+  if (spellings.length === 0) return undefined;
+  spellings.sort((a, b) => b.length - a.length);
+  return new RegExp(spellings.map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'g');
+}
+
+/** Plans the encoding of a conversation for generation (assistant turn opened). */
+export function planChat(tokenizer: Tokenizer, messages: readonly ChatMessage[]): PromptPlan {
   const cleaned = messages.map(visibleContent);
   const options = {
     addGenerationPrompt: true,
@@ -48,12 +82,22 @@ export function encodeChat(tokenizer: Tokenizer, messages: readonly ChatMessage[
     bosToken: tokenizer.specialTokens.bos,
     eosToken: tokenizer.specialTokens.eos,
   };
-  const text = renderChat(
-    messages.map((m, i) => ({ role: m.role, content: cleaned[i]! })),
-    options,
-  );
   const rendered = renderChat(
     messages.map((m, i) => ({ role: m.role, content: placeholder(i) })),
+    options,
+  );
+  messages.forEach((m, i) => {
+    if (m.role === 'system' && !rendered.includes(placeholder(i)))
+      throw new MessageContentError(
+        `messages[${i}] is a system message, but this model's chat template has no place for a system message (it would be dropped); put the instructions in the first user message instead`,
+        `messages[${i}]`,
+        'unsupported_system_message',
+      );
+  });
+  // The placeholder rendering holds no user text, so a `<think>` typed by the user cannot flip this.
+  const startsInReasoning = rendered.lastIndexOf('<think>') > rendered.lastIndexOf('</think>');
+  const text = renderChat(
+    messages.map((m, i) => ({ role: m.role, content: cleaned[i]! })),
     options,
   );
   const pieces: string[] = [];
@@ -76,26 +120,66 @@ export function encodeChat(tokenizer: Tokenizer, messages: readonly ChatMessage[
         addedTokenEdge(tokenizer, p, false) &&
         addedTokenEdge(tokenizer, i + 1 < pieces.length ? pieces[i + 1]! : rest, true),
     );
-  let ids: number[];
-  let tail: string;
   if (ok) {
-    ids = [];
+    const segments: PromptSegment[] = [];
     pieces.forEach((p, i) => {
-      ids.push(...tokenizer.encode(p, { allowSpecial: true }), ...tokenizer.encode(cleaned[i]!));
+      segments.push({ text: p, plain: false }, { text: cleaned[i]!, plain: true });
     });
-    ids.push(...tokenizer.encode(rest, { allowSpecial: true }));
-    tail = rest;
-  } else {
-    // Encode the rendered conversation as one string, as training did; control tokens cannot come from a message.
-    messages.forEach((_, i) => {
-      const forged = tokenizer.addedTokens.find((t) => t.special && cleaned[i]!.includes(t.content));
-      if (forged)
-        throw new MessageContentError(
-          `messages[${i}].content contains the control token ${forged.content}, which this model's chat template cannot keep as plain text; remove it`,
-        );
-    });
-    ids = tokenizer.encode(text, { allowSpecial: true });
-    tail = text;
+    segments.push({ text: rest, plain: false });
+    return { segments, startsInReasoning };
   }
-  return { ids, startsInReasoning: tail.lastIndexOf('<think>') > tail.lastIndexOf('</think>') };
+  return { segments: markedSegments(tokenizer, messages, cleaned, options), startsInReasoning };
+}
+
+/** One rendered string, with every added-token spelling of a message kept out as a plain segment. */
+function markedSegments(
+  tokenizer: Tokenizer,
+  messages: readonly ChatMessage[],
+  cleaned: readonly string[],
+  options: Parameters<typeof renderChat>[1],
+): PromptSegment[] {
+  const pattern = addedTokenPattern(tokenizer);
+  const forged: string[] = [];
+  const marked = cleaned.map((c) =>
+    pattern === undefined
+      ? c
+      : c.replace(pattern, (s) => {
+          forged.push(s);
+          return `\uE000${forged.length - 1}\uE001`;
+        }),
+  );
+  const text = renderChat(
+    messages.map((m, i) => ({ role: m.role, content: marked[i]! })),
+    options,
+  );
+  const segments: PromptSegment[] = [];
+  let at = 0,
+    next = 0;
+  for (const m of text.matchAll(MARKER)) {
+    if (Number(m[1]) !== next++)
+      throw new MessageContentError(
+        "a message holds control-token text that this model's chat template moves or repeats; remove the control-token text from the messages",
+      );
+    segments.push({ text: text.slice(at, m.index), plain: false }, { text: forged[Number(m[1])]!, plain: true });
+    at = m.index + m[0].length;
+  }
+  if (next !== forged.length)
+    throw new MessageContentError(
+      "a message holds control-token text that this model's chat template drops; remove the control-token text from the messages",
+    );
+  segments.push({ text: text.slice(at), plain: false });
+  return segments;
+}
+
+/** Token ids of one segment. */
+export function encodeSegment(tokenizer: Tokenizer, s: PromptSegment): number[] {
+  return s.plain ? tokenizer.encode(s.text) : tokenizer.encode(s.text, { allowSpecial: true });
+}
+
+/** Encodes a conversation for generation (assistant turn opened). */
+export function encodeChat(tokenizer: Tokenizer, messages: readonly ChatMessage[]): EncodedPrompt {
+  const plan = planChat(tokenizer, messages);
+  const ids: number[] = [];
+  for (const s of plan.segments) for (const id of encodeSegment(tokenizer, s)) ids.push(id);
+  return { ids, startsInReasoning: plan.startsInReasoning };
 }

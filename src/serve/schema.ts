@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { R1_SAMPLING } from '../inference/sampling.js';
 import type { ChatMessage } from '../tokenizer/chat.js';
 import type { ChatRequest } from './chat-service.js';
-import { badRequest, type ApiError } from './errors.js';
+import { ApiError, badRequest } from './errors.js';
 
 const textPart = z.strictObject({ type: z.literal('text'), text: z.string() });
 
@@ -20,7 +20,7 @@ const message = z.strictObject({
   reasoning_content: z.string().nullable().optional(),
 });
 
-const nullish = <T extends z.ZodType>(t: T) => t.nullable().optional();
+export const nullish = <T extends z.ZodType>(t: T) => t.nullable().optional();
 
 export const chatCompletionBody = z.strictObject({
   model: z.string(),
@@ -36,6 +36,7 @@ export const chatCompletionBody = z.strictObject({
   seed: nullish(z.number().int()),
   stop: nullish(z.union([z.string(), z.array(z.string()).max(4)])),
   logprobs: nullish(z.boolean()),
+  top_logprobs: nullish(z.number().int().min(0).max(20)),
   user: nullish(z.string()),
   frequency_penalty: nullish(z.literal(0)),
   presence_penalty: nullish(z.literal(0)),
@@ -51,7 +52,15 @@ function paramOf(path: readonly PropertyKey[]): string | null {
 
 /** Validates a parsed JSON body; the first problem becomes a 400 naming the field. */
 export function parseChatBody(body: unknown): ChatCompletionBody | ApiError {
-  const r = chatCompletionBody.safeParse(body);
+  const r = parseBody(chatCompletionBody, body);
+  if (!(r instanceof ApiError) && r.top_logprobs && !r.logprobs)
+    return badRequest("'top_logprobs' needs 'logprobs': true", 'top_logprobs', 'invalid_value');
+  return r;
+}
+
+/** Validates a body against `schema`; the first problem becomes a 400 naming the field. */
+export function parseBody<T>(schema: z.ZodType<T>, body: unknown): T | ApiError {
+  const r = schema.safeParse(body);
   if (r.success) return r.data;
   const issue = r.error.issues[0]!;
   if (issue.code === 'unrecognized_keys') {
@@ -88,5 +97,6 @@ export function toChatRequest(b: ChatCompletionBody): ChatRequest {
     stop: stop.filter((s) => s.length > 0),
     n: b.n ?? 1,
     logprobs: b.logprobs ?? false,
+    topLogprobs: b.top_logprobs ?? undefined,
   };
 }

@@ -1,6 +1,6 @@
 /**
- * The HTTP server (node:http): the OpenAI-compatible API (`GET /v1/models`,
- * `POST /v1/chat/completions`), `GET /health`, and the web chat page at `/`. Every client mistake
+ * The HTTP server (node:http): the OpenAI-compatible API (`GET /v1/models[/{id}]`,
+ * `POST /v1/chat/completions`, the legacy `POST /v1/completions`), `GET /health`, and the web chat page at `/`. Every client mistake
  * is answered with OpenAI's error body; nothing a request sends can throw past its own handler.
  * Binds 127.0.0.1 unless told otherwise; with an API key, /v1/ routes need `Authorization: Bearer`.
  * A client that disconnects mid-generation has its generations cancelled (slots freed) at once.
@@ -11,8 +11,16 @@ import { timingSafeEqual } from 'node:crypto';
 import type { ChatService } from './chat-service.js';
 import { completionChunks, foldChunks } from './completions.js';
 import { ApiError, badRequest } from './errors.js';
+import { corsOrigin, foreignOrigin, hostAllowed, hostnameOf, isJsonContentType, type OriginPolicy } from './origin.js';
 import { MessageContentError } from './prompt.js';
-import { parseChatBody, toChatRequest } from './schema.js';
+import { parseBody, parseChatBody, toChatRequest } from './schema.js';
+import {
+  foldTextChunks,
+  promptIds,
+  textCompletionBody,
+  textCompletionChunks,
+  textRequest,
+} from './text-completions.js';
 import { webFile, WEB_DIR } from './static.js';
 
 /** Server settings. */
@@ -27,6 +35,17 @@ export interface ServeOptions {
   apiKey?: string;
   /** Largest accepted request body in bytes (default 1 MiB). */
   maxBodyBytes?: number;
+  /**
+   * Most sequences admitted at once, running or waiting for a slot (a request of `n` choices counts
+   * n); past it requests get 429 with Retry-After (default 4 x the model's slots).
+   */
+  maxQueue?: number;
+  /** A request still generating after this many ms is ended: 504, or an error event when streaming (default 10 min; 0: none). */
+  requestTimeoutMs?: number;
+  /** Host header names accepted besides the bound address and loopback names (`*`: any). */
+  allowedHosts?: readonly string[];
+  /** Origin allowed to call the API from a browser (CORS; `*`: any); absent: CORS off. */
+  cors?: string;
   /** Folder of the web page (default: src/serve/web). */
   webDir?: string;
   /** Receives one line per request (method, path, status, ms); the CLI prints it. */
@@ -45,6 +64,19 @@ function sendJson(res: ServerResponse, status: number, value: unknown, extra: Re
   const body = JSON.stringify(value);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...extra });
   res.end(body);
+}
+
+/** Resolves when `res` can take more writes (or is gone). */
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
 }
 
 /** Reads the body up to `limit` bytes; a larger one is drained and refused. */
@@ -88,9 +120,34 @@ export function createHandler(
   options: ServeOptions,
 ): (req: IncomingMessage, res: ServerResponse) => void {
   const maxBody = options.maxBodyBytes ?? 1 << 20;
+  const maxQueue = options.maxQueue ?? 4 * service.scheduler.model.maxSlots;
+  const timeoutMs = options.requestTimeoutMs ?? 600_000;
   const created = Math.floor(Date.now() / 1000);
+  /** Sequences of the requests accepted and not yet answered. */
+  let queued = 0;
 
-  async function chatCompletions(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /** A failure inside generation (a model step, non-finite logits): a 500 that names the model. */
+  const generationError = (err: unknown): ApiError =>
+    err instanceof ApiError
+      ? err
+      : new ApiError(
+          500,
+          `model '${options.modelId}' failed to generate: ${(err as Error)?.message ?? String(err)}`,
+          'server_error',
+        );
+
+  /** The JSON body of an API POST: only application/json is read (a text/plain POST needs no preflight). */
+  async function readJsonBody(req: IncomingMessage): Promise<unknown> {
+    if (!isJsonContentType(req)) {
+      req.resume();
+      throw new ApiError(
+        415,
+        `Content-Type '${req.headers['content-type'] ?? ''}' is not accepted; send the body as JSON with Content-Type: application/json`,
+        'invalid_request_error',
+        null,
+        'unsupported_media_type',
+      );
+    }
     const raw = await readBody(req, maxBody);
     let json: unknown;
     try {
@@ -102,20 +159,35 @@ export function createHandler(
         'invalid_json',
       );
     }
-    const body = parseChatBody(json);
-    if (body instanceof ApiError) throw body;
-    if (body.model !== options.modelId)
+    return json;
+  }
+
+  function checkModel(model: string): void {
+    if (model !== options.modelId)
       throw badRequest(
-        `The model '${body.model}' does not exist; this server serves '${options.modelId}'`,
+        `The model '${model}' does not exist; this server serves '${options.modelId}'`,
         'model',
         'model_not_found',
       );
+  }
+
+  async function chatCompletions(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = parseChatBody(await readJsonBody(req));
+    if (body instanceof ApiError) throw body;
+    checkModel(body.model);
     const request = toChatRequest(body);
+    const atLeast = service.promptTokensAtLeast(request.messages);
+    if (atLeast >= service.maxContext)
+      throw badRequest(
+        `This model's maximum context length is ${service.maxContext} tokens. However, your messages hold at least ${atLeast} tokens. Please reduce the length of the messages.`,
+        'messages',
+        'context_length_exceeded',
+      );
     let prepared: ReturnType<ChatService['prepare']>;
     try {
       prepared = service.prepare(request);
     } catch (err) {
-      if (err instanceof MessageContentError) throw badRequest(err.message, 'messages', 'invalid_message_content');
+      if (err instanceof MessageContentError) throw badRequest(err.message, err.param, err.code);
       throw err;
     }
     const promptLen = prepared.prompt.ids.length,
@@ -131,38 +203,150 @@ export function createHandler(
         'context_length_exceeded',
       );
     }
+    const usage = body.stream_options?.include_usage === true;
+    await generate(res, request.n, body.stream === true, {
+      stream: (signal) => completionChunks(service, prepared, options.modelId, usage, signal),
+      fold: (signal) => foldChunks(completionChunks(service, prepared, options.modelId, true, signal)),
+    });
+  }
+
+  async function textCompletions(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = parseBody(textCompletionBody, await readJsonBody(req));
+    if (body instanceof ApiError) throw body;
+    checkModel(body.model);
+    const request = textRequest(body);
+    const prompts = promptIds(service, body, request.maxTokens!);
+    const chunks = (includeUsage: boolean, signal: AbortSignal) =>
+      textCompletionChunks(
+        service,
+        request,
+        prompts,
+        options.modelId,
+        { echo: body.echo === true, includeUsage },
+        signal,
+      );
+    const usage = body.stream_options?.include_usage === true;
+    await generate(res, request.n * prompts.length, body.stream === true, {
+      stream: (signal) => chunks(usage, signal),
+      fold: (signal) => foldTextChunks(chunks(true, signal)),
+    });
+  }
+
+  /**
+   * Runs `sequences` generations under the queue bound and the timeout: streamed as server-sent
+   * events (writes wait for the reader), or folded into one JSON reply.
+   */
+  async function generate(
+    res: ServerResponse,
+    sequences: number,
+    stream: boolean,
+    make: { stream: (signal: AbortSignal) => AsyncIterable<unknown>; fold: (signal: AbortSignal) => Promise<unknown> },
+  ): Promise<void> {
+    if (sequences > maxQueue)
+      throw badRequest(
+        `This request needs ${sequences} sequences, more than this server's queue of ${maxQueue}; ask for a smaller n`,
+        'n',
+        'invalid_value',
+      );
+    if (queued + sequences > maxQueue)
+      throw new ApiError(
+        429,
+        `The server is busy: its queue holds ${queued} of ${maxQueue} sequences and this request needs ${sequences}. Retry shortly.`,
+        'rate_limit_error',
+        null,
+        'queue_full',
+      );
+    queued += sequences;
     const abort = new AbortController();
+    let timedOut = false;
+    const timer =
+      timeoutMs > 0
+        ? setTimeout(() => {
+            timedOut = true;
+            abort.abort();
+          }, timeoutMs)
+        : undefined;
     res.on('close', () => {
+      queued -= sequences;
+      clearTimeout(timer);
       if (!res.writableFinished) abort.abort();
     });
-    if (body.stream) {
-      const chunks = completionChunks(
-        service,
-        prepared,
-        options.modelId,
-        body.stream_options?.include_usage === true,
-        abort.signal,
+    const timeoutError = () =>
+      new ApiError(
+        504,
+        `The request ran past this server's timeout of ${timeoutMs / 1000} s; ask for fewer tokens (max_tokens) or retry`,
+        'timeout_error',
+        null,
+        'timeout',
       );
+    if (stream) {
       res.writeHead(200, {
         'content-type': 'text/event-stream; charset=utf-8',
         'cache-control': 'no-cache',
         connection: 'keep-alive',
       });
       try {
-        for await (const c of chunks) res.write(`data: ${JSON.stringify(c)}\n\n`);
+        // Backpressure: a reader that stops reading stops the writes, not just the socket.
+        for await (const c of make.stream(abort.signal))
+          if (!res.write(`data: ${JSON.stringify(c)}\n\n`)) await drained(res);
+        if (timedOut) throw timeoutError();
       } catch (err) {
-        res.write(
-          `data: ${JSON.stringify(new ApiError(500, `generation failed: ${(err as Error).message}`, 'server_error').body())}\n\n`,
-        );
+        res.write(`data: ${JSON.stringify(generationError(err).body())}\n\n`);
       }
       res.end('data: [DONE]\n\n');
       return;
     }
-    sendJson(res, 200, await foldChunks(completionChunks(service, prepared, options.modelId, true, abort.signal)));
+    let folded: unknown;
+    try {
+      folded = await make.fold(abort.signal);
+    } catch (err) {
+      throw generationError(err);
+    }
+    if (timedOut) throw timeoutError();
+    clearTimeout(timer);
+    sendJson(res, 200, folded);
   }
+
+  const policy: OriginPolicy = {
+    host: options.host ?? '127.0.0.1',
+    allowedHosts: options.allowedHosts ?? [],
+    cors: options.cors,
+  };
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
+    if (!hostAllowed(req, policy))
+      throw new ApiError(
+        403,
+        `Host '${req.headers.host}' is not served here (a DNS rebinding guard); start the server with --allowed-hosts ${hostnameOf(req.headers.host ?? '')} to allow it`,
+        'invalid_request_error',
+        null,
+        'host_not_allowed',
+      );
+    const allowOrigin = corsOrigin(req, policy);
+    if (allowOrigin !== undefined) {
+      res.setHeader('access-control-allow-origin', allowOrigin);
+      res.setHeader('vary', 'Origin');
+      if (req.method === 'OPTIONS') {
+        res.writeHead(204, {
+          'access-control-allow-methods': 'GET, POST, OPTIONS',
+          'access-control-allow-headers':
+            req.headers['access-control-request-headers'] ?? 'authorization, content-type',
+          'access-control-max-age': '600',
+        });
+        res.end();
+        return;
+      }
+    }
+    const foreign = path.startsWith('/v1/') ? foreignOrigin(req, policy) : undefined;
+    if (foreign !== undefined)
+      throw new ApiError(
+        403,
+        `Requests from the web origin '${foreign}' are not allowed; start the server with --cors ${foreign} to allow it`,
+        'invalid_request_error',
+        null,
+        'origin_not_allowed',
+      );
     if (path.startsWith('/v1/') && !authorized(req, options.apiKey)) {
       throw new ApiError(
         401,
@@ -186,6 +370,23 @@ export function createHandler(
     if (path === '/v1/chat/completions') {
       only('POST');
       return chatCompletions(req, res);
+    }
+    if (path === '/v1/completions') {
+      only('POST');
+      return textCompletions(req, res);
+    }
+    if (path.startsWith('/v1/models/')) {
+      only('GET');
+      const id = decodeURIComponent(path.slice('/v1/models/'.length));
+      if (id !== options.modelId)
+        throw new ApiError(
+          404,
+          `The model '${id}' does not exist; this server serves '${options.modelId}'`,
+          'invalid_request_error',
+          'model',
+          'model_not_found',
+        );
+      return sendJson(res, 200, { id, object: 'model', created, owned_by: 'deepseek-ts' });
     }
     if (path === '/v1/models') {
       only('GET');
@@ -221,7 +422,9 @@ export function createHandler(
         res.destroy();
         return;
       }
-      sendJson(res, e.status, e.body(), e.code === 'request_too_large' ? { connection: 'close' } : {});
+      const extra: Record<string, string> =
+        e.code === 'request_too_large' ? { connection: 'close' } : e.status === 429 ? { 'retry-after': '1' } : {};
+      sendJson(res, e.status, e.body(), extra);
     });
   };
 }

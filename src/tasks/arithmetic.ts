@@ -129,13 +129,13 @@ export const arithmetic: Task = {
     let r: bigint;
     if (op === '+') {
       r = a + b;
-      steps.push(...addSteps(a, b, lang));
+      for (const s of addSteps(a, b, lang)) steps.push(s);
     } else if (op === '-') {
       r = a - b;
       if (a < b) {
         steps.push(t.swap(a.toString(), b.toString()));
-        steps.push(...subSteps(b, a, lang));
-      } else steps.push(...subSteps(a, b, lang));
+        for (const s of subSteps(b, a, lang)) steps.push(s);
+      } else for (const s of subSteps(a, b, lang)) steps.push(s);
     } else {
       r = a * b;
       const parts: string[] = [];

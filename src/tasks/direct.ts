@@ -120,6 +120,9 @@ export const direct: Task = {
     }
     const s = answer.trim();
     if (!/^\d{1,9}$/.test(s)) return false;
-    return Number(s) === (d.kind === 'max' ? Math.max(...(d.numbers as number[])) : String(d.word).length);
+    return (
+      Number(s) ===
+      (d.kind === 'max' ? (d.numbers as number[]).reduce((a, b) => Math.max(a, b), -Infinity) : String(d.word).length)
+    );
   },
 };

@@ -149,17 +149,44 @@ export async function saveTrainCheckpoint(outDir: string, input: SaveInput, hook
   }
 }
 
-/** Removes stale temporary folders and all but the newest `keep` checkpoints (0: keep all). */
+/**
+ * Removes all but the newest `keep` checkpoints (0: keep all). Each is first renamed to a `.trash-`
+ * name, so a crash mid-delete leaves a leftover that cleanCheckpointLeftovers removes, never a
+ * half-deleted `checkpoint-N`.
+ */
 export async function pruneCheckpoints(outDir: string, keep: number): Promise<void> {
-  const entries = await readdir(outDir).catch(() => [] as string[]);
-  for (const e of entries)
-    if (e.startsWith('.tmp-checkpoint-') || e.startsWith('.old-checkpoint-'))
-      await rm(join(outDir, e), { recursive: true, force: true });
   if (keep <= 0) return;
+  const entries = await readdir(outDir).catch(() => [] as string[]);
   const latest = (await readFile(join(outDir, LATEST), 'utf8').catch(() => '')).trim();
   const cks = entries.filter((e) => /^checkpoint-\d+$/.test(e)).sort();
-  for (const c of cks.slice(0, Math.max(0, cks.length - keep)))
-    if (c !== latest) await rm(join(outDir, c), { recursive: true, force: true });
+  for (const c of cks.slice(0, Math.max(0, cks.length - keep))) {
+    if (c === latest) continue;
+    const trash = join(outDir, `.trash-${c}-${randomBytes(4).toString('hex')}`);
+    await rename(join(outDir, c), trash);
+    await rm(trash, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Startup cleanup of an output folder after a crash: removes `.tmp-` (unfinished saves) and
+ * `.trash-` (unfinished prunes) folders, and `.old-` copies of a step saved again, unless the new
+ * copy never landed: then the old one is put back. Returns one line per action, for the log.
+ */
+export async function cleanCheckpointLeftovers(outDir: string): Promise<string[]> {
+  const entries = await readdir(outDir).catch(() => [] as string[]);
+  const said: string[] = [];
+  for (const e of entries.sort()) {
+    const old = /^\.old-(checkpoint-\d+)-[0-9a-f]+$/.exec(e);
+    if (old && !entries.includes(old[1]!)) {
+      await rename(join(outDir, e), join(outDir, old[1]!));
+      entries.push(old[1]!);
+      said.push(`${outDir}: restored ${old[1]} from ${e} (its replacement was interrupted)`);
+    } else if (old || /^\.(tmp|trash)-checkpoint-/.test(e)) {
+      await rm(join(outDir, e), { recursive: true, force: true });
+      said.push(`${outDir}: removed ${e}, left by an interrupted ${e.startsWith('.trash-') ? 'prune' : 'save'}`);
+    }
+  }
+  return said;
 }
 
 /** The checkpoint folder `path` names: itself when it holds trainer_state.json, else the one `latest` points to. */

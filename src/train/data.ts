@@ -191,7 +191,7 @@ export function heldOutPretrainExamples(
 export function interleave(tests: Map<string, Problem[]>): Problem[] {
   const lists = [...tests.values()],
     out: Problem[] = [];
-  const longest = Math.max(0, ...lists.map((l) => l.length));
+  const longest = lists.map((l) => l.length).reduce((a, b) => Math.max(a, b), 0);
   for (let i = 0; i < longest; i++) for (const l of lists) if (i < l.length) out.push(l[i]!);
   return out;
 }

@@ -176,7 +176,7 @@ export function relativeCurveDiff(
     if (r.type === 'train' && la.has(r.step)) d.push(Math.abs((r.loss as number) - la.get(r.step)!) / la.get(r.step)!);
   return {
     mean_rel_diff: d.reduce((s, x) => s + x, 0) / (d.length || 1),
-    max_rel_diff: Math.max(0, ...d),
+    max_rel_diff: d.reduce((a, b) => Math.max(a, b), 0),
     final_rel_diff: d[d.length - 1] ?? NaN,
     points: d.length,
   };

@@ -51,8 +51,14 @@ export function lineChartSvg(spec: ChartSpec): string {
   const pts = spec.series.flatMap((s) => s.points).filter(([x, y]) => Number.isFinite(x) && Number.isFinite(ty(y)));
   const xs = pts.map((p) => p[0]),
     ys = pts.map((p) => ty(p[1]));
-  const xt = niceTicks(Math.min(0, ...xs), xs.length ? Math.max(...xs) : 1);
-  const yt = niceTicks(ys.length ? Math.min(...ys) : 0, ys.length ? Math.max(...ys) : 1);
+  const xt = niceTicks(
+    xs.reduce((a, b) => Math.min(a, b), 0),
+    xs.length ? xs.reduce((a, b) => Math.max(a, b), -Infinity) : 1,
+  );
+  const yt = niceTicks(
+    ys.length ? ys.reduce((a, b) => Math.min(a, b), Infinity) : 0,
+    ys.length ? ys.reduce((a, b) => Math.max(a, b), -Infinity) : 1,
+  );
   const [x0, x1, y0, y1] = [xt[0]!, xt[xt.length - 1]!, yt[0]!, yt[yt.length - 1]!];
   const px = (x: number) => L + ((x - x0) / (x1 - x0 || 1)) * (W - L - R);
   const py = (y: number) => H - B - ((ty(y) - y0) / (y1 - y0 || 1)) * (H - T - B);
@@ -122,7 +128,9 @@ export function metricsCharts(records: readonly MetricsRecord[], run = 'run'): M
     yLabel: 'learning rate',
     series: [seriesOf(records, 'train', 'lr')],
   });
-  const layers = Math.max(0, ...records.map((r) => (Array.isArray(r.maxvio) ? r.maxvio.length : 0)));
+  const layers = records
+    .map((r) => (Array.isArray(r.maxvio) ? r.maxvio.length : 0))
+    .reduce((a, b) => Math.max(a, b), 0);
   const perLayer: Series[] = Array.from({ length: layers }, (_, l) => ({
     name: `MoE layer ${l + 1}`,
     points: records

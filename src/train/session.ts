@@ -18,6 +18,7 @@ import { readJsonl } from '../data/jsonl.js';
 import { tokenizeChat, type SftRecord } from '../data/sft.js';
 import {
   loadTrainCheckpoint,
+  cleanCheckpointLeftovers,
   pruneCheckpoints,
   resolveCheckpoint,
   restoreOptimizer,
@@ -154,6 +155,8 @@ export function makeData(
 export async function runTraining(
   req: RunRequest,
 ): Promise<{ final: MetricsRecord; outputDir: string; config: RunConfig }> {
+  // Crash leftovers first: an interrupted same-step save may have to be put back before resolving.
+  const cleaned = req.resume ? await cleanCheckpointLeftovers(req.resume) : [];
   const resumed = req.resume ? await resolveCheckpoint(req.resume) : undefined;
   const savedRun = resumed
     ? (JSON.parse(readFileSync(join(resumed, 'run_config.json'), 'utf8')) as Record<string, unknown>)
@@ -164,7 +167,8 @@ export async function runTraining(
   const c = resolveRunConfig([presetRun, savedRun, ...req.layers], `${req.kind} run config`);
   const engine = new Engine(await createBackend(c.threads ? { threads: c.threads } : {}));
   const tok = datasetTokenizer(c);
-  const warnings: string[] = [];
+  const warnings: string[] = [...cleaned];
+  if (req.resume !== c.output_dir) for (const line of await cleanCheckpointLeftovers(c.output_dir)) warnings.push(line);
   let config: DeepseekV3Config, params: Map<string, Tensor>, state: TrainerState;
   let optimizerState: Map<string, Float32Array> | undefined;
   const rngFresh = new Rng(c.seed);
@@ -179,11 +183,11 @@ export async function runTraining(
       config = withMtpDepth(base, c);
       const loaded = await loadParams(engine, config, dir);
       params = loaded.params;
-      warnings.push(...loaded.warnings);
+      for (const item of loaded.warnings) warnings.push(item);
     } else {
       const r = await freshModelConfig(c, tok);
       config = r.config;
-      warnings.push(...r.warnings);
+      for (const item of r.warnings) warnings.push(item);
       params = initParams(engine, config, rngFresh);
     }
     if (existsSync(join(c.output_dir, 'latest'))) {

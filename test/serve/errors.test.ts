@@ -94,29 +94,17 @@ test('prompts over the context and oversized bodies: 400 with their codes', asyn
   );
 });
 
-test('a template that cannot keep message text apart refuses a control token in a message: 400', async () => {
+test('a template that edits message text (R1-Zero) keeps control-token text typed by the user as plain text', async () => {
   const s = await startStack({ tokenizer: makeTokenizer(R1_ZERO_CHAT_TEMPLATE), maxContext: 512 });
   try {
-    const at = `${s.server.url}/v1/chat/completions`;
-    const send = async (content: string) => {
-      const r = await fetch(at, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ ...good, messages: [{ role: 'user', content }] }),
-      });
-      return { status: r.status, json: await r.json() };
-    };
-    assertError(
-      await send('What is 2 + 2?<｜end▁of▁sentence｜>'),
-      400,
-      'invalid_message_content',
-      'messages',
-      /messages\[0\]\.content contains the control token <｜end▁of▁sentence｜>/,
-    );
-    const ok = await send('What is 2 + 2?');
-    assert.equal(ok.status, 200, JSON.stringify(ok.json));
+    const r = await fetch(`${s.server.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ...good, messages: [{ role: 'user', content: 'What is 2 + 2?<｜end▁of▁sentence｜>' }] }),
+    });
+    assert.equal(r.status, 200, await r.text());
   } finally {
-    s.server.close();
+    await s.server.close();
   }
 });
 

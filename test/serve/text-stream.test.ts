@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ReasoningSplitter, StopMatcher, StreamDecoder } from '../../src/serve/text-stream.js';
-import { encodeChat, MessageContentError } from '../../src/serve/prompt.js';
+import { encodeChat } from '../../src/serve/prompt.js';
 import { R1_ZERO_CHAT_TEMPLATE, renderR1Zero } from '../../src/tokenizer/chat.js';
 import { makeTokenizer } from './fixture.js';
 
@@ -85,21 +85,20 @@ test('prompt: R1 layout with forced <think>; message text cannot forge control t
   );
 });
 
-test('prompt: the R1-Zero template encodes exactly as training did; a message cannot carry a control token there', () => {
+test('prompt: the R1-Zero template encodes as training did; control-token text in a message stays plain text', () => {
   const base = makeTokenizer(),
     tok = makeTokenizer(R1_ZERO_CHAT_TEMPLATE);
-  const q = 'Calculate 12 + 34. Show your work in <think> </think> tags.';
+  const q = 'Calculate 12 + 34. Show your work.';
   const p = encodeChat(tok, [{ role: 'user', content: q }]);
   // the pretraining corpus and GRPO prompts: the R1-Zero rendering, one string, added tokens matched
   assert.deepEqual(p.ids, tok.encode(`${renderR1Zero(q)} <think>\n`, { allowSpecial: true }));
   assert.ok(p.startsInReasoning);
-  assert.equal(tok.decode(p.ids).match(/tags\.+ Assistant/)![0], 'tags. Assistant', 'the final period is not doubled');
-  assert.throws(
-    () => encodeChat(tok, [{ role: 'user', content: 'hi <｜end▁of▁sentence｜> there' }]),
-    (e: unknown) =>
-      e instanceof MessageContentError &&
-      /messages\[0\]\.content contains the control token <｜end▁of▁sentence｜>/.test(e.message),
-  );
+  assert.equal(tok.decode(p.ids).match(/work\.+ Assistant/)![0], 'work. Assistant', 'the final period is not doubled');
+  // typed control-token text: encoded plain, decoded back as the same text
+  const typed = 'hi <｜end▁of▁sentence｜> and <think> there';
+  const t = encodeChat(tok, [{ role: 'user', content: typed }]);
+  assert.ok(!t.ids.includes(tok.eosId!));
+  assert.ok(tok.decode(t.ids).includes(typed));
   // R1's own layout still takes the exact split path: user text never becomes a control token
   assert.equal(
     encodeChat(base, [{ role: 'user', content: '</think>' }]).ids.filter((i) => i === base.tokenToId('</think>'))

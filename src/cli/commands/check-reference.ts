@@ -12,7 +12,7 @@ import { Engine } from '../../tensor/index.js';
 import { intOption } from '../options.js';
 
 function table(items: readonly CheckItem[]): string {
-  const w = Math.max(...items.map((i) => i.name.length));
+  const w = items.map((i) => i.name.length).reduce((a, b) => Math.max(a, b), -Infinity);
   return items
     .map(
       (i) =>

@@ -33,7 +33,7 @@ const billions = (n: number): string =>
         : `${(n / 1e3).toFixed(1)}K`;
 
 function rows(title: string, items: [string, string][]): string {
-  const w = Math.max(...items.map(([k]) => k.length));
+  const w = items.map(([k]) => k.length).reduce((a, b) => Math.max(a, b), -Infinity);
   return `${title}\n${items.map(([k, v]) => `  ${k.padEnd(w)}  ${v}`).join('\n')}\n`;
 }
 

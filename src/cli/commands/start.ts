@@ -16,6 +16,7 @@ import { openChatModel } from '../../serve/load-model.js';
 import { startServer } from '../../serve/server.js';
 import { intOption } from '../options.js';
 import { renderPipelineEvent } from './pipeline.js';
+import { addServerOptions, type ServerFlags, serverOptions } from '../serve-flags.js';
 
 /** The model `npm start` serves: made by recipes/r1-tiny.yaml (its export stage), committed to the repository. */
 export const SHIPPED_MODEL = `${PACKAGE_ROOT}models/r1-tiny`;
@@ -31,18 +32,17 @@ async function train(threads?: number): Promise<void> {
 }
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('start')
     .description('serve the shipped tiny R1 model (web chat + OpenAI API); --train retrains it first')
-    .option('--model <dir>', 'model folder to serve', SHIPPED_MODEL)
-    .option('--host <host>', 'interface to bind', '127.0.0.1')
-    .option('--port <n>', 'port (0 picks a free one)', intOption('--port'), 8000)
+    .option('--model <dir>', 'model folder to serve', SHIPPED_MODEL);
+  addServerOptions(cmd)
     .option(
       '--train',
       'reproduce models/r1-tiny from scratch with recipes/r1-tiny.yaml (about 55 minutes on an idle 2-core machine), then serve it',
     )
     .option('--threads <n>', 'worker threads (default: all cores)', intOption('--threads'))
-    .action(async (o: { model: string; host: string; port: number; train?: boolean; threads?: number }) => {
+    .action(async (o: ServerFlags & { model: string; train?: boolean; threads?: number }) => {
       o.model = resolve(o.model);
       if (o.train) await train(o.threads);
       if (!existsSync(`${o.model}/config.json`)) {
@@ -52,7 +52,8 @@ export function register(program: Command): void {
       }
       const m = await openChatModel(o.model, { threads: o.threads });
       for (const w of m.warnings) process.stderr.write(`warning: ${w}\n`);
-      const server = await startServer(m.service, { modelId: m.name, host: o.host, port: o.port });
+      const settings = serverOptions(o);
+      const server = await startServer(m.service, { modelId: m.name, ...settings });
       const card = existsSync(`${o.model}/README.md`)
         ? readFileSync(`${o.model}/README.md`, 'utf8')
             .split('\n')
@@ -60,7 +61,7 @@ export function register(program: Command): void {
         : undefined;
       process.stdout.write(
         [
-          `deepseek-ts: serving ${m.name}${card ? ` (${card.slice(2)})` : ''}`,
+          `deepseek-ts: serving ${m.name}${card ? ` (${card.slice(2)})` : ''}${settings.apiKey ? ', API key required' : ''}`,
           `  web chat: ${server.url}/`,
           `  API:      ${server.url}/v1  (OpenAI-compatible; the thinking comes back in reasoning_content)`,
           '  try:',

@@ -88,7 +88,7 @@ export async function checkReference(engine: Engine, dir: string): Promise<Check
     warnings = [...parsed.warnings];
   const { tensors: ref, metadata: meta } = await readSafetensors(join(dir, 'reference.safetensors'));
   const loaded = await loadParams(engine, config, join(dir, 'model.safetensors'));
-  warnings.push(...loaded.warnings);
+  for (const item of loaded.warnings) warnings.push(item);
   const params = loaded.params;
   const model = new DeepseekV3(engine, config, params);
   const items: CheckItem[] = [];
@@ -109,10 +109,9 @@ export async function checkReference(engine: Engine, dir: string): Promise<Check
       items.push(item('logits', maxAbsDiff(logits, tensorToFloat32(need('logits'))), 1e-4));
       items.push(item('loss', Math.abs(out.loss.item() - tensorToFloat32(need('loss'))[0]!), 1e-5));
       out.moe.forEach((m, layer) => {
-        if (m)
-          items.push(
-            ...compareRoutes(layer, m.experts, engine.read(m.weights) as Float32Array, config.num_experts_per_tok, ref),
-          );
+        if (!m) return;
+        const weights = engine.read(m.weights) as Float32Array;
+        for (const r of compareRoutes(layer, m.experts, weights, config.num_experts_per_tok, ref)) items.push(r);
       });
       out.loss.backward();
     });

@@ -98,20 +98,14 @@ function mlpTensors(c: DeepseekV3Config, p: string, ctx: Ctx): TensorSpec[] {
   if (c.topk_method === 'noaux_tc')
     out.push(spec(`${p}.gate.e_score_correction_bias`, [c.n_routed_experts], 'gate', ctx));
   for (let e = 0; e < c.n_routed_experts; e++) {
-    out.push(
-      ...swiglu(`${p}.experts.${e}`, c.hidden_size, c.moe_intermediate_size, 'routed_expert', ctx, { expert: e }),
-    );
+    for (const s of swiglu(`${p}.experts.${e}`, c.hidden_size, c.moe_intermediate_size, 'routed_expert', ctx, {
+      expert: e,
+    }))
+      out.push(s);
   }
   if (c.n_shared_experts > 0) {
-    out.push(
-      ...swiglu(
-        `${p}.shared_experts`,
-        c.hidden_size,
-        c.n_shared_experts * c.moe_intermediate_size,
-        'shared_expert',
-        ctx,
-      ),
-    );
+    const d = c.n_shared_experts * c.moe_intermediate_size;
+    for (const s of swiglu(`${p}.shared_experts`, c.hidden_size, d, 'shared_expert', ctx)) out.push(s);
   }
   return out;
 }
@@ -153,7 +147,7 @@ export function mtpTensors(c: DeepseekV3Config, k: number): TensorSpec[] {
 export function checkpointTensors(c: DeepseekV3Config): TensorSpec[] {
   const d = c.hidden_size;
   const out: TensorSpec[] = [{ name: 'model.embed_tokens.weight', shape: [c.vocab_size, d], role: 'embedding' }];
-  for (let l = 0; l < c.num_hidden_layers; l++) out.push(...blockTensors(c, l));
+  for (let l = 0; l < c.num_hidden_layers; l++) for (const s of blockTensors(c, l)) out.push(s);
   out.push({ name: 'model.norm.weight', shape: [d], role: 'norm' });
   out.push({
     name: 'lm_head.weight',
@@ -161,7 +155,7 @@ export function checkpointTensors(c: DeepseekV3Config): TensorSpec[] {
     role: 'head',
     ...(c.tie_word_embeddings ? { sharedWith: 'model.embed_tokens.weight' } : {}),
   });
-  for (let k = 0; k < c.num_nextn_predict_layers; k++) out.push(...mtpTensors(c, k));
+  for (let k = 0; k < c.num_nextn_predict_layers; k++) for (const s of mtpTensors(c, k)) out.push(s);
   return out;
 }
 

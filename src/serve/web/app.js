@@ -56,7 +56,7 @@ function requestBody() {
   const messages = [];
   const system = $('system').value.trim();
   if (system) messages.push({ role: 'system', content: system });
-  messages.push(...state.history);
+  for (const item of state.history) messages.push(item);
   const body = { model: state.model, messages, stream: true, stream_options: { include_usage: true } };
   const num = (id) => ($(id).value === '' ? undefined : Number($(id).value));
   if (num('temperature') !== undefined) body.temperature = num('temperature');
