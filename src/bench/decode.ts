@@ -46,7 +46,7 @@ export async function greedyDecode(
   prompts: readonly (readonly number[])[],
   n: number,
 ): Promise<GreedyRun> {
-  const P = Math.max(...prompts.map((p) => p.length));
+  const P = prompts.reduce((a, p) => Math.max(a, p.length), 0);
   const scheduler = new Scheduler(lm, { maxBatch: prompts.length, prefillChunk: P, speculative: false });
   const t0 = performance.now();
   let firsts = 0,

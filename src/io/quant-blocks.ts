@@ -187,8 +187,8 @@ export function quantizeQ4_K(x: Float32Array): Uint8Array {
       scale[s] = (hi - lo) / 15;
       mins[s] = -lo;
     }
-    const d = decodeF16(encodeF16(Math.max(...scale) / 63)),
-      dmin = decodeF16(encodeF16(Math.max(...mins) / 63));
+    const d = decodeF16(encodeF16(scale.reduce((a, b) => Math.max(a, b), -Infinity) / 63)),
+      dmin = decodeF16(encodeF16(mins.reduce((a, b) => Math.max(a, b), -Infinity) / 63));
     v.setUint16(o, encodeF16(d), true);
     v.setUint16(o + 2, encodeF16(dmin), true);
     const sc = new Uint8Array(8),

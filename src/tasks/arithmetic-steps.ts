@@ -72,7 +72,7 @@ function addAll(parts: readonly bigint[], out: string[]): bigint {
   let sum = parts[0]!;
   for (const p of parts.slice(1)) {
     out.push(`Add ${sum} + ${p}:`);
-    out.push(...addColumns(sum, p));
+    for (const line of addColumns(sum, p)) out.push(line);
     out.push(`${sum} + ${p} = ${sum + p}.`);
     sum += p;
   }
@@ -88,7 +88,7 @@ export function mulColumns(a: bigint, b: bigint): { lines: string[]; parts: bigi
     if (a < 10n || d < 2) lines.push(`${a} * ${d} = ${p}.`);
     else {
       lines.push(`${a} * ${d}:`);
-      lines.push(...digitProduct(a, d));
+      for (const line of digitProduct(a, d)) lines.push(line);
       lines.push(`${a} * ${d} = ${p}.`);
     }
     const shifted = p * 10n ** BigInt(k);
@@ -105,13 +105,13 @@ export function arithmeticLines(a: bigint, op: '+' | '-' | '*', b: bigint, mode:
   const e = `${a} ${op} ${b}`;
   if (mode === 'direct') return [`${e} = ${r}.`];
   const lines: string[] = [];
-  if (op === '+') lines.push(...addColumns(a, b));
+  if (op === '+') for (const line of addColumns(a, b)) lines.push(line);
   else if (op === '-') {
     if (a < b) lines.push(`${a} is smaller than ${b}, so compute ${b} - ${a} and make it negative.`);
-    lines.push(...(a < b ? subColumns(b, a) : subColumns(a, b)));
+    for (const line of a < b ? subColumns(b, a) : subColumns(a, b)) lines.push(line);
   } else {
     const m = mulColumns(a, b);
-    lines.push(...m.lines);
+    for (const line of m.lines) lines.push(line);
     if (mode === 'checked' && m.parts.length > 1) {
       lines.push(`Check: add the partial products the other way round.`);
       const back = addAll([...m.parts].reverse(), lines);
@@ -123,12 +123,12 @@ export function arithmeticLines(a: bigint, op: '+' | '-' | '*', b: bigint, mode:
     const [big, small] = a >= b ? [a, b] : [b, a];
     if (op === '+') {
       lines.push(`Check: ${r} - ${b} should be ${a}.`);
-      lines.push(...subColumns(r, b));
+      for (const line of subColumns(r, b)) lines.push(line);
       lines.push(`${r} - ${b} = ${a}. Correct.`);
     } else {
       const diff = big - small;
       lines.push(`Check: ${diff} + ${small} should be ${big}.`);
-      lines.push(...addColumns(diff, small));
+      for (const line of addColumns(diff, small)) lines.push(line);
       lines.push(`${diff} + ${small} = ${big}. Correct.`);
     }
   }

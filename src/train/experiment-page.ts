@@ -26,7 +26,8 @@ function settings(arm: Arm): string {
 function column(arms: readonly Arm[], key: string, fmt: (x: unknown) => string, better: 'min' | 'max'): string[] {
   const vals = arms.map((a) => a.final[key]);
   const nums = vals.filter((v): v is number => typeof v === 'number');
-  const best = nums.length > 1 ? (better === 'min' ? Math.min(...nums) : Math.max(...nums)) : undefined;
+  const best =
+    nums.length > 1 ? nums.reduce((a, b) => (better === 'min' ? Math.min(a, b) : Math.max(a, b))) : undefined;
   return vals.map((v) => (v === best ? `**${fmt(v)}**` : fmt(v)));
 }
 
