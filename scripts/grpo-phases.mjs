@@ -5,7 +5,7 @@
 // ref_logp_sec and update_sec; older runs log only tokens/s and a step_sec that leaves the
 // stored log-probs out, so for them rollout = completion tokens / rollout tokens/s, update =
 // step_sec - rollout, and the log-probs (old + ref together) are the rest of the step's wall time.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const [dir, fromArg] = process.argv.slice(2);
@@ -14,8 +14,11 @@ if (!dir) {
   process.exit(2);
 }
 const from = Number(fromArg ?? 2);
-const latest = readFileSync(join(dir, 'latest'), 'utf8').trim(); // a file naming the last checkpoint
-const run = JSON.parse(readFileSync(join(dir, latest, 'run_config.json'), 'utf8'));
+// The run's config: in the last checkpoint (`latest` names it), or beside metrics.jsonl in a copied artifact.
+const configPath = existsSync(join(dir, 'latest'))
+  ? join(dir, readFileSync(join(dir, 'latest'), 'utf8').trim(), 'run_config.json')
+  : join(dir, 'run_config.json');
+const run = JSON.parse(readFileSync(configPath, 'utf8'));
 const byStep = new Map();
 for (const line of readFileSync(join(dir, 'metrics.jsonl'), 'utf8').split('\n')) {
   if (!line.trim()) continue;
