@@ -59,7 +59,7 @@ export class ProblemStream {
         return { task: CHAT_TASK, weight, levels };
       }
       const task = getTask(name);
-      const levels = o.difficulties?.[name] ?? task.difficulties;
+      const levels = o.difficulties?.[name] ?? task.defaultDifficulties ?? task.difficulties;
       for (const d of levels)
         if (!task.difficulties.includes(d))
           throw new Error(

@@ -90,6 +90,7 @@ function subSteps(a: bigint, b: bigint, lang: Lang): string[] {
 export const arithmetic: Task = {
   name: 'arithmetic',
   difficulties: LEVELS,
+  defaultDifficulties: [1, 2, 3],
 
   generate(rng: Rng, difficulty: number, lang: Lang): Problem {
     checkDifficulty('arithmetic', difficulty, LEVELS);

@@ -130,6 +130,7 @@ function searchProblem(
 export const countdown: Task = {
   name: 'countdown',
   difficulties: LEVELS,
+  defaultDifficulties: [1, 2, 3],
 
   generate(rng: Rng, difficulty: number, lang: Lang): Problem {
     checkDifficulty('countdown', difficulty, LEVELS);

@@ -30,7 +30,7 @@ export interface GenerateSpec {
 /** Generates `count` problems of one split, deterministic for the spec. */
 export function generateProblems(spec: GenerateSpec): Problem[] {
   const { task, split, count } = spec;
-  const difficulties = spec.difficulties ?? task.difficulties;
+  const difficulties = spec.difficulties ?? task.defaultDifficulties ?? task.difficulties;
   const langs = spec.langs ?? LANGS;
   if (!Number.isInteger(count) || count < 0)
     throw new Error(`${task.name}: count must be a non-negative integer, got ${count}`);

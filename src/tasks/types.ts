@@ -35,6 +35,12 @@ export interface Task {
   readonly name: string;
   /** Difficulty levels accepted by generate, lowest first. */
   readonly difficulties: readonly number[];
+  /**
+   * Levels used when a data or GRPO config names none (default: all of `difficulties`). Levels added
+   * later (countdown's search tiers, arithmetic's column level) are opt-in, so a config written
+   * before them builds the same data.
+   */
+  readonly defaultDifficulties?: readonly number[];
   generate(rng: Rng, difficulty: number, lang: Lang): Problem;
   solve(problem: Problem): Solution;
   /** True when `answer` (the text inside <answer>) is correct. Never throws, never hangs. */
