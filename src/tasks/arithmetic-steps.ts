@@ -35,22 +35,40 @@ export function addColumns(a: bigint, b: bigint): string[] {
   return out;
 }
 
-/** Column subtraction lines of a - b (a >= b >= 0). */
-export function subColumns(a: bigint, b: bigint): string[] {
+/** One place of a column subtraction: digits x - borrow - y, the written digit w, whether it borrowed. */
+export interface BorrowColumn {
+  place: number;
+  x: number;
+  y: number;
+  borrow: number;
+  w: number;
+  borrows: boolean;
+}
+
+/** The places of a - b (a >= b >= 0), lowest first, with their borrows. */
+export function borrowColumns(a: bigint, b: bigint): BorrowColumn[] {
   const da = digitsOf(a),
     db = digitsOf(b),
-    out: string[] = [];
+    out: BorrowColumn[] = [];
   let borrow = 0;
   for (let k = 0; k < da.length; k++) {
     const x = da[k]!,
       y = db[k] ?? 0;
     let w = x - borrow - y;
-    const nb = w < 0 ? 1 : 0;
-    if (nb) w += 10;
-    out.push(`Place ${k + 1}: ${x} - ${borrow} - ${y}${nb ? ' (borrow 10)' : ''} = ${w}${nb ? ', borrow 1' : ''}.`);
-    borrow = nb;
+    const borrows = w < 0;
+    if (borrows) w += 10;
+    out.push({ place: k + 1, x, y, borrow, w, borrows });
+    borrow = borrows ? 1 : 0;
   }
   return out;
+}
+
+/** Column subtraction lines of a - b (a >= b >= 0). */
+export function subColumns(a: bigint, b: bigint): string[] {
+  return borrowColumns(a, b).map(
+    (c) =>
+      `Place ${c.place}: ${c.x} - ${c.borrow} - ${c.y}${c.borrows ? ' (borrow 10)' : ''} = ${c.w}${c.borrows ? ', borrow 1' : ''}.`,
+  );
 }
 
 /** Lines of a * d for one digit d, digit by digit with carries. */

@@ -6,7 +6,7 @@
  * digit number, solved in the digit-by-digit column steps of src/tasks/arithmetic-steps.ts with a
  * check by the inverse operation (English; a Chinese prompt gets the first corpus's steps).
  */
-import { arithmeticLines } from './arithmetic-steps.js';
+import { arithmeticLines, borrowColumns } from './arithmetic-steps.js';
 import { parseNumberAnswer } from './expr.js';
 import type { Rng } from './rng.js';
 import { checkDifficulty, type Lang, type Problem, type Solution, type Task } from './types.js';
@@ -70,21 +70,8 @@ function addSteps(a: bigint, b: bigint, lang: Lang): string[] {
 }
 
 function subSteps(a: bigint, b: bigint, lang: Lang): string[] {
-  const t = TEXT[lang],
-    da = digitsOf(a),
-    db = digitsOf(b),
-    steps: string[] = [];
-  let borrow = 0;
-  for (let k = 0; k < da.length; k++) {
-    const x = da[k]!,
-      y = db[k] ?? 0;
-    let w = x - borrow - y;
-    const nb = w < 0 ? 1 : 0;
-    if (nb) w += 10;
-    steps.push(t.bcol(k + 1, x, y, borrow, w, nb));
-    borrow = nb;
-  }
-  return steps;
+  const t = TEXT[lang];
+  return borrowColumns(a, b).map((c) => t.bcol(c.place, c.x, c.y, c.borrow, c.w, c.borrows ? 1 : 0));
 }
 
 export const arithmetic: Task = {

@@ -93,6 +93,19 @@ function search(
   return null;
 }
 
+/** A countdown problem: its key is the sorted numbers and the target (the split is by key). */
+function countdownProblem(nums: number[], target: number, answer: string, lang: Lang, difficulty: number): Problem {
+  return {
+    task: 'countdown',
+    key: `countdown:${[...nums].sort((x, y) => x - y).join(',')}->${target}`,
+    lang,
+    difficulty,
+    prompt: TEXT[lang].prompt(nums, target),
+    answer,
+    data: { numbers: nums, target },
+  };
+}
+
 /** A search-tier problem: a random expression tree under the search's step rules, target in range. */
 function searchProblem(
   rng: Rng,
@@ -115,15 +128,7 @@ function searchProblem(
     if (items.length !== 1) continue;
     const target = items[0]!.v;
     if (target < MIN_SEARCH_TARGET || target > maxTarget) continue;
-    return {
-      task: 'countdown',
-      key: `countdown:${[...nums].sort((x, y) => x - y).join(',')}->${target}`,
-      lang,
-      difficulty,
-      prompt: TEXT[lang].prompt(nums, target),
-      answer: items[0]!.e,
-      data: { numbers: nums, target },
-    };
+    return countdownProblem(nums, target, items[0]!.e, lang, difficulty);
   }
 }
 
@@ -147,15 +152,7 @@ export const countdown: Task = {
       const v = items[0]!.v;
       if (v.d !== 1n || v.n < 1n || v.n > BigInt(spec.maxTarget)) continue;
       const target = Number(v.n);
-      return {
-        task: 'countdown',
-        key: `countdown:${[...nums].sort((x, y) => x - y).join(',')}->${target}`,
-        lang,
-        difficulty,
-        prompt: TEXT[lang].prompt(nums, target),
-        answer: items[0]!.e,
-        data: { numbers: nums, target },
-      };
+      return countdownProblem(nums, target, items[0]!.e, lang, difficulty);
     }
   },
 

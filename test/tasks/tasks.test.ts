@@ -58,7 +58,13 @@ for (const task of TASKS) {
     const c = generateProblems({ task, split: 'train', count: 60, seed: 4 });
     assert.deepEqual(a, b);
     assert.notDeepEqual(a, c);
-    assert.deepEqual(new Set(a.map((p: Problem) => p.difficulty)), new Set(task.difficulties));
+    // Unnamed difficulties mean the task's default levels; every level can be asked for.
+    assert.deepEqual(
+      new Set(a.map((p: Problem) => p.difficulty)),
+      new Set(task.defaultDifficulties ?? task.difficulties),
+    );
+    const all = generateProblems({ task, split: 'train', count: 80, seed: 3, difficulties: task.difficulties });
+    assert.deepEqual(new Set(all.map((p: Problem) => p.difficulty)), new Set(task.difficulties));
     assert.deepEqual(new Set(a.map((p) => p.lang)), new Set(['en', 'zh']));
     assert.throws(() => task.generate(new Rng(1), 99, 'en'), /difficulty must be one of/);
   });
