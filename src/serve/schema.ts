@@ -22,6 +22,19 @@ const message = z.strictObject({
 
 export const nullish = <T extends z.ZodType>(t: T) => t.nullable().optional();
 
+/** Sampling fields both completion endpoints take, with the same bounds (OpenAI's names). */
+export const samplingFields = {
+  temperature: nullish(z.number().min(0).max(2)),
+  top_p: nullish(z.number().gt(0).max(1)),
+  top_k: nullish(z.number().int().min(-1)),
+  n: nullish(z.number().int().min(1).max(16)),
+  seed: nullish(z.number().int()),
+  stop: nullish(z.union([z.string(), z.array(z.string()).max(4)])),
+  user: nullish(z.string()),
+  frequency_penalty: nullish(z.literal(0)),
+  presence_penalty: nullish(z.literal(0)),
+};
+
 export const chatCompletionBody = z.strictObject({
   model: z.string(),
   messages: z.array(message).min(1),
@@ -29,17 +42,9 @@ export const chatCompletionBody = z.strictObject({
   stream_options: nullish(z.strictObject({ include_usage: z.boolean().optional() })),
   max_tokens: nullish(z.number().int().min(1)),
   max_completion_tokens: nullish(z.number().int().min(1)),
-  temperature: nullish(z.number().min(0).max(2)),
-  top_p: nullish(z.number().gt(0).max(1)),
-  top_k: nullish(z.number().int().min(-1)),
-  n: nullish(z.number().int().min(1).max(16)),
-  seed: nullish(z.number().int()),
-  stop: nullish(z.union([z.string(), z.array(z.string()).max(4)])),
+  ...samplingFields,
   logprobs: nullish(z.boolean()),
   top_logprobs: nullish(z.number().int().min(0).max(20)),
-  user: nullish(z.string()),
-  frequency_penalty: nullish(z.literal(0)),
-  presence_penalty: nullish(z.literal(0)),
 });
 
 export type ChatCompletionBody = z.infer<typeof chatCompletionBody>;

@@ -14,7 +14,7 @@ import { AsyncQueue } from '../inference/async-queue.js';
 import type { ChatEvent, ChatRequest, ChatService, PreparedChat } from './chat-service.js';
 import { SYSTEM_FINGERPRINT } from './completions.js';
 import { badRequest } from './errors.js';
-import { nullish } from './schema.js';
+import { nullish, samplingFields } from './schema.js';
 
 const tokenIds = z.array(z.number().int()).min(1);
 
@@ -22,21 +22,13 @@ export const textCompletionBody = z.strictObject({
   model: z.string(),
   prompt: z.union([z.string(), z.array(z.string()).min(1), tokenIds, z.array(tokenIds).min(1)]),
   max_tokens: nullish(z.number().int().min(1)),
-  temperature: nullish(z.number().min(0).max(2)),
-  top_p: nullish(z.number().gt(0).max(1)),
-  top_k: nullish(z.number().int().min(-1)),
-  n: nullish(z.number().int().min(1).max(16)),
-  seed: nullish(z.number().int()),
-  stop: nullish(z.union([z.string(), z.array(z.string()).max(4)])),
+  ...samplingFields,
   stream: nullish(z.boolean()),
   stream_options: nullish(z.strictObject({ include_usage: z.boolean().optional() })),
   logprobs: nullish(z.number().int().min(0).max(20)),
   echo: nullish(z.boolean()),
   suffix: nullish(z.null()),
   best_of: nullish(z.literal(1)),
-  user: nullish(z.string()),
-  frequency_penalty: nullish(z.literal(0)),
-  presence_penalty: nullish(z.literal(0)),
 });
 
 export type TextCompletionBody = z.infer<typeof textCompletionBody>;

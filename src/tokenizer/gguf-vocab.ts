@@ -13,6 +13,7 @@
  * - "gpt-2": a plain ByteLevel pre-tokenizer with GPT-2's built-in regex.
  */
 import { DEEPSEEK_SPLIT_PATTERNS } from './pretokenize.js';
+import { bpeModel } from './tokenizer-json.js';
 
 type Json = Record<string, unknown>;
 
@@ -144,18 +145,7 @@ export function tokenizerFromGguf(meta: Meta, source: string): { tokenizerJson: 
     pre_tokenizer: pre.pre_tokenizer,
     post_processor: null,
     decoder: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: false, use_regex: false },
-    model: {
-      type: 'BPE',
-      dropout: null,
-      unk_token: null,
-      continuing_subword_prefix: null,
-      end_of_word_suffix: null,
-      fuse_unk: false,
-      byte_fallback: false,
-      ignore_merges: false,
-      vocab,
-      merges,
-    },
+    model: bpeModel(vocab, merges),
   };
   const tok = (key: string): string | undefined => {
     const id = meta.get(key)?.value;

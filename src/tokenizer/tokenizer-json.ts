@@ -41,18 +41,10 @@ export function buildTokenizerJson(
     },
     post_processor: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: false, use_regex: true },
     decoder: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true },
-    model: {
-      type: 'BPE',
-      dropout: null,
-      unk_token: null,
-      continuing_subword_prefix: null,
-      end_of_word_suffix: null,
-      fuse_unk: false,
-      byte_fallback: false,
-      ignore_merges: false,
-      vocab: vocabObj,
-      merges: merges.map(([a, b]) => `${a} ${b}`),
-    },
+    model: bpeModel(
+      vocabObj,
+      merges.map(([a, b]) => `${a} ${b}`),
+    ),
   };
 }
 
@@ -84,4 +76,20 @@ export function saveTokenizer(dir: string, tokenizerJson: unknown, config: unkno
   mkdirSync(dir, { recursive: true });
   writeJsonAtomic(join(dir, 'tokenizer.json'), tokenizerJson);
   writeJsonAtomic(join(dir, 'tokenizer_config.json'), config);
+}
+
+/** tokenizer.json's `model` for a byte-level BPE: the vocabulary and its merges ("a b"), no unknown token. */
+export function bpeModel(vocab: Record<string, number>, merges: readonly string[]): Record<string, unknown> {
+  return {
+    type: 'BPE',
+    dropout: null,
+    unk_token: null,
+    continuing_subword_prefix: null,
+    end_of_word_suffix: null,
+    fuse_unk: false,
+    byte_fallback: false,
+    ignore_merges: false,
+    vocab,
+    merges,
+  };
 }
