@@ -17,9 +17,7 @@ import { Rng } from '../tasks/rng.js';
 import { generateProblems } from '../tasks/splits.js';
 import type { Problem } from '../tasks/types.js';
 import { OFF_TASK_REASONING, offTask } from '../tasks/off-task.js';
-import { assistantBody, renderR1, renderR1Zero } from '../tokenizer/chat.js';
 import { HfTokenizer, loadTokenizer } from '../tokenizer/hf-tokenizer.js';
-import { ANSWER_CLOSE, ANSWER_OPEN, EOS, THINK_CLOSE, THINK_OPEN } from '../tokenizer/special-tokens.js';
 import { saveTokenizer, writeJsonAtomic } from '../tokenizer/tokenizer-json.js';
 import { trainTokenizer } from '../tokenizer/train.js';
 import { DEEPSEEK_SPLIT_PATTERNS, SINGLE_DIGIT_SPLIT_PATTERNS } from '../tokenizer/pretokenize.js';
@@ -30,9 +28,10 @@ import { sftRecord, type SftRecord } from './sft.js';
 import { ShardWriter } from './shards.js';
 import { hasModeTrace, modeTrace } from './reasoning-traces.js';
 import { makeTrace, type Trace, type TraceKind } from './traces.js';
+import { chatDocument, type DocumentText, encodeDocument, r1ZeroDocument } from './documents.js';
 
 /** One pretraining document. */
-export interface CorpusDoc {
+export interface CorpusDoc extends DocumentText {
   task: string;
   key: string;
   lang: string;
@@ -41,23 +40,6 @@ export interface CorpusDoc {
   mode?: string;
   /** The problem's difficulty level, for mode traces (the tier of the length tables). */
   difficulty?: number;
-  /** 'chat' for R1's chat layout; absent for the R1-Zero template. */
-  layout?: 'chat';
-  text: string;
-}
-
-/** A problem and its trace in the R1-Zero layout (the base model learns this format). */
-export function corpusText(problem: Problem, reasoning: string, answer: string): string {
-  return `${renderR1Zero(problem.prompt)} ${THINK_OPEN}\n${reasoning}\n${THINK_CLOSE} ${ANSWER_OPEN}${answer}${ANSWER_CLOSE}`;
-}
-
-/** The same problem and trace in R1's chat layout, without the final EOS (the shard writer ends documents). */
-export function chatCorpusText(prompt: string, reasoning: string, answer: string): string {
-  const text = renderR1([
-    { role: 'user', content: prompt },
-    { role: 'assistant', content: assistantBody(reasoning, answer) },
-  ]);
-  return text.slice(0, -EOS.length);
 }
 
 /** The prompt as a user types it: the task prompt without its format instructions. */
@@ -102,16 +84,13 @@ export function buildDataset(config: DataConfig, onEvent: (e: BuildEvent) => voi
       config.bare_prompts > 0 && p.task === 'arithmetic' && rng.chance(config.bare_prompts)
         ? barePrompt(p.prompt)
         : p.prompt;
-    const text = chat
-      ? chatCorpusText(prompt, trace.reasoning, trace.answer)
-      : corpusText({ ...p, prompt }, trace.reasoning, trace.answer);
-    const doc: CorpusDoc = { task: p.task, key: p.key, lang: p.lang, kind: trace.kind, text };
+    const d = (chat ? chatDocument : r1ZeroDocument)(prompt, trace.reasoning, trace.answer);
+    const doc: CorpusDoc = { task: p.task, key: p.key, lang: p.lang, kind: trace.kind, ...d };
     if (mode !== undefined) {
       doc.mode = mode;
       doc.difficulty = p.difficulty;
     }
     if (chat) {
-      doc.layout = 'chat';
       summary.chat_layout = (summary.chat_layout ?? 0) + 1;
     }
     corpus.push(doc);
@@ -179,7 +158,7 @@ export function buildDataset(config: DataConfig, onEvent: (e: BuildEvent) => voi
     const writer = new ShardWriter(dir, tok.vocabSize, config.shard_tokens);
     let tokens = 0;
     for (const d of corpus) {
-      const ids = tok.encode(d.text, { allowSpecial: true });
+      const ids = encodeDocument(tok, d);
       ids.push(tok.eosId);
       tokens += ids.length;
       writer.addDocument(ids);

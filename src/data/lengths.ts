@@ -1,16 +1,16 @@
 /**
  * Token lengths of a built corpus (issue 14: the context must fit the longest search traces of the
  * 4-number tier): each document of corpus.jsonl is encoded with the dataset's own tokenizer, as the
- * token shards encode it (added tokens allowed, plus the EOS the shard writer appends), and the
+ * token shards encode it (src/data/documents.ts, plus the EOS the shard writer appends), and the
  * lengths are summarised per task, tier and solver mode: whole documents (what the pretraining
- * context must hold) and responses (the text after the prompt: what RL's max_completion_length
- * must hold; the prompt is encoded on its own, so a merge across the boundary may shift it by one).
+ * context must hold) and responses (the tokens after the prompt: what RL's max_completion_length
+ * must hold).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadTokenizer } from '../tokenizer/hf-tokenizer.js';
-import { ASSISTANT } from '../tokenizer/special-tokens.js';
 import type { CorpusDoc } from './build.js';
+import { encodeDocumentParts } from './documents.js';
 
 /** Distribution of one set of lengths. */
 export interface LengthStats {
@@ -44,14 +44,6 @@ export function lengthStats(xs: readonly number[]): LengthStats {
   };
 }
 
-/** Where the response starts: after "Assistant:" (R1-Zero template) or the Assistant token (chat layout). */
-function promptEnd(text: string): number {
-  const chat = text.indexOf(ASSISTANT);
-  if (chat >= 0) return chat + ASSISTANT.length;
-  const zero = text.indexOf(' Assistant:');
-  return zero >= 0 ? zero + ' Assistant:'.length : 0;
-}
-
 /** Token lengths of the corpus in `datasetDir` (its corpus.jsonl and tokenizer/), grouped. */
 export function corpusLengths(datasetDir: string): LengthGroup[] {
   const tok = loadTokenizer(join(datasetDir, 'tokenizer'));
@@ -65,9 +57,9 @@ export function corpusLengths(datasetDir: string): LengthGroup[] {
   };
   for (const line of lines) {
     const d = JSON.parse(line) as CorpusDoc;
-    const total = tok.encode(d.text, { allowSpecial: true }).length + 1;
-    const prompt = tok.encode(d.text.slice(0, promptEnd(d.text)), { allowSpecial: true }).length;
-    const resp = total - prompt;
+    const parts = encodeDocumentParts(tok, d);
+    const resp = parts.response.length + 1; // + the EOS the shards add
+    const total = parts.prompt.length + resp;
     add('all', total, resp);
     add(d.task, total, resp);
     if (d.difficulty !== undefined) {

@@ -71,7 +71,7 @@ export async function runDistillStage(ctx: StageContext): Promise<StageOutputs> 
       s.teacher,
       trainProblems(s.tasks, s),
       tok,
-      (p) => TEMPLATES.r1.render(p),
+      (p) => TEMPLATES.r1.encode(tok, p),
       TEMPLATES.r1.responsePrefix,
       'teacher-samples.jsonl',
     );

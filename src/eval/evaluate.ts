@@ -30,7 +30,7 @@ export interface EvalOptions {
   topP: number;
   maxNewTokens: number;
   template: PromptTemplate;
-  tokenizer: Pick<Tokenizer, 'encode' | 'decode' | 'eosId'>;
+  tokenizer: Pick<Tokenizer, 'encode' | 'decode' | 'eosId' | 'addedTokens'>;
   rng: Rng;
   /** Prompts sampled together in one batch (default 4). */
   promptsPerBatch?: number;
@@ -83,7 +83,7 @@ export async function sampleAndScore(
   for (let i = 0; i < problems.length; i += per) {
     const batch = problems.slice(i, i + per);
     const groups = await sampler(
-      batch.map((p) => tok.encode(o.template.render(p), { allowSpecial: true })),
+      batch.map((p) => o.template.encode(tok, p)),
       o.k,
       settings,
       o.rng,

@@ -14,6 +14,7 @@ import { argmax } from '../tensor/index.js';
 import { THINK_CLOSE, THINK_OPEN } from '../tokenizer/special-tokens.js';
 import type { Tokenizer } from '../tokenizer/types.js';
 import { buildDatasetDocText } from '../train/doc-text.js';
+import { encodeDocument } from '../data/documents.js';
 
 /** Token and line counts of one kind of step. */
 export interface StepCounts {
@@ -75,8 +76,9 @@ export function stepAccuracy(
   const e = model.engine,
     out: Record<string, Record<string, StepCounts>> = {};
   for (const p of problems) {
-    const text = buildDatasetDocText(p);
-    const ids = tok.encode(text, { allowSpecial: true }).slice(0, model.rope.maxLen);
+    const doc = buildDatasetDocText(p),
+      text = doc.text;
+    const ids = encodeDocument(tok, doc).slice(0, model.rope.maxLen);
     const pieces = ids.map((id) => tok.decode([id]));
     const pred = e.noGrad(() =>
       e.scope(() => Array.from(e.read(argmax(model.forward(e.tensor(ids, [1, ids.length], 'i32')).logits, 2)))),

@@ -13,7 +13,7 @@
  */
 import { cpSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { corpusText } from '../data/build.js';
+import { encodeDocument, r1ZeroDocument } from '../data/documents.js';
 import { writeJsonl } from '../data/jsonl.js';
 import type { SftRecord } from '../data/sft.js';
 import { makeTrace } from '../data/traces.js';
@@ -26,7 +26,7 @@ import { Rng as TaskRng } from '../tasks/rng.js';
 import { generateProblems } from '../tasks/splits.js';
 import type { Lang, Problem } from '../tasks/types.js';
 import { Engine } from '../tensor/index.js';
-import { assistantBody, renderR1Zero } from '../tokenizer/chat.js';
+import { assistantBody } from '../tokenizer/chat.js';
 import { loadTokenizer } from '../tokenizer/hf-tokenizer.js';
 import type { Tokenizer } from '../tokenizer/types.js';
 import type { StageConfig } from './config.js';
@@ -60,7 +60,7 @@ export function trainProblems(
 }
 
 /**
- * A few-shot R1-Zero prompt: up to `shots` solved examples of the same task, each written like a
+ * A few-shot R1-Zero prompt: up to `shots` solved examples of the same task, each encoded like a
  * pretraining document, then the R1-Zero template of the problem; examples are dropped (longest
  * budget first) until the prompt fits `budget` tokens.
  */
@@ -68,24 +68,22 @@ export function fewShotPrompt(
   p: Problem,
   examples: readonly Problem[],
   shots: number,
-  tok: Pick<Tokenizer, 'encode'>,
+  tok: Tokenizer,
   budget: number,
-): { text: string; used: number } {
-  const target = renderR1Zero(p.prompt);
-  for (let n = Math.min(shots, examples.length); n > 0; n--) {
-    const text =
-      examples
-        .slice(0, n)
-        .map((e) => {
-          const s = getTask(e.task).solve(e);
-          return corpusText(e, s.steps.join('\n'), s.answer);
-        })
-        .join('\n\n') +
-      '\n\n' +
-      target;
-    if (tok.encode(text, { allowSpecial: true }).length <= budget) return { text, used: n };
+): { ids: number[]; used: number } {
+  const target = TEMPLATES['r1-zero'].encode(tok, p);
+  const gap = tok.encode('\n\n');
+  const docs = examples.slice(0, Math.min(shots, examples.length)).map((e) => {
+    const s = getTask(e.task).solve(e);
+    return encodeDocument(tok, r1ZeroDocument(e.prompt, s.steps.join('\n'), s.answer));
+  });
+  for (let n = docs.length; n > 0; n--) {
+    const ids: number[] = [];
+    for (const d of docs.slice(0, n)) for (const id of [...d, ...gap]) ids.push(id);
+    for (const id of target) ids.push(id);
+    if (ids.length <= budget) return { ids, used: n };
   }
-  return { text: target, used: 0 };
+  return { ids: target, used: 0 };
 }
 
 /** Writes the SFT folder: sft.jsonl, stats.json and copies of the dataset's tokenizer/ and test/. */
@@ -133,7 +131,7 @@ export async function sampleModel(
   modelRef: string,
   problems: readonly Problem[],
   tok: Tokenizer,
-  render: (p: Problem, maxContext: number) => string,
+  encode: (p: Problem, maxContext: number) => number[],
   responsePrefix: string,
   progressFile: string,
 ) {
@@ -146,7 +144,7 @@ export async function sampleModel(
         problems,
         sampler: m.sampler,
         tokenizer: tok,
-        render: (p) => render(p, m.maxContext),
+        encode: (p) => encode(p, m.maxContext),
         responsePrefix,
         n: s.num_samples,
         settings: { temperature: s.temperature, topP: s.top_p, topK: 0, maxNewTokens: s.max_completion_length },
@@ -220,7 +218,7 @@ export async function runColdStart(ctx: StageContext): Promise<StageOutputs> {
           maxContext - s.max_completion_length,
         );
         shotsUsed[String(f.used)] = (shotsUsed[String(f.used)] ?? 0) + 1;
-        return f.text;
+        return f.ids;
       },
       TEMPLATES['r1-zero'].responsePrefix,
       'model-samples.jsonl',
@@ -251,7 +249,7 @@ export async function runRejectionSampling(ctx: StageContext): Promise<StageOutp
     s.model,
     trainProblems(s.tasks, s),
     tok,
-    (p) => TEMPLATES.r1.render(p),
+    (p) => TEMPLATES.r1.encode(tok, p),
     TEMPLATES.r1.responsePrefix,
     'samples.jsonl',
   );

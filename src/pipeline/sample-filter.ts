@@ -32,9 +32,9 @@ export interface SampleFilterOptions {
   progressPath: string;
   problems: readonly Problem[];
   sampler: GroupSampler;
-  tokenizer: Pick<Tokenizer, 'encode' | 'decode' | 'eosId'>;
-  /** The prompt text of a problem. */
-  render: (p: Problem) => string;
+  tokenizer: Pick<Tokenizer, 'encode' | 'decode' | 'eosId' | 'addedTokens'>;
+  /** The prompt token ids of a problem (a template's `encode`, src/rl/prompts.ts). */
+  encode: (p: Problem) => number[];
   /** What the prompt already wrote of the response (the R1 layout opens `<think>\n`). */
   responsePrefix: string;
   n: number;
@@ -108,7 +108,7 @@ export async function sampleAndFilter(o: SampleFilterOptions): Promise<{ records
   while (start < o.problems.length) {
     const batch = o.problems.slice(start, start + o.promptsPerBatch);
     const groups = await o.sampler(
-      batch.map((p) => o.tokenizer.encode(o.render(p), { allowSpecial: true })),
+      batch.map((p) => o.encode(p)),
       o.n,
       settings,
       rng,

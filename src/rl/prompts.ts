@@ -15,23 +15,42 @@ import { getTask } from '../tasks/registry.js';
 import { Rng } from '../tasks/rng.js';
 import { isTestKey } from '../tasks/splits.js';
 import type { Lang, Problem, Task } from '../tasks/types.js';
-import { renderChat, renderR1Zero } from '../tokenizer/chat.js';
+import { type ChatMessage, renderChat, renderR1Zero } from '../tokenizer/chat.js';
+import { encodeChat, type PromptTokenizer, type RenderPrompt } from '../tokenizer/prompt-plan.js';
 import { THINK_OPEN } from '../tokenizer/special-tokens.js';
 
 export type TemplateName = 'r1-zero' | 'r1';
 
-/** How a problem becomes a prompt, and what the template already wrote of the response. */
+/**
+ * How a problem becomes a prompt, and what the template already wrote of the response. `encode` is
+ * the prompt's token ids, with the question as plain text, exactly as the chat API encodes it
+ * (src/tokenizer/prompt-plan.ts); `render` is the same prompt as text, for reading.
+ */
 export interface PromptTemplate {
-  render(problem: Problem): string;
+  render(problem: Pick<Problem, 'prompt'>): string;
+  encode(tok: PromptTokenizer, problem: Pick<Problem, 'prompt'>): number[];
   responsePrefix: string;
 }
 
+/** The R1-Zero template takes one question: it has no turns. */
+function oneQuestion(messages: readonly ChatMessage[]): string {
+  if (messages.length !== 1 || messages[0]!.role !== 'user')
+    throw new Error('the r1-zero template renders one user question; got a conversation');
+  return messages[0]!.content;
+}
+
+function template(render: RenderPrompt, responsePrefix: string): PromptTemplate {
+  const question = (p: Pick<Problem, 'prompt'>): ChatMessage[] => [{ role: 'user', content: p.prompt }];
+  return {
+    render: (p) => render(question(p)),
+    encode: (tok, p) => encodeChat(tok, question(p), render).ids,
+    responsePrefix,
+  };
+}
+
 export const TEMPLATES: Readonly<Record<TemplateName, PromptTemplate>> = Object.freeze({
-  'r1-zero': { render: (p: Problem) => renderR1Zero(p.prompt), responsePrefix: '' },
-  r1: {
-    render: (p: Problem) => renderChat([{ role: 'user', content: p.prompt }], { addGenerationPrompt: true }),
-    responsePrefix: `${THINK_OPEN}\n`,
-  },
+  'r1-zero': template((ms) => renderR1Zero(oneQuestion(ms)), ''),
+  r1: template((ms) => renderChat(ms, { addGenerationPrompt: true }), `${THINK_OPEN}\n`),
 });
 
 /** Options of a ProblemStream. */

@@ -69,7 +69,7 @@ export interface GrpoDeps {
   /** Frozen reference (required when beta > 0). */
   reference?: { policy: Policy; params: ReadonlyMap<string, Tensor> };
   optimizer: AdamW;
-  tokenizer: Pick<Tokenizer, 'encode' | 'decode' | 'eosId'>;
+  tokenizer: Pick<Tokenizer, 'encode' | 'decode' | 'eosId' | 'addedTokens'>;
   template: PromptTemplate;
   problems: ProblemSource;
   rewards: readonly WeightedReward[];
@@ -170,7 +170,7 @@ export class GrpoTrainer {
     let tokens = 0;
     const batch = Array.from({ length: P }, () => problems.next());
     const prompts = batch.map((problem) => {
-      const ids = tok.encode(template.render(problem), { allowSpecial: true });
+      const ids = template.encode(tok, problem);
       if (ids.length > c.max_prompt_length)
         throw new Error(
           `a ${problem.task} prompt has ${ids.length} tokens; max_prompt_length is ${c.max_prompt_length}`,

@@ -10,7 +10,7 @@ import type { SamplingParams } from '../inference/sampling.js';
 import { AsyncQueue } from '../inference/async-queue.js';
 import type { ChatMessage } from '../tokenizer/chat.js';
 import type { Tokenizer } from '../tokenizer/types.js';
-import { encodeChat, type EncodedPrompt } from './prompt.js';
+import { chatRender, encodeChat, type EncodedPrompt } from '../tokenizer/prompt-plan.js';
 import { ReasoningSplitter, StopMatcher, StreamDecoder } from './text-stream.js';
 
 /** A chat request in engine terms. */
@@ -91,7 +91,7 @@ export class ChatService {
 
   /** Encodes the prompt; callers check `prompt.ids.length` against `maxContext`. */
   prepare(request: ChatRequest): PreparedChat {
-    return { request, prompt: encodeChat(this.tokenizer, request.messages) };
+    return { request, prompt: encodeChat(this.tokenizer, request.messages, chatRender(this.tokenizer)) };
   }
 
   /**

@@ -12,7 +12,7 @@ import type { ChatService } from './chat-service.js';
 import { completionChunks, foldChunks } from './completions.js';
 import { ApiError, badRequest } from './errors.js';
 import { corsOrigin, foreignOrigin, hostAllowed, hostnameOf, isJsonContentType, type OriginPolicy } from './origin.js';
-import { MessageContentError } from './prompt.js';
+import { MessageContentError } from '../tokenizer/prompt-plan.js';
 import { parseBody, parseChatBody, toChatRequest } from './schema.js';
 import {
   foldTextChunks,

@@ -13,6 +13,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildDatasetDocText } from './doc-text.js';
+import { encodeDocument } from '../data/documents.js';
 import { readJsonl } from '../data/jsonl.js';
 import { PackedLoader, type LoaderState } from '../data/loader.js';
 import { tokenizeChat, type SftRecord } from '../data/sft.js';
@@ -181,7 +182,7 @@ export function heldOutPretrainExamples(
 ): { ids: number[]; mask: number[] }[] {
   if (tok.eosId === undefined) throw new Error('held-out split: the tokenizer has no eos_token');
   return interleave(tests).map((p) => {
-    const ids = tok.encode(buildDatasetDocText(p), { allowSpecial: true });
+    const ids = encodeDocument(tok, buildDatasetDocText(p));
     ids.push(tok.eosId!);
     return { ids, mask: ids.map(() => 1) };
   });

@@ -261,14 +261,13 @@ async function greedyAccuracy(
   maxNewTokens: number,
 ): Promise<TaskAccuracy[]> {
   const { isCorrect } = await import('../tasks/registry.js');
-  const { renderR1Zero } = await import('../tokenizer/chat.js');
+  const { TEMPLATES } = await import('../rl/prompts.js');
   const { Rng } = await import('../tensor/index.js');
   const stopTokens = tok.eosId === undefined ? [] : [tok.eosId];
   const results: TaskAccuracy[] = [];
   for (const [task, problems] of tests) {
     const ps = problems.slice(0, perTask);
-    // The template's tags are tokens, encoded as the pretraining corpus encoded them (allowSpecial).
-    const prompts = ps.map((p) => tok.encode(renderR1Zero(p.prompt), { allowSpecial: true }));
+    const prompts = ps.map((p) => TEMPLATES['r1-zero'].encode(tok, p));
     const groups = await policy.sampleGroups(
       prompts,
       1,

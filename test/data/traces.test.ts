@@ -11,7 +11,7 @@ import { Rng } from '../../src/tasks/rng.js';
 import { generateProblems } from '../../src/tasks/splits.js';
 import { trainTokenizer } from '../../src/tokenizer/train.js';
 import { HfTokenizer } from '../../src/tokenizer/hf-tokenizer.js';
-import { corpusText } from '../../src/data/build.js';
+import { r1ZeroDocument } from '../../src/data/documents.js';
 
 test('clean and corrected traces verify, wrong traces do not; corrections say so', () => {
   const rng = new Rng(9);
@@ -41,7 +41,7 @@ test('SFT tokenization: the mask covers the assistant reply and EOS only, and de
   const rng = new Rng(1);
   const texts = problems.map((p) => {
     const s = task.solve(p);
-    return corpusText(p, s.steps.join('\n'), s.answer);
+    return r1ZeroDocument(p.prompt, s.steps.join('\n'), s.answer).text;
   });
   const trained = trainTokenizer(texts, { vocabSize: 600 });
   const tok = new HfTokenizer(trained.tokenizerJson, trained.tokenizerConfig);

@@ -35,7 +35,7 @@ before(async () => {
     num_hidden_layers: 1,
     num_attention_heads: 2,
     num_key_value_heads: 1,
-    max_position_embeddings: 256,
+    max_position_embeddings: 512,
     tie_word_embeddings: true,
     initializer_range: 0.1,
     eos_token_id: tok.eosId ?? null,

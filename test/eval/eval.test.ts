@@ -68,6 +68,7 @@ describe('evaluation over a scripted sampler', () => {
   };
   const tokenizer = {
     eosId: 99 as number | undefined,
+    addedTokens: [],
     encode: (text: string) => [...text].map((c) => c.charCodeAt(0)),
     decode: (ids: ArrayLike<number>) => Array.from(ids, (i) => TEXTS[i]!).join(''),
   };
@@ -85,7 +86,7 @@ describe('evaluation over a scripted sampler', () => {
       temperature: 0.6,
       topP: 0.95,
       maxNewTokens: 16,
-      template: { render: (p) => p.prompt, responsePrefix: '' },
+      template: { render: (p) => p.prompt, encode: (t, p) => t.encode(p.prompt), responsePrefix: '' },
       tokenizer,
       rng: new Rng(1),
       promptsPerBatch: 2,
@@ -160,6 +161,7 @@ describe('the one evaluator on fixed fake completions', () => {
       calls: { prompts: number; n: number; temperature: number }[] = [];
     const tokenizer = {
       eosId: 0 as number | undefined,
+      addedTokens: [],
       encode: (s: string) => [problems.findIndex((p) => TEMPLATES['r1-zero'].render(p) === s)],
       decode: (ids: ArrayLike<number>) => Array.from(ids, (i) => texts[i - 1]!).join(''),
     };

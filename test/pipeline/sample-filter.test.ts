@@ -21,6 +21,7 @@ const problems: Problem[] = Array.from({ length: 10 }, (_, i) => ({
 // Token ids are answers: 0..20 -> "<think>\ncompute\n</think>\n<answer>{id}</answer>"; 99 is EOS.
 const tok = {
   eosId: 99 as number | undefined,
+  addedTokens: [],
   encode: (s: string) => [Number(/Calculate (\d+)/.exec(s)![1])],
   decode: (ids: ArrayLike<number>) =>
     Array.from(ids, (i) => `<think>\ncompute\n</think>\n<answer>${i}</answer>`).join(''),
@@ -43,7 +44,7 @@ test('an interrupted sampling run resumes at the next batch and writes the same 
       problems,
       sampler,
       tokenizer: tok,
-      render: (p) => p.prompt,
+      encode: (p) => tok.encode(p.prompt),
       responsePrefix: '',
       n: 4,
       settings: { temperature: 1, topP: 1, topK: 0, maxNewTokens: 4 },

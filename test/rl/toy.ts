@@ -61,6 +61,7 @@ export function toyConfig(): DeepseekV3Config {
 /** Characters in, characters out; EOS is its own id. */
 export const toyTokenizer = {
   eosId: EOS_ID as number | undefined,
+  addedTokens: [],
   encode(text: string): number[] {
     return [...text].map((ch) => {
       const i = LETTERS.indexOf(ch);
@@ -73,7 +74,11 @@ export const toyTokenizer = {
   },
 };
 
-export const toyTemplate: PromptTemplate = { render: (p) => p.prompt, responsePrefix: '' };
+export const toyTemplate: PromptTemplate = {
+  render: (p) => p.prompt,
+  encode: (tok, p) => tok.encode(p.prompt),
+  responsePrefix: '',
+};
 
 /** Single-letter prompts (never 'a'), seeded. */
 export class ToyProblems implements ProblemSource {

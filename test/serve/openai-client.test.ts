@@ -6,7 +6,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
-import { encodeChat } from '../../src/serve/prompt.js';
+import { chatRender, encodeChat } from '../../src/tokenizer/prompt-plan.js';
 import { ANSWER, MODEL_ID, THINKING, startStack } from './fixture.js';
 
 const stack = await startStack();
@@ -24,7 +24,7 @@ test('non-streaming: reasoning_content and content are split at </think>; usage 
   assert.equal(m.reasoning_content, THINKING);
   assert.equal(m.content, ANSWER);
   assert.equal(r.choices[0]!.finish_reason, 'stop');
-  const promptIds = encodeChat(stack.tok, messages).ids;
+  const promptIds = encodeChat(stack.tok, messages, chatRender(stack.tok)).ids;
   const replyIds = stack.tok.encode(`${THINKING}\n</think>\n\n${ANSWER}`, { allowSpecial: true });
   assert.equal(r.usage!.prompt_tokens, promptIds.length);
   assert.equal(r.usage!.completion_tokens, replyIds.length + 1, 'reply plus EOS');

@@ -14,7 +14,7 @@ import { BpeEncoder } from '../../src/tokenizer/bpe-encode.js';
 import { HfTokenizer } from '../../src/tokenizer/hf-tokenizer.js';
 import { TASKS } from '../../src/tasks/registry.js';
 import { generateProblems } from '../../src/tasks/splits.js';
-import { corpusText } from '../../src/data/build.js';
+import { r1ZeroDocument } from '../../src/data/documents.js';
 
 test('4k vocabulary on 10 MB of text in under a minute', () => {
   const docs: string[] = [];
@@ -22,7 +22,7 @@ test('4k vocabulary on 10 MB of text in under a minute', () => {
   for (const task of TASKS) {
     for (const p of generateProblems({ task, split: 'train', count: 2500, seed: 1 })) {
       const s = task.solve(p);
-      const t = corpusText(p, s.steps.join('\n'), s.answer);
+      const t = r1ZeroDocument(p.prompt, s.steps.join('\n'), s.answer).text;
       docs.push(t);
       chars += t.length;
     }

@@ -1,9 +1,12 @@
 /**
- * Chat messages to prompt token ids. The conversation is rendered with the tokenizer's chat template
- * (src/tokenizer/chat.ts: its Jinja template, or R1's layout, which ends with the forced `<think>\n`
- * opening). Message texts are always encoded as plain text, never as added or special tokens, under
- * every template: a user cannot forge `<｜Assistant｜>` or `</think>`, and someone studying R1 who
- * types `<think>` gets it back as text.
+ * Messages to prompt token ids: the one encoder of prompts for serving, RL rollouts, evaluation and
+ * the pretraining corpus, so a question is the same tokens wherever it is asked. The conversation is
+ * rendered by a template (the tokenizer's chat template when serving: its Jinja template, or R1's
+ * layout, which ends with the forced `<think>\n` opening; a task template of src/rl/prompts.ts for
+ * training and evaluation). Message texts are always encoded as plain text, never as added or
+ * special tokens, under every template: a user cannot forge `<｜Assistant｜>` or `</think>`, someone
+ * studying R1 who types `<think>` gets it back as text, and a task prompt that mentions the tags
+ * (TinyZero's countdown wording) is the same tokens in the corpus as through the chat API.
  *
  * Two plans, both a list of segments (template text, encoded with added tokens matched; message
  * text, encoded plain):
@@ -16,8 +19,14 @@
  *   the one rendered string.
  * As in R1's released template, earlier assistant turns keep only their answer (after `</think>`).
  */
-import { renderChat, type ChatMessage } from '../tokenizer/chat.js';
-import type { Tokenizer } from '../tokenizer/types.js';
+import { renderChat, type ChatMessage } from './chat.js';
+import type { Tokenizer } from './types.js';
+
+/** What prompt encoding needs of a tokenizer. */
+export type PromptTokenizer = Pick<Tokenizer, 'encode' | 'addedTokens'>;
+
+/** Renders a conversation as prompt text (the assistant turn opened). */
+export type RenderPrompt = (messages: readonly ChatMessage[]) => string;
 
 /** A prompt ready for generation. */
 export interface EncodedPrompt {
@@ -60,32 +69,38 @@ function visibleContent(m: ChatMessage): string {
 }
 
 /** True when `text` ends (or, with `atStart`, starts) with an added token, or is empty. */
-function addedTokenEdge(tokenizer: Tokenizer, text: string, atStart: boolean): boolean {
+function addedTokenEdge(tokenizer: PromptTokenizer, text: string, atStart: boolean): boolean {
   if (text === '') return true;
   return tokenizer.addedTokens.some((t) => (atStart ? text.startsWith(t.content) : text.endsWith(t.content)));
 }
 
 /** Matches any added token's spelling, longest first. */
-function addedTokenPattern(tokenizer: Tokenizer): RegExp | undefined {
+function addedTokenPattern(tokenizer: PromptTokenizer): RegExp | undefined {
   const spellings = tokenizer.addedTokens.map((t) => t.content).filter((s) => s.length > 0);
   if (spellings.length === 0) return undefined;
   spellings.sort((a, b) => b.length - a.length);
   return new RegExp(spellings.map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'g');
 }
 
-/** Plans the encoding of a conversation for generation (assistant turn opened). */
-export function planChat(tokenizer: Tokenizer, messages: readonly ChatMessage[]): PromptPlan {
-  const cleaned = messages.map(visibleContent);
+/** The tokenizer's own chat template (or R1's layout), with the assistant turn opened: the serving render. */
+export function chatRender(tokenizer: Tokenizer): RenderPrompt {
   const options = {
     addGenerationPrompt: true,
     chatTemplate: tokenizer.chatTemplate,
     bosToken: tokenizer.specialTokens.bos,
     eosToken: tokenizer.specialTokens.eos,
   };
-  const rendered = renderChat(
-    messages.map((m, i) => ({ role: m.role, content: placeholder(i) })),
-    options,
-  );
+  return (messages) => renderChat(messages, options);
+}
+
+/** Plans the encoding of a conversation for generation, rendered by `render` (serving: chatRender). */
+export function planChat(
+  tokenizer: PromptTokenizer,
+  messages: readonly ChatMessage[],
+  render: RenderPrompt,
+): PromptPlan {
+  const cleaned = messages.map(visibleContent);
+  const rendered = render(messages.map((m, i) => ({ role: m.role, content: placeholder(i) })));
   messages.forEach((m, i) => {
     if (m.role === 'system' && !rendered.includes(placeholder(i)))
       throw new MessageContentError(
@@ -96,10 +111,7 @@ export function planChat(tokenizer: Tokenizer, messages: readonly ChatMessage[])
   });
   // The placeholder rendering holds no user text, so a `<think>` typed by the user cannot flip this.
   const startsInReasoning = rendered.lastIndexOf('<think>') > rendered.lastIndexOf('</think>');
-  const text = renderChat(
-    messages.map((m, i) => ({ role: m.role, content: cleaned[i]! })),
-    options,
-  );
+  const text = render(messages.map((m, i) => ({ role: m.role, content: cleaned[i]! })));
   const pieces: string[] = [];
   let rest = rendered;
   let ok = true;
@@ -128,15 +140,15 @@ export function planChat(tokenizer: Tokenizer, messages: readonly ChatMessage[])
     segments.push({ text: rest, plain: false });
     return { segments, startsInReasoning };
   }
-  return { segments: markedSegments(tokenizer, messages, cleaned, options), startsInReasoning };
+  return { segments: markedSegments(tokenizer, messages, cleaned, render), startsInReasoning };
 }
 
 /** One rendered string, with every added-token spelling of a message kept out as a plain segment. */
 function markedSegments(
-  tokenizer: Tokenizer,
+  tokenizer: PromptTokenizer,
   messages: readonly ChatMessage[],
   cleaned: readonly string[],
-  options: Parameters<typeof renderChat>[1],
+  render: RenderPrompt,
 ): PromptSegment[] {
   const pattern = addedTokenPattern(tokenizer);
   const forged: string[] = [];
@@ -148,10 +160,7 @@ function markedSegments(
           return `\uE000${forged.length - 1}\uE001`;
         }),
   );
-  const text = renderChat(
-    messages.map((m, i) => ({ role: m.role, content: marked[i]! })),
-    options,
-  );
+  const text = render(messages.map((m, i) => ({ role: m.role, content: marked[i]! })));
   const segments: PromptSegment[] = [];
   let at = 0,
     next = 0;
@@ -172,13 +181,17 @@ function markedSegments(
 }
 
 /** Token ids of one segment. */
-export function encodeSegment(tokenizer: Tokenizer, s: PromptSegment): number[] {
+export function encodeSegment(tokenizer: PromptTokenizer, s: PromptSegment): number[] {
   return s.plain ? tokenizer.encode(s.text) : tokenizer.encode(s.text, { allowSpecial: true });
 }
 
-/** Encodes a conversation for generation (assistant turn opened). */
-export function encodeChat(tokenizer: Tokenizer, messages: readonly ChatMessage[]): EncodedPrompt {
-  const plan = planChat(tokenizer, messages);
+/** Encodes a conversation for generation (assistant turn opened), rendered by `render` (serving: chatRender). */
+export function encodeChat(
+  tokenizer: PromptTokenizer,
+  messages: readonly ChatMessage[],
+  render: RenderPrompt,
+): EncodedPrompt {
+  const plan = planChat(tokenizer, messages, render);
   const ids: number[] = [];
   for (const s of plan.segments) for (const id of encodeSegment(tokenizer, s)) ids.push(id);
   return { ids, startsInReasoning: plan.startsInReasoning };
