@@ -2,7 +2,8 @@
 // The R1-Zero corpus measurements of docs/results/r1-zero/protocol.md, over the compiled modules
 // (run `npm run build` first):
 //   node scripts/r1-zero-corpus.mjs lengths <dataset> [--out file.json]
-//     token lengths of corpus.jsonl with the dataset's tokenizer, per task, tier and solver mode
+//     token lengths of corpus.jsonl with the dataset's tokenizer, per task, tier and solver mode, and of
+//     the held-out prompts in the R1-Zero template
 //   node scripts/r1-zero-corpus.mjs steps <checkpoint|output_dir> <dataset> [--per-group N] [--out file.json]
 //     teacher-forced step accuracy of a base on held-out traces, per operation / tier and line kind
 //   node scripts/r1-zero-corpus.mjs behaviours <eval --out report> <dataset> [--max-new-tokens N] [--out file.json]
@@ -25,8 +26,12 @@ const write = (obj) => {
 };
 
 if (cmd === 'lengths' && positional.length === 1) {
-  const { corpusLengths } = await import('../dist/src/data/lengths.js');
-  write({ dataset: positional[0], groups: corpusLengths(positional[0]) });
+  const { corpusLengths, heldOutPromptLengths } = await import('../dist/src/data/lengths.js');
+  write({
+    dataset: positional[0],
+    groups: corpusLengths(positional[0]),
+    held_out_prompts: { template: 'r1-zero', tasks: heldOutPromptLengths(positional[0], 'r1-zero') },
+  });
 } else if (cmd === 'steps' && positional.length === 2) {
   const [ckPath, dataset] = positional;
   const perGroup = Number(flag('--per-group', '40'));

@@ -28,7 +28,8 @@ import { sftRecord, type SftRecord } from './sft.js';
 import { ShardWriter } from './shards.js';
 import { hasModeTrace, modeTrace } from './reasoning-traces.js';
 import { makeTrace, type Trace, type TraceKind } from './traces.js';
-import { chatDocument, type DocumentText, encodeDocument, r1ZeroDocument } from './documents.js';
+import { chatDocument, type DocumentText, documentSegments, encodeDocument, r1ZeroDocument } from './documents.js';
+import { R1_ADDED_TOKENS } from '../tokenizer/special-tokens.js';
 
 /** One pretraining document. */
 export interface CorpusDoc extends DocumentText {
@@ -140,8 +141,12 @@ export function buildDataset(config: DataConfig, onEvent: (e: BuildEvent) => voi
     const t0 = Date.now();
     const splitPatterns =
       config.tokenizer.train.digits === 'single' ? SINGLE_DIGIT_SPLIT_PATTERNS : DEEPSEEK_SPLIT_PATTERNS;
+    const spellings = { addedTokens: R1_ADDED_TOKENS };
     const trained = trainTokenizer(
-      corpus.map((d) => d.text),
+      corpus.map((d) => {
+        const s = documentSegments(spellings, d);
+        return [...s.prompt, s.response];
+      }),
       { vocabSize: config.tokenizer.train.vocab_size, splitPatterns },
     );
     saveTokenizer(join(out, 'tokenizer'), trained.tokenizerJson, trained.tokenizerConfig);

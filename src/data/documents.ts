@@ -9,6 +9,7 @@
 import { TEMPLATES } from '../rl/prompts.js';
 import { assistantBody } from '../tokenizer/chat.js';
 import { ANSWER_CLOSE, ANSWER_OPEN, THINK_CLOSE, THINK_OPEN } from '../tokenizer/special-tokens.js';
+import { type AddedSpellings, encodeSegments, type PromptSegment } from '../tokenizer/prompt-plan.js';
 import type { Tokenizer } from '../tokenizer/types.js';
 
 /** A document's text and the parts it was made from. */
@@ -40,8 +41,15 @@ function templateOf(d: DocumentText) {
   return d.layout === 'chat' ? TEMPLATES.r1 : TEMPLATES['r1-zero'];
 }
 
-/** Token ids of a document's prompt and of its response (no EOS). */
-export function encodeDocumentParts(tok: Tokenizer, d: DocumentText): { prompt: number[]; response: number[] } {
+/**
+ * A document as segments: the prompt's (its question plain) and the response (added tokens kept).
+ * The tokenizer trainer counts words from these, so it learns merges for the question's plain tag
+ * spellings, and the shards encode exactly these.
+ */
+export function documentSegments(
+  tok: AddedSpellings,
+  d: DocumentText,
+): { prompt: PromptSegment[]; response: PromptSegment } {
   if (typeof d.prompt !== 'string')
     throw new Error(
       'corpus document: no "prompt" field (a corpus written before 2026-12-02); rebuild it with `deepseek-ts data build`',
@@ -52,7 +60,13 @@ export function encodeDocumentParts(tok: Tokenizer, d: DocumentText): { prompt: 
     throw new Error(
       `corpus document: its text does not start with the ${d.layout ?? 'r1-zero'} prompt of its "prompt" field; rebuild the corpus`,
     );
-  return { prompt: t.encode(tok, d), response: tok.encode(d.text.slice(head.length), { allowSpecial: true }) };
+  return { prompt: t.segments(tok, d), response: { text: d.text.slice(head.length), plain: false } };
+}
+
+/** Token ids of a document's prompt and of its response (no EOS). */
+export function encodeDocumentParts(tok: Tokenizer, d: DocumentText): { prompt: number[]; response: number[] } {
+  const s = documentSegments(tok, d);
+  return { prompt: encodeSegments(tok, s.prompt), response: encodeSegments(tok, [s.response]) };
 }
 
 /** Token ids of a whole document (no EOS). */

@@ -9,6 +9,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadTokenizer } from '../tokenizer/hf-tokenizer.js';
+import { TEMPLATES, type TemplateName } from '../rl/prompts.js';
+import { readTestProblems } from '../train/data.js';
 import type { CorpusDoc } from './build.js';
 import { encodeDocumentParts } from './documents.js';
 
@@ -70,4 +72,19 @@ export function corpusLengths(datasetDir: string): LengthGroup[] {
   return [...groups.entries()]
     .sort(([a], [b]) => (a === 'all' ? -1 : b === 'all' ? 1 : a.localeCompare(b)))
     .map(([group, e]) => ({ group, document: lengthStats(e.doc), response: lengthStats(e.resp) }));
+}
+
+/**
+ * Prompt lengths of the held-out problems in `datasetDir` (test/*.jsonl) under a template, per task:
+ * what RL's `max_prompt_length` and the evaluation's context must hold.
+ */
+export function heldOutPromptLengths(
+  datasetDir: string,
+  template: TemplateName,
+): { task: string; prompt: LengthStats }[] {
+  const tok = loadTokenizer(join(datasetDir, 'tokenizer'));
+  return [...readTestProblems(datasetDir)].map(([task, ps]) => ({
+    task,
+    prompt: lengthStats(ps.map((p) => TEMPLATES[template].encode(tok, p).length)),
+  }));
 }

@@ -16,7 +16,14 @@ import { Rng } from '../tasks/rng.js';
 import { isTestKey } from '../tasks/splits.js';
 import type { Lang, Problem, Task } from '../tasks/types.js';
 import { type ChatMessage, renderChat, renderR1Zero } from '../tokenizer/chat.js';
-import { encodeChat, type PromptTokenizer, type RenderPrompt } from '../tokenizer/prompt-plan.js';
+import {
+  type AddedSpellings,
+  encodeSegments,
+  planChat,
+  type PromptSegment,
+  type PromptTokenizer,
+  type RenderPrompt,
+} from '../tokenizer/prompt-plan.js';
 import { THINK_OPEN } from '../tokenizer/special-tokens.js';
 
 export type TemplateName = 'r1-zero' | 'r1';
@@ -28,6 +35,8 @@ export type TemplateName = 'r1-zero' | 'r1';
  */
 export interface PromptTemplate {
   render(problem: Pick<Problem, 'prompt'>): string;
+  /** The prompt as segments (template text; the question as plain text), before tokenizing. */
+  segments(tok: AddedSpellings, problem: Pick<Problem, 'prompt'>): PromptSegment[];
   encode(tok: PromptTokenizer, problem: Pick<Problem, 'prompt'>): number[];
   responsePrefix: string;
 }
@@ -43,7 +52,8 @@ function template(render: RenderPrompt, responsePrefix: string): PromptTemplate 
   const question = (p: Pick<Problem, 'prompt'>): ChatMessage[] => [{ role: 'user', content: p.prompt }];
   return {
     render: (p) => render(question(p)),
-    encode: (tok, p) => encodeChat(tok, question(p), render).ids,
+    segments: (tok, p) => planChat(tok, question(p), render).segments,
+    encode: (tok, p) => encodeSegments(tok, planChat(tok, question(p), render).segments),
     responsePrefix,
   };
 }

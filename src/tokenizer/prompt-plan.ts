@@ -22,6 +22,11 @@
 import { renderChat, type ChatMessage } from './chat.js';
 import type { Tokenizer } from './types.js';
 
+/** What planning a prompt needs of a tokenizer: the spellings of its added tokens. */
+export interface AddedSpellings {
+  readonly addedTokens: readonly { readonly content: string }[];
+}
+
 /** What prompt encoding needs of a tokenizer. */
 export type PromptTokenizer = Pick<Tokenizer, 'encode' | 'addedTokens'>;
 
@@ -69,13 +74,13 @@ function visibleContent(m: ChatMessage): string {
 }
 
 /** True when `text` ends (or, with `atStart`, starts) with an added token, or is empty. */
-function addedTokenEdge(tokenizer: PromptTokenizer, text: string, atStart: boolean): boolean {
+function addedTokenEdge(tokenizer: AddedSpellings, text: string, atStart: boolean): boolean {
   if (text === '') return true;
   return tokenizer.addedTokens.some((t) => (atStart ? text.startsWith(t.content) : text.endsWith(t.content)));
 }
 
 /** Matches any added token's spelling, longest first. */
-function addedTokenPattern(tokenizer: PromptTokenizer): RegExp | undefined {
+function addedTokenPattern(tokenizer: AddedSpellings): RegExp | undefined {
   const spellings = tokenizer.addedTokens.map((t) => t.content).filter((s) => s.length > 0);
   if (spellings.length === 0) return undefined;
   spellings.sort((a, b) => b.length - a.length);
@@ -95,7 +100,7 @@ export function chatRender(tokenizer: Tokenizer): RenderPrompt {
 
 /** Plans the encoding of a conversation for generation, rendered by `render` (serving: chatRender). */
 export function planChat(
-  tokenizer: PromptTokenizer,
+  tokenizer: AddedSpellings,
   messages: readonly ChatMessage[],
   render: RenderPrompt,
 ): PromptPlan {
@@ -145,7 +150,7 @@ export function planChat(
 
 /** One rendered string, with every added-token spelling of a message kept out as a plain segment. */
 function markedSegments(
-  tokenizer: PromptTokenizer,
+  tokenizer: AddedSpellings,
   messages: readonly ChatMessage[],
   cleaned: readonly string[],
   render: RenderPrompt,
@@ -185,6 +190,13 @@ export function encodeSegment(tokenizer: PromptTokenizer, s: PromptSegment): num
   return s.plain ? tokenizer.encode(s.text) : tokenizer.encode(s.text, { allowSpecial: true });
 }
 
+/** Token ids of segments, in order. */
+export function encodeSegments(tokenizer: PromptTokenizer, segments: readonly PromptSegment[]): number[] {
+  const ids: number[] = [];
+  for (const s of segments) for (const id of encodeSegment(tokenizer, s)) ids.push(id);
+  return ids;
+}
+
 /** Encodes a conversation for generation (assistant turn opened), rendered by `render` (serving: chatRender). */
 export function encodeChat(
   tokenizer: PromptTokenizer,
@@ -192,7 +204,5 @@ export function encodeChat(
   render: RenderPrompt,
 ): EncodedPrompt {
   const plan = planChat(tokenizer, messages, render);
-  const ids: number[] = [];
-  for (const s of plan.segments) for (const id of encodeSegment(tokenizer, s)) ids.push(id);
-  return { ids, startsInReasoning: plan.startsInReasoning };
+  return { ids: encodeSegments(tokenizer, plan.segments), startsInReasoning: plan.startsInReasoning };
 }

@@ -27,8 +27,11 @@ export interface TrainedTokenizer {
   stats: { chars: number; uniqueWords: number; merges: number; vocabSize: number };
 }
 
+/** A document as text, or as segments whose `plain` ones hold added-token spellings as ordinary text. */
+export type TrainingDoc = string | readonly { text: string; plain: boolean }[];
+
 /** Trains on an iterable of documents. */
-export function trainTokenizer(docs: Iterable<string>, options: TrainTokenizerOptions): TrainedTokenizer {
+export function trainTokenizer(docs: Iterable<TrainingDoc>, options: TrainTokenizerOptions): TrainedTokenizer {
   const added = options.addedTokens ?? R1_ADDED_TOKENS;
   const patterns = options.splitPatterns ?? DEEPSEEK_SPLIT_PATTERNS;
   const bpeVocabSize = options.vocabSize - added.length;
@@ -41,7 +44,9 @@ export function trainTokenizer(docs: Iterable<string>, options: TrainTokenizerOp
     patterns,
     added.map((t) => t.content),
   );
-  for (const d of docs) counter.add(d);
+  for (const d of docs)
+    if (typeof d === 'string') counter.add(d);
+    else for (const s of d) counter.add(s.text, s.plain);
   const { words, freqs } = counter.table();
   const { vocab, merges } = trainBpe(words, freqs, {
     bpeVocabSize,

@@ -28,11 +28,14 @@ export class WordCounter {
     return this.chars;
   }
 
-  /** Adds one document (or any chunk that does not cut a word in two). */
-  add(text: string): void {
+  /**
+   * Adds one document (or any chunk that does not cut a word in two). With `plain`, added-token
+   * spellings in it are ordinary text (a question as the prompt encoder encodes it).
+   */
+  add(text: string, plain = false): void {
     this.chars += text.length;
     const clean = toWellFormed(text);
-    const sections = this.addedSplit ? clean.split(this.addedSplit) : [clean];
+    const sections = this.addedSplit && !plain ? clean.split(this.addedSplit) : [clean];
     for (const section of sections) {
       if (section.length === 0) continue;
       for (const w of preTokenize(section, this.regexes)) this.counts.set(w, (this.counts.get(w) ?? 0) + 1);

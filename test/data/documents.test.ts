@@ -7,7 +7,14 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chatDocument, encodeDocument, encodeDocumentParts, r1ZeroDocument } from '../../src/data/documents.js';
+import {
+  chatDocument,
+  documentSegments,
+  encodeDocument,
+  encodeDocumentParts,
+  r1ZeroDocument,
+} from '../../src/data/documents.js';
+import { R1_ADDED_TOKENS } from '../../src/tokenizer/special-tokens.js';
 import { TEMPLATES } from '../../src/rl/prompts.js';
 import { countdown } from '../../src/tasks/countdown.js';
 import { Rng } from '../../src/tasks/rng.js';
@@ -79,4 +86,25 @@ test('a corpus line without its prompt field, or whose text does not match it, i
   const doc = r1ZeroDocument(problem.prompt, REASONING, ANSWER);
   assert.throws(() => encodeDocument(tok, { text: doc.text } as never), /no "prompt" field.*data build/);
   assert.throws(() => encodeDocument(tok, { ...doc, prompt: 'Calculate 1 + 2.' }), /does not start with.*rebuild/);
+});
+
+test('the tokenizer trainer counts the question as plain text, so the plain tag spellings get merges', () => {
+  const docs = Array.from({ length: 20 }, (_, i) =>
+    r1ZeroDocument(countdown.generate(new Rng(i), 4, 'en').prompt, REASONING, ANSWER),
+  );
+  const spellings = { addedTokens: R1_ADDED_TOKENS };
+  const plainAware = trainTokenizer(
+    docs.map((d) => {
+      const s = documentSegments(spellings, d);
+      return [...s.prompt, s.response];
+    }),
+    { vocabSize: 400 },
+  );
+  const asText = trainTokenizer(
+    docs.map((d) => d.text),
+    { vocabSize: 400 },
+  );
+  const len = (t: ReturnType<typeof trainTokenizer>) =>
+    new HfTokenizer(t.tokenizerJson, t.tokenizerConfig).encode('<think> </think>').length;
+  assert.ok(len(plainAware) < len(asText), `${len(plainAware)} vs ${len(asText)} tokens for the plain spelling`);
 });

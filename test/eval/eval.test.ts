@@ -86,7 +86,12 @@ describe('evaluation over a scripted sampler', () => {
       temperature: 0.6,
       topP: 0.95,
       maxNewTokens: 16,
-      template: { render: (p) => p.prompt, encode: (t, p) => t.encode(p.prompt), responsePrefix: '' },
+      template: {
+        render: (p) => p.prompt,
+        segments: (_t, p) => [{ text: p.prompt, plain: true }],
+        encode: (t, p) => t.encode(p.prompt),
+        responsePrefix: '',
+      },
       tokenizer,
       rng: new Rng(1),
       promptsPerBatch: 2,

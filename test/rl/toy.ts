@@ -76,6 +76,7 @@ export const toyTokenizer = {
 
 export const toyTemplate: PromptTemplate = {
   render: (p) => p.prompt,
+  segments: (_tok, p) => [{ text: p.prompt, plain: true }],
   encode: (tok, p) => tok.encode(p.prompt),
   responsePrefix: '',
 };
