@@ -8,7 +8,7 @@ import { DenseLM } from '../inference/dense-adapter.js';
 import type { DenseConfig } from '../models/qwen2/config.js';
 import { DenseModel } from '../models/qwen2/model.js';
 import type { Policy } from '../rl/policy.js';
-import { sampleGroups } from '../rl/rollout.js';
+import { rolloutSlots, sampleGroups } from '../rl/rollout.js';
 import type { Engine, Tensor } from '../tensor/index.js';
 
 /** A GRPO Policy over a dense parameter map (the map stays the caller's). */
@@ -32,9 +32,13 @@ export function densePolicy(
 /** Samples `n` completions of each prompt from a dense model on the one generation engine. */
 export async function denseSampleGroups(
   model: DenseModel,
-  ...[prompts, n, s, rng]: Parameters<Policy['sampleGroups']>
+  prompts: Parameters<Policy['sampleGroups']>[0],
+  n: number,
+  s: Parameters<Policy['sampleGroups']>[2],
+  rng: Parameters<Policy['sampleGroups']>[3],
+  maxSlots?: number,
 ): ReturnType<Policy['sampleGroups']> {
-  const lm = new DenseLM(model, { maxSlots: Math.max(n, prompts.length * n) });
+  const lm = new DenseLM(model, { maxSlots: rolloutSlots(prompts.length, n, maxSlots) });
   try {
     return await sampleGroups(lm, prompts, n, s, rng);
   } finally {

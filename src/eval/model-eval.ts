@@ -131,6 +131,8 @@ export interface ModelEvalOptions extends ModelEvalSettings {
   /** Tokenizer folder (default: the checkpoint's, else the dataset's, src/eval/held-out.ts). */
   tokenizer?: string;
   threads?: number;
+  /** Sequences decoded at once (default: every sample of a batch); a cap streams batches through the slots. */
+  maxSlots?: number;
   /** Also evaluate general-scenario prompts (chat, direct queries); reported in `general`. */
   general?: GeneralCounts;
   onProgress?: (phase: string, done: number, total: number) => void;
@@ -157,7 +159,7 @@ export async function evaluateModel(o: ModelEvalOptions): Promise<ModelEval> {
   const problems = [...heldOutProblems(o.datasetDir, o.tasks, o.limit).values()].flat();
   const engine = new Engine(await createBackend(o.threads ? { threads: o.threads } : {}));
   try {
-    const m = await openModel(engine, o.model);
+    const m = await openModel(engine, o.model, o.maxSlots ? { maxSlots: o.maxSlots } : {});
     try {
       const settings: ModelEvalSettings = {
         k: o.k,

@@ -8,7 +8,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { densePolicy, denseSampleGroups } from '../distill/dense-policy.js';
+import { denseSampleGroups } from '../distill/dense-policy.js';
 import { DENSE_DEFAULT_CONTEXT } from '../inference/dense-open.js';
 import { listCheckpointTensors } from '../io/safetensors-checkpoint.js';
 import { loadDenseWeights } from '../models/qwen2/compact-load.js';
@@ -37,9 +37,14 @@ export async function modelDir(path: string): Promise<string> {
   return existsSync(join(path, 'config.json')) ? path : resolveCheckpoint(path);
 }
 
+/** Sampling options: `maxSlots` caps the sequences decoded at once (default: one per completion of a call). */
+export interface OpenModelOptions {
+  maxSlots?: number;
+}
+
 /** Loads the checkpoint at `path` into `engine`. */
-export async function openModel(engine: Engine, path: string): Promise<OpenModel> {
-  if (path.endsWith('.gguf') || (await isHalfPrecisionDense(path))) return openCompactDense(engine, path);
+export async function openModel(engine: Engine, path: string, o: OpenModelOptions = {}): Promise<OpenModel> {
+  if (path.endsWith('.gguf') || (await isHalfPrecisionDense(path))) return openCompactDense(engine, path, o);
   const dir = await modelDir(path);
   let raw: { model_type?: unknown };
   try {
@@ -55,22 +60,22 @@ export async function openModel(engine: Engine, path: string): Promise<OpenModel
   if (raw.model_type === 'qwen2' || raw.model_type === 'llama') {
     const { config } = await readDenseConfig(join(dir, 'config.json'));
     const { params } = await loadDenseParams(engine, config, dir);
-    const policy = densePolicy(engine, config, params);
+    const model = new DenseModel(engine, config, params, config.max_position_embeddings);
     return {
       dir,
       modelType: config.model_type,
       parameters: count(params.values()),
-      maxContext: policy.maxContext,
-      sampler: policy.sampleGroups,
+      maxContext: model.rope.maxLen,
+      sampler: (prompts, n, s, rng) => denseSampleGroups(model, prompts, n, s, rng, o.maxSlots),
       dispose: () => {
-        policy.dispose();
+        model.dispose();
         disposeParams(params);
       },
     };
   }
   if (raw.model_type === 'deepseek_v3') {
     const m = await loadModelFolder(engine, dir);
-    const policy = deepseekPolicy(engine, m.config, m.params);
+    const policy = deepseekPolicy(engine, m.config, m.params, m.config.max_position_embeddings, o);
     return {
       dir,
       modelType: 'deepseek_v3',
@@ -103,7 +108,7 @@ async function isHalfPrecisionDense(path: string): Promise<boolean> {
 }
 
 /** A real dense checkpoint (BF16/F16 folder or GGUF) with compact weights (src/models/qwen2/compact-load.ts). */
-async function openCompactDense(engine: Engine, path: string): Promise<OpenModel> {
+async function openCompactDense(engine: Engine, path: string, o: OpenModelOptions): Promise<OpenModel> {
   const loaded = await loadDenseWeights(engine, path, {});
   const c = loaded.config;
   const model = new DenseModel(
@@ -121,7 +126,7 @@ async function openCompactDense(engine: Engine, path: string): Promise<OpenModel
     modelType: c.model_type,
     parameters,
     maxContext: model.rope.maxLen,
-    sampler: (prompts, n, s, rng) => denseSampleGroups(model, prompts, n, s, rng),
+    sampler: (prompts, n, s, rng) => denseSampleGroups(model, prompts, n, s, rng, o.maxSlots),
     dispose: () => {
       model.dispose();
       loaded.dispose();

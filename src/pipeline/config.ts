@@ -144,6 +144,13 @@ const Eval = z.strictObject({
   max_new_tokens: z.number().int().positive().default(200),
   seed: z.number().int().default(1234),
   greedy: z.boolean().default(true).describe('also decode greedily (greedy accuracy); false: sampled figures only'),
+  prompts_per_batch: z.number().int().positive().default(4).describe('prompts sampled together (k rows each)'),
+  max_slots: z
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .describe('sequences decoded at once (default: all k x prompts_per_batch); fewer stream the batch through them'),
   general: z
     .strictObject({ chat: z.number().int().min(0).default(0), direct: z.number().int().min(0).default(0) })
     .optional()

@@ -1,8 +1,9 @@
 /**
  * Stage r1_zero_report: the R1-Zero results page (R1 paper 2.2; src/eval/report.ts) of a recipe's
  * eval (base model), grpo, eval (trained model) stages: the before/after table per task, the
- * training curves as SVG charts in a folder beside the page, sample completions, and
- * `<stage>/results.json` with the figures and the command that made them.
+ * training curves as SVG charts in a folder beside the page, sample completions, and the figures
+ * as JSON beside the page (`<page>.json`, also `<stage>/results.json`): the per-task rows before and
+ * after, the last GRPO record, and the provenance (commit and command) of the run that made them.
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
@@ -11,6 +12,7 @@ import type { ModelEval } from '../eval/model-eval.js';
 import { r1ZeroCharts, r1ZeroPage } from '../eval/report.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { readMetrics } from '../train/metrics.js';
+import { provenance } from '../train/provenance.js';
 import type { StageConfig } from './config.js';
 import type { StageContext, StageOutputs } from './runner.js';
 import { evalSettings } from './train-stages.js';
@@ -57,12 +59,22 @@ export async function runR1ZeroReport(ctx: StageContext): Promise<StageOutputs> 
   });
   await writeFileAtomic(s.results, Buffer.from(page));
   const results = join(ctx.dir, 'results.json');
-  await writeFileAtomic(
-    results,
-    Buffer.from(
-      `${JSON.stringify({ command, before: before.reports, after: after.reports, steps: records.length }, null, 2)}\n`,
-    ),
+  const figures = Buffer.from(
+    `${JSON.stringify(
+      {
+        provenance: provenance(),
+        command,
+        before: before.reports,
+        after: after.reports,
+        steps: records.length,
+        last: records.at(-1) ?? null,
+      },
+      null,
+      2,
+    )}\n`,
   );
+  await writeFileAtomic(results, figures);
+  await writeFileAtomic(s.results.replace(/\.md$/, '').concat('.json'), figures);
   ctx.log(`wrote ${s.results}`);
   return { page: s.results, results };
 }

@@ -32,6 +32,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { stageRefs, type PipelineConfig, type StageConfig, type StageKind } from './config.js';
+import { type Provenance, provenance } from '../train/provenance.js';
 
 /** What a stage leaves for later stages and the report (paths relative to nothing: as given). */
 export interface StageOutputs {
@@ -59,6 +60,8 @@ export interface StageManifest {
   outputs?: StageOutputs;
   /** When each stage this one read from finished (a later rerun of one makes this stage stale). */
   inputs?: Record<string, string>;
+  /** The code and command of each attempt (src/train/provenance.ts), oldest first. */
+  made?: Provenance[];
 }
 
 export type PipelineEvent =
@@ -123,6 +126,11 @@ async function writeJson(path: string, value: unknown): Promise<void> {
 export interface RunOptions {
   /** Stop after this stage (the later ones are left for a later run). */
   until?: string;
+  /**
+   * Run this stage only (if it has not finished): earlier unfinished stages are left alone, so one
+   * command is one stage (one RL run of an experiment with many); the stages it reads must be done.
+   */
+  only?: string;
   onEvent?: (e: PipelineEvent) => void;
 }
 
@@ -132,10 +140,15 @@ export async function runPipeline(
   runners: StageRunners,
   o: RunOptions = {},
 ): Promise<StageManifest[]> {
-  if (o.until !== undefined && !c.stages.some((s) => s.name === o.until))
-    throw new Error(
-      `--until: no stage is called ${JSON.stringify(o.until)}; stages: ${c.stages.map((s) => s.name).join(', ')}`,
-    );
+  for (const [flag, name] of [
+    ['--until', o.until],
+    ['--only', o.only],
+  ] as const)
+    if (name !== undefined && !c.stages.some((s) => s.name === name))
+      throw new Error(
+        `${flag}: no stage is called ${JSON.stringify(name)}; stages: ${c.stages.map((s) => s.name).join(', ')}`,
+      );
+  if (o.until !== undefined && o.only !== undefined) throw new Error('--until and --only: give one of them');
   for (const s of c.stages) if (!runners[s.kind]) throw new Error(`stage ${s.name}: no runner for kind ${s.kind}`);
   mkdirSync(c.output_dir, { recursive: true });
   const done = new Map<string, StageManifest>();
@@ -199,6 +212,16 @@ export async function runPipeline(
       rmSync(dir, { recursive: true, force: true });
       prev = undefined;
     }
+    if (o.only !== undefined && stage.name !== o.only && prev?.status !== 'done') {
+      o.onEvent?.({ type: 'stage-skip', stage: stage.name, reason: `not finished; --only ${o.only}` });
+      continue;
+    }
+    if (o.only !== undefined && stage.name === o.only)
+      for (const r of [...stageRefs(stage), c.base, c.dataset_dir]) {
+        const name = r.startsWith('@') && r !== '@base' ? r.slice(1).split(':')[0]! : undefined;
+        if (name !== undefined && !done.has(name))
+          throw new Error(`--only ${stage.name}: it reads ${r}, which has not finished; run --only ${name} first`);
+      }
     if (prev?.status === 'done' && !longer) {
       o.onEvent?.({ type: 'stage-skip', stage: stage.name, reason: 'finished earlier' });
       done.set(stage.name, prev);
@@ -215,6 +238,7 @@ export async function runPipeline(
         seconds: prev?.seconds ?? 0,
         attempts: (prev?.attempts ?? 0) + 1,
         inputs,
+        made: [...(prev?.made ?? []), provenance()],
       };
       await writeJson(manifestPath(dir), m);
       o.onEvent?.({ type: 'stage-start', stage: stage.name, kind: stage.kind, resume });
@@ -244,7 +268,7 @@ export async function runPipeline(
       manifests.push(finished);
     }
     await writeIndex();
-    if (stage.name === o.until) break;
+    if (stage.name === o.until || stage.name === o.only) break;
   }
   return manifests;
 }

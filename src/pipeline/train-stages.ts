@@ -105,6 +105,8 @@ export function evalSettings(s: EvalStage, template: 'r1-zero' | 'r1') {
     template,
     seed: s.seed,
     greedy: s.greedy,
+    promptsPerBatch: s.prompts_per_batch,
+    ...(s.max_slots ? { maxSlots: s.max_slots } : {}),
   };
 }
 

@@ -10,7 +10,7 @@ import { DeepseekV3 } from '../models/deepseek-v3/model.js';
 import type { Engine, Rng, Tensor } from '../tensor/index.js';
 import { BinaryOp } from '../kernels/backend.js';
 import { DeepseekV3LM } from '../inference/deepseek-adapter.js';
-import { sampleGroups, type GroupRollout, type SampleSettings } from './rollout.js';
+import { rolloutSlots, sampleGroups, type GroupRollout, type SampleSettings } from './rollout.js';
 
 /** What the GRPO trainer needs from a model. */
 export interface Policy {
@@ -36,6 +36,7 @@ export function deepseekPolicy(
   config: DeepseekV3Config,
   params: ReadonlyMap<string, Tensor>,
   maxLen = config.max_position_embeddings,
+  options: { maxSlots?: number } = {},
 ): Policy {
   const model = new DeepseekV3(engine, config, params, { maxLen });
   return {
@@ -44,8 +45,8 @@ export function deepseekPolicy(
     maxContext: maxLen,
     logits: (tokens) => model.forward(tokens).logits,
     sampleGroups: async (prompts, n, s, rng) => {
-      // One slot per completion, so every group of the batch decodes together (as one GRPO step's rollout).
-      const lm = new DeepseekV3LM(model, { maxSlots: Math.max(n, prompts.length * n), mtp: false });
+      // One slot per completion (every group of a GRPO step decodes together), or options.maxSlots.
+      const lm = new DeepseekV3LM(model, { maxSlots: rolloutSlots(prompts.length, n, options.maxSlots), mtp: false });
       try {
         return await sampleGroups(lm, prompts, n, s, rng);
       } finally {

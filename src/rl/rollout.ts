@@ -33,6 +33,16 @@ export interface GroupRollout {
  * Samples `n` completions of each prompt on `lm` (which needs at least n slots; the scheduler
  * admits groups as slots free up). Seeds are drawn from `rng` prompt by prompt, row by row.
  */
+/**
+ * Slots for sampling `n` completions of each of `prompts`: one per completion, so a GRPO step's
+ * groups decode together, or at most `cap` (at least n: a group forks at once), so many prompts
+ * stream through the slots with continuous batching (an evaluation need not wait for each batch's
+ * longest sample).
+ */
+export function rolloutSlots(prompts: number, n: number, cap = Number.POSITIVE_INFINITY): number {
+  return Math.max(n, Math.min(cap, prompts * n));
+}
+
 export async function sampleGroups(
   lm: CausalLM,
   prompts: readonly (readonly number[])[],

@@ -31,6 +31,7 @@ import { clipFractions, grpoTokenLoss } from './objective.js';
 import { mixParams, type Policy } from './policy.js';
 import type { PromptTemplate } from './prompts.js';
 import { reflectionCount } from './reflection.js';
+import { tierAndBehaviourMetrics } from './rollout-metrics.js';
 import { storedLogProbs } from './stored-logprobs.js';
 
 /** A source of training problems with a resumable state. */
@@ -403,6 +404,7 @@ export class GrpoTrainer {
       type: 'grpo',
       step: this.state.step,
       reward: avg(r.scores.total),
+      ...tierAndBehaviourMetrics(r.inputs, lengths),
       reward_std: std(r.scores.total),
       ...terms,
       accuracy: avg(acc),

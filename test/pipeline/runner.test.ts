@@ -105,6 +105,31 @@ test('an interrupted stage is resumed on the rerun; the stages before it are ski
   }
 });
 
+test('--only runs one stage: earlier unfinished stages are left alone; a stage it reads must be done', async () => {
+  const out = mkdtempSync(join(tmpdir(), 'pipe-only-'));
+  try {
+    const calls: string[] = [];
+    // cold reads nothing: it runs alone; sft1 is not run, though it comes first
+    await runPipeline(config(out), fakes(calls), { only: 'cold' });
+    assert.deepEqual(calls, ['cold resume=false']);
+    assert.equal(readManifest(join(out, 'sft1')), undefined);
+    // rl1 reads sft1, which has not run
+    await assert.rejects(
+      runPipeline(config(out), fakes([]), { only: 'rl1' }),
+      /--only rl1: it reads @sft1, which has not finished; run --only sft1 first/,
+    );
+    const next: string[] = [];
+    await runPipeline(config(out), fakes(next), { only: 'sft1' });
+    await runPipeline(config(out), fakes(next), { only: 'rl1' });
+    assert.deepEqual(next, ['sft resume=false model=base-model data=true', 'grpo resume=false model=true']);
+    assert.equal(readManifest(join(out, 'eval')), undefined, 'the stage after --only is not run');
+    await assert.rejects(runPipeline(config(out), fakes([]), { only: 'nope' }), /--only: no stage is called "nope"/);
+    await assert.rejects(runPipeline(config(out), fakes([]), { only: 'rl1', until: 'rl1' }), /give one of them/);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+});
+
 test('a finished stage whose config changed is an error that says what to do', async () => {
   const out = mkdtempSync(join(tmpdir(), 'pipe-'));
   try {

@@ -14,7 +14,7 @@ import { initParams } from '../../src/models/deepseek-v3/checkpoint.js';
 import { DeepseekV3 } from '../../src/models/deepseek-v3/model.js';
 import { completionValues, packBatch } from '../../src/rl/batch.js';
 import { deepseekPolicy } from '../../src/rl/policy.js';
-import { sampleGroups } from '../../src/rl/rollout.js';
+import { rolloutSlots, sampleGroups } from '../../src/rl/rollout.js';
 import { argmax, Engine, Rng } from '../../src/tensor/index.js';
 import { EOS_ID, toyConfig } from './toy.js';
 
@@ -63,6 +63,22 @@ describe('sampleGroups', () => {
       assert.deepEqual(few, await policy.sampleGroups(prompts, 3, s, new Rng(9)));
     } finally {
       lm.dispose();
+    }
+  });
+
+  test('a policy with a slot cap (evaluation) streams the groups through it, same completions', async () => {
+    const s = { ...settings, temperature: 1.5, maxNewTokens: 8 };
+    const capped = deepseekPolicy(e, config, params, config.max_position_embeddings, { maxSlots: 3 });
+    try {
+      assert.deepEqual(
+        await capped.sampleGroups(prompts, 3, s, new Rng(5)),
+        await policy.sampleGroups(prompts, 3, s, new Rng(5)),
+      );
+      assert.equal(rolloutSlots(3, 3, 3), 3);
+      assert.equal(rolloutSlots(3, 3), 9, 'no cap: one slot per completion');
+      assert.equal(rolloutSlots(3, 4, 2), 4, 'a group forks at once: at least n');
+    } finally {
+      capped.dispose();
     }
   });
 

@@ -5,7 +5,9 @@
  * committed one. Training is deterministic for a thread count (same data order, same seed, same
  * kernels), so any difference means the page is stale: rerun the command and commit the result.
  * Runs under `npm run test:slow` (a few minutes each on 2 cores). The FP8 experiment is left out:
- * its simulated-FP8 arm alone takes several minutes.
+ * its simulated-FP8 arm alone takes several minutes. The R1-Zero smoke (docs/results/r1-zero-smoke.json:
+ * a few GRPO steps on the shipped model, evaluated before and after) is rerun the same way; its
+ * evaluation rows and last GRPO record (timings aside) must match.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -24,25 +26,17 @@ function run(args: string[]): void {
   assert.equal(r.status, 0, `deepseek-ts ${args.join(' ')} failed:\n${r.stderr}`);
 }
 
-/** The recorded command's arguments with the data, results and runs folders moved to `tmp`. */
-function rerunArgs(command: string, tmp: string): string[] {
+/** The recorded command's arguments with the flags named in `moved` set to the given values instead. */
+function rerunArgs(command: string, moved: Record<string, string>): string[] {
   const words = command.split(' ');
   assert.equal(words[0], 'deepseek-ts', `unexpected command ${command}`);
   const args: string[] = [];
   for (let i = 1; i < words.length; i++) {
     const w = words[i]!;
-    if (w === '--dataset-dir' || w === '--results-dir' || w === '--runs-dir') i++;
+    if (w in moved) i++;
     else args.push(w);
   }
-  return [
-    ...args,
-    '--dataset-dir',
-    join(tmp, 'data'),
-    '--results-dir',
-    join(tmp, 'results'),
-    '--runs-dir',
-    join(tmp, 'runs'),
-  ];
+  return [...args, ...Object.entries(moved).flat()];
 }
 
 let data: string | undefined;
@@ -62,7 +56,13 @@ for (const name of ['balance', 'mtp']) {
     ) as ExperimentResult;
     assert.ok(committed.provenance, `${name}/results.json records no command; rerun the experiment`);
     const tmp = dataDir();
-    run(rerunArgs(committed.provenance.command, tmp));
+    run(
+      rerunArgs(committed.provenance.command, {
+        '--dataset-dir': join(tmp, 'data'),
+        '--results-dir': join(tmp, 'results'),
+        '--runs-dir': join(tmp, 'runs'),
+      }),
+    );
     const fresh = JSON.parse(readFileSync(join(tmp, 'results', name, 'results.json'), 'utf8')) as ExperimentResult;
     assert.deepEqual(
       fresh.arms.map((a) => a.name),
@@ -76,6 +76,26 @@ for (const name of ['balance', 'mtp']) {
       );
   });
 }
+
+test('docs/results/r1-zero-smoke.json is what its recorded command produces today', () => {
+  const committed = JSON.parse(readFileSync(join(REPO_ROOT, 'docs', 'results', 'r1-zero-smoke.json'), 'utf8'));
+  const tmp = dataDir();
+  const page = join(tmp, 'smoke', 'r1-zero-smoke.md');
+  run(
+    rerunArgs(committed.provenance.command, {
+      '--dataset': join(tmp, 'data'),
+      '--output-dir': join(tmp, 'smoke-runs'),
+      '--results': page,
+    }),
+  );
+  const fresh = JSON.parse(readFileSync(page.replace(/\.md$/, '.json'), 'utf8'));
+  const stable = (r: Record<string, unknown>) =>
+    Object.fromEntries(Object.entries(r).filter(([k]) => !/sec|per_s|heap/.test(k)));
+  const stale = `the committed R1-Zero smoke is stale (\`${committed.provenance.command}\` gives another result); rerun it and commit docs/results/r1-zero-smoke.*`;
+  assert.deepEqual(fresh.before, committed.before, stale);
+  assert.deepEqual(fresh.after, committed.after, stale);
+  assert.deepEqual(stable(fresh.last), stable(committed.last), stale);
+});
 
 test('clean up', () => {
   if (data) rmSync(data, { recursive: true, force: true });

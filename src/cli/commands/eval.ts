@@ -25,6 +25,7 @@ interface EvalFlags {
   seed: number;
   greedy: boolean;
   promptsPerBatch: number;
+  maxSlots?: number;
   tokenizer?: string;
   threads?: number;
   json?: boolean;
@@ -57,6 +58,11 @@ export function register(program: Command): void {
       'skip the greedy pass (one temperature-0 sample per problem, about 1/k of the sampling cost)',
     )
     .option('--prompts-per-batch <n>', 'prompts sampled together (k rows each)', intOption('--prompts-per-batch'), 4)
+    .option(
+      '--max-slots <n>',
+      'sequences decoded at once (default: all of a batch); fewer stream a large batch through them',
+      intOption('--max-slots'),
+    )
     .option(
       '--tokenizer <dir>',
       "tokenizer folder (default: the checkpoint's tokenizer.json, else the dataset's tokenizer/)",
@@ -110,6 +116,7 @@ export function register(program: Command): void {
         seed: o.seed,
         greedy: o.greedy,
         promptsPerBatch: o.promptsPerBatch,
+        ...(o.maxSlots ? { maxSlots: o.maxSlots } : {}),
         ...(o.tokenizer ? { tokenizer: o.tokenizer } : {}),
         ...(o.threads ? { threads: o.threads } : {}),
         ...(o.chat || o.direct ? { general: { chat: o.chat, direct: o.direct } } : {}),

@@ -19,6 +19,7 @@ import { register as bench } from './bench.js';
 import { register as grpo } from './grpo.js';
 import { register as evalCmd } from './eval.js';
 import { register as r1Zero } from './r1-zero.js';
+import { register as r1ZeroResults } from './r1-zero-results.js';
 import { register as pipeline } from './pipeline.js';
 import { register as distill } from './distill.js';
 import { register as report } from './report.js';
@@ -43,6 +44,7 @@ export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   grpo,
   evalCmd,
   r1Zero,
+  r1ZeroResults,
   pipeline,
   distill,
   report,

@@ -29,14 +29,16 @@ export function register(program: Command): void {
     .description('run (or finish) every stage of a pipeline config (YAML or JSON)')
     .argument('<recipe>', 'a recipe (YAML or JSON): output_dir, dataset_dir, base, stages (examples in recipes/)')
     .option('--until <stage>', 'stop after this stage')
+    .option('--only <stage>', 'run this stage only; the stages it reads must have finished')
     .addHelpText(
       'after',
-      '\nExample:\n  deepseek-ts pipeline run recipes/r1-pipeline.yaml\n  deepseek-ts pipeline run recipes/r1-pipeline.yaml --until rl-reasoning',
+      '\nExample:\n  deepseek-ts pipeline run recipes/r1-pipeline.yaml\n  deepseek-ts pipeline run recipes/r1-pipeline.yaml --until rl-reasoning\n  deepseek-ts pipeline run recipes/r1-zero-final.yaml --only grpo-primed-s1',
     )
-    .action(async (path: string, o: { until?: string }) => {
+    .action(async (path: string, o: { until?: string; only?: string }) => {
       const c = readPipelineConfig(path);
       const ms = await runPipeline(c, STAGE_RUNNERS, {
         ...(o.until ? { until: o.until } : {}),
+        ...(o.only ? { only: o.only } : {}),
         onEvent: renderPipelineEvent,
       });
       process.stdout.write(
