@@ -28,7 +28,7 @@ r.output_dir = dir;
 r.stages = [stage];
 const c = parsePipelineConfig(r, `${recipe} (timing)`);
 await runPipeline(c, STAGE_RUNNERS, { onEvent: renderPipelineEvent });
-const records = readFileSync(`${dir}/${stage.name}/metrics.jsonl`, 'utf8')
+const records = readFileSync(`${dir}/${stage.name}/checkpoints/metrics.jsonl`, 'utf8')
   .split('\n')
   .filter(Boolean)
   .map((l) => JSON.parse(l))
