@@ -198,6 +198,14 @@ export async function runPipeline(
   for (const stage of c.stages) {
     const dir = join(c.output_dir, stage.name);
     let prev = readManifest(dir);
+    // --only: every other stage is read as it is (finished or not), never run, rerun or removed.
+    if (o.only !== undefined && stage.name !== o.only) {
+      if (prev?.status === 'done') {
+        done.set(stage.name, prev);
+        manifests.push(prev);
+      } else o.onEvent?.({ type: 'stage-skip', stage: stage.name, reason: `not finished; --only ${o.only}` });
+      continue;
+    }
     const inputs = upstream(stage);
     const sameConfig = prev !== undefined && JSON.stringify(prev.config) === JSON.stringify(stage);
     const longer = prev !== undefined && !sameConfig && runsLonger(prev.config, stage);
@@ -212,11 +220,7 @@ export async function runPipeline(
       rmSync(dir, { recursive: true, force: true });
       prev = undefined;
     }
-    if (o.only !== undefined && stage.name !== o.only && prev?.status !== 'done') {
-      o.onEvent?.({ type: 'stage-skip', stage: stage.name, reason: `not finished; --only ${o.only}` });
-      continue;
-    }
-    if (o.only !== undefined && stage.name === o.only)
+    if (o.only !== undefined)
       for (const r of [...stageRefs(stage), c.base, c.dataset_dir]) {
         const name = r.startsWith('@') && r !== '@base' ? r.slice(1).split(':')[0]! : undefined;
         if (name !== undefined && !done.has(name))
@@ -268,7 +272,8 @@ export async function runPipeline(
       manifests.push(finished);
     }
     await writeIndex();
-    if (stage.name === o.until || stage.name === o.only) break;
+    if (stage.name === o.until) break;
   }
+  if (o.only !== undefined) await writeIndex(); // the finished stages after the one run, too
   return manifests;
 }

@@ -3,7 +3,7 @@
  * one, references, config errors (stage args included, at parse time), and the shipped recipes.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -123,6 +123,18 @@ test('--only runs one stage: earlier unfinished stages are left alone; a stage i
     await runPipeline(config(out), fakes(next), { only: 'rl1' });
     assert.deepEqual(next, ['sft resume=false model=base-model data=true', 'grpo resume=false model=true']);
     assert.equal(readManifest(join(out, 'eval')), undefined, 'the stage after --only is not run');
+    // rerunning an earlier stage with --only leaves the later finished ones as they are
+    const index = () =>
+      JSON.parse(readFileSync(join(out, 'pipeline.json'), 'utf8')).stages.map((s: { name: string }) => s.name);
+    assert.deepEqual(index(), ['cold', 'sft1', 'rl1'], 'the index lists every finished stage');
+    rmSync(join(out, 'cold'), { recursive: true });
+    await runPipeline(config(out), fakes([]), { only: 'cold' });
+    assert.equal(
+      readManifest(join(out, 'rl1'))!.status,
+      'done',
+      'not removed as stale by an --only run of another stage',
+    );
+    assert.deepEqual(index(), ['cold', 'sft1', 'rl1']);
     await assert.rejects(runPipeline(config(out), fakes([]), { only: 'nope' }), /--only: no stage is called "nope"/);
     await assert.rejects(runPipeline(config(out), fakes([]), { only: 'rl1', until: 'rl1' }), /give one of them/);
   } finally {
