@@ -16,7 +16,7 @@ import { parsePipelineConfig } from '../../src/pipeline/config.js';
 import { readRecipe } from '../../src/pipeline/recipe.js';
 import { runPipeline } from '../../src/pipeline/runner.js';
 import { STAGE_RUNNERS } from '../../src/pipeline/stages.js';
-import { toyBase } from './toy-base.js';
+import { TOY_GRPO_ARGS, toyBase } from './toy-base.js';
 
 const root = mkdtempSync(join(tmpdir(), 'r1-zero-final-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -47,16 +47,7 @@ test('the final recipe: one stage per command, then collected results and a gene
     for (const m of (s.models ?? []) as { model: string }[]) if (m.model.startsWith('runs/')) m.model = base;
     if (s.kind === 'eval') Object.assign(s, { limit: 2, k: 2, max_new_tokens: 6, tasks: ['arithmetic', 'countdown'] });
     if (s.kind === 'grpo')
-      s.args = {
-        ...(s.args as object),
-        num_generations: 2,
-        generation_batch_size: 4,
-        per_device_train_batch_size: 4,
-        max_completion_length: 6,
-        max_prompt_length: 600,
-        max_steps: 2,
-        difficulties: { countdown: [1], arithmetic: [1] },
-      };
+      s.args = { ...(s.args as object), ...TOY_GRPO_ARGS, difficulties: { countdown: [1], arithmetic: [1] } };
   }
   const c = parsePipelineConfig(r, 'toy final recipe');
   await assert.rejects(runPipeline(c, STAGE_RUNNERS, { only: 'eval-primed-s0' }), /run --only grpo-primed-s0 first/);

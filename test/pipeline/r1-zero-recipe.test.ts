@@ -13,7 +13,7 @@ import { after, test } from 'node:test';
 import { readManifest, runPipeline, type PipelineEvent, type StageManifest } from '../../src/pipeline/runner.js';
 import { STAGE_RUNNERS } from '../../src/pipeline/stages.js';
 import { r1ZeroRecipe, type R1ZeroOptions } from '../../src/rl/r1-zero.js';
-import { toyBase } from './toy-base.js';
+import { TOY_GRPO_ARGS, toyBase } from './toy-base.js';
 
 const root = mkdtempSync(join(tmpdir(), 'r1-zero-recipe-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -29,12 +29,7 @@ test('the R1-Zero recipe runs through the runner; an interrupted GRPO stage resu
     tasks: ['arithmetic'],
     layers: [
       {
-        num_generations: 2,
-        generation_batch_size: 4,
-        per_device_train_batch_size: 4,
-        max_completion_length: 6,
-        max_prompt_length: 600,
-        max_steps: 2,
+        ...TOY_GRPO_ARGS,
         warmup_steps: 0,
         save_steps: 1,
         save_total_limit: 0,

@@ -58,3 +58,13 @@ export async function toyBase(root: string): Promise<{ base: string; dataset: st
   const [, pre] = await runPipeline(recipe([data, pretrain]), STAGE_RUNNERS);
   return { base: pre!.outputs!.checkpoint!, dataset: join(root, 'base', 'data') };
 }
+
+/** GRPO keys that make a toy run: 2 samples of 6 tokens for 2 prompts, 2 steps. */
+export const TOY_GRPO_ARGS = {
+  num_generations: 2,
+  generation_batch_size: 4,
+  per_device_train_batch_size: 4,
+  max_completion_length: 6,
+  max_prompt_length: 600,
+  max_steps: 2,
+} as const;
