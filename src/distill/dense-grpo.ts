@@ -33,6 +33,7 @@ import {
   restoreOptimizer,
   saveTrainCheckpoint,
   type TrainerState,
+  freshTrainerState,
 } from '../train/checkpoint.js';
 import { MetricsLog } from '../train/metrics.js';
 import { densePolicy } from './dense-policy.js';
@@ -91,15 +92,7 @@ export async function grpoDenseStudent(o: DenseGrpoOptions): Promise<DenseGrpoRe
     maxLen = Math.min(o.config.max_position_embeddings, c.max_prompt_length + c.max_completion_length);
   const resumed = existsSync(join(o.outputDir, LATEST)) ? await loadTrainState(o.outputDir) : undefined;
   const refParams = c.beta > 0 ? cloneParams(o.params) : undefined; // the base, before a resume overwrites the student
-  let state: TrainerState = {
-    step: 0,
-    optimizer_step: 0,
-    data_state: undefined,
-    rng_state: new Rng(c.seed).state(),
-    tokens_seen: 0,
-    consecutive_nonfinite: 0,
-    skipped_steps: 0,
-  };
+  let state: TrainerState = freshTrainerState(new Rng(c.seed).state());
   if (resumed) {
     const saved = (await loadDenseParams(e, o.config, resumed.dir)).params;
     try {

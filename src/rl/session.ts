@@ -24,6 +24,7 @@ import {
   restoreOptimizer,
   saveTrainCheckpoint,
   type TrainerState,
+  freshTrainerState,
 } from '../train/checkpoint.js';
 import { MetricsLog, type MetricsRecord } from '../train/metrics.js';
 import { resolveGrpoConfig, type GrpoConfig } from './config.js';
@@ -107,15 +108,7 @@ export async function runGrpo(req: GrpoRequest): Promise<GrpoResult> {
     policyParams = base.params;
     for (const w of base.warnings) warnings.push(w);
     const rng = new Rng(c.seed);
-    state = {
-      step: 0,
-      optimizer_step: 0,
-      data_state: undefined,
-      rng_state: rng.state(),
-      tokens_seen: 0,
-      consecutive_nonfinite: 0,
-      skipped_steps: 0,
-    };
+    state = freshTrainerState(rng.state());
   }
   const modelDir = existsSync(join(c.model, 'config.json')) ? c.model : await resolveCheckpoint(c.model);
   const tokDir = c.tokenizer ?? modelDir;

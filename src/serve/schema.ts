@@ -85,22 +85,36 @@ export function parseBody<T>(schema: z.ZodType<T>, body: unknown): T | ApiError 
   return badRequest(`Invalid value for '${param ?? 'body'}': ${issue.message}`, param, 'invalid_value');
 }
 
-/** The engine-level request for a validated body. */
-export function toChatRequest(b: ChatCompletionBody): ChatRequest {
-  const messages: ChatMessage[] = b.messages.map((m) => ({
-    role: m.role === 'developer' ? 'system' : m.role,
-    content: typeof m.content === 'string' ? m.content : m.content.map((p) => p.text).join(''),
-  }));
+/** The sampling part of an engine request, shared by both completion endpoints (R1's defaults). */
+export function samplingRequest(b: {
+  temperature?: number | null;
+  top_p?: number | null;
+  top_k?: number | null;
+  seed?: number | null;
+  stop?: string | string[] | null;
+  n?: number | null;
+}): Pick<ChatRequest, 'temperature' | 'topP' | 'topK' | 'seed' | 'stop' | 'n'> {
   const stop = b.stop == null ? [] : typeof b.stop === 'string' ? [b.stop] : b.stop;
   return {
-    messages,
-    maxTokens: b.max_completion_tokens ?? b.max_tokens ?? undefined,
     temperature: b.temperature ?? R1_SAMPLING.temperature,
     topP: b.top_p ?? R1_SAMPLING.topP,
     topK: b.top_k == null || b.top_k < 0 ? 0 : b.top_k,
     seed: b.seed ?? undefined,
     stop: stop.filter((s) => s.length > 0),
     n: b.n ?? 1,
+  };
+}
+
+/** The engine-level request for a validated body. */
+export function toChatRequest(b: ChatCompletionBody): ChatRequest {
+  const messages: ChatMessage[] = b.messages.map((m) => ({
+    role: m.role === 'developer' ? 'system' : m.role,
+    content: typeof m.content === 'string' ? m.content : m.content.map((p) => p.text).join(''),
+  }));
+  return {
+    messages,
+    maxTokens: b.max_completion_tokens ?? b.max_tokens ?? undefined,
+    ...samplingRequest(b),
     logprobs: b.logprobs ?? false,
     topLogprobs: b.top_logprobs ?? undefined,
   };

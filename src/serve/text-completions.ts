@@ -9,12 +9,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { R1_SAMPLING } from '../inference/sampling.js';
 import { AsyncQueue } from '../inference/async-queue.js';
 import type { ChatEvent, ChatRequest, ChatService, PreparedChat } from './chat-service.js';
 import { SYSTEM_FINGERPRINT } from './completions.js';
 import { badRequest } from './errors.js';
-import { nullish, samplingFields } from './schema.js';
+import { nullish, samplingFields, samplingRequest } from './schema.js';
 
 const tokenIds = z.array(z.number().int()).min(1);
 
@@ -97,16 +96,10 @@ export function textRequest(b: TextCompletionBody): ChatRequest {
       "'echo' with 'logprobs' is not supported: this server does not score prompt tokens; drop one of them",
       'echo',
     );
-  const stop = b.stop == null ? [] : typeof b.stop === 'string' ? [b.stop] : b.stop;
   return {
     messages: [],
     maxTokens: b.max_tokens ?? 16,
-    temperature: b.temperature ?? R1_SAMPLING.temperature,
-    topP: b.top_p ?? R1_SAMPLING.topP,
-    topK: b.top_k == null || b.top_k < 0 ? 0 : b.top_k,
-    seed: b.seed ?? undefined,
-    stop: stop.filter((s) => s.length > 0),
-    n: b.n ?? 1,
+    ...samplingRequest(b),
     logprobs: b.logprobs != null,
     topLogprobs: b.logprobs ?? undefined,
   };

@@ -42,6 +42,19 @@ export interface TrainerState {
   skipped_steps: number;
 }
 
+/** The state of a run that has not taken a step, its randomness from `rngState`. */
+export function freshTrainerState(rngState: number[]): TrainerState {
+  return {
+    step: 0,
+    optimizer_step: 0,
+    data_state: undefined,
+    rng_state: rngState,
+    tokens_seen: 0,
+    consecutive_nonfinite: 0,
+    skipped_steps: 0,
+  };
+}
+
 export interface SaveInput {
   /** The model's config: DeepSeek-V3, or a dense student's (model_type qwen2 / llama). */
   config: DeepseekV3Config | DenseConfig;

@@ -24,6 +24,7 @@ import {
   restoreOptimizer,
   saveTrainCheckpoint,
   type TrainerState,
+  freshTrainerState,
 } from './checkpoint.js';
 import { resolveRunConfig, type RunConfig } from './config.js';
 import {
@@ -195,15 +196,7 @@ export async function runTraining(
         `output_dir ${c.output_dir} already holds checkpoints; pass --resume ${c.output_dir} to continue, or choose another --output-dir`,
       );
     }
-    state = {
-      step: 0,
-      optimizer_step: 0,
-      data_state: undefined,
-      rng_state: rngFresh.state(),
-      tokens_seen: 0,
-      consecutive_nonfinite: 0,
-      skipped_steps: 0,
-    };
+    state = freshTrainerState(rngFresh.state());
   }
   if (tok && tok.vocabSize > config.vocab_size)
     throw new Error(

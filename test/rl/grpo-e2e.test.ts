@@ -3,6 +3,7 @@
  * reference KL and AdamW raises the reward of a trivially learnable task measurably within CI time,
  * and the metrics record carries every field the issue asks for.
  */
+import { freshTrainerState } from '../../src/train/checkpoint.js';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -61,15 +62,7 @@ async function runToyGrpo(
       metrics: new MetricsLog(join(dir, 'metrics.jsonl')),
       save: async () => 'not saved',
     },
-    {
-      step: 0,
-      optimizer_step: 0,
-      data_state: undefined,
-      rng_state: [],
-      tokens_seen: 0,
-      consecutive_nonfinite: 0,
-      skipped_steps: 0,
-    },
+    freshTrainerState([]),
   );
   await trainer.run();
   return readMetrics(join(dir, 'metrics.jsonl'));

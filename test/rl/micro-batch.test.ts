@@ -3,6 +3,7 @@
  * stored pi_old / pi_ref log-probs) gets tokens [rows, longest prompt + completion in the
  * micro-batch - 1], not a fixed padded context (the allocator-era workaround this replaced).
  */
+import { freshTrainerState } from '../../src/train/checkpoint.js';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -79,15 +80,7 @@ test('GRPO micro-batch tensors are [rows, longest sequence in the micro-batch - 
         metrics: new MetricsLog(join(dir, 'metrics.jsonl')),
         save: async () => 'not saved',
       },
-      {
-        step: 0,
-        optimizer_step: 0,
-        data_state: undefined,
-        rng_state: [],
-        tokens_seen: 0,
-        consecutive_nonfinite: 0,
-        skipped_steps: 0,
-      },
+      freshTrainerState([]),
     );
     await trainer.run();
     const seqs = policy.sequences;
