@@ -67,7 +67,8 @@ export function barChartSvg(spec: BarSpec): string {
   o.push(`<line x1="${L}" y1="${T + plotH}" x2="${W - R}" y2="${T + plotH}" stroke="#333"/>`);
   spec.series.forEach((s, i) =>
     o.push(
-      `<rect x="${W - R + 12}" y="${T + 4 + i * 18}" width="14" height="10" fill="${COLORS[i % COLORS.length]}"/><text x="${W - R + 30}" y="${T + 13 + i * 18}">${esc(s.name)}</text>`,
+      `<rect x="${W - R + 12}" y="${T + 4 + i * 18}" width="14" height="10" fill="${COLORS[i % COLORS.length]}"/><text ` +
+        `x="${W - R + 30}" y="${T + 13 + i * 18}">${esc(s.name)}</text>`,
     ),
   );
   o.push('</svg>');

@@ -159,13 +159,17 @@ function generalSection(d: RunData): string[] {
   return [
     '## General scenarios: chat prompts and direct queries',
     '',
-    "R1-Zero only ever saw reasoning prompts; R1's second SFT round and final RL add simple queries and chat (paper 2.3.3-2.3.4). A chat reply should be a think block (empty or short) and a plain reply; a direct query a tagged exact answer.",
+    "R1-Zero only ever saw reasoning prompts; R1's second SFT round and final RL add simple queries " +
+      'and chat (paper 2.3.3-2.3.4). A chat reply should be a think block (empty or short) and a plain reply; a direct query a tagged exact answer.',
     '',
     '| checkpoint | direct: pass@1 | direct: format violations | chat: layout violations | chat: mean length | chat: language mixing |',
     '|---|---|---|---|---|---|',
     ...withGeneral.map(
       (e) =>
-        `| ${e.label} | ${cell(e.eval, 'direct', (r) => pct(r.pass_at_1))} | ${cell(e.eval, 'direct', (r) => pct(r.format_violation_rate))} | ${cell(e.eval, 'chat', (r) => pct(r.format_violation_rate))} | ${cell(e.eval, 'chat', (r) => r.mean_length.toFixed(0))} | ${cell(e.eval, 'chat', (r) => pct(r.language_mixing_rate))} |`,
+        `| ${e.label} | ${cell(e.eval, 'direct', (r) => pct(r.pass_at_1))} | ` +
+        `${cell(e.eval, 'direct', (r) => pct(r.format_violation_rate))} | ` +
+        `${cell(e.eval, 'chat', (r) => pct(r.format_violation_rate))} | ` +
+        `${cell(e.eval, 'chat', (r) => r.mean_length.toFixed(0))} | ${cell(e.eval, 'chat', (r) => pct(r.language_mixing_rate))} |`,
     ),
     '',
   ];
@@ -203,14 +207,20 @@ export function runPage(d: RunData, o: { chartDir: string; command?: string; not
     '## Every checkpoint on the held-out problems (all tasks)',
     '',
     d.evals.length
-      ? `Sampling: k = ${k} at temperature ${d.evals[0]!.eval.settings.temperature}, top-p ${d.evals[0]!.eval.settings.topP}; greedy: one sample at temperature 0; ${d.evals[0]!.eval.settings.limit} problems per task; at most ${d.evals[0]!.eval.settings.maxNewTokens} new tokens.`
+      ? `Sampling: k = ${k} at temperature ${d.evals[0]!.eval.settings.temperature}, top-p ` +
+        `${d.evals[0]!.eval.settings.topP}; greedy: one sample at temperature 0; ${d.evals[0]!.eval.settings.limit} ` +
+        `problems per task; at most ${d.evals[0]!.eval.settings.maxNewTokens} new tokens.`
       : 'No evaluation was run.',
     '',
     `| checkpoint | model | parameters | template | pass@1 | cons@${k} | greedy | mean length | format violations | language mixing |`,
     '|---|---|---|---|---|---|---|---|---|---|',
     ...d.evals.map((e) => {
       const a = all(e.eval);
-      return `| ${e.label} | ${e.eval.modelType} | ${(e.eval.parameters / 1e6).toFixed(2)}M | ${e.eval.settings.template} | ${pct(a.pass_at_1)} | ${pct(a.cons_at_k)} | ${pct(a.greedy_accuracy)} | ${a.mean_length.toFixed(0)} | ${pct(a.format_violation_rate)} | ${pct(a.language_mixing_rate)} |`;
+      return (
+        `| ${e.label} | ${e.eval.modelType} | ${(e.eval.parameters / 1e6).toFixed(2)}M | ` +
+        `${e.eval.settings.template} | ${pct(a.pass_at_1)} | ${pct(a.cons_at_k)} | ${pct(a.greedy_accuracy)} ` +
+        `| ${a.mean_length.toFixed(0)} | ${pct(a.format_violation_rate)} | ${pct(a.language_mixing_rate)} |`
+      );
     }),
     '',
     ...img('accuracy.svg', 'accuracy per checkpoint'),

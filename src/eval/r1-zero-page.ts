@@ -242,7 +242,10 @@ export function r1ZeroCriteria(files: R1ZeroFiles): Criterion[] {
   const gc = gain(control);
   const spread = (xs: SeedSummary[]) => {
     const d = xs.map((s) => s.pass1_after - s.pass1_before);
-    return `${pct(d.reduce((a, b) => Math.min(a, b), Number.POSITIVE_INFINITY))} to ${pct(d.reduce((a, b) => Math.max(a, b), Number.NEGATIVE_INFINITY))}`;
+    return (
+      `${pct(d.reduce((a, b) => Math.min(a, b), Number.POSITIVE_INFINITY))} to ` +
+      `${pct(d.reduce((a, b) => Math.max(a, b), Number.NEGATIVE_INFINITY))}`
+    );
   };
   add(
     9,
@@ -255,7 +258,8 @@ export function r1ZeroCriteria(files: R1ZeroFiles): Criterion[] {
   const sg = (g: string) => files.shipped?.groups[g]?.share ?? Number.NaN;
   add(
     10,
-    `the shipped model on fresh 3-number countdown problems through the chat API, temperature 0 (${files.shipped?.groups['countdown fresh']?.questions ?? 0} problems)`,
+    `the shipped model on fresh 3-number countdown problems through the chat API, temperature 0 ` +
+      `(${files.shipped?.groups['countdown fresh']?.questions ?? 0} problems)`,
     pct(sg('countdown fresh')),
     '>= 50%',
     sg('countdown fresh') >= 0.5,

@@ -60,7 +60,10 @@ export function r1ZeroPage(o: {
     tasks = (o.before.options.tasks ?? []).join(' and ');
   const rows = o.before.reports.map((b) => {
     const a = o.after.reports.find((r) => r.task === b.task)!;
-    return `| ${b.task} | ${b.problems} | ${pct(b.pass_at_1)} | ${pct(a.pass_at_1)} | ${pct(b.cons_at_k)} | ${pct(a.cons_at_k)} | ${pct(b.format_rate)} | ${pct(a.format_rate)} | ${b.mean_length.toFixed(0)} | ${a.mean_length.toFixed(0)} |`;
+    return (
+      `| ${b.task} | ${b.problems} | ${pct(b.pass_at_1)} | ${pct(a.pass_at_1)} | ${pct(b.cons_at_k)} ` +
+      `| ${pct(a.cons_at_k)} | ${pct(b.format_rate)} | ${pct(a.format_rate)} | ${b.mean_length.toFixed(0)} | ${a.mean_length.toFixed(0)} |`
+    );
   });
   // The training curves are noisy step to step: report the mean of the first and the last tenth.
   const span = Math.max(1, Math.round(o.records.length / 10));
@@ -93,10 +96,12 @@ export function r1ZeroPage(o: {
         sa = Math.max(0, shown(a));
       ex.push(`#### ${task}: ${b.prompt.slice(0, 160)}${b.prompt.length > 160 ? '...' : ''}\n`);
       ex.push(
-        `Before: ${count(b.correct)} of ${b.correct.length} samples correct; sample ${sb + 1} (${b.correct[sb] ? 'correct' : 'wrong'}):\n\n\`\`\`text\n${b.responses[sb]!.trim()}\n\`\`\`\n`,
+        `Before: ${count(b.correct)} of ${b.correct.length} samples correct; sample ${sb + 1} ` +
+          `(${b.correct[sb] ? 'correct' : 'wrong'}):\n\n\`\`\`text\n${b.responses[sb]!.trim()}\n\`\`\`\n`,
       );
       ex.push(
-        `After: ${count(a.correct)} of ${a.correct.length} samples correct; sample ${sa + 1} (${a.correct[sa] ? 'correct' : 'wrong'}):\n\n\`\`\`text\n${a.responses[sa]!.trim()}\n\`\`\`\n`,
+        `After: ${count(a.correct)} of ${a.correct.length} samples correct; sample ${sa + 1} ` +
+          `(${a.correct[sa] ? 'correct' : 'wrong'}):\n\n\`\`\`text\n${a.responses[sa]!.trim()}\n\`\`\`\n`,
       );
     }
   }
@@ -106,7 +111,8 @@ export function r1ZeroPage(o: {
     'GRPO with rule-based rewards only (accuracy from the exact task verifiers + strict format), no SFT, starting from the `tiny` base model',
     `pretrained by \`deepseek-ts pretrain\`, with the R1-Zero template (R1 paper Table 1) on ${tasks}.`,
     `Held-out evaluation: the first ${o.before.options.limit} problems of each task's fixed test split, k = ${k} samples per problem at temperature`,
-    `${o.before.options.temperature} / top-p ${o.before.options.topP}; pass@1 is the mean correctness over the ${k} samples, cons@${k} the majority vote.`,
+    `${o.before.options.temperature} / top-p ${o.before.options.topP}; pass@1 is the mean correctness ` +
+      `over the ${k} samples, cons@${k} the majority vote.`,
     '',
     'Reproduce (one command; it resumes where it stopped):',
     '',
@@ -114,18 +120,28 @@ export function r1ZeroPage(o: {
     o.command,
     '```',
     '',
-    `Run: ${o.records.length} GRPO steps${minutes !== undefined ? ` (${minutes.toFixed(0)} minute${minutes.toFixed(0) === '1' ? '' : 's'} of rollouts and updates)` : ''} on the project machine (2 cores, shared with other jobs).`,
+    `Run: ${o.records.length} GRPO steps` +
+      (minutes !== undefined
+        ? ` (${minutes.toFixed(0)} minute${minutes.toFixed(0) === '1' ? '' : 's'} of rollouts and updates)`
+        : '') +
+      ' on the project machine (2 cores, shared with other jobs).',
     '',
     ...(o.notes ? [o.notes, ''] : []),
     '## Held-out results, before and after',
     '',
-    `| task | problems | pass@1 before | pass@1 after | cons@${k} before | cons@${k} after | format before | format after | length before | length after |`,
+    `| task | problems | pass@1 before | pass@1 after | cons@${k} before | cons@${k} after | format ` +
+      `before | format after | length before | length after |`,
     '|---|---|---|---|---|---|---|---|---|---|',
     ...rows,
     '',
     '## Curves over training',
     '',
-    `Means over the first and the last ${span} step${span > 1 ? 's' : ''}: training-batch accuracy (temperature ${String(o.config.temperature ?? 1)}) ${pct(mean(head, 'accuracy'))} -> ${pct(mean(tail, 'accuracy'))}; mean response length ${mean(head, 'completion_length_mean').toFixed(0)} -> ${mean(tail, 'completion_length_mean').toFixed(0)} tokens; reflection phrases per response ${mean(head, 'reflection_rate').toFixed(2)} -> ${mean(tail, 'reflection_rate').toFixed(2)}; groups with no reward spread ${pct(mean(head, 'zero_spread_share'))} -> ${pct(mean(tail, 'zero_spread_share'))}.`,
+    `Means over the first and the last ${span} step${span > 1 ? 's' : ''}: training-batch accuracy ` +
+      `(temperature ${String(o.config.temperature ?? 1)}) ${pct(mean(head, 'accuracy'))} -> ` +
+      `${pct(mean(tail, 'accuracy'))}; mean response length ${mean(head, 'completion_length_mean').toFixed(0)} ` +
+      `-> ${mean(tail, 'completion_length_mean').toFixed(0)} tokens; reflection phrases per response ` +
+      `${mean(head, 'reflection_rate').toFixed(2)} -> ${mean(tail, 'reflection_rate').toFixed(2)}; ` +
+      `groups with no reward spread ${pct(mean(head, 'zero_spread_share'))} -> ${pct(mean(tail, 'zero_spread_share'))}.`,
     '',
     `![accuracy and reward over steps](${o.chartDir}/accuracy.svg)`,
     '',
@@ -133,7 +149,8 @@ export function r1ZeroPage(o: {
     '',
     `![reflection-phrase rate over steps](${o.chartDir}/reflection-rate.svg)`,
     '',
-    '## Completions of the same held-out problems, before and after (the problems whose accuracy moved most; a correct sample is shown when at least half are correct)',
+    '## Completions of the same held-out problems, before and after (the problems whose accuracy moved ' +
+      'most; a correct sample is shown when at least half are correct)',
     '',
     ...ex,
     '## Run configuration',

@@ -81,7 +81,8 @@ export function parseFp8QuantizationConfig(raw: unknown, source: string): Fp8Qua
     Array.isArray(block) && block.length === 2 && block.every((b) => Number.isInteger(b) && (b as number) > 0);
   if (q.quant_method !== 'fp8' || (q.fmt ?? 'e4m3') !== 'e4m3' || !blockOk) {
     throw new Error(
-      `${source}: "quantization_config" is ${JSON.stringify(raw)}; expected {"quant_method": "fp8", "fmt": "e4m3", "weight_block_size": [rows, cols]}`,
+      `${source}: "quantization_config" is ${JSON.stringify(raw)}; expected {"quant_method": "fp8", ` +
+        `"fmt": "e4m3", "weight_block_size": [rows, cols]}`,
     );
   }
   return {
@@ -118,7 +119,8 @@ export function dequantizeFp8Tensors(
     }
     if (!quant)
       throw new Error(
-        `${source}: tensor "${name}" is F8_E4M3 but config.json has no quantization_config; expected {"quant_method": "fp8", "fmt": "e4m3", "weight_block_size": [128, 128]}`,
+        `${source}: tensor "${name}" is F8_E4M3 but config.json has no quantization_config; expected ` +
+          `{"quant_method": "fp8", "fmt": "e4m3", "weight_block_size": [128, 128]}`,
       );
     const scale = tensors.get(name + SCALE_SUFFIX);
     if (!scale)

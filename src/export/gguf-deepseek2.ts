@@ -52,12 +52,14 @@ export function deepseek2Problems(c: DeepseekV3Config): string[] {
   }
   if (c.topk_method !== 'noaux_tc' && c.n_group > 1 && c.topk_group < c.n_group) {
     out.push(
-      `topk_method ${c.topk_method} with ${c.n_group} groups has no correction bias, so our gate ranks groups by their max score; llama.cpp always ranks them by the top-2 sum`,
+      `topk_method ${c.topk_method} with ${c.n_group} groups has no correction bias, so our gate ranks ` +
+        `groups by their max score; llama.cpp always ranks them by the top-2 sum`,
     );
   }
   if (c.rope_scaling && c.rope_scaling.mscale !== c.rope_scaling.mscale_all_dim && c.rope_scaling.mscale !== 1) {
     out.push(
-      `rope_scaling.mscale ${c.rope_scaling.mscale} differs from mscale_all_dim ${c.rope_scaling.mscale_all_dim}; llama.cpp assumes they agree or mscale is 1`,
+      `rope_scaling.mscale ${c.rope_scaling.mscale} differs from mscale_all_dim ${c.rope_scaling.mscale_all_dim}; ` +
+        `llama.cpp assumes they agree or mscale is 1`,
     );
   }
   return out;

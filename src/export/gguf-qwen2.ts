@@ -20,7 +20,8 @@ export function qwen2Problems(c: DenseConfig): string[] {
   const out: string[] = [];
   if (c.num_attention_heads * c.head_dim !== c.hidden_size) {
     out.push(
-      `num_attention_heads x head_dim is ${c.num_attention_heads * c.head_dim} but hidden_size is ${c.hidden_size}; llama.cpp's qwen2 needs them equal`,
+      `num_attention_heads x head_dim is ${c.num_attention_heads * c.head_dim} but hidden_size is ` +
+        `${c.hidden_size}; llama.cpp's qwen2 needs them equal`,
     );
   }
   if (c.model_type === 'llama' && c.attention_bias)

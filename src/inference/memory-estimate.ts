@@ -172,7 +172,8 @@ export function assertModelFits(
     }
   }
   throw new MemoryLimitError(
-    `${what}: needs ${gb(need)} of WASM memory (weights ${gb(plan.weightBytes)}, KV cache and runtime ${gb(plan.runtimeBytes)}) but wasm32 memory holds ${gb(WASM32_BYTES)}.${advice} Or lower maxContext / slots to shrink the KV cache.`,
+    `${what}: needs ${gb(need)} of WASM memory (weights ${gb(plan.weightBytes)}, KV cache and runtime ` +
+      `${gb(plan.runtimeBytes)}) but wasm32 memory holds ${gb(WASM32_BYTES)}.${advice} Or lower maxContext / slots to shrink the KV cache.`,
   );
 }
 

@@ -74,7 +74,8 @@ export function checkLogits(logits: Float32Array): void {
     const v = logits[i]!;
     if (v !== v || v === Infinity)
       throw new NonFiniteLogitsError(
-        `non-finite logits: ${v} at token id ${i} (of ${logits.length}); the model's weights may hold NaN/Inf (loading a checkpoint warns when they do)`,
+        `non-finite logits: ${v} at token id ${i} (of ${logits.length}); the model's weights may hold ` +
+          `NaN/Inf (loading a checkpoint warns when they do)`,
       );
   }
 }

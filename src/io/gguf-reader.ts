@@ -210,7 +210,8 @@ function parseHeaderFrom(bytes: Uint8Array, fileSize: number, source: string): G
     const begin = dataStart + t.offset;
     if (begin + n > fileSize) {
       throw new Error(
-        `${source}: tensor "${t.name}" (${t.type} [${t.shape.join(', ')}]) needs bytes ${begin}..${begin + n} but the file has ${fileSize}; the GGUF file is truncated`,
+        `${source}: tensor "${t.name}" (${t.type} [${t.shape.join(', ')}]) needs bytes ${begin}..${begin + n} ` +
+          `but the file has ${fileSize}; the GGUF file is truncated`,
       );
     }
     if (tensors.has(t.name)) throw new Error(`${source}: tensor "${t.name}" appears twice`);

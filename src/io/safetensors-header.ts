@@ -93,7 +93,8 @@ function parseEntry(source: string, name: string, raw: unknown): TensorEntry {
   const bytes = numel(shape as number[]) * itemSize(dtype);
   if (!Number.isSafeInteger(bytes) || bytes !== end - begin) {
     throw new Error(
-      `${source}: tensor "${name}": shape [${shape.join(', ')}] of ${dtype} needs ${bytes} bytes but data_offsets [${begin}, ${end}] span ${end - begin}`,
+      `${source}: tensor "${name}": shape [${shape.join(', ')}] of ${dtype} needs ${bytes} bytes but ` +
+        `data_offsets [${begin}, ${end}] span ${end - begin}`,
     );
   }
   return { name, dtype, shape: [...(shape as number[])], begin, end };
@@ -129,7 +130,8 @@ function checkSpans(source: string, entries: readonly TensorEntry[], dataLength:
     }
     if (e.end > dataLength) {
       throw new Error(
-        `${source}: tensor "${e.name}" ends at byte ${e.end} of the data section but the file holds only ${dataLength} data bytes (truncated or corrupt file)`,
+        `${source}: tensor "${e.name}" ends at byte ${e.end} of the data section but the file holds ` +
+          `only ${dataLength} data bytes (truncated or corrupt file)`,
       );
     }
     pos = e.end;

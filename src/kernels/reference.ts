@@ -7,9 +7,9 @@
  * which keeps any kernel it has not (yet) specialised correct on the same memory.
  */
 import {
-  BinaryOp,
+  type BinaryOp,
   ReduceOp,
-  UnaryOp,
+  type UnaryOp,
   type AdamWArgs,
   type AttentionArgs,
   type AttentionBackwardArgs,
@@ -17,77 +17,21 @@ import {
   type GemmArgs,
   type QuantMatmulArgs,
 } from './backend.js';
+import { attentionBackwardReference, attentionReference } from './reference-attention.js';
+import {
+  indexSelectReference,
+  indexAddReference,
+  gatherReference,
+  scatterAddReference,
+  topkReference,
+  cumsumReference,
+} from './reference-index.js';
 import { quantMatmulReference, quantRowsReference } from './quant-reference.js';
+import { binaryFn, unaryFn } from './reference-elementwise.js';
 import { forEachIndex } from './strided.js';
 
 const WASM_PAGE = 65536;
 const MAX_PAGES = 65536;
-
-export function unaryFn(op: UnaryOp): (x: number) => number {
-  switch (op) {
-    case UnaryOp.NEG:
-      return (x) => -x;
-    case UnaryOp.EXP:
-      return Math.exp;
-    case UnaryOp.LOG:
-      return Math.log;
-    case UnaryOp.SQRT:
-      return Math.sqrt;
-    case UnaryOp.RSQRT:
-      return (x) => 1 / Math.sqrt(x);
-    case UnaryOp.SIGMOID:
-      return (x) => 1 / (1 + Math.exp(-x));
-    case UnaryOp.SILU:
-      return (x) => x / (1 + Math.exp(-x));
-    case UnaryOp.TANH:
-      return Math.tanh;
-    case UnaryOp.ABS:
-      return Math.abs;
-    case UnaryOp.RECIP:
-      return (x) => 1 / x;
-    case UnaryOp.SQUARE:
-      return (x) => x * x;
-    case UnaryOp.SIGN:
-      return (x) => (x > 0 ? 1 : x < 0 ? -1 : 0);
-    case UnaryOp.RELU:
-      return (x) => (x > 0 ? x : 0);
-    case UnaryOp.COPY:
-      return (x) => x;
-  }
-  throw new Error(`unary: unknown op code ${String(op)}`);
-}
-
-export function binaryFn(op: BinaryOp): (a: number, b: number) => number {
-  switch (op) {
-    case BinaryOp.ADD:
-      return (a, b) => a + b;
-    case BinaryOp.SUB:
-      return (a, b) => a - b;
-    case BinaryOp.MUL:
-      return (a, b) => a * b;
-    case BinaryOp.DIV:
-      return (a, b) => a / b;
-    case BinaryOp.MAX:
-      return (a, b) => (a !== a || b !== b ? NaN : a >= b ? a : b);
-    case BinaryOp.MIN:
-      return (a, b) => (a !== a || b !== b ? NaN : a <= b ? a : b);
-    case BinaryOp.POW:
-      return Math.pow;
-    case BinaryOp.EQ:
-      return (a, b) => (a === b ? 1 : 0);
-    case BinaryOp.NE:
-      return (a, b) => (a !== b ? 1 : 0);
-    case BinaryOp.LT:
-      return (a, b) => (a < b ? 1 : 0);
-    case BinaryOp.LE:
-      return (a, b) => (a <= b ? 1 : 0);
-    case BinaryOp.GT:
-      return (a, b) => (a > b ? 1 : 0);
-    case BinaryOp.GE:
-      return (a, b) => (a >= b ? 1 : 0);
-  }
-  throw new Error(`binary: unknown op code ${String(op)}`);
-}
 
 export class ReferenceBackend implements Backend {
   readonly name: string = 'reference';
@@ -463,142 +407,24 @@ export class ReferenceBackend implements Backend {
     }
   }
 
-  /** Scores row for (b, h, i): returns the visible scaled+masked scores (or -Infinity). */
-  private scoreRow(a: AttentionArgs, b: number, h: number, i: number, row: Float64Array): void {
-    const f = this.f32(),
-      hk = Math.floor(h / (a.headsQ / a.headsK));
-    const q0 = (a.q >>> 2) + ((b * a.headsQ + h) * a.tq + i) * a.dk;
-    const k0 = (a.k >>> 2) + (b * a.headsK + hk) * a.tk * a.dk;
-    const last = a.causal ? i + a.tk - a.tq : a.tk - 1;
-    for (let j = 0; j < a.tk; j++) {
-      if (j > last) {
-        row[j] = -Infinity;
-        continue;
-      }
-      let s = 0;
-      for (let d = 0; d < a.dk; d++) s += f[q0 + d]! * f[k0 + j * a.dk + d]!;
-      s *= a.scale;
-      if (a.mask !== 0) s += f[(a.mask >>> 2) + b * a.maskBatchStride + i * a.tk + j]!;
-      row[j] = s;
-    }
-  }
-
   attention(a: AttentionArgs): void {
-    const f = this.f32(),
-      row = new Float64Array(a.tk),
-      group = a.headsQ / a.headsK;
-    for (let b = 0; b < a.batch; b++)
-      for (let h = 0; h < a.headsQ; h++) {
-        const v0 = (a.v >>> 2) + (b * a.headsK + Math.floor(h / group)) * a.tk * a.dv;
-        for (let i = 0; i < a.tq; i++) {
-          this.scoreRow(a, b, h, i, row);
-          let m = -Infinity;
-          for (let j = 0; j < a.tk; j++) m = Math.max(m, row[j]!);
-          const o0 = (a.out >>> 2) + ((b * a.headsQ + h) * a.tq + i) * a.dv;
-          const li = (a.lse >>> 2) + (b * a.headsQ + h) * a.tq + i;
-          if (m === -Infinity) {
-            for (let d = 0; d < a.dv; d++) f[o0 + d] = 0;
-            f[li] = -Infinity;
-            continue;
-          }
-          let s = 0;
-          for (let j = 0; j < a.tk; j++) {
-            row[j] = Math.exp(row[j]! - m);
-            s += row[j]!;
-          }
-          for (let d = 0; d < a.dv; d++) {
-            let acc = 0;
-            for (let j = 0; j < a.tk; j++) acc += row[j]! * f[v0 + j * a.dv + d]!;
-            f[o0 + d] = acc / s;
-          }
-          f[li] = m + Math.log(s);
-        }
-      }
+    attentionReference(this.f32(), a);
   }
 
   attentionBackward(a: AttentionBackwardArgs): void {
-    const f = this.f32(),
-      group = a.headsQ / a.headsK,
-      p = new Float64Array(a.tk),
-      dp = new Float64Array(a.tk);
-    this.fill(a.gradK, a.batch * a.headsK * a.tk * a.dk, 0);
-    this.fill(a.gradV, a.batch * a.headsK * a.tk * a.dv, 0);
-    for (let b = 0; b < a.batch; b++)
-      for (let h = 0; h < a.headsQ; h++) {
-        const hk = Math.floor(h / group);
-        const k0 = (a.k >>> 2) + (b * a.headsK + hk) * a.tk * a.dk,
-          v0 = (a.v >>> 2) + (b * a.headsK + hk) * a.tk * a.dv;
-        const dk0 = (a.gradK >>> 2) + (b * a.headsK + hk) * a.tk * a.dk,
-          dv0 = (a.gradV >>> 2) + (b * a.headsK + hk) * a.tk * a.dv;
-        for (let i = 0; i < a.tq; i++) {
-          const r = (b * a.headsQ + h) * a.tq + i;
-          const q0 = (a.q >>> 2) + r * a.dk,
-            do0 = (a.gradOut >>> 2) + r * a.dv,
-            o0 = (a.out >>> 2) + r * a.dv;
-          const dq0 = (a.gradQ >>> 2) + r * a.dk,
-            l = f[(a.lse >>> 2) + r]!;
-          for (let d = 0; d < a.dk; d++) f[dq0 + d] = 0;
-          if (l === -Infinity) continue;
-          this.scoreRow(a, b, h, i, p);
-          // P = exp(S - lse); dP = dO V^T; dS = P * (dP - rowsum(dO * O))
-          let delta = 0;
-          for (let d = 0; d < a.dv; d++) delta += f[do0 + d]! * f[o0 + d]!;
-          for (let j = 0; j < a.tk; j++) {
-            p[j] = p[j] === -Infinity ? 0 : Math.exp(p[j]! - l);
-            let s = 0;
-            for (let d = 0; d < a.dv; d++) s += f[do0 + d]! * f[v0 + j * a.dv + d]!;
-            dp[j] = p[j]! * (s - delta) * a.scale;
-          }
-          for (let j = 0; j < a.tk; j++) {
-            if (p[j] === 0) continue;
-            for (let d = 0; d < a.dv; d++) f[dv0 + j * a.dv + d] = f[dv0 + j * a.dv + d]! + p[j]! * f[do0 + d]!;
-            for (let d = 0; d < a.dk; d++) {
-              f[dq0 + d] = f[dq0 + d]! + dp[j]! * f[k0 + j * a.dk + d]!;
-              f[dk0 + j * a.dk + d] = f[dk0 + j * a.dk + d]! + dp[j]! * f[q0 + d]!;
-            }
-          }
-        }
-      }
+    attentionBackwardReference(this.f32(), a);
   }
 
   indexSelect(x: number, idx: number, out: number, outer: number, lenIn: number, nIdx: number, inner: number): void {
-    const v = this.i32(),
-      X = x >>> 2,
-      I = idx >>> 2,
-      O = out >>> 2;
-    for (let o = 0; o < outer; o++)
-      for (let j = 0; j < nIdx; j++) {
-        const src = X + (o * lenIn + v[I + j]!) * inner,
-          dst = O + (o * nIdx + j) * inner;
-        for (let i = 0; i < inner; i++) v[dst + i] = v[src + i]!;
-      }
+    indexSelectReference(this.f32(), this.i32(), x, idx, out, outer, lenIn, nIdx, inner);
   }
 
   indexAdd(src: number, idx: number, out: number, outer: number, lenOut: number, nIdx: number, inner: number): void {
-    const f = this.f32(),
-      iv = this.i32(),
-      S = src >>> 2,
-      I = idx >>> 2,
-      O = out >>> 2;
-    for (let o = 0; o < outer; o++)
-      for (let j = 0; j < nIdx; j++) {
-        const dst = O + (o * lenOut + iv[I + j]!) * inner,
-          s0 = S + (o * nIdx + j) * inner;
-        for (let i = 0; i < inner; i++) f[dst + i] = f[dst + i]! + f[s0 + i]!;
-      }
+    indexAddReference(this.f32(), this.i32(), src, idx, out, outer, lenOut, nIdx, inner);
   }
 
   gather(x: number, idx: number, out: number, outer: number, lenIn: number, lenIdx: number, inner: number): void {
-    const v = this.i32(),
-      X = x >>> 2,
-      I = idx >>> 2,
-      O = out >>> 2;
-    for (let o = 0; o < outer; o++)
-      for (let j = 0; j < lenIdx; j++)
-        for (let i = 0; i < inner; i++) {
-          const at = (o * lenIdx + j) * inner + i;
-          v[O + at] = v[X + (o * lenIn + v[I + at]!) * inner + i]!;
-        }
+    gatherReference(this.f32(), this.i32(), x, idx, out, outer, lenIn, lenIdx, inner);
   }
 
   scatterAdd(
@@ -610,57 +436,15 @@ export class ReferenceBackend implements Backend {
     lenIdx: number,
     inner: number,
   ): void {
-    const f = this.f32(),
-      iv = this.i32(),
-      S = src >>> 2,
-      I = idx >>> 2,
-      O = out >>> 2;
-    for (let o = 0; o < outer; o++)
-      for (let j = 0; j < lenIdx; j++)
-        for (let i = 0; i < inner; i++) {
-          const at = (o * lenIdx + j) * inner + i,
-            dst = O + (o * lenOut + iv[I + at]!) * inner + i;
-          f[dst] = f[dst]! + f[S + at]!;
-        }
+    scatterAddReference(this.f32(), this.i32(), src, idx, out, outer, lenOut, lenIdx, inner);
   }
 
   topk(x: number, values: number, indices: number, rows: number, cols: number, k: number): void {
-    const f = this.f32(),
-      iv = this.i32(),
-      X = x >>> 2,
-      V = values >>> 2,
-      I = indices >>> 2;
-    const order = new Int32Array(cols);
-    for (let r = 0; r < rows; r++) {
-      const base = X + r * cols;
-      for (let j = 0; j < cols; j++) order[j] = j;
-      // NaN sorts first (as the largest), then descending value, ties to the lower index.
-      const key = (j: number) => {
-        const v = f[base + j]!;
-        return v !== v ? Infinity : v;
-      };
-      order.sort((p, q) => key(q) - key(p) || p - q);
-      for (let j = 0; j < k; j++) {
-        f[V + r * k + j] = f[base + order[j]!]!;
-        iv[I + r * k + j] = order[j]!;
-      }
-    }
+    topkReference(this.f32(), this.i32(), x, values, indices, rows, cols, k);
   }
 
   cumsum(x: number, out: number, outer: number, len: number, inner: number, reverse: boolean): void {
-    const f = this.f32(),
-      X = x >>> 2,
-      O = out >>> 2;
-    for (let o = 0; o < outer; o++)
-      for (let i = 0; i < inner; i++) {
-        let s = 0;
-        for (let t = 0; t < len; t++) {
-          const j = reverse ? len - 1 - t : t,
-            at = (o * len + j) * inner + i;
-          s += f[X + at]!;
-          f[O + at] = s;
-        }
-      }
+    cumsumReference(this.f32(), this.i32(), x, out, outer, len, inner, reverse);
   }
 
   adamw(a: AdamWArgs): void {

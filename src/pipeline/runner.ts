@@ -6,7 +6,8 @@
  * `running` stage again with `resume: true`, so each stage kind continues from its own checkpoints
  * or progress files. A training stage (pretrain, sft, grpo) whose only change is a larger
  * `args.max_steps` is resumed too (the run continues); a finished stage whose inputs were made
- * again since (the manifest records when each stage it read from finished) runs again from scratch. `<output_dir>/pipeline.json` lists every stage's status for the report.
+ * again since (the manifest records when each stage it read from finished) runs again from scratch.
+ * `<output_dir>/pipeline.json` lists every stage's status for the report.
  * This skip/resume is the only one: `r1-zero`, `start --train` and `distill` are recipes run here.
  *
  * Recipe format (YAML or JSON; every key, stage kind and its keys: src/pipeline/config.ts):

@@ -77,7 +77,8 @@ export async function runGrpoStage(ctx: StageContext): Promise<StageOutputs> {
     onEvent: (e) => {
       if (e.type === 'step')
         ctx.log(
-          `step ${e.step}/${e.maxSteps} reward ${e.reward.toFixed(3)} acc ${e.accuracy.toFixed(3)} len ${Number(e.record.completion_length_mean).toFixed(0)}`,
+          `step ${e.step}/${e.maxSteps} reward ${e.reward.toFixed(3)} acc ${e.accuracy.toFixed(3)} ` +
+            `len ${Number(e.record.completion_length_mean).toFixed(0)}`,
         );
     },
   });
@@ -138,11 +139,14 @@ export async function runEvalStage(ctx: StageContext): Promise<StageOutputs> {
     await writeFileAtomic(path, Buffer.from(`${JSON.stringify({ label: m.label, ...r })}\n`));
     const all = r.rows.find((x) => x.task === 'all')!;
     ctx.log(
-      `${m.label}: pass@1 ${(100 * all.pass_at_1).toFixed(1)}% cons@${s.k} ${(100 * all.cons_at_k).toFixed(1)}% greedy ${(100 * all.greedy_accuracy).toFixed(1)}% format violations ${(100 * all.format_violation_rate).toFixed(1)}% mixing ${(100 * all.language_mixing_rate).toFixed(1)}%`,
+      `${m.label}: pass@1 ${(100 * all.pass_at_1).toFixed(1)}% cons@${s.k} ${(100 * all.cons_at_k).toFixed(1)}% ` +
+        `greedy ${(100 * all.greedy_accuracy).toFixed(1)}% format violations ` +
+        `${(100 * all.format_violation_rate).toFixed(1)}% mixing ${(100 * all.language_mixing_rate).toFixed(1)}%`,
     );
     for (const g of r.general ?? [])
       ctx.log(
-        `${m.label}: ${g.task}: pass@1 ${(100 * g.pass_at_1).toFixed(1)}% format violations ${(100 * g.format_violation_rate).toFixed(1)}% length ${g.mean_length.toFixed(0)}`,
+        `${m.label}: ${g.task}: pass@1 ${(100 * g.pass_at_1).toFixed(1)}% format violations ` +
+          `${(100 * g.format_violation_rate).toFixed(1)}% length ${g.mean_length.toFixed(0)}`,
       );
   }
   return { evals };

@@ -5,7 +5,9 @@
  * nested quantifiers, so linear time).
  */
 
-const PHRASES = String.raw`\b(?:wait|let me check|let me verify|re-?check(?:ing|ed)?|verif(?:y|ies|ied|ying)|double-check)\b|等等|等一下|让我检查|检查一下|重新检查|验证`;
+const PHRASES =
+  String.raw`\b(?:wait|let me check|let me verify|re-?check(?:ing|ed)?|verif(?:y|ies|ied|ying)|double-check)\b` +
+  '|等等|等一下|让我检查|检查一下|重新检查|验证';
 
 /** Occurrences of reflection phrases in `text`. */
 export function reflectionCount(text: string): number {

@@ -1,6 +1,7 @@
 /**
  * Opens a Hugging Face style model folder for chat: config.json + safetensors weights (DeepSeek-V3
- * layout, or a Qwen2 / Llama causal LM such as DeepSeek-R1-Distill-Qwen; those also as a GGUF file), tokenizer.json (+ tokenizer_config.json with the chat template), and optionally
+ * layout, or a Qwen2 / Llama causal LM such as DeepSeek-R1-Distill-Qwen; those also as a GGUF file),
+ * tokenizer.json (+ tokenizer_config.json with the chat template), and optionally
  * generation_config.json, whose eos_token_id joins the tokenizer's EOS as stop tokens. Returns the
  * chat service (engine -> scheduler -> text layer) that `serve`, `chat` and `bench serve` share.
  */

@@ -179,7 +179,8 @@ export function createHandler(
     const atLeast = service.promptTokensAtLeast(request.messages);
     if (atLeast >= service.maxContext)
       throw badRequest(
-        `This model's maximum context length is ${service.maxContext} tokens. However, your messages hold at least ${atLeast} tokens. Please reduce the length of the messages.`,
+        `This model's maximum context length is ${service.maxContext} tokens. However, your messages ` +
+          `hold at least ${atLeast} tokens. Please reduce the length of the messages.`,
         'messages',
         'context_length_exceeded',
       );
@@ -198,7 +199,8 @@ export function createHandler(
           ? ''
           : ` (${promptLen} in the messages, ${request.maxTokens} in the completion)`;
       throw badRequest(
-        `This model's maximum context length is ${ctx} tokens. However, you requested ${promptLen + (request.maxTokens ?? 0)} tokens${asked}. Please reduce the length of the messages or completion.`,
+        `This model's maximum context length is ${ctx} tokens. However, you requested ` +
+          `${promptLen + (request.maxTokens ?? 0)} tokens${asked}. Please reduce the length of the messages or completion.`,
         'messages',
         'context_length_exceeded',
       );
@@ -318,7 +320,8 @@ export function createHandler(
     if (!hostAllowed(req, policy))
       throw new ApiError(
         403,
-        `Host '${req.headers.host}' is not served here (a DNS rebinding guard); start the server with --allowed-hosts ${hostnameOf(req.headers.host ?? '')} to allow it`,
+        `Host '${req.headers.host}' is not served here (a DNS rebinding guard); start the server with ` +
+          `--allowed-hosts ${hostnameOf(req.headers.host ?? '')} to allow it`,
         'invalid_request_error',
         null,
         'host_not_allowed',

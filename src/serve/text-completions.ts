@@ -81,7 +81,8 @@ export function promptIds(service: ChatService, b: TextCompletionBody, maxTokens
       );
     if (ids.length + maxTokens > ctx)
       throw badRequest(
-        `This model's maximum context length is ${ctx} tokens. However, you requested ${ids.length + maxTokens} tokens (${ids.length} in your prompt${where}; ${maxTokens} for the completion). Please reduce your prompt; or completion length.`,
+        `This model's maximum context length is ${ctx} tokens. However, you requested ${ids.length + maxTokens} ` +
+          `tokens (${ids.length} in your prompt${where}; ${maxTokens} for the completion). Please reduce your prompt; or completion length.`,
         'prompt',
         'context_length_exceeded',
       );

@@ -28,7 +28,9 @@ const TEXT = {
     ],
     identity: ['Who are you?', 'What is your name?', 'What can you do?', 'Are you a person?'],
     testIdentity: ['Tell me about yourself.', 'Who made you?'],
-    self: 'I am a small reasoning model trained with deepseek-ts. I can solve arithmetic, equations and countdown puzzles, and I show my reasoning before the answer.',
+    self:
+      'I am a small reasoning model trained with deepseek-ts. I can solve arithmetic, equations ' +
+      'and countdown puzzles, and I show my reasoning before the answer.',
   },
   zh: {
     greetings: ['你好！', '早上好！', '你好，能帮我一下吗？', '嗨，最近怎么样？'],

@@ -54,14 +54,17 @@ function combos(a: Item, b: Item): Array<{ item: Item; step: string }> {
 const TEXT = {
   en: {
     prompt: (nums: number[], t: number) =>
-      `Using the numbers [${nums.join(', ')}], create an equation that equals ${t}. You can use basic arithmetic operations (+, -, *, /) and each number can only be used once. Show your work in <think> </think> tags. And return the final answer in <answer> </answer> tags, for example <answer> (1 + 2) / 3 </answer>.`,
+      `Using the numbers [${nums.join(', ')}], create an equation that equals ${t}. You can use basic ` +
+      `arithmetic operations (+, -, *, /) and each number can only be used once. Show your work in ` +
+      `<think> </think> tags. And return the final answer in <answer> </answer> tags, for example <answer> (1 + 2) / 3 </answer>.`,
     fail: (path: string, v: string, t: number) => `Try ${path}. That gives ${v}, not ${t}.`,
     ok: (path: string) => `Try ${path}. That works.`,
     final: (e: string, t: number) => `So ${e} = ${t}, using each number once.`,
   },
   zh: {
     prompt: (nums: number[], t: number) =>
-      `使用数字 [${nums.join(', ')}]，写出一个结果等于 ${t} 的算式。可以使用加减乘除 (+, -, *, /) 和括号，每个数字只能用一次。请在 <think> </think> 中写出思考过程，并在 <answer> </answer> 中给出最终算式，例如 <answer> (1 + 2) / 3 </answer>。`,
+      `使用数字 [${nums.join(', ')}]，写出一个结果等于 ${t} 的算式。可以使用加减乘除 (+, -, *, /) 和括号，每个数字只能用一次。请在 <think> ` +
+      `</think> 中写出思考过程，并在 <answer> </answer> 中给出最终算式，例如 <answer> (1 + 2) / 3 </answer>。`,
     fail: (path: string, v: string, t: number) => `试试 ${path}。结果是 ${v}，不是 ${t}。`,
     ok: (path: string) => `试试 ${path}。可以。`,
     final: (e: string, t: number) => `所以 ${e} = ${t}，每个数字都只用了一次。`,

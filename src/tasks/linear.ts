@@ -21,7 +21,8 @@ export function side(k: number, m: number): string {
 const TEXT = {
   en: {
     prompt: (eqn: string) =>
-      `Solve for x: ${eqn}. Show your work in <think> </think> tags and give the value of x in <answer> </answer> tags (an integer or a reduced fraction like -3/4).`,
+      `Solve for x: ${eqn}. Show your work in <think> </think> tags and give the value of x in <answer> ` +
+      `</answer> tags (an integer or a reduced fraction like -3/4).`,
     move: (k: number, m: number) => `Move the x terms to the left and the numbers to the right: ${side(k, 0)} = ${m}.`,
     divide: (k: number, m: number, r: string) => `Divide both sides by ${k}: x = ${m}/${k} = ${r}.`,
     check: (lhs: string, rhs: string) => `Check: the left side is ${lhs} and the right side is ${rhs}; they agree.`,

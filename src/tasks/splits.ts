@@ -42,7 +42,8 @@ export function generateProblems(spec: GenerateSpec): Problem[] {
   for (let attempt = 0; out.length < count; attempt++) {
     if (attempt >= maxAttempts) {
       throw new Error(
-        `${task.name}: could only generate ${out.length} of ${count} ${unique ? 'unique ' : ''}${split} problems at difficulties ${difficulties.join(',')}; lower the count or raise the difficulty`,
+        `${task.name}: could only generate ${out.length} of ${count} ${unique ? 'unique ' : ''}${split} ` +
+          `problems at difficulties ${difficulties.join(',')}; lower the count or raise the difficulty`,
       );
     }
     const difficulty = rng.pick(difficulties);

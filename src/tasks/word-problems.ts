@@ -36,7 +36,8 @@ const TEMPLATES: Template[] = [
     },
     prompt: (lang, [p1, q1, p2, q2, paid]) =>
       lang === 'en'
-        ? `Tom buys ${q1} notebooks at ${p1} dollars each and ${q2} pens at ${p2} dollars each. He pays with ${paid} dollars. How many dollars of change does he get?${ASK.en}`
+        ? `Tom buys ${q1} notebooks at ${p1} dollars each and ${q2} pens at ${p2} dollars each. He ` +
+          `pays with ${paid} dollars. How many dollars of change does he get?${ASK.en}`
         : `小明买了 ${q1} 本笔记本，每本 ${p1} 元，又买了 ${q2} 支笔，每支 ${p2} 元。他付了 ${paid} 元，应该找回多少元？${ASK.zh}`,
     solve: (lang, [p1, q1, p2, q2, paid]) => {
       const a = p1! * q1!,
@@ -87,7 +88,8 @@ const TEMPLATES: Template[] = [
     params: (rng, d) => [rng.int(1, 2 + d), rng.int(1, 59), rng.int(1, 1 + d), rng.int(1, 59)],
     prompt: (lang, [h1, m1, h2, m2]) =>
       lang === 'en'
-        ? `Anna studies for ${h1} hours ${m1} minutes on Monday and ${h2} hours ${m2} minutes on Tuesday. How many minutes does she study in total?${ASK.en}`
+        ? `Anna studies for ${h1} hours ${m1} minutes on Monday and ${h2} hours ${m2} minutes on ` +
+          `Tuesday. How many minutes does she study in total?${ASK.en}`
         : `小红星期一学习了 ${h1} 小时 ${m1} 分钟，星期二学习了 ${h2} 小时 ${m2} 分钟。她一共学习了多少分钟？${ASK.zh}`,
     solve: (lang, [h1, m1, h2, m2]) => {
       const a = h1! * 60 + m1!,
@@ -116,7 +118,8 @@ const TEMPLATES: Template[] = [
     },
     prompt: (lang, [n, f, e, b]) =>
       lang === 'en'
-        ? `Lily has ${n} apples. She gives ${e} apples to each of her ${f} friends, then buys ${b} more apples. How many apples does she have now?${ASK.en}`
+        ? `Lily has ${n} apples. She gives ${e} apples to each of her ${f} friends, then buys ${b} ` +
+          `more apples. How many apples does she have now?${ASK.en}`
         : `小丽有 ${n} 个苹果。她给 ${f} 个朋友每人 ${e} 个，然后又买了 ${b} 个。她现在有多少个苹果？${ASK.zh}`,
     solve: (lang, [n, f, e, b]) => {
       const given = f! * e!,

@@ -75,7 +75,8 @@ export function preTokenizerName(tokenizerJson: Json): string {
       return t.names[0]!;
   }
   throw new Error(
-    `tokenizer.json: pre_tokenizer (${patterns.length} Split patterns, ByteLevel regex ${byteLevelRegex}) matches no llama.cpp pre-tokenizer this project maps; known: ${TYPES.map((t) => t.names[0]).join(', ')}`,
+    `tokenizer.json: pre_tokenizer (${patterns.length} Split patterns, ByteLevel regex ${byteLevelRegex}) ` +
+      `matches no llama.cpp pre-tokenizer this project maps; known: ${TYPES.map((t) => t.names[0]).join(', ')}`,
   );
 }
 

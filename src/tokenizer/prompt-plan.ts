@@ -109,7 +109,8 @@ export function planChat(
   messages.forEach((m, i) => {
     if (m.role === 'system' && !rendered.includes(placeholder(i)))
       throw new MessageContentError(
-        `messages[${i}] is a system message, but this model's chat template has no place for a system message (it would be dropped); put the instructions in the first user message instead`,
+        `messages[${i}] is a system message, but this model's chat template has no place for a system ` +
+          `message (it would be dropped); put the instructions in the first user message instead`,
         `messages[${i}]`,
         'unsupported_system_message',
       );

@@ -69,12 +69,14 @@ export function lineChartSvg(spec: ChartSpec): string {
   ];
   for (const v of xt)
     o.push(
-      `<line x1="${px(v)}" y1="${T}" x2="${px(v)}" y2="${H - B}" stroke="#eee"/><text x="${px(v)}" y="${H - B + 16}" text-anchor="middle">${label(v)}</text>`,
+      `<line x1="${px(v)}" y1="${T}" x2="${px(v)}" y2="${H - B}" stroke="#eee"/><text x="${px(v)}" ` +
+        `y="${H - B + 16}" text-anchor="middle">${label(v)}</text>`,
     );
   for (const v of yt) {
     const y = H - B - ((v - y0) / (y1 - y0 || 1)) * (H - T - B);
     o.push(
-      `<line x1="${L}" y1="${y}" x2="${W - R}" y2="${y}" stroke="#eee"/><text x="${L - 6}" y="${y + 4}" text-anchor="end">${label(spec.logY ? 10 ** v : v)}</text>`,
+      `<line x1="${L}" y1="${y}" x2="${W - R}" y2="${y}" stroke="#eee"/><text x="${L - 6}" y="${y + 4}" ` +
+        `text-anchor="end">${label(spec.logY ? 10 ** v : v)}</text>`,
     );
   }
   o.push(
@@ -90,7 +92,8 @@ export function lineChartSvg(spec: ChartSpec): string {
     if (p.length === 1) o.push(`<circle cx="${p[0]!.split(',')[0]}" cy="${p[0]!.split(',')[1]}" r="3" fill="${c}"/>`);
     else if (p.length > 1) o.push(`<polyline fill="none" stroke="${c}" stroke-width="1.6" points="${p.join(' ')}"/>`);
     o.push(
-      `<line x1="${W - R + 10}" y1="${T + 10 + i * 18}" x2="${W - R + 28}" y2="${T + 10 + i * 18}" stroke="${c}" stroke-width="3"/><text x="${W - R + 32}" y="${T + 14 + i * 18}">${esc(s.name)}</text>`,
+      `<line x1="${W - R + 10}" y1="${T + 10 + i * 18}" x2="${W - R + 28}" y2="${T + 10 + i * 18}" ` +
+        `stroke="${c}" stroke-width="3"/><text x="${W - R + 32}" y="${T + 14 + i * 18}">${esc(s.name)}</text>`,
     );
   });
   o.push('</svg>');

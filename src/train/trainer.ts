@@ -230,7 +230,10 @@ export class Trainer {
         metrics.append({ type: 'skip', step: this.state.step, reason });
         if (this.state.consecutive_nonfinite >= c.max_consecutive_nonfinite) {
           throw new NonFiniteError(
-            `training stopped at step ${this.state.step}: ${this.state.consecutive_nonfinite} consecutive steps had a non-finite ${reason.split(' ')[0]} (max_consecutive_nonfinite = ${c.max_consecutive_nonfinite}); saved checkpoints are untouched. Lower learning_rate or check the data, then --resume from the last checkpoint.`,
+            `training stopped at step ${this.state.step}: ${this.state.consecutive_nonfinite} consecutive ` +
+              `steps had a non-finite ${reason.split(' ')[0]} (max_consecutive_nonfinite = ` +
+              `${c.max_consecutive_nonfinite}); saved checkpoints are untouched. Lower learning_rate ` +
+              `or check the data, then --resume from the last checkpoint.`,
           );
         }
       } else {

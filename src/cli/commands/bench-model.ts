@@ -39,10 +39,13 @@ function profileTable(stats: KernelStat[], totalMs: number): string {
     .slice(0, 12)
     .map(
       (k) =>
-        `  ${k.kernel.padEnd(22)} ${String(k.calls).padStart(7)} calls ${k.ms.toFixed(0).padStart(7)} ms ${((100 * k.ms) / totalMs).toFixed(1).padStart(5)}%${k.flops ? `  ${(k.flops / k.ms / 1e6).toFixed(1)} GFLOPS` : ''}`,
+        `  ${k.kernel.padEnd(22)} ${String(k.calls).padStart(7)} calls ${k.ms.toFixed(0).padStart(7)} ms ` +
+        `${((100 * k.ms) / totalMs).toFixed(1).padStart(5)}%` +
+        (k.flops ? `  ${(k.flops / k.ms / 1e6).toFixed(1)} GFLOPS` : ''),
     );
   return [
-    `profile (all runs, warm-up included): kernels ${kernelMs.toFixed(0)} ms of ${totalMs.toFixed(0)} ms; TS layer ${(totalMs - kernelMs).toFixed(0)} ms`,
+    `profile (all runs, warm-up included): kernels ${kernelMs.toFixed(0)} ms of ${totalMs.toFixed(0)} ` +
+      `ms; TS layer ${(totalMs - kernelMs).toFixed(0)} ms`,
     ...rows,
   ].join('\n');
 }
@@ -87,8 +90,10 @@ export function registerModelBenches(bench: Command): void {
             process.stdout.write(`${JSON.stringify({ ...r, backend: backend.name, threads: backend.threads })}\n`);
           else {
             process.stdout.write(
-              `train ${o.config}, batch ${r.batch} x ${r.seq}, ${backend.name} x${backend.threads}: ${r.tokens_per_s.toFixed(0)} tokens/s, MFU ${(100 * r.mfu).toFixed(1)}% of the measured ${peak.gflops} GFLOPS WASM SIMD peak ` +
-                `(${r.ms_per_step.toFixed(0)} ms/step: forward ${r.ms_forward.toFixed(0)}, backward ${r.ms_backward.toFixed(0)}, optimizer ${r.ms_optimizer.toFixed(0)}; loss ${r.final_loss.toFixed(3)})\n`,
+              `train ${o.config}, batch ${r.batch} x ${r.seq}, ${backend.name} x${backend.threads}: ` +
+                `${r.tokens_per_s.toFixed(0)} tokens/s, MFU ${(100 * r.mfu).toFixed(1)}% of the measured ${peak.gflops} GFLOPS WASM SIMD peak ` +
+                `(${r.ms_per_step.toFixed(0)} ms/step: forward ${r.ms_forward.toFixed(0)}, backward ` +
+                `${r.ms_backward.toFixed(0)}, optimizer ${r.ms_optimizer.toFixed(0)}; loss ${r.final_loss.toFixed(3)})\n`,
             );
           }
           if (o.profile) process.stderr.write(`${profileTable(stats(), total)}\n`);
@@ -144,10 +149,13 @@ export function registerModelBenches(bench: Command): void {
             process.stdout.write(
               o.json
                 ? `${JSON.stringify(r)}\n`
-                : `decode ${r.model} (${r.weights}), batch ${r.batch}, ${r.backend} x${r.threads}: ${r.tokens_per_s.toFixed(2)} tokens/s, prefill ${r.prefill_tokens_per_s.toFixed(1)} tokens/s, ` +
-                    `${r.weight_gb_per_s.toFixed(2)} GB/s of weights (probe ${r.bandwidth_probe_gb_per_s.toFixed(2)} GB/s), RSS ${r.rss_mb} MB (peak ${r.peak_rss_mb} MB)` +
+                : `decode ${r.model} (${r.weights}), batch ${r.batch}, ${r.backend} x${r.threads}: ` +
+                    `${r.tokens_per_s.toFixed(2)} tokens/s, prefill ${r.prefill_tokens_per_s.toFixed(1)} tokens/s, ` +
+                    `${r.weight_gb_per_s.toFixed(2)} GB/s of weights (probe ${r.bandwidth_probe_gb_per_s.toFixed(2)} ` +
+                    `GB/s), RSS ${r.rss_mb} MB (peak ${r.peak_rss_mb} MB)` +
                     (r.llama
-                      ? `; llama.cpp ${r.llama.tokens_per_s.toFixed(2)} tokens/s, prefill ${r.llama.prefill_tokens_per_s.toFixed(1)}: ratio ${r.ratio}, prefill ratio ${r.prefill_ratio}`
+                      ? `; llama.cpp ${r.llama.tokens_per_s.toFixed(2)} tokens/s, prefill ` +
+                        `${r.llama.prefill_tokens_per_s.toFixed(1)}: ratio ${r.ratio}, prefill ratio ${r.prefill_ratio}`
                       : '') +
                     '\n',
             );
@@ -163,7 +171,9 @@ export function registerModelBenches(bench: Command): void {
             process.stdout.write(
               o.json
                 ? `${JSON.stringify({ ...r, backend: backend.name, threads: backend.threads })}\n`
-                : `decode ${o.config}, batch ${r.batch}, ${backend.name} x${backend.threads}: ${r.tokens_per_s.toFixed(0)} tokens/s (${r.ms_per_step.toFixed(2)} ms/step, prompt ${r.prompt} prefilled in ${r.prefill_ms.toFixed(0)} ms, ${r.new_tokens} new tokens)\n`,
+                : `decode ${o.config}, batch ${r.batch}, ${backend.name} x${backend.threads}: ` +
+                    `${r.tokens_per_s.toFixed(0)} tokens/s (${r.ms_per_step.toFixed(2)} ms/step, prompt ` +
+                    `${r.prompt} prefilled in ${r.prefill_ms.toFixed(0)} ms, ${r.new_tokens} new tokens)\n`,
             );
           }
           if (o.profile) process.stderr.write(`${profileTable(stats(), performance.now() - t0)}\n`);

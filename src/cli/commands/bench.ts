@@ -48,12 +48,14 @@ export function register(program: Command): void {
       );
       for (const c of r.concurrent)
         process.stdout.write(
-          `  ${String(c.clients).padStart(3)} clients  ${c.tokens_per_s.toFixed(1).padStart(8)} tokens/s aggregate  ttft ${c.ttft_ms_mean.toFixed(0)} ms\n`,
+          `  ${String(c.clients).padStart(3)} clients  ${c.tokens_per_s.toFixed(1).padStart(8)} tokens/s ` +
+            `aggregate  ttft ${c.ttft_ms_mean.toFixed(0)} ms\n`,
         );
       process.stdout.write(`  scaling at the largest client count: ${r.scaling.toFixed(2)}x single-stream\n`);
       if (r.mtp)
         process.stdout.write(
-          `  MTP speculation: acceptance ${(r.mtp.acceptance * 100).toFixed(1)}%, speed-up ${r.mtp.speedup.toFixed(2)}x, output identical: ${r.mtp.identical}\n`,
+          `  MTP speculation: acceptance ${(r.mtp.acceptance * 100).toFixed(1)}%, speed-up ` +
+            `${r.mtp.speedup.toFixed(2)}x, output identical: ${r.mtp.identical}\n`,
         );
     });
   bench
@@ -85,7 +87,8 @@ export function register(program: Command): void {
       for (const r of results) {
         lines.push(
           `${String(r.m).padStart(6)} ${String(r.n).padStart(6)} ${String(r.k).padStart(6)} ` +
-            `${String(r.threads).padStart(8)} ${r.gflops.toFixed(1).padStart(8)} ${r.peak_gflops.toFixed(1).padStart(5)}  ${r.peak_ratio.toFixed(3).padStart(10)}`,
+            `${String(r.threads).padStart(8)} ${r.gflops.toFixed(1).padStart(8)} ` +
+            `${r.peak_gflops.toFixed(1).padStart(5)}  ${r.peak_ratio.toFixed(3).padStart(10)}`,
         );
       }
       lines.push(

@@ -42,7 +42,8 @@ export function register(program: Command): void {
         else {
           const failed = report.items.filter((i) => !i.pass).length;
           process.stdout.write(
-            `${table(report.items)}\n${report.pass ? 'PASS' : 'FAIL'}: ${report.items.length - failed} of ${report.items.length} items within tolerance (${backend.name})\n`,
+            `${table(report.items)}\n${report.pass ? 'PASS' : 'FAIL'}: ${report.items.length - failed} ` +
+              `of ${report.items.length} items within tolerance (${backend.name})\n`,
           );
         }
         if (!report.pass) process.exitCode = 1;

@@ -13,13 +13,15 @@ export function register(program: Command): void {
     )
     .argument(
       '<config>',
-      'JSON or YAML config: {out, seed, languages, tasks: {countdown: {train, test, difficulties}, ...}, mix, sft_fraction, tokenizer: {path} | {train: {vocab_size}}, shard_tokens}',
+      'JSON or YAML config: {out, seed, languages, tasks: {countdown: {train, test, difficulties}, ' +
+        '...}, mix, sft_fraction, tokenizer: {path} | {train: {vocab_size}}, shard_tokens}',
     )
     .option('--out <dir>', 'output folder (overrides the config)')
     .option('--seed <n>', 'seed (overrides the config)')
     .addHelpText(
       'after',
-      '\nExample config:\n  {"out": "data/small", "seed": 1, "tasks": {"countdown": {"train": 5000, "test": 500}, "linear": {"train": 2000}},\n   "tokenizer": {"train": {"vocab_size": 4096}}}',
+      '\nExample config:\n  {"out": "data/small", "seed": 1, "tasks": {"countdown": {"train": 5000, ' +
+        '"test": 500}, "linear": {"train": 2000}},\n   "tokenizer": {"train": {"vocab_size": 4096}}}',
     )
     .action((configPath: string, opts: { out?: string; seed?: string }) => {
       const seed = opts.seed === undefined ? undefined : Number(opts.seed);

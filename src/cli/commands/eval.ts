@@ -38,7 +38,8 @@ export function register(program: Command): void {
   program
     .command('eval')
     .description(
-      'pass@1 / pass@k / cons@k, greedy accuracy, length, format violations, language mixing and reflection rate of a checkpoint on the held-out splits of a data build folder',
+      'pass@1 / pass@k / cons@k, greedy accuracy, length, format violations, language mixing and ' +
+        'reflection rate of a checkpoint on the held-out splits of a data build folder',
     )
     .argument(
       '<model>',

@@ -33,9 +33,8 @@ export function register(program: Command): void {
       '<name>',
       `${Object.entries(EXPERIMENTS)
         .map(([k, e]) => `${k}: ${e.claim}`)
-        .join(
-          '; ',
-        )}; base-model: charts and greedy held-out accuracy per task of a trained run (--output-dir); page: regenerate the tables of <results-dir>/README.md from the committed results.json files`,
+        .join('; ')}; base-model: charts and greedy held-out accuracy per task of a trained run (--output-dir); ` +
+        'page: regenerate the tables of <results-dir>/README.md from the committed results.json files',
     )
     .option('--per-task <n>', 'base-model: held-out problems per task', '50')
     .option('--max-new-tokens <n>', 'base-model: greedy decoding budget', '256')
@@ -67,7 +66,9 @@ export function register(program: Command): void {
       if (e.type === 'start') process.stderr.write(`${name}: arm -> ${e.config.output_dir}\n`);
       if (e.type === 'eval')
         process.stderr.write(
-          `  eval @ ${e.record.step}: val_loss ${Number(e.record.val_loss).toFixed(4)}${e.record.val_maxvio_mean !== undefined ? ` maxvio ${Number(e.record.val_maxvio_mean).toFixed(3)}` : ''}\n`,
+          `  eval @ ${e.record.step}: val_loss ${Number(e.record.val_loss).toFixed(4)}` +
+            (e.record.val_maxvio_mean !== undefined ? ` maxvio ${Number(e.record.val_maxvio_mean).toFixed(3)}` : '') +
+            '\n',
         );
     });
     process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);

@@ -100,7 +100,8 @@ export function register(program: Command): void {
     .option('--tokenizer <dir>', 'folder with tokenizer.json / tokenizer_config.json (default: the checkpoint folder)')
     .option(
       '--chat-template <name>',
-      "hf/fp8: chat_template to write: keep (the tokenizer folder's), r1 (the R1 chat layout) or r1-zero (the R1-Zero template, for a model trained with it)",
+      "hf/fp8: chat_template to write: keep (the tokenizer folder's), r1 (the R1 chat layout) or " +
+        'r1-zero (the R1-Zero template, for a model trained with it)',
       choice('--chat-template', ['keep', 'r1', 'r1-zero'] as const, (v) => v.toLowerCase()),
       'keep',
     )
@@ -151,7 +152,8 @@ export function register(program: Command): void {
           );
           for (const b of v.bench)
             process.stdout.write(
-              `  batch ${String(b.batch).padStart(3)}  ours ${b.oursTokensPerS.toFixed(1).padStart(8)}  llama.cpp ${b.llamaTokensPerS.toFixed(1).padStart(8)}\n`,
+              `  batch ${String(b.batch).padStart(3)}  ours ${b.oursTokensPerS.toFixed(1).padStart(8)} ` +
+                ` llama.cpp ${b.llamaTokensPerS.toFixed(1).padStart(8)}\n`,
             );
         }
         return;
@@ -173,7 +175,8 @@ export function register(program: Command): void {
         const f = r.fp8;
         process.stdout.write(
           `FP8 E4M3, 128x128 block scales: ${f.quantized} weights, ${mb(f.bytesBefore)} -> ${mb(f.bytesAfter)}; ` +
-            `round-trip error max ${f.maxAbsError.toExponential(3)} (max ${(100 * f.maxRelError).toFixed(2)}% of a tensor's largest weight), relative RMS ${(100 * f.rmsRelError).toFixed(3)}%\n`,
+            `round-trip error max ${f.maxAbsError.toExponential(3)} (max ${(100 * f.maxRelError).toFixed(2)}% ` +
+            `of a tensor's largest weight), relative RMS ${(100 * f.rmsRelError).toFixed(3)}%\n`,
         );
       }
     });

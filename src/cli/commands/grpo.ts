@@ -18,13 +18,19 @@ export function renderGrpoEvent(e: GrpoRunEvent, label = 'grpo'): void {
     case 'start':
       for (const x of e.warnings) w(`warning: ${x}`);
       w(
-        `${label}: ${e.config.model}, ${(e.parameters / 1e6).toFixed(2)}M parameters, ${e.config.generation_batch_size / e.config.num_generations} prompts x ${e.config.num_generations} per step, ${e.config.max_steps} steps -> ${e.config.output_dir}${e.resumedFrom ? ` (resumed from ${e.resumedFrom} at step ${e.step})` : ''}`,
+        `${label}: ${e.config.model}, ${(e.parameters / 1e6).toFixed(2)}M parameters, ` +
+          `${e.config.generation_batch_size / e.config.num_generations} prompts x ${e.config.num_generations} per step, ` +
+          `${e.config.max_steps} steps -> ${e.config.output_dir}` +
+          (e.resumedFrom ? ` (resumed from ${e.resumedFrom} at step ${e.step})` : ''),
       );
       break;
     case 'step': {
       const r = e.record;
       w(
-        `step ${e.step}/${e.maxSteps} reward ${f(r.reward)} acc ${f(r.accuracy)} len ${f(r.completion_length_mean, 1)} zero-spread ${f(r.zero_spread_share, 2)} kl ${f(r.kl, 4)} clip ${f(r.clip_ratio)} ent ${f(r.entropy)} reflect ${f(r.reflection_rate, 2)} | rollout ${f(r.rollout_tokens_per_sec, 0)} tok/s, update ${f(r.update_tokens_per_sec, 0)} tok/s | ETA ${Math.round(e.etaSec)} s`,
+        `step ${e.step}/${e.maxSteps} reward ${f(r.reward)} acc ${f(r.accuracy)} len ` +
+          `${f(r.completion_length_mean, 1)} zero-spread ${f(r.zero_spread_share, 2)} kl ${f(r.kl, 4)} ` +
+          `clip ${f(r.clip_ratio)} ent ${f(r.entropy)} reflect ${f(r.reflection_rate, 2)} | rollout ` +
+          `${f(r.rollout_tokens_per_sec, 0)} tok/s, update ${f(r.update_tokens_per_sec, 0)} tok/s | ETA ${Math.round(e.etaSec)} s`,
       );
       break;
     }
@@ -56,7 +62,9 @@ export function register(program: Command): void {
   addSchemaOptions(cmd, GrpoConfigSchema);
   cmd.addHelpText(
     'after',
-    '\nExamples:\n  deepseek-ts grpo --model runs/tiny --output-dir runs/grpo --tasks \'{"countdown": 1}\' --reward-weights \'{"tinyzero": 1}\'\n  deepseek-ts grpo run.json --beta 0 --loss-type dr_grpo --scale-rewards none\n  deepseek-ts grpo --resume runs/grpo --max-steps 400',
+    '\nExamples:\n  deepseek-ts grpo --model runs/tiny --output-dir runs/grpo --tasks \'{"countdown": ' +
+      "1}' --reward-weights '{\"tinyzero\": 1}'\n  deepseek-ts grpo run.json --beta 0 --loss-type " +
+      'dr_grpo --scale-rewards none\n  deepseek-ts grpo --resume runs/grpo --max-steps 400',
   );
   cmd.action(async (config: string | undefined, opts: Record<string, unknown>) => {
     if (config && opts.config) throw new Error('grpo: pass the config file once (as the argument or as --config)');

@@ -66,7 +66,8 @@ export function infoTable(name: string, c: DeepseekV3Config, f: ModelFigures): s
       ],
       [
         'experts',
-        `${c.n_routed_experts} routed (${c.num_experts_per_tok} active, ${c.n_group} groups / top-${c.topk_group}) + ${c.n_shared_experts} shared, width ${c.moe_intermediate_size}`,
+        `${c.n_routed_experts} routed (${c.num_experts_per_tok} active, ${c.n_group} groups / ` +
+          `top-${c.topk_group}) + ${c.n_shared_experts} shared, width ${c.moe_intermediate_size}`,
       ],
       ['gate', `${c.scoring_func}, ${c.topk_method}, scale ${c.routed_scaling_factor}`],
       ['RoPE scaling', rope],
@@ -84,7 +85,8 @@ export function infoTable(name: string, c: DeepseekV3Config, f: ModelFigures): s
       ],
       [
         'equivalent MHA',
-        `${int(f.mha_kv_cache_bytes_per_token)} bytes  (${L} layers x ${c.num_attention_heads} heads x (${qkHeadDim(c)} + ${c.v_head_dim}) values, ${(mhaValues / cachedValues).toFixed(1)}x)`,
+        `${int(f.mha_kv_cache_bytes_per_token)} bytes  (${L} layers x ${c.num_attention_heads} heads ` +
+          `x (${qkHeadDim(c)} + ${c.v_head_dim}) values, ${(mhaValues / cachedValues).toFixed(1)}x)`,
       ],
     ]),
   ].join('\n');

@@ -94,7 +94,8 @@ export function register(program: Command): void {
         );
       const params = specs.reduce((s, t) => s + t.shape.reduce((a, b) => a * b, 1), 0);
       process.stdout.write(
-        `${o.out}: ${(params / 1e9).toFixed(3)}B parameters, ${dtype}, seed ${o.seed}, ${files.length} shard(s), tokenizer ${o.tokenizer ?? 'byte-level'}\n`,
+        `${o.out}: ${(params / 1e9).toFixed(3)}B parameters, ${dtype}, seed ${o.seed}, ${files.length} ` +
+          `shard(s), tokenizer ${o.tokenizer ?? 'byte-level'}\n`,
       );
     });
 }

@@ -32,7 +32,8 @@ export function register(program: Command): void {
     .option('--only <stage>', 'run this stage only; the stages it reads must have finished')
     .addHelpText(
       'after',
-      '\nExample:\n  deepseek-ts pipeline run recipes/r1-pipeline.yaml\n  deepseek-ts pipeline run recipes/r1-pipeline.yaml --until rl-reasoning\n  deepseek-ts pipeline run recipes/r1-zero-final.yaml --only grpo-primed-s1',
+      '\nExample:\n  deepseek-ts pipeline run recipes/r1-pipeline.yaml\n  deepseek-ts pipeline run ' +
+        'recipes/r1-pipeline.yaml --until rl-reasoning\n  deepseek-ts pipeline run recipes/r1-zero-final.yaml --only grpo-primed-s1',
     )
     .action(async (path: string, o: { until?: string; only?: string }) => {
       const c = readPipelineConfig(path);

@@ -61,7 +61,10 @@ export async function runWithProgress(
       case 'start':
         for (const w of e.warnings) process.stderr.write(`warning: ${w}\n`);
         process.stderr.write(
-          `${kind}: ${e.config.model}, ${(e.parameters / 1e6).toFixed(2)}M parameters, ${e.config.precision}, ${e.config.max_steps} steps -> ${e.config.output_dir}${e.resumedFrom ? ` (resumed from ${e.resumedFrom} at step ${e.step})` : ''}\n`,
+          `${kind}: ${e.config.model}, ${(e.parameters / 1e6).toFixed(2)}M parameters, ${e.config.precision}, ` +
+            `${e.config.max_steps} steps -> ${e.config.output_dir}` +
+            (e.resumedFrom ? ` (resumed from ${e.resumedFrom} at step ${e.step})` : '') +
+            '\n',
         );
         if (process.stderr.isTTY) {
           bar.start(e.config.max_steps, e.step, { loss: '-', lr: '-', tps: '-' });
@@ -75,7 +78,9 @@ export async function runWithProgress(
       case 'log':
         if (!started)
           log(
-            `step ${e.record.step} loss ${fmt(e.record.loss)} lr ${fmt(e.record.lr)} ${fmt(e.record.tokens_per_sec)} tok/s${e.record.maxvio_mean !== undefined ? ` maxvio ${fmt(e.record.maxvio_mean)}` : ''}${e.record.mtp_loss !== undefined ? ` mtp ${fmt(e.record.mtp_loss)}` : ''}`,
+            `step ${e.record.step} loss ${fmt(e.record.loss)} lr ${fmt(e.record.lr)} ${fmt(e.record.tokens_per_sec)} tok/s` +
+              (e.record.maxvio_mean !== undefined ? ` maxvio ${fmt(e.record.maxvio_mean)}` : '') +
+              (e.record.mtp_loss !== undefined ? ` mtp ${fmt(e.record.mtp_loss)}` : ''),
           );
         break;
       case 'eval':
@@ -125,7 +130,9 @@ export function register(program: Command): void {
     )
     .addHelpText(
       'after',
-      '\nExamples:\n  deepseek-ts data build docs/results/configs/tiny-data.json\n  deepseek-ts pretrain --model tiny --dataset-dir data/tiny --output-dir runs/tiny\n  deepseek-ts pretrain --resume runs/tiny --max-steps 3000\n  deepseek-ts pretrain --config run.json --precision fp8',
+      '\nExamples:\n  deepseek-ts data build docs/results/configs/tiny-data.json\n  deepseek-ts pretrain ' +
+        '--model tiny --dataset-dir data/tiny --output-dir runs/tiny\n  deepseek-ts pretrain --resume ' +
+        'runs/tiny --max-steps 3000\n  deepseek-ts pretrain --config run.json --precision fp8',
     );
   addRunOptions(cmd).action((opts: Record<string, unknown>) => runWithProgress('pretrain', opts));
 }

@@ -49,7 +49,8 @@ export function register(program: Command): void {
   program
     .command('r1-zero')
     .description(
-      'R1-Zero at small scale (recipes/r1-zero.yaml): eval the base model, GRPO (accuracy + format rewards, R1-Zero template) on countdown and arithmetic, eval again, write the results page',
+      'R1-Zero at small scale (recipes/r1-zero.yaml): eval the base model, GRPO (accuracy + format ' +
+        'rewards, R1-Zero template) on countdown and arithmetic, eval again, write the results page',
     )
     .requiredOption('--base <path>', 'base model checkpoint folder or pretraining output_dir (its `latest`)')
     .requiredOption(

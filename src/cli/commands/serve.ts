@@ -66,7 +66,8 @@ export function register(program: Command): void {
         log: o.quiet ? undefined : (line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`),
       });
       process.stdout.write(
-        `deepseek-ts serve: ${modelId} (context ${m.service.maxContext}, ${m.service.scheduler.model.maxSlots} slots${m.hasMtp ? ', MTP speculation' : ''}${settings.apiKey ? ', API key required' : ''})\n`,
+        `deepseek-ts serve: ${modelId} (context ${m.service.maxContext}, ${m.service.scheduler.model.maxSlots} ` +
+          `slots${m.hasMtp ? ', MTP speculation' : ''}${settings.apiKey ? ', API key required' : ''})\n`,
       );
       process.stdout.write(
         `  web chat  ${server.url}/\n  API       ${server.url}/v1  (POST /v1/chat/completions, POST /v1/completions, GET /v1/models)\n`,

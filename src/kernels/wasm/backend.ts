@@ -28,6 +28,7 @@ import {
   PARTIALS_OFFSET,
   MAX_THREADS,
 } from './layout.js';
+import { adamwArgs, attentionArgs, attentionGradArgs, coalesce, quantMatmulArgs, total } from './args.js';
 import type { LoadedKernels } from './loader.js';
 import type { ThreadPool } from './pool.js';
 
@@ -107,59 +108,6 @@ export class WasmBackend extends ReferenceBackend {
     this.pool.run(Kernel.BINARY_SCALAR, this.nt(n, this.parElems));
   }
 
-  /**
-   * Writes shape and operand strides into the int32 arrays with size-1 dims dropped and adjacent
-   * dims merged where every operand is contiguous across them; returns the rank (-1: too many dims,
-   * 0: empty). `outContiguous` adds the output as an operand laid out row-major.
-   */
-  private coalesce(
-    shape: ArrayLike<number>,
-    s1: ArrayLike<number>,
-    s2: ArrayLike<number>,
-    s3: ArrayLike<number> | null,
-  ): number {
-    const r = this.arrs,
-      A = MAX_RANK;
-    let rank = 0;
-    for (let d = 0; d < shape.length; d++) {
-      const n = shape[d]!;
-      if (n === 0) return 0;
-      if (n === 1) continue;
-      if (
-        rank > 0 &&
-        r[A + rank - 1] === s1[d]! * n &&
-        r[2 * A + rank - 1] === s2[d]! * n &&
-        (s3 === null || r[3 * A + rank - 1] === s3[d]! * n)
-      ) {
-        r[rank - 1] = r[rank - 1]! * n;
-        r[A + rank - 1] = s1[d]!;
-        r[2 * A + rank - 1] = s2[d]!;
-        if (s3 !== null) r[3 * A + rank - 1] = s3[d]!;
-        continue;
-      }
-      if (rank === MAX_RANK) return -1;
-      r[rank] = n;
-      r[A + rank] = s1[d]!;
-      r[2 * A + rank] = s2[d]!;
-      if (s3 !== null) r[3 * A + rank] = s3[d]!;
-      rank++;
-    }
-    if (rank === 0) {
-      r[0] = 1;
-      r[A] = 0;
-      r[2 * A] = 0;
-      r[3 * A] = 0;
-      rank = 1;
-    }
-    return rank;
-  }
-
-  private total(rank: number): number {
-    let t = 1;
-    for (let d = 0; d < rank; d++) t *= this.arrs[d]!;
-    return t;
-  }
-
   override binary(
     op: BinaryOp,
     a: number,
@@ -169,7 +117,7 @@ export class WasmBackend extends ReferenceBackend {
     out: number,
     shape: ArrayLike<number>,
   ): void {
-    const rank = this.coalesce(shape, aStrides, bStrides, null);
+    const rank = coalesce(this.arrs, shape, aStrides, bStrides, null);
     if (rank === 0) return;
     if (rank < 0) {
       super.binary(op, a, aStrides, b, bStrides, out, shape);
@@ -181,7 +129,7 @@ export class WasmBackend extends ReferenceBackend {
     g[2] = b;
     g[3] = out;
     g[4] = rank;
-    this.pool.run(Kernel.BINARY, this.nt(this.total(rank), this.parElems));
+    this.pool.run(Kernel.BINARY, this.nt(total(this.arrs, rank), this.parElems));
   }
 
   override where(
@@ -194,7 +142,7 @@ export class WasmBackend extends ReferenceBackend {
     out: number,
     shape: ArrayLike<number>,
   ): void {
-    const rank = this.coalesce(shape, cStrides, aStrides, bStrides);
+    const rank = coalesce(this.arrs, shape, cStrides, aStrides, bStrides);
     if (rank === 0) return;
     if (rank < 0) {
       super.where(cond, cStrides, a, aStrides, b, bStrides, out, shape);
@@ -206,7 +154,7 @@ export class WasmBackend extends ReferenceBackend {
     g[2] = b;
     g[3] = out;
     g[4] = rank;
-    this.pool.run(Kernel.WHERE, this.nt(this.total(rank), this.parElems));
+    this.pool.run(Kernel.WHERE, this.nt(total(this.arrs, rank), this.parElems));
   }
 
   override copy(
@@ -216,7 +164,7 @@ export class WasmBackend extends ReferenceBackend {
     outStrides: ArrayLike<number>,
     shape: ArrayLike<number>,
   ): void {
-    const rank = this.coalesce(shape, xStrides, outStrides, null);
+    const rank = coalesce(this.arrs, shape, xStrides, outStrides, null);
     if (rank === 0) return;
     if (rank < 0) {
       super.copy(x, xStrides, out, outStrides, shape);
@@ -226,7 +174,7 @@ export class WasmBackend extends ReferenceBackend {
     g[0] = x;
     g[1] = out;
     g[2] = rank;
-    this.pool.run(Kernel.COPY, this.nt(this.total(rank), this.parElems));
+    this.pool.run(Kernel.COPY, this.nt(total(this.arrs, rank), this.parElems));
   }
 
   override fill(out: number, n: number, value: number): void {
@@ -394,33 +342,12 @@ export class WasmBackend extends ReferenceBackend {
     this.pool.run(Kernel.SWIGLU_BWD, this.nt(n, this.parElems));
   }
 
-  private attentionArgs(t: AttentionArgs): number {
-    const a = this.args;
-    a[0] = t.batch;
-    a[1] = t.headsQ;
-    a[2] = t.headsK;
-    a[3] = t.tq;
-    a[4] = t.tk;
-    a[5] = t.dk;
-    a[6] = t.dv;
-    a[7] = t.scale;
-    a[8] = t.causal ? 1 : 0;
-    a[9] = t.q;
-    a[10] = t.k;
-    a[11] = t.v;
-    a[12] = t.out;
-    a[13] = t.lse;
-    a[14] = t.mask;
-    a[15] = t.maskBatchStride;
-    return t.batch * t.headsQ * t.tq * t.tk * (t.dk + t.dv);
-  }
-
   override attention(t: AttentionArgs): void {
     if (t.tk > ATTENTION_MAX_TK) {
       super.attention(t);
       return;
     }
-    const work = this.attentionArgs(t);
+    const work = attentionArgs(this.args, t);
     this.pool.run(Kernel.ATTENTION, t.batch * t.headsQ >= 2 ? this.nt(work, this.parFlops) : 1);
   }
 
@@ -429,12 +356,8 @@ export class WasmBackend extends ReferenceBackend {
       super.attentionBackward(t);
       return;
     }
-    const work = this.attentionArgs(t),
-      a = this.args;
-    a[16] = t.gradOut;
-    a[17] = t.gradQ;
-    a[18] = t.gradK;
-    a[19] = t.gradV;
+    const work = attentionArgs(this.args, t);
+    attentionGradArgs(this.args, t);
     this.pool.run(Kernel.ATTENTION_BWD, t.batch * t.headsK >= 2 ? this.nt(work, this.parFlops) : 1);
   }
 
@@ -509,31 +432,13 @@ export class WasmBackend extends ReferenceBackend {
   }
 
   override adamw(t: AdamWArgs): void {
-    const a = this.args;
-    a[0] = t.param;
-    a[1] = t.grad;
-    a[2] = t.m;
-    a[3] = t.v;
-    a[4] = t.n;
-    a[5] = t.lr;
-    a[6] = t.beta1;
-    a[7] = t.beta2;
-    a[8] = t.eps;
-    a[9] = t.weightDecay;
-    a[10] = t.step;
+    adamwArgs(this.args, t);
     this.pool.run(Kernel.ADAMW, this.nt(t.n, this.parElems));
   }
 
   override quantMatmul(q: QuantMatmulArgs): void {
     if (q.m <= 0 || q.n <= 0) return;
-    const a = this.args;
-    a[0] = q.type;
-    a[1] = q.m;
-    a[2] = q.n;
-    a[3] = q.k;
-    a[4] = q.x;
-    a[5] = q.w;
-    a[6] = q.y;
+    quantMatmulArgs(this.args, q);
     this.pool.run(Kernel.QMATMUL, this.nt(q.m * q.n * q.k, this.parFlops));
   }
 

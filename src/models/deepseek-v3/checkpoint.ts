@@ -89,7 +89,9 @@ function weightValues(
     block = config.quantization_config?.weight_block_size;
   if (!scale || !block || s.shape.length !== 2) {
     throw new Error(
-      `${source}: tensor "${s.name}" is F8_E4M3 but ${!scale ? `"${s.name}_scale_inv" is missing` : 'config.json has no quantization_config.weight_block_size'}; expected DeepSeek's FP8 layout (per-block float32 scales)`,
+      `${source}: tensor "${s.name}" is F8_E4M3 but ` +
+        (!scale ? `"${s.name}_scale_inv" is missing` : 'config.json has no quantization_config.weight_block_size') +
+        "; expected DeepSeek's FP8 layout (per-block float32 scales)",
     );
   }
   return dequantizeFp8Blocks({

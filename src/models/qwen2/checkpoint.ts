@@ -41,7 +41,8 @@ export async function loadDenseParams(
   }
   if (problems.length)
     throw new Error(
-      `${path}: checkpoint does not match the config: ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? `; and ${problems.length - 5} more` : ''}`,
+      `${path}: checkpoint does not match the config: ${problems.slice(0, 5).join('; ')}` +
+        (problems.length > 5 ? `; and ${problems.length - 5} more` : ''),
     );
   const params = new Map<string, Tensor>();
   for (const s of specs) params.set(s.name, engine.parameter(tensorToFloat32(contents.tensors.get(s.name)!), s.shape));

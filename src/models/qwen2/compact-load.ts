@@ -123,7 +123,8 @@ async function materialize(
   }
   if (problems.length)
     throw new Error(
-      `${source}: the weights do not match the config: ${problems.slice(0, 4).join('; ')}${problems.length > 4 ? `; and ${problems.length - 4} more` : ''}`,
+      `${source}: the weights do not match the config: ${problems.slice(0, 4).join('; ')}` +
+        (problems.length > 4 ? `; and ${problems.length - 4} more` : ''),
     );
   const memory = plan(config, specs, sources, options);
   assertModelFits(memory, `${source} (${options.quantize ?? 'weights as stored'})`, LOAD_QUANTIZATIONS, (q) =>

@@ -149,7 +149,8 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOption
     Hq % Hk !== 0
   ) {
     throw new Error(
-      `attention: incompatible shapes q ${fmtShape(q.shape)}, k ${fmtShape(k.shape)}, v ${fmtShape(v.shape)} (need k [B, Hk, Tk, Dk], v [B, Hk, Tk, Dv], Hq % Hk == 0)`,
+      `attention: incompatible shapes q ${fmtShape(q.shape)}, k ${fmtShape(k.shape)}, v ${fmtShape(v.shape)} ` +
+        `(need k [B, Hk, Tk, Dk], v [B, Hk, Tk, Dv], Hq % Hk == 0)`,
     );
   }
   const e = q.engine;
