@@ -17,6 +17,7 @@ export function densePolicy(
   config: DenseConfig,
   params: ReadonlyMap<string, Tensor>,
   maxLen = config.max_position_embeddings,
+  options: { maxSlots?: number } = {},
 ): Policy {
   const model = new DenseModel(engine, config, params, maxLen);
   return {
@@ -24,7 +25,7 @@ export function densePolicy(
     vocabSize: config.vocab_size,
     maxContext: model.rope.maxLen,
     logits: (tokens) => model.forward(tokens),
-    sampleGroups: (prompts, n, s, rng) => denseSampleGroups(model, prompts, n, s, rng),
+    sampleGroups: (prompts, n, s, rng) => denseSampleGroups(model, prompts, n, s, rng, options.maxSlots),
     dispose: () => model.dispose(),
   };
 }

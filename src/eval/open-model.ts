@@ -8,7 +8,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { denseSampleGroups } from '../distill/dense-policy.js';
+import { densePolicy, denseSampleGroups } from '../distill/dense-policy.js';
 import { DENSE_DEFAULT_CONTEXT } from '../inference/dense-open.js';
 import { listCheckpointTensors } from '../io/safetensors-checkpoint.js';
 import { loadDenseWeights } from '../models/qwen2/compact-load.js';
@@ -60,15 +60,15 @@ export async function openModel(engine: Engine, path: string, o: OpenModelOption
   if (raw.model_type === 'qwen2' || raw.model_type === 'llama') {
     const { config } = await readDenseConfig(join(dir, 'config.json'));
     const { params } = await loadDenseParams(engine, config, dir);
-    const model = new DenseModel(engine, config, params, config.max_position_embeddings);
+    const policy = densePolicy(engine, config, params, config.max_position_embeddings, o);
     return {
       dir,
       modelType: config.model_type,
       parameters: count(params.values()),
-      maxContext: model.rope.maxLen,
-      sampler: (prompts, n, s, rng) => denseSampleGroups(model, prompts, n, s, rng, o.maxSlots),
+      maxContext: policy.maxContext,
+      sampler: policy.sampleGroups,
       dispose: () => {
-        model.dispose();
+        policy.dispose();
         disposeParams(params);
       },
     };

@@ -59,6 +59,12 @@ export interface EvalDigest {
 }
 
 const mean = (xs: readonly number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : Number.NaN);
+
+/** The mean of `f` over HEADLINE_TIERS, each weighted equally (NaN unless all three are there). */
+export function headlineMean(tiers: readonly TierRow[], f: (t: TierRow) => number): number {
+  const head = tiers.filter((t) => (HEADLINE_TIERS as readonly string[]).includes(t.tier));
+  return head.length === HEADLINE_TIERS.length ? mean(head.map(f)) : Number.NaN;
+}
 const tierOf = (p: Problem) => `${p.task}/${p.difficulty}`;
 
 /** Digests a full evaluation report; `problems` maps each held-out key to its problem. */
@@ -105,9 +111,7 @@ export function digestEval(
       truncated: mean(lengths.map((n) => Number(n >= limit))),
     });
   }
-  const head = tiers.filter((t) => (HEADLINE_TIERS as readonly string[]).includes(t.tier));
-  const headMean = (f: (t: TierRow) => number) =>
-    head.length === HEADLINE_TIERS.length ? mean(head.map(f)) : Number.NaN;
+  const headMean = (f: (t: TierRow) => number) => headlineMean(tiers, f);
   return {
     label: e.label ?? '',
     model: e.model,

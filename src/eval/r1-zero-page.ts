@@ -10,7 +10,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { lineChartSvg, type Series } from '../train/plot.js';
-import type { EvalDigest } from './r1-zero-digest.js';
+import { type EvalDigest, HEADLINE_TIERS, headlineMean, type TierRow } from './r1-zero-digest.js';
 
 type Metrics = Record<string, number | string>[];
 
@@ -79,10 +79,7 @@ const mean = (xs: readonly number[]) => (xs.length ? xs.reduce((a, b) => a + b, 
 const ARMS = { primed: 'primed', unprimed: 'optimal', wrong: 'wrong', dr_grpo: 'primed-drgrpo' } as const;
 const baseOf = (arm: string) => (arm === 'primed-drgrpo' ? 'primed' : arm);
 
-function headlineOf(d: EvalDigest, f: (t: EvalDigest['tiers'][number]) => number): number {
-  const ts = d.tiers.filter((t) => ['countdown/4', 'countdown/5', 'arithmetic/4'].includes(t.tier));
-  return ts.length === 3 ? mean(ts.map(f)) : Number.NaN;
-}
+const headlineOf = (d: EvalDigest, f: (t: TierRow) => number) => headlineMean(d.tiers, f);
 
 function seedSummary(files: R1ZeroFiles, arm: string, seed: number): SeedSummary | undefined {
   const before = files.evals.get(`eval-base-${baseOf(arm)}`),
@@ -309,7 +306,7 @@ export function r1ZeroCurves(files: R1ZeroFiles): Map<string, string> {
   const charts = new Map<string, string>();
   charts.set('curve-accuracy.svg', curve(files, 'Training accuracy', 'accuracy', 'accuracy', rl));
   charts.set('curve-length.svg', curve(files, 'Mean response length', 'completion_length_mean', 'tokens', rl));
-  for (const tier of ['countdown/4', 'countdown/5', 'arithmetic/4'])
+  for (const tier of HEADLINE_TIERS)
     charts.set(
       `curve-length-${tier.replace('/', '-')}.svg`,
       curve(files, `Mean response length, ${tier}`, `tiers/${tier}/length`, 'tokens', rl),
@@ -373,7 +370,7 @@ export function r1ZeroPage(files: R1ZeroFiles, charts: readonly string[]): strin
       'cons@k',
       'greedy',
       'length',
-      ...['countdown/4', 'countdown/5', 'arithmetic/4'].map((t) => `pass@1 ${t}`),
+      ...HEADLINE_TIERS.map((t) => `pass@1 ${t}`),
       'truncated',
       'off-task right',
     ]),
@@ -391,7 +388,7 @@ export function r1ZeroPage(files: R1ZeroFiles, charts: readonly string[]): strin
         pct(d.headline.cons_at_k),
         pct(d.headline.greedy_accuracy),
         num(d.headline.mean_length, 0),
-        ...['countdown/4', 'countdown/5', 'arithmetic/4'].map((t) => pct(tier(t)?.pass_at_1 ?? Number.NaN)),
+        ...HEADLINE_TIERS.map((t) => pct(tier(t)?.pass_at_1 ?? Number.NaN)),
         pct(headlineOf(d, (t) => t.truncated)),
         off ? pct(off.pass_at_1) : '-',
       ]),

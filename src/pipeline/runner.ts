@@ -188,10 +188,13 @@ export async function runPipeline(
       })),
     });
   /** The stages a stage reads from (its references, and the recipe's base / dataset_dir stages). */
-  const upstream = (stage: StageConfig): Record<string, string> => {
-    const names = [...stageRefs(stage), c.base, c.dataset_dir]
+  /** The stages a stage reads: its references and the recipe's base / dataset_dir stages, each with its ref. */
+  const readsFrom = (stage: StageConfig): { ref: string; name: string }[] =>
+    [...stageRefs(stage), c.base, c.dataset_dir]
       .filter((r) => r.startsWith('@') && r !== '@base')
-      .map((r) => r.slice(1).split(':')[0]!);
+      .map((ref) => ({ ref, name: ref.slice(1).split(':')[0]! }));
+  const upstream = (stage: StageConfig): Record<string, string> => {
+    const names = readsFrom(stage).map((r) => r.name);
     return Object.fromEntries(
       [...new Set(names)].filter((n) => done.has(n)).map((n) => [n, done.get(n)!.finished_at ?? '']),
     );
@@ -222,11 +225,9 @@ export async function runPipeline(
       prev = undefined;
     }
     if (o.only !== undefined)
-      for (const r of [...stageRefs(stage), c.base, c.dataset_dir]) {
-        const name = r.startsWith('@') && r !== '@base' ? r.slice(1).split(':')[0]! : undefined;
-        if (name !== undefined && !done.has(name))
-          throw new Error(`--only ${stage.name}: it reads ${r}, which has not finished; run --only ${name} first`);
-      }
+      for (const { ref, name } of readsFrom(stage))
+        if (!done.has(name))
+          throw new Error(`--only ${stage.name}: it reads ${ref}, which has not finished; run --only ${name} first`);
     if (prev?.status === 'done' && !longer) {
       o.onEvent?.({ type: 'stage-skip', stage: stage.name, reason: 'finished earlier' });
       done.set(stage.name, prev);
