@@ -57,7 +57,12 @@ if (cmd === 'lengths' && positional.length === 1) {
     }
   }
   const groups = stepAccuracy(model, loadTokenizer(ck.dir), problems);
-  const rate = (c) => ({ ...c, token_accuracy: c.correct / c.tokens, line_accuracy: c.exactLines / c.lines });
+  const rate = (c) => ({
+    ...c,
+    token_accuracy: c.correct / c.tokens,
+    line_accuracy: c.exactLines / c.lines,
+    step_accuracy: c.exactSteps / c.lines,
+  });
   write({
     checkpoint: ck.dir,
     step: ck.state.step,

@@ -10,7 +10,8 @@
  * - successClaim: the response ends claiming its equation reaches the target ("equals <target>!", a
  *   passed check, "That works."; a claim withdrawn by a failed check or a give-up does not count, it
  *   is a retraction); falseClaim: it claims so and its answer does not verify;
- * - arithmeticSlips: written computations "a op b = r" whose r is wrong;
+ * - arithmeticSlips: written computations "a op b = r" whose r (or the split before it, "= 80 + 11 =") is
+ *   wrong, and wrong facts in the columns of an arithmetic tape;
  * - mode: the solver mode the response looks like (see `classify`).
  */
 import { isOffTaskReply } from '../tasks/off-task.js';
@@ -35,7 +36,28 @@ export interface Behaviours {
 }
 
 /** "a op b = [parts = ] r" at the start of a line, and what follows it. */
-const COMPUTATION = /^(\d+) ([-+*/]) (\d+) = (?:\d+(?: \+ \d+)+ = )?(\d+)(.*)$/;
+const COMPUTATION = /^(\d+) ([-+*/]) (\d+) = (?:(\d+(?: [-+] \d+)+) = )?(\d+)(.*)$/;
+/** A column of an arithmetic tape ("481 + 1926, carry 0: 1 + 6 + 0 = 7, digits 75."); its facts follow the colon. */
+const TAPE = /^\d+ [-+*] \d+, (?:carry|borrow) \d+: (.*)$/;
+const FACT = /(\d+) ([-+*]) (\d+)(?: \+ (\d+))? = (\d+)/g;
+
+/** The value of "p1 + p2 - p3 ..." (the split of a countdown step). */
+function partsValue(parts: string): number {
+  const t = parts.split(' ');
+  let v = Number(t[0]);
+  for (let i = 1; i + 1 < t.length; i += 2) v += (t[i] === '-' ? -1 : 1) * Number(t[i + 1]);
+  return v;
+}
+
+/** Wrong facts in one tape column. */
+function tapeSlips(facts: string): number {
+  let n = 0;
+  for (const f of facts.matchAll(FACT)) {
+    const v = value(Number(f[1]), f[2]!, Number(f[3])) + Number(f[4] ?? 0);
+    if (v !== Number(f[5])) n++;
+  }
+  return n;
+}
 const COMPARED = /^, (not|equals) (\d+)[.!]/;
 
 function value(a: number, op: string, b: number): number {
@@ -82,8 +104,8 @@ export function countBehaviours(problem: Problem, response: string): Behaviours 
     const line = raw.trim();
     const m = COMPUTATION.exec(line);
     if (m) {
-      const [x, op, y, r, rest] = [Number(m[1]), m[2]!, Number(m[3]), Number(m[4]), m[5]!];
-      if (value(x, op, y) !== r) b.arithmeticSlips++;
+      const [x, op, y, r, rest] = [Number(m[1]), m[2]!, Number(m[3]), Number(m[5]), m[6]!];
+      if (value(x, op, y) !== r || (m[4] !== undefined && partsValue(m[4]) !== r)) b.arithmeticSlips++;
       const c = COMPARED.exec(rest);
       if (c) {
         b.candidates++;
@@ -101,7 +123,9 @@ export function countBehaviours(problem: Problem, response: string): Behaviours 
       if (prevEquals) b.retractions++;
       b.successClaim = false;
     }
-    if (line !== '') prevEquals = m !== null && /^, equals /.test(m[5]!);
+    const tape = TAPE.exec(line);
+    if (tape) b.arithmeticSlips += tapeSlips(tape[1]!);
+    if (line !== '') prevEquals = m !== null && /^, equals /.test(m[6]!);
     if (/^Need \d+ from\b/.test(line)) b.subgoals++;
     if (/^Work back from\b/.test(line)) backward = true;
     if (/^No more tries\b/.test(line)) {
@@ -110,7 +134,7 @@ export function countBehaviours(problem: Problem, response: string): Behaviours 
       b.successClaim = false;
     }
     if (/That works\.$/.test(line)) b.successClaim = true;
-    if (/^Place \d+:/.test(line) || /^So \d+ [-+*] \d+ = /.test(line)) places++;
+    if (tape || /^Place \d+:/.test(line) || /^So \d+ [-+*] \d+ = /.test(line)) places++;
   }
   b.distinctCandidates = distinct.size;
   b.falseClaim = b.successClaim && !correct;

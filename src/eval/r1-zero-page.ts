@@ -23,7 +23,7 @@ export interface R1ZeroFiles {
     { kind: string; seconds?: number; steps?: number; tokens?: number; made?: { commit: string; dirty: boolean }[] }
   >;
   /** Teacher-forced step accuracy of each base (scripts/r1-zero-corpus.mjs steps): base-step-accuracy[-arm].json. */
-  steps: Map<string, { step: number; groups: Record<string, Record<string, { lines: number; exactLines: number }>> }>;
+  steps: Map<string, { step: number; groups: Record<string, Record<string, StepLines>> }>;
   /** The shipped model through the chat API (src/eval/chat-api-eval.ts), when measured. */
   shipped?: { model: string; groups: Record<string, { questions: number; right: number; share: number }> };
 }
@@ -108,6 +108,13 @@ export function r1ZeroSummary(files: R1ZeroFiles): { arms: Record<string, SeedSu
   for (const [key, arm] of Object.entries(ARMS))
     arms[key] = [0, 1, 2].map((s) => seedSummary(files, arm, s)).filter((x): x is SeedSummary => x !== undefined);
   return { arms };
+}
+
+/** Line counts of one kind of step (src/eval/step-accuracy.ts; files before exactSteps lack it). */
+interface StepLines {
+  lines: number;
+  exactLines: number;
+  exactSteps?: number;
 }
 
 /** One acceptance criterion, computed. */
@@ -416,22 +423,24 @@ export function r1ZeroPage(files: R1ZeroFiles, charts: readonly string[]): strin
       '',
       `## Step accuracy of the ${arm} base (teacher-forced, held-out traces, step ${st.step})`,
       '',
-      'Share of step lines with every token predicted right, per operation and operand digits or countdown tier;',
-      'the worst line kind beside it (src/eval/step-accuracy.ts). Target: 99% per operation.',
+      'Share of step lines with every token predicted right ("line"), and with every computed token right',
+      '("step": all but the line\'s first token, which picks the next kind of step, a branch between solver',
+      'modes; on a countdown candidate the tokens after its "=", since which operands to try is the',
+      "search's choice), per operation and operand digits or countdown tier; the worst line kind by step",
+      'accuracy beside it (src/eval/step-accuracy.ts). Target: 99% per operation.',
       '',
-      row(['group', 'lines', 'line accuracy', 'worst kind']),
-      row(['---', '---', '---', '---']),
+      row(['group', 'lines', 'line accuracy', 'step accuracy', 'worst kind (step)']),
+      row(['---', '---', '---', '---', '---']),
     );
+    const stepRate = (c: StepLines) => (c.exactSteps === undefined ? Number.NaN : c.exactSteps / c.lines);
     for (const [g, kinds] of Object.entries(st.groups).sort(([a], [b]) => a.localeCompare(b))) {
       const ks = Object.entries(kinds).filter(([k]) => k !== 'answer');
       const lines = ks.reduce((a, [, c]) => a + c.lines, 0),
-        exact = ks.reduce((a, [, c]) => a + c.exactLines, 0);
-      const worst = ks
-        .filter(([, c]) => c.lines > 0)
-        .sort(([, a], [, b]) => a.exactLines / a.lines - b.exactLines / b.lines)[0];
-      L.push(
-        row([g, lines, pct(exact / lines), worst ? `${worst[0]} ${pct(worst[1].exactLines / worst[1].lines)}` : '-']),
-      );
+        exact = ks.reduce((a, [, c]) => a + c.exactLines, 0),
+        steps = ks.reduce((a, [, c]) => a + (c.exactSteps ?? Number.NaN), 0);
+      const worst = ks.filter(([, c]) => c.lines > 0).sort(([, a], [, b]) => stepRate(a) - stepRate(b))[0];
+      const worstText = worst && Number.isFinite(stepRate(worst[1])) ? `${worst[0]} ${pct(stepRate(worst[1]))}` : '-';
+      L.push(row([g, lines, pct(exact / lines), Number.isFinite(steps) ? pct(steps / lines) : '-', worstText]));
     }
   }
   for (const name of ['eval-base-primed', 'eval-primed-s0', 'eval-base-optimal', 'eval-optimal-s0']) {

@@ -22,23 +22,35 @@ export interface StepCounts {
   correct: number;
   lines: number;
   exactLines: number;
+  /**
+   * Lines whose computed part is predicted exactly: every token but the line's first (which picks
+   * the kind of the next step, a branch between solver modes such as "So" or "Check") and, on a
+   * countdown candidate, every token after its "=" (which operands to try is the search's choice,
+   * what they give is computed).
+   */
+  exactSteps: number;
+}
+
+/** Where the computed part of a line of `kind` starts (characters into the line). */
+function computedFrom(line: string, kind: string): number {
+  if (kind.startsWith('cd-') && kind !== 'cd-back' && kind !== 'cd-subgoal') return line.indexOf(' = ') + 2;
+  return 1;
 }
 
 /** The kind of step a trace line is, or 'other'. */
 export function lineKind(line: string): string {
   const rules: Array<[RegExp, string]> = [
-    [/^Place \d+: \d \+ \d \+ carry/, 'add-column'],
-    [/^Place \d+: \d - \d - \d/, 'sub-column'],
-    [/^Place \d+: \d \* \d \+ carry/, 'mul-digit'],
-    [/^Place \d+: write the carry/, 'carry'],
-    [/^\d+ \* \d = \d+\.$/, 'partial-product'],
-    [/^Shift by/, 'shift'],
+    [/^\d+ \+ \d+, carry \d:/, 'add-column'],
+    [/^\d+ - \d+, borrow \d:/, 'sub-column'],
+    [/^\d+ \* \d, carry \d:/, 'mul-digit'],
+    [/^\d+ \* \d+ = \d+ \* \d \+ /, 'split'],
+    [/^\d+ \* \d0? = \d+\.$/, 'partial-product'],
     [/^\d+ \+ \d+ = \d+\.$/, 'sum'],
     [/^So /, 'result'],
     [/^Check\b/, 'check'],
     [/^\d+ [-+] \d+ = \d+\. Correct\.$/, 'check-result'],
-    [/^\d+ \+ \d+ = \d+, /, 'cd-add'],
-    [/^\d+ - \d+ = \d+, /, 'cd-sub'],
+    [/^\d+ \+ \d+ = .*, /, 'cd-add'],
+    [/^\d+ - \d+ = .*, /, 'cd-sub'],
     [/^\d+ \* \d+ = .*, /, 'cd-mul'],
     [/^\d+ \/ \d+ = \d+, /, 'cd-div'],
     [/^Back to\b/, 'cd-back'],
@@ -86,32 +98,39 @@ export function stepAccuracy(
     const { start, end } = responseSpan(text);
     const group = (out[problemGroup(p)] ??= {});
     const lineOk = new Map<number, boolean>();
+    const stepOk = new Map<number, boolean>();
     const lineKindAt = new Map<number, string>();
     let pos = 0;
     for (let t = 0; t < ids.length; t++) {
       const at = pos;
       pos += pieces[t]!.length;
       if (t === 0 || at < start) continue;
-      let kind: string, line: number;
+      let kind: string,
+        line: number,
+        computed = true;
       if (at >= end) {
         kind = 'answer';
         line = -1;
       } else {
         line = text.lastIndexOf('\n', at - 1) + 1;
         const lineEnd = text.indexOf('\n', line);
-        kind = lineKind(text.slice(line, lineEnd < 0 ? undefined : lineEnd));
+        const lineText = text.slice(line, lineEnd < 0 ? undefined : lineEnd);
+        kind = lineKind(lineText);
+        computed = at - line >= computedFrom(lineText, kind);
       }
-      const c = (group[kind] ??= { tokens: 0, correct: 0, lines: 0, exactLines: 0 });
+      const c = (group[kind] ??= { tokens: 0, correct: 0, lines: 0, exactLines: 0, exactSteps: 0 });
       const ok = pred[t - 1] === ids[t];
       c.tokens++;
       if (ok) c.correct++;
       lineKindAt.set(line, kind);
       lineOk.set(line, (lineOk.get(line) ?? true) && ok);
+      stepOk.set(line, (stepOk.get(line) ?? true) && (ok || !computed));
     }
     for (const [line, ok] of lineOk) {
       const c = group[lineKindAt.get(line)!]!;
       c.lines++;
       if (ok) c.exactLines++;
+      if (stepOk.get(line)) c.exactSteps++;
     }
   }
   return out;

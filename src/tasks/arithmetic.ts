@@ -3,10 +3,10 @@
  * The solver writes the schoolbook method: column addition with carries, column subtraction with
  * borrows, long multiplication by partial products; the verifier wants the exact integer.
  * Level 4 (the R1-Zero corpus, issue 14): + and - of 2-3 digit operands, * of a 2-3 digit by a 1-2
- * digit number, solved in the digit-by-digit column steps of src/tasks/arithmetic-steps.ts with a
+ * digit number, solved in the digit tapes of src/tasks/arithmetic-steps.ts with a
  * check by the inverse operation (English; a Chinese prompt gets the first corpus's steps).
  */
-import { arithmeticLines, borrowColumns } from './arithmetic-steps.js';
+import { arithmeticLines } from './arithmetic-steps.js';
 import { parseNumberAnswer } from './expr.js';
 import type { Rng } from './rng.js';
 import { checkDifficulty, type Lang, type Problem, type Solution, type Task } from './types.js';
@@ -70,8 +70,19 @@ function addSteps(a: bigint, b: bigint, lang: Lang): string[] {
 }
 
 function subSteps(a: bigint, b: bigint, lang: Lang): string[] {
-  const t = TEXT[lang];
-  return borrowColumns(a, b).map((c) => t.bcol(c.place, c.x, c.y, c.borrow, c.w, c.borrows ? 1 : 0));
+  const t = TEXT[lang],
+    da = digitsOf(a),
+    db = digitsOf(b),
+    steps: string[] = [];
+  let borrow = 0;
+  for (let k = 0; k < da.length; k++) {
+    const x = da[k]!,
+      y = db[k] ?? 0,
+      raw = x - borrow - y;
+    steps.push(t.bcol(k + 1, x, y, borrow, raw < 0 ? raw + 10 : raw, raw < 0 ? 1 : 0));
+    borrow = raw < 0 ? 1 : 0;
+  }
+  return steps;
 }
 
 export const arithmetic: Task = {

@@ -12,8 +12,11 @@
  * - `backward`: works back from the target (subgoals "need 57 from 36 55") with the same cap;
  * - `optimal`:  Stream of Search's optimal path: the solution's steps only, no search, no check.
  * Every step is small for a small model: results above 999 and products of two numbers >= 10 are
- * never formed, a product with a one-digit factor is split by place ("47 * 6 = 240 + 42 = 282"),
- * division is tried only when exact, subtraction is larger minus smaller. The generator of the
+ * never formed, a product with a one-digit factor is split by place ("47 * 6 = 240 + 42 = 282"), a
+ * sum or difference of numbers >= 10 adds or subtracts tens and units apart ("36 + 55 = 80 + 11 =
+ * 91", "91 - 17 = 80 - 6 = 74": in the first corpus the tiny base got the carry or borrow of one-line
+ * sums wrong), division is a times-table fact (one-digit divisor and quotient), subtraction is larger
+ * minus smaller. The generator of the
  * search tiers (src/tasks/countdown.ts, levels 4-5) builds targets with the same rules, so the full
  * search always has a solution to find. A "slip" (for the wrong-answer priming arm, and for the
  * caught slips that teach a failing check) miscomputes one failing candidate as the target.
@@ -27,8 +30,8 @@ export const SEARCH_MODES: readonly SearchMode[] = ['quick', 'bounded', 'full', 
 export const MODE_BUDGET: Readonly<Record<SearchMode, number>> = {
   quick: 2,
   bounded: 8,
-  full: 20,
-  backward: 20,
+  full: 16,
+  backward: 16,
   optimal: 0,
 };
 
@@ -73,6 +76,32 @@ export function productText(x: number, y: number, r: number): string {
   return parts.length === 1 ? `${x} * ${y} = ${r}` : `${x} * ${y} = ${parts.join(' + ')} = ${r}`;
 }
 
+/**
+ * "x + y = r", or, when the units carry, "x + y = T + U = r": the tens-and-up parts and the units
+ * added apart, so the carry is a written step ("36 + 55 = 80 + 11 = 91"). Without a carry every
+ * digit of r is one table fact ("36 + 52 = 88"); the two forms agree on the first digit, and the
+ * second tells them apart by whether the units reach 10, itself one fact.
+ */
+export function sumText(x: number, y: number): string {
+  const r = x + y,
+    u = (x % 10) + (y % 10);
+  return u < 10 || (x < 10 && y < 10) ? `${x} + ${y} = ${r}` : `${x} + ${y} = ${r - u} + ${u} = ${r}`;
+}
+
+/**
+ * "x - y = r" (x > y), or, when the units borrow, "x - y = T - U = r": the tens-and-up parts and the
+ * units subtracted apart, so the borrow is a written step ("91 - 17 = 80 - 6 = 74"; without a borrow
+ * "65 - 23 = 42"; below 10 a table fact).
+ */
+export function differenceText(x: number, y: number): string {
+  const r = x - y,
+    u = (y % 10) - (x % 10);
+  return u <= 0 || x < 10 ? `${x} - ${y} = ${r}` : `${x} - ${y} = ${r + u} - ${u} = ${r}`;
+}
+
+/** A division the traces write: a times-table fact (divisor and quotient of one digit). */
+const tableDivision = (hi: number, lo: number) => lo > 1 && lo < 10 && hi % lo === 0 && hi / lo < 10;
+
 /** Every allowed combination of a and b (in a fixed order: +, -, *, /). */
 export function moves(a: Item, b: Item): Move[] {
   const [hi, lo] = a.v >= b.v ? [a, b] : [b, a];
@@ -80,10 +109,10 @@ export function moves(a: Item, b: Item): Move[] {
   const make = (x: Item, op: string, y: Item, v: number, text: string) => {
     if (v <= MAX_VALUE) out.push({ item: { v, e: `${wrap(x)} ${op} ${wrap(y)}`, leaf: false }, text });
   };
-  make(a, '+', b, a.v + b.v, `${a.v} + ${b.v} = ${a.v + b.v}`);
-  if (hi.v > lo.v) make(hi, '-', lo, hi.v - lo.v, `${hi.v} - ${lo.v} = ${hi.v - lo.v}`);
+  make(a, '+', b, a.v + b.v, sumText(a.v, b.v));
+  if (hi.v > lo.v) make(hi, '-', lo, hi.v - lo.v, differenceText(hi.v, lo.v));
   if (lo.v < 10) make(a, '*', b, a.v * b.v, productText(a.v, b.v, a.v * b.v));
-  if (lo.v > 1 && hi.v % lo.v === 0) make(hi, '/', lo, hi.v / lo.v, `${hi.v} / ${lo.v} = ${hi.v / lo.v}`);
+  if (tableDivision(hi.v, lo.v)) make(hi, '/', lo, hi.v / lo.v, `${hi.v} / ${lo.v} = ${hi.v / lo.v}`);
   return out;
 }
 
@@ -219,7 +248,14 @@ interface Subgoal {
 
 function combine(x: Item, op: '+' | '-' | '*' | '/', y: Item): Move {
   const v = op === '+' ? x.v + y.v : op === '-' ? x.v - y.v : op === '*' ? x.v * y.v : x.v / y.v;
-  const text = op === '*' ? productText(x.v, y.v, v) : `${x.v} ${op} ${y.v} = ${v}`;
+  const text =
+    op === '*'
+      ? productText(x.v, y.v, v)
+      : op === '+'
+        ? sumText(x.v, y.v)
+        : op === '-'
+          ? differenceText(x.v, y.v)
+          : `${x.v} / ${y.v} = ${v}`;
   return { item: { v, e: `${wrap(x)} ${op} ${wrap(y)}`, leaf: false }, text };
 }
 
@@ -229,10 +265,9 @@ function subgoals(n: Item, t: number): Subgoal[] {
   if (t > v) out.push({ x: t - v, why: `${t - v} + ${v} = ${t}`, build: (x) => combine(x, '+', n) });
   if (t + v <= MAX_VALUE) out.push({ x: t + v, why: `${t + v} - ${v} = ${t}`, build: (x) => combine(x, '-', n) });
   if (v > t) out.push({ x: v - t, why: `${v} - ${v - t} = ${t}`, build: (x) => combine(n, '-', x) });
-  if (v > 1 && t % v === 0 && t / v > 1)
+  if (v > 1 && t % v === 0 && t / v > 1 && (v < 10 || t / v < 10))
     out.push({ x: t / v, why: productText(t / v, v, t), build: (x) => combine(x, '*', n) });
-  if (v > 1 && v < 10 && t * v <= MAX_VALUE)
-    out.push({ x: t * v, why: `${t * v} / ${v} = ${t}`, build: (x) => combine(x, '/', n) });
+  if (tableDivision(t * v, v)) out.push({ x: t * v, why: `${t * v} / ${v} = ${t}`, build: (x) => combine(x, '/', n) });
   return out;
 }
 

@@ -160,7 +160,15 @@ test('arithmetic modes: direct, columns, checked; a wrong product step is a slip
   const p = ar('47', '+', '385', '432');
   assert.equal(countBehaviours(p, reply(['47 + 385 = 825.'], '825')).mode, 'direct');
   assert.equal(countBehaviours(p, reply(['47 + 385 = 825.'], '825')).arithmeticSlips, 1);
-  const cols = ['Place 1: 7 + 5 + carry 0 = 12, write 2, carry 1.', 'Place 2: 4 + 8 + carry 1 = 13, write 3, carry 1.'];
+  const cols = [
+    '47 + 385, carry 0: 7 + 5 + 0 = 12, digits 2.',
+    '4 + 38, carry 1: 4 + 8 + 1 = 13, digits 32.',
+    '0 + 3, carry 1: 0 + 3 + 1 = 4, digits 432.',
+  ];
+  assert.equal(countBehaviours(p, reply(cols, '432')).arithmeticSlips, 0);
+  // a wrong fact in a tape column, and a wrong split of a countdown step, are slips
+  assert.equal(countBehaviours(p, reply(['4 + 38, carry 1: 4 + 8 + 1 = 12, digits 22.'], '422')).arithmeticSlips, 1);
+  assert.equal(countBehaviours(p, reply(['36 + 55 = 80 + 11 = 81, not 74.'], '')).arithmeticSlips, 1);
   assert.equal(countBehaviours(p, reply([...cols, 'So 47 + 385 = 432.'], '432')).mode, 'columns');
   const checked = countBehaviours(
     p,

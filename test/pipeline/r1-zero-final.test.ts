@@ -37,7 +37,7 @@ test('the final recipe: one stage per command, then collected results and a gene
       'grpo-primed-drgrpo-s0 seed 0 dr_grpo',
     ],
   );
-  assert.ok(grpo.every((s) => s.args.max_completion_length === 848 && s.args.learning_rate === 1e-4));
+  assert.ok(grpo.every((s) => s.args.max_completion_length === 846 && s.args.learning_rate === 1e-4));
 
   const { base, dataset } = await toyBase(root);
   const r = readRecipe('recipes/r1-zero-final.yaml');
