@@ -26,6 +26,11 @@ export function qwen2Problems(c: DenseConfig): string[] {
   }
   if (c.model_type === 'llama' && c.attention_bias)
     out.push("a Llama attention_bias includes an o_proj bias, which llama.cpp's qwen2 does not load");
+  if (c.rope_scaling)
+    out.push(
+      `rope_scaling ${c.rope_scaling.rope_type} needs llama.cpp's "rope_freqs.weight" tensor, which its qwen2 ` +
+        'architecture does not load (export as GGUF architecture llama is not implemented)',
+    );
   return out;
 }
 

@@ -6,6 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from '../../io/atomic-write.js';
+import { type Llama3RopeScaling, parseRopeScaling } from './rope-scaling.js';
 
 export interface DenseConfig {
   model_type: 'qwen2' | 'llama';
@@ -20,6 +21,8 @@ export interface DenseConfig {
   max_position_embeddings: number;
   rms_norm_eps: number;
   rope_theta: number;
+  /** Llama 3 frequency rescaling, or null for plain RoPE (src/models/qwen2/rope-scaling.ts). */
+  rope_scaling: Llama3RopeScaling | null;
   tie_word_embeddings: boolean;
   /** Biases on q/k/v (always for Qwen2; `attention_bias` for Llama, which also biases o_proj). */
   attention_bias: boolean;
@@ -96,8 +99,7 @@ export function parseDenseConfig(raw: unknown, source = 'config.json'): { config
     throw new Error(`${source}: "model_type" must be "qwen2" or "llama", got ${JSON.stringify(mt)}`);
   if ((r.hidden_act ?? 'silu') !== 'silu')
     throw new Error(`${source}: "hidden_act" ${JSON.stringify(r.hidden_act)} is not supported (expected "silu")`);
-  if (r.rope_scaling !== undefined && r.rope_scaling !== null)
-    throw new Error(`${source}: "rope_scaling" is not supported for dense students (expected null)`);
+  const rope = parseRopeScaling(r.rope_scaling, source);
   if (r.mlp_bias === true) throw new Error(`${source}: "mlp_bias": true is not supported`);
   const wrap = <T>(f: () => T): T => {
     try {
@@ -121,6 +123,7 @@ export function parseDenseConfig(raw: unknown, source = 'config.json'): { config
     max_position_embeddings: posInt(r, 'max_position_embeddings', mt === 'qwen2' ? 32768 : 2048),
     rms_norm_eps: num(r, 'rms_norm_eps', 1e-6),
     rope_theta: num(r, 'rope_theta', 10000),
+    rope_scaling: rope.scaling,
     tie_word_embeddings: bool(r, 'tie_word_embeddings', false),
     attention_bias: mt === 'qwen2' ? true : bool(r, 'attention_bias', false),
     hidden_act: 'silu',
@@ -136,7 +139,8 @@ export function parseDenseConfig(raw: unknown, source = 'config.json'): { config
   }
   if (config.head_dim % 2 !== 0) throw new Error(`${source}: "head_dim" must be even for RoPE, got ${config.head_dim}`);
   const unknown = Object.keys(r).filter((k) => !KNOWN.has(k));
-  return { config, warnings: unknown.length ? [`${source}: ignoring unknown keys ${unknown.join(', ')}`] : [] };
+  const warnings = unknown.length ? [`${source}: ignoring unknown keys ${unknown.join(', ')}`] : [];
+  return { config, warnings: [...warnings, ...rope.warnings] };
 }
 
 export async function readDenseConfig(path: string): Promise<{ config: DenseConfig; warnings: string[] }> {
@@ -153,7 +157,7 @@ export async function writeDenseConfig(path: string, config: DenseConfig): Promi
   const json = {
     ...config,
     ...(config.model_type === 'qwen2' ? { attention_bias: undefined } : {}),
-    rope_scaling: null,
+    rope_scaling: config.rope_scaling ?? null,
   };
   await writeFileAtomic(path, new TextEncoder().encode(`${JSON.stringify(json, null, 2)}\n`));
 }

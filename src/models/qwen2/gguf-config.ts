@@ -45,7 +45,10 @@ export function denseConfigFromGguf(
   if (embd === undefined || embd.shape.length !== 2)
     throw new Error(`${source}: tensor "token_embd.weight" is missing or not 2-D; it gives vocab_size and hidden_size`);
   if (tensors.has('rope_freqs.weight'))
-    throw new Error(`${source}: tensor "rope_freqs.weight" (Llama 3 rope scaling) is not supported yet`);
+    throw new Error(
+      `${source}: tensor "rope_freqs.weight" (Llama 3 rope scaling) does not load from GGUF yet; ` +
+        'open the Hugging Face folder instead (its config.json rope_scaling llama3 is supported)',
+    );
   const hidden = num(meta, `${arch}.embedding_length`, source);
   const heads = num(meta, `${arch}.attention.head_count`, source);
   const headDim = num(meta, `${arch}.attention.key_length`, source, Math.floor(hidden / heads));
@@ -69,6 +72,7 @@ export function denseConfigFromGguf(
     max_position_embeddings: num(meta, `${arch}.context_length`, source),
     rms_norm_eps: num(meta, `${arch}.attention.layer_norm_rms_epsilon`, source, 1e-6),
     rope_theta: num(meta, `${arch}.rope.freq_base`, source, 10000),
+    rope_scaling: null, // llama3 scaling would come as rope_freqs.weight, refused above
     tie_word_embeddings: !tensors.has('output.weight'),
     attention_bias: type === 'qwen2',
     hidden_act: 'silu',

@@ -24,6 +24,7 @@ import {
 } from '../../tensor/index.js';
 import type { DenseConfig } from './config.js';
 import { RotateHalfRope } from './rope.js';
+import { ropeInvFreq } from './rope-scaling.js';
 
 /** Keys and values of every layer for `batch` sequences that advance together. */
 export class DenseKvCache {
@@ -66,8 +67,7 @@ export class DenseModel {
   ) {
     this.rope = new RotateHalfRope(
       engine,
-      config.head_dim,
-      config.rope_theta,
+      ropeInvFreq(config.head_dim, config.rope_theta, config.rope_scaling ?? null),
       Math.min(maxLen, config.max_position_embeddings),
     );
   }

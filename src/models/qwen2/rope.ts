@@ -1,8 +1,8 @@
 /**
  * Rotary position embedding in the Hugging Face Llama/Qwen2 layout ("rotate half"): the head
  * dimension is split into halves (x1, x2) rotated as (x1 cos - x2 sin, x2 cos + x1 sin) with
- * frequency theta^(-2i/d) for pair i. (DeepSeek-V3 rotates consecutive pairs instead:
- * src/models/deepseek-v3/rope.ts.)
+ * inverse frequency inv_i for pair i (theta^(-2i/d), or Llama 3's rescaling of it: rope-scaling.ts).
+ * (DeepSeek-V3 rotates consecutive pairs instead: src/models/deepseek-v3/rope.ts.)
  */
 import { add, concat, mul, slice, sub, type Engine, type Tensor } from '../../tensor/index.js';
 
@@ -12,16 +12,16 @@ export class RotateHalfRope {
 
   constructor(
     engine: Engine,
-    headDim: number,
-    theta: number,
+    /** The d/2 inverse frequencies (ropeInvFreq). */
+    invFreq: Float64Array,
     readonly maxLen: number,
   ) {
-    const half = headDim / 2,
+    const half = invFreq.length,
       cos = new Float32Array(maxLen * half),
       sin = new Float32Array(maxLen * half);
     for (let t = 0; t < maxLen; t++)
       for (let i = 0; i < half; i++) {
-        const a = t * theta ** (-(2 * i) / headDim);
+        const a = t * invFreq[i]!;
         cos[t * half + i] = Math.cos(a);
         sin[t * half + i] = Math.sin(a);
       }
