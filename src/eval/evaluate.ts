@@ -30,7 +30,7 @@ export interface EvalOptions {
   topP: number;
   maxNewTokens: number;
   template: PromptTemplate;
-  tokenizer: Pick<Tokenizer, 'encode' | 'decode' | 'eosId' | 'addedTokens'>;
+  tokenizer: Pick<Tokenizer, 'encode' | 'decode' | 'eosId' | 'addedTokens' | 'vocabSize'>;
   rng: Rng;
   /** Prompts sampled together in one batch (default 4). */
   promptsPerBatch?: number;
@@ -79,6 +79,7 @@ export async function sampleAndScore(
     topK: 0,
     maxNewTokens: o.maxNewTokens,
     stopTokens: tok.eosId === undefined ? [] : [tok.eosId],
+    vocabLimit: tok.vocabSize,
   };
   for (let i = 0; i < problems.length; i += per) {
     const batch = problems.slice(i, i + per);

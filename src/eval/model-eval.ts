@@ -89,7 +89,7 @@ export async function evaluateSampler(
   sampler: GroupSampler,
   problems: readonly Problem[],
   s: ModelEvalSettings,
-  tokenizer: Pick<Tokenizer, 'encode' | 'decode' | 'eosId' | 'addedTokens'>,
+  tokenizer: Pick<Tokenizer, 'encode' | 'decode' | 'eosId' | 'addedTokens' | 'vocabSize'>,
   onProgress?: (phase: string, done: number, total: number) => void,
 ): Promise<{ rows: EvalRow[]; results: ProblemResult[]; greedy: ProblemResult[] }> {
   const template = TEMPLATES[s.template],

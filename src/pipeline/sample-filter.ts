@@ -32,7 +32,7 @@ export interface SampleFilterOptions {
   progressPath: string;
   problems: readonly Problem[];
   sampler: GroupSampler;
-  tokenizer: Pick<Tokenizer, 'encode' | 'decode' | 'eosId' | 'addedTokens'>;
+  tokenizer: Pick<Tokenizer, 'encode' | 'decode' | 'eosId' | 'addedTokens' | 'vocabSize'>;
   /** The prompt token ids of a problem (a template's `encode`, src/rl/prompts.ts). */
   encode: (p: Problem) => number[];
   /** What the prompt already wrote of the response (the R1 layout opens `<think>\n`). */
@@ -104,6 +104,7 @@ export async function sampleAndFilter(o: SampleFilterOptions): Promise<{ records
   const settings: SampleSettings = {
     ...o.settings,
     stopTokens: o.tokenizer.eosId === undefined ? [] : [o.tokenizer.eosId],
+    vocabLimit: o.tokenizer.vocabSize,
   };
   while (start < o.problems.length) {
     const batch = o.problems.slice(start, start + o.promptsPerBatch);

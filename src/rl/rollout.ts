@@ -19,6 +19,8 @@ export interface SampleSettings {
   maxNewTokens: number;
   /** Ids that end a completion; the stop token is kept as the completion's last token. */
   stopTokens: readonly number[];
+  /** Sample only ids below this: the tokenizer's size, when the checkpoint pads its vocabulary past it. */
+  vocabLimit?: number;
 }
 
 /** n completions of one prompt. */
@@ -65,6 +67,7 @@ export async function sampleGroups(
     topK: s.topK,
     maxNewTokens: s.maxNewTokens,
     stopTokens: s.stopTokens,
+    ...(s.vocabLimit === undefined ? {} : { vocabLimit: s.vocabLimit }),
     seed: rng.nextU32(),
     logprobs: false,
   });

@@ -70,7 +70,7 @@ export interface GrpoDeps {
   /** Frozen reference (required when beta > 0). */
   reference?: { policy: Policy; params: ReadonlyMap<string, Tensor> };
   optimizer: AdamW;
-  tokenizer: Pick<Tokenizer, 'encode' | 'decode' | 'eosId' | 'addedTokens'>;
+  tokenizer: Pick<Tokenizer, 'encode' | 'decode' | 'eosId' | 'addedTokens' | 'vocabSize'>;
   template: PromptTemplate;
   problems: ProblemSource;
   rewards: readonly WeightedReward[];
@@ -163,6 +163,7 @@ export class GrpoTrainer {
       topK: c.top_k,
       maxNewTokens: c.max_completion_length,
       stopTokens: stop,
+      vocabLimit: tok.vocabSize,
     };
     const samples: Sample[] = [],
       inputs: RewardInput[] = [],

@@ -68,6 +68,7 @@ describe('evaluation over a scripted sampler', () => {
   };
   const tokenizer = {
     eosId: 99 as number | undefined,
+    vocabSize: 1000, // the scripted samplers ignore the sampling limit
     addedTokens: [],
     encode: (text: string) => [...text].map((c) => c.charCodeAt(0)),
     decode: (ids: ArrayLike<number>) => Array.from(ids, (i) => TEXTS[i]!).join(''),
@@ -166,6 +167,7 @@ describe('the one evaluator on fixed fake completions', () => {
       calls: { prompts: number; n: number; temperature: number }[] = [];
     const tokenizer = {
       eosId: 0 as number | undefined,
+      vocabSize: 1000, // the scripted samplers ignore the sampling limit
       addedTokens: [],
       encode: (s: string) => [problems.findIndex((p) => TEMPLATES['r1-zero'].render(p) === s)],
       decode: (ids: ArrayLike<number>) => Array.from(ids, (i) => texts[i - 1]!).join(''),

@@ -44,6 +44,7 @@ test('general rows: direct accuracy and format, chat layout violations and no ac
   const texts: string[] = [];
   const tokenizer = {
     eosId: 0 as number | undefined,
+    vocabSize: 1000, // the scripted samplers ignore the sampling limit
     addedTokens: [],
     encode: (t: string) => [...t].map((c) => c.codePointAt(0)!),
     decode: (ids: ArrayLike<number>) => Array.from(ids, (i) => texts[i - 1]!).join(''),

@@ -22,6 +22,7 @@ import { llamaRowSource, loadDenseFolder, loadDenseGguf } from '../../src/models
 import { type DenseConfig, parseDenseConfig, writeDenseConfig } from '../../src/models/qwen2/config.js';
 import { qwen2TensorName } from '../../src/models/qwen2/gguf-names.js';
 import { DenseModel } from '../../src/models/qwen2/model.js';
+import { ropeInvFreq } from '../../src/models/qwen2/rope-scaling.js';
 import { denseTensors } from '../../src/models/qwen2/params.js';
 import { assertModelFits } from '../../src/inference/memory-estimate.js';
 import { type Engine, Rng, type Tensor } from '../../src/tensor/index.js';
@@ -73,7 +74,12 @@ async function writeFolder(path: string): Promise<void> {
 }
 
 /** A GGUF of the weights: matrices as `type`, q/k rows permuted as llama.cpp's llama converter does. */
-async function writeFile(path: string, type: GgmlType, arch: 'qwen2' | 'llama'): Promise<void> {
+async function writeFile(
+  path: string,
+  type: GgmlType,
+  arch: 'qwen2' | 'llama',
+  ropeFreqs?: Float32Array,
+): Promise<void> {
   const meta = new Map<string, GgufValue>([
     ['general.architecture', gguf.str(arch)],
     [`${arch}.block_count`, gguf.u32(config.num_hidden_layers)],
@@ -99,6 +105,13 @@ async function writeFile(path: string, type: GgmlType, arch: 'qwen2' | 'llama'):
     const t: GgmlType = s.shape.length === 1 ? 'F32' : storableType(type, s.shape[1]!);
     tensors.push({ name: qwen2TensorName(s.name), type: t, shape: s.shape, data: encodeGgufData(t, v) });
   }
+  if (ropeFreqs)
+    tensors.push({
+      name: 'rope_freqs.weight',
+      type: 'F32',
+      shape: [ropeFreqs.length],
+      data: encodeGgufData('F32', ropeFreqs),
+    });
   await writeGguf(path, meta, tensors);
 }
 
@@ -189,6 +202,33 @@ forEachBackend((label, engine) => {
       } else assert.ok(maxDiff(got, want!) <= tol + 1e-6, `${type} max diff ${maxDiff(got, want!)}`);
       loaded.dispose();
     }
+    // Llama 3 rope scaling as llama.cpp's converter stores it: per-pair divisors in rope_freqs.weight
+    // (head_dim 64, theta 1e4: thresholds at wavelengths 8 and 32 put pairs 1-5 in the blend)
+    const scaling = {
+      rope_type: 'llama3',
+      factor: 4,
+      low_freq_factor: 1,
+      high_freq_factor: 4,
+      original_max_position_embeddings: 32,
+    } as const;
+    const plain = ropeInvFreq(config.head_dim, config.rope_theta, null),
+      scaled = ropeInvFreq(config.head_dim, config.rope_theta, scaling);
+    const path3 = join(dir, `${tag}-llama3.gguf`);
+    await writeFile(
+      path3,
+      'BF16',
+      'llama',
+      Float32Array.from(plain, (f, i) => f / scaled[i]!),
+    );
+    const llama3 = await loadDenseGguf(e, path3);
+    assert.deepEqual(llama3.config.rope_scaling, scaling, 'config.json form recovered from the divisors');
+    const c3 = { ...llama3.config, rope_scaling: scaling },
+      got3 = logitsOf(e, llama3);
+    const ref3 = referenceLogits(e, c3, (_n, v) => v);
+    assert.ok(maxDiff(got3, ref3) < 1e-4, `llama3 max diff ${maxDiff(got3, ref3)}`);
+    const unscaled = referenceLogits(e, { ...c3, rope_scaling: null }, (_n, v) => v);
+    assert.ok(maxDiff(got3, unscaled) > 1e-3, `scaling moved the logits by only ${maxDiff(got3, unscaled)}`);
+    llama3.dispose();
     for (const type of ['Q4_K', 'Q6_K'] as const) {
       const path = join(dir, `${tag}-${type}.gguf`);
       await writeFile(path, type, 'qwen2');

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { it } from 'node:test';
 import { qwen2Problems } from '../../src/export/gguf-qwen2.js';
-import type { GgufValue } from '../../src/io/gguf-format.js';
+import { type GgufValue, gguf } from '../../src/io/gguf-format.js';
 import type { GgufTensorInfo } from '../../src/io/gguf-reader.js';
 import { readSafetensors, tensorToFloat32 } from '../../src/io/safetensors.js';
 import { denseConfigFromGguf } from '../../src/models/qwen2/gguf-config.js';
@@ -24,7 +24,7 @@ import {
   readDenseConfig,
   writeDenseConfig,
 } from '../../src/models/qwen2/index.js';
-import { ropeInvFreq } from '../../src/models/qwen2/rope-scaling.js';
+import { llama3ScalingFromFreqFactors, ropeInvFreq } from '../../src/models/qwen2/rope-scaling.js';
 import { forEachBackend } from '../helpers/backends.js';
 
 const DIR = fileURLToPath(new URL('../../../test/fixtures/qwen2-tiny/', import.meta.url));
@@ -99,7 +99,32 @@ it('config.json rope_scaling: llama3 accepted (rope_type or the older type key),
   }
 });
 
-it('GGUF: export refuses llama3 scaling and import refuses rope_freqs.weight, naming the tensor', () => {
+/** llama.cpp's rope_freqs values for a scaling: inv_i / scaled_i in float32, as its converter writes them. */
+const divisorsOf = (headDim: number, theta: number, sc: typeof LLAMA3 | typeof R1_LLAMA_8B | null) => {
+  const plain = ropeInvFreq(headDim, theta, null),
+    scaled = ropeInvFreq(headDim, theta, sc);
+  return Float32Array.from(plain, (f, i) => f / scaled[i]!);
+};
+
+it('rope_freqs divisors give back the llama3 rope_scaling: R1-Distill-Llama-8B exactly, others equivalently', () => {
+  // 7 blended pairs: the fitted line gives the release's own numbers
+  assert.deepEqual(llama3ScalingFromFreqFactors(divisorsOf(128, 500000, R1_LLAMA_8B), 128, 500000, 'f'), R1_LLAMA_8B);
+  // one blended pair (head_dim 8) and none ([1, 1, 8, 8]): some scaling with the same divisors
+  for (const d of [divisorsOf(8, 10000, LLAMA3), Float32Array.from([1, 1, 8, 8])]) {
+    const sc = llama3ScalingFromFreqFactors(d, 8, 10000, 'f');
+    const again = divisorsOf(8, 10000, sc as typeof LLAMA3);
+    for (let i = 0; i < 4; i++)
+      assert.ok(Math.abs(again[i]! - d[i]!) <= 1e-5 * d[i]!, `pair ${i}: ${again[i]} vs ${d[i]}`);
+  }
+  const refuse = (d: number[], re: RegExp) =>
+    assert.throws(() => llama3ScalingFromFreqFactors(Float32Array.from(d), 8, 10000, 'x.gguf'), re);
+  refuse([1, 8, 1, 8], /x\.gguf: tensor "rope_freqs\.weight".*(not llama3|does not blend)/);
+  refuse([1, 2, 3, 8, 2], /has 5 values; expected head_dim \/ 2 = 4/);
+  refuse([1, 0.5, 1, 1], /below 1/);
+  refuse([1, 1, 1, 1], /all ones/);
+});
+
+it('GGUF: export refuses llama3 scaling; import reads rope_freqs.weight into rope_scaling', () => {
   const { config } = parseDenseConfig({
     model_type: 'llama',
     vocab_size: 11,
@@ -111,15 +136,29 @@ it('GGUF: export refuses llama3 scaling and import refuses rope_freqs.weight, na
   });
   assert.match(qwen2Problems(config).join('\n'), /rope_scaling llama3 needs llama\.cpp's "rope_freqs\.weight"/);
   assert.deepEqual(qwen2Problems({ ...config, rope_scaling: null }), []);
-  const meta = new Map<string, GgufValue>([['general.architecture', { type: 'string', value: 'llama' } as GgufValue]]);
+  const meta = new Map<string, GgufValue>([
+    ['general.architecture', gguf.str('llama')],
+    ['llama.embedding_length', gguf.u32(8)],
+    ['llama.attention.head_count', gguf.u32(1)],
+    ['llama.feed_forward_length', gguf.u32(12)],
+    ['llama.block_count', gguf.u32(1)],
+    ['llama.context_length', gguf.u32(64)],
+  ]);
   const info = (name: string, shape: number[]): GgufTensorInfo => ({ name, type: 'F32', shape, offset: 0, bytes: 0 });
   const tensors = new Map([
     ['token_embd.weight', info('token_embd.weight', [11, 8])],
-    ['rope_freqs.weight', info('rope_freqs.weight', [2])],
+    ['rope_freqs.weight', info('rope_freqs.weight', [4])],
   ]);
   assert.throws(
     () => denseConfigFromGguf(meta, tensors, 'x.gguf'),
-    /x\.gguf: tensor "rope_freqs\.weight" \(Llama 3 rope scaling\)/,
+    /x\.gguf: tensor "rope_freqs\.weight" .*was not read/,
+  );
+  const c = denseConfigFromGguf(meta, tensors, 'x.gguf', Float32Array.from([1, 1, 8, 8]));
+  assert.equal(c.rope_scaling?.rope_type, 'llama3');
+  assert.equal(c.rope_scaling?.factor, 8);
+  assert.equal(
+    denseConfigFromGguf(meta, new Map([['token_embd.weight', tensors.get('token_embd.weight')!]]), 'x').rope_scaling,
+    null,
   );
 });
 

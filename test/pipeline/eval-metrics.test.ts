@@ -46,6 +46,7 @@ test('pass@1, cons@k, greedy accuracy, length, format violations and language mi
   const texts: string[] = [];
   const tok = {
     eosId: 0 as number | undefined,
+    vocabSize: 1000, // the scripted samplers ignore the sampling limit
     addedTokens: [],
     encode: (s: string) => [problems.findIndex((p) => TEMPLATES['r1-zero'].render(p) === s)],
     decode: (ids: ArrayLike<number>) => Array.from(ids, (i) => texts[i - 1]!).join(''),

@@ -21,6 +21,7 @@ const problems: Problem[] = Array.from({ length: 10 }, (_, i) => ({
 // Token ids are answers: 0..20 -> "<think>\ncompute\n</think>\n<answer>{id}</answer>"; 99 is EOS.
 const tok = {
   eosId: 99 as number | undefined,
+  vocabSize: 1000, // the scripted samplers ignore the sampling limit
   addedTokens: [],
   encode: (s: string) => [Number(/Calculate (\d+)/.exec(s)![1])],
   decode: (ids: ArrayLike<number>) =>

@@ -82,6 +82,23 @@ describe('sampleGroups', () => {
     }
   });
 
+  test('vocabLimit (a checkpoint padded past its tokenizer) keeps every sampled id below it', async () => {
+    const s = { ...settings, temperature: 2, maxNewTokens: 12, stopTokens: [] },
+      limit = 4;
+    const ids = (gs: { completions: number[][] }[]) => gs.flatMap((g) => g.completions.flat());
+    const free = ids(await policy.sampleGroups(prompts, 3, s, new Rng(6)));
+    assert.ok(
+      free.some((t) => t >= limit),
+      'without the limit the random model samples ids above it',
+    );
+    const limited = ids(await policy.sampleGroups(prompts, 3, { ...s, vocabLimit: limit }, new Rng(6)));
+    assert.equal(limited.length, free.length);
+    assert.ok(
+      limited.every((t) => t < limit),
+      `ids ${limited.filter((t) => t >= limit)}`,
+    );
+  });
+
   test('repeated rollouts with other prompt lengths reserve no new memory once warm', async () => {
     const s = { ...settings, temperature: 1, maxNewTokens: 10 };
     const r = new Rng(4),

@@ -61,6 +61,7 @@ export function toyConfig(): DeepseekV3Config {
 /** Characters in, characters out; EOS is its own id. */
 export const toyTokenizer = {
   eosId: EOS_ID as number | undefined,
+  vocabSize: EOS_ID + 1,
   addedTokens: [],
   encode(text: string): number[] {
     return [...text].map((ch) => {

@@ -237,7 +237,16 @@ export async function loadDenseGguf(
 ): Promise<GgufDense> {
   const file = await GgufFile.open(path);
   try {
-    const config = denseConfigFromGguf(file.metadata, file.tensors, path);
+    const freqs = file.tensors.get('rope_freqs.weight');
+    const ropeFreqs =
+      freqs === undefined
+        ? undefined
+        : dequantize(
+            freqs.type,
+            await file.read(freqs.name),
+            freqs.shape.reduce((a, b) => a * b, 1),
+          );
+    const config = denseConfigFromGguf(file.metadata, file.tensors, path, ropeFreqs);
     const permuted = file.metadata.get('general.architecture')?.value === 'llama';
     const sources = new Map<string, Source>();
     for (const s of denseTensors(config)) {

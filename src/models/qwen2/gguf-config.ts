@@ -3,12 +3,14 @@
  * (`<arch>.block_count`, `.embedding_length`, `.feed_forward_length`, `.attention.head_count`,
  * `.attention.head_count_kv`, `.attention.key_length`, `.context_length`, `.rope.freq_base`,
  * `.attention.layer_norm_rms_epsilon`) and its tensors (vocab from token_embd, an absent
- * output.weight means a tied head, attn_q.bias means Qwen2-style q/k/v biases). Errors name the
- * metadata key or tensor that is missing or wrong.
+ * output.weight means a tied head, attn_q.bias means Qwen2-style q/k/v biases, the values of
+ * rope_freqs.weight come back as config.json's llama3 rope_scaling). Errors name the metadata key or
+ * tensor that is missing or wrong.
  */
 import type { GgufValue } from '../../io/gguf-format.js';
 import type { GgufTensorInfo } from '../../io/gguf-reader.js';
 import type { DenseConfig } from './config.js';
+import { llama3ScalingFromFreqFactors } from './rope-scaling.js';
 
 /** Architectures this loader maps onto DenseModel. */
 export const DENSE_GGUF_ARCHS = ['qwen2', 'llama'] as const;
@@ -30,6 +32,7 @@ export function denseConfigFromGguf(
   meta: ReadonlyMap<string, GgufValue>,
   tensors: ReadonlyMap<string, GgufTensorInfo>,
   source: string,
+  ropeFreqs?: Float32Array,
 ): DenseConfig {
   const arch = meta.get('general.architecture')?.value;
   if (arch !== 'qwen2' && arch !== 'llama') {
@@ -44,14 +47,12 @@ export function denseConfigFromGguf(
   const embd = tensors.get('token_embd.weight');
   if (embd === undefined || embd.shape.length !== 2)
     throw new Error(`${source}: tensor "token_embd.weight" is missing or not 2-D; it gives vocab_size and hidden_size`);
-  if (tensors.has('rope_freqs.weight'))
-    throw new Error(
-      `${source}: tensor "rope_freqs.weight" (Llama 3 rope scaling) does not load from GGUF yet; ` +
-        'open the Hugging Face folder instead (its config.json rope_scaling llama3 is supported)',
-    );
   const hidden = num(meta, `${arch}.embedding_length`, source);
   const heads = num(meta, `${arch}.attention.head_count`, source);
   const headDim = num(meta, `${arch}.attention.key_length`, source, Math.floor(hidden / heads));
+  const ropeTheta = num(meta, `${arch}.rope.freq_base`, source, 10000);
+  if (tensors.has('rope_freqs.weight') && ropeFreqs === undefined)
+    throw new Error(`${source}: tensor "rope_freqs.weight" (Llama 3 rope scaling) was not read; pass its values`);
   const bias = tensors.has('blk.0.attn_q.bias');
   if (arch === 'llama' && bias)
     throw new Error(`${source}: a llama GGUF with attention biases (blk.0.attn_q.bias) is not supported`);
@@ -71,8 +72,9 @@ export function denseConfigFromGguf(
     head_dim: headDim,
     max_position_embeddings: num(meta, `${arch}.context_length`, source),
     rms_norm_eps: num(meta, `${arch}.attention.layer_norm_rms_epsilon`, source, 1e-6),
-    rope_theta: num(meta, `${arch}.rope.freq_base`, source, 10000),
-    rope_scaling: null, // llama3 scaling would come as rope_freqs.weight, refused above
+    rope_theta: ropeTheta,
+    // llama.cpp keeps Llama 3 scaling as per-pair divisors; they are turned back into config.json's form
+    rope_scaling: ropeFreqs ? llama3ScalingFromFreqFactors(ropeFreqs, headDim, ropeTheta, source) : null,
     tie_word_embeddings: !tensors.has('output.weight'),
     attention_bias: type === 'qwen2',
     hidden_act: 'silu',

@@ -92,3 +92,106 @@ export function ropeInvFreq(headDim: number, theta: number, scaling: Llama3RopeS
   }
   return inv;
 }
+
+/**
+ * The llama3 `rope_scaling` that gives llama.cpp's `rope_freqs` divisors (inv_i / scaled_i per
+ * pair, as its converter writes them). Only `factor` and the two wavelength thresholds
+ * L / low_freq_factor and L / high_freq_factor shape the divisors, so low_freq_factor is taken as 1
+ * (what every Llama 3 release uses). The blend s_i = (L / w_i - low) / (high - low) is a line in
+ * x_i = 1 / w_i with s = 0 and s = 1 at the thresholds: fitted through the blended pairs when there
+ * are two or more, and otherwise any line through the one blended pair (or the gap between kept and
+ * divided pairs) that keeps every pair in its band, which gives the same divisors. The result is
+ * checked by recomputing every divisor; a vector that no llama3 scaling gives is refused, naming
+ * the tensor.
+ */
+export function llama3ScalingFromFreqFactors(
+  divisors: Float32Array,
+  headDim: number,
+  theta: number,
+  source: string,
+): Llama3RopeScaling {
+  const half = headDim / 2,
+    what = `${source}: tensor "rope_freqs.weight"`;
+  if (divisors.length !== half)
+    throw new Error(`${what} has ${divisors.length} values; expected head_dim / 2 = ${half}`);
+  if (!divisors.every((d) => Number.isFinite(d) && d >= 1 - 1e-6))
+    throw new Error(`${what} holds a value below 1 or not finite; llama3 divisors are at least 1`);
+  const base = ropeInvFreq(headDim, theta, null);
+  const factor = divisors.reduce((m, d) => Math.max(m, d), 0);
+  const tol = 1e-5;
+  if (factor <= 1 + tol) throw new Error(`${what} is all ones, which is no scaling`);
+  const x = (i: number) => base[i]! / (2 * Math.PI); // 1 / wavelength, falling with i
+  const kept: number[] = [],
+    blended: number[] = [],
+    divided: number[] = [];
+  for (let i = 0; i < half; i++) {
+    const d = divisors[i]!;
+    if (Math.abs(d - 1) <= tol) kept.push(i);
+    else if (Math.abs(d - factor) <= tol * factor) divided.push(i);
+    else blended.push(i);
+  }
+  const sOf = (i: number) => (1 / divisors[i]! - 1 / factor) / (1 - 1 / factor);
+  // nearest kept pair above the blend (smallest x among kept) and divided pair below it (largest x)
+  const xKept = kept.length ? x(kept.at(-1)!) : undefined,
+    xDiv = divided.length ? x(divided[0]!) : undefined;
+  let a: number, b: number; // s = a x + b
+  if (blended.length >= 2) {
+    const pts = blended.map((i) => [x(i), sOf(i)] as const);
+    const n = pts.length,
+      mx = pts.reduce((t, [u]) => t + u, 0) / n,
+      my = pts.reduce((t, [, v]) => t + v, 0) / n;
+    a = pts.reduce((t, [u, v]) => t + (u - mx) * (v - my), 0) / pts.reduce((t, [u]) => t + (u - mx) ** 2, 0);
+    b = my - a * mx;
+  } else if (blended.length === 1) {
+    // steep enough that s reaches 0 above the divided pair (and above x = 0) and 1 below the kept pair
+    const x1 = x(blended[0]!),
+      s1 = sOf(blended[0]!);
+    const need = [s1 / (x1 - (xDiv ?? 0)), xKept === undefined ? 0 : (1 - s1) / (xKept - x1)];
+    a = 2 * Math.max(need[0]!, need[1]!);
+    b = s1 - a * x1;
+  } else {
+    // no blended pair: both thresholds inside the gap between the bands
+    const lo = xDiv ?? 0,
+      hi = xKept ?? 4 * x(0);
+    const x0 = lo > 0 ? lo * (hi / lo) ** (1 / 3) : hi / 3,
+      x1 = lo > 0 ? lo * (hi / lo) ** (2 / 3) : (2 * hi) / 3;
+    a = 1 / (x1 - x0);
+    b = -a * x0;
+  }
+  if (!(a > 0 && b < 0))
+    throw new Error(`${what} does not blend as llama3 scaling does (the divisors must fall with frequency)`);
+  const fitted: Llama3RopeScaling = {
+    rope_type: 'llama3',
+    factor,
+    low_freq_factor: 1,
+    high_freq_factor: 1 - 1 / b,
+    original_max_position_embeddings: -a / b,
+  };
+  // the worst relative divisor error of a scaling, and the pair where it is
+  const error = (sc: Llama3RopeScaling): [number, number] => {
+    const scaled = ropeInvFreq(headDim, theta, sc);
+    let worst: [number, number] = [0, 0];
+    for (let i = 0; i < half; i++) {
+      const e = Math.abs(base[i]! / scaled[i]! - divisors[i]!) / divisors[i]!;
+      if (e > worst[0]) worst = [e, i];
+    }
+    return worst;
+  };
+  // the round numbers a config.json carries (8192, 4, 8), when they give the same divisors
+  const round: Llama3RopeScaling = {
+    ...fitted,
+    factor: Math.round(factor * 1e4) / 1e4,
+    high_freq_factor: Math.round(fitted.high_freq_factor * 1e3) / 1e3,
+    original_max_position_embeddings: Math.round(fitted.original_max_position_embeddings),
+  };
+  if (error(round)[0] <= 1e-5) return round;
+  const [e, i] = error(fitted);
+  if (e > 1e-4) {
+    const got = (base[i]! / ropeInvFreq(headDim, theta, fitted)[i]!).toPrecision(6);
+    throw new Error(
+      `${what}: pair ${i} has divisor ${divisors[i]}, but the llama3 scaling that fits the others gives ${got}; ` +
+        'this is not llama3 rope scaling',
+    );
+  }
+  return fitted;
+}
