@@ -3,7 +3,8 @@
  * 2025: verification, backtracking, subgoal setting, backward chaining), read from the trace grammar
  * of the R1-Zero corpus (src/tasks/countdown-search.ts, src/tasks/arithmetic-steps.ts) and from the
  * first corpus' "That works." traces:
- * - candidates: computations compared with a goal ("91 + 17 = 108, not 74." / "..., equals 74!");
+ * - candidates: computations compared with a goal ("91 + 17 = 108 vs 74, no." / "... = 74 vs 74, equal!";
+ *   the corpora before iteration 3 wrote "91 + 17 = 108, not 74." / "..., equals 74!");
  *   distinctCandidates counts different (computation, goal) pairs, operands of + and * unordered;
  * - verifications: check lines ("Check ...: ... Correct.", "Check: ... Wrong, back.", arithmetic checks);
  * - backtracks: "Back to ..." and "Wrong, back." lines; subgoals: "Need 57 from ..." lines;
@@ -58,7 +59,20 @@ function tapeSlips(facts: string): number {
   }
   return n;
 }
-const COMPARED = /^, (not|equals) (\d+)[.!]/;
+/**
+ * The comparison after a computation: iteration 3's "= 108 vs 74, no." / "= 74 vs 74, equal!", or the
+ * earlier corpora's ", not 74." / ", equals 74!" (kept so archived responses read the same).
+ */
+const COMPARED = /^(?:, (not|equals) (\d+)[.!]| vs (\d+), (no|equal)[.!])/;
+
+/** A comparison as (claims equal, goal), or null when the rest of the line is not one. */
+function compared(rest: string): { equal: boolean; goal: number } | null {
+  const c = COMPARED.exec(rest);
+  if (!c) return null;
+  return c[1] !== undefined
+    ? { equal: c[1] === 'equals', goal: Number(c[2]) }
+    : { equal: c[4] === 'equal', goal: Number(c[3]) };
+}
 
 function value(a: number, op: string, b: number): number {
   return op === '+' ? a + b : op === '-' ? a - b : op === '*' ? a * b : b === 0 ? Number.NaN : a / b;
@@ -106,12 +120,12 @@ export function countBehaviours(problem: Problem, response: string): Behaviours 
     if (m) {
       const [x, op, y, r, rest] = [Number(m[1]), m[2]!, Number(m[3]), Number(m[5]), m[6]!];
       if (value(x, op, y) !== r || (m[4] !== undefined && partsValue(m[4]) !== r)) b.arithmeticSlips++;
-      const c = COMPARED.exec(rest);
+      const c = compared(rest);
       if (c) {
         b.candidates++;
         const [lo, hi] = op === '+' || op === '*' ? [Math.min(x, y), Math.max(x, y)] : [x, y];
-        distinct.add(`${lo}${op}${hi}->${c[2]}`);
-        if (c[1] === 'equals' && target !== undefined && Number(c[2]) === target) b.successClaim = true;
+        distinct.add(`${lo}${op}${hi}->${c.goal}`);
+        if (c.equal && target !== undefined && c.goal === target) b.successClaim = true;
       }
     }
     if (/^Check\b/.test(line)) {
@@ -125,7 +139,7 @@ export function countBehaviours(problem: Problem, response: string): Behaviours 
     }
     const tape = TAPE.exec(line);
     if (tape) b.arithmeticSlips += tapeSlips(tape[1]!);
-    if (line !== '') prevEquals = m !== null && /^, equals /.test(m[6]!);
+    if (line !== '') prevEquals = m !== null && compared(m[6]!)?.equal === true;
     if (/^Need \d+ from\b/.test(line)) b.subgoals++;
     if (/^Work back from\b/.test(line)) backward = true;
     if (/^No more tries\b/.test(line)) {

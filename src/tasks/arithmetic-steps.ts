@@ -115,7 +115,8 @@ export function arithmeticLines(a: bigint, op: '+' | '-' | '*', b: bigint, mode:
   const lines: string[] = [];
   if (op === '+') for (const line of addTape(a, b)) lines.push(line);
   else if (op === '-') {
-    if (a < b) lines.push(`${a} is smaller than ${b}, so compute ${b} - ${a} and make it negative.`);
+    // both operands are written before the decision (iteration 3; it used to follow the first only)
+    if (a < b) lines.push(`${a} - ${b}: ${a} is smaller than ${b}, so compute ${b} - ${a} and make it negative.`);
     for (const line of a < b ? subTape(b, a) : subTape(a, b)) lines.push(line);
   } else {
     const m = mulLines(a, b);

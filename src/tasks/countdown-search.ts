@@ -2,12 +2,18 @@
  * Countdown search traces in the spirit of Stream of Search (Gandhi et al. 2024, arXiv 2404.03683):
  * the solver writes every candidate it computes, compares it with the target, states failures and
  * backs out of dead states, and only claims success for a candidate that really equals the target.
+ * A comparison writes the goal right after the result and decides after both ("91 + 17 = 108 vs 74,
+ * no.", "91 - 17 = 74 vs 74, equal!", and a final check "... = 74 vs 74. Correct."): in iteration 2
+ * the decision came first ("108, not 74.") and the tiny base never learned it, because it had to
+ * compare with a goal written lines above (docs/results/r1-zero/protocol.md section 0). Every mode
+ * takes the children of a state in one fixed order (the pairs as listed, each with +, -, *, /), so
+ * the modes differ only in how many checks they make before giving up; iteration 2 ordered them by
+ * closeness to the goal, which the base could not compute and so repeated children after a backtrack.
  * How thorough it is comes from a fixed mode (Cognitive Behaviors, Gandhi et al. 2025: RL amplifies
  * verification, backtracking and backward chaining that the base already shows):
- * - `quick`:    hasty: the numbers in the order given (no heuristic), a budget of 1-2 candidate checks (the
- *               caller draws it), no final check, then a guess;
+ * - `quick`:    hasty: a budget of 1-2 candidate checks (the caller draws it), no final check, then a guess;
  * - `bounded`:  forward DFS with a budget of 8 checks, verified success or a guess;
- * - `full`:     forward DFS until verified or 20 checks (the cap keeps the longest 4-number trace inside a
+ * - `full`:     forward DFS until verified or 16 checks (the cap keeps the longest 4-number trace inside a
  *               1024-token context: docs/results/r1-zero/protocol.md; 3-number searches rarely reach it);
  * - `backward`: works back from the target (subgoals "need 57 from 36 55") with the same cap;
  * - `optimal`:  Stream of Search's optimal path: the solution's steps only, no search, no check.
@@ -33,15 +39,6 @@ export const MODE_BUDGET: Readonly<Record<SearchMode, number>> = {
   full: 16,
   backward: 16,
   optimal: 0,
-};
-
-/** Modes that order children by the heuristic (closest to the goal first); quick takes them as they come. */
-const ORDERED: Readonly<Record<SearchMode, boolean>> = {
-  quick: false,
-  bounded: true,
-  full: true,
-  backward: true,
-  optimal: true,
 };
 
 /** Largest value a step may produce. */
@@ -172,7 +169,6 @@ class Writer {
   /** In backward chaining: the whole expression a sub-candidate would complete (for the guess). */
   lift: ((x: Item) => Item) | null = null;
   constructor(
-    readonly ordered: boolean,
     readonly target: number,
     readonly budget: number,
     readonly slipAt = -1,
@@ -188,20 +184,20 @@ class Writer {
     const d = Math.abs(whole.v - this.target);
     if (this.closest === null || d < this.closest.d) this.closest = { item: whole, d };
     if (m.item.v === goal) {
-      this.lines.push(`${m.text}, equals ${goal}!`);
+      this.lines.push(`${m.text} vs ${goal}, equal!`);
       return true;
     }
     if (this.checks === this.slipAt || this.checks === this.caughtAt) {
       const slipped = m.text.replace(/= (\d+)$/, `= ${goal}`);
-      this.lines.push(`${slipped}, equals ${goal}!`);
+      this.lines.push(`${slipped} vs ${goal}, equal!`);
       if (this.checks === this.slipAt) {
         this.steps.set(m.item, slipped, kids);
         return true;
       }
-      this.lines.push(`Check: ${m.text}, not ${goal}. Wrong, back.`);
+      this.lines.push(`Check: ${m.text} vs ${goal}. Wrong, back.`);
       return false;
     }
-    this.lines.push(`${m.text}, not ${goal}.`);
+    this.lines.push(`${m.text} vs ${goal}, no.`);
     return false;
   }
 }
@@ -223,8 +219,8 @@ function forward(w: Writer, items: Item[], goal: number): Item | null {
       const rest = items.filter((_, k) => k !== i && k !== j);
       for (const m of moves(items[i]!, items[j]!)) children.push({ m, rest, kids: [items[i]!, items[j]!] });
     }
-  // Heuristic order (Stream of Search's DFS orders children by a heuristic): closest to the goal first.
-  if (w.ordered) children.sort((x, y) => Math.abs(x.m.item.v - goal) - Math.abs(y.m.item.v - goal));
+  // Children in a fixed order (pairs as listed, then +, -, *, /), not Stream of Search's heuristic
+  // order: the next child after a backtrack is then the successor of the last one tried (section 0).
   for (const c of children) {
     if (w.out) return null;
     const next = [c.m.item, ...c.rest];
@@ -298,7 +294,7 @@ function backward(w: Writer, items: Item[], t: number): Item | null {
 
 function run(numbers: readonly number[], target: number, mode: SearchMode, budget: number, slipAt = -1, caughtAt = -1) {
   const items: Item[] = numbers.map((n) => ({ v: n, e: String(n), leaf: true }));
-  const w = new Writer(ORDERED[mode], target, budget, slipAt, caughtAt);
+  const w = new Writer(target, budget, slipAt, caughtAt);
   const found = mode === 'backward' ? backward(w, items, target) : forward(w, items, target);
   return { w, found };
 }
@@ -328,11 +324,12 @@ export function searchTrace(numbers: readonly number[], target: number, o: Searc
   const { w, found } = run(numbers, target, o.mode, budget, slipAt, caughtAt);
   w.lines.unshift(`Goal ${target} from ${numbers.join(' ')}.`);
   if (found) {
-    if (o.mode !== 'quick') w.lines.push(`Check ${found.e}: ${w.steps.recompute(found).join(', ')}. Correct.`);
+    if (o.mode !== 'quick')
+      w.lines.push(`Check ${found.e}: ${w.steps.recompute(found).join(', ')} vs ${target}. Correct.`);
     return { lines: w.lines, answer: found.e, found: true, correct: slipAt < 0, checks: w.checks };
   }
   const c = w.closest!;
-  w.lines.push(`No more tries. Closest: ${c.item.e} = ${c.item.v}, not ${target}.`);
+  w.lines.push(`No more tries. Closest: ${c.item.e} = ${c.item.v} vs ${target}, no.`);
   return { lines: w.lines, answer: c.item.e, found: false, correct: false, checks: w.checks };
 }
 

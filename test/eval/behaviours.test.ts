@@ -27,24 +27,21 @@ const ar = (a: string, op: string, b: string, answer: string): Problem => ({
 });
 const reply = (lines: string[], answer: string) => ` <think>\n${lines.join('\n')}\n</think> <answer>${answer}</answer>`;
 
+/** A verified forward search in the grammar of the corpora before iteration 3. */
+const VERIFIED = [
+  'Goal 74 from 36 55 17.',
+  '55 + 17 = 72, left 72 36.',
+  '72 + 36 = 108, not 74.',
+  '72 - 36 = 36, not 74.',
+  'Back to 36 55 17.',
+  '36 + 55 = 91, left 91 17.',
+  '91 + 17 = 108, not 74.',
+  '91 - 17 = 74, equals 74!',
+  'Check (36 + 55) - 17: 36 + 55 = 91, 91 - 17 = 74. Correct.',
+];
+
 test('a verified forward search: candidates, a backtrack, one check, a true claim', () => {
-  const b = countBehaviours(
-    cd([36, 55, 17], 74),
-    reply(
-      [
-        'Goal 74 from 36 55 17.',
-        '55 + 17 = 72, left 72 36.',
-        '72 + 36 = 108, not 74.',
-        '72 - 36 = 36, not 74.',
-        'Back to 36 55 17.',
-        '36 + 55 = 91, left 91 17.',
-        '91 + 17 = 108, not 74.',
-        '91 - 17 = 74, equals 74!',
-        'Check (36 + 55) - 17: 36 + 55 = 91, 91 - 17 = 74. Correct.',
-      ],
-      '(36 + 55) - 17',
-    ),
-  );
+  const b = countBehaviours(cd([36, 55, 17], 74), reply(VERIFIED, '(36 + 55) - 17'));
   assert.equal(b.candidates, 4);
   // 72 + 36 and 91 + 17 both give 108 but are different computations
   assert.equal(b.distinctCandidates, 4);
@@ -55,6 +52,38 @@ test('a verified forward search: candidates, a backtrack, one check, a true clai
   assert.equal(b.correct, true);
   assert.equal(b.arithmeticSlips, 0);
   assert.equal(b.mode, 'verified');
+});
+
+test('iteration 3 grammar (goal before the decision) counts as the earlier one does', () => {
+  // the same search with the goal written before each decision: "= 108 vs 74, no.", "vs 74, equal!"
+  const now = VERIFIED.map((l) =>
+    l
+      .replace(/, not (\d+)\.$/, ' vs $1, no.')
+      .replace(/, equals (\d+)!$/, ' vs $1, equal!')
+      .replace(/\. Correct\.$/, ' vs 74. Correct.'),
+  );
+  assert.equal(now[7], '91 - 17 = 74 vs 74, equal!');
+  const p = cd([36, 55, 17], 74);
+  assert.deepEqual(
+    countBehaviours(p, reply(now, '(36 + 55) - 17')),
+    countBehaviours(p, reply(VERIFIED, '(36 + 55) - 17')),
+  );
+  assert.equal(countBehaviours(p, reply(now, '(36 + 55) - 17')).candidates, 4);
+  // a claim of another number is no success claim; a caught slip is a retraction
+  const slip = countBehaviours(
+    cd([22, 99, 75], 24),
+    reply(
+      [
+        'Goal 24 from 22 99 75.',
+        '99 + 75 = 24 vs 24, equal!',
+        'Check: 99 + 75 = 170 + 4 = 174 vs 24. Wrong, back.',
+        '99 - 75 = 90 - 6 = 84 vs 25, equal!',
+        'No more tries. Closest: 99 - 75 = 24 vs 24, no.',
+      ],
+      '99 - 75',
+    ),
+  );
+  assert.deepEqual([slip.candidates, slip.retractions, slip.successClaim, slip.arithmeticSlips], [2, 1, false, 2]);
 });
 
 test('a slip claimed as the solution is a false claim and an arithmetic slip', () => {
