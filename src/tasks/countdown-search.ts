@@ -13,7 +13,7 @@
  * verification, backtracking and backward chaining that the base already shows):
  * - `quick`:    hasty: a budget of 1-2 candidate checks (the caller draws it), no final check, then a guess;
  * - `bounded`:  forward DFS with a budget of 8 checks, verified success or a guess;
- * - `full`:     forward DFS until verified or 16 checks (the cap keeps the longest 4-number trace inside a
+ * - `full`:     forward DFS until verified or 14 checks (the cap keeps the longest 4-number trace inside a
  *               1024-token context: docs/results/r1-zero/protocol.md; 3-number searches rarely reach it);
  * - `backward`: works back from the target (subgoals "need 57 from 36 55") with the same cap;
  * - `optimal`:  Stream of Search's optimal path: the solution's steps only, no search, no check.
@@ -36,8 +36,8 @@ export const SEARCH_MODES: readonly SearchMode[] = ['quick', 'bounded', 'full', 
 export const MODE_BUDGET: Readonly<Record<SearchMode, number>> = {
   quick: 2,
   bounded: 8,
-  full: 16,
-  backward: 16,
+  full: 14,
+  backward: 14,
   optimal: 0,
 };
 
