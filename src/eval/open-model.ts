@@ -3,7 +3,7 @@
  * GRPO: config.json `model_type: deepseek_v3`) or a dense Qwen2 / Llama student (`qwen2`,
  * `llama`), given as the folder itself or as an output_dir with a `latest` pointer; and real
  * Qwen2 / Llama checkpoints (BF16/F16 folders such as R1-Distill, or GGUF files) with compact
- * weights. Returns the
+ * weights, and deepseek2 GGUF files (dequantized to float32). Returns the
  * rollout-contract sampler the evaluation uses and a dispose that frees the weights.
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -14,6 +14,7 @@ import { listCheckpointTensors } from '../io/safetensors-checkpoint.js';
 import { loadDenseWeights } from '../models/qwen2/compact-load.js';
 import { DenseModel } from '../models/qwen2/model.js';
 import { disposeParams } from '../models/deepseek-v3/checkpoint.js';
+import { ggufArchitecture, loadDeepseekGguf } from '../models/deepseek-v3/gguf-import.js';
 import { loadDenseParams, readDenseConfig } from '../models/qwen2/index.js';
 import { deepseekPolicy } from '../rl/policy.js';
 import { loadModelFolder } from '../rl/session.js';
@@ -44,6 +45,23 @@ export interface OpenModelOptions {
 
 /** Loads the checkpoint at `path` into `engine`. */
 export async function openModel(engine: Engine, path: string, o: OpenModelOptions = {}): Promise<OpenModel> {
+  if (path.endsWith('.gguf') && (await ggufArchitecture(path)) === 'deepseek2') {
+    const g = await loadDeepseekGguf(engine, path);
+    const policy = deepseekPolicy(engine, g.config, g.params, g.config.max_position_embeddings, o);
+    let parameters = 0;
+    for (const p of g.params.values()) parameters += p.size;
+    return {
+      dir: path,
+      modelType: 'deepseek_v3',
+      parameters,
+      maxContext: policy.maxContext,
+      sampler: policy.sampleGroups,
+      dispose: () => {
+        policy.dispose();
+        disposeParams(g.params);
+      },
+    };
+  }
   if (path.endsWith('.gguf') || (await isHalfPrecisionDense(path))) return openCompactDense(engine, path, o);
   const dir = await modelDir(path);
   let raw: { model_type?: unknown };

@@ -1,6 +1,7 @@
 /**
  * Opens a Hugging Face style model folder for chat: config.json + safetensors weights (DeepSeek-V3
- * layout, or a Qwen2 / Llama causal LM such as DeepSeek-R1-Distill-Qwen; those also as a GGUF file),
+ * layout, or a Qwen2 / Llama causal LM such as DeepSeek-R1-Distill-Qwen), or a GGUF file (qwen2 /
+ * llama with compact weights; deepseek2 dequantized to float32, src/models/deepseek-v3/gguf-import.ts),
  * tokenizer.json (+ tokenizer_config.json with the chat template), and optionally
  * generation_config.json, whose eos_token_id joins the tokenizer's EOS as stop tokens. Returns the
  * chat service (engine -> scheduler -> text layer) that `serve`, `chat` and `bench serve` share.
@@ -9,15 +10,17 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { createBackend, type BackendKind } from '../kernels/index.js';
 import { disposeParams, loadParams } from '../models/deepseek-v3/checkpoint.js';
-import { readDeepseekV3Config } from '../models/deepseek-v3/config.js';
+import { type DeepseekV3Config, readDeepseekV3Config } from '../models/deepseek-v3/config.js';
+import { ggufArchitecture, loadDeepseekGguf } from '../models/deepseek-v3/gguf-import.js';
 import { DeepseekV3 } from '../models/deepseek-v3/model.js';
 import { DeepseekV3LM } from '../inference/deepseek-adapter.js';
 import { isDenseModelPath, openDenseLM } from '../inference/dense-open.js';
 import type { LoadQuantization } from '../models/qwen2/compact-load.js';
 import { checkMemory, deepseekMemoryParts } from '../inference/memory-estimate.js';
 import { Scheduler } from '../inference/scheduler.js';
-import { Engine } from '../tensor/index.js';
-import { loadTokenizer } from '../tokenizer/hf-tokenizer.js';
+import { Engine, type Tensor } from '../tensor/index.js';
+import { tokenizerFromGguf } from '../tokenizer/gguf-vocab.js';
+import { HfTokenizer, loadTokenizer } from '../tokenizer/hf-tokenizer.js';
 import type { Tokenizer } from '../tokenizer/types.js';
 import { ChatService } from './chat-service.js';
 import { nonFiniteTensors, nonFiniteWarnings } from './check-weights.js';
@@ -86,7 +89,8 @@ export function stopTokensOf(tokenizer: Tokenizer, dir: string): number[] {
  */
 export async function openChatModel(dir: string, options: OpenModelOptions = {}): Promise<ChatModel> {
   const root = resolve(dir);
-  if (isDenseModelPath(root)) {
+  const gguf = root.endsWith('.gguf');
+  if (gguf ? (await ggufArchitecture(root)) !== 'deepseek2' : isDenseModelPath(root)) {
     const d = await openDenseLM(root, {
       backend: options.backend,
       threads: options.threads,
@@ -94,9 +98,7 @@ export async function openChatModel(dir: string, options: OpenModelOptions = {})
       maxContext: options.maxContext,
       ...(options.quantize ? { quantize: options.quantize } : {}),
     });
-    const stops = root.endsWith('.gguf')
-      ? [...new Set([...d.fileStopIds, ...(d.tokenizer.eosId !== undefined ? [d.tokenizer.eosId] : [])])]
-      : stopTokensOf(d.tokenizer, root);
+    const stops = gguf ? ggufStops(d.fileStopIds, d.tokenizer) : stopTokensOf(d.tokenizer, root);
     if (stops.length === 0) throw new Error(`${dir}: no EOS token in the GGUF metadata; generation could never stop`);
     return {
       service: new ChatService(new Scheduler(d.lm), d.tokenizer, stops),
@@ -106,46 +108,104 @@ export async function openChatModel(dir: string, options: OpenModelOptions = {})
       dispose: d.dispose,
     };
   }
-  if (!existsSync(join(root, 'config.json')))
+  if (!gguf && !existsSync(join(root, 'config.json')))
     throw new Error(
       `--model ${dir}: no config.json there; expected a Hugging Face style folder (config.json, *.safetensors, tokenizer.json)`,
     );
+  // Sized before anything is allocated: weights, RoPE tables and KV cache for the context served.
+  const fits = (config: DeepseekV3Config) => {
+    checkMemory({
+      source: dir,
+      parts: deepseekMemoryParts(config, {
+        slots: options.maxSlots ?? 16,
+        context: options.maxContext ?? config.max_position_embeddings,
+        contextField:
+          options.maxContext === undefined ? 'max_position_embeddings (or pass --max-context)' : '--max-context',
+      }),
+    });
+  };
+  const folder = gguf ? undefined : await readFolder(root, dir, fits); // refused before any allocation
+  const backend = await createBackend({ kind: options.backend ?? 'auto', threads: options.threads });
+  const engine = new Engine(backend);
+  let opened: {
+    config: DeepseekV3Config;
+    params: Map<string, Tensor>;
+    warnings: string[];
+    tokenizer: Tokenizer;
+    stops: number[];
+  };
+  try {
+    opened = gguf ? await openGguf(engine, root, fits) : await loadFolder(engine, root, folder!);
+  } catch (err) {
+    backend.dispose();
+    throw err;
+  }
+  const { config, params, tokenizer } = opened;
+  const weightWarnings = options.checkWeights === false ? [] : nonFiniteWarnings(nonFiniteTensors(engine, params));
+  const context = options.maxContext ?? config.max_position_embeddings;
+  const model = new DeepseekV3(engine, config, params, { maxLen: context }); // RoPE for the served context
+  const lm = new DeepseekV3LM(model, { maxSlots: options.maxSlots, maxContext: options.maxContext, mtp: options.mtp });
+  const service = new ChatService(new Scheduler(lm), tokenizer, opened.stops);
+  return {
+    service,
+    name: basename(root).replace(/\.gguf$/, ''),
+    warnings: [...opened.warnings, ...weightWarnings],
+    hasMtp: lm.draft !== undefined,
+    dispose: () => {
+      lm.dispose();
+      model.dispose();
+      disposeParams(params);
+      backend.dispose();
+    },
+  };
+}
+
+/** A GGUF file's stop ids: its eos and eot, and the tokenizer's EOS. */
+function ggufStops(fileStopIds: readonly number[], tokenizer: Tokenizer): number[] {
+  return [...new Set([...fileStopIds, ...(tokenizer.eosId !== undefined ? [tokenizer.eosId] : [])])];
+}
+
+/** A folder's config and tokenizer, checked against each other and the memory before loading. */
+async function readFolder(root: string, dir: string, fits: (c: DeepseekV3Config) => void) {
   const { config, warnings } = await readDeepseekV3Config(join(root, 'config.json'));
   const tokenizer = loadTokenizer(root);
   if (tokenizer.vocabSize > config.vocab_size)
     throw new Error(
       `${dir}: the tokenizer has ${tokenizer.vocabSize} ids but config.json vocab_size is ${config.vocab_size}`,
     );
-  // Sized before anything is allocated: weights, RoPE tables and KV cache for the context served.
-  const context = options.maxContext ?? config.max_position_embeddings;
-  checkMemory({
-    source: dir,
-    parts: deepseekMemoryParts(config, {
-      slots: options.maxSlots ?? 16,
-      context,
-      contextField:
-        options.maxContext === undefined ? 'max_position_embeddings (or pass --max-context)' : '--max-context',
-    }),
-  });
-  const backend = await createBackend({ kind: options.backend ?? 'auto', threads: options.threads });
-  const engine = new Engine(backend);
-  const loaded = await loadParams(engine, config, root);
-  const weightWarnings =
-    options.checkWeights === false ? [] : nonFiniteWarnings(nonFiniteTensors(engine, loaded.params));
-  const model = new DeepseekV3(engine, config, loaded.params, { maxLen: context }); // RoPE for the served context
-  const lm = new DeepseekV3LM(model, { maxSlots: options.maxSlots, maxContext: options.maxContext, mtp: options.mtp });
-  const scheduler = new Scheduler(lm);
-  const service = new ChatService(scheduler, tokenizer, stopTokensOf(tokenizer, root));
+  fits(config);
+  return { config, warnings, tokenizer };
+}
+
+async function loadFolder(engine: Engine, root: string, f: Awaited<ReturnType<typeof readFolder>>) {
+  const loaded = await loadParams(engine, f.config, root);
   return {
-    service,
-    name: basename(root),
-    warnings: [...warnings, ...loaded.warnings, ...weightWarnings],
-    hasMtp: lm.draft !== undefined,
-    dispose: () => {
-      lm.dispose();
-      model.dispose();
-      disposeParams(loaded.params);
-      backend.dispose();
-    },
+    config: f.config,
+    params: loaded.params,
+    warnings: [...f.warnings, ...loaded.warnings],
+    tokenizer: f.tokenizer,
+    stops: stopTokensOf(f.tokenizer, root),
   };
+}
+
+/** A deepseek2 GGUF file: weights dequantized to float32, tokenizer and chat template from its metadata. */
+async function openGguf(engine: Engine, root: string, fits: (c: DeepseekV3Config) => void) {
+  const g = await loadDeepseekGguf(engine, root, fits);
+  try {
+    const { tokenizerJson, tokenizerConfig } = tokenizerFromGguf(g.metadata, root);
+    const tokenizer = new HfTokenizer(tokenizerJson, tokenizerConfig);
+    if (tokenizer.vocabSize > g.config.vocab_size)
+      throw new Error(
+        `${root}: the tokenizer has ${tokenizer.vocabSize} ids but the model's vocab_size is ${g.config.vocab_size}`,
+      );
+    const fileStops = ['tokenizer.ggml.eos_token_id', 'tokenizer.ggml.eot_token_id']
+      .map((k) => g.metadata.get(k)?.value)
+      .filter((v): v is number => typeof v === 'number');
+    const stops = ggufStops(fileStops, tokenizer);
+    if (stops.length === 0) throw new Error(`${root}: no EOS token in the GGUF metadata; generation could never stop`);
+    return { config: g.config, params: g.params, warnings: g.warnings, tokenizer, stops };
+  } catch (err) {
+    disposeParams(g.params);
+    throw err;
+  }
 }

@@ -32,7 +32,7 @@ export function register(program: Command): void {
     .description('chat with a model in the terminal (streaming, thinking shown dimmed)')
     .requiredOption(
       '--model <path>',
-      'model folder (config.json, *.safetensors, tokenizer.json + tokenizer_config.json) or a Qwen2/Llama .gguf file',
+      'model folder (config.json, *.safetensors, tokenizer.json + tokenizer_config.json) or a .gguf file (qwen2, llama, deepseek2)',
     )
     .option('--quantize <type>', 'Qwen2/Llama models: quantize BF16/F16/F32 weights at load (q8_0 or q4_0)')
     .option('--hide-thinking', 'do not show the reasoning, only the answer')

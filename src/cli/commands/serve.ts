@@ -31,7 +31,7 @@ export function register(program: Command): void {
     .description('serve a model over an OpenAI-compatible HTTP API with a web chat page')
     .requiredOption(
       '--model <path>',
-      'model folder (config.json, *.safetensors, tokenizer.json + tokenizer_config.json) or a Qwen2/Llama .gguf file',
+      'model folder (config.json, *.safetensors, tokenizer.json + tokenizer_config.json) or a .gguf file (qwen2, llama, deepseek2)',
     );
   addServerOptions(cmd)
     .option('--model-name <id>', 'model id clients send (default: the folder name)')

@@ -38,7 +38,7 @@ export function denseConfigFromGguf(
   if (arch !== 'qwen2' && arch !== 'llama') {
     const hint =
       arch === 'deepseek2'
-        ? '; deepseek2 (DeepSeek-V3 / MLA) GGUF files do not load yet: open the Hugging Face folder instead'
+        ? '; deepseek2 (DeepSeek-V3 / MLA) files open as DeepSeek-V3 models (serve, chat, eval), not through this dense loader'
         : '';
     throw new Error(
       `${source}: general.architecture is ${JSON.stringify(arch)}; this loader reads ${DENSE_GGUF_ARCHS.join(', ')}${hint}`,
