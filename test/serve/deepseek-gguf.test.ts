@@ -1,0 +1,48 @@
+/**
+ * `serve` / `chat` open a deepseek2 GGUF file through openChatModel as a DeepSeek-V3 model
+ * (src/models/deepseek-v3/gguf-import.ts): the tiny-v3 reference checkpoint and its F32 export give
+ * the same greedy reply through the chat service, and the file's name is the model id.
+ */
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { it } from 'node:test';
+import { loadCheckpoint } from '../../src/export/checkpoint.js';
+import { exportGguf } from '../../src/export/gguf-export.js';
+import { openChatModel } from '../../src/serve/load-model.js';
+import { tinyV3Checkpoint } from '../export/fixtures.js';
+
+it('a deepseek2 GGUF export replies as its folder does (greedy)', async () => {
+  const dir = await tinyV3Checkpoint();
+  const file = join(dir, 'tiny-v3.gguf');
+  await exportGguf(await loadCheckpoint(dir), file, { type: 'F32' });
+  const reply = async (path: string) => {
+    const m = await openChatModel(path, { threads: 1, maxContext: 64, mtp: false });
+    try {
+      const prepared = m.service.prepare({
+        messages: [{ role: 'user', content: 'What is 2 + 2?' }],
+        maxTokens: 8,
+        temperature: 0,
+        topP: 1,
+        topK: 0,
+        stop: [],
+        n: 1,
+        logprobs: false,
+      });
+      let text = '',
+        tokens = 0;
+      for await (const ev of m.service.stream(prepared)) {
+        if (ev.type === 'delta') text += `${ev.reasoning}|${ev.content}`;
+        else tokens = ev.completionTokens;
+      }
+      return { name: m.name, text, tokens };
+    } finally {
+      m.dispose();
+    }
+  };
+  const a = await reply(dir),
+    b = await reply(file);
+  assert.equal(b.name, 'tiny-v3');
+  assert.equal(b.text, a.text);
+  assert.equal(b.tokens, a.tokens);
+  assert.ok(a.tokens >= 1);
+});
