@@ -14,7 +14,7 @@ import { DeepseekV3 } from '../models/deepseek-v3/model.js';
 import { getPreset } from '../models/deepseek-v3/presets.js';
 import { DeepseekV3LM } from '../inference/deepseek-adapter.js';
 import { Scheduler } from '../inference/scheduler.js';
-import { ChatService } from '../serve/chat-service.js';
+import { ChatService, greedyRequest } from '../serve/chat-service.js';
 import { openChatModel } from '../serve/load-model.js';
 import { startServer } from '../serve/server.js';
 import { Engine, Rng } from '../tensor/index.js';
@@ -180,15 +180,7 @@ export async function benchServe(opts: ServeBenchOptions = {}): Promise<ServeBen
 async function mtpFigures(service: ChatService, maxTokens: number): Promise<ServeBenchResult['mtp']> {
   const lm = service.scheduler.model as DeepseekV3LM;
   if (lm.model.config.num_nextn_predict_layers === 0) return null;
-  const prompt = service.prepare({
-    messages: [{ role: 'user', content: PROMPT }],
-    temperature: 0,
-    topP: 1,
-    topK: 0,
-    stop: [],
-    n: 1,
-    logprobs: false,
-  }).prompt.ids;
+  const prompt = service.prepare(greedyRequest([{ role: 'user', content: PROMPT }])).prompt.ids;
   const run = async (speculative: boolean) => {
     const spec = new DeepseekV3LM(lm.model, { maxSlots: 1, mtp: speculative, maxContext: lm.maxContext });
     const s = new Scheduler(spec, { speculative });

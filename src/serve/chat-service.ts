@@ -29,6 +29,20 @@ export interface ChatRequest {
   topLogprobs?: number;
 }
 
+/** One greedy choice for `messages` (temperature 0, no stop strings, no log-probabilities). */
+export function greedyRequest(messages: readonly ChatMessage[], maxTokens?: number): ChatRequest {
+  return {
+    messages,
+    ...(maxTokens === undefined ? {} : { maxTokens }),
+    temperature: 0,
+    topP: 1,
+    topK: 0,
+    stop: [],
+    n: 1,
+    logprobs: false,
+  };
+}
+
 /** A token's log-probability, with its text. */
 export interface TokenText {
   token: string;

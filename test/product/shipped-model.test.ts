@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { SHIPPED_MODEL } from '../../src/cli/commands/start.js';
+import { greedyRequest } from '../../src/serve/chat-service.js';
 import { openChatModel, type ChatModel } from '../../src/serve/load-model.js';
 import { getTask } from '../../src/tasks/registry.js';
 
@@ -18,16 +19,7 @@ before(async () => {
 after(() => m?.dispose());
 
 async function ask(question: string): Promise<{ reasoning: string; content: string; reason: string }> {
-  const prepared = m.service.prepare({
-    messages: [{ role: 'user', content: question }],
-    maxTokens: 200,
-    temperature: 0,
-    topP: 1,
-    topK: 0,
-    stop: [],
-    n: 1,
-    logprobs: false,
-  });
+  const prepared = m.service.prepare(greedyRequest([{ role: 'user', content: question }], 200));
   let reasoning = '',
     content = '',
     reason = '';

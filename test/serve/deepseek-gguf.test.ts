@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { it } from 'node:test';
 import { loadCheckpoint } from '../../src/export/checkpoint.js';
 import { exportGguf } from '../../src/export/gguf-export.js';
+import { greedyRequest } from '../../src/serve/chat-service.js';
 import { openChatModel } from '../../src/serve/load-model.js';
 import { tinyV3Checkpoint } from '../export/fixtures.js';
 
@@ -30,16 +31,7 @@ it('a deepseek2 GGUF export replies as its folder does (greedy)', async () => {
   const reply = async (path: string) => {
     const m = await openChatModel(path, { threads: 1, maxSlots: 2, mtp: false });
     try {
-      const prepared = m.service.prepare({
-        messages: [{ role: 'user', content: '2+2?' }],
-        maxTokens: 8,
-        temperature: 0,
-        topP: 1,
-        topK: 0,
-        stop: [],
-        n: 1,
-        logprobs: false,
-      });
+      const prepared = m.service.prepare(greedyRequest([{ role: 'user', content: '2+2?' }], 8));
       let text = '',
         tokens = 0;
       for await (const ev of m.service.stream(prepared)) {
