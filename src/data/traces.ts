@@ -22,7 +22,12 @@ const WAIT: Record<Lang, string[]> = {
     'Hmm, wait. That does not look right; let me redo this step.',
     'Wait, I made a mistake there. Let me recompute.',
   ],
-  zh: ['等等，让我再检查一下。', '嗯，等一下，这一步好像不对，重新算一下。', '等等，我算错了，重新计算。'],
+  // biome-ignore format: one string per line (CJK text is twice as wide as it counts)
+  zh: [
+    '等等，让我再检查一下。',
+    '嗯，等一下，这一步好像不对，重新算一下。',
+    '等等，我算错了，重新计算。',
+  ],
 };
 
 /** The last "= number" in a step: index and text of the number. */

@@ -35,7 +35,12 @@ const TEXT = {
   zh: {
     greetings: ['你好！', '早上好！', '你好，能帮我一下吗？', '嗨，最近怎么样？'],
     testGreetings: ['晚上好！', '很高兴认识你。'],
-    replies: ['你好！今天有什么可以帮你？', '你好！想解决什么问题？', '你好！给我一道数学题，我会一步步推理。'],
+    // biome-ignore format: one string per line (CJK text is twice as wide as it counts)
+    replies: [
+      '你好！今天有什么可以帮你？',
+      '你好！想解决什么问题？',
+      '你好！给我一道数学题，我会一步步推理。',
+    ],
     identity: ['你是谁？', '你叫什么名字？', '你能做什么？'],
     testIdentity: ['介绍一下你自己。', '谁创造了你？'],
     self: '我是用 deepseek-ts 训练的小型推理模型。我会做算术、解方程和数字游戏，并在回答前展示推理过程。',

@@ -63,7 +63,8 @@ const TEXT = {
   },
   zh: {
     prompt: (nums: number[], t: number) =>
-      `使用数字 [${nums.join(', ')}]，写出一个结果等于 ${t} 的算式。可以使用加减乘除 (+, -, *, /) 和括号，每个数字只能用一次。请在 <think> ` +
+      `使用数字 [${nums.join(', ')}]，写出一个结果等于 ${t} 的算式。` +
+      '可以使用加减乘除 (+, -, *, /) 和括号，每个数字只能用一次。请在 <think> ' +
       `</think> 中写出思考过程，并在 <answer> </answer> 中给出最终算式，例如 <answer> (1 + 2) / 3 </answer>。`,
     fail: (path: string, v: string, t: number) => `试试 ${path}。结果是 ${v}，不是 ${t}。`,
     ok: (path: string) => `试试 ${path}。可以。`,

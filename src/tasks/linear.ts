@@ -29,7 +29,8 @@ const TEXT = {
   },
   zh: {
     prompt: (eqn: string) =>
-      `解方程：${eqn}，求 x。请在 <think> </think> 中写出解题过程，并在 <answer> </answer> 中给出 x 的值（整数或最简分数，例如 -3/4）。`,
+      `解方程：${eqn}，求 x。请在 <think> </think> 中写出解题过程，` +
+      '并在 <answer> </answer> 中给出 x 的值（整数或最简分数，例如 -3/4）。',
     move: (k: number, m: number) => `把含 x 的项移到左边，常数移到右边：${side(k, 0)} = ${m}。`,
     divide: (k: number, m: number, r: string) => `两边同时除以 ${k}：x = ${m}/${k} = ${r}。`,
     check: (lhs: string, rhs: string) => `检验：左边等于 ${lhs}，右边等于 ${rhs}，相等。`,

@@ -38,7 +38,8 @@ const TEMPLATES: Template[] = [
       lang === 'en'
         ? `Tom buys ${q1} notebooks at ${p1} dollars each and ${q2} pens at ${p2} dollars each. He ` +
           `pays with ${paid} dollars. How many dollars of change does he get?${ASK.en}`
-        : `小明买了 ${q1} 本笔记本，每本 ${p1} 元，又买了 ${q2} 支笔，每支 ${p2} 元。他付了 ${paid} 元，应该找回多少元？${ASK.zh}`,
+        : `小明买了 ${q1} 本笔记本，每本 ${p1} 元，又买了 ${q2} 支笔，每支 ${p2} 元。` +
+          `他付了 ${paid} 元，应该找回多少元？${ASK.zh}`,
     solve: (lang, [p1, q1, p2, q2, paid]) => {
       const a = p1! * q1!,
         b = p2! * q2!,
@@ -65,7 +66,8 @@ const TEMPLATES: Template[] = [
     prompt: (lang, [v1, t1, v2, t2]) =>
       lang === 'en'
         ? `A car drives at ${v1} km/h for ${t1} hours, then at ${v2} km/h for ${t2} hours. How many kilometres does it travel in total?${ASK.en}`
-        : `一辆汽车先以每小时 ${v1} 千米的速度行驶 ${t1} 小时，再以每小时 ${v2} 千米的速度行驶 ${t2} 小时。它一共行驶了多少千米？${ASK.zh}`,
+        : `一辆汽车先以每小时 ${v1} 千米的速度行驶 ${t1} 小时，` +
+          `再以每小时 ${v2} 千米的速度行驶 ${t2} 小时。它一共行驶了多少千米？${ASK.zh}`,
     solve: (lang, [v1, t1, v2, t2]) => {
       const a = v1! * t1!,
         b = v2! * t2!,
@@ -90,7 +92,8 @@ const TEMPLATES: Template[] = [
       lang === 'en'
         ? `Anna studies for ${h1} hours ${m1} minutes on Monday and ${h2} hours ${m2} minutes on ` +
           `Tuesday. How many minutes does she study in total?${ASK.en}`
-        : `小红星期一学习了 ${h1} 小时 ${m1} 分钟，星期二学习了 ${h2} 小时 ${m2} 分钟。她一共学习了多少分钟？${ASK.zh}`,
+        : `小红星期一学习了 ${h1} 小时 ${m1} 分钟，` +
+          `星期二学习了 ${h2} 小时 ${m2} 分钟。她一共学习了多少分钟？${ASK.zh}`,
     solve: (lang, [h1, m1, h2, m2]) => {
       const a = h1! * 60 + m1!,
         b = h2! * 60 + m2!,
