@@ -45,15 +45,18 @@ export interface OpenModelOptions {
 
 /** Loads the checkpoint at `path` into `engine`. */
 export async function openModel(engine: Engine, path: string, o: OpenModelOptions = {}): Promise<OpenModel> {
+  const count = (ps: Iterable<{ size: number }>) => {
+    let n = 0;
+    for (const p of ps) n += p.size;
+    return n;
+  };
   if (path.endsWith('.gguf') && (await ggufArchitecture(path)) === 'deepseek2') {
     const g = await loadDeepseekGguf(engine, path);
     const policy = deepseekPolicy(engine, g.config, g.params, g.config.max_position_embeddings, o);
-    let parameters = 0;
-    for (const p of g.params.values()) parameters += p.size;
     return {
       dir: path,
       modelType: 'deepseek_v3',
-      parameters,
+      parameters: count(g.params.values()),
       maxContext: policy.maxContext,
       sampler: policy.sampleGroups,
       dispose: () => {
@@ -70,11 +73,6 @@ export async function openModel(engine: Engine, path: string, o: OpenModelOption
   } catch (err) {
     throw new Error(`model ${path}: cannot read ${join(dir, 'config.json')} (${(err as Error).message})`);
   }
-  const count = (ps: Iterable<{ size: number }>) => {
-    let n = 0;
-    for (const p of ps) n += p.size;
-    return n;
-  };
   if (raw.model_type === 'qwen2' || raw.model_type === 'llama') {
     const { config } = await readDenseConfig(join(dir, 'config.json'));
     const { params } = await loadDenseParams(engine, config, dir);

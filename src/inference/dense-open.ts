@@ -21,8 +21,8 @@ import {
 } from '../models/qwen2/compact-load.js';
 import { DenseModel } from '../models/qwen2/model.js';
 import { Engine } from '../tensor/index.js';
-import { tokenizerFromGguf } from '../tokenizer/gguf-vocab.js';
-import { HfTokenizer, loadTokenizer } from '../tokenizer/hf-tokenizer.js';
+import { ggufTokenizer } from '../tokenizer/gguf-vocab.js';
+import { type HfTokenizer, loadTokenizer } from '../tokenizer/hf-tokenizer.js';
 import { DenseLM } from './dense-adapter.js';
 import { kvRuntimeBytes } from './memory-estimate.js';
 
@@ -91,11 +91,7 @@ export async function openDenseLM(path: string, o: DenseOpenOptions = {}): Promi
     if (gguf) {
       const g = await loadDenseGguf(engine, path, load);
       loaded = g;
-      const { tokenizerJson, tokenizerConfig } = tokenizerFromGguf(g.metadata, path);
-      tok = new HfTokenizer(tokenizerJson, tokenizerConfig);
-      fileStopIds = ['tokenizer.ggml.eos_token_id', 'tokenizer.ggml.eot_token_id']
-        .map((k) => g.metadata.get(k)?.value)
-        .filter((v): v is number => typeof v === 'number');
+      ({ tokenizer: tok, stopIds: fileStopIds } = ggufTokenizer(g.metadata, path));
     } else {
       loaded = await loadDenseFolder(engine, path, load);
       tok = tokenizer!;

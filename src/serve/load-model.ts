@@ -19,8 +19,8 @@ import type { LoadQuantization } from '../models/qwen2/compact-load.js';
 import { checkMemory, deepseekMemoryParts } from '../inference/memory-estimate.js';
 import { Scheduler } from '../inference/scheduler.js';
 import { Engine, type Tensor } from '../tensor/index.js';
-import { tokenizerFromGguf } from '../tokenizer/gguf-vocab.js';
-import { HfTokenizer, loadTokenizer } from '../tokenizer/hf-tokenizer.js';
+import { ggufTokenizer } from '../tokenizer/gguf-vocab.js';
+import { loadTokenizer } from '../tokenizer/hf-tokenizer.js';
 import type { Tokenizer } from '../tokenizer/types.js';
 import { ChatService } from './chat-service.js';
 import { nonFiniteTensors, nonFiniteWarnings } from './check-weights.js';
@@ -192,16 +192,12 @@ async function loadFolder(engine: Engine, root: string, f: Awaited<ReturnType<ty
 async function openGguf(engine: Engine, root: string, fits: (c: DeepseekV3Config) => void) {
   const g = await loadDeepseekGguf(engine, root, fits);
   try {
-    const { tokenizerJson, tokenizerConfig } = tokenizerFromGguf(g.metadata, root);
-    const tokenizer = new HfTokenizer(tokenizerJson, tokenizerConfig);
+    const { tokenizer, stopIds } = ggufTokenizer(g.metadata, root);
     if (tokenizer.vocabSize > g.config.vocab_size)
       throw new Error(
         `${root}: the tokenizer has ${tokenizer.vocabSize} ids but the model's vocab_size is ${g.config.vocab_size}`,
       );
-    const fileStops = ['tokenizer.ggml.eos_token_id', 'tokenizer.ggml.eot_token_id']
-      .map((k) => g.metadata.get(k)?.value)
-      .filter((v): v is number => typeof v === 'number');
-    const stops = ggufStops(fileStops, tokenizer);
+    const stops = ggufStops(stopIds, tokenizer);
     if (stops.length === 0) throw new Error(`${root}: no EOS token in the GGUF metadata; generation could never stop`);
     return { config: g.config, params: g.params, warnings: g.warnings, tokenizer, stops };
   } catch (err) {

@@ -12,6 +12,7 @@
  * - "llama-bpe": Llama 3's Split regex (digits in runs of up to three), ByteLevel without regex.
  * - "gpt-2": a plain ByteLevel pre-tokenizer with GPT-2's built-in regex.
  */
+import { HfTokenizer } from './hf-tokenizer.js';
 import { DEEPSEEK_SPLIT_PATTERNS } from './pretokenize.js';
 import { bpeModel } from './tokenizer-json.js';
 
@@ -164,4 +165,13 @@ export function tokenizerFromGguf(meta: Meta, source: string): { tokenizerJson: 
     ...(typeof template === 'string' ? { chat_template: template } : {}),
   };
   return { tokenizerJson, tokenizerConfig };
+}
+
+/** A GGUF file's tokenizer, and the stop ids its metadata declares (eos, eot). */
+export function ggufTokenizer(meta: Meta, source: string): { tokenizer: HfTokenizer; stopIds: number[] } {
+  const { tokenizerJson, tokenizerConfig } = tokenizerFromGguf(meta, source);
+  const stopIds = ['tokenizer.ggml.eos_token_id', 'tokenizer.ggml.eot_token_id']
+    .map((k) => meta.get(k)?.value)
+    .filter((v): v is number => typeof v === 'number');
+  return { tokenizer: new HfTokenizer(tokenizerJson, tokenizerConfig), stopIds };
 }
