@@ -3,8 +3,10 @@
  * 2025: verification, backtracking, subgoal setting, backward chaining), read from the trace grammar
  * of the R1-Zero corpus (src/tasks/countdown-search.ts, src/tasks/arithmetic-steps.ts) and from the
  * first corpus' "That works." traces:
- * - candidates: computations compared with a goal ("91 + 17 = 108 vs 74, no." / "... = 74 vs 74, equal!";
- *   the corpora before iteration 3 wrote "91 + 17 = 108, not 74." / "..., equals 74!");
+ * - wrongDecisions: comparisons that decide against the numbers they wrote (a value unlike the goal
+ *   called equal, or the goal itself called no), whatever the arithmetic before them;
+ * - candidates: computations compared with a goal ("91 + 17 = 108 vs 74: 1 7, no." / "... = 74 vs 74: 7 7,
+ *   4 4, equal!"; iteration 3 wrote "... vs 74, no.", the corpora before it "91 + 17 = 108, not 74.");
  *   distinctCandidates counts different (computation, goal) pairs, operands of + and * unordered;
  * - verifications: check lines ("Check ...: ... Correct.", "Check: ... Wrong, back.", arithmetic checks);
  * - backtracks: "Back to ..." and "Wrong, back." lines; subgoals: "Need 57 from ..." lines;
@@ -23,6 +25,8 @@ import { parseCompletion } from '../tokenizer/chat.js';
 /** What one response does. */
 export interface Behaviours {
   candidates: number;
+  /** Comparisons whose decision contradicts the numbers written ("= 90 vs 76, equal!", "= 76 vs 76, no."). */
+  wrongDecisions: number;
   distinctCandidates: number;
   verifications: number;
   backtracks: number;
@@ -60,10 +64,11 @@ function tapeSlips(facts: string): number {
   return n;
 }
 /**
- * The comparison after a computation: iteration 3's "= 108 vs 74, no." / "= 74 vs 74, equal!", or the
- * earlier corpora's ", not 74." / ", equals 74!" (kept so archived responses read the same).
+ * The comparison after a computation: iteration 4's digit pairs "= 108 vs 74: 1 7, no." / "= 74 vs 74:
+ * 7 7, 4 4, equal!", iteration 3's "= 108 vs 74, no.", or the earlier corpora's ", not 74." / ",
+ * equals 74!" (kept so archived responses read the same).
  */
-const COMPARED = /^(?:, (not|equals) (\d+)[.!]| vs (\d+), (no|equal)[.!])/;
+const COMPARED = /^(?:, (not|equals) (\d+)[.!]| vs (\d+)(?:: [\d-] [\d-](?:, [\d-] [\d-])*)?, (no|equal)[.!])/;
 
 /** A comparison as (claims equal, goal), or null when the rest of the line is not one. */
 function compared(rest: string): { equal: boolean; goal: number } | null {
@@ -98,6 +103,7 @@ export function countBehaviours(problem: Problem, response: string): Behaviours 
   const target = typeof problem.data.target === 'number' ? problem.data.target : undefined;
   const b: Behaviours = {
     candidates: 0,
+    wrongDecisions: 0,
     distinctCandidates: 0,
     verifications: 0,
     backtracks: 0,
@@ -123,6 +129,7 @@ export function countBehaviours(problem: Problem, response: string): Behaviours 
       const c = compared(rest);
       if (c) {
         b.candidates++;
+        if (c.equal !== (r === c.goal)) b.wrongDecisions++;
         const [lo, hi] = op === '+' || op === '*' ? [Math.min(x, y), Math.max(x, y)] : [x, y];
         distinct.add(`${lo}${op}${hi}->${c.goal}`);
         if (c.equal && target !== undefined && c.goal === target) b.successClaim = true;
@@ -179,6 +186,8 @@ function classify(problem: Problem, b: Behaviours, backward: boolean, places: nu
 export interface BehaviourSummary {
   responses: number;
   candidates: number;
+  /** Share of comparisons whose decision contradicts the numbers written. */
+  wrongDecisionShare: number;
   distinctCandidates: number;
   verifications: number;
   backtracks: number;
@@ -199,6 +208,7 @@ export function summariseBehaviours(all: readonly Behaviours[]): BehaviourSummar
   const n = all.length;
   const mean = (f: (b: Behaviours) => number) => (n ? all.reduce((s, b) => s + f(b), 0) / n : 0);
   const claims = all.filter((b) => b.successClaim);
+  const ratio = (a: number, b: number) => (b ? a / b : 0);
   const modes: Record<string, { share: number; accuracy: number }> = {};
   for (const mode of new Set(all.map((b) => b.mode))) {
     const inMode = all.filter((b) => b.mode === mode);
@@ -207,6 +217,10 @@ export function summariseBehaviours(all: readonly Behaviours[]): BehaviourSummar
   return {
     responses: n,
     candidates: mean((b) => b.candidates),
+    wrongDecisionShare: ratio(
+      all.reduce((s, b) => s + b.wrongDecisions, 0),
+      all.reduce((s, b) => s + b.candidates, 0),
+    ),
     distinctCandidates: mean((b) => b.distinctCandidates),
     verifications: mean((b) => b.verifications),
     backtracks: mean((b) => b.backtracks),

@@ -348,6 +348,58 @@ function modesTable(d: EvalDigest): string[] {
   ];
 }
 
+/**
+ * How often the countdown comparisons decide right: in sampled responses, the share of comparisons
+ * whose decision contradicts the numbers they wrote (and of success claims that are false); teacher
+ * forced, the share of reference decisions predicted whole, split by what the reference decided.
+ */
+function decisionsSection(files: R1ZeroFiles): string[] {
+  const tiers = ['countdown/4', 'countdown/5'];
+  const L = [
+    '',
+    '## Decisions of the countdown comparisons',
+    '',
+    'Sampled responses: the share of comparisons whose decision contradicts the numbers they wrote ("= 90 vs 76',
+    '..., equal!" or "= 76 vs 76 ..., no.": `wrongDecisionShare`), and of success claims that are false.',
+    '',
+    row(['stage', ...tiers.flatMap((t) => [`${t} wrong decisions`, `${t} false claims`])]),
+    row(['---', ...tiers.flatMap(() => ['---', '---'])]),
+  ];
+  for (const [name, d] of files.evals) {
+    const g = (t: string) => d.behaviours.find((x) => x.group === t);
+    L.push(
+      row([
+        name,
+        ...tiers.flatMap((t) => [
+          pct(g(t)?.wrongDecisionShare ?? Number.NaN),
+          pct(g(t)?.falseClaimShare ?? Number.NaN),
+        ]),
+      ]),
+    );
+  }
+  const kinds = ['verdict-no', 'verdict-equal', 'verdict-correct', 'verdict-wrong'];
+  L.push(
+    '',
+    'Teacher forced on held-out reference traces (each base): the share of decisions predicted whole, by kind.',
+    '',
+    row(['base', 'tier', ...kinds]),
+    row(['---', '---', ...kinds.map(() => '---')]),
+  );
+  for (const [arm, st] of files.steps)
+    for (const t of tiers) {
+      const c = st.groups[t];
+      if (c)
+        L.push(
+          row([
+            arm,
+            t,
+            ...kinds.map((k) => (c[k]?.lines ? `${pct(c[k]!.exactLines / c[k]!.lines)} of ${c[k]!.lines}` : '-')),
+          ]),
+        );
+    }
+  return L;
+}
+
 /** The results page (markdown) from the committed files. */
 export function r1ZeroPage(files: R1ZeroFiles, charts: readonly string[]): string {
   const L: string[] = [
@@ -443,6 +495,7 @@ export function r1ZeroPage(files: R1ZeroFiles, charts: readonly string[]): strin
       L.push(row([g, lines, pct(exact / lines), Number.isFinite(steps) ? pct(steps / lines) : '-', worstText]));
     }
   }
+  for (const line of decisionsSection(files)) L.push(line);
   for (const name of ['eval-base-primed', 'eval-primed-s0', 'eval-base-optimal', 'eval-optimal-s0']) {
     const d = files.evals.get(name);
     if (!d) continue;

@@ -6,7 +6,9 @@
  * greedy next-token prediction equals it. Tokens are grouped by the kind of line they sit on (a
  * column addition, a digit product, a countdown candidate...) within a group of documents (an
  * operation and operand sizes, or a countdown tier). `lines` counts lines whose every token is
- * predicted: the chance the model writes that step right given a correct prefix.
+ * predicted: the chance the model writes that step right given a correct prefix. The decision that
+ * ends a comparison ("no." / "equal!" / "Correct." / "Wrong, back.") is scored as a kind of its own
+ * (`verdictOf`), split by what the reference decided.
  */
 import type { DeepseekV3 } from '../models/deepseek-v3/model.js';
 import type { Problem } from '../tasks/types.js';
@@ -58,6 +60,18 @@ export function lineKind(line: string): string {
   ];
   for (const [re, kind] of rules) if (re.test(line)) return kind;
   return 'other';
+}
+
+/**
+ * The decision at the end of a comparison line, split off as its own kind so that deciding can be
+ * scored apart from computing: "verdict-equal" / "verdict-no" after a countdown candidate ("..., no.",
+ * "..., equal!"), "verdict-correct" / "verdict-wrong" after a check (". Correct.", ". Wrong, back.").
+ * `at` is where the decision's first token starts (the space before the word), or null if none.
+ */
+export function verdictOf(line: string): { at: number; kind: string } | null {
+  const m = /(?:, (no)\.|, (equal)!|\. (Correct)\.|\. (Wrong), back\.)$/.exec(line);
+  if (!m || !/ vs \d+/.test(line)) return null;
+  return { at: m.index + 1, kind: `verdict-${(m[1] ?? m[2] ?? m[3] ?? m[4])!.toLowerCase()}` };
 }
 
 /** The document group of a held-out problem: an operation with operand digit counts, or a task tier. */
@@ -117,6 +131,12 @@ export function stepAccuracy(
         const lineText = text.slice(line, lineEnd < 0 ? undefined : lineEnd);
         kind = lineKind(lineText);
         computed = at - line >= computedFrom(lineText, kind);
+        const verdict = verdictOf(lineText);
+        if (verdict && at - line >= verdict.at) {
+          // the decision is scored as a line of its own kind (keyed half a character past the line start)
+          kind = verdict.kind;
+          line += 0.5;
+        }
       }
       const c = (group[kind] ??= { tokens: 0, correct: 0, lines: 0, exactLines: 0, exactSteps: 0 });
       const ok = pred[t - 1] === ids[t];

@@ -2,10 +2,14 @@
  * Countdown search traces in the spirit of Stream of Search (Gandhi et al. 2024, arXiv 2404.03683):
  * the solver writes every candidate it computes, compares it with the target, states failures and
  * backs out of dead states, and only claims success for a candidate that really equals the target.
- * A comparison writes the goal right after the result and decides after both ("91 + 17 = 108 vs 74,
- * no.", "91 - 17 = 74 vs 74, equal!", and a final check "... = 74 vs 74. Correct."): in iteration 2
- * the decision came first ("108, not 74.") and the tiny base never learned it, because it had to
- * compare with a goal written lines above (docs/results/r1-zero/protocol.md section 0). Every mode
+ * A comparison writes the goal right after the result, then compares the two digit by digit from the
+ * left until a pair differs, and decides after that ("91 + 17 = 108 vs 74: 1 7, no.", "91 - 17 = 74
+ * vs 74: 7 7, 4 4, equal!", a final check "... = 74 vs 74: 7 7, 4 4. Correct."). In iteration 2 the
+ * decision came before the goal and in iteration 3 right after it; the tiny base learned neither:
+ * the iteration-3 base said "equal" on half of its unequal lines and "no" on half of its equal ones,
+ * because deciding meant comparing two multi-digit numbers at once. A digit pair is copied like a
+ * column of an arithmetic tape, and each decision then compares two adjacent digits
+ * (docs/results/r1-zero/protocol.md section 0, iteration 4). Every mode
  * takes the children of a state in one fixed order (the pairs as listed, each with +, -, *, /), so
  * the modes differ only in how many checks they make before giving up; iteration 2 ordered them by
  * closeness to the goal, which the base could not compute and so repeated children after a backtrack.
@@ -14,7 +18,7 @@
  * - `quick`:    hasty: a budget of 1-2 candidate checks (the caller draws it), no final check, then a guess;
  * - `bounded`:  forward DFS with a budget of 8 checks, verified success or a guess;
  * - `full`:     forward DFS until verified or 14 checks (the cap keeps the longest 4-number trace inside a
- *               1024-token context: docs/results/r1-zero/protocol.md; 3-number searches rarely reach it);
+ *               1152-token context: docs/results/r1-zero/protocol.md; 3-number searches rarely reach it);
  * - `backward`: works back from the target (subgoals "need 57 from 36 55") with the same cap;
  * - `optimal`:  Stream of Search's optimal path: the solution's steps only, no search, no check.
  * Every step is small for a small model: results above 999 and products of two numbers >= 10 are
@@ -115,6 +119,28 @@ export function moves(a: Item, b: Item): Move[] {
 
 const list = (items: readonly Item[]) => items.map((x) => x.v).join(' ');
 
+/**
+ * " vs 74: 7 7, 4 4" for 74 against the goal 74, " vs 74: 1 7" for 108: the goal, then the digits of
+ * the value and the goal in pairs from the left, up to the first pair that differs ("-" stands for a
+ * digit the shorter number lacks: " vs 74: 7 7, 4 4, 0 -" for 740). What follows decides: equal when
+ * every pair matched.
+ */
+export function comparisonText(value: number, goal: number): string {
+  const a = String(value),
+    b = String(goal),
+    pairs: string[] = [];
+  for (let k = 0; k < Math.max(a.length, b.length); k++) {
+    const x = a[k] ?? '-',
+      y = b[k] ?? '-';
+    pairs.push(`${x} ${y}`);
+    if (x !== y) break;
+  }
+  return ` vs ${goal}: ${pairs.join(', ')}`;
+}
+
+/** The value a written step ends with ("... = 74" gives 74). */
+const lastValue = (text: string) => Number(/= (-?[\d.]+)$/.exec(text)![1]);
+
 /** How each item on the search path was made: its step text and its two operands. */
 class Steps {
   private readonly made = new Map<string, { text: string; kids: readonly Item[] }>();
@@ -184,20 +210,20 @@ class Writer {
     const d = Math.abs(whole.v - this.target);
     if (this.closest === null || d < this.closest.d) this.closest = { item: whole, d };
     if (m.item.v === goal) {
-      this.lines.push(`${m.text} vs ${goal}, equal!`);
+      this.lines.push(`${m.text}${comparisonText(goal, goal)}, equal!`);
       return true;
     }
     if (this.checks === this.slipAt || this.checks === this.caughtAt) {
       const slipped = m.text.replace(/= (\d+)$/, `= ${goal}`);
-      this.lines.push(`${slipped} vs ${goal}, equal!`);
+      this.lines.push(`${slipped}${comparisonText(goal, goal)}, equal!`);
       if (this.checks === this.slipAt) {
         this.steps.set(m.item, slipped, kids);
         return true;
       }
-      this.lines.push(`Check: ${m.text} vs ${goal}. Wrong, back.`);
+      this.lines.push(`Check: ${m.text}${comparisonText(m.item.v, goal)}. Wrong, back.`);
       return false;
     }
-    this.lines.push(`${m.text} vs ${goal}, no.`);
+    this.lines.push(`${m.text}${comparisonText(m.item.v, goal)}, no.`);
     return false;
   }
 }
@@ -324,12 +350,17 @@ export function searchTrace(numbers: readonly number[], target: number, o: Searc
   const { w, found } = run(numbers, target, o.mode, budget, slipAt, caughtAt);
   w.lines.unshift(`Goal ${target} from ${numbers.join(' ')}.`);
   if (found) {
-    if (o.mode !== 'quick')
-      w.lines.push(`Check ${found.e}: ${w.steps.recompute(found).join(', ')} vs ${target}. Correct.`);
+    if (o.mode !== 'quick') {
+      // the check recomputes what the trace wrote; after a slip it ends with the slipped value
+      const steps = w.steps.recompute(found);
+      w.lines.push(
+        `Check ${found.e}: ${steps.join(', ')}${comparisonText(lastValue(steps.at(-1)!), target)}. Correct.`,
+      );
+    }
     return { lines: w.lines, answer: found.e, found: true, correct: slipAt < 0, checks: w.checks };
   }
   const c = w.closest!;
-  w.lines.push(`No more tries. Closest: ${c.item.e} = ${c.item.v} vs ${target}, no.`);
+  w.lines.push(`No more tries. Closest: ${c.item.e} = ${c.item.v}${comparisonText(c.item.v, target)}, no.`);
   return { lines: w.lines, answer: c.item.e, found: false, correct: false, checks: w.checks };
 }
 

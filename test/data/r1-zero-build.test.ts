@@ -13,7 +13,7 @@ import { buildDataset, type CorpusDoc } from '../../src/data/build.js';
 import { parseDataConfig } from '../../src/data/config.js';
 import { readJsonl } from '../../src/data/jsonl.js';
 import { corpusLengths, lengthStats } from '../../src/data/lengths.js';
-import { lineKind, responseSpan } from '../../src/eval/step-accuracy.js';
+import { lineKind, responseSpan, verdictOf } from '../../src/eval/step-accuracy.js';
 import { renderR1Zero } from '../../src/tokenizer/chat.js';
 import { OFF_TASK_REPLY } from '../../src/tasks/off-task.js';
 import { ASSISTANT, BOS, EOS } from '../../src/tokenizer/special-tokens.js';
@@ -112,6 +112,8 @@ test('step kinds of trace lines', () => {
     ['1275 - 921 = 354. Correct.', 'check-result'],
     ['91 + 17 = 100 + 8 = 108 vs 74, no.', 'cd-add'],
     ['99 - 75 = 20 + 4 = 24 vs 24, equal!', 'cd-sub'],
+    ['91 + 17 = 100 + 8 = 108 vs 74: 1 7, no.', 'cd-add'],
+    ['91 - 17 = 80 - 6 = 74 vs 74: 7 7, 4 4, equal!', 'cd-sub'],
     ['47 * 6 = 240 + 42 = 282 vs 74, no.', 'cd-mul'],
     ['91 + 17 = 108, not 74.', 'cd-add'],
     ['45 / 9 = 5, left 5 3.', 'cd-div'],
@@ -120,6 +122,22 @@ test('step kinds of trace lines', () => {
     ['Goal 74 from 36 55 17.', 'other'],
   ];
   for (const [line, kind] of cases) assert.equal(lineKind(line), kind, line);
+});
+
+test('the decision of a comparison is its own kind, split by what was decided', () => {
+  const cases: Array<[string, { at: number; kind: string } | null]> = [
+    ['91 + 17 = 100 + 8 = 108 vs 74: 1 7, no.', { at: 35, kind: 'verdict-no' }],
+    ['91 - 17 = 74 vs 74: 7 7, 4 4, equal!', { at: 29, kind: 'verdict-equal' }],
+    ['Check (36 + 55) - 17: 36 + 55 = 91, 91 - 17 = 74 vs 74: 7 7, 4 4. Correct.', { at: 65, kind: 'verdict-correct' }],
+    ['Check: 99 + 75 = 174 vs 24: 1 2. Wrong, back.', { at: 32, kind: 'verdict-wrong' }],
+    ['91 + 17 = 108 vs 74, no.', { at: 20, kind: 'verdict-no' }],
+    ['36 + 55 = 91, left 91 17.', null],
+    ['So 1 + 2 = 3.', null],
+  ];
+  for (const [line, want] of cases) {
+    assert.deepEqual(verdictOf(line), want, line);
+    if (want) assert.match(line.slice(want.at), /^ (no|equal|Correct|Wrong)/);
+  }
 });
 
 test('the scored span is the reasoning of the response, not the tags the template and prompt mention', () => {

@@ -12,7 +12,7 @@ import { countBehaviours } from '../../src/eval/behaviours.js';
 import { arithmeticLines } from '../../src/tasks/arithmetic-steps.js';
 import { arithmetic } from '../../src/tasks/arithmetic.js';
 import { countdown } from '../../src/tasks/countdown.js';
-import { differenceText, productText, searchTrace, sumText } from '../../src/tasks/countdown-search.js';
+import { comparisonText, differenceText, productText, searchTrace, sumText } from '../../src/tasks/countdown-search.js';
 import { offTask, offTaskQuestionCount } from '../../src/tasks/off-task.js';
 import { Rng } from '../../src/tasks/rng.js';
 import { generateProblems } from '../../src/tasks/splits.js';
@@ -47,12 +47,16 @@ test('search traces never claim success for a wrong equation; every written comp
     if (t.kind === 'corrected') caught++;
     // a trace that does not claim success says so, and its answer is then its closest candidate
     if (!b.successClaim && t.mode !== 'optimal') assert.match(t.reasoning, /No more tries\. Closest: /);
-    // every comparison writes the goal before deciding (iteration 3), and none uses the old grammar
+    // every comparison writes the goal, then the digit pairs up to the first that differs, then the
+    // decision, which is "equal" exactly when the written value is the goal (iteration 4)
     for (const line of t.reasoning.split('\n')) {
       assert.doesNotMatch(line, /, (not|equals) \d+[.!]$/, `${p.key} ${t.mode}: ${line}`);
-      if (t.mode !== 'optimal' && /^\d+ [-+*/] \d+ = /.test(line) && !/, left /.test(line))
-        assert.match(line, / vs \d+, (no\.|equal!)$/, `${p.key} ${t.mode}: ${line}`);
-      if (/^Check /.test(line)) assert.match(line, / vs \d+\. Correct\.$/);
+      const c = /= (-?\d+)( vs (\d+): .*?)(, no\.|, equal!|\. Correct\.|\. Wrong, back\.)$/.exec(line);
+      if (t.mode !== 'optimal' && /^(\d+ [-+*/] \d+ = |Check|No more)/.test(line) && !/, left /.test(line))
+        assert.ok(c, `${p.key} ${t.mode}: no comparison in ${line}`);
+      if (!c) continue;
+      assert.equal(c[2], comparisonText(Number(c[1]), Number(c[3])), line);
+      assert.equal(c[1] === c[3], c[4] === ', equal!' || c[4] === '. Correct.', line);
     }
   }
   assert.ok(claims > 1300, `only ${claims} success claims`);
@@ -211,6 +215,13 @@ test('arithmetic tapes: every column right and continued from the one before, ev
   assert.equal(differenceText(65, 23), '65 - 23 = 42');
   assert.equal(differenceText(40, 7), '40 - 7 = 40 - 7 = 33');
   assert.equal(differenceText(8, 3), '8 - 3 = 5');
+  // digit pairs from the left up to the first that differs; "-" where the shorter number has no digit
+  assert.equal(comparisonText(74, 74), ' vs 74: 7 7, 4 4');
+  assert.equal(comparisonText(108, 74), ' vs 74: 1 7');
+  assert.equal(comparisonText(72, 74), ' vs 74: 7 7, 2 4');
+  assert.equal(comparisonText(740, 74), ' vs 74: 7 7, 4 4, 0 -');
+  assert.equal(comparisonText(7, 74), ' vs 74: 7 7, - 4');
+  assert.equal(comparisonText(5, 5), ' vs 5: 5 5');
   assert.deepEqual(arithmeticLines(963n, '*', 25n, 'columns'), [
     '963 * 25 = 963 * 5 + 963 * 20.',
     '963 * 5, carry 0: 3 * 5 = 15, 15 + 0 = 15, digits 5.',

@@ -5,6 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { behaviourReport, countBehaviours, summariseBehaviours } from '../../src/eval/behaviours.js';
+import { comparisonText } from '../../src/tasks/countdown-search.js';
 import type { Problem } from '../../src/tasks/types.js';
 
 const cd = (numbers: number[], target: number): Problem => ({
@@ -84,6 +85,27 @@ test('iteration 3 grammar (goal before the decision) counts as the earlier one d
     ),
   );
   assert.deepEqual([slip.candidates, slip.retractions, slip.successClaim, slip.arithmeticSlips], [2, 1, false, 2]);
+});
+
+test('iteration 4 grammar (digit pairs before the decision) counts as the earlier ones do', () => {
+  const now = VERIFIED.map((l) =>
+    l
+      .replace(/, not (\d+)\.$/, (_, g: string) => `${comparisonText(Number(/= (\d+),/.exec(l)![1]), Number(g))}, no.`)
+      .replace(/, equals (\d+)!$/, ' vs $1: 7 7, 4 4, equal!')
+      .replace(/\. Correct\.$/, ' vs 74: 7 7, 4 4. Correct.'),
+  );
+  assert.equal(now[2], '72 + 36 = 108 vs 74: 1 7, no.');
+  assert.equal(now[7], '91 - 17 = 74 vs 74: 7 7, 4 4, equal!');
+  const p = cd([36, 55, 17], 74);
+  assert.deepEqual(
+    countBehaviours(p, reply(now, '(36 + 55) - 17')),
+    countBehaviours(p, reply(VERIFIED, '(36 + 55) - 17')),
+  );
+  // an "equal" after pairs that differ is still a claim: the counters read the decision, not the pairs
+  const wrong = countBehaviours(p, reply([...now.slice(0, 3), '72 - 36 = 36 vs 74: 3 7, equal!'], '(55 + 17) - 36'));
+  assert.deepEqual([wrong.candidates, wrong.successClaim, wrong.falseClaim], [2, true, true]);
+  // a pair list that is not one (a letter) is no comparison
+  assert.equal(countBehaviours(p, reply(['72 - 36 = 36 vs 74: 3 x, no.'], '')).candidates, 0);
 });
 
 test('a slip claimed as the solution is a false claim and an arithmetic slip', () => {

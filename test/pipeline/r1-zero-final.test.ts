@@ -37,7 +37,20 @@ test('the final recipe: one stage per command, then collected results and a gene
       'grpo-primed-drgrpo-s0 seed 0 dr_grpo',
     ],
   );
-  assert.ok(grpo.every((s) => s.args.max_completion_length === 846 && s.args.learning_rate === 1e-4));
+  // every RL run fills the base's context with prompt + completion, and evaluations sample as long
+  const context = (
+    JSON.parse(readFileSync('recipes/r1-zero-model-tiny.json', 'utf8')) as { max_position_embeddings: number }
+  ).max_position_embeddings;
+  const completion = grpo[0]!.args.max_completion_length as number;
+  assert.equal((grpo[0]!.args.max_prompt_length as number) + completion, context);
+  for (const s of grpo)
+    assert.deepEqual(
+      [s.args.max_completion_length, s.args.learning_rate, s.args.max_steps],
+      [completion, 1e-4, grpo[0]!.args.max_steps],
+      s.name,
+    );
+  for (const s of shipped.stages.filter((x) => x.kind === 'eval') as { name: string; max_new_tokens?: number }[])
+    assert.equal(s.max_new_tokens, completion, s.name);
 
   const { base, dataset } = await toyBase(root);
   const r = readRecipe('recipes/r1-zero-final.yaml');

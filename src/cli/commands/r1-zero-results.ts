@@ -68,7 +68,7 @@ export function register(program: Command): void {
           offTask: 50,
           countdown: 200,
           countdownSeed: 1014,
-          maxTokens: 848,
+          maxTokens: 974,
         });
         await writeFileAtomic(join(o.out, 'shipped-model.json'), Buffer.from(`${JSON.stringify(r, null, 1)}\n`));
         for (const [g, x] of Object.entries(r.groups)) process.stderr.write(`${g}: ${x.right}/${x.questions} right\n`);
