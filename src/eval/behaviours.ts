@@ -12,12 +12,21 @@
  * - backtracks: "Back to ..." and "Wrong, back." lines; subgoals: "Need 57 from ..." lines;
  * - successClaim: the response ends claiming its equation reaches the target ("equals <target>!", a
  *   passed check, "That works."; a claim withdrawn by a failed check or a give-up does not count, it
- *   is a retraction); falseClaim: it claims so and its answer does not verify;
+ *   is a retraction); falseClaim: it claims so and its answer does not verify; falseClaimCause: on
+ *   countdown, the first fault of the search behind a false claim (src/eval/claim-cause.ts);
  * - arithmeticSlips: written computations "a op b = r" whose r (or the split before it, "= 80 + 11 =") is
  *   wrong, and wrong facts in the columns of an arithmetic tape;
  * - mode: the solver mode the response looks like (see `classify`).
  */
 import { isOffTaskReply } from '../tasks/off-task.js';
+import {
+  CLAIM_CAUSES,
+  type ClaimCause,
+  STEP as COMPUTATION,
+  claimCause,
+  partsValue,
+  stepValue as value,
+} from './claim-cause.js';
 import { getTask } from '../tasks/registry.js';
 import type { Problem } from '../tasks/types.js';
 import { parseCompletion } from '../tokenizer/chat.js';
@@ -33,6 +42,8 @@ export interface Behaviours {
   subgoals: number;
   successClaim: boolean;
   falseClaim: boolean;
+  /** Countdown: the first fault behind a false claim; null when the claim is true or absent. */
+  falseClaimCause: ClaimCause | null;
   retractions: number;
   gaveUp: boolean;
   arithmeticSlips: number;
@@ -40,19 +51,9 @@ export interface Behaviours {
   mode: string;
 }
 
-/** "a op b = [parts = ] r" at the start of a line, and what follows it. */
-const COMPUTATION = /^(\d+) ([-+*/]) (\d+) = (?:(\d+(?: [-+] \d+)+) = )?(\d+)(.*)$/;
 /** A column of an arithmetic tape ("481 + 1926, carry 0: 1 + 6 + 0 = 7, digits 75."); its facts follow the colon. */
 const TAPE = /^\d+ [-+*] \d+, (?:carry|borrow) \d+: (.*)$/;
 const FACT = /(\d+) ([-+*]) (\d+)(?: \+ (\d+))? = (\d+)/g;
-
-/** The value of "p1 + p2 - p3 ..." (the split of a countdown step). */
-function partsValue(parts: string): number {
-  const t = parts.split(' ');
-  let v = Number(t[0]);
-  for (let i = 1; i + 1 < t.length; i += 2) v += (t[i] === '-' ? -1 : 1) * Number(t[i + 1]);
-  return v;
-}
 
 /** Wrong facts in one tape column. */
 function tapeSlips(facts: string): number {
@@ -77,10 +78,6 @@ function compared(rest: string): { equal: boolean; goal: number } | null {
   return c[1] !== undefined
     ? { equal: c[1] === 'equals', goal: Number(c[2]) }
     : { equal: c[4] === 'equal', goal: Number(c[3]) };
-}
-
-function value(a: number, op: string, b: number): number {
-  return op === '+' ? a + b : op === '-' ? a - b : op === '*' ? a * b : b === 0 ? Number.NaN : a / b;
 }
 
 /** Counts the behaviours of `response` (the completion text) to `problem`. */
@@ -110,6 +107,7 @@ export function countBehaviours(problem: Problem, response: string): Behaviours 
     subgoals: 0,
     successClaim: false,
     falseClaim: false,
+    falseClaimCause: null,
     retractions: 0,
     gaveUp: false,
     arithmeticSlips: 0,
@@ -159,6 +157,9 @@ export function countBehaviours(problem: Problem, response: string): Behaviours 
   }
   b.distinctCandidates = distinct.size;
   b.falseClaim = b.successClaim && !correct;
+  const numbers = problem.data.numbers;
+  if (b.falseClaim && problem.task === 'countdown' && target !== undefined && Array.isArray(numbers))
+    b.falseClaimCause = claimCause(numbers.map(Number), target, reasoning);
   b.mode = classify(problem, b, backward, places, answer);
   return b;
 }
@@ -198,9 +199,20 @@ export interface BehaviourSummary {
   successClaims: number;
   /** Share of success claims that are false. */
   falseClaimShare: number;
+  /** Countdown: the share of false claims by the first fault behind them (src/eval/claim-cause.ts). */
+  falseClaimCauses: Record<ClaimCause, number>;
   arithmeticSlips: number;
   /** Per mode: share of responses and accuracy within the mode. */
   modes: Record<string, { share: number; accuracy: number }>;
+}
+
+/** The share of the false claims with a cause that each cause has (all 0 without any). */
+function causeShares(all: readonly Behaviours[]): Record<ClaimCause, number> {
+  const caused = all.filter((b) => b.falseClaimCause !== null);
+  const out = {} as Record<ClaimCause, number>;
+  for (const c of CLAIM_CAUSES)
+    out[c] = caused.length ? caused.filter((b) => b.falseClaimCause === c).length / caused.length : 0;
+  return out;
 }
 
 /** Summarises behaviour counts (means per response; shares in [0, 1]). */
@@ -228,6 +240,7 @@ export function summariseBehaviours(all: readonly Behaviours[]): BehaviourSummar
     retractions: mean((b) => b.retractions),
     successClaims: claims.length / (n || 1),
     falseClaimShare: claims.length ? claims.filter((b) => b.falseClaim).length / claims.length : 0,
+    falseClaimCauses: causeShares(all),
     arithmeticSlips: mean((b) => b.arithmeticSlips),
     modes,
   };

@@ -10,6 +10,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { lineChartSvg, type Series } from '../train/plot.js';
+import { CLAIM_CAUSES, type ClaimCause } from './claim-cause.js';
 import { type EvalDigest, HEADLINE_TIERS, headlineMean, type TierRow } from './r1-zero-digest.js';
 
 type Metrics = Record<string, number | string>[];
@@ -353,6 +354,11 @@ function modesTable(d: EvalDigest): string[] {
  * whose decision contradicts the numbers they wrote (and of success claims that are false); teacher
  * forced, the share of reference decisions predicted whole, split by what the reference decided.
  */
+/** "arithmetic 30%, board 3%, decision 0%, answer 67%" (digests written before the counter: n/a). */
+function causes(c: Record<ClaimCause, number> | undefined): string {
+  return c ? CLAIM_CAUSES.map((k) => `${k} ${pct(c[k])}`).join(', ') : 'n/a';
+}
+
 function decisionsSection(files: R1ZeroFiles): string[] {
   const tiers = ['countdown/4', 'countdown/5'];
   const L = [
@@ -360,10 +366,12 @@ function decisionsSection(files: R1ZeroFiles): string[] {
     '## Decisions of the countdown comparisons',
     '',
     'Sampled responses: the share of comparisons whose decision contradicts the numbers they wrote ("= 90 vs 76',
-    '..., equal!" or "= 76 vs 76 ..., no.": `wrongDecisionShare`), and of success claims that are false.',
+    '..., equal!" or "= 76 vs 76 ..., no.": `wrongDecisionShare`), of success claims that are false, and of those',
+    'false claims by the first fault of the search behind them (`falseClaimCauses`, src/eval/claim-cause.ts):',
+    'a wrong step, a step off the board, a wrong decision, or none, so the answer misstates what was found.',
     '',
-    row(['stage', ...tiers.flatMap((t) => [`${t} wrong decisions`, `${t} false claims`])]),
-    row(['---', ...tiers.flatMap(() => ['---', '---'])]),
+    row(['stage', ...tiers.flatMap((t) => [`${t} wrong decisions`, `${t} false claims`, `${t} causes`])]),
+    row(['---', ...tiers.flatMap(() => ['---', '---', '---'])]),
   ];
   for (const [name, d] of files.evals) {
     const g = (t: string) => d.behaviours.find((x) => x.group === t);
@@ -373,6 +381,7 @@ function decisionsSection(files: R1ZeroFiles): string[] {
         ...tiers.flatMap((t) => [
           pct(g(t)?.wrongDecisionShare ?? Number.NaN),
           pct(g(t)?.falseClaimShare ?? Number.NaN),
+          causes(g(t)?.falseClaimCauses),
         ]),
       ]),
     );
