@@ -4,7 +4,8 @@
  * backs out of dead states, and only claims success for a candidate that really equals the target.
  * A comparison writes the goal right after the result, then compares the two digit by digit from the
  * left until a pair differs, and decides after that ("91 + 17 = 108 vs 74: 1 7, no.", "91 - 17 = 74
- * vs 74: 7 7, 4 4, equal!", a final check "... = 74 vs 74: 7 7, 4 4. Correct."). In iteration 2 the
+ * vs 74: 7 7, 4 4, equal!"). A found solution is checked by its steps, innermost first, then
+ * answered ("Check: 91 + 17 = 108, 108 - 34 = 74 vs 74: 7 7, 4 4. Correct."). In iteration 2 the
  * decision came before the goal and in iteration 3 right after it; the tiny base learned neither:
  * the iteration-3 base said "equal" on half of its unequal lines and "no" on half of its equal ones,
  * because deciding meant comparing two multi-digit numbers at once. A digit pair is copied like a
@@ -351,11 +352,13 @@ export function searchTrace(numbers: readonly number[], target: number, o: Searc
   w.lines.unshift(`Goal ${target} from ${numbers.join(' ')}.`);
   if (found) {
     if (o.mode !== 'quick') {
-      // the check recomputes what the trace wrote; after a slip it ends with the slipped value
+      // The check recomputes the solution's steps, innermost first, each copied from the latest
+      // line of its depth (the path of a depth-first search), and the answer is then assembled from
+      // this one line; after a slip it ends with the slipped value. Iteration 4 wrote the whole
+      // expression first ("Check (95 - 35) + 16: ..."), assembled from lines far apart, and most of
+      // its false claims were a found solution written as a wrong expression (protocol section 0).
       const steps = w.steps.recompute(found);
-      w.lines.push(
-        `Check ${found.e}: ${steps.join(', ')}${comparisonText(lastValue(steps.at(-1)!), target)}. Correct.`,
-      );
+      w.lines.push(`Check: ${steps.join(', ')}${comparisonText(lastValue(steps.at(-1)!), target)}. Correct.`);
     }
     return { lines: w.lines, answer: found.e, found: true, correct: slipAt < 0, checks: w.checks };
   }

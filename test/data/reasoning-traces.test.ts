@@ -63,6 +63,61 @@ test('search traces never claim success for a wrong equation; every written comp
   assert.ok(caught > 200, `only ${caught} caught slips`);
 });
 
+/**
+ * The expression a final check's steps build, read the way the model has to: each step's operand is
+ * the latest earlier step's result of that value (not yet used), else a given number.
+ */
+function assembled(check: string): string {
+  const m = /^Check: (.*) vs \d+: .*\. Correct\.$/.exec(check);
+  assert.ok(m, `not a final check: ${check}`);
+  const made: Array<{ v: number; e: string }> = [];
+  let last = '';
+  for (const step of m[1]!.split(', ')) {
+    const s = /^(\d+) ([-+*/]) (\d+) = (?:.* = )?(\d+)$/.exec(step);
+    assert.ok(s, `not a step: ${step} in ${check}`);
+    const operand = (v: string) => {
+      let k = made.length - 1;
+      while (k >= 0 && made[k]!.v !== Number(v)) k--;
+      if (k < 0) return v;
+      const [x] = made.splice(k, 1);
+      return `(${x!.e})`;
+    };
+    const a = operand(s[1]!);
+    last = `${a} ${s[2]} ${operand(s[3]!)}`;
+    made.push({ v: Number(s[4]), e: last });
+  }
+  assert.equal(made.length, 1, `the steps of ${check} do not chain into one expression`);
+  return last;
+}
+
+test('a final check lists the solution steps innermost first, and the answer is what they build (iteration 5)', () => {
+  const rng = new Rng(6);
+  const dials: TraceDials = { ...only('full'), caught_slips: 0.3 };
+  dials.countdown = { quick: 0, bounded: 1, full: 1, backward: 1, optimal: 0 };
+  let checks = 0;
+  for (const p of cdProblems(1500, [4, 5])) {
+    const t = modeTrace(p, dials, rng);
+    const finals = t.reasoning.split('\n').filter((l) => l.startsWith('Check') && l.endsWith('. Correct.'));
+    if (!t.correct) {
+      assert.equal(finals.length, 0, `${p.key}: a check on a trace without a solution`);
+      continue;
+    }
+    assert.equal(finals.length, 1, `${p.key} ${t.mode}\n${t.reasoning}`);
+    // the check is the last line of the reasoning, right before the answer it builds
+    assert.equal(t.reasoning.split('\n').at(-1), finals[0]);
+    assert.equal(assembled(finals[0]!), t.answer, `${p.key} ${t.mode}\n${t.reasoning}`);
+    checks++;
+  }
+  assert.ok(checks > 900, `only ${checks} checked solutions`);
+  // a hand-written check: the inner step's result is the right operand of the outer one
+  assert.equal(assembled('Check: 91 - 86 = 5, 83 - 5 = 80 - 2 = 78 vs 78: 7 7, 8 8. Correct.'), '83 - (91 - 86)');
+  assert.equal(
+    assembled('Check: 12 + 3 = 15, 20 - 4 = 16, 16 + 15 = 31 vs 31: 3 3, 1 1. Correct.'),
+    '(20 - 4) + (12 + 3)',
+  );
+  assert.throws(() => assembled('Check: 12 + 3 = 15, 20 - 4 = 16 vs 16: 1 1, 6 6. Correct.'), /do not chain/);
+});
+
 test('mode accuracy rises with thoroughness, and the output tells the modes apart', () => {
   const rng = new Rng(1);
   const problems = cdProblems(600, [5], 8);

@@ -108,6 +108,25 @@ test('iteration 4 grammar (digit pairs before the decision) counts as the earlie
   assert.equal(countBehaviours(p, reply(['72 - 36 = 36 vs 74: 3 x, no.'], '')).candidates, 0);
 });
 
+test('iteration 5 grammar (the final check lists the steps, no expression first) counts as iteration 4 does', () => {
+  const it4 = VERIFIED.map((l) =>
+    l
+      .replace(/, not (\d+)\.$/, (_, g: string) => `${comparisonText(Number(/= (\d+),/.exec(l)![1]), Number(g))}, no.`)
+      .replace(/, equals (\d+)!$/, ' vs $1: 7 7, 4 4, equal!')
+      .replace(/\. Correct\.$/, ' vs 74: 7 7, 4 4. Correct.'),
+  );
+  const it5 = it4.map((l) => l.replace(/^Check \([^:]*: /, 'Check: '));
+  assert.equal(it5.at(-1), 'Check: 36 + 55 = 91, 91 - 17 = 74 vs 74: 7 7, 4 4. Correct.');
+  const p = cd([36, 55, 17], 74);
+  const b = countBehaviours(p, reply(it5, '(36 + 55) - 17'));
+  assert.deepEqual(b, countBehaviours(p, reply(it4, '(36 + 55) - 17')));
+  assert.deepEqual([b.verifications, b.successClaim, b.falseClaim, b.mode], [1, true, false, 'verified']);
+  // the same sound search answered with an expression its steps do not build: a false claim whose
+  // first fault is the answer
+  const misstated = countBehaviours(p, reply(it5, '(36 + 17) - 55'));
+  assert.deepEqual([misstated.successClaim, misstated.falseClaim, misstated.falseClaimCause], [true, true, 'answer']);
+});
+
 test('a slip claimed as the solution is a false claim and an arithmetic slip', () => {
   const b = countBehaviours(
     cd([22, 99, 75], 46),
