@@ -4,8 +4,9 @@
  * backs out of dead states, and only claims success for a candidate that really equals the target.
  * A comparison writes the goal right after the result, then compares the two digit by digit from the
  * left until a pair differs, and decides after that ("91 + 17 = 108 vs 74: 1 7, no.", "91 - 17 = 74
- * vs 74: 7 7, 4 4, equal!"). A found solution is checked by its steps, innermost first, then
- * answered ("Check: 91 + 17 = 108, 108 - 34 = 74 vs 74: 7 7, 4 4. Correct."). In iteration 2 the
+ * vs 74: 7 7, 4 4, equal!"). A found solution is written back from the step claimed equal, one made
+ * number at a time replaced by the step that made it, and its last term is the answer ("Check: 45 =
+ * 60 - 15 = (99 - 39) - 15 = ((16 + 83) - 39) - 15. Correct.", iteration 6). In iteration 2 the
  * decision came before the goal and in iteration 3 right after it; the tiny base learned neither:
  * the iteration-3 base said "equal" on half of its unequal lines and "no" on half of its equal ones,
  * because deciding meant comparing two multi-digit numbers at once. A digit pair is copied like a
@@ -148,7 +149,45 @@ class Steps {
   set(e: Item, text: string, kids: readonly Item[]): void {
     this.made.set(e.e, { text, kids });
   }
-  /** The steps that recompute `e`, innermost first (what the final check writes). */
+  /** The two operands of a made item, in the order its expression writes them. */
+  private operands(x: Item): readonly Item[] {
+    const [a, b] = this.made.get(x.e)!.kids as [Item, Item];
+    return x.e.startsWith(`${wrap(a)} `) ? [a, b] : [b, a];
+  }
+  /**
+   * The terms the final check writes for `e`, outermost first: its own step with made operands as
+   * values ("60 - 15"), then one made operand at a time, leftmost first, replaced by its step in
+   * parentheses ("(99 - 39) - 15"), until only given numbers are left ("((16 + 83) - 39) - 15", the
+   * answer). A value is the one its step wrote (after a slip, the slipped one).
+   */
+  chain(e: Item): string[] {
+    const open = new Set([e.e]);
+    const render = (x: Item, top: boolean): string => {
+      const m = this.made.get(x.e);
+      if (!m) return x.e;
+      if (!open.has(x.e)) return String(lastValue(m.text));
+      const [a, b] = this.operands(x) as [Item, Item];
+      const op = x.e.slice(wrap(a).length + 1, wrap(a).length + 2);
+      const s = `${render(a, false)} ${op} ${render(b, false)}`;
+      return top ? s : `(${s})`;
+    };
+    const next = (x: Item): Item | null => {
+      for (const k of this.operands(x)) {
+        if (!this.made.has(k.e)) continue;
+        if (!open.has(k.e)) return k;
+        const n = next(k);
+        if (n) return n;
+      }
+      return null;
+    };
+    const out = [render(e, true)];
+    for (let n = next(e); n; n = next(e)) {
+      open.add(n.e);
+      out.push(render(e, true));
+    }
+    return out;
+  }
+  /** The steps that recompute `e`, innermost first (the optimal path's lines). */
   recompute(e: Item): string[] {
     const out: string[] = [];
     const walk = (x: Item) => {
@@ -352,13 +391,13 @@ export function searchTrace(numbers: readonly number[], target: number, o: Searc
   w.lines.unshift(`Goal ${target} from ${numbers.join(' ')}.`);
   if (found) {
     if (o.mode !== 'quick') {
-      // The check recomputes the solution's steps, innermost first, each copied from the latest
-      // line of its depth (the path of a depth-first search), and the answer is then assembled from
-      // this one line; after a slip it ends with the slipped value. Iteration 4 wrote the whole
-      // expression first ("Check (95 - 35) + 16: ..."), assembled from lines far apart, and most of
-      // its false claims were a found solution written as a wrong expression (protocol section 0).
-      const steps = w.steps.recompute(found);
-      w.lines.push(`Check: ${steps.join(', ')}${comparisonText(lastValue(steps.at(-1)!), target)}. Correct.`);
+      // The check writes the solution back from the step claimed equal, outermost first, one made
+      // number at a time replaced by the step that made it (a lookup of the latest line with that
+      // result), and the last term is the answer. Iterations 4 and 5 wrote it innermost first (the
+      // whole expression first, then the steps from the first one on), which needs the path's
+      // earliest steps, lines far apart, before anything else; most of their false claims were a
+      // found solution written back wrongly (protocol section 0).
+      w.lines.push(`Check: ${target} = ${w.steps.chain(found).join(' = ')}. Correct.`);
     }
     return { lines: w.lines, answer: found.e, found: true, correct: slipAt < 0, checks: w.checks };
   }

@@ -130,6 +130,8 @@ test('the decision of a comparison is its own kind, split by what was decided', 
     ['91 - 17 = 74 vs 74: 7 7, 4 4, equal!', { at: 29, kind: 'verdict-equal' }],
     ['Check (36 + 55) - 17: 36 + 55 = 91, 91 - 17 = 74 vs 74: 7 7, 4 4. Correct.', { at: 65, kind: 'verdict-correct' }],
     ['Check: 36 + 55 = 91, 91 - 17 = 74 vs 74: 7 7, 4 4. Correct.', { at: 50, kind: 'verdict-correct' }],
+    // iteration 6's final check writes the solution back and compares nothing: no decision
+    ['Check: 74 = 91 - 17 = (36 + 55) - 17. Correct.', null],
     ['Check: 99 + 75 = 174 vs 24: 1 2. Wrong, back.', { at: 32, kind: 'verdict-wrong' }],
     ['91 + 17 = 108 vs 74, no.', { at: 20, kind: 'verdict-no' }],
     ['36 + 55 = 91, left 91 17.', null],

@@ -48,11 +48,13 @@ test('search traces never claim success for a wrong equation; every written comp
     // a trace that does not claim success says so, and its answer is then its closest candidate
     if (!b.successClaim && t.mode !== 'optimal') assert.match(t.reasoning, /No more tries\. Closest: /);
     // every comparison writes the goal, then the digit pairs up to the first that differs, then the
-    // decision, which is "equal" exactly when the written value is the goal (iteration 4)
+    // decision, which is "equal" exactly when the written value is the goal (iteration 4); the final
+    // check writes the solution back and compares nothing (iteration 6, the next test)
     for (const line of t.reasoning.split('\n')) {
       assert.doesNotMatch(line, /, (not|equals) \d+[.!]$/, `${p.key} ${t.mode}: ${line}`);
       const c = /= (-?\d+)( vs (\d+): .*?)(, no\.|, equal!|\. Correct\.|\. Wrong, back\.)$/.exec(line);
-      if (t.mode !== 'optimal' && /^(\d+ [-+*/] \d+ = |Check|No more)/.test(line) && !/, left /.test(line))
+      const final = /^Check: \d+ = [^:]*\. Correct\.$/.test(line);
+      if (t.mode !== 'optimal' && /^(\d+ [-+*/] \d+ = |Check|No more)/.test(line) && !/, left /.test(line) && !final)
         assert.ok(c, `${p.key} ${t.mode}: no comparison in ${line}`);
       if (!c) continue;
       assert.equal(c[2], comparisonText(Number(c[1]), Number(c[3])), line);
@@ -64,58 +66,107 @@ test('search traces never claim success for a wrong equation; every written comp
 });
 
 /**
- * The expression a final check's steps build, read the way the model has to: each step's operand is
- * the latest earlier step's result of that value (not yet used), else a given number.
+ * The steps a check can name, in order: each state's step ("99 - 39 = 60, left 60 15."), each step
+ * claimed equal to a goal, and each subgoal's reason ("since 57 + 17 = 74."), as "a op b" and the
+ * value written for it. Failed candidates are no steps of any solution.
  */
-function assembled(check: string): string {
-  const m = /^Check: (.*) vs \d+: .*\. Correct\.$/.exec(check);
-  assert.ok(m, `not a final check: ${check}`);
-  const made: Array<{ v: number; e: string }> = [];
-  let last = '';
-  for (const step of m[1]!.split(', ')) {
-    const s = /^(\d+) ([-+*/]) (\d+) = (?:.* = )?(\d+)$/.exec(step);
-    assert.ok(s, `not a step: ${step} in ${check}`);
-    const operand = (v: string) => {
-      let k = made.length - 1;
-      while (k >= 0 && made[k]!.v !== Number(v)) k--;
-      if (k < 0) return v;
-      const [x] = made.splice(k, 1);
-      return `(${x!.e})`;
-    };
-    const a = operand(s[1]!);
-    last = `${a} ${s[2]} ${operand(s[3]!)}`;
-    made.push({ v: Number(s[4]), e: last });
+function writtenSteps(lines: readonly string[]): Array<{ head: string; v: number }> {
+  const out: Array<{ head: string; v: number }> = [];
+  for (const l of lines) {
+    const s =
+      /^(\d+ [-+*/] \d+) = (?:[^,]* = )?(\d+)(?:, left .*| vs \d+: .*, equal!)$/.exec(l) ??
+      /since (\d+ [-+*/] \d+) = (?:.* = )?(\d+)\.$/.exec(l);
+    if (s) out.push({ head: s[1]!, v: Number(s[2]) });
   }
-  assert.equal(made.length, 1, `the steps of ${check} do not chain into one expression`);
-  return last;
+  return out;
 }
 
-test('a final check lists the solution steps innermost first, and the answer is what they build (iteration 5)', () => {
+/**
+ * Reads a final check the way the model has to write it: the first term is a step written above
+ * (the one claimed equal, or a subgoal's reason), and each next term replaces one number of the one
+ * before by "(a op b)", the latest step above whose result is that number. Returns the last term and
+ * how many replacements took a step other than the latest one with that result.
+ */
+function readCheck(lines: readonly string[], target: number): { answer: string; notLatest: number } {
+  const check = lines.at(-1)!;
+  const m = /^Check: (\d+) = (.*)\. Correct\.$/.exec(check);
+  assert.ok(m, `not a final check: ${check}`);
+  assert.equal(Number(m[1]), target, check);
+  const terms = m[2]!.split(' = ');
+  const steps = writtenSteps(lines.slice(0, -1));
+  assert.ok(
+    steps.some((s) => s.head === terms[0]),
+    `the first term ${terms[0]} is no step above\n${lines.join('\n')}`,
+  );
+  let notLatest = 0;
+  for (let k = 1; k < terms.length; k++) {
+    const [prev, cur] = [terms[k - 1]!, terms[k]!];
+    // one number of prev is replaced: find the step text that makes cur from prev
+    const fits = steps.filter((s) =>
+      [...prev.matchAll(/\d+/g)].some(
+        (n) =>
+          `${prev.slice(0, n.index)}(${s.head})${prev.slice(n.index! + n[0].length)}` === cur && Number(n[0]) === s.v,
+      ),
+    );
+    assert.ok(fits.length > 0, `${prev} -> ${cur}: no step above makes it\n${lines.join('\n')}`);
+    const latest = [...steps].reverse().find((s) => fits.some((f) => f.v === s.v))!;
+    if (!fits.includes(latest)) notLatest++;
+  }
+  return { answer: terms.at(-1)!, notLatest };
+}
+
+test('a final check writes the solution back from the step claimed equal, and its last term is the answer (iteration 6)', () => {
   const rng = new Rng(6);
   const dials: TraceDials = { ...only('full'), caught_slips: 0.3 };
   dials.countdown = { quick: 0, bounded: 1, full: 1, backward: 1, optimal: 0 };
-  let checks = 0;
+  let checks = 0,
+    replacements = 0,
+    notLatest = 0;
   for (const p of cdProblems(1500, [4, 5])) {
     const t = modeTrace(p, dials, rng);
-    const finals = t.reasoning.split('\n').filter((l) => l.startsWith('Check') && l.endsWith('. Correct.'));
+    const lines = t.reasoning.split('\n');
+    const finals = lines.filter((l) => l.startsWith('Check') && l.endsWith('. Correct.'));
     if (!t.correct) {
       assert.equal(finals.length, 0, `${p.key}: a check on a trace without a solution`);
       continue;
     }
     assert.equal(finals.length, 1, `${p.key} ${t.mode}\n${t.reasoning}`);
-    // the check is the last line of the reasoning, right before the answer it builds
-    assert.equal(t.reasoning.split('\n').at(-1), finals[0]);
-    assert.equal(assembled(finals[0]!), t.answer, `${p.key} ${t.mode}\n${t.reasoning}`);
+    assert.equal(lines.at(-1), finals[0], 'the check is the last line, right before the answer');
+    const r = readCheck(lines, (p.data as { target: number }).target);
+    assert.equal(r.answer, t.answer, `${p.key} ${t.mode}\n${t.reasoning}`);
     checks++;
+    replacements += finals[0]!.split(' = ').length - 2;
+    notLatest += r.notLatest;
   }
   assert.ok(checks > 900, `only ${checks} checked solutions`);
-  // a hand-written check: the inner step's result is the right operand of the outer one
-  assert.equal(assembled('Check: 91 - 86 = 5, 83 - 5 = 80 - 2 = 78 vs 78: 7 7, 8 8. Correct.'), '83 - (91 - 86)');
+  // the lookup "the latest step with that result" is the right one nearly always
+  assert.ok(replacements > checks, `only ${replacements} replacements`);
+  assert.ok(notLatest / replacements < 0.02, `${notLatest} of ${replacements} replacements are not the latest step`);
+  // hand-written: an inner step on the right, and two made operands
+  const trace = (...l: string[]) => ['Goal 78 from 96 91 83.', ...l];
   assert.equal(
-    assembled('Check: 12 + 3 = 15, 20 - 4 = 16, 16 + 15 = 31 vs 31: 3 3, 1 1. Correct.'),
-    '(20 - 4) + (12 + 3)',
+    readCheck(
+      trace(
+        '96 - 91 = 5, left 5 83.',
+        '83 - 5 = 80 - 2 = 78 vs 78: 7 7, 8 8, equal!',
+        'Check: 78 = 83 - 5 = 83 - (96 - 91). Correct.',
+      ),
+      78,
+    ).answer,
+    '83 - (96 - 91)',
   );
-  assert.throws(() => assembled('Check: 12 + 3 = 15, 20 - 4 = 16 vs 16: 1 1, 6 6. Correct.'), /do not chain/);
+  assert.throws(
+    () => readCheck(trace('96 - 91 = 5, left 5 83.', 'Check: 78 = 83 - 5 = 83 - (96 - 90). Correct.'), 78),
+    /no step above/,
+  );
+  const nested = searchTrace([16, 83, 39, 15], 45, { mode: 'full' });
+  assert.equal(nested.lines.at(-1), 'Check: 45 = 60 - 15 = (99 - 39) - 15 = ((16 + 83) - 39) - 15. Correct.');
+  assert.equal(nested.answer, '((16 + 83) - 39) - 15');
+  const pairs = searchTrace([61, 59, 5, 27], 15, { mode: 'full', budget: 1000 });
+  assert.equal(pairs.lines.at(-1), 'Check: 15 = 135 - 120 = (5 * 27) - 120 = (5 * 27) - (61 + 59). Correct.');
+  assert.equal(pairs.answer, '(5 * 27) - (61 + 59)');
+  const back = searchTrace([36, 55, 17], 74, { mode: 'backward' });
+  assert.equal(back.lines.at(-1), 'Check: 74 = 38 + 36 = (55 - 17) + 36. Correct.');
 });
 
 test('mode accuracy rises with thoroughness, and the output tells the modes apart', () => {

@@ -108,7 +108,7 @@ test('iteration 4 grammar (digit pairs before the decision) counts as the earlie
   assert.equal(countBehaviours(p, reply(['72 - 36 = 36 vs 74: 3 x, no.'], '')).candidates, 0);
 });
 
-test('iteration 5 grammar (the final check lists the steps, no expression first) counts as iteration 4 does', () => {
+test('iteration 5 and 6 grammars (the final check lists the steps, or writes the solution back) count as iteration 4 does', () => {
   const it4 = VERIFIED.map((l) =>
     l
       .replace(/, not (\d+)\.$/, (_, g: string) => `${comparisonText(Number(/= (\d+),/.exec(l)![1]), Number(g))}, no.`)
@@ -120,6 +120,9 @@ test('iteration 5 grammar (the final check lists the steps, no expression first)
   const p = cd([36, 55, 17], 74);
   const b = countBehaviours(p, reply(it5, '(36 + 55) - 17'));
   assert.deepEqual(b, countBehaviours(p, reply(it4, '(36 + 55) - 17')));
+  // iteration 6: the check writes the solution back from the step claimed equal
+  const it6 = it4.map((l) => (l.startsWith('Check (') ? 'Check: 74 = 91 - 17 = (36 + 55) - 17. Correct.' : l));
+  assert.deepEqual(countBehaviours(p, reply(it6, '(36 + 55) - 17')), b);
   assert.deepEqual([b.verifications, b.successClaim, b.falseClaim, b.mode], [1, true, false, 'verified']);
   // the same sound search answered with an expression its steps do not build: a false claim whose
   // first fault is the answer
