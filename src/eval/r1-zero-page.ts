@@ -10,8 +10,8 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { lineChartSvg, type Series } from '../train/plot.js';
-import { CLAIM_CAUSES, type ClaimCause } from './claim-cause.js';
 import { type EvalDigest, HEADLINE_TIERS, headlineMean, type TierRow } from './r1-zero-digest.js';
+import { decisionsSection, modesTable, pct, row } from './r1-zero-tables.js';
 
 type Metrics = Record<string, number | string>[];
 
@@ -128,7 +128,6 @@ export interface Criterion {
   met: boolean | undefined;
 }
 
-const pct = (x: number) => (Number.isFinite(x) ? `${(100 * x).toFixed(1)}%` : 'n/a');
 const num = (x: number, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
 
 /** The last-tenth minus first-tenth test of an RL curve. */
@@ -329,84 +328,6 @@ export function r1ZeroCurves(files: R1ZeroFiles): Map<string, string> {
   );
   charts.set('curve-truncated.svg', curve(files, 'Truncated responses', 'truncated_share', 'share', rl));
   return charts;
-}
-
-const row = (cells: readonly (string | number)[]) => `| ${cells.join(' | ')} |`;
-
-/** The modes table of one evaluation's countdown tiers: share of responses and accuracy within. */
-function modesTable(d: EvalDigest): string[] {
-  const groups = d.behaviours.filter((g) => g.group.startsWith('countdown/') || g.group.startsWith('arithmetic/'));
-  const modes = [...new Set(groups.flatMap((g) => Object.keys(g.modes)))].sort();
-  return [
-    row(['tier', ...modes]),
-    row(['---', ...modes.map(() => '---')]),
-    ...groups.map((g) =>
-      row([
-        g.group,
-        ...modes.map((m) => (g.modes[m] ? `${pct(g.modes[m]!.share)} (right ${pct(g.modes[m]!.accuracy)})` : '-')),
-      ]),
-    ),
-  ];
-}
-
-/**
- * How often the countdown comparisons decide right: in sampled responses, the share of comparisons
- * whose decision contradicts the numbers they wrote (and of success claims that are false); teacher
- * forced, the share of reference decisions predicted whole, split by what the reference decided.
- */
-/** "arithmetic 30%, board 3%, decision 0%, answer 67%" (digests written before the counter: n/a). */
-function causes(c: Record<ClaimCause, number> | undefined): string {
-  return c ? CLAIM_CAUSES.map((k) => `${k} ${pct(c[k])}`).join(', ') : 'n/a';
-}
-
-function decisionsSection(files: R1ZeroFiles): string[] {
-  const tiers = ['countdown/4', 'countdown/5'];
-  const L = [
-    '',
-    '## Decisions of the countdown comparisons',
-    '',
-    'Sampled responses: the share of comparisons whose decision contradicts the numbers they wrote ("= 90 vs 76',
-    '..., equal!" or "= 76 vs 76 ..., no.": `wrongDecisionShare`), of success claims that are false, and of those',
-    'false claims by the first fault of the search behind them (`falseClaimCauses`, src/eval/claim-cause.ts):',
-    'a wrong step, a step off the board, a wrong decision, or none, so the answer misstates what was found.',
-    '',
-    row(['stage', ...tiers.flatMap((t) => [`${t} wrong decisions`, `${t} false claims`, `${t} causes`])]),
-    row(['---', ...tiers.flatMap(() => ['---', '---', '---'])]),
-  ];
-  for (const [name, d] of files.evals) {
-    const g = (t: string) => d.behaviours.find((x) => x.group === t);
-    L.push(
-      row([
-        name,
-        ...tiers.flatMap((t) => [
-          pct(g(t)?.wrongDecisionShare ?? Number.NaN),
-          pct(g(t)?.falseClaimShare ?? Number.NaN),
-          causes(g(t)?.falseClaimCauses),
-        ]),
-      ]),
-    );
-  }
-  const kinds = ['verdict-no', 'verdict-equal', 'verdict-correct', 'verdict-wrong'];
-  L.push(
-    '',
-    'Teacher forced on held-out reference traces (each base): the share of decisions predicted whole, by kind.',
-    '',
-    row(['base', 'tier', ...kinds]),
-    row(['---', '---', ...kinds.map(() => '---')]),
-  );
-  for (const [arm, st] of files.steps)
-    for (const t of tiers) {
-      const c = st.groups[t];
-      if (c)
-        L.push(
-          row([
-            arm,
-            t,
-            ...kinds.map((k) => (c[k]?.lines ? `${pct(c[k]!.exactLines / c[k]!.lines)} of ${c[k]!.lines}` : '-')),
-          ]),
-        );
-    }
-  return L;
 }
 
 /** The results page (markdown) from the committed files. */

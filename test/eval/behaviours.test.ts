@@ -87,13 +87,16 @@ test('iteration 3 grammar (goal before the decision) counts as the earlier one d
   assert.deepEqual([slip.candidates, slip.retractions, slip.successClaim, slip.arithmeticSlips], [2, 1, false, 2]);
 });
 
+/** VERIFIED in the grammar of iteration 4: digit pairs before each decision. */
+const IT4 = VERIFIED.map((l) =>
+  l
+    .replace(/, not (\d+)\.$/, (_, g: string) => `${comparisonText(Number(/= (\d+),/.exec(l)![1]), Number(g))}, no.`)
+    .replace(/, equals (\d+)!$/, ' vs $1: 7 7, 4 4, equal!')
+    .replace(/\. Correct\.$/, ' vs 74: 7 7, 4 4. Correct.'),
+);
+
 test('iteration 4 grammar (digit pairs before the decision) counts as the earlier ones do', () => {
-  const now = VERIFIED.map((l) =>
-    l
-      .replace(/, not (\d+)\.$/, (_, g: string) => `${comparisonText(Number(/= (\d+),/.exec(l)![1]), Number(g))}, no.`)
-      .replace(/, equals (\d+)!$/, ' vs $1: 7 7, 4 4, equal!')
-      .replace(/\. Correct\.$/, ' vs 74: 7 7, 4 4. Correct.'),
-  );
+  const now = IT4;
   assert.equal(now[2], '72 + 36 = 108 vs 74: 1 7, no.');
   assert.equal(now[7], '91 - 17 = 74 vs 74: 7 7, 4 4, equal!');
   const p = cd([36, 55, 17], 74);
@@ -109,12 +112,7 @@ test('iteration 4 grammar (digit pairs before the decision) counts as the earlie
 });
 
 test('iteration 5 and 6 grammars (the final check lists the steps, or writes the solution back) count as iteration 4 does', () => {
-  const it4 = VERIFIED.map((l) =>
-    l
-      .replace(/, not (\d+)\.$/, (_, g: string) => `${comparisonText(Number(/= (\d+),/.exec(l)![1]), Number(g))}, no.`)
-      .replace(/, equals (\d+)!$/, ' vs $1: 7 7, 4 4, equal!')
-      .replace(/\. Correct\.$/, ' vs 74: 7 7, 4 4. Correct.'),
-  );
+  const it4 = IT4;
   const it5 = it4.map((l) => l.replace(/^Check \([^:]*: /, 'Check: '));
   assert.equal(it5.at(-1), 'Check: 36 + 55 = 91, 91 - 17 = 74 vs 74: 7 7, 4 4. Correct.');
   const p = cd([36, 55, 17], 74);
