@@ -1,13 +1,14 @@
 /**
  * A dense Qwen2 / Llama student (src/models/qwen2) behind the CausalLM seam, so the Scheduler,
- * the server and the samplers drive it as they drive DeepSeek-V3. Each slot owns a batch-1 K/V
- * cache (the dense cache advances all its rows together, so slots of different lengths cannot
- * share one); a forward call runs its rows one after the other. Rolling back is moving the slot's
- * length back: later writes overwrite the stale rows. No MTP drafting (the students have none).
+ * the server and the samplers drive it as they drive DeepSeek-V3. The slots share one K/V cache
+ * with a length per slot (src/models/qwen2/kv-cache.ts), so a forward call runs all its rows at
+ * once, whatever their lengths (`DenseModel.stepRows`): every projection is one GEMM over the
+ * packed tokens of all rows, which is what makes a group of rollouts or several chat requests
+ * cheaper than one after the other. Rolling back is moving the slot's length back: later writes
+ * overwrite the stale rows. No MTP drafting (the students have none).
  */
 import { slotLimits, type CausalLM, type ForwardRow } from './causal-lm.js';
 import type { DenseKvCache, DenseModel } from '../models/qwen2/model.js';
-import { slice } from '../tensor/index.js';
 
 /** Adapter settings. */
 export interface DenseLMOptions {
@@ -22,7 +23,8 @@ export class DenseLM implements CausalLM {
   readonly vocabSize: number;
   readonly maxContext: number;
   readonly maxSlots: number;
-  private readonly caches: Array<DenseKvCache | undefined>;
+  private readonly cache: DenseKvCache;
+  private readonly used: boolean[];
 
   constructor(
     readonly model: DenseModel,
@@ -30,84 +32,76 @@ export class DenseLM implements CausalLM {
   ) {
     this.vocabSize = model.config.vocab_size;
     ({ maxContext: this.maxContext, maxSlots: this.maxSlots } = slotLimits('DenseLM', model.rope.maxLen, options, 8));
-    this.caches = new Array<DenseKvCache | undefined>(this.maxSlots).fill(undefined);
+    this.cache = model.createCache(this.maxSlots, this.maxContext);
+    this.used = new Array<boolean>(this.maxSlots).fill(false);
   }
 
   allocSlot(): number {
-    const i = this.caches.indexOf(undefined);
+    const i = this.used.indexOf(false);
     if (i < 0) throw new Error(`DenseLM: all ${this.maxSlots} slots are in use`);
-    this.caches[i] = this.model.createCache(1, this.maxContext);
+    this.cache.truncate(i, 0);
+    this.used[i] = true;
     return i;
   }
 
   freeSlot(slot: number): void {
-    this.cache(slot).dispose();
-    this.caches[slot] = undefined;
+    this.check(slot);
+    this.cache.truncate(slot, 0);
+    this.used[slot] = false;
   }
 
-  /** A new slot whose K/V cache is a copy of `slot`'s first `length` rows. */
+  /** A new slot whose K/V rows are a copy of `slot`'s. */
   fork(slot: number): number {
-    const from = this.cache(slot),
-      i = this.allocSlot(),
-      to = this.caches[i]!,
-      be = this.model.engine.backend;
-    to.length = from.length;
-    if (from.length > 0)
-      this.model.engine.scope(() => {
-        for (const kind of ['k', 'v'] as const)
-          from[kind].forEach((store, l) => {
-            const src = slice(store, 2, 0, from.length), // (1, Hk, length, hd)
-              dst = slice(to[kind][l]!, 2, 0, from.length);
-            be.copy(src.ptr, src.strides, dst.ptr, dst.strides, src.shape);
-          });
-      });
+    this.check(slot);
+    const i = this.allocSlot();
+    this.cache.copySlot(slot, i);
     return i;
   }
 
   length(slot: number): number {
-    return this.cache(slot).length;
+    this.check(slot);
+    return this.cache.lengths[slot]!;
   }
 
   truncate(slot: number, length: number): void {
-    const c = this.cache(slot);
-    if (!(Number.isInteger(length) && length >= 0 && length <= c.length))
-      throw new Error(`DenseLM.truncate: length must be an integer in [0, ${c.length}], got ${length}`);
-    c.length = length;
+    this.check(slot);
+    const n = this.cache.lengths[slot]!;
+    if (!(Number.isInteger(length) && length >= 0 && length <= n))
+      throw new Error(`DenseLM.truncate: length must be an integer in [0, ${n}], got ${length}`);
+    this.cache.truncate(slot, length);
   }
 
   forward(rows: readonly ForwardRow[]): Float32Array[][] {
     const e = this.model.engine,
       V = this.vocabSize;
-    return rows.map((r) => {
+    const picks: number[] = [];
+    let offset = 0;
+    for (const r of rows) {
       const want = r.logits ?? 1,
-        cache = this.cache(r.slot),
         Tn = r.tokens.length;
-      if (Tn === 0 || !(want >= 0 && want <= Tn))
+      this.check(r.slot);
+      if (Tn === 0 || !(Number.isInteger(want) && want >= 0 && want <= Tn))
         throw new Error(`DenseLM.forward: a row of ${Tn} tokens asks for ${want} logits`);
-      return e.noGrad(() =>
-        e.scope(() => {
-          const last = Math.max(want, 1);
-          const logits = this.model.step(cache, e.tensor(r.tokens, [1, Tn], 'i32'), last); // (1, last, V)
-          const flat = want > 0 ? (e.read(slice(logits, 1, last - want, last)) as Float32Array) : new Float32Array(0); // (want * V)
-          return Array.from({ length: want }, (_, k) => flat.slice(k * V, (k + 1) * V));
-        }),
-      );
-    });
+      for (let j = Tn - want; j < Tn; j++) picks.push(offset + j);
+      offset += Tn;
+    }
+    // the model returns at least one position; a call that wants none reads its last and drops it
+    const asked = picks.length > 0 ? picks : [offset - 1];
+    const flat = e.noGrad(() =>
+      e.scope(() => e.read(this.model.stepRows(this.cache, rows, asked).logits) as Float32Array),
+    ); // (P * V)
+    let k = 0;
+    return rows.map((r) => Array.from({ length: r.logits ?? 1 }, () => flat.slice(k * V, ++k * V)));
   }
 
-  private cache(slot: number): DenseKvCache {
-    const c = this.caches[slot];
-    if (c === undefined) throw new Error(`DenseLM: slot ${slot} is not allocated`);
-    return c;
+  private check(slot: number): void {
+    if (!(Number.isInteger(slot) && slot >= 0 && slot < this.maxSlots && this.used[slot]))
+      throw new Error(`DenseLM: slot ${slot} is not allocated`);
   }
 
-  /** Frees every slot's cache (the model and its parameters belong to the caller). */
+  /** Frees the cache (the model and its parameters belong to the caller). */
   dispose(): void {
-    this.caches.forEach((c, i) => {
-      if (c) {
-        c.dispose();
-        this.caches[i] = undefined;
-      }
-    });
+    this.cache.dispose();
+    this.used.fill(false);
   }
 }

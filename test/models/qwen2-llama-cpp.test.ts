@@ -80,7 +80,7 @@ describe('llama.cpp and our compact kernels agree on the same GGUF', { skip }, (
           let ids = PROMPT;
           for (; agreed < 32; agreed++) {
             const row = engine.scope(() =>
-              model.step(cache, engine.tensor(ids, [1, ids.length], 'i32'), 1).toArray(),
+              model.stepRows(cache, [{ slot: 0, tokens: ids }], [ids.length - 1]).logits.toArray(),
             ) as Float32Array;
             let best = 0;
             for (let i = 1; i < row.length; i++) if (row[i]! > row[best]!) best = i;

@@ -45,44 +45,80 @@ forEachBackend((_name, engine) => {
     for (const p of params.values()) p.dispose();
   });
 
-  it('prefill + one-token decode on the KV cache equals the full pass', async () => {
+  it('packed rows on the slot KV cache (prefill, ragged chunks, decode, fork, rollback) equal the full pass', async () => {
     const e = engine();
     const { config } = await readDenseConfig(join(DIR, 'config.json'));
     const { params } = await loadDenseParams(e, config, DIR);
     const model = new DenseModel(e, config, params);
+    const V = config.vocab_size;
+    const seqs = [
+      [3, 14, 15, 9, 26, 5, 35, 8],
+      [8, 35, 5, 26, 9, 15, 14, 3],
+      [2, 7, 1, 8, 28, 18, 28, 4],
+    ];
+    const T = 8;
     e.noGrad(() =>
       e.scope(() => {
-        const seq = [3, 14, 15, 9, 26, 5, 35, 8],
-          T = seq.length;
-        const full = model.forward(e.tensor([...seq, ...seq.slice().reverse()], [2, T], 'i32')).toArray();
-        const cache = model.createCache(2, 16);
-        const rows = [seq, seq.slice().reverse()];
-        model.step(
-          cache,
-          e.tensor(
-            rows.flatMap((r) => r.slice(0, 5)),
-            [2, 5],
-            'i32',
-          ),
-        );
-        for (let t = 5; t < T; t++) {
-          const step = model
-            .step(
-              cache,
-              e.tensor(
-                rows.map((r) => r[t]!),
-                [2, 1],
-                'i32',
-              ),
-            )
-            .toArray(); // (2, 1, V)
-          const V = config.vocab_size;
-          for (let b = 0; b < 2; b++)
-            for (let j = 0; j < V; j++) {
-              const d = Math.abs(step[b * V + j]! - full[(b * T + t) * V + j]!);
-              assert.ok(d < 1e-4, `b${b} t${t} v${j}: decode differs by ${d}`);
+        const full = model.forward(e.tensor(seqs.flat(), [3, T], 'i32')).toArray(); // (3, T, V)
+        const cache = model.createCache(4, 16);
+        const at = new Array<number>(4).fill(0); // tokens of seqs[s] cached in slot s
+        /** One packed call; checks every returned row against the full pass at its positions. */
+        const call = (rows: Array<{ slot: number; seq: number; n: number }>) => {
+          const picks: number[] = [],
+            want: Array<[number, number]> = [];
+          let off = 0;
+          for (const r of rows) {
+            for (let j = 0; j < r.n; j++) {
+              picks.push(off + j);
+              want.push([r.seq, at[r.slot]! + j]);
             }
-        }
+            off += r.n;
+          }
+          const out = model.stepRows(
+            cache,
+            rows.map((r) => ({ slot: r.slot, tokens: seqs[r.seq]!.slice(at[r.slot], at[r.slot]! + r.n) })),
+            picks,
+          );
+          const got = out.logits.toArray(); // (P, V)
+          assert.equal(
+            out.batch.uniform,
+            rows.every((r, i) => r.slot === i && r.n === rows[0]!.n && at[r.slot] === at[rows[0]!.slot]),
+          );
+          want.forEach(([s, t], k) => {
+            for (let j = 0; j < V; j++) {
+              const d = Math.abs(got[k * V + j]! - full[(s * T + t) * V + j]!);
+              assert.ok(d < 1e-4, `seq ${s} position ${t} id ${j}: packed step differs by ${d}`);
+            }
+          });
+          for (const r of rows) at[r.slot] += r.n;
+          assert.deepEqual(Array.from(cache.lengths).slice(0, 3), at.slice(0, 3));
+        };
+        call([
+          { slot: 0, seq: 0, n: 3 },
+          { slot: 1, seq: 1, n: 3 },
+        ]); // uniform prefill
+        call([
+          { slot: 1, seq: 1, n: 1 },
+          { slot: 0, seq: 0, n: 2 },
+          { slot: 2, seq: 2, n: 4 },
+        ]); // ragged: out of slot order, three lengths, three starts
+        call([
+          { slot: 0, seq: 0, n: 1 },
+          { slot: 1, seq: 1, n: 1 },
+          { slot: 2, seq: 2, n: 1 },
+        ]); // one-token decode rows at different positions
+        // fork slot 2 into slot 3 (a copy of its 5 rows), roll slot 0 back by two tokens
+        cache.copySlot(2, 3);
+        at[3] = at[2]!;
+        cache.truncate(0, at[0]! - 2);
+        at[0]! -= 2;
+        call([
+          { slot: 3, seq: 2, n: 3 },
+          { slot: 0, seq: 0, n: 2 },
+        ]);
+        assert.throws(() => cache.pack([0], [20]), /overflow the cache of 16/);
+        assert.throws(() => cache.pack([0, 0], [1, 1]), /out of range .* or repeated/);
+        assert.throws(() => model.stepRows(cache, [{ slot: 1, tokens: [1] }], [1]), /picks must be/);
         cache.dispose();
       }),
     );

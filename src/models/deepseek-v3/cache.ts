@@ -7,31 +7,14 @@
  *
  * The cache has `slots` sequences, each with its own length, so one forward call can append
  * different numbers of tokens to different sequences (continuous batching, chunked prefill). A call
- * is described by a PackedBatch: rows (slot, start, count) whose tokens are packed one after the
- * other. Storage is kept out of scopes and freed by dispose().
+ * is described by a PackedBatch (src/nn/packed-rows.ts): rows (slot, start, count) whose tokens are
+ * packed one after the other. Storage is kept out of scopes and freed by dispose().
  */
+import { type PackedBatch, packRows, type RowSpan } from '../../nn/packed-rows.js';
 import type { Engine, Tensor } from '../../tensor/index.js';
 import { reshape, slice } from '../../tensor/index.js';
 
-/** One sequence's part of a packed call: `count` tokens at positions start.. of `slot`. */
-export interface RowSpan {
-  readonly slot: number;
-  readonly start: number;
-  readonly count: number;
-  /** Index of the row's first token in the packed token list. */
-  readonly offset: number;
-}
-
-/** The layout of one forward call over the cache. */
-export interface PackedBatch {
-  readonly rows: readonly RowSpan[];
-  /** Tokens in the call. */
-  readonly total: number;
-  /** Position of every packed token. */
-  readonly positions: Int32Array;
-  /** True when rows are slots 0..R-1 in order with equal start and count (a dense [R, n] batch). */
-  readonly uniform: boolean;
-}
+export type { PackedBatch, RowSpan };
 
 export class LatentCache {
   /** One [slots, maxLen, width] tensor per cached layer. */
@@ -73,28 +56,7 @@ export class LatentCache {
 
   /** Lays out a call appending counts[i] tokens to slots[i] (distinct slots, at their current lengths). */
   pack(slots: readonly number[], counts: readonly number[]): PackedBatch {
-    const rows: RowSpan[] = [];
-    const seen = new Set<number>();
-    let total = 0;
-    slots.forEach((slot, i) => {
-      const count = counts[i]!,
-        start = this.lengths[slot]!;
-      if (!Number.isInteger(slot) || slot < 0 || slot >= this.slots || seen.has(slot))
-        throw new Error(`LatentCache.pack: slot ${slot} is out of range [0, ${this.slots}) or repeated`);
-      if (!Number.isInteger(count) || count < 1 || start + count > this.maxLen) {
-        throw new Error(
-          `LatentCache.pack: ${count} tokens for slot ${slot} (holding ${start}) overflow the cache of ${this.maxLen}`,
-        );
-      }
-      seen.add(slot);
-      rows.push({ slot, start, count, offset: total });
-      total += count;
-    });
-    const positions = new Int32Array(total);
-    for (const r of rows) for (let i = 0; i < r.count; i++) positions[r.offset + i] = r.start + i;
-    const r0 = rows[0]!;
-    const uniform = rows.every((r, i) => r.slot === i && r.start === r0.start && r.count === r0.count);
-    return { rows, total, positions, uniform };
+    return packRows('LatentCache', this.lengths, this.maxLen, slots, counts);
   }
 
   /** Stores the packed rows [total, width] of `layer` at their slots and positions (no gradient). */

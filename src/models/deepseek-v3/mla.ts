@@ -21,7 +21,6 @@ import {
   attention,
   concat,
   expand,
-  indexSelect,
   matmul,
   mul,
   permute,
@@ -32,6 +31,7 @@ import {
   split,
   transpose,
 } from '../../tensor/index.js';
+import { packedAttention } from '../../nn/packed-rows.js';
 import type { LatentCache, PackedBatch, RowSpan } from './cache.js';
 import type { DeepseekV3Config } from './config.js';
 import type { Rope } from './rope.js';
@@ -173,57 +173,11 @@ export function mlaAbsorbed(
   const q = concat([transpose(qLat, 0, 1), reshape(qPe, [N, H, R])], 2); // (N, H, C + R)
   // The cached rows are both key and value: attending with v = keys (C + R wide) and dropping the
   // last R output columns avoids copying a strided value slice of the whole cache.
-  const o = batch.uniform
-    ? attendUniform(q, cache.keys(layer, batch.rows), batch, ctx)
-    : attendRagged(q, cache, layer, batch, ctx); // (N, H, C)
+  const keys = (rows: readonly RowSpan[]) => {
+    const k = cache.keys(layer, rows); // (rows, 1, L, C + R)
+    return { k, v: k };
+  };
+  const o = slice(packedAttention(q, batch, keys, ctx.scale), 2, 0, C); // (N, H, C + R) -> (N, H, C) view
   const out = matmul(transpose(o, 0, 1), transpose(wUv)); // (H, N, C) @ (H, C, Dv) -> (H, N, Dv)
   return linearP(reshape(transpose(out, 0, 1), [B, T, H * Dv]), params, `${prefix}.o_proj`, ctx.linear); // (B, T, D)
-}
-
-/** Dense batch: rows are slots 0..R-1 with n tokens each at the same start; causal mask by offset. */
-function attendUniform(q: Tensor, keys: Tensor, batch: PackedBatch, ctx: AttnContext): Tensor {
-  const R = batch.rows.length,
-    n = batch.rows[0]!.count,
-    [N, H, W] = q.shape as [number, number, number],
-    C = ctx.config.kv_lora_rank;
-  const qb = permute(reshape(q, [R, n, H, W]), [0, 2, 1, 3]); // (R, H, n, C + R)
-  const o = attention(qb, keys, keys, { scale: ctx.scale, causal: true }); // (R, H, n, C + R)
-  return slice(reshape(permute(o, [0, 2, 1, 3]), [N, H, W]), 2, 0, C); // (R, n, H, C + R) -> (N, H, C) view
-}
-
-/**
- * Ragged batch: rows are grouped by token count; each group is one attention call over its rows'
- * slots with an additive mask (query t of a row sees keys j <= start + t), so a 512-token prefill
- * chunk next to one-token decode rows costs no padding. Outputs return to packed order at the end.
- */
-function attendRagged(q: Tensor, cache: LatentCache, layer: number, batch: PackedBatch, ctx: AttnContext): Tensor {
-  const e = q.engine,
-    [N, H, W] = q.shape as [number, number, number],
-    C = ctx.config.kv_lora_rank;
-  const groups = new Map<number, RowSpan[]>();
-  for (const r of batch.rows) groups.set(r.count, [...(groups.get(r.count) ?? []), r]);
-  const q2 = reshape(q, [N, H * W]); // (N, H*W)
-  const outs: Tensor[] = [],
-    order = new Int32Array(N);
-  let at = 0;
-  for (const [n, rows] of groups) {
-    const keys = cache.keys(layer, rows); // (G, 1, L, W)
-    const G = rows.length,
-      L = keys.shape[2]!,
-      idx = new Int32Array(G * n),
-      mask = new Float32Array(G * n * L).fill(-Infinity);
-    rows.forEach((r, i) => {
-      for (let t = 0; t < n; t++) {
-        idx[i * n + t] = r.offset + t;
-        order[r.offset + t] = at + i * n + t;
-        mask.fill(0, (i * n + t) * L, (i * n + t) * L + r.start + t + 1);
-      }
-    });
-    const qg = permute(reshape(indexSelect(q2, 0, e.tensor(idx, [G * n], 'i32')), [G, n, H, W]), [0, 2, 1, 3]); // (G, H, n, W)
-    const o = attention(qg, keys, keys, { scale: ctx.scale, mask: e.tensor(mask, [G, n, L]) }); // (G, H, n, W)
-    outs.push(reshape(permute(o, [0, 2, 1, 3]), [G * n, H * W])); // (G*n, H*W)
-    at += G * n;
-  }
-  const all = outs.length === 1 ? outs[0]! : concat(outs, 0); // (N, H*W), group order
-  return slice(reshape(indexSelect(all, 0, e.tensor(order, [N], 'i32')), [N, H, W]), 2, 0, C); // (N, H, C) view, packed order
 }

@@ -2,18 +2,21 @@
  * The dense student models of R1's distillation (R1 paper section 2.4): Qwen2 and Llama, as Hugging
  * Face's Qwen2ForCausalLM / LlamaForCausalLM compute them: pre-norm blocks of grouped-query
  * attention with rotate-half RoPE and a SwiGLU MLP, RMSNorm, and an (optionally tied) lm_head.
- * Parameters are a Map keyed by HF safetensors names. A per-layer K/V cache serves decoding.
+ * Parameters are a Map keyed by HF safetensors names. Decoding runs on a slot K/V cache
+ * (kv-cache.ts): `stepRows` appends rows of any lengths to their own slots in one call.
  * For inference on real checkpoints the matrices may instead be compact weights (BF16/F16 or
  * llama.cpp block quantizations, src/nn/compact-linear.ts) under the same keys: a key found in
  * `compact` is used through the decode-on-the-fly kernels, every other key from `params`.
  */
 import { linearP, param, type Params } from '../deepseek-v3/weights.js';
 import { type CompactWeight, compactEmbedding, compactLinear } from '../../nn/compact-linear.js';
+import { type PackedBatch, packedAttention } from '../../nn/packed-rows.js';
 import {
   add,
   attention,
   crossEntropy,
   embedding,
+  indexSelect,
   permute,
   reshape,
   rmsNorm,
@@ -23,36 +26,11 @@ import {
   type Tensor,
 } from '../../tensor/index.js';
 import type { DenseConfig } from './config.js';
+import { DenseKvCache } from './kv-cache.js';
 import { RotateHalfRope } from './rope.js';
 import { ropeInvFreq } from './rope-scaling.js';
 
-/** Keys and values of every layer for `batch` sequences that advance together. */
-export class DenseKvCache {
-  readonly k: Tensor[];
-  readonly v: Tensor[];
-  length = 0;
-  constructor(
-    readonly engine: Engine,
-    c: DenseConfig,
-    readonly batch: number,
-    readonly maxLen: number,
-  ) {
-    const shape = [batch, c.num_key_value_heads, maxLen, c.head_dim];
-    this.k = Array.from({ length: c.num_hidden_layers }, () => engine.keep(engine.zeros(shape)));
-    this.v = Array.from({ length: c.num_hidden_layers }, () => engine.keep(engine.zeros(shape)));
-  }
-  /** Writes x [B, Hk, Tn, hd] at positions start.. and returns the cached [B, Hk, start+Tn, hd]. */
-  append(which: 'k' | 'v', layer: number, x: Tensor, start: number): Tensor {
-    const store = this[which][layer]!,
-      Tn = x.shape[2]!;
-    const dst = slice(store, 2, start, start + Tn);
-    this.engine.backend.copy(x.ptr, x.strides, dst.ptr, dst.strides, x.shape);
-    return slice(store, 2, 0, start + Tn);
-  }
-  dispose(): void {
-    for (const t of [...this.k, ...this.v]) t.dispose();
-  }
-}
+export { DenseKvCache };
 
 export class DenseModel {
   readonly rope: RotateHalfRope;
@@ -72,7 +50,8 @@ export class DenseModel {
     );
   }
 
-  private checkTokens(tokens: Tensor, start: number): void {
+  /** Ids in range; `positions`: the sequence (dim 1) fits the RoPE table (a packed call checks per row instead). */
+  private checkTokens(tokens: Tensor, positions: boolean): void {
     if (tokens.dtype !== 'i32' || tokens.rank !== 2)
       throw new Error(`tokens: expected an i32 tensor [batch, seq], got ${tokens.dtype} [${tokens.shape.join(', ')}]`);
     const V = this.config.vocab_size,
@@ -81,8 +60,8 @@ export class DenseModel {
       if (!(ids[i]! >= 0 && ids[i]! < V))
         throw new Error(`tokens: id ${ids[i]} at position ${i} is out of range; expected 0 <= id < vocab_size (${V})`);
     }
-    if (start + tokens.shape[1]! > this.rope.maxLen)
-      throw new Error(`tokens: positions up to ${start + tokens.shape[1]! - 1} exceed maxLen ${this.rope.maxLen}`);
+    if (positions && tokens.shape[1]! > this.rope.maxLen)
+      throw new Error(`tokens: positions up to ${tokens.shape[1]! - 1} exceed maxLen ${this.rope.maxLen}`);
   }
 
   /** x @ W^T (+ bias) for the Linear at `prefix`, compact when its weight is. */
@@ -94,51 +73,70 @@ export class DenseModel {
     return b === undefined ? y : add(y, b);
   }
 
-  private attn(x: Tensor, l: number, start: number, cache?: DenseKvCache): Tensor {
+  /** Causal self-attention of x (B, T, D) over itself (training and full passes). */
+  private attn(x: Tensor, l: number): Tensor {
     const c = this.config,
       [B, T] = x.shape as [number, number],
       hd = c.head_dim,
       p = `model.layers.${l}.self_attn`;
     const heads = (name: string, n: number) =>
       permute(reshape(this.linear(x, `${p}.${name}`), [B, T, n, hd]), [0, 2, 1, 3]); // (B, n, T, hd)
-    let q = this.rope.apply(heads('q_proj', c.num_attention_heads), start);
-    let k = this.rope.apply(heads('k_proj', c.num_key_value_heads), start);
-    let v = heads('v_proj', c.num_key_value_heads);
-    if (cache) {
-      k = cache.append('k', l, k, start);
-      v = cache.append('v', l, v, start);
-    }
-    q = attention(q, k, v, { causal: true }); // (B, H, T, hd); Hk heads shared by groups
-    return this.linear(reshape(permute(q, [0, 2, 1, 3]), [B, T, c.num_attention_heads * hd]), `${p}.o_proj`); // (B, T, D)
+    const q = this.rope.apply(heads('q_proj', c.num_attention_heads), 0);
+    const k = this.rope.apply(heads('k_proj', c.num_key_value_heads), 0);
+    const o = attention(q, k, heads('v_proj', c.num_key_value_heads), { causal: true }); // (B, H, T, hd); Hk heads shared by groups
+    return this.linear(reshape(permute(o, [0, 2, 1, 3]), [B, T, c.num_attention_heads * hd]), `${p}.o_proj`); // (B, T, D)
   }
 
-  /** Logits of the last `last` positions (default all): decoding needs only the final one. */
-  private run(tokens: Tensor, start: number, cache?: DenseKvCache, last = tokens.shape[1]!): Tensor {
-    this.checkTokens(tokens, start);
+  /** Self-attention of packed rows x (1, N, D) through the slot cache (this call's keys are written first). */
+  private attnRows(x: Tensor, l: number, cache: DenseKvCache, batch: PackedBatch): Tensor {
+    const c = this.config,
+      N = batch.total,
+      hd = c.head_dim,
+      p = `model.layers.${l}.self_attn`;
+    const heads = (name: string, n: number) => reshape(this.linear(x, `${p}.${name}`), [N, n, hd]); // (1, N, n*hd) -> (N, n, hd)
+    const rotated = (name: string, n: number) => {
+      const x4 = permute(reshape(heads(name, n), [1, N, n, hd]), [0, 2, 1, 3]); // (1, n, N, hd)
+      return reshape(permute(this.rope.apply(x4, batch.positions), [0, 2, 1, 3]), [N, n, hd]); // (1, N, n, hd) -> (N, n, hd)
+    };
+    const q = rotated('q_proj', c.num_attention_heads),
+      k = rotated('k_proj', c.num_key_value_heads);
+    cache.write(l, batch, k, heads('v_proj', c.num_key_value_heads));
+    const o = packedAttention(q, batch, (rows) => cache.rows(l, rows)); // (N, H, hd); Hk heads shared by groups
+    return this.linear(reshape(o, [1, N, c.num_attention_heads * hd]), `${p}.o_proj`); // (1, N, D)
+  }
+
+  /** The decoder stack over embedded tokens h (B, T, D) with the given attention. */
+  private blocks(h: Tensor, attn: (x: Tensor, l: number) => Tensor): Tensor {
     const c = this.config;
-    const table = this.compact.get('model.embed_tokens.weight');
-    let h = table
-      ? compactEmbedding(table, tokens)
-      : embedding(param(this.params, 'model.embed_tokens.weight'), tokens); // (B, T, D)
     for (let l = 0; l < c.num_hidden_layers; l++) {
       const p = `model.layers.${l}`;
-      h = add(
-        h,
-        this.attn(rmsNorm(h, param(this.params, `${p}.input_layernorm.weight`), c.rms_norm_eps), l, start, cache),
-      );
+      h = add(h, attn(rmsNorm(h, param(this.params, `${p}.input_layernorm.weight`), c.rms_norm_eps), l));
       const y = rmsNorm(h, param(this.params, `${p}.post_attention_layernorm.weight`), c.rms_norm_eps);
       const m = swiglu(this.linear(y, `${p}.mlp.gate_proj`), this.linear(y, `${p}.mlp.up_proj`)); // (B, T, I)
       h = add(h, this.linear(m, `${p}.mlp.down_proj`));
     }
-    const head = c.tie_word_embeddings ? 'model.embed_tokens' : 'lm_head',
-      T = tokens.shape[1]!;
-    if (last < T) h = slice(h, 1, T - last, T); // (B, last, D)
-    return this.linear(rmsNorm(h, param(this.params, 'model.norm.weight'), c.rms_norm_eps), head); // (B, last, V)
+    return h;
+  }
+
+  /** Token embeddings (B, T) -> (B, T, D), from the compact table when the weights are compact. */
+  private embed(tokens: Tensor): Tensor {
+    const table = this.compact.get('model.embed_tokens.weight');
+    return table ? compactEmbedding(table, tokens) : embedding(param(this.params, 'model.embed_tokens.weight'), tokens);
+  }
+
+  /** Final norm and lm_head (tied or not): (..., D) -> (..., V). */
+  private head(h: Tensor): Tensor {
+    const c = this.config;
+    return this.linear(
+      rmsNorm(h, param(this.params, 'model.norm.weight'), c.rms_norm_eps),
+      c.tie_word_embeddings ? 'model.embed_tokens' : 'lm_head',
+    );
   }
 
   /** Logits (B, T, V) of a full causal pass over tokens (B, T). */
   forward(tokens: Tensor): Tensor {
-    return this.run(tokens, 0);
+    this.checkTokens(tokens, true);
+    return this.head(this.blocks(this.embed(tokens), (x, l) => this.attn(x, l))); // (B, T, V)
   }
 
   /** Mean next-token cross-entropy; `targets` (B, T) with -100 for ignored positions, default tokens shifted. */
@@ -149,24 +147,43 @@ export class DenseModel {
     return crossEntropy(slice(logits, 1, 0, T - 1), slice(tokens, 1, 1, T)); // (B, T-1, V) vs (B, T-1)
   }
 
-  createCache(batch: number, maxLen = this.rope.maxLen): DenseKvCache {
-    return new DenseKvCache(this.engine, this.config, batch, maxLen);
+  /** A K/V cache for `slots` sequences of up to `maxLen` tokens each. */
+  createCache(slots: number, maxLen = this.rope.maxLen): DenseKvCache {
+    if (maxLen > this.rope.maxLen)
+      throw new Error(`createCache: maxLen ${maxLen} exceeds the model's ${this.rope.maxLen} positions`);
+    return new DenseKvCache(this.engine, this.config, slots, maxLen);
   }
 
   /**
-   * Appends tokens (B, Tn) to the cache and returns the logits of their last `last` positions
-   * (B, last, V; default all Tn). Use inside noGrad.
+   * Appends each row's tokens to its own slot (rows may differ in length and position: continuous
+   * batching, chunked prefill) and returns the logits (P, V) of the packed tokens at `picks`
+   * (indices into the N tokens packed row after row; decoding needs each row's last only), with the
+   * batch layout (row offsets). Use inside engine.noGrad.
    */
-  step(cache: DenseKvCache, tokens: Tensor, last = tokens.shape[1]!): Tensor {
-    if (!(Number.isInteger(last) && last >= 1 && last <= tokens.shape[1]!))
-      throw new Error(`step: last must be an integer in [1, ${tokens.shape[1]}], got ${last}`);
-    if (cache.length + tokens.shape[1]! > cache.maxLen)
+  stepRows(
+    cache: DenseKvCache,
+    rows: readonly { slot: number; tokens: readonly number[] }[],
+    picks: readonly number[],
+  ): { logits: Tensor; batch: PackedBatch } {
+    const batch = cache.pack(
+      rows.map((r) => r.slot),
+      rows.map((r) => r.tokens.length),
+    );
+    if (picks.length === 0 || !picks.every((i) => Number.isInteger(i) && i >= 0 && i < batch.total))
       throw new Error(
-        `step: ${tokens.shape[1]} more tokens overflow the cache (${cache.length} of ${cache.maxLen} used)`,
+        `stepRows: picks must be >= 1 indices into the call's ${batch.total} tokens, got [${picks.join(', ')}]`,
       );
-    const logits = this.run(tokens, cache.length, cache, last);
-    cache.length += tokens.shape[1]!;
-    return logits;
+    const e = this.engine,
+      tokens = e.tensor(
+        rows.flatMap((r) => [...r.tokens]),
+        [1, batch.total],
+        'i32',
+      );
+    this.checkTokens(tokens, false); // each row's end was checked against the cache by pack()
+    const h = this.blocks(this.embed(tokens), (x, l) => this.attnRows(x, l, cache, batch)); // (1, N, D)
+    cache.advance(batch);
+    const at = e.tensor(Int32Array.from(picks), [picks.length], 'i32');
+    return { logits: this.head(indexSelect(reshape(h, [batch.total, h.shape[2]!]), 0, at)), batch }; // (N, D) -> (P, D) -> (P, V)
   }
 
   dispose(): void {
