@@ -69,6 +69,56 @@ export function packRows(
   return { rows, total, positions, uniform };
 }
 
+/**
+ * The slot bookkeeping both caches share: each slot's length, laying out a call (pack), advancing
+ * after it, rolling a slot back, and the argument check of a slot copy. `who` names the cache in errors.
+ */
+export class SlotLengths {
+  /** Tokens cached in each slot. */
+  readonly lengths: Int32Array;
+
+  constructor(
+    protected readonly who: string,
+    readonly slots: number,
+    readonly maxLen: number,
+  ) {
+    for (const [name, v] of [
+      ['slots', slots],
+      ['maxLen', maxLen],
+    ] as const) {
+      if (!Number.isInteger(v) || v < 1) throw new Error(`${who}: ${name} must be a positive integer, got ${v}`);
+    }
+    this.lengths = new Int32Array(slots);
+  }
+
+  /** Lays out a call appending counts[i] tokens to slots[i] (distinct slots, at their current lengths). */
+  pack(slots: readonly number[], counts: readonly number[]): PackedBatch {
+    return packRows(this.who, this.lengths, this.maxLen, slots, counts);
+  }
+
+  /** Advances each row's slot by its count (after every layer wrote). */
+  advance(batch: PackedBatch): void {
+    for (const r of batch.rows) this.lengths[r.slot] = r.start + r.count;
+  }
+
+  /** Keeps the first `length` tokens of `slot` (later writes overwrite the rest). */
+  truncate(slot: number, length: number): void {
+    if (
+      !(slot >= 0 && slot < this.slots) ||
+      !(Number.isInteger(length) && length >= 0 && length <= this.lengths[slot]!)
+    )
+      throw new Error(`${this.who}.truncate: slot ${slot} holds ${this.lengths[slot]} tokens; cannot keep ${length}`);
+    this.lengths[slot] = length;
+  }
+
+  /** Checks a copy of slot `from` into slot `to` and returns the tokens to copy. */
+  protected copyLength(from: number, to: number): number {
+    if (!(from >= 0 && from < this.slots && to >= 0 && to < this.slots && from !== to))
+      throw new Error(`${this.who}.copySlot: slots ${from} -> ${to} must be distinct and in [0, ${this.slots})`);
+    return this.lengths[from]!;
+  }
+}
+
 /** Cached keys and values of some rows' slots: k (R, Hk, L, Dk), v (R, Hk, L, Dv), L = the longest row's end. */
 export type RowKeys = (rows: readonly RowSpan[]) => { k: Tensor; v: Tensor };
 

@@ -10,35 +10,31 @@
  * is described by a PackedBatch (src/nn/packed-rows.ts): rows (slot, start, count) whose tokens are
  * packed one after the other. Storage is kept out of scopes and freed by dispose().
  */
-import { type PackedBatch, packRows, type RowSpan } from '../../nn/packed-rows.js';
+import { type PackedBatch, type RowSpan, SlotLengths } from '../../nn/packed-rows.js';
 import type { Engine, Tensor } from '../../tensor/index.js';
 import { reshape, slice } from '../../tensor/index.js';
 
 export type { PackedBatch, RowSpan };
 
-export class LatentCache {
+export class LatentCache extends SlotLengths {
   /** One [slots, maxLen, width] tensor per cached layer. */
   readonly layers: Tensor[];
-  /** Tokens cached in each slot. */
-  readonly lengths: Int32Array;
 
   constructor(
     readonly engine: Engine,
     numLayers: number,
-    readonly slots: number,
-    readonly maxLen: number,
+    slots: number,
+    maxLen: number,
     readonly width: number,
   ) {
+    super('LatentCache', slots, maxLen);
     for (const [name, v] of [
       ['numLayers', numLayers],
-      ['slots', slots],
-      ['maxLen', maxLen],
       ['width', width],
     ] as const) {
       if (!Number.isInteger(v) || v < 1) throw new Error(`LatentCache: ${name} must be a positive integer, got ${v}`);
     }
     this.layers = Array.from({ length: numLayers }, () => engine.keep(engine.zeros([slots, maxLen, width])));
-    this.lengths = new Int32Array(slots);
   }
 
   /** Bytes held (float32). */
@@ -52,11 +48,6 @@ export class LatentCache {
     if (this.lengths.some((x) => x !== l))
       throw new Error(`LatentCache.length: slots hold different lengths [${this.lengths.join(', ')}]`);
     return l;
-  }
-
-  /** Lays out a call appending counts[i] tokens to slots[i] (distinct slots, at their current lengths). */
-  pack(slots: readonly number[], counts: readonly number[]): PackedBatch {
-    return packRows('LatentCache', this.lengths, this.maxLen, slots, counts);
   }
 
   /** Stores the packed rows [total, width] of `layer` at their slots and positions (no gradient). */
@@ -100,30 +91,15 @@ export class LatentCache {
     return out;
   }
 
-  /** Advances each row's slot by its count (after every layer wrote). */
-  advance(batch: PackedBatch): void {
-    for (const r of batch.rows) this.lengths[r.slot] = r.start + r.count;
-  }
-
   /** Copies the cached rows of slot `from` into slot `to` (its length becomes `from`'s). */
   copySlot(from: number, to: number): void {
-    if (!(from >= 0 && from < this.slots && to >= 0 && to < this.slots && from !== to))
-      throw new Error(`LatentCache.copySlot: slots ${from} -> ${to} must be distinct and in [0, ${this.slots})`);
-    const n = this.lengths[from]!,
+    const n = this.copyLength(from, to),
       W = this.width,
       slotBytes = this.maxLen * W * 4;
     if (n > 0)
       for (const layer of this.layers)
         this.engine.backend.copy(layer.ptr + from * slotBytes, [W, 1], layer.ptr + to * slotBytes, [W, 1], [n, W]); // (n, W)
     this.lengths[to] = n;
-  }
-
-  /** Keeps the first `length` tokens of `slot`. */
-  truncate(slot: number, length: number): void {
-    if (!(slot >= 0 && slot < this.slots) || !(length >= 0 && length <= this.lengths[slot]!)) {
-      throw new Error(`LatentCache.truncate: slot ${slot} holds ${this.lengths[slot]} tokens; cannot keep ${length}`);
-    }
-    this.lengths[slot] = length;
   }
 
   dispose(): void {

@@ -5,48 +5,35 @@
  * src/nn/packed-rows.ts), as the MLA latent cache does for DeepSeek-V3, so the Scheduler's rows of
  * different lengths share every projection GEMM. Storage is kept out of scopes and freed by dispose().
  */
-import { type PackedBatch, packRows, type RowSpan } from '../../nn/packed-rows.js';
+import { type PackedBatch, type RowSpan, SlotLengths } from '../../nn/packed-rows.js';
 import { slice, type Engine, type Tensor } from '../../tensor/index.js';
 import type { DenseConfig } from './config.js';
 
-export class DenseKvCache {
+export class DenseKvCache extends SlotLengths {
   /** Keys of each layer, [slots, Hk, maxLen, hd]. */
   readonly k: Tensor[];
   /** Values of each layer, [slots, Hk, maxLen, hd]. */
   readonly v: Tensor[];
-  /** Tokens cached in each slot. */
-  readonly lengths: Int32Array;
   private readonly heads: number;
   private readonly headDim: number;
 
   constructor(
     readonly engine: Engine,
     c: DenseConfig,
-    readonly slots: number,
-    readonly maxLen: number,
+    slots: number,
+    maxLen: number,
   ) {
-    for (const [name, v] of [
-      ['slots', slots],
-      ['maxLen', maxLen],
-    ] as const) {
-      if (!Number.isInteger(v) || v < 1) throw new Error(`DenseKvCache: ${name} must be a positive integer, got ${v}`);
-    }
+    super('DenseKvCache', slots, maxLen);
     this.heads = c.num_key_value_heads;
     this.headDim = c.head_dim;
     const shape = [slots, this.heads, maxLen, this.headDim];
     this.k = Array.from({ length: c.num_hidden_layers }, () => engine.keep(engine.zeros(shape)));
     this.v = Array.from({ length: c.num_hidden_layers }, () => engine.keep(engine.zeros(shape)));
-    this.lengths = new Int32Array(slots);
   }
 
   /** Bytes held (float32). */
   get bytes(): number {
     return 2 * this.k.length * this.slots * this.heads * this.maxLen * this.headDim * 4;
-  }
-
-  /** Lays out a call appending counts[i] tokens to slots[i] (distinct slots, at their current lengths). */
-  pack(slots: readonly number[], counts: readonly number[]): PackedBatch {
-    return packRows('DenseKvCache', this.lengths, this.maxLen, slots, counts);
   }
 
   /** Stores packed keys and values (N, Hk, hd) of `layer` at their rows' slots and positions (no gradient). */
@@ -98,16 +85,9 @@ export class DenseKvCache {
     return e.noGrad(() => ({ k: take(this.k[layer]!), v: take(this.v[layer]!) }));
   }
 
-  /** Advances each row's slot by its count (after every layer wrote). */
-  advance(batch: PackedBatch): void {
-    for (const r of batch.rows) this.lengths[r.slot] = r.start + r.count;
-  }
-
   /** Copies the cached tokens of slot `from` into slot `to` (its length becomes `from`'s). */
   copySlot(from: number, to: number): void {
-    if (!(from >= 0 && from < this.slots && to >= 0 && to < this.slots && from !== to))
-      throw new Error(`DenseKvCache.copySlot: slots ${from} -> ${to} must be distinct and in [0, ${this.slots})`);
-    const n = this.lengths[from]!,
+    const n = this.copyLength(from, to),
       hd = this.headDim,
       slotBytes = this.heads * this.maxLen * hd * 4;
     if (n > 0)
@@ -120,16 +100,6 @@ export class DenseKvCache {
           [this.heads, n, hd],
         ); // (Hk, n, hd)
     this.lengths[to] = n;
-  }
-
-  /** Keeps the first `length` tokens of `slot` (later writes overwrite the rest). */
-  truncate(slot: number, length: number): void {
-    if (
-      !(slot >= 0 && slot < this.slots) ||
-      !(Number.isInteger(length) && length >= 0 && length <= this.lengths[slot]!)
-    )
-      throw new Error(`DenseKvCache.truncate: slot ${slot} holds ${this.lengths[slot]} tokens; cannot keep ${length}`);
-    this.lengths[slot] = length;
   }
 
   dispose(): void {
