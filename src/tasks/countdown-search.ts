@@ -5,8 +5,9 @@
  * A comparison writes the goal right after the result, then compares the two digit by digit from the
  * left until a pair differs, and decides after that ("91 + 17 = 108 vs 74: 1 7, no.", "91 - 17 = 74
  * vs 74: 7 7, 4 4, equal!"). A found solution is written back from the step claimed equal, one made
- * number at a time replaced by the step that made it, and its last term is the answer ("Check: 45 =
- * 60 - 15 = (99 - 39) - 15 = ((16 + 83) - 39) - 15. Correct.", iteration 6). In iteration 2 the
+ * number at a time named with the step that made it and replaced by that step, and its last term is
+ * the answer ("Check: 45 = 60 - 15, 60 = 99 - 39: (99 - 39) - 15, 99 = 16 + 83: ((16 + 83) - 39) -
+ * 15. Correct.", iteration 7; iteration 6 replaced without naming). In iteration 2 the
  * decision came before the goal and in iteration 3 right after it; the tiny base learned neither:
  * the iteration-3 base said "equal" on half of its unequal lines and "no" on half of its equal ones,
  * because deciding meant comparing two multi-digit numbers at once. A digit pair is copied like a
@@ -156,11 +157,12 @@ class Steps {
   }
   /**
    * The terms the final check writes for `e`, outermost first: its own step with made operands as
-   * values ("60 - 15"), then one made operand at a time, leftmost first, replaced by its step in
-   * parentheses ("(99 - 39) - 15"), until only given numbers are left ("((16 + 83) - 39) - 15", the
-   * answer). A value is the one its step wrote (after a slip, the slipped one).
+   * values ("60 - 15"), then one made operand at a time, leftmost first, named with the step that
+   * made it ("60 = 99 - 39", its operands as values) and replaced by that step in parentheses
+   * ("(99 - 39) - 15"), until only given numbers are left ("((16 + 83) - 39) - 15", the answer). A
+   * value is the one its step wrote (after a slip, the slipped one).
    */
-  chain(e: Item): string[] {
+  chain(e: Item): Array<{ term: string; named?: string }> {
     const open = new Set([e.e]);
     const render = (x: Item, top: boolean): string => {
       const m = this.made.get(x.e);
@@ -180,10 +182,10 @@ class Steps {
       }
       return null;
     };
-    const out = [render(e, true)];
+    const out: Array<{ term: string; named?: string }> = [{ term: render(e, true) }];
     for (let n = next(e); n; n = next(e)) {
       open.add(n.e);
-      out.push(render(e, true));
+      out.push({ named: `${lastValue(this.made.get(n.e)!.text)} = ${render(n, true)}`, term: render(e, true) });
     }
     return out;
   }
@@ -392,12 +394,13 @@ export function searchTrace(numbers: readonly number[], target: number, o: Searc
   if (found) {
     if (o.mode !== 'quick') {
       // The check writes the solution back from the step claimed equal, outermost first, one made
-      // number at a time replaced by the step that made it (a lookup of the latest line with that
-      // result), and the last term is the answer. Iterations 4 and 5 wrote it innermost first (the
-      // whole expression first, then the steps from the first one on), which needs the path's
-      // earliest steps, lines far apart, before anything else; most of their false claims were a
-      // found solution written back wrongly (protocol section 0).
-      w.lines.push(`Check: ${target} = ${w.steps.chain(found).join(' = ')}. Correct.`);
+      // number at a time named with the step that made it (a lookup of the latest line with that
+      // result) and replaced by it, and the last term is the answer. Iterations 4 and 5 wrote it
+      // innermost first, which needs the path's earliest steps, lines far apart, before anything
+      // else; iteration 6 replaced without naming, and its base put the right step in the wrong
+      // place, over the other operand (protocol section 0).
+      const terms = w.steps.chain(found).map((t) => (t.named ? `, ${t.named}: ${t.term}` : ` = ${t.term}`));
+      w.lines.push(`Check: ${target}${terms.join('')}. Correct.`);
     }
     return { lines: w.lines, answer: found.e, found: true, correct: slipAt < 0, checks: w.checks };
   }

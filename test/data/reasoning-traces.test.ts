@@ -49,11 +49,11 @@ test('search traces never claim success for a wrong equation; every written comp
     if (!b.successClaim && t.mode !== 'optimal') assert.match(t.reasoning, /No more tries\. Closest: /);
     // every comparison writes the goal, then the digit pairs up to the first that differs, then the
     // decision, which is "equal" exactly when the written value is the goal (iteration 4); the final
-    // check writes the solution back and compares nothing (iteration 6, the next test)
+    // check writes the solution back and compares nothing (iterations 6 and 7, the next test)
     for (const line of t.reasoning.split('\n')) {
       assert.doesNotMatch(line, /, (not|equals) \d+[.!]$/, `${p.key} ${t.mode}: ${line}`);
       const c = /= (-?\d+)( vs (\d+): .*?)(, no\.|, equal!|\. Correct\.|\. Wrong, back\.)$/.exec(line);
-      const final = /^Check: \d+ = [^:]*\. Correct\.$/.test(line);
+      const final = /^Check: \d+ = [^:]*(, \d+ = [^:]*: [^:]*)*\. Correct\.$/.test(line);
       if (t.mode !== 'optimal' && /^(\d+ [-+*/] \d+ = |Check|No more)/.test(line) && !/, left /.test(line) && !final)
         assert.ok(c, `${p.key} ${t.mode}: no comparison in ${line}`);
       if (!c) continue;
@@ -83,39 +83,43 @@ function writtenSteps(lines: readonly string[]): Array<{ head: string; v: number
 
 /**
  * Reads a final check the way the model has to write it: the first term is a step written above
- * (the one claimed equal, or a subgoal's reason), and each next term replaces one number of the one
- * before by "(a op b)", the latest step above whose result is that number. Returns the last term and
- * how many replacements took a step other than the latest one with that result.
+ * (the one claimed equal, or a subgoal's reason); each next term names one number of the one before
+ * with "n = a op b", the latest step above whose result is n, then writes the term before with that
+ * n replaced by "(a op b)". Returns the last term and how many names took a step other than the
+ * latest one with that result.
  */
 function readCheck(lines: readonly string[], target: number): { answer: string; notLatest: number } {
   const check = lines.at(-1)!;
   const m = /^Check: (\d+) = (.*)\. Correct\.$/.exec(check);
   assert.ok(m, `not a final check: ${check}`);
   assert.equal(Number(m[1]), target, check);
-  const terms = m[2]!.split(' = ');
+  const [first, ...rest] = m[2]!.split(', ');
   const steps = writtenSteps(lines.slice(0, -1));
   assert.ok(
-    steps.some((s) => s.head === terms[0]),
-    `the first term ${terms[0]} is no step above\n${lines.join('\n')}`,
+    steps.some((s) => s.head === first),
+    `the first term ${first} is no step above\n${lines.join('\n')}`,
   );
-  let notLatest = 0;
-  for (let k = 1; k < terms.length; k++) {
-    const [prev, cur] = [terms[k - 1]!, terms[k]!];
-    // one number of prev is replaced: find the step text that makes cur from prev
-    const fits = steps.filter((s) =>
-      [...prev.matchAll(/\d+/g)].some(
-        (n) =>
-          `${prev.slice(0, n.index)}(${s.head})${prev.slice(n.index! + n[0].length)}` === cur && Number(n[0]) === s.v,
-      ),
-    );
-    assert.ok(fits.length > 0, `${prev} -> ${cur}: no step above makes it\n${lines.join('\n')}`);
-    const latest = [...steps].reverse().find((s) => fits.some((f) => f.v === s.v))!;
-    if (!fits.includes(latest)) notLatest++;
+  let notLatest = 0,
+    prev = first!;
+  for (const part of rest) {
+    const p = /^(\d+) = (\d+ [-+*/] \d+): (.*)$/.exec(part);
+    assert.ok(p, `${part}: not "n = a op b: term"\n${lines.join('\n')}`);
+    const [n, head, cur] = [Number(p[1]), p[2]!, p[3]!];
+    const made = steps.filter((s) => s.head === head && s.v === n);
+    assert.ok(made.length > 0, `${n} = ${head}: no step above makes it\n${lines.join('\n')}`);
+    const latest = [...steps].reverse().find((s) => s.v === n)!;
+    if (latest.head !== head) notLatest++;
+    // the named number is replaced where it stands in the term before
+    const replaced = [...prev.matchAll(/\d+/g)]
+      .filter((x) => Number(x[0]) === n)
+      .map((x) => `${prev.slice(0, x.index)}(${head})${prev.slice(x.index! + x[0].length)}`);
+    assert.ok(replaced.includes(cur), `${prev} -> ${part}: not ${prev} with its ${n} replaced by (${head})`);
+    prev = cur;
   }
-  return { answer: terms.at(-1)!, notLatest };
+  return { answer: prev, notLatest };
 }
 
-test('a final check writes the solution back from the step claimed equal, and its last term is the answer (iteration 6)', () => {
+test('a final check writes the solution back from the step claimed equal, naming each replaced number, and its last term is the answer (iteration 7)', () => {
   const rng = new Rng(6);
   const dials: TraceDials = { ...only('full'), caught_slips: 0.3 };
   dials.countdown = { quick: 0, bounded: 1, full: 1, backward: 1, optimal: 0 };
@@ -135,7 +139,7 @@ test('a final check writes the solution back from the step claimed equal, and it
     const r = readCheck(lines, (p.data as { target: number }).target);
     assert.equal(r.answer, t.answer, `${p.key} ${t.mode}\n${t.reasoning}`);
     checks++;
-    replacements += finals[0]!.split(' = ').length - 2;
+    replacements += finals[0]!.split(', ').length - 1;
     notLatest += r.notLatest;
   }
   assert.ok(checks > 900, `only ${checks} checked solutions`);
@@ -149,24 +153,43 @@ test('a final check writes the solution back from the step claimed equal, and it
       trace(
         '96 - 91 = 5, left 5 83.',
         '83 - 5 = 80 - 2 = 78 vs 78: 7 7, 8 8, equal!',
-        'Check: 78 = 83 - 5 = 83 - (96 - 91). Correct.',
+        'Check: 78 = 83 - 5, 5 = 96 - 91: 83 - (96 - 91). Correct.',
       ),
       78,
     ).answer,
     '83 - (96 - 91)',
   );
   assert.throws(
-    () => readCheck(trace('96 - 91 = 5, left 5 83.', 'Check: 78 = 83 - 5 = 83 - (96 - 90). Correct.'), 78),
+    () => readCheck(trace('96 - 91 = 5, left 5 83.', 'Check: 78 = 83 - 5, 5 = 96 - 90: 83 - (96 - 90). Correct.'), 78),
     /no step above/,
   );
   const nested = searchTrace([16, 83, 39, 15], 45, { mode: 'full' });
-  assert.equal(nested.lines.at(-1), 'Check: 45 = 60 - 15 = (99 - 39) - 15 = ((16 + 83) - 39) - 15. Correct.');
+  assert.equal(
+    nested.lines.at(-1),
+    'Check: 45 = 60 - 15, 60 = 99 - 39: (99 - 39) - 15, 99 = 16 + 83: ((16 + 83) - 39) - 15. Correct.',
+  );
   assert.equal(nested.answer, '((16 + 83) - 39) - 15');
   const pairs = searchTrace([61, 59, 5, 27], 15, { mode: 'full', budget: 1000 });
-  assert.equal(pairs.lines.at(-1), 'Check: 15 = 135 - 120 = (5 * 27) - 120 = (5 * 27) - (61 + 59). Correct.');
+  assert.equal(
+    pairs.lines.at(-1),
+    'Check: 15 = 135 - 120, 135 = 5 * 27: (5 * 27) - 120, 120 = 61 + 59: (5 * 27) - (61 + 59). Correct.',
+  );
   assert.equal(pairs.answer, '(5 * 27) - (61 + 59)');
   const back = searchTrace([36, 55, 17], 74, { mode: 'backward' });
-  assert.equal(back.lines.at(-1), 'Check: 74 = 38 + 36 = (55 - 17) + 36. Correct.');
+  assert.equal(back.lines.at(-1), 'Check: 74 = 38 + 36, 38 = 55 - 17: (55 - 17) + 36. Correct.');
+  // a number named that the term before does not hold is refused
+  assert.throws(
+    () =>
+      readCheck(
+        trace(
+          '96 - 91 = 5, left 5 83.',
+          '83 - 5 = 80 - 2 = 78 vs 78: 7 7, 8 8, equal!',
+          'Check: 78 = 83 - 5, 5 = 96 - 91: (96 - 91) - 5. Correct.',
+        ),
+        78,
+      ),
+    /not 83 - 5 with its 5 replaced/,
+  );
 });
 
 test('mode accuracy rises with thoroughness, and the output tells the modes apart', () => {

@@ -111,7 +111,7 @@ test('iteration 4 grammar (digit pairs before the decision) counts as the earlie
   assert.equal(countBehaviours(p, reply(['72 - 36 = 36 vs 74: 3 x, no.'], '')).candidates, 0);
 });
 
-test('iteration 5 and 6 grammars (the final check lists the steps, or writes the solution back) count as iteration 4 does', () => {
+test('iteration 5, 6 and 7 grammars (the final check lists the steps, or writes the solution back) count as iteration 4 does', () => {
   const it4 = IT4;
   const it5 = it4.map((l) => l.replace(/^Check \([^:]*: /, 'Check: '));
   assert.equal(it5.at(-1), 'Check: 36 + 55 = 91, 91 - 17 = 74 vs 74: 7 7, 4 4. Correct.');
@@ -121,6 +121,11 @@ test('iteration 5 and 6 grammars (the final check lists the steps, or writes the
   // iteration 6: the check writes the solution back from the step claimed equal
   const it6 = it4.map((l) => (l.startsWith('Check (') ? 'Check: 74 = 91 - 17 = (36 + 55) - 17. Correct.' : l));
   assert.deepEqual(countBehaviours(p, reply(it6, '(36 + 55) - 17')), b);
+  // iteration 7: each replaced number is named with its step first
+  const it7 = it4.map((l) =>
+    l.startsWith('Check (') ? 'Check: 74 = 91 - 17, 91 = 36 + 55: (36 + 55) - 17. Correct.' : l,
+  );
+  assert.deepEqual(countBehaviours(p, reply(it7, '(36 + 55) - 17')), b);
   assert.deepEqual([b.verifications, b.successClaim, b.falseClaim, b.mode], [1, true, false, 'verified']);
   // the same sound search answered with an expression its steps do not build: a false claim whose
   // first fault is the answer
