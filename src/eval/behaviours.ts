@@ -14,6 +14,7 @@
  *   passed check, "That works."; a claim withdrawn by a failed check or a give-up does not count, it
  *   is a retraction); falseClaim: it claims so and its answer does not verify; falseClaimCause: on
  *   countdown, the first fault of the search behind a false claim (src/eval/claim-cause.ts);
+ *   checkFault: when that cause is the answer, where its final check went wrong (src/eval/check-fault.ts);
  * - arithmeticSlips: written computations "a op b = r" whose r (or the split before it, "= 80 + 11 =") is
  *   wrong, and wrong facts in the columns of an arithmetic tape;
  * - mode: the solver mode the response looks like (see `classify`).
@@ -27,6 +28,7 @@ import {
   partsValue,
   stepValue as value,
 } from './claim-cause.js';
+import { CHECK_FAULTS, type CheckFault, checkFault } from './check-fault.js';
 import { getTask } from '../tasks/registry.js';
 import type { Problem } from '../tasks/types.js';
 import { parseCompletion } from '../tokenizer/chat.js';
@@ -44,6 +46,8 @@ export interface Behaviours {
   falseClaim: boolean;
   /** Countdown: the first fault behind a false claim; null when the claim is true or absent. */
   falseClaimCause: ClaimCause | null;
+  /** Countdown, a false claim whose cause is the answer: the first fault of its final check; else null. */
+  checkFault: CheckFault | null;
   retractions: number;
   gaveUp: boolean;
   arithmeticSlips: number;
@@ -108,6 +112,7 @@ export function countBehaviours(problem: Problem, response: string): Behaviours 
     successClaim: false,
     falseClaim: false,
     falseClaimCause: null,
+    checkFault: null,
     retractions: 0,
     gaveUp: false,
     arithmeticSlips: 0,
@@ -160,6 +165,8 @@ export function countBehaviours(problem: Problem, response: string): Behaviours 
   const numbers = problem.data.numbers;
   if (b.falseClaim && problem.task === 'countdown' && target !== undefined && Array.isArray(numbers))
     b.falseClaimCause = claimCause(numbers.map(Number), target, reasoning);
+  if (b.falseClaimCause === 'answer' && Array.isArray(numbers) && target !== undefined)
+    b.checkFault = checkFault(numbers.map(Number), target, response);
   b.mode = classify(problem, b, backward, places, answer);
   return b;
 }
@@ -201,6 +208,10 @@ export interface BehaviourSummary {
   falseClaimShare: number;
   /** Countdown: the share of false claims by the first fault behind them (src/eval/claim-cause.ts). */
   falseClaimCauses: Record<ClaimCause, number>;
+  /** Countdown: false claims whose cause is the answer (a count). */
+  answerCauseClaims: number;
+  /** The share of those by the first fault of their final check (src/eval/check-fault.ts). */
+  checkFaults: Record<CheckFault, number>;
   arithmeticSlips: number;
   /** Per mode: share of responses and accuracy within the mode. */
   modes: Record<string, { share: number; accuracy: number }>;
@@ -212,6 +223,15 @@ function causeShares(all: readonly Behaviours[]): Record<ClaimCause, number> {
   const out = {} as Record<ClaimCause, number>;
   for (const c of CLAIM_CAUSES)
     out[c] = caused.length ? caused.filter((b) => b.falseClaimCause === c).length / caused.length : 0;
+  return out;
+}
+
+/** The share of the answer-cause false claims that each check fault has (all 0 without any). */
+function faultShares(all: readonly Behaviours[]): Record<CheckFault, number> {
+  const faulted = all.filter((b) => b.checkFault !== null);
+  const out = {} as Record<CheckFault, number>;
+  for (const f of CHECK_FAULTS)
+    out[f] = faulted.length ? faulted.filter((b) => b.checkFault === f).length / faulted.length : 0;
   return out;
 }
 
@@ -241,6 +261,8 @@ export function summariseBehaviours(all: readonly Behaviours[]): BehaviourSummar
     successClaims: claims.length / (n || 1),
     falseClaimShare: claims.length ? claims.filter((b) => b.falseClaim).length / claims.length : 0,
     falseClaimCauses: causeShares(all),
+    answerCauseClaims: all.filter((b) => b.checkFault !== null).length,
+    checkFaults: faultShares(all),
     arithmeticSlips: mean((b) => b.arithmeticSlips),
     modes,
   };

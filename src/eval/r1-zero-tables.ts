@@ -1,8 +1,11 @@
 /**
  * The behaviour tables of the R1-Zero results page (src/eval/r1-zero-page.ts): the share of each
  * solver mode and its accuracy, and how the countdown comparisons decide and why false success
- * claims are false (src/eval/claim-cause.ts), in sampled responses and teacher forced.
+ * claims are false (src/eval/claim-cause.ts) and where their final checks go wrong
+ * (src/eval/check-fault.ts), in sampled responses and teacher forced.
  */
+import type { BehaviourGroup } from './behaviours.js';
+import { CHECK_FAULTS } from './check-fault.js';
 import { CLAIM_CAUSES, type ClaimCause } from './claim-cause.js';
 import type { EvalDigest } from './r1-zero-digest.js';
 import type { R1ZeroFiles } from './r1-zero-page.js';
@@ -65,6 +68,7 @@ export function decisionsSection(files: R1ZeroFiles): string[] {
       ]),
     );
   }
+  L.push(...checkFaultsTable(files, tiers));
   const kinds = ['verdict-no', 'verdict-equal', 'verdict-correct', 'verdict-wrong'];
   L.push(
     '',
@@ -85,5 +89,34 @@ export function decisionsSection(files: R1ZeroFiles): string[] {
           ]),
         );
     }
+  return L;
+}
+
+/** "wrong slot 77.2%, board 10.1%" over the kinds that occur, largest first (older digests: n/a). */
+function faults(g: BehaviourGroup | undefined): string {
+  if (!g?.checkFaults) return 'n/a';
+  const seen = CHECK_FAULTS.filter((k) => g.checkFaults[k] > 0).sort((a, b) => g.checkFaults[b] - g.checkFaults[a]);
+  return seen.length ? seen.map((k) => `${k} ${pct(g.checkFaults[k])}`).join(', ') : '-';
+}
+
+/**
+ * Where the final check of the answer-cause false claims goes wrong, per evaluation and countdown
+ * tier: how many such claims the sampled responses hold, and their shares by the first fault of the
+ * check (src/eval/check-fault.ts).
+ */
+export function checkFaultsTable(files: R1ZeroFiles, tiers: readonly string[]): string[] {
+  const L = [
+    '',
+    'Where the final check goes wrong in the false claims whose cause is the answer (a sound search): the first',
+    'term that does not keep the target, by how it was made from the term before (`checkFault`, src/eval/check-fault.ts;',
+    '`wrong slot`: the right step put in for another number than the one it made).',
+    '',
+    row(['stage', ...tiers.flatMap((t) => [`${t} answer-cause claims`, `${t} check faults`])]),
+    row(['---', ...tiers.flatMap(() => ['---', '---'])]),
+  ];
+  for (const [name, d] of files.evals) {
+    const g = (t: string) => d.behaviours.find((x) => x.group === t);
+    L.push(row([name, ...tiers.flatMap((t) => [g(t)?.answerCauseClaims ?? 'n/a', faults(g(t))])]));
+  }
   return L;
 }

@@ -17,6 +17,7 @@ import {
   readR1ZeroFiles,
   type R1ZeroFiles,
 } from '../../src/eval/r1-zero-page.js';
+import { checkFaultsTable } from '../../src/eval/r1-zero-tables.js';
 import { tierAndBehaviourMetrics } from '../../src/rl/rollout-metrics.js';
 import { arithmetic } from '../../src/tasks/arithmetic.js';
 import { countdown } from '../../src/tasks/countdown.js';
@@ -189,4 +190,46 @@ test('summary.json has the issue shape; the page is generated from the same file
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('check faults table: answer-cause claims per tier and their faults, n/a for digests without the counter', () => {
+  const p: Problem = {
+    task: 'countdown',
+    key: 'countdown:15,16,39,83->45',
+    prompt: 'Using the numbers [16, 83, 39, 15], create an equation that equals 45.',
+    data: { numbers: [16, 83, 39, 15], target: 45 },
+    answer: '((16 + 83) - 39) - 15',
+    difficulty: 5,
+    lang: 'en',
+  };
+  const slot = '<think>\nCheck: 45 = 60 - 15 = 60 - (99 - 39). Correct.\n</think> <answer>60 - (99 - 39)</answer>';
+  const e = {
+    label: 'base',
+    model: 'm',
+    settings: {
+      k: 2,
+      temperature: 0.6,
+      topP: 0.95,
+      maxNewTokens: 100,
+      template: 'r1-zero' as const,
+      seed: 0,
+      limit: 9,
+    },
+    rows: [],
+    results: [result(p, [slot, `<think>\nok\n</think> <answer>${p.answer}</answer>`], [30, 20])],
+    greedy: [],
+  };
+  const d = digestEval(e, new Map([[p.key, p]]));
+  const f: R1ZeroFiles = {
+    evals: new Map([
+      ['eval-base-primed', d],
+      ['eval-old', digest(0.3, 100)],
+    ]),
+    metrics: new Map(),
+    runs: {},
+    steps: new Map(),
+  };
+  const table = checkFaultsTable(f, ['countdown/5']).join('\n');
+  assert.match(table, /\| eval-base-primed \| 1 \| wrong slot 100\.0% \|/);
+  assert.match(table, /\| eval-old \| n\/a \| n\/a \|/);
 });
