@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Issue 16's speed acceptance (docs/benchmarks.md, "Real dense models"): a random-weight model with
+# DeepSeek-R1-Distill-Qwen-1.5B's exact config (docs/benchmarks/r1-distill/config-1.5b.json), at
+# BF16, at Q8_0 and Q4_K GGUF against llama.cpp on the same file and threads in the same process
+# (--vs-llama, needs `npm run tools`), the 512-token prefill, and BF16 quantized at load to Q4_0.
+# Each line of JSON goes to docs/benchmarks/<date>/r1-distill-1.5b/<case>.json (written through a
+# temp file and renamed). Run on a quiet machine (nothing else on the cores): it needs about 6.5 GB
+# of disk under runs/bench-r1-distill and an hour or less.
+#   npm run build && npm run tools && bash scripts/bench-r1-distill.sh [--threads 2]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+threads=2
+if [[ "${1:-}" == "--threads" ]]; then threads="${2:?--threads needs a number}"; fi
+work=runs/bench-r1-distill
+out="docs/benchmarks/$(date -u +%F)/r1-distill-1.5b"
+mkdir -p "$work" "$out"
+cli() { node dist/src/cli/main.js "$@"; }
+[[ -f "$work/bf16/config.json" ]] ||
+  cli init-model --config docs/benchmarks/r1-distill/config-1.5b.json --dtype BF16 --seed 0 --out "$work/bf16"
+for t in Q8_0 Q4_K; do
+  f="$work/q-${t,,}.gguf"
+  [[ -f "$f" ]] || cli export "$work/bf16" --format gguf --type "$t" --out "$f"
+done
+run() {
+  local name=$1
+  shift
+  echo "== $name: bench decode $*" >&2
+  cli bench decode --batch 1 --threads "$threads" --json "$@" >"$out/$name.json.tmp"
+  mv "$out/$name.json.tmp" "$out/$name.json"
+  cat "$out/$name.json"
+}
+run bf16 --model "$work/bf16" --prompt 32 --tokens 64
+run q8_0-vs-llama --model "$work/q-q8_0.gguf" --prompt 32 --tokens 64 --vs-llama
+run q4_k-vs-llama --model "$work/q-q4_k.gguf" --prompt 32 --tokens 64 --vs-llama
+run q8_0-prefill512-vs-llama --model "$work/q-q8_0.gguf" --prompt 512 --tokens 8 --vs-llama
+run bf16-quantize-q4_0 --model "$work/bf16" --quantize q4_0 --prompt 32 --tokens 64
