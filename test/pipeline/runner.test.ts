@@ -316,16 +316,21 @@ test('the shipped recipes parse and validate', () => {
     const tiny = readPipelineConfig('recipes/r1-tiny.yaml');
     assert.deepEqual(
       tiny.stages.map((s) => s.kind),
-      ['data', 'pretrain', 'eval', 'grpo', 'eval', 'r1_zero_report', 'export'],
+      ['data', 'pretrain', 'grpo', 'export'],
     );
-    // The settings the shipped model was made with (the RECIPE list and recipes/r1-tiny-grpo.json before).
+    // The shipped model is the primed arm of the R1-Zero experiment: the same RL config as its seed 0
+    // (whose export is what ships), and the base of protocol section 9.
+    const experiment = readPipelineConfig('recipes/r1-zero-final.yaml');
+    const s0 = experiment.stages.find((s) => s.name === 'grpo-primed-s0') as { args: Record<string, unknown> };
+    const rl = tiny.stages[2] as { args: Record<string, unknown> };
+    assert.deepEqual(rl.args, s0.args);
     const pre = tiny.stages[1] as { args: Record<string, unknown> };
-    assert.deepEqual(pre.args, { model: 'tiny', max_steps: 6000, seed: 0 });
-    const rl = tiny.stages[3] as { args: Record<string, unknown> };
     assert.deepEqual(
-      [rl.args.tasks, rl.args.difficulties, rl.args.generation_batch_size, rl.args.max_steps, rl.args.learning_rate],
-      [{ arithmetic: 1, countdown: 1 }, { arithmetic: [1], countdown: [1] }, 64, 200, 1e-4],
+      [pre.args.model, pre.args.max_steps, pre.args.max_seq_length, pre.args.seed],
+      ['recipes/r1-zero-model-tiny.json', 4000, 1152, 42],
     );
+    const shipped = experiment.stages.find((s) => s.name === 'export-shipped') as { model: string; out: string };
+    assert.deepEqual([shipped.model, shipped.out], ['@grpo-primed-s0', 'models/r1-tiny']);
     // The YAML merge key carries the reasoning-RL settings into the later RL runs.
     const r1 = readPipelineConfig('recipes/r1-pipeline.yaml');
     const final = r1.stages.find((s) => s.name === 'rl-final') as { args: Record<string, unknown> };

@@ -1,16 +1,18 @@
 /**
  * The shipped model (models/r1-tiny, what `npm start` serves) through the same chat service the
  * server runs: it loads with no warning, its R1-Zero chat template puts the question where it was
- * trained to read it, and greedy replies carry the reasoning apart from the answer, which is right
- * for additions and subtractions it learned (docs/results/r1-tiny.md) and checked by the task
- * verifier. A retrained or broken model fails here, not in front of a user.
+ * trained to read it, and greedy replies to the README's questions carry the reasoning apart from the
+ * answer: column tapes and a right answer for arithmetic (checked by the task verifier), the honest
+ * off-task reply for a greeting. It is the R1-Zero experiment's primed seed 0, exported
+ * (recipes/r1-zero-final.yaml, stage export-shipped); its measured accuracy through the chat API is
+ * docs/results/r1-zero/shipped-model.json. A retrained or broken model fails here, not in front of a user.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { SHIPPED_MODEL } from '../../src/cli/commands/start.js';
 import { greedyRequest } from '../../src/serve/chat-service.js';
 import { openChatModel, type ChatModel } from '../../src/serve/load-model.js';
-import { getTask } from '../../src/tasks/registry.js';
+import { isOffTaskReply } from '../../src/tasks/off-task.js';
 
 let m: ChatModel;
 before(async () => {
@@ -18,8 +20,11 @@ before(async () => {
 });
 after(() => m?.dispose());
 
-async function ask(question: string): Promise<{ reasoning: string; content: string; reason: string }> {
-  const prepared = m.service.prepare(greedyRequest([{ role: 'user', content: question }], 200));
+async function ask(
+  question: string,
+  maxTokens: number,
+): Promise<{ reasoning: string; content: string; reason: string }> {
+  const prepared = m.service.prepare(greedyRequest([{ role: 'user', content: question }], maxTokens));
   let reasoning = '',
     content = '',
     reason = '';
@@ -32,39 +37,40 @@ async function ask(question: string): Promise<{ reasoning: string; content: stri
   return { reasoning, content, reason };
 }
 
-test('the shipped model loads cleanly and answers arithmetic with its reasoning apart', async (t) => {
+const answerOf = (content: string) => /<answer>(.*?)<\/answer>/s.exec(content)?.[1]?.trim();
+
+test('the shipped model loads cleanly and works arithmetic out column by column, the README example right', async () => {
   assert.deepEqual(m.warnings, []);
   assert.ok(m.hasMtp, 'the MTP module ships for speculative decoding');
-  const arithmetic = getTask('arithmetic');
-  let right = 0;
   const cases: [number, string, number][] = [
+    [47, '+', 385], // the README's example
+    [123, '*', 4],
     [12, '+', 34],
     [58, '+', 27],
     [83, '-', 41],
     [406, '+', 93],
     [75, '-', 18],
   ];
+  const wrong: string[] = [];
   for (const [a, op, b] of cases) {
-    const prompt = `Calculate ${a} ${op} ${b}. Show your work in <think> </think> tags and give the final number in <answer> </answer> tags.`;
-    const r = await ask(prompt);
+    const r = await ask(`Calculate ${a} ${op} ${b}.`, 600);
     assert.equal(r.reason, 'stop', `${a} ${op} ${b}: the reply ends by itself`);
-    assert.match(r.reasoning, /Place 1: /, `${a} ${op} ${b}: the reasoning works column by column`);
-    assert.match(r.content, /<answer>-?\d+<\/answer>/, `${a} ${op} ${b}: a tagged answer follows the thinking`);
-    const problem = {
-      task: 'arithmetic',
-      key: `arithmetic:${a}${op}${b}`,
-      lang: 'en' as const,
-      difficulty: 1,
-      prompt,
-      answer: String(op === '+' ? a + b : a - b),
-      data: { a: String(a), b: String(b), op },
-    };
-    if (arithmetic.verify(problem, /<answer>(.*?)<\/answer>/.exec(r.content)![1]!)) right++;
+    assert.match(
+      r.reasoning,
+      new RegExp(`^${a} \\${op} ${b}, (carry|borrow) 0: `, 'm'),
+      `${a} ${op} ${b}: a column tape`,
+    );
+    const answer = answerOf(r.content);
+    assert.match(answer ?? '', /^-?\d+$/, `${a} ${op} ${b}: a tagged number follows the thinking`);
+    const want = op === '+' ? a + b : op === '-' ? a - b : a * b;
+    if (Number(answer) !== want) wrong.push(`${a} ${op} ${b} = ${answer}`);
   }
-  // models/r1-tiny was trained with the <think>/<answer> spellings in its questions encoded as added
-  // tokens; serving now encodes message text as plain text under every template (issue 17, defect 3),
-  // so its accuracy holds again only once it is retrained on plain-text questions.
-  if (right < 4)
-    t.todo(`${right} of ${cases.length} right until models/r1-tiny is retrained with plain-text questions`);
-  assert.ok(right >= 4, `${right} of ${cases.length} greedy answers right`);
+  assert.ok(!wrong.some((w) => w.startsWith('47 + 385')), 'the README example is right');
+  assert.ok(wrong.length <= 1, `at most one of ${cases.length} wrong: ${wrong.join('; ')}`);
+});
+
+test('the shipped model declines a question that is not its task, honestly', async () => {
+  const r = await ask('Hello, who are you?', 200);
+  assert.equal(r.reason, 'stop');
+  assert.ok(isOffTaskReply(answerOf(r.content) ?? ''), `an honest off-task reply: ${JSON.stringify(r.content)}`);
 });

@@ -1,9 +1,10 @@
 /**
  * `deepseek-ts start` (what `npm start` runs): serves the shipped tiny R1-style reasoning model
  * (models/r1-tiny) with the web chat and the OpenAI-compatible API on loopback, and prints the URL
- * and an example request. `--train` first reproduces that model from scratch: the recipe
- * recipes/r1-tiny.yaml (data, tokenizer, base pretraining, R1-Zero GRPO, evals and results page,
- * export) on the pipeline runner, which skips finished stages on a rerun; then serves the result.
+ * and an example request. The model is the R1-Zero experiment's primed seed 0 (issue 14; stage
+ * export-shipped of recipes/r1-zero-final.yaml). `--train` first reproduces it from scratch: the
+ * recipe recipes/r1-tiny.yaml (the reasoning corpus and its tokenizer, the base pretraining, R1-Zero
+ * GRPO, export) on the pipeline runner, which skips finished stages on a rerun; then serves the result.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -18,7 +19,7 @@ import { intOption } from '../options.js';
 import { renderPipelineEvent } from './pipeline.js';
 import { addServerOptions, type ServerFlags, serverOptions } from '../serve-flags.js';
 
-/** The model `npm start` serves: made by recipes/r1-tiny.yaml (its export stage), committed to the repository. */
+/** The model `npm start` serves, committed to the repository (recipes/r1-tiny.yaml makes it from scratch). */
 export const SHIPPED_MODEL = `${PACKAGE_ROOT}models/r1-tiny`;
 
 /** Runs recipes/r1-tiny.yaml from the repository root (its paths are relative to it). */
@@ -39,7 +40,7 @@ export function register(program: Command): void {
   addServerOptions(cmd)
     .option(
       '--train',
-      'reproduce models/r1-tiny from scratch with recipes/r1-tiny.yaml (about 55 minutes on an idle 2-core machine), then serve it',
+      'reproduce models/r1-tiny from scratch with recipes/r1-tiny.yaml (the base and one RL run: each under an hour on an idle 2-core machine, docs/results/r1-zero/runs.json), then serve it',
     )
     .option('--threads <n>', 'worker threads (default: all cores)', intOption('--threads'))
     .action(async (o: ServerFlags & { model: string; train?: boolean; threads?: number }) => {
