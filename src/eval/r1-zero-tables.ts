@@ -68,7 +68,7 @@ export function decisionsSection(files: R1ZeroFiles): string[] {
       ]),
     );
   }
-  L.push(...checkFaultsTable(files, tiers));
+  for (const line of checkFaultsTable(files, tiers)) L.push(line);
   const kinds = ['verdict-no', 'verdict-equal', 'verdict-correct', 'verdict-wrong'];
   L.push(
     '',
