@@ -9,6 +9,7 @@
  */
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { countBehaviours } from '../dist/src/eval/behaviours.js';
+import { finalCheck } from '../dist/src/eval/check-fault.js';
 
 const [file, ...rest] = process.argv.slice(2);
 if (!file) {
@@ -42,10 +43,7 @@ for (const r of evalJson.results) {
     answerCause++;
     const kind = b.checkFault;
     kinds[kind] = (kinds[kind] ?? 0) + 1;
-    const line = response
-      .split('\n')
-      .filter((l) => /^Check: .*\. Correct\.$/.test(l.trim()))
-      .at(-1);
+    const line = finalCheck(response);
     if ((examples[kind] ??= []).length < 3 && line) examples[kind].push(`${r.key}: ${line}`);
   }
 }

@@ -163,10 +163,11 @@ export function countBehaviours(problem: Problem, response: string): Behaviours 
   b.distinctCandidates = distinct.size;
   b.falseClaim = b.successClaim && !correct;
   const numbers = problem.data.numbers;
-  if (b.falseClaim && problem.task === 'countdown' && target !== undefined && Array.isArray(numbers))
-    b.falseClaimCause = claimCause(numbers.map(Number), target, reasoning);
-  if (b.falseClaimCause === 'answer' && Array.isArray(numbers) && target !== undefined)
-    b.checkFault = checkFault(numbers.map(Number), target, response);
+  if (b.falseClaim && problem.task === 'countdown' && target !== undefined && Array.isArray(numbers)) {
+    const board = numbers.map(Number);
+    b.falseClaimCause = claimCause(board, target, reasoning);
+    if (b.falseClaimCause === 'answer') b.checkFault = checkFault(board, target, response);
+  }
   b.mode = classify(problem, b, backward, places, answer);
   return b;
 }
@@ -217,21 +218,14 @@ export interface BehaviourSummary {
   modes: Record<string, { share: number; accuracy: number }>;
 }
 
-/** The share of the false claims with a cause that each cause has (all 0 without any). */
-function causeShares(all: readonly Behaviours[]): Record<ClaimCause, number> {
-  const caused = all.filter((b) => b.falseClaimCause !== null);
-  const out = {} as Record<ClaimCause, number>;
-  for (const c of CLAIM_CAUSES)
-    out[c] = caused.length ? caused.filter((b) => b.falseClaimCause === c).length / caused.length : 0;
-  return out;
-}
-
-/** The share of the answer-cause false claims that each check fault has (all 0 without any). */
-function faultShares(all: readonly Behaviours[]): Record<CheckFault, number> {
-  const faulted = all.filter((b) => b.checkFault !== null);
-  const out = {} as Record<CheckFault, number>;
-  for (const f of CHECK_FAULTS)
-    out[f] = faulted.length ? faulted.filter((b) => b.checkFault === f).length / faulted.length : 0;
+/**
+ * The share of the non-null labels that each kind has (all 0 without any): the causes of false
+ * claims, the faults of their final checks.
+ */
+function shares<K extends string>(labels: readonly (K | null)[], kinds: readonly K[]): Record<K, number> {
+  const labelled = labels.filter((x) => x !== null);
+  const out = {} as Record<K, number>;
+  for (const k of kinds) out[k] = labelled.length ? labelled.filter((x) => x === k).length / labelled.length : 0;
   return out;
 }
 
@@ -260,9 +254,15 @@ export function summariseBehaviours(all: readonly Behaviours[]): BehaviourSummar
     retractions: mean((b) => b.retractions),
     successClaims: claims.length / (n || 1),
     falseClaimShare: claims.length ? claims.filter((b) => b.falseClaim).length / claims.length : 0,
-    falseClaimCauses: causeShares(all),
+    falseClaimCauses: shares(
+      all.map((b) => b.falseClaimCause),
+      CLAIM_CAUSES,
+    ),
     answerCauseClaims: all.filter((b) => b.checkFault !== null).length,
-    checkFaults: faultShares(all),
+    checkFaults: shares(
+      all.map((b) => b.checkFault),
+      CHECK_FAULTS,
+    ),
     arithmeticSlips: mean((b) => b.arithmeticSlips),
     modes,
   };

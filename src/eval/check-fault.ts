@@ -105,7 +105,7 @@ export function readCheckTerms(line: string): CheckTerm[] | null {
 }
 
 /** The final check line of a response: the last "Check: ... Correct." line (caught slips end "Wrong, back."). */
-function finalCheck(response: string): string | undefined {
+export function finalCheck(response: string): string | undefined {
   return response
     .split('\n')
     .map((l) => l.trim())

@@ -37,8 +37,9 @@ function result(p: Problem, responses: string[], lengths: number[]): ProblemResu
   return { task: p.task, key: p.key, prompt: p.prompt, responses, correct, formatted: correct, lengths, voted: 0 };
 }
 
-test('digest: tiers, the equal-weighted headline, per-problem outcomes and behaviours', () => {
-  const e = {
+/** A full evaluation report of k = 2 samples per problem at a 100-token limit. */
+function evaluation(results: ProblemResult[], greedy: ProblemResult[]) {
+  return {
     label: 'base',
     model: 'm',
     settings: {
@@ -51,13 +52,20 @@ test('digest: tiers, the equal-weighted headline, per-problem outcomes and behav
       limit: 9,
     },
     rows: [],
-    results: [
+    results,
+    greedy,
+  };
+}
+
+test('digest: tiers, the equal-weighted headline, per-problem outcomes and behaviours', () => {
+  const e = evaluation(
+    [
       result(cd3, [right(cd3), falseClaim(cd3)], [40, 100]),
       result(cd4, [falseClaim(cd4), falseClaim(cd4)], [60, 80]),
       result(ar, [right(ar), right(ar)], [10, 30]),
     ],
-    greedy: [result(cd3, [right(cd3)], [40]), result(cd4, [right(cd4)], [50]), result(ar, [falseClaim(ar)], [5])],
-  };
+    [result(cd3, [right(cd3)], [40]), result(cd4, [right(cd4)], [50]), result(ar, [falseClaim(ar)], [5])],
+  );
   const d = digestEval(e, problems);
   const tier = (t: string) => d.tiers.find((x) => x.tier === t)!;
   assert.deepEqual(
@@ -203,22 +211,7 @@ test('check faults table: answer-cause claims per tier and their faults, n/a for
     lang: 'en',
   };
   const slot = '<think>\nCheck: 45 = 60 - 15 = 60 - (99 - 39). Correct.\n</think> <answer>60 - (99 - 39)</answer>';
-  const e = {
-    label: 'base',
-    model: 'm',
-    settings: {
-      k: 2,
-      temperature: 0.6,
-      topP: 0.95,
-      maxNewTokens: 100,
-      template: 'r1-zero' as const,
-      seed: 0,
-      limit: 9,
-    },
-    rows: [],
-    results: [result(p, [slot, `<think>\nok\n</think> <answer>${p.answer}</answer>`], [30, 20])],
-    greedy: [],
-  };
+  const e = evaluation([result(p, [slot, `<think>\nok\n</think> <answer>${p.answer}</answer>`], [30, 20])], []);
   const d = digestEval(e, new Map([[p.key, p]]));
   const f: R1ZeroFiles = {
     evals: new Map([

@@ -40,7 +40,8 @@ export function register(program: Command): void {
   addServerOptions(cmd)
     .option(
       '--train',
-      'reproduce models/r1-tiny from scratch with recipes/r1-tiny.yaml (the base and one RL run: each under an hour on an idle 2-core machine, docs/results/r1-zero/runs.json), then serve it',
+      'reproduce models/r1-tiny from scratch with recipes/r1-tiny.yaml (base and RL run: each under an hour on ' +
+        '2 idle cores, docs/results/r1-zero/runs.json), then serve it',
     )
     .option('--threads <n>', 'worker threads (default: all cores)', intOption('--threads'))
     .action(async (o: ServerFlags & { model: string; train?: boolean; threads?: number }) => {
