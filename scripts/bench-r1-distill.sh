@@ -3,6 +3,9 @@
 # DeepSeek-R1-Distill-Qwen-1.5B's exact config (docs/benchmarks/r1-distill/config-1.5b.json), at
 # BF16, at Q8_0 and Q4_K GGUF against llama.cpp on the same file and threads in the same process
 # (--vs-llama, needs `npm run tools`), the 512-token prefill, and BF16 quantized at load to Q4_0.
+# Then the DeepSeek-V3 bench-small model (test/fixtures/bench/bench-small.json, max_position_embeddings
+# raised to 4096) on its absorbed latent cache against llama.cpp on the same F32 GGUF, batch 1, at a
+# 32-token and a 2,048-token prompt (`export --verify --json`).
 # Each line of JSON goes to docs/benchmarks/<date>/r1-distill-1.5b/<case>.json (written through a
 # temp file and renamed). Run on a quiet machine (nothing else on the cores): it needs about 6.5 GB
 # of disk under runs/bench-r1-distill and an hour or less.
@@ -34,3 +37,20 @@ run q8_0-vs-llama --model "$work/q-q8_0.gguf" --prompt 32 --tokens 64 --vs-llama
 run q4_k-vs-llama --model "$work/q-q4_k.gguf" --prompt 32 --tokens 64 --vs-llama
 run q8_0-prefill512-vs-llama --model "$work/q-q8_0.gguf" --prompt 512 --tokens 8 --vs-llama
 run bf16-quantize-q4_0 --model "$work/bf16" --quantize q4_0 --prompt 32 --tokens 64
+v3="$work/v3-bench-small"
+if [[ ! -f "$v3/bf16/config.json" ]]; then
+  mkdir -p "$v3"
+  node -e 'const c = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+    c.max_position_embeddings = 4096;
+    require("fs").writeFileSync(process.argv[2], JSON.stringify(c, null, 2) + "\n");' \
+    test/fixtures/bench/bench-small.json "$v3/config-4k.json"
+  cli init-model --config "$v3/config-4k.json" --dtype BF16 --seed 0 --out "$v3/bf16"
+fi
+for p in 32 2048; do
+  name="v3-bench-small-prompt$p-vs-llama"
+  echo "== $name: export --verify --prompt $p" >&2
+  cli export "$v3/bf16" --format gguf --type F32 --out "$v3/f32.gguf" --verify --json \
+    --threads "$threads" --batches 1 --prompt "$p" --tokens 64 | tail -n 1 >"$out/$name.json.tmp"
+  mv "$out/$name.json.tmp" "$out/$name.json"
+  cat "$out/$name.json"
+done

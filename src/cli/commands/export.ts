@@ -13,7 +13,7 @@ import type { GgmlType } from '../../io/gguf-format.js';
 import { loadAnyCheckpoint } from '../../export/checkpoint.js';
 import { exportGguf } from '../../export/gguf-export.js';
 import { writeHfBundle } from '../../export/hf-bundle.js';
-import { verifyWithLlamaCpp } from '../../export/verify-llama.js';
+import { type VerifyResult, verifyWithLlamaCpp } from '../../export/verify-llama.js';
 import { intOption } from '../options.js';
 
 const FORMATS = ['hf', 'gguf', 'fp8'] as const;
@@ -54,6 +54,7 @@ interface ExportFlags {
   chatTemplate: 'keep' | 'r1' | 'r1-zero';
   name?: string;
   verify?: boolean;
+  json?: boolean;
   threads: number;
   batches: number[];
   prompt: number;
@@ -65,6 +66,25 @@ function batchList(v: string): number[] {
   if (list.length === 0 || !list.every((n) => Number.isInteger(n) && n > 0))
     throw new InvalidArgumentError(`--batches must be positive integers separated by commas, got '${v}'`);
   return list;
+}
+
+/** The `--verify --json` line: the settings, the agreement and each batch's tokens/s with the ratio ours / llama.cpp. */
+function verifyJson(o: ExportFlags, v: VerifyResult): Record<string, unknown> {
+  return {
+    gguf: o.out,
+    type: o.type,
+    threads: o.threads,
+    prompt: o.prompt,
+    new_tokens: o.tokens,
+    max_logprob_diff: v.maxLogProbDiff,
+    greedy_first_mismatch: v.greedyFirstMismatch,
+    bench: v.bench.map((b) => ({
+      batch: b.batch,
+      tokens_per_s: b.oursTokensPerS,
+      llama_tokens_per_s: b.llamaTokensPerS,
+      ratio: b.oursTokensPerS / b.llamaTokensPerS,
+    })),
+  };
 }
 
 /** Registers the `export` command. */
@@ -110,6 +130,7 @@ export function register(program: Command): void {
       '--verify',
       'gguf: load the file in llama.cpp (node-llama-cpp) and compare with our model: log-probs, greedy, decode tokens/s',
     )
+    .option('--json', 'gguf --verify: print the comparison as one JSON line (what benchmarks keep) instead of text')
     .option('--threads <n>', 'gguf --verify: threads for both engines', intOption('--threads'), 1)
     .option('--batches <list>', 'gguf --verify: decode batch sizes to time, e.g. 1,4,16', batchList, [1])
     .option('--prompt <n>', 'gguf --verify: prompt tokens', intOption('--prompt'), 16)
@@ -140,6 +161,10 @@ export function register(program: Command): void {
             prompt: o.prompt,
             tokens: o.tokens,
           });
+          if (o.json) {
+            process.stdout.write(`${JSON.stringify(verifyJson(o, v))}\n`);
+            return;
+          }
           const greedy =
             v.greedyFirstMismatch < 0
               ? `identical for ${v.greedyTokens} tokens`
