@@ -169,8 +169,10 @@ export async function benchDecodeModel(o: ModelDecodeOptions): Promise<ModelDeco
   const before = process.memoryUsage().rss;
   const llama = await loadLlamaCpp(o.model, { vocabSize: 1, contextSize: P + N, sequences: B, threads });
   try {
-    const rssDelta = process.memoryUsage().rss - before;
+    // After the decode, not the load: llama.cpp maps the file, and its weight pages count in RSS
+    // only once a step has touched them.
     const t = await llamaDecodeTokensPerSecond(llama, prompts, N);
+    const rssDelta = process.memoryUsage().rss - before;
     const figures: LlamaFigures = {
       tokens_per_s: r3(t.tokensPerS),
       prefill_tokens_per_s: r3((B * P) / (t.prefillMs / 1000)),
