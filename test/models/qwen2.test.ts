@@ -125,6 +125,33 @@ forEachBackend((_name, engine) => {
     model.dispose();
     for (const p of params.values()) p.dispose();
   });
+
+  it('a pass without a gradient tape keeps no layer activations and gives the taped logits', async () => {
+    const e = engine();
+    const { config } = await readDenseConfig(join(DIR, 'config.json'));
+    const { params } = await loadDenseParams(e, config, DIR);
+    const model = new DenseModel(e, config, params);
+    const [B, T, D, V] = [2, 16, config.hidden_size, config.vocab_size];
+    const ids = Array.from({ length: B * T }, (_, i) => (i * 7 + 3) % V);
+    e.scope(() => {
+      const taped = model.forward(e.tensor(ids, [B, T], 'i32')).toArray();
+      e.noGrad(() =>
+        e.scope(() => {
+          const before = e.liveBytes;
+          const logits = model.forward(e.tensor(ids, [B, T], 'i32')); // (B, T, V)
+          const grown = e.liveBytes - before;
+          // What may outlive the layers: the token ids (and a copy), the embeddings (and a copy), the
+          // last layer's output, the final norm and the logits. Kept layer activations would add at
+          // least the MLP's three (B, T, 48) products per layer, 36 KB over the two layers.
+          const bound = 4 * (2 * B * T + 4 * B * T * D + B * T * V);
+          assert.ok(grown <= bound, `a no-grad pass left ${grown} bytes live, more than ${bound}`);
+          assert.deepEqual(logits.toArray(), taped);
+        }),
+      );
+    });
+    model.dispose();
+    for (const p of params.values()) p.dispose();
+  });
 });
 
 it('gradients of the loss match finite differences on sampled weights', async () => {

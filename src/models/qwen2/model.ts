@@ -105,15 +105,24 @@ export class DenseModel {
     return this.linear(reshape(o, [1, N, c.num_attention_heads * hd]), `${p}.o_proj`); // (1, N, D)
   }
 
-  /** The decoder stack over embedded tokens h (B, T, D) with the given attention. */
+  /**
+   * The decoder stack over embedded tokens h (B, T, D) with the given attention. Without a gradient
+   * tape each layer runs in its own scope, so only its output outlives it: a 512-token prefill of a
+   * 1.5B model would otherwise hold every layer's activations at once (about 100 MB a layer).
+   */
   private blocks(h: Tensor, attn: (x: Tensor, l: number) => Tensor): Tensor {
-    const c = this.config;
-    for (let l = 0; l < c.num_hidden_layers; l++) {
+    const c = this.config,
+      e = this.engine;
+    const layer = (x: Tensor, l: number): Tensor => {
       const p = `model.layers.${l}`;
-      h = add(h, attn(rmsNorm(h, param(this.params, `${p}.input_layernorm.weight`), c.rms_norm_eps), l));
-      const y = rmsNorm(h, param(this.params, `${p}.post_attention_layernorm.weight`), c.rms_norm_eps);
+      const a = add(x, attn(rmsNorm(x, param(this.params, `${p}.input_layernorm.weight`), c.rms_norm_eps), l));
+      const y = rmsNorm(a, param(this.params, `${p}.post_attention_layernorm.weight`), c.rms_norm_eps);
       const m = swiglu(this.linear(y, `${p}.mlp.gate_proj`), this.linear(y, `${p}.mlp.up_proj`)); // (B, T, I)
-      h = add(h, this.linear(m, `${p}.mlp.down_proj`));
+      return add(a, this.linear(m, `${p}.mlp.down_proj`)); // (B, T, D)
+    };
+    for (let l = 0; l < c.num_hidden_layers; l++) {
+      const x = h;
+      h = e.isGradEnabled ? layer(x, l) : e.scope(() => layer(x, l));
     }
     return h;
   }
