@@ -51,9 +51,19 @@ run() {
   shift
   if [[ -f "$out/$name.json" ]]; then cat "$out/$name.json"; return; fi
   echo "== $name: bench decode $*" >&2
-  cli bench decode --batch 1 --threads "$threads" --json "$@" >"$out/$name.json.tmp"
-  mv "$out/$name.json.tmp" "$out/$name.json"
-  cat "$out/$name.json"
+  if cli bench decode --batch 1 --threads "$threads" --json "$@" >"$out/$name.json.tmp" 2>"$out/$name.stderr"; then
+    mv "$out/$name.json.tmp" "$out/$name.json"
+    rm -f "$out/$name.stderr" "$out/$name.error"
+    cat "$out/$name.json"
+  else
+    failed "$name"
+  fi
+}
+# A case that fails keeps its last stderr line as <case>.error (the table shows it) and the run goes on.
+failed() {
+  tail -n 1 "$out/$1.stderr" >"$out/$1.error"
+  rm -f "$out/$1.json.tmp" "$out/$1.stderr"
+  echo "$1 failed: $(cat "$out/$1.error")" >&2
 }
 run bf16 --model "$work/bf16" --prompt 32 --tokens 64
 run q8_0-vs-llama --model "$work/q-q8_0.gguf" --prompt 32 --tokens 64 --vs-llama
@@ -64,8 +74,13 @@ for p in 32 2048; do
   name="v3-bench-small-prompt$p-vs-llama"
   if [[ -f "$out/$name.json" ]]; then cat "$out/$name.json"; continue; fi
   echo "== $name: export --verify --prompt $p" >&2
-  cli export "$v3/bf16" --format gguf --type F32 --out "$v3/f32.gguf" --verify --json \
-    --threads "$threads" --batches 1 --prompt "$p" --tokens 64 | tail -n 1 >"$out/$name.json.tmp"
-  mv "$out/$name.json.tmp" "$out/$name.json"
-  cat "$out/$name.json"
+  if cli export "$v3/bf16" --format gguf --type F32 --out "$v3/f32.gguf" --verify --json \
+    --threads "$threads" --batches 1 --prompt "$p" --tokens 64 >"$out/$name.json.tmp" 2>"$out/$name.stderr"; then
+    tail -n 1 "$out/$name.json.tmp" >"$out/$name.json.tmp2"
+    mv "$out/$name.json.tmp2" "$out/$name.json"
+    rm -f "$out/$name.json.tmp" "$out/$name.stderr" "$out/$name.error"
+    cat "$out/$name.json"
+  else
+    failed "$name"
+  fi
 done
