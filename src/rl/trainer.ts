@@ -337,7 +337,8 @@ export class GrpoTrainer {
   async run(stopAt = Infinity): Promise<MetricsRecord | null> {
     const { config: c, metrics, onEvent } = this.d;
     const t0 = performance.now(),
-      start = this.state.step;
+      start = this.state.step,
+      priorSec = this.state.elapsed_sec ?? 0; // training time of the processes before this one
     let last: MetricsRecord | null = null;
     const end = Math.min(c.max_steps, stopAt);
     while (this.state.step < end) {
@@ -362,7 +363,7 @@ export class GrpoTrainer {
       }
       if (this.d.reference && c.sync_ref_model && this.state.step % c.ref_model_sync_steps === 0)
         mixParams(this.d.reference.params, this.d.params, c.ref_model_mixup_alpha);
-      const rec = this.record(r, u, lr, (performance.now() - t0) / 1000);
+      const rec = this.record(r, u, lr, priorSec + (performance.now() - t0) / 1000);
       last = rec;
       if (this.state.step % c.logging_steps === 0 || this.state.step === c.max_steps) metrics.append(rec);
       const perStep = (performance.now() - t0) / 1000 / (this.state.step - start);
@@ -380,7 +381,9 @@ export class GrpoTrainer {
       if ((c.save_steps > 0 && this.state.step % c.save_steps === 0) || this.state.step === end) {
         this.state.data_state = { problems: this.d.problems.state };
         this.state.rng_state = this.d.rng.state();
-        onEvent?.({ type: 'save', step: this.state.step, path: await this.d.save({ ...this.state }) });
+        this.state.elapsed_sec = priorSec + (performance.now() - t0) / 1000;
+        const path = await this.d.save({ ...this.state }); // saved with or without a listener
+        onEvent?.({ type: 'save', step: this.state.step, path });
       }
     }
     return last;

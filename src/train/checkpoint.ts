@@ -40,6 +40,12 @@ export interface TrainerState {
   tokens_seen: number;
   consecutive_nonfinite: number;
   skipped_steps: number;
+  /**
+   * Wall seconds of training up to this state, summed over the processes that made it, so a run
+   * resumed after an interruption reports its whole time (metrics' `elapsed_sec`); the steps
+   * redone after the last checkpoint are counted once. Absent in checkpoints written before it.
+   */
+  elapsed_sec?: number;
 }
 
 /** The state of a run that has not taken a step, its randomness from `rngState`. */
@@ -263,6 +269,8 @@ export async function loadTrainState(path: string): Promise<LoadedTrainState> {
     !Array.isArray(raw.rng_state)
   )
     throw bad(TRAINER_STATE, 'lacks step, files or rng_state');
+  if (raw.elapsed_sec !== undefined && !(typeof raw.elapsed_sec === 'number' && raw.elapsed_sec >= 0))
+    throw bad(TRAINER_STATE, `has elapsed_sec ${JSON.stringify(raw.elapsed_sec)}, not a number of seconds >= 0`);
   for (const [f, sum] of Object.entries(raw.files)) {
     const actual = await sha256File(join(dir, f)).catch(() => null);
     if (actual === null) throw bad(f, 'is missing');

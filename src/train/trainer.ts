@@ -208,7 +208,8 @@ export class Trainer {
     const { config: c, metrics, onEvent } = this.d;
     const emit = (ev: TrainEvent) => onEvent?.(ev);
     const t0 = performance.now(),
-      startStep = this.state.step;
+      startStep = this.state.step,
+      priorSec = this.state.elapsed_sec ?? 0; // training time of the processes before this one
     let windowTokens = 0,
       windowStart = t0,
       windowLoss: number[] = [];
@@ -265,7 +266,7 @@ export class Trainer {
           grad_norm: lastNorm,
           tokens: this.state.tokens_seen,
           tokens_per_sec: windowTokens / ((now - windowStart) / 1000),
-          elapsed_sec: (now - t0) / 1000,
+          elapsed_sec: priorSec + (now - t0) / 1000,
           ...(last.mtp !== null ? { mtp_loss: last.mtp } : {}),
           ...(last.balance !== null ? { balance_loss: last.balance } : {}),
           ...(last.aux !== null ? { aux_loss: last.aux } : {}),
@@ -296,6 +297,7 @@ export class Trainer {
       ) {
         this.state.data_state = this.d.source.state();
         this.state.rng_state = this.d.rng.state();
+        this.state.elapsed_sec = priorSec + (performance.now() - t0) / 1000;
         emit({ type: 'save', step: this.state.step, path: await this.d.save({ ...this.state }) });
       }
       if (stopping) {

@@ -3,7 +3,7 @@
  * reference KL and AdamW raises the reward of a trivially learnable task measurably within CI time,
  * and the metrics record carries every field the issue asks for.
  */
-import { freshTrainerState } from '../../src/train/checkpoint.js';
+import { freshTrainerState, type TrainerState } from '../../src/train/checkpoint.js';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,10 +20,15 @@ import { Engine, Rng } from '../../src/tensor/index.js';
 import { MetricsLog, readMetrics, type MetricsRecord } from '../../src/train/metrics.js';
 import { aShare, ToyProblems, toyConfig, toyTemplate, toyTokenizer } from './toy.js';
 
-/** GRPO on the toy world in `dir` for 20 steps: `beta` > 0 adds a frozen reference; returns the metrics records. */
+/**
+ * GRPO on the toy world in `dir` for 20 steps (or `steps`): `beta` > 0 adds a frozen reference;
+ * `priorSec` starts from a state that carries that much training time, and `saved` collects the
+ * state of a save after every step. Returns the metrics records.
+ */
 async function runToyGrpo(
   dir: string,
   o: { rewards: WeightedReward[]; beta: number; num_iterations: number; paramSeed: number; rngSeed: number },
+  more: { steps?: number; priorSec?: number; saved?: TrainerState[] } = {},
 ): Promise<MetricsRecord[]> {
   const e = new Engine(createReferenceBackend(1 << 24));
   const config = toyConfig();
@@ -40,8 +45,8 @@ async function runToyGrpo(
       learning_rate: 0.003,
       beta: o.beta,
       num_iterations: o.num_iterations,
-      max_steps: 20,
-      save_steps: 0,
+      max_steps: more.steps ?? 20,
+      save_steps: more.saved ? 1 : 0,
       log_completions_steps: 0,
     },
   ]);
@@ -60,15 +65,39 @@ async function runToyGrpo(
       config: c,
       rng: new Rng(o.rngSeed),
       metrics: new MetricsLog(join(dir, 'metrics.jsonl')),
-      save: async () => 'not saved',
+      save: async (state) => {
+        more.saved?.push(state);
+        return 'not saved';
+      },
     },
-    freshTrainerState([]),
+    { ...freshTrainerState([]), ...(more.priorSec !== undefined ? { elapsed_sec: more.priorSec } : {}) },
   );
   await trainer.run();
   return readMetrics(join(dir, 'metrics.jsonl'));
 }
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+test("a resumed run's time goes on from the seconds its state carries, and every save carries it on", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'grpo-time-'));
+  try {
+    const saved: TrainerState[] = [];
+    const recs = await runToyGrpo(
+      dir,
+      { rewards: [aShare], beta: 0, num_iterations: 1, paramSeed: 5, rngSeed: 2 },
+      { steps: 2, priorSec: 1000, saved },
+    );
+    const t = recs.map((r) => r.elapsed_sec as number);
+    assert.ok(t[0]! > 1000 && t[1]! > t[0]!, `elapsed_sec ${t.join(', ')} does not go on from 1000`);
+    assert.deepEqual(
+      saved.map((st) => st.step),
+      [1, 2],
+    );
+    assert.ok(saved[1]!.elapsed_sec! >= t[1]!, `the last save carries ${saved[1]!.elapsed_sec} s, less than ${t[1]}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
 
 test('GRPO raises the toy reward measurably in a few seconds', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'grpo-e2e-'));

@@ -140,6 +140,17 @@ describe('training loop', () => {
     const wf = readFileSync(join(full, 'checkpoint-000006', 'model.safetensors'));
     const wr = readFileSync(join(resumed, 'checkpoint-000006', 'model.safetensors'));
     assert.ok(wf.equals(wr), 'final weights identical');
+    // The resumed run's time goes on from the training seconds the checkpoint carries.
+    const carried = JSON.parse(readFileSync(join(full, 'checkpoint-000003', 'trainer_state.json'), 'utf8')).elapsed_sec;
+    assert.ok(typeof carried === 'number' && carried > 0, `checkpoint-000003 carries elapsed_sec ${carried}`);
+    const times = readMetrics(join(resumed, 'metrics.jsonl'))
+      .filter((r) => r.type === 'train')
+      .map((r) => r.elapsed_sec as number);
+    assert.ok(times[0]! > carried, `first resumed step at ${times[0]} s, after the carried ${carried} s`);
+    const saved = JSON.parse(
+      readFileSync(join(resumed, 'checkpoint-000006', 'trainer_state.json'), 'utf8'),
+    ).elapsed_sec;
+    assert.ok(saved >= times[times.length - 1]!, `checkpoint-000006 carries ${saved} s, not less than its last step`);
   });
 
   it('flags override the checkpoint run config on resume; unknown keys are errors', async () => {
