@@ -10,8 +10,8 @@
  *   shards/pretrain/       token shards of the corpus, when a tokenizer is configured
  *   manifest.json          the resolved config and counts
  */
-import { join } from 'node:path';
-import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { getTask } from '../tasks/registry.js';
 import { Rng } from '../tasks/rng.js';
 import { generateProblems } from '../tasks/splits.js';
@@ -136,8 +136,10 @@ export function buildDataset(config: DataConfig, onEvent: (e: BuildEvent) => voi
   onEvent({ stage: 'corpus', detail: `${corpus.length} documents, ${sft.length} SFT records` });
 
   let tok: Tokenizer | undefined;
-  if (config.tokenizer && 'path' in config.tokenizer) tok = loadTokenizer(config.tokenizer.path);
-  else if (config.tokenizer && 'train' in config.tokenizer) {
+  if (config.tokenizer && 'path' in config.tokenizer) {
+    tok = loadTokenizer(config.tokenizer.path);
+    copyTokenizer(config.tokenizer.path, join(out, 'tokenizer'));
+  } else if (config.tokenizer && 'train' in config.tokenizer) {
     const t0 = Date.now();
     const splitPatterns =
       config.tokenizer.train.digits === 'single' ? SINGLE_DIGIT_SPLIT_PATTERNS : DEEPSEEK_SPLIT_PATTERNS;
@@ -174,4 +176,18 @@ export function buildDataset(config: DataConfig, onEvent: (e: BuildEvent) => voi
   }
   writeJsonAtomic(join(out, 'manifest.json'), { config, summary });
   return summary;
+}
+
+/**
+ * A reused tokenizer (`tokenizer.path`) is copied into the build's tokenizer/ folder, so every build
+ * folder is self-contained: training reads `<dataset_dir>/tokenizer` and copies it beside each
+ * checkpoint, which GRPO and serving need.
+ */
+function copyTokenizer(path: string, dir: string): void {
+  const json = statSync(path).isDirectory() ? join(path, 'tokenizer.json') : path;
+  const cfg = join(dirname(json), 'tokenizer_config.json');
+  const parse = (f: string) => JSON.parse(readFileSync(f, 'utf8'));
+  mkdirSync(dir, { recursive: true });
+  writeJsonAtomic(join(dir, 'tokenizer.json'), parse(json));
+  if (existsSync(cfg)) writeJsonAtomic(join(dir, 'tokenizer_config.json'), parse(cfg));
 }

@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -53,6 +53,22 @@ test('data build writes splits, corpus, SFT, tokenizer and shards; test split is
     const b = loader.next();
     assert.ok(b.tokens.every((t) => t >= 0 && t < tok.vocabSize));
     assert.ok(existsSync(join(dir, 'a', 'manifest.json')) && existsSync(join(dir, 'a', 'sft.jsonl')));
+    // A build that reuses a tokenizer keeps its own copy: training copies <dataset_dir>/tokenizer beside the weights.
+    buildDataset(
+      parseDataConfig({
+        out: join(dir, 'c'),
+        seed: 5,
+        tasks: { countdown: { train: 20, test: 10 } },
+        tokenizer: { path: join(dir, 'a', 'tokenizer') },
+      }),
+    );
+    for (const f of ['tokenizer.json', 'tokenizer_config.json'])
+      assert.deepEqual(
+        JSON.parse(readFileSync(join(dir, 'c', 'tokenizer', f), 'utf8')),
+        JSON.parse(readFileSync(join(dir, 'a', 'tokenizer', f), 'utf8')),
+        `${f} copied into the reusing build`,
+      );
+    assert.equal(loadTokenizer(join(dir, 'c', 'tokenizer')).vocabSize, tok.vocabSize);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
