@@ -3,10 +3,14 @@
 // y[m, n] = x[m, k] W[n, k]^T with x and y float32. Nothing is unpacked ahead of time.
 // - m <= 8 (decoding): one pass over the weights (batch-1 decode is bound by that read). For the
 //   block formats x is first rounded to 8 bits per block (scale amax / 127, ties to even) of 32
-//   elements for Q8_0/Q4_0 and 256 for the K formats, as llama.cpp does (Q8_0 / Q8_K), and each block is an integer dot product (int8 x int8 products summed
-//   in int16 lanes, then int32; offsets and mins are corrected with the block sums of x) times the
-//   two scales.
-//   Relaxed-SIMD's i8 x i7 dot gave wrong sums on Node 20 (V8 11.3) in either operand order, so it
+//   elements for Q8_0/Q4_0 and 256 for the K formats, as llama.cpp does (Q8_0 / Q8_K), and each
+//   block is an integer dot product times the two scales; offsets and mins are corrected with the
+//   block sums of x. Q8_0 rows up to WIDE_K columns take x widened to int16, so each 8 weights are
+//   one widening and one int16 pair-dot (i32x4.dot_i16x8_s); longer rows keep x at int8 (int8
+//   products summed in int16 lanes, then int32), which measured faster there. 4-bit and 6-bit
+//   codes go through relaxed-SIMD's i8 x i7 dot where compiled in. (Two rows per pass, sharing x's
+//   loads, measured slower: about half the GB/s at k = 1536.)
+//   Relaxed-SIMD's int32 i8 x i7 dot gave wrong sums on Node 20 (V8 11.3) in either operand order, so it
 //   is not used. F32/F16/BF16 rows are decoded to float in registers.
 // - m > 1 (prefill, batched decode): a panel of up to 64 weight rows is decoded to float32 in this
 //   thread's scratch and multiplied into the m rows (the packed GEMM above 8 rows, the 4-row
@@ -24,10 +28,12 @@ const PANEL_OFFSET: usize = PACK_A_BYTES + PACK_B_BYTES + 4096;
 const PANEL_BYTES: i32 = 1400 * 1024;
 /** Above this many rows of x a decoded panel goes through the packed GEMM, below through the 4-row kernels. */
 const PACKED_M: i32 = 8;
-/** Scratch layout of the rounded x at m = 1: int8 codes, then a float scale per 32, then int sums per 16. */
+/** Scratch layout of the rounded x (m <= 8): codes, then a float scale per 32, int32 sums per 16, int16 sums per 32. */
 const XQ_MAX: i32 = 1 << 20;
 /** Up to this many rows of x, block formats take the integer path (each weight row read once for all rows). */
 const INT_M: i32 = 8;
+/** Q8_0 rows of at most this many columns take x widened to int16 (dotQ8_0q), longer ones int8 codes (dotQ8_0q8). */
+const WIDE_K: i32 = 4096;
 
 // @ts-ignore: decorator
 @inline function hsum(v: v128): f32 {
@@ -199,11 +205,17 @@ function dotQ6_K(w: usize, x: usize, k: i32): f32 {
   return hsum(acc);
 }
 
+// @ts-ignore: decorator
+@inline function isum4(v: v128): i32 {
+  return i32x4.extract_lane(v, 0) + i32x4.extract_lane(v, 1) + i32x4.extract_lane(v, 2) + i32x4.extract_lane(v, 3);
+}
+
 /**
- * x (k floats) rounded to int8 codes per block of `block` (32 or 256) elements: codes at q, one
- * float scale per block at d, per-16 code sums (int32) at sums.
+ * x (k floats) rounded to integer codes per block of `block` (32 or 256) elements: codes at q (int8,
+ * or int16 when `wide`: the Q8_0 rows' dot multiplies int16 pairs), one float scale per block at d,
+ * per-16 code sums (int32) at sums and per-32 code sums (int16, |sum| <= 32 * 127) at s32.
  */
-function quantizeX(x: usize, k: i32, block: i32, q: usize, d: usize, sums: usize): void {
+function quantizeX(x: usize, k: i32, block: i32, wide: bool, q: usize, d: usize, sums: usize, s32: usize): void {
   for (let b = 0; b < k / block; b++) {
     const xb = x + (<usize>(b * block) << 2);
     let mx = f32x4.splat(0);
@@ -211,17 +223,23 @@ function quantizeX(x: usize, k: i32, block: i32, q: usize, d: usize, sums: usize
     const amax = max(max(f32x4.extract_lane(mx, 0), f32x4.extract_lane(mx, 1)), max(f32x4.extract_lane(mx, 2), f32x4.extract_lane(mx, 3)));
     const scale: f32 = amax / 127, inv = f32x4.splat(scale != 0 ? <f32>1 / scale : 0);
     store<f32>(d + (<usize>b << 2), scale);
+    let prev: i32 = 0;
     for (let h = 0; h < block >> 4; h++) {
       const xh = xb + (<usize>h << 6);
       const i0 = i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(v128.load(xh), inv)));
       const i1 = i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(v128.load(xh, 16), inv)));
       const i2 = i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(v128.load(xh, 32), inv)));
       const i3 = i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(v128.load(xh, 48), inv)));
-      const codes = i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(i0, i1), i16x8.narrow_i32x4_s(i2, i3));
+      const w0 = i16x8.narrow_i32x4_s(i0, i1), w1 = i16x8.narrow_i32x4_s(i2, i3);
       const g16 = (b * block >> 4) + h; // index of this 16-element group in x
-      v128.store(q + (<usize>g16 << 4), codes);
-      const t = i32x4.add(i32x4.add(i0, i1), i32x4.add(i2, i3));
-      store<i32>(sums + (<usize>g16 << 2), i32x4.extract_lane(t, 0) + i32x4.extract_lane(t, 1) + i32x4.extract_lane(t, 2) + i32x4.extract_lane(t, 3));
+      if (wide) {
+        v128.store(q + (<usize>g16 << 5), w0);
+        v128.store(q + (<usize>g16 << 5), w1, 16);
+      } else v128.store(q + (<usize>g16 << 4), i8x16.narrow_i16x8_s(w0, w1));
+      const t = isum4(i32x4.add(i32x4.add(i0, i1), i32x4.add(i2, i3)));
+      store<i32>(sums + (<usize>g16 << 2), t);
+      if (h & 1) store<i16>(s32 + (<usize>(g16 >> 1) << 1), <i16>(prev + t));
+      prev = t;
     }
   }
 }
@@ -253,12 +271,63 @@ function quantizeX(x: usize, k: i32, block: i32, q: usize, d: usize, sums: usize
   return i32x4.extadd_pairwise_i16x8_s(v);
 }
 
-function dotQ8_0q(w: usize, q: usize, d: usize, k: i32): f32 {
+/** The int32 lanes of sum_p w[p] x[p] over one Q8_0 block: 32 int8 weight codes at c, 32 int16 x codes at xw. */
+// @ts-ignore: decorator
+@inline function block8(c: usize, xw: usize): v128 {
+  const w0 = v128.load(c), w1 = v128.load(c, 16);
+  const a = i32x4.add(i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(w0), v128.load(xw)),
+    i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(w0), v128.load(xw, 16)));
+  const b = i32x4.add(i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(w1), v128.load(xw, 32)),
+    i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(w1), v128.load(xw, 48)));
+  return i32x4.add(a, b);
+}
+
+/** The half scales of four consecutive Q8_0 blocks from blk (34 bytes apart) as float lanes, times x's four scales at d. */
+// @ts-ignore: decorator
+@inline function scales4(blk: usize, d: usize): v128 {
+  let h = v128.load16_lane(blk, i32x4.splat(0), 0); // the halves in the low 16 bits of each lane
+  h = v128.load16_lane(blk + 34, h, 2);
+  h = v128.load16_lane(blk + 68, h, 4);
+  h = v128.load16_lane(blk + 102, h, 6);
+  return f32x4.mul(half4(h), v128.load(d));
+}
+
+/**
+ * A Q8_0 row against x rounded per 32 to int8 codes: products summed in int16 pairs, then int32.
+ * Used above WIDE_K, where x widened to int16 (dotQ8_0q) measured slower (bench decode --profile:
+ * the down projection of R1-Distill-Qwen-1.5B, k = 8960).
+ */
+function dotQ8_0q8(w: usize, q: usize, d: usize, k: i32): f32 {
   let acc = f32x4.splat(0);
   for (let b = 0; b < k >> 5; b++) {
     const blk = w + <usize>b * 34, qb = q + (<usize>b << 5);
     const s = i32x4.add(widen(mul16s(v128.load(qb), v128.load(blk, 2))), widen(mul16s(v128.load(qb, 16), v128.load(blk, 18))));
     acc = fma(f32x4.splat(half(<u32>load<u16>(blk)) * load<f32>(d + (<usize>b << 2))), f32x4.convert_i32x4_s(s), acc);
+  }
+  return hsum(acc);
+}
+
+/**
+ * A Q8_0 row against x rounded per 32 and widened to int16 (xw): each weight code widened and
+ * multiplied in int16 pairs summed to int32 (one dot per 8), four blocks' half scales converted
+ * together. Sums and their order are those of one block at a time.
+ */
+function dotQ8_0q(w: usize, xw: usize, d: usize, k: i32): f32 {
+  let acc = f32x4.splat(0);
+  const nb = k >> 5;
+  let b = 0;
+  for (; b + 4 <= nb; b += 4) {
+    const blk = w + <usize>b * 34, xb = xw + (<usize>b << 6);
+    const sc = scales4(blk, d + (<usize>b << 2));
+    acc = fma(v128.shuffle<f32>(sc, sc, 0, 0, 0, 0), f32x4.convert_i32x4_s(block8(blk + 2, xb)), acc);
+    acc = fma(v128.shuffle<f32>(sc, sc, 1, 1, 1, 1), f32x4.convert_i32x4_s(block8(blk + 36, xb + 64)), acc);
+    acc = fma(v128.shuffle<f32>(sc, sc, 2, 2, 2, 2), f32x4.convert_i32x4_s(block8(blk + 70, xb + 128)), acc);
+    acc = fma(v128.shuffle<f32>(sc, sc, 3, 3, 3, 3), f32x4.convert_i32x4_s(block8(blk + 104, xb + 192)), acc);
+  }
+  for (; b < nb; b++) {
+    const blk = w + <usize>b * 34;
+    const sc = half(<u32>load<u16>(blk)) * load<f32>(d + (<usize>b << 2));
+    acc = fma(f32x4.splat(sc), f32x4.convert_i32x4_s(block8(blk + 2, xw + (<usize>b << 6))), acc);
   }
   return hsum(acc);
 }
@@ -279,42 +348,63 @@ function dotQ4_0q(w: usize, q: usize, d: usize, sums: usize, k: i32): f32 {
   return hsum(acc) - corr;
 }
 
+/**
+ * The 6-bit scales (mins = false) or mins (true) of the eight sub-blocks of the Q4_K block at blk as
+ * int16 lanes 0-7. The twelve bytes at blk + 4 are unpacked word-wise (layout in
+ * src/io/quant-blocks.ts): bytes 0-3 hold scales 0-3 and the top bits of scales 4-7, bytes 4-7
+ * mins 0-3 and the top bits of mins 4-7, bytes 8-11 the low nibbles of scales and mins 4-7.
+ */
 // @ts-ignore: decorator
-@inline function isum4(v: v128): i32 {
-  return i32x4.extract_lane(v, 0) + i32x4.extract_lane(v, 1) + i32x4.extract_lane(v, 2) + i32x4.extract_lane(v, 3);
+@inline function scalesK4(blk: usize, mins: bool): v128 {
+  const own = mins ? load<u32>(blk, 8) : load<u32>(blk, 4), nib = load<u32>(blk, 12);
+  const lo = own & 0x3f3f3f3f, hi = ((mins ? nib >> 4 : nib) & 0x0f0f0f0f) | (((own >> 6) & 0x03030303) << 4);
+  return i16x8.extend_low_i8x16_u(i32x4.replace_lane(i32x4.splat(lo), 1, hi));
 }
 
-/** The 6-bit scale (lo 6 bits of the result) and min (next 6 bits) of sub-block j of a Q4_K block. */
+/** Lane l of v (int16) in every lane. */
 // @ts-ignore: decorator
-@inline function scaleMin(sc: usize, j: i32): u32 {
-  if (j < 4) return (<u32>load<u8>(sc + j) & 63) | ((<u32>load<u8>(sc + j + 4) & 63) << 6);
-  const s = (<u32>load<u8>(sc + j + 4) & 15) | ((<u32>load<u8>(sc + j - 4) >> 6) << 4);
-  const m = (<u32>load<u8>(sc + j + 4) >> 4) | ((<u32>load<u8>(sc + j) >> 6) << 4);
-  return s | (m << 6);
+@inline function lane16(v: v128, l: i32): v128 {
+  return l == 0 ? v128.shuffle<i16>(v, v, 0, 0, 0, 0, 0, 0, 0, 0) : l == 1 ? v128.shuffle<i16>(v, v, 1, 1, 1, 1, 1, 1, 1, 1)
+    : l == 2 ? v128.shuffle<i16>(v, v, 2, 2, 2, 2, 2, 2, 2, 2) : l == 3 ? v128.shuffle<i16>(v, v, 3, 3, 3, 3, 3, 3, 3, 3)
+    : l == 4 ? v128.shuffle<i16>(v, v, 4, 4, 4, 4, 4, 4, 4, 4) : l == 5 ? v128.shuffle<i16>(v, v, 5, 5, 5, 5, 5, 5, 5, 5)
+    : l == 6 ? v128.shuffle<i16>(v, v, 6, 6, 6, 6, 6, 6, 6, 6) : v128.shuffle<i16>(v, v, 7, 7, 7, 7, 7, 7, 7, 7);
 }
 
-/** Q4_K rows against x rounded per 256 (as llama.cpp's Q8_K): integer sums weighted by the 6-bit scales per super-block. */
-function dotQ4_Kq(w: usize, q: usize, d: usize, sums: usize, k: i32): f32 {
+/**
+ * One 64-element chunk c of a Q4_K block (32 code bytes at qp: low nibbles sub-block 2c, high
+ * nibbles 2c + 1) against x's int8 codes x0..x3: int8 x 4-bit products in int16 pairs (at most
+ * 4 * 127 * 15 per lane), weighted by the two sub-blocks' scales (sv) into int32 lanes.
+ */
+// @ts-ignore: decorator
+@inline function chunkK4(qp: usize, x0: v128, x1: v128, x2: v128, x3: v128, sv: v128, c: i32): v128 {
+  const mask = i8x16.splat(15), qa = v128.load(qp), qb = v128.load(qp, 16);
+  const lo = i16x8.add(mul16(x0, v128.and(qa, mask)), mul16(x1, v128.and(qb, mask)));
+  const hi = i16x8.add(mul16(x2, v128.and(i16x8.shr_u(qa, 4), mask)), mul16(x3, v128.and(i16x8.shr_u(qb, 4), mask)));
+  return i32x4.add(i32x4.dot_i16x8_s(lo, lane16(sv, 2 * c)), i32x4.dot_i16x8_s(hi, lane16(sv, 2 * c + 1)));
+}
+
+/** The float value of one Q4_K block from its scaled integer sum and its mins' dot with x's 32-sums (x scale dx). */
+// @ts-ignore: decorator
+@inline function valueK4(blk: usize, isum: v128, s32: usize, dx: f32): f32 {
+  const msum = isum4(i32x4.dot_i16x8_s(scalesK4(blk, true), v128.load(s32)));
+  return half(<u32>load<u16>(blk)) * dx * <f32>isum4(isum) - half(<u32>load<u16>(blk, 2)) * dx * <f32>msum;
+}
+
+/**
+ * A Q4_K row against x rounded per 256 (as llama.cpp's Q8_K): int8 x times 4-bit codes, weighted
+ * by the 6-bit scales per 32 (chunkK4); the mins' correction is one int16 dot of the eight mins with
+ * x's per-32 sums (s32).
+ */
+function dotQ4_Kq(w: usize, q: usize, d: usize, s32: usize, k: i32): f32 {
   let acc: f32 = 0;
-  const mask = i8x16.splat(15);
   for (let b = 0; b < k >> 8; b++) {
-    const blk = w + <usize>b * 144, sc = blk + 4, xb = q + (<usize>b << 8), sb = sums + (<usize>b << 6);
-    let isum = i32x4.splat(0);
-    let msum: i32 = 0;
-    for (let c = 0; c < 4; c++) {
-      const p0 = scaleMin(sc, 2 * c), p1 = scaleMin(sc, 2 * c + 1);
-      const qp = blk + 16 + (<usize>c << 5), qa = v128.load(qp), qb = v128.load(qp, 16);
-      const x0 = xb + (<usize>c << 6), x1 = x0 + 32;
-      const lo = i16x8.add(mul16(v128.load(x0), v128.and(qa, mask)), mul16(v128.load(x0, 16), v128.and(qb, mask)));
-      const hi = i16x8.add(mul16(v128.load(x1), i8x16.shr_u(qa, 4)), mul16(v128.load(x1, 16), i8x16.shr_u(qb, 4)));
-      // int16 sums times the 6-bit scales, pairs summed into int32: one dot each
-      isum = i32x4.add(isum, i32x4.add(i32x4.dot_i16x8_s(lo, i16x8.splat(<i16>(p0 & 63))), i32x4.dot_i16x8_s(hi, i16x8.splat(<i16>(p1 & 63)))));
-      const g = sb + (<usize>c << 4); // four 16-sums: sub-block 2c then 2c + 1
-      msum += <i32>(p0 >> 6) * (load<i32>(g) + load<i32>(g, 4)) + <i32>(p1 >> 6) * (load<i32>(g, 8) + load<i32>(g, 12));
-    }
-    const dx = load<f32>(d + (<usize>b << 2));
-    const total = isum4(isum);
-    acc += half(<u32>load<u16>(blk)) * dx * <f32>total - half(<u32>load<u16>(blk, 2)) * dx * <f32>msum;
+    const blk = w + <usize>b * 144, xb = q + (<usize>b << 8), sv = scalesK4(blk, false);
+    // the four chunks unrolled, so that each scale lane is a constant shuffle
+    let isum = chunkK4(blk + 16, v128.load(xb), v128.load(xb, 16), v128.load(xb, 32), v128.load(xb, 48), sv, 0);
+    isum = i32x4.add(isum, chunkK4(blk + 48, v128.load(xb, 64), v128.load(xb, 80), v128.load(xb, 96), v128.load(xb, 112), sv, 1));
+    isum = i32x4.add(isum, chunkK4(blk + 80, v128.load(xb, 128), v128.load(xb, 144), v128.load(xb, 160), v128.load(xb, 176), sv, 2));
+    isum = i32x4.add(isum, chunkK4(blk + 112, v128.load(xb, 192), v128.load(xb, 208), v128.load(xb, 224), v128.load(xb, 240), sv, 3));
+    acc += valueK4(blk, isum, s32 + (<usize>b << 4), load<f32>(d + (<usize>b << 2)));
   }
   return acc;
 }
@@ -437,18 +527,21 @@ export function qmatmulJob(tid: i32, nt: i32): void {
   const n0 = rng(n, tid, nt, 4), n1 = rng(n, tid + 1, nt, 4);
   const rb = <usize>rowBytes(type, k);
   const blockType = type == Q8_0 || type == Q4_0 || type == Q4_K || type == Q6_K;
-  if (blockType && m <= INT_M && m * k <= XQ_MAX) {
-    // rows of x rounded to int8 (row i: codes at q + i k, scales at d + i k / 8, 16-sums at sums + i k / 4)
-    const q = scratch(tid), d = q + <usize>XQ_MAX, sums = d + (<usize>XQ_MAX >> 3);
+  const wide = type == Q8_0 && k <= WIDE_K;
+  if (blockType && m <= INT_M && m * k * (wide ? 2 : 1) <= XQ_MAX) {
+    // rows of x rounded to integers; row i: codes at q + i k (int16 for Q8_0: q + 2 i k), scales at
+    // d + i k / 8, 16-sums at sums + i k / 4, 32-sums at s32 + i k / 16 (bytes)
+    const q = scratch(tid), d = q + <usize>XQ_MAX, sums = d + (<usize>XQ_MAX >> 3), s32 = sums + (<usize>XQ_MAX >> 2);
+    const cb = wide ? 1 : 0; // log2 of the bytes per code
     for (let i = 0; i < m; i++)
-      quantizeX(x + (<usize>(i * k) << 2), k, type == Q4_K || type == Q6_K ? 256 : 32, q + <usize>(i * k),
-        d + (<usize>(i * k) >> 3), sums + (<usize>(i * k) >> 2));
+      quantizeX(x + (<usize>(i * k) << 2), k, type == Q4_K || type == Q6_K ? 256 : 32, wide, q + (<usize>(i * k) << cb),
+        d + (<usize>(i * k) >> 3), sums + (<usize>(i * k) >> 2), s32 + (<usize>(i * k) >> 4));
     for (let j = n0; j < n1; j++) {
       const row = w + <usize>j * rb;
       for (let i = 0; i < m; i++) {
-        const qi = q + <usize>(i * k), di = d + (<usize>(i * k) >> 3), si = sums + (<usize>(i * k) >> 2);
-        const v = type == Q8_0 ? dotQ8_0q(row, qi, di, k) : type == Q4_0 ? dotQ4_0q(row, qi, di, si, k)
-          : type == Q4_K ? dotQ4_Kq(row, qi, di, si, k) : dotQ6_Kq(row, qi, di, si, k);
+        const qi = q + (<usize>(i * k) << cb), di = d + (<usize>(i * k) >> 3), si = sums + (<usize>(i * k) >> 2);
+        const v = type == Q8_0 ? (wide ? dotQ8_0q(row, qi, di, k) : dotQ8_0q8(row, qi, di, k)) : type == Q4_0 ? dotQ4_0q(row, qi, di, si, k)
+          : type == Q4_K ? dotQ4_Kq(row, qi, di, s32 + (<usize>(i * k) >> 4), k) : dotQ6_Kq(row, qi, di, si, k);
         store<f32>(y + (<usize>(i * n + j) << 2), v);
       }
     }

@@ -1,7 +1,8 @@
 // Compact-weight products (Backend.quantMatmul): the WASM kernels (fused decode-and-dot at m = 1,
 // decoded panels at m > 1) against the reference (the format's TS dequantizer, float64 sums), for
-// every storage format, on shapes with odd row counts, several blocks per row, several decoded panels
-// (packed GEMM above 8 rows of x) and row tails for the plain formats; plus one case checked by hand.
+// every storage format, on shapes with odd row counts, several blocks per row (224 columns: Q8_0's
+// four-block loop and its tail; 4,128: past WIDE_K, where Q8_0 keeps x at int8), several decoded
+// panels (packed GEMM above 8 rows of x) and row tails for the plain formats; plus one case checked by hand.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Backend } from '../../src/kernels/backend.js';
@@ -36,7 +37,7 @@ function qmatmulCase(type: GgmlType, m: number, n: number, k: number) {
 describe('quantMatmul: WASM kernels against the reference', () => {
   for (const type of Object.keys(GGML_TYPES) as GgmlType[]) {
     const blk = GGML_BLOCKS[type].elems;
-    const ks = blk === 1 ? [13, 64] : blk === 32 ? [32, 96] : [256, 768];
+    const ks = blk === 1 ? [13, 64] : blk === 32 ? [32, 96, 224, 4128] : [256, 768];
     for (const k of ks)
       for (const [m, n] of [
         [1, 1],
