@@ -14,6 +14,7 @@ import { availableParallelism } from 'node:os';
 import { llamaDecodeTokensPerSecond, loadLlamaCpp } from '../export/llama-cpp.js';
 import { kvRuntimeBytes } from '../inference/memory-estimate.js';
 import { createBackend, type BackendKind } from '../kernels/index.js';
+import { type KernelStat, profiledBackend } from './profile.js';
 import { CompactWeight } from '../nn/compact-linear.js';
 import { type CompactDense, type LoadQuantization, loadDenseWeights } from '../models/qwen2/compact-load.js';
 import { DenseModel } from '../models/qwen2/model.js';
@@ -31,6 +32,8 @@ export interface ModelDecodeOptions {
   quantize?: LoadQuantization;
   vsLlama?: boolean;
   seed?: number;
+  /** Time every kernel call (src/bench/profile.ts); the result then holds `profile`. */
+  profile?: boolean;
 }
 
 export interface LlamaFigures {
@@ -60,6 +63,8 @@ export interface ModelDecodeResult {
   llama?: LlamaFigures;
   ratio?: number;
   prefill_ratio?: number;
+  /** With `profile`: kernel calls of the decode steps (after the prefill), slowest first, and their wall time. */
+  profile?: { stats: KernelStat[]; total_ms: number };
 }
 
 const mb = (bytes: number): number => Math.round(bytes / 1e5) / 10;
@@ -106,7 +111,8 @@ export async function benchDecodeModel(o: ModelDecodeOptions): Promise<ModelDeco
     );
   if (N < 2) throw new Error(`--tokens must be at least 2 (one from the prefill, one decode step), got ${N}`);
   const backend = await createBackend({ kind: o.backend ?? 'auto', threads });
-  const engine = new Engine(backend);
+  const prof = o.profile ? profiledBackend(backend, { shapes: true }) : null;
+  const engine = new Engine(prof ? prof.backend : backend);
   let result: ModelDecodeResult;
   let prompts: number[][];
   try {
@@ -135,7 +141,7 @@ export async function benchDecodeModel(o: ModelDecodeOptions): Promise<ModelDeco
     let prefillMs = 0,
       decodeMs = 0;
     try {
-      ({ prefillMs, decodeMs } = await greedyDecode(lm, prompts, N));
+      ({ prefillMs, decodeMs } = await greedyDecode(lm, prompts, N, () => prof?.reset()));
     } finally {
       lm.dispose();
       model.dispose();
@@ -160,6 +166,7 @@ export async function benchDecodeModel(o: ModelDecodeOptions): Promise<ModelDeco
       weight_gb: r3(weightGb),
       weight_gb_per_s: r3((weightGb * steps) / (decodeMs / 1000)),
       bandwidth_probe_gb_per_s: r3(probe),
+      ...(prof ? { profile: { stats: prof.stats(), total_ms: r3(decodeMs) } } : {}),
     };
     loaded.dispose();
   } finally {

@@ -45,6 +45,8 @@ export async function greedyDecode(
   lm: CausalLM,
   prompts: readonly (readonly number[])[],
   n: number,
+  /** Called once every sequence has its first token: the prefill is over, the decode steps begin. */
+  onPrefilled?: () => void,
 ): Promise<GreedyRun> {
   const P = prompts.reduce((a, p) => Math.max(a, p.length), 0);
   const scheduler = new Scheduler(lm, { maxBatch: prompts.length, prefillChunk: P, speculative: false });
@@ -56,7 +58,10 @@ export async function greedyDecode(
       const out: number[] = [];
       for await (const { token } of scheduler.submit(p, { temperature: 0, maxNewTokens: n })) {
         out.push(token);
-        if (out.length === 1 && ++firsts === prompts.length) t1 = performance.now();
+        if (out.length === 1 && ++firsts === prompts.length) {
+          onPrefilled?.();
+          t1 = performance.now();
+        }
       }
       return out;
     }),

@@ -13,8 +13,15 @@ export interface KernelStat {
   flops: number;
 }
 
-/** A Backend that forwards to `inner` and times each kernel call, plus the collected stats. */
-export function profiledBackend(inner: Backend): { backend: Backend; stats: () => KernelStat[]; reset: () => void } {
+/**
+ * A Backend that forwards to `inner` and times each kernel call, plus the collected stats. With
+ * `shapes`, compact-weight products are kept apart by storage type and weight shape
+ * ("quantMatmul type 8 n=8960 k=1536"), so a model's projections can be told apart.
+ */
+export function profiledBackend(
+  inner: Backend,
+  opts: { shapes?: boolean } = {},
+): { backend: Backend; stats: () => KernelStat[]; reset: () => void } {
   const table = new Map<string, KernelStat>();
   const untimed = new Set(['f32', 'i32', 'ensureMemory', 'dispose', 'memory', 'name', 'threads', 'heapBase']);
   const backend = new Proxy(inner, {
@@ -25,14 +32,19 @@ export function profiledBackend(inner: Backend): { backend: Backend; stats: () =
       return (...args: unknown[]) => {
         const t0 = performance.now();
         const r = (v as (...a: unknown[]) => unknown).apply(target, args);
-        const s = table.get(prop) ?? { kernel: prop, calls: 0, ms: 0, flops: 0 };
+        let key = prop;
+        if (opts.shapes && prop === 'quantMatmul') {
+          const q = args[0] as { type: number; n: number; k: number };
+          key = `${prop} type ${q.type} n=${q.n} k=${q.k}`;
+        }
+        const s = table.get(key) ?? { kernel: key, calls: 0, ms: 0, flops: 0 };
         s.calls++;
         s.ms += performance.now() - t0;
         if (prop === 'gemm') {
           const g = args[0] as { batch: number; m: number; n: number; k: number };
           s.flops += 2 * g.batch * g.m * g.n * g.k;
         }
-        table.set(prop, s);
+        table.set(key, s);
         return r;
       };
     },

@@ -2,7 +2,8 @@
  * `deepseek-ts init-model` and `bench decode --model` as a user runs them: a random Qwen2
  * checkpoint in shards with its index, byte-level tokenizer and generation_config; the same seed
  * gives the same bytes; a DeepSeek-V3 config works too; bad flags name the flag; and the decode
- * bench prints the JSON fields the benchmark page uses (checked on a tiny config, not timed).
+ * bench prints the JSON fields the benchmark page uses, and with --profile the decode steps' kernels
+ * (checked on a tiny config, not timed).
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -65,6 +66,26 @@ it('writes a sharded random Qwen2 checkpoint that bench decode --model runs', as
   ) as Record<string, number>;
   for (const k of ['tokens_per_s', 'prefill_tokens_per_s', 'rss_mb', 'weight_gb_per_s', 'bandwidth_probe_gb_per_s'])
     assert.ok(r[k]! > 0, `${k}: ${r[k]}`);
+  // --profile: the decode steps' kernels, the products apart by weight shape (BF16 is ggml type 30)
+  const p = JSON.parse(
+    run(
+      'bench',
+      'decode',
+      '--model',
+      join(dir, 'a'),
+      '--batch',
+      '1',
+      '--prompt',
+      '4',
+      '--tokens',
+      '3',
+      '--json',
+      '--profile',
+    ),
+  ) as { profile: { stats: { kernel: string; calls: number }[]; total_ms: number } };
+  const lmHead = p.profile.stats.find((s) => s.kernel === 'quantMatmul type 30 n=512 k=64');
+  assert.equal(lmHead?.calls, 2, JSON.stringify(p.profile.stats.map((s) => s.kernel))); // 2 decode steps, one head each
+  assert.ok(p.profile.total_ms > 0);
   assert.throws(
     () => run('bench', 'decode', '--model', join(dir, 'a'), '--vs-llama', '--tokens', '3'),
     /--vs-llama needs a GGUF file/,

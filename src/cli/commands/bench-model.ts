@@ -33,18 +33,18 @@ async function setup(o: CommonOptions): Promise<{ backend: Backend; engine: Engi
   return { backend: inner, engine: new Engine(p.backend), stats: p.stats };
 }
 
-function profileTable(stats: KernelStat[], totalMs: number): string {
+function profileTable(stats: KernelStat[], totalMs: number, what = 'all runs, warm-up included'): string {
   const kernelMs = stats.reduce((s, k) => s + k.ms, 0);
   const rows = stats
-    .slice(0, 12)
+    .slice(0, 16)
     .map(
       (k) =>
-        `  ${k.kernel.padEnd(22)} ${String(k.calls).padStart(7)} calls ${k.ms.toFixed(0).padStart(7)} ms ` +
+        `  ${k.kernel.padEnd(38)} ${String(k.calls).padStart(7)} calls ${k.ms.toFixed(0).padStart(7)} ms ` +
         `${((100 * k.ms) / totalMs).toFixed(1).padStart(5)}%` +
         (k.flops ? `  ${(k.flops / k.ms / 1e6).toFixed(1)} GFLOPS` : ''),
     );
   return [
-    `profile (all runs, warm-up included): kernels ${kernelMs.toFixed(0)} ms of ${totalMs.toFixed(0)} ` +
+    `profile (${what}): kernels ${kernelMs.toFixed(0)} ms of ${totalMs.toFixed(0)} ` +
       `ms; TS layer ${(totalMs - kernelMs).toFixed(0)} ms`,
     ...rows,
   ].join('\n');
@@ -145,7 +145,10 @@ export function registerModelBenches(bench: Command): void {
               ...(o.threads ? { threads: o.threads } : {}),
               ...(quantize ? { quantize: quantize as LoadQuantization } : {}),
               ...(o.vsLlama ? { vsLlama: true } : {}),
+              ...(o.profile ? { profile: true } : {}),
             });
+            if (r.profile)
+              process.stderr.write(`${profileTable(r.profile.stats, r.profile.total_ms, 'the decode steps')}\n`);
             process.stdout.write(
               o.json
                 ? `${JSON.stringify(r)}\n`
