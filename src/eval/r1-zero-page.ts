@@ -156,6 +156,7 @@ export function r1ZeroCriteria(files: R1ZeroFiles): Criterion[] {
   const { arms } = r1ZeroSummary(files);
   const primed = arms.primed!,
     control = arms.unprimed!,
+    wrong = arms.wrong!,
     dr = arms.dr_grpo!;
   const full = primed.length === 3;
   const gain = (xs: SeedSummary[]) => mean(xs.map((s) => s.pass1_after - s.pass1_before));
@@ -253,8 +254,10 @@ export function r1ZeroCriteria(files: R1ZeroFiles): Criterion[] {
   };
   add(
     9,
-    'ablation: pass@1 gain of the optimal-path control vs the primed base (mean, min to max over seeds)',
-    `control ${pct(gc)} (${spread(control)}); primed ${pct(g)} (${spread(primed)})`,
+    'ablation: pass@1 gain of the optimal-path control vs the primed base (mean, min to max over seeds); ' +
+      'beside it the wrong-answer arm (one seed, not part of the test)',
+    `control ${pct(gc)} (${spread(control)}); primed ${pct(g)} (${spread(primed)}); ` +
+      `wrong-answer ${wrong.length ? `${pct(gain(wrong))} (seed 0)` : 'n/a'}`,
     'control < half of primed',
     gc < g / 2,
     full && control.length === 3,

@@ -161,6 +161,11 @@ test('criteria: a primed gain of 40 points (x2.3) with a flat control meets 1, 2
   assert.equal(met.get(1)!.met, true, met.get(1)!.value);
   assert.equal(met.get(2)!.met, true, met.get(2)!.value);
   assert.equal(met.get(9)!.met, true, met.get(9)!.value);
+  assert.match(met.get(9)!.value, /; wrong-answer n\/a$/);
+  const withWrong = files(0.7, 0.32);
+  withWrong.evals.set('eval-base-wrong', digest(0.2, 100));
+  withWrong.evals.set('eval-wrong-s0', digest(0.45, 150));
+  assert.match(r1ZeroCriteria(withWrong).find((c) => c.id === 9)!.value, /; wrong-answer 25\.0% \(seed 0\)$/);
   assert.equal(met.get(12)!.met, true);
   assert.equal(met.get(10)!.met, undefined, 'no shipped-model file: not yet run');
   const missed = new Map(r1ZeroCriteria(files(0.4, 0.38)).map((c) => [c.id, c]));
