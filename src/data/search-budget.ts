@@ -42,7 +42,9 @@ export function searchBudget(
   for (const p of problems) {
     if (p.task !== 'countdown') continue;
     const tier = `countdown/${p.difficulty}`;
-    tiers.set(tier, [...(tiers.get(tier) ?? []), p]);
+    const ps = tiers.get(tier);
+    if (ps) ps.push(p);
+    else tiers.set(tier, [p]);
   }
   const rows: BudgetRow[] = [];
   for (const [tier, ps] of [...tiers].sort(([a], [b]) => a.localeCompare(b)))

@@ -47,42 +47,31 @@ it('writes a sharded random Qwen2 checkpoint that bench decode --model runs', as
   run('init-model', '--config', join(dir, 'qwen.json'), '--out', join(dir, 'b'), '--max-shard-mb', '0');
   const shard = files.find((f) => f.endsWith('.safetensors'))!;
   assert.ok(readFileSync(join(dir, 'a', shard)).equals(readFileSync(join(dir, 'b', shard))), 'same seed, same bytes');
-  const r = JSON.parse(
-    run(
-      'bench',
-      'decode',
-      '--model',
-      join(dir, 'a'),
-      '--batch',
-      '1',
-      '--prompt',
-      '4',
-      '--tokens',
-      '3',
-      '--threads',
-      '1',
-      '--json',
-    ),
-  ) as Record<string, number>;
+  // the decode bench on the tiny checkpoint, as JSON (untimed: one thread, 4 prompt and 3 new tokens)
+  const benchJson = (...extra: string[]): unknown =>
+    JSON.parse(
+      run(
+        'bench',
+        'decode',
+        '--model',
+        join(dir, 'a'),
+        '--batch',
+        '1',
+        '--prompt',
+        '4',
+        '--tokens',
+        '3',
+        '--threads',
+        '1',
+        '--json',
+        ...extra,
+      ),
+    );
+  const r = benchJson() as Record<string, number>;
   for (const k of ['tokens_per_s', 'prefill_tokens_per_s', 'rss_mb', 'weight_gb_per_s', 'bandwidth_probe_gb_per_s'])
     assert.ok(r[k]! > 0, `${k}: ${r[k]}`);
   // --profile: the decode steps' kernels, the products apart by weight shape (BF16 is ggml type 30)
-  const p = JSON.parse(
-    run(
-      'bench',
-      'decode',
-      '--model',
-      join(dir, 'a'),
-      '--batch',
-      '1',
-      '--prompt',
-      '4',
-      '--tokens',
-      '3',
-      '--json',
-      '--profile',
-    ),
-  ) as { profile: { stats: { kernel: string; calls: number }[]; total_ms: number } };
+  const p = benchJson('--profile') as { profile: { stats: { kernel: string; calls: number }[]; total_ms: number } };
   const lmHead = p.profile.stats.find((s) => s.kernel === 'quantMatmul type 30 n=512 k=64');
   assert.equal(lmHead?.calls, 2, JSON.stringify(p.profile.stats.map((s) => s.kernel))); // 2 decode steps, one head each
   assert.ok(p.profile.total_ms > 0);
