@@ -521,10 +521,22 @@ function decodeRow(type: i32, w: usize, out: usize, k: i32): void {
   }
 }
 
+/** y[m, n] = x[m, k] W^T (+ bias[n]) over this thread's share of the n rows. Args: 0 type, 1 m, 2 n, 3 k, 4 x, 5 w, 6 y, 7 bias (0: none). */
 export function qmatmulJob(tid: i32, nt: i32): void {
+  const m = argi(1), n = argi(2), y = argp(6), bias = argp(7);
+  const n0 = rng(n, tid, nt, 4), n1 = rng(n, tid + 1, nt, 4);
+  qmatmulRows(n0, n1, tid);
+  if (bias == 0) return;
+  for (let i = 0; i < m; i++)
+    for (let j = n0; j < n1; j++) {
+      const o = y + (<usize>(i * n + j) << 2);
+      store<f32>(o, load<f32>(o) + load<f32>(bias + (<usize>j << 2)));
+    }
+}
+
+function qmatmulRows(n0: i32, n1: i32, tid: i32): void {
   const type = argi(0), m = argi(1), n = argi(2), k = argi(3);
   const x = argp(4), w = argp(5), y = argp(6);
-  const n0 = rng(n, tid, nt, 4), n1 = rng(n, tid + 1, nt, 4);
   const rb = <usize>rowBytes(type, k);
   const blockType = type == Q8_0 || type == Q4_0 || type == Q4_K || type == Q6_K;
   const wide = type == Q8_0 && k <= WIDE_K;

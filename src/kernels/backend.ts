@@ -125,7 +125,8 @@ export interface AttentionBackwardArgs extends AttentionArgs {
 /**
  * y[m, n] = x[m, k] W[n, k]^T with W in a compact storage format, decoded on the fly: x and y are
  * float32, W's rows are `type` (a ggml type code: 0 F32, 1 F16, 30 BF16, 8 Q8_0, 2 Q4_0, 12 Q4_K,
- * 14 Q6_K; layouts in src/io/quant-blocks.ts), k a whole number of the format's blocks.
+ * 14 Q6_K; layouts in src/io/quant-blocks.ts), k a whole number of the format's blocks. With
+ * `bias` (float32 [n]), y[i, j] += bias[j] in the same call (a Linear's bias without an op of its own).
  */
 export interface QuantMatmulArgs {
   type: number;
@@ -135,6 +136,8 @@ export interface QuantMatmulArgs {
   x: number;
   w: number;
   y: number;
+  /** Address of float32 bias[n]; 0 or absent: none. */
+  bias?: number;
 }
 
 export interface AdamWArgs {

@@ -42,7 +42,7 @@ export function quantMatmulReference(memory: WebAssembly.Memory, a: QuantMatmulA
       const xs = rounded?.[i];
       if (xs) for (let p = 0; p < a.k; p++) s += xs[p]! * row[p]!;
       else for (let p = 0; p < a.k; p++) s += f[X + i * a.k + p]! * row[p]!;
-      f[Y + i * a.n + j] = s;
+      f[Y + i * a.n + j] = a.bias ? Math.fround(s) + f[(a.bias >>> 2) + j]! : s; // the product in float32, then its bias (as a separate add)
     }
   }
 }

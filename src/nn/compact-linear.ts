@@ -53,18 +53,23 @@ export class CompactWeight {
   }
 }
 
-/** x [..., cols] @ W^T -> [..., rows], W decoded on the fly. */
-export function compactLinear(x: Tensor, w: CompactWeight): Tensor {
+/** x [..., cols] @ W^T (+ bias [rows]) -> [..., rows], W decoded on the fly and the bias added in the same kernel call. */
+export function compactLinear(x: Tensor, w: CompactWeight, bias?: Tensor): Tensor {
   const k = x.shape[x.rank - 1]!;
   if (k !== w.cols)
     throw new Error(
       `compactLinear: x [${x.shape.join(', ')}] does not match weight [${w.rows}, ${w.cols}] (${w.typeName})`,
     );
+  if (bias && (bias.dtype !== 'f32' || bias.rank !== 1 || bias.shape[0] !== w.rows))
+    throw new Error(
+      `compactLinear: bias ${bias.dtype} [${bias.shape.join(', ')}] must be f32 [${w.rows}] for weight [${w.rows}, ${w.cols}]`,
+    );
   const e = x.engine,
     X = e.contiguous(x),
+    B = bias && e.contiguous(bias),
     m = x.size / k;
   const out = e.empty([...x.shape.slice(0, -1), w.rows]); // (..., rows)
-  e.backend.quantMatmul({ type: w.code, m, n: w.rows, k, x: X.ptr, w: w.ptr, y: out.ptr });
+  e.backend.quantMatmul({ type: w.code, m, n: w.rows, k, x: X.ptr, w: w.ptr, y: out.ptr, bias: B?.ptr ?? 0 });
   return out;
 }
 

@@ -23,13 +23,14 @@ function putBytes(arena: Arena, bytes: Uint8Array): number {
   return arena.ints(words);
 }
 
-function qmatmulCase(type: GgmlType, m: number, n: number, k: number) {
+function qmatmulCase(type: GgmlType, m: number, n: number, k: number, withBias = false) {
   return (be: Backend, arena: Arena, r: () => number) => {
     const values = Float32Array.from({ length: n * k }, () => (r() * 2 - 1) * (1 + 3 * r()));
     const w = putBytes(arena, encodeGgufData(type, values));
     const x = arena.floats(m * k, r);
     const y = arena.floats(m * n, r);
-    be.quantMatmul({ type: GGML_TYPES[type], m, n, k, x, w, y });
+    const bias = withBias ? arena.floats(n, r) : 0;
+    be.quantMatmul({ type: GGML_TYPES[type], m, n, k, x, w, y, bias });
     return [{ ptr: y, n: m * n }];
   };
 }
@@ -53,7 +54,40 @@ describe('quantMatmul: WASM kernels against the reference', () => {
   }
 });
 
+describe('quantMatmul with a bias: WASM kernels against the reference', () => {
+  // the three kernel paths: integer dots (block formats, m <= 8), plain dots (F32 at m = 1), decoded panels (m = 9)
+  for (const [type, k] of [
+    ['Q8_0', 96],
+    ['Q4_K', 256],
+    ['F32', 13],
+  ] as const)
+    for (const m of [1, 2, 9])
+      it(`${type} m=${m} n=37 k=${k}`, () => {
+        check(`quantMatmul ${type} + bias`, ref, variants, qmatmulCase(type, m, 37, k, true), 2e-5);
+      });
+});
+
 describe('quantMatmul reference', () => {
+  it('adds the bias to every row of the product', () => {
+    const mem = ref.f32();
+    const base = Math.ceil(ref.heapBase / 64) * 64,
+      [m, n, k] = [3, 5, 32];
+    const values = Float32Array.from({ length: n * k }, (_, i) => Math.sin(i));
+    const w = base,
+      x = base + 1024,
+      y = x + 4 * m * k,
+      yb = y + 4 * m * n,
+      bias = yb + 4 * m * n;
+    new Uint8Array(mem.buffer).set(encodeGgufData('Q8_0', values), w);
+    for (let p = 0; p < m * k; p++) mem[(x >>> 2) + p] = Math.cos(p);
+    for (let j = 0; j < n; j++) mem[(bias >>> 2) + j] = j - 2.5;
+    ref.quantMatmul({ type: GGML_TYPES.Q8_0, m, n, k, x, w, y });
+    ref.quantMatmul({ type: GGML_TYPES.Q8_0, m, n, k, x, w, y: yb, bias });
+    for (let i = 0; i < m; i++)
+      for (let j = 0; j < n; j++)
+        assert.equal(mem[(yb >>> 2) + i * n + j], Math.fround(mem[(y >>> 2) + i * n + j]! + (j - 2.5)));
+  });
+
   it('multiplies a hand-made Q4_0 row into x', () => {
     // one Q4_0 block: d = 0.5, element 0 -> (15 - 8) * 0.5 = 3.5, element 16 -> (9 - 8) * 0.5, others 0
     const block = new Uint8Array(20).fill(0x88);

@@ -114,4 +114,5 @@ export function quantMatmulArgs(a: Float64Array, q: QuantMatmulArgs): void {
   a[4] = q.x;
   a[5] = q.w;
   a[6] = q.y;
+  a[7] = q.bias ?? 0;
 }

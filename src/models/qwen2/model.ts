@@ -27,7 +27,7 @@ import {
 } from '../../tensor/index.js';
 import type { DenseConfig } from './config.js';
 import { DenseKvCache } from './kv-cache.js';
-import { RotateHalfRope } from './rope.js';
+import { type RopeRows, RotateHalfRope } from './rope.js';
 import { ropeInvFreq } from './rope-scaling.js';
 
 export { DenseKvCache };
@@ -68,40 +68,35 @@ export class DenseModel {
   private linear(x: Tensor, prefix: string): Tensor {
     const w = this.compact.get(`${prefix}.weight`);
     if (w === undefined) return linearP(x, this.params, prefix);
-    const y = compactLinear(x, w); // (..., in) -> (..., out)
-    const b = this.params.get(`${prefix}.bias`);
-    return b === undefined ? y : add(y, b);
+    return compactLinear(x, w, this.params.get(`${prefix}.bias`)); // (..., in) -> (..., out), bias in the same call
   }
 
-  /** Causal self-attention of x (B, T, D) over itself (training and full passes). */
-  private attn(x: Tensor, l: number): Tensor {
+  /** Causal self-attention of x (B, T, D) over itself (training and full passes), rotated with `rows`. */
+  private attn(x: Tensor, l: number, rows: RopeRows): Tensor {
     const c = this.config,
       [B, T] = x.shape as [number, number],
       hd = c.head_dim,
       p = `model.layers.${l}.self_attn`;
-    const heads = (name: string, n: number) =>
-      permute(reshape(this.linear(x, `${p}.${name}`), [B, T, n, hd]), [0, 2, 1, 3]); // (B, n, T, hd)
-    const q = this.rope.apply(heads('q_proj', c.num_attention_heads), 0);
-    const k = this.rope.apply(heads('k_proj', c.num_key_value_heads), 0);
-    const o = attention(q, k, heads('v_proj', c.num_key_value_heads), { causal: true }); // (B, H, T, hd); Hk heads shared by groups
+    const heads = (name: string, n: number) => reshape(this.linear(x, `${p}.${name}`), [B, T, n, hd]); // (B, T, n, hd)
+    const byHead = (t: Tensor) => permute(t, [0, 2, 1, 3]); // (B, T, n, hd) -> (B, n, T, hd)
+    const q = byHead(this.rope.rotate(heads('q_proj', c.num_attention_heads), rows));
+    const k = byHead(this.rope.rotate(heads('k_proj', c.num_key_value_heads), rows));
+    const o = attention(q, k, byHead(heads('v_proj', c.num_key_value_heads)), { causal: true }); // (B, H, T, hd); Hk heads shared by groups
     return this.linear(reshape(permute(o, [0, 2, 1, 3]), [B, T, c.num_attention_heads * hd]), `${p}.o_proj`); // (B, T, D)
   }
 
   /** Self-attention of packed rows x (1, N, D) through the slot cache (this call's keys are written first). */
-  private attnRows(x: Tensor, l: number, cache: DenseKvCache, batch: PackedBatch): Tensor {
+  private attnRows(x: Tensor, l: number, cache: DenseKvCache, batch: PackedBatch, rows: RopeRows): Tensor {
     const c = this.config,
       N = batch.total,
       hd = c.head_dim,
       p = `model.layers.${l}.self_attn`;
-    const heads = (name: string, n: number) => reshape(this.linear(x, `${p}.${name}`), [N, n, hd]); // (1, N, n*hd) -> (N, n, hd)
-    const rotated = (name: string, n: number) => {
-      const x4 = permute(reshape(heads(name, n), [1, N, n, hd]), [0, 2, 1, 3]); // (1, n, N, hd)
-      return reshape(permute(this.rope.apply(x4, batch.positions), [0, 2, 1, 3]), [N, n, hd]); // (1, N, n, hd) -> (N, n, hd)
-    };
+    const heads = (name: string, n: number) => reshape(this.linear(x, `${p}.${name}`), [1, N, n, hd]); // (1, N, n*hd) -> (1, N, n, hd)
+    const rotated = (name: string, n: number) => reshape(this.rope.rotate(heads(name, n), rows), [N, n, hd]); // (N, n, hd)
     const q = rotated('q_proj', c.num_attention_heads),
       k = rotated('k_proj', c.num_key_value_heads);
-    cache.write(l, batch, k, heads('v_proj', c.num_key_value_heads));
-    const o = packedAttention(q, batch, (rows) => cache.rows(l, rows)); // (N, H, hd); Hk heads shared by groups
+    cache.write(l, batch, k, reshape(heads('v_proj', c.num_key_value_heads), [N, c.num_key_value_heads, hd]));
+    const o = packedAttention(q, batch, (r) => cache.rows(l, r)); // (N, H, hd); Hk heads shared by groups
     return this.linear(reshape(o, [1, N, c.num_attention_heads * hd]), `${p}.o_proj`); // (1, N, D)
   }
 
@@ -145,7 +140,8 @@ export class DenseModel {
   /** Logits (B, T, V) of a full causal pass over tokens (B, T). */
   forward(tokens: Tensor): Tensor {
     this.checkTokens(tokens, true);
-    return this.head(this.blocks(this.embed(tokens), (x, l) => this.attn(x, l))); // (B, T, V)
+    const rows = this.rope.at(0, tokens.shape[1]!); // one lookup for every layer's q and k
+    return this.head(this.blocks(this.embed(tokens), (x, l) => this.attn(x, l, rows))); // (B, T, V)
   }
 
   /** Mean next-token cross-entropy; `targets` (B, T) with -100 for ignored positions, default tokens shifted. */
@@ -189,7 +185,8 @@ export class DenseModel {
         'i32',
       );
     this.checkTokens(tokens, false); // each row's end was checked against the cache by pack()
-    const h = this.blocks(this.embed(tokens), (x, l) => this.attnRows(x, l, cache, batch)); // (1, N, D)
+    const rot = this.rope.at(batch.positions, batch.total); // one lookup for every layer's q and k
+    const h = this.blocks(this.embed(tokens), (x, l) => this.attnRows(x, l, cache, batch, rot)); // (1, N, D)
     cache.advance(batch);
     const at = e.tensor(Int32Array.from(picks), [picks.length], 'i32');
     return { logits: this.head(indexSelect(reshape(h, [batch.total, h.shape[2]!]), 0, at)), batch }; // (N, D) -> (P, D) -> (P, V)
