@@ -15,7 +15,7 @@
 // - m > 1 (prefill, batched decode): a panel of up to 64 weight rows is decoded to float32 in this
 //   thread's scratch and multiplied into the m rows (the packed GEMM above 8 rows, the 4-row
 //   kernels below), so each weight is decoded once per call, not once per row of x.
-// Threads split the n output rows. Args: 0 ggml type code, 1 m, 2 n, 3 k, 4 x, 5 w, 6 y.
+// Threads split the n output rows. Args: 0 ggml type code, 1 m, 2 n, 3 k, 4 x, 5 w, 6 y, 7 bias (0: none).
 // qrowsJob decodes selected rows (embedding lookups from a compact table).
 import { argi, argp, at, rng, scratch } from './args';
 import { gemmRange, PACK_A_BYTES, PACK_B_BYTES } from './gemm';
