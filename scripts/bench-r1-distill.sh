@@ -10,21 +10,23 @@
 # temp file and renamed); a case whose file is there already is kept, so an interrupted run goes on
 # where it stopped (delete the file to measure it again). Run on a quiet machine (nothing else on the cores): it needs about 6.5 GB
 # of disk under runs/bench-r1-distill and an hour or less.
-#   npm run build && npm run tools && bash scripts/bench-r1-distill.sh [--threads 2] [--prepare]
+#   npm run build && npm run tools && bash scripts/bench-r1-distill.sh [--threads 2] [--prepare] [--out DIR]
+# --out puts the JSON in DIR instead of docs/benchmarks/<date>/r1-distill-1.5b (a second run on one day).
 # --prepare only writes the model files (not timed, so it may run while the machine is busy) and stops.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 threads=2
 prepare=0
+out="docs/benchmarks/$(date -u +%F)/r1-distill-1.5b"
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --threads) threads="${2:?--threads needs a number}"; shift 2 ;;
     --prepare) prepare=1; shift ;;
-    *) echo "bench-r1-distill.sh: unknown argument '$1' (use --threads N, --prepare)" >&2; exit 2 ;;
+    --out) out="${2:?--out needs a folder}"; shift 2 ;;
+    *) echo "bench-r1-distill.sh: unknown argument '$1' (use --threads N, --prepare, --out DIR)" >&2; exit 2 ;;
   esac
 done
 work=runs/bench-r1-distill
-out="docs/benchmarks/$(date -u +%F)/r1-distill-1.5b"
 v3="$work/v3-bench-small"
 mkdir -p "$work" "$v3"
 cli() { node dist/src/cli/main.js "$@"; }
