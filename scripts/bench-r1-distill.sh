@@ -11,19 +11,23 @@
 # where it stopped (delete the file to measure it again). Run on a quiet machine (nothing else on the cores): it needs about 6.5 GB
 # of disk under runs/bench-r1-distill and an hour or less.
 #   npm run build && npm run tools && bash scripts/bench-r1-distill.sh [--threads 2] [--prepare] [--out DIR]
+# --repeat N measures the two decode cases against llama.cpp N - 1 more times (DIR/repeats/<case>-<i>.json):
+# the ratio of one run moves with the machine's load between our run and llama.cpp's.
 # --out puts the JSON in DIR instead of docs/benchmarks/<date>/r1-distill-1.5b (a second run on one day).
 # --prepare only writes the model files (not timed, so it may run while the machine is busy) and stops.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 threads=2
 prepare=0
+repeat=1
 out="docs/benchmarks/$(date -u +%F)/r1-distill-1.5b"
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --threads) threads="${2:?--threads needs a number}"; shift 2 ;;
     --prepare) prepare=1; shift ;;
+    --repeat) repeat="${2:?--repeat needs a number}"; shift 2 ;;
     --out) out="${2:?--out needs a folder}"; shift 2 ;;
-    *) echo "bench-r1-distill.sh: unknown argument '$1' (use --threads N, --prepare, --out DIR)" >&2; exit 2 ;;
+    *) echo "bench-r1-distill.sh: unknown argument '$1' (use --threads N, --prepare, --repeat N, --out DIR)" >&2; exit 2 ;;
   esac
 done
 work=runs/bench-r1-distill
@@ -72,6 +76,21 @@ run q8_0-vs-llama --model "$work/q-q8_0.gguf" --prompt 32 --tokens 64 --vs-llama
 run q4_k-vs-llama --model "$work/q-q4_k.gguf" --prompt 32 --tokens 64 --vs-llama
 run q8_0-prefill512-vs-llama --model "$work/q-q8_0.gguf" --prompt 512 --tokens 8 --vs-llama
 run bf16-quantize-q4_0 --model "$work/bf16" --quantize q4_0 --prompt 32 --tokens 64
+for ((i = 2; i <= repeat; i++)); do
+  for t in q8_0 q4_k; do
+    name="${t}-vs-llama-$i"
+    [[ -f "$out/repeats/$name.json" ]] && continue
+    mkdir -p "$out/repeats"
+    echo "== repeats/$name" >&2
+    if cli bench decode --batch 1 --threads "$threads" --json --model "$work/q-$t.gguf" --prompt 32 --tokens 64 --vs-llama \
+      >"$out/repeats/$name.json.tmp" 2>/dev/null; then
+      mv "$out/repeats/$name.json.tmp" "$out/repeats/$name.json"
+    else
+      rm -f "$out/repeats/$name.json.tmp"
+      echo "repeats/$name failed" >&2
+    fi
+  done
+done
 for p in 32 2048; do
   name="v3-bench-small-prompt$p-vs-llama"
   if [[ -f "$out/$name.json" ]]; then cat "$out/$name.json"; continue; fi
