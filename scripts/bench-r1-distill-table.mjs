@@ -79,7 +79,8 @@ export function table(dir) {
     const rssRatio = l ? r.peak_rss_mb / l.rss_delta_mb : undefined;
     const targets = [];
     const runs = [r.ratio, ...repeats(dir, c.name)];
-    const ratio = runs.length > 1 ? `${f2(r.ratio)} (runs ${runs.map(f2).join(', ')}; median ${f2(median(runs))})` : f2(r.ratio);
+    const ratio =
+      runs.length > 1 ? `${f2(r.ratio)} (runs ${runs.map(f2).join(', ')}; median ${f2(median(runs))})` : f2(r.ratio);
     if (c.decode !== undefined)
       targets.push(`decode >= ${c.decode}${runs.length > 1 ? ' (median)' : ''}: ${met(median(runs) >= c.decode)}`);
     if (c.prefill !== undefined) targets.push(`prefill >= ${c.prefill}: ${met(r.prefill_ratio >= c.prefill)}`);
