@@ -77,18 +77,9 @@ run q4_k-vs-llama --model "$work/q-q4_k.gguf" --prompt 32 --tokens 64 --vs-llama
 run q8_0-prefill512-vs-llama --model "$work/q-q8_0.gguf" --prompt 512 --tokens 8 --vs-llama
 run bf16-quantize-q4_0 --model "$work/bf16" --quantize q4_0 --prompt 32 --tokens 64
 for ((i = 2; i <= repeat; i++)); do
+  mkdir -p "$out/repeats"
   for t in q8_0 q4_k; do
-    name="${t}-vs-llama-$i"
-    [[ -f "$out/repeats/$name.json" ]] && continue
-    mkdir -p "$out/repeats"
-    echo "== repeats/$name" >&2
-    if cli bench decode --batch 1 --threads "$threads" --json --model "$work/q-$t.gguf" --prompt 32 --tokens 64 --vs-llama \
-      >"$out/repeats/$name.json.tmp" 2>/dev/null; then
-      mv "$out/repeats/$name.json.tmp" "$out/repeats/$name.json"
-    else
-      rm -f "$out/repeats/$name.json.tmp"
-      echo "repeats/$name failed" >&2
-    fi
+    run "repeats/$t-vs-llama-$i" --model "$work/q-$t.gguf" --prompt 32 --tokens 64 --vs-llama
   done
 done
 for p in 32 2048; do

@@ -15,8 +15,8 @@
  *   mscale_all_dim * ln(factor) + 1 (1 when factor <= 1).
  * - Angles are computed in float64 and stored as float32 cos/sin tables (DeepSeek: float32 freqs).
  */
-import type { Engine, Tensor } from '../../tensor/index.js';
-import { add, indexSelect, matmul, mul, reshape, slice } from '../../tensor/index.js';
+import type { Engine } from '../../tensor/index.js';
+import { Rotary } from '../../nn/rotary.js';
 import type { DeepseekV3Config } from './config.js';
 
 /** Inverse frequencies of the rope slice's qk_rope_head_dim / 2 pairs, YaRN-blended when configured. */
@@ -53,70 +53,12 @@ export function softmaxScale(config: DeepseekV3Config): number {
 }
 
 /**
- * Rotation tables on the engine heap and the rotation of a rope slice. For pair i at position t,
- * (y[2i], y[2i+1]) = (x[2i] cos - x[2i+1] sin, x[2i] sin + x[2i+1] cos), computed as
- * y = x * C[t] + (x @ P) * S[t] with C = (cos, cos), S = (sin, sin) interleaved per pair and P the
- * signed pair swap ((x @ P)[2i] = -x[2i+1], (x @ P)[2i+1] = x[2i]): four ops, one of them a GEMM.
+ * The rotation of MLA's rope slice: consecutive pairs, (y[2i], y[2i+1]) = (x[2i] cos - x[2i+1] sin,
+ * x[2i] sin + x[2i+1] cos) at the (YaRN-blended) frequencies above, through the shared
+ * src/nn/rotary.ts. `apply` takes x [B, T, H, R]; differentiable (a fixed linear map of x).
  */
-export class Rope {
-  readonly cos: Tensor;
-  readonly sin: Tensor;
-  readonly swap: Tensor;
-  readonly dim: number;
-
-  constructor(
-    engine: Engine,
-    config: DeepseekV3Config,
-    readonly maxLen: number,
-  ) {
-    const inv = ropeInvFreq(config),
-      R = 2 * inv.length;
-    this.dim = R;
-    const c = new Float32Array(maxLen * R),
-      s = new Float32Array(maxLen * R),
-      p = new Float32Array(R * R);
-    for (let t = 0; t < maxLen; t++) {
-      for (let i = 0; i < inv.length; i++) {
-        const a = t * inv[i]!;
-        c[t * R + 2 * i] = c[t * R + 2 * i + 1] = Math.cos(a);
-        s[t * R + 2 * i] = s[t * R + 2 * i + 1] = Math.sin(a);
-      }
-    }
-    for (let i = 0; i < inv.length; i++) {
-      p[(2 * i + 1) * R + 2 * i] = -1;
-      p[2 * i * R + 2 * i + 1] = 1;
-    }
-    this.cos = engine.keep(engine.tensor(c, [maxLen, R]));
-    this.sin = engine.keep(engine.tensor(s, [maxLen, R]));
-    this.swap = engine.keep(engine.tensor(p, [R, R]));
-  }
-
-  /**
-   * Rotates x [B, T, H, R] whose token t sits at position pos + t (pos a number, the same for every
-   * row of the batch) or at pos[t] (an int32 list of T positions). Differentiable (a fixed linear
-   * map of x).
-   */
-  apply(x: Tensor, pos: number | Int32Array): Tensor {
-    const [, T, , R] = x.shape as [number, number, number, number];
-    const last = typeof pos === 'number' ? pos + T - 1 : pos.reduce((m, p) => Math.max(m, p), -1);
-    if (R !== this.dim || last >= this.maxLen || (typeof pos !== 'number' && pos.length !== T)) {
-      throw new Error(
-        `Rope.apply: x [${x.shape.join(', ')}] needs R = ${this.dim}, ${T} positions, all below ${this.maxLen} (last ${last})`,
-      );
-    }
-    const rows = (table: Tensor): Tensor =>
-      reshape(
-        typeof pos === 'number'
-          ? slice(table, 0, pos, pos + T)
-          : indexSelect(table, 0, x.engine.tensor(pos, [T], 'i32')),
-        [T, 1, R],
-      ); // (T, 1, R)
-    return add(mul(x, rows(this.cos)), mul(matmul(x, this.swap), rows(this.sin))); // (B, T, H, R) @ (R, R) -> (B, T, H, R)
-  }
-
-  dispose(): void {
-    this.cos.dispose();
-    this.sin.dispose();
-    this.swap.dispose();
+export class Rope extends Rotary {
+  constructor(engine: Engine, config: DeepseekV3Config, maxLen: number) {
+    super(engine, ropeInvFreq(config), maxLen, 'pairs');
   }
 }

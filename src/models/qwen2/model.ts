@@ -27,7 +27,8 @@ import {
 } from '../../tensor/index.js';
 import type { DenseConfig } from './config.js';
 import { DenseKvCache } from './kv-cache.js';
-import { type RopeRows, RotateHalfRope } from './rope.js';
+import type { RotaryRows } from '../../nn/rotary.js';
+import { RotateHalfRope } from './rope.js';
 import { ropeInvFreq } from './rope-scaling.js';
 
 export { DenseKvCache };
@@ -72,7 +73,7 @@ export class DenseModel {
   }
 
   /** Causal self-attention of x (B, T, D) over itself (training and full passes), rotated with `rows`. */
-  private attn(x: Tensor, l: number, rows: RopeRows): Tensor {
+  private attn(x: Tensor, l: number, rows: RotaryRows): Tensor {
     const c = this.config,
       [B, T] = x.shape as [number, number],
       hd = c.head_dim,
@@ -86,7 +87,7 @@ export class DenseModel {
   }
 
   /** Self-attention of packed rows x (1, N, D) through the slot cache (this call's keys are written first). */
-  private attnRows(x: Tensor, l: number, cache: DenseKvCache, batch: PackedBatch, rows: RopeRows): Tensor {
+  private attnRows(x: Tensor, l: number, cache: DenseKvCache, batch: PackedBatch, rows: RotaryRows): Tensor {
     const c = this.config,
       N = batch.total,
       hd = c.head_dim,
